@@ -1,0 +1,1 @@
+"""CTP Log domain: configuration, data, services, events and the REST adapter (no UI)."""

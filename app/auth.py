@@ -1,0 +1,50 @@
+"""Passwords (Argon2id via argon2-cffi) and secret tokens (random, stored as SHA-256)."""
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from app.errors import InvalidInput
+
+# OWASP floor is m=19456 KiB, t=2, p=1; we use argon2-cffi's RFC 9106 low-memory profile (64 MiB, t=3, p=4).
+_hasher = PasswordHasher()
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 128
+COMMON_PASSWORDS = frozenset({'password', 'password1', 'password123', '12345678', '123456789', 'qwertyui',
+                              'iloveyou', 'admin123', 'letmein1', 'welcome1', 'changeme', 'ctplog123'})
+_DUMMY_HASH = _hasher.hash('not-a-real-password-but-costs-the-same')
+
+
+def validate_password(password: str) -> str:
+    if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise InvalidInput(f'a password has {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters',
+                           field='password')
+    if password.lower() in COMMON_PASSWORDS:
+        raise InvalidInput('this password is too common; choose another', field='password')
+    return password
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(validate_password(password))
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Constant work whether or not the user exists (a dummy hash is checked for unknown users)."""
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def needs_rehash(password_hash: str) -> bool:
+    return _hasher.check_needs_rehash(password_hash)
+
+
+def new_token(prefix: str = 'ctp') -> str:
+    """A 256-bit random secret, prefixed so it can be recognised in a leak scan."""
+    return f'{prefix}_{secrets.token_urlsafe(32)}'
+
+
+def token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

@@ -1,0 +1,101 @@
+"""One validated settings object, read from the environment (prefix CTP_) and an optional .env file."""
+import secrets
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PLACEHOLDER_SECRETS = {'changeme', 'change-me', 'secret', 'please-change', 'example', 'storage-secret'}
+MIN_SECRET_LENGTH = 32
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = 'development'
+    TEST = 'test'
+    PRODUCTION = 'production'
+
+
+class Settings(BaseSettings):
+    """Every setting of CTP Log; nothing else reads the environment."""
+
+    model_config = SettingsConfigDict(env_prefix='CTP_', env_file='.env', extra='ignore')
+
+    env: Environment = Environment.DEVELOPMENT
+    data_dir: Path = Path('./data')
+    database_url: str = ''
+    host: str = '127.0.0.1'
+    port: int = Field(default=8080, ge=1, le=65535)
+    storage_secret: SecretStr | None = None
+    admin_username: str = Field(default='admin', min_length=2, max_length=64)
+    admin_password: SecretStr | None = None
+    demo: bool = False
+    timezone: str = 'Europe/Berlin'
+    plant_name: str = Field(default='CTP Log', max_length=80)
+    max_photo_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
+    max_photo_pixels: int = Field(default=40_000_000, ge=10_000)
+    max_photos_per_problem: int = Field(default=6, ge=1, le=50)
+    not_acknowledged_minutes: int = Field(default=10, ge=1)
+    notification_auto_read_days: int = Field(default=7, ge=1)
+    session_max_age_hours: int = Field(default=12, ge=1)
+    public_origins: list[str] = Field(default_factory=list)
+    trusted_proxies: list[str] = Field(default_factory=list)
+    api_docs: bool = True
+    log_json: bool = False
+
+    @field_validator('timezone')
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError(f'unknown IANA time zone {value!r}') from error
+        return value
+
+    @model_validator(mode='after')
+    def _production_needs_secrets(self) -> 'Settings':
+        secret = self.storage_secret.get_secret_value() if self.storage_secret else None
+        if secret is not None and (secret.lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH):
+            raise ValueError(f'CTP_STORAGE_SECRET must be a random value of at least {MIN_SECRET_LENGTH} characters')
+        if self.env == Environment.PRODUCTION and secret is None:
+            raise ValueError('CTP_STORAGE_SECRET is required when CTP_ENV=production')
+        return self
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == Environment.PRODUCTION
+
+    @property
+    def cookie_secure(self) -> bool:
+        return self.is_production
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f'sqlite:///{(self.data_dir / "ctp-log.sqlite3").resolve()}'
+
+    @property
+    def photo_dir(self) -> Path:
+        return self.data_dir / 'photos'
+
+    def resolve_storage_secret(self) -> str:
+        """The configured secret, or one generated once and kept in the data folder."""
+        if self.storage_secret is not None:
+            return self.storage_secret.get_secret_value()
+        path = self.data_dir / 'storage-secret'
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The settings, read once per process (tests clear the cache)."""
+    return Settings()

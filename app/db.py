@@ -1,0 +1,105 @@
+"""Engine and sessions. SQLite gets a fixed SQLite build (pysqlite3), WAL, and BEGIN IMMEDIATE for writes."""
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection, make_url
+from sqlmodel import Session
+
+logger = logging.getLogger(__name__)
+
+# The WAL-reset corruption race is fixed from these SQLite versions on (3.51.3, or the backports).
+WAL_SAFE_SQLITE = ((3, 51, 3), (3, 50, 7), (3, 44, 6))
+
+_engine: Engine | None = None
+_read_engine: Engine | None = None
+
+
+class UnsafeSQLiteError(RuntimeError):
+    """The SQLite library linked here has the WAL-reset bug and WAL was asked for."""
+
+
+def sqlite_version_is_wal_safe(version: str) -> bool:
+    parts = tuple(int(p) for p in version.split('.')[:3])
+    if parts >= WAL_SAFE_SQLITE[0]:
+        return True
+    return any(parts[:2] == safe[:2] and parts >= safe for safe in WAL_SAFE_SQLITE[1:])
+
+
+def sqlite_module() -> Any:
+    """The DB-API module for SQLite: pysqlite3 (bundled, fixed SQLite) where installed, else the stdlib."""
+    try:
+        from pysqlite3 import dbapi2  # type: ignore[import-not-found]
+    except ImportError:
+        import sqlite3 as dbapi2
+    return dbapi2
+
+
+def build_engine(url: str, *, echo: bool = False) -> Engine:
+    """An engine for the URL; SQLite connections get their pragmas on every connect."""
+    if make_url(url).get_backend_name() != 'sqlite':
+        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    module = sqlite_module()
+    engine = create_engine(url, echo=echo, module=module, connect_args={'check_same_thread': False, 'timeout': 30})
+    journal = 'wal' if sqlite_version_is_wal_safe(module.sqlite_version) else 'delete'
+    _install_sqlite_pragmas(engine, journal)
+    return engine
+
+
+def _install_sqlite_pragmas(engine: Engine, journal: str) -> None:
+    @event.listens_for(engine, 'connect')
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (SQLAlchemy's pysqlite recipe)
+        cursor = dbapi_connection.cursor()
+        for pragma in (f'journal_mode={journal}', 'foreign_keys=ON', 'busy_timeout=30000', 'synchronous=FULL'):
+            cursor.execute(f'PRAGMA {pragma}')
+        cursor.close()
+
+    @event.listens_for(engine, 'begin')
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get('sqlite_begin', 'IMMEDIATE')
+        conn.exec_driver_sql(f'BEGIN {mode}')
+
+
+def init_engine(url: str, *, echo: bool = False) -> Engine:
+    """Create the process-wide engine (called from main.py and tests, never at import)."""
+    global _engine, _read_engine
+    if _engine is not None:
+        _engine.dispose()
+    _engine = build_engine(url, echo=echo)
+    _read_engine = _engine.execution_options(sqlite_begin='DEFERRED')
+    logger.info('database engine ready: %s', make_url(url).render_as_string(hide_password=True))
+    return _engine
+
+
+def get_engine() -> Engine:
+    if _engine is None:
+        raise RuntimeError('init_engine() has not been called')
+    return _engine
+
+
+def dispose_engine() -> None:
+    global _engine, _read_engine
+    if _engine is not None:
+        _engine.dispose()
+    _engine = _read_engine = None
+
+
+def is_sqlite() -> bool:
+    return get_engine().dialect.name == 'sqlite'
+
+
+@contextmanager
+def session_scope() -> Iterator[Session]:
+    """A short session for one unit of work; services commit themselves. Writes take the lock up front."""
+    with Session(get_engine(), expire_on_commit=False) as session:
+        yield session
+
+
+@contextmanager
+def read_session() -> Iterator[Session]:
+    """A short session for reads only: on SQLite it does not take the write lock."""
+    with Session(_read_engine or get_engine(), expire_on_commit=False) as session:
+        yield session

@@ -1,0 +1,73 @@
+"""Domain events: ids only, emitted after a commit. The only module of app/ that imports NiceGUI."""
+import asyncio
+import logging
+from collections.abc import Callable
+
+from nicegui import Event
+
+logger = logging.getLogger(__name__)
+
+machine_changed = Event[int]()          # machine id: status, open problem or downtime changed
+problem_log_changed = Event[int]()      # problem log id: created, edited, transitioned, photo added/removed
+notifications_changed = Event[int]()    # recipient user id: a notification was created or read
+access_changed = Event[int]()           # user id whose role, activity or assignments changed
+display_changed = Event[int]()          # display device id: revoked or rescoped
+taxonomy_changed = Event[int]()         # category id (0 for many)
+
+ALL_EVENTS: tuple[Event[int], ...] = (
+    machine_changed, problem_log_changed, notifications_changed, access_changed, display_changed, taxonomy_changed,
+)
+EVENTS_BY_NAME: dict[str, Event[int]] = {
+    'machine_changed': machine_changed,
+    'problem_log_changed': problem_log_changed,
+    'notifications_changed': notifications_changed,
+    'access_changed': access_changed,
+    'display_changed': display_changed,
+    'taxonomy_changed': taxonomy_changed,
+}
+NAMES_BY_EVENT = {id(event): name for name, event in EVENTS_BY_NAME.items()}
+
+_loop: asyncio.AbstractEventLoop | None = None
+# Forwarders send local events to other processes (PostgreSQL NOTIFY); they get (name, id).
+_forwarders: list[Callable[[str, int], None]] = []
+
+
+def bind_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Remember the server's event loop, so services running in worker threads can emit safely."""
+    global _loop
+    _loop = loop
+
+
+def add_forwarder(forwarder: Callable[[str, int], None]) -> None:
+    _forwarders.append(forwarder)
+
+
+def clear_forwarders() -> None:
+    _forwarders.clear()
+
+
+def publish(event: Event[int], value: int) -> None:
+    """Emit on this process's event loop (from any thread) and hand the event to the forwarders."""
+    emit_local(event, value)
+    name = NAMES_BY_EVENT[id(event)]
+    for forward in list(_forwarders):
+        forward(name, value)
+
+
+def emit_local(event: Event[int], value: int) -> None:
+    try:
+        running = asyncio.get_running_loop()
+    except RuntimeError:
+        running = None
+    if running is not None and (_loop is None or running is _loop):
+        event.emit(value)
+    elif _loop is not None and not _loop.is_closed():
+        _loop.call_soon_threadsafe(event.emit, value)
+    else:
+        logger.debug('no event loop bound; event %s(%s) not delivered', NAMES_BY_EVENT.get(id(event)), value)
+
+
+def clear_subscriptions() -> None:
+    """Drop every subscriber (tests call this before and after each test; see NICEGUI.md)."""
+    for event in ALL_EVENTS:
+        event.callbacks.clear()

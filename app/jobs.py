@@ -1,0 +1,70 @@
+"""Periodic jobs (auto-read notifications, escalate unacknowledged stops), run on the server's event loop."""
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app import events
+from app.config import get_settings
+from app.db import session_scope
+from app.models import CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, utcnow
+from app.services import notifications
+
+logger = logging.getLogger(__name__)
+INTERVAL_SECONDS = 60.0
+_task: asyncio.Task[None] | None = None
+
+
+async def start() -> None:
+    """Bind the event loop for thread-safe events and start the periodic loop."""
+    global _task
+    events.bind_loop(asyncio.get_running_loop())
+    _task = asyncio.create_task(_loop(), name='ctp-periodic-jobs')
+
+
+async def stop() -> None:
+    global _task
+    if _task is not None:
+        _task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await _task
+    _task = None
+
+
+async def _loop() -> None:
+    while True:
+        await asyncio.sleep(INTERVAL_SECONDS)
+        try:
+            await asyncio.to_thread(run_once)
+        except Exception:  # a failing job must not stop the schedule; the trace goes to the log
+            logger.exception('periodic job failed')
+
+
+def run_once() -> None:
+    with session_scope() as session:
+        notifications.auto_read_job(session)
+        escalate_unacknowledged(session)
+
+
+def escalate_unacknowledged(session: Session) -> int:
+    """Tell admins, once per problem, about a stopping unplanned problem still unacknowledged after N minutes."""
+    cutoff = utcnow() - timedelta(minutes=get_settings().not_acknowledged_minutes)
+    stale = list(session.exec(select(CTPProblemLog).where(
+        CTPProblemLog.status == ProblemStatus.OPEN, CTPProblemLog.is_stopping, CTPProblemLog.is_planned.is_(False),
+        CTPProblemLog.deleted_at.is_(None), CTPProblemLog.escalated_at.is_(None),
+        CTPProblemLog.created_at <= cutoff)).scalars())
+    notified: set[int] = set()
+    for log in stale:
+        machine = session.get(CTPMachine, log.machine_id)
+        minutes = int((utcnow() - log.created_at).total_seconds() // 60)
+        message = f'{machine.name if machine else "?"}: stop not acknowledged for {minutes} min'
+        notified |= notifications.notify(session, user_ids=notifications.admins(session), machine_id=log.machine_id,
+                                         log_id=log.id, kind=NotificationType.NOT_ACKNOWLEDGED, message=message)
+        log.escalated_at = utcnow()
+        session.add(log)
+    session.commit()
+    notifications.publish_for(notified)
+    return len(stale)

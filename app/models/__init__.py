@@ -1,0 +1,38 @@
+"""Tables, enums and request/response schemas of CTP Log."""
+from app.models.enums import (
+    OPEN_STATUSES,
+    AuditAction,
+    MachineStatus,
+    NotificationType,
+    PhotoKind,
+    ProblemStatus,
+    ResolvedBy,
+    Role,
+    TechnicianType,
+)
+from app.models.tables import (
+    ApiToken,
+    Category,
+    CTPMachine,
+    CTPNotification,
+    CTPProblemLog,
+    DisplayDevice,
+    DisplayMachine,
+    Division,
+    DowntimeSegment,
+    LoginFailure,
+    OperatingWindow,
+    PlantClosure,
+    ProblemAudit,
+    ProblemPhoto,
+    User,
+    UserMachine,
+)
+from app.models.types import UTCDateTime, utcnow
+
+__all__ = [
+    'OPEN_STATUSES', 'AuditAction', 'MachineStatus', 'NotificationType', 'PhotoKind', 'ProblemStatus', 'ResolvedBy',
+    'Role', 'TechnicianType', 'ApiToken', 'Category', 'CTPMachine', 'CTPNotification', 'CTPProblemLog',
+    'DisplayDevice', 'DisplayMachine', 'Division', 'DowntimeSegment', 'LoginFailure', 'OperatingWindow',
+    'PlantClosure', 'ProblemAudit', 'ProblemPhoto', 'User', 'UserMachine', 'UTCDateTime', 'utcnow',
+]

@@ -1,0 +1,198 @@
+"""Request and response models (extra fields refused) for services, API and pages."""
+from datetime import date, datetime
+from typing import Annotated
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from app.models.enums import MachineStatus, NotificationType, PhotoKind, ProblemStatus, ResolvedBy, Role, TechnicianType
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+
+
+class StrictModel(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+
+
+# Machines.
+class MachineCreate(StrictModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+    nickname: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
+    description: LongText | None = None
+    maker_model: ShortText | None = None
+    location: ShortText | None = None
+
+
+class MachineUpdate(StrictModel):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)] | None = None
+    nickname: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)] | None = None
+    description: LongText | None = None
+    maker_model: ShortText | None = None
+    location: ShortText | None = None
+    retired: bool | None = None
+
+
+class OpenProblemSummary(BaseModel):
+    id: int
+    problem_description: str
+    category: str | None
+    status: ProblemStatus
+    is_stopping: bool
+    is_planned: bool
+    start_time: datetime
+    acknowledged_at: datetime | None
+    acknowledged_by_name: str | None
+    vendor_called_at: datetime | None
+    vendor_arrived_at: datetime | None
+
+
+class MachinePublic(BaseModel):
+    id: int
+    name: str
+    nickname: str | None
+    status: MachineStatus
+    description: str | None
+    maker_model: str | None
+    location: str | None
+    retired_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    open_problem_count: int = 0
+    down_since: datetime | None = None
+    current_downtime_minutes: int = 0
+    today_downtime_minutes: int = 0
+    open_problem: OpenProblemSummary | None = None
+
+
+# Problem logs.
+class ProblemLogCreate(StrictModel):
+    machine_id: int
+    problem_description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
+    problem_date: date | None = None
+    category_id: int | None = None
+    is_stopping: bool = True
+    is_planned: bool | None = None
+    start_time: AwareDatetime | None = None
+    technician_type: TechnicianType = TechnicianType.INTERNAL
+    technician_name: ShortText | None = None
+    vendor_called_at: AwareDatetime | None = None
+    vendor_ticket: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    plates_lost: int = Field(default=0, ge=0, le=9999)
+    client_key: Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r'^[A-Za-z0-9_.:-]+$')] | None = None
+
+
+class ProblemLogUpdate(StrictModel):
+    """Edits and transitions: setting `status` acknowledges, completes, reopens or cancels."""
+
+    version: int | None = Field(default=None, ge=1)
+    status: ProblemStatus | None = None
+    problem_description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None = None
+    category_id: int | None = None
+    is_stopping: bool | None = None
+    is_planned: bool | None = None
+    start_time: AwareDatetime | None = None
+    end_time: AwareDatetime | None = None
+    solution: LongText | None = None
+    resolved_by: ResolvedBy | None = None
+    technician_type: TechnicianType | None = None
+    technician_name: ShortText | None = None
+    vendor_called_at: AwareDatetime | None = None
+    vendor_arrived_at: AwareDatetime | None = None
+    vendor_ticket: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
+    plates_lost: int | None = Field(default=None, ge=0, le=9999)
+    reason: LongText | None = None
+    never_ran: bool = False
+
+
+class PhotoPublic(BaseModel):
+    id: int
+    kind: PhotoKind
+    url: str
+    thumb_url: str
+    original_name: str | None
+    width: int
+    height: int
+    created_at: datetime
+
+
+class AuditEntryPublic(BaseModel):
+    at: datetime
+    actor_name: str | None
+    action: str
+    field: str | None
+    old: str | None
+    new: str | None
+
+
+class ProblemLogPublic(BaseModel):
+    id: int
+    machine_id: int
+    machine_name: str
+    problem_date: date
+    problem_description: str
+    problem_photo: str | None
+    solution: str | None
+    technician_type: TechnicianType
+    technician_name: str | None
+    start_time: datetime
+    end_time: datetime | None
+    status: ProblemStatus
+    created_by: int | None
+    created_by_name: str | None
+    created_at: datetime
+    updated_at: datetime
+    category_id: int | None
+    category: str | None
+    subsystem: str | None
+    is_stopping: bool
+    is_planned: bool
+    acknowledged_at: datetime | None
+    acknowledged_by: int | None
+    resolved_by: ResolvedBy | None
+    vendor_called_at: datetime | None
+    vendor_arrived_at: datetime | None
+    vendor_ticket: str | None
+    plates_lost: int
+    cancel_reason: str | None
+    downtime_minutes: int
+    version: int
+    photos: list[PhotoPublic] = []
+
+
+class ProblemLogDetail(ProblemLogPublic):
+    audit: list[AuditEntryPublic] = []
+
+
+class ProblemLogPage(BaseModel):
+    items: list[ProblemLogPublic]
+    total: int
+    next_cursor: str | None = None
+
+
+# Notifications.
+class NotificationPublic(BaseModel):
+    id: int
+    machine_id: int
+    log_id: int | None
+    notification_type: NotificationType
+    message: str
+    is_read: bool
+    created_at: datetime
+    read_at: datetime | None
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationPublic]
+    total: int
+    unread: int
+
+
+# Users.
+class UserPublic(BaseModel):
+    id: int
+    username: str
+    name: str
+    role: Role
+    division_id: int | None
+    is_active: bool
+    machine_ids: list[int] = []

@@ -1,0 +1,146 @@
+"""Authorization in one place: who may see which machine and do what to which problem."""
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, false, select, true
+from sqlmodel import Session
+
+from app.errors import NotAuthenticated, NotFound, PermissionDenied
+from app.models.enums import Role
+from app.models.tables import CTPMachine, CTPProblemLog, DisplayDevice, DisplayMachine, User, UserMachine
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who is asking: a person (user_id) or a wall display (display_id), read from the database per request."""
+
+    user_id: int | None
+    role: Role
+    name: str
+    display_id: int | None = None
+
+    @property
+    def is_display(self) -> bool:
+        return self.display_id is not None
+
+
+class Action(StrEnum):
+    READ = 'read'                    # see machines, problems, photos in scope
+    REPORT = 'report'                # create a problem on a machine in scope
+    EDIT_PROBLEM = 'edit_problem'    # edit fields, acknowledge, complete, reopen, cancel, photos
+    DELETE_PROBLEM = 'delete_problem'
+    READ_STATS = 'read_stats'        # statistics and exports
+    ADMINISTER = 'administer'        # users, machines, taxonomy, calendar, displays
+
+
+# The matrix. Ownership rules for EDIT_PROBLEM are in may_edit_problem(); scope is in visible_machine_ids().
+ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
+    Role.ADMIN: frozenset(Action),
+    Role.CTP_USER: frozenset({Action.READ, Action.REPORT, Action.EDIT_PROBLEM, Action.READ_STATS}),
+    Role.MANAGER: frozenset({Action.READ, Action.READ_STATS}),
+    Role.NONE: frozenset(),
+}
+
+
+def parse_role(value: str) -> Role:
+    """Any unknown stored value means no access."""
+    try:
+        return Role(value)
+    except ValueError:
+        return Role.NONE
+
+
+def actor_for_user(session: Session, user_id: int | None) -> Actor | None:
+    """The active user as an Actor, or None (unknown or deactivated)."""
+    user = session.get(User, user_id) if user_id is not None else None
+    if user is None or not user.is_active:
+        return None
+    return Actor(user_id=user.id, role=parse_role(user.role), name=user.name)
+
+
+def actor_for_display(session: Session, display_id: int) -> Actor | None:
+    display = session.get(DisplayDevice, display_id)
+    if display is None or display.revoked_at is not None:
+        return None
+    return Actor(user_id=None, role=Role.NONE, name=display.name, display_id=display.id)
+
+
+def has_access(actor: Actor | None) -> bool:
+    """May this actor use CTP Log at all (the design's access-level check)?"""
+    return actor is not None and (actor.is_display or bool(ROLE_ACTIONS[actor.role]))
+
+
+def require(actor: Actor | None, action: Action) -> Actor:
+    """The actor, if it may perform the action at all; else 401 or 403."""
+    if actor is None:
+        raise NotAuthenticated('sign in first')
+    if actor.is_display:
+        if action == Action.READ:
+            return actor
+        raise PermissionDenied('a display can only read its board')
+    if action not in ROLE_ACTIONS[actor.role]:
+        raise PermissionDenied('your role does not allow this')
+    return actor
+
+
+def visible_machine_ids(session: Session, actor: Actor) -> set[int] | None:
+    """Machines the actor may see: None means all (admins, managers, unscoped displays)."""
+    if actor.is_display:
+        display = session.get(DisplayDevice, actor.display_id)
+        if display is None or display.all_machines:
+            return None
+        rows = session.exec(select(DisplayMachine.machine_id).where(DisplayMachine.display_id == actor.display_id))
+        return set(rows.scalars())
+    if actor.role in (Role.ADMIN, Role.MANAGER):
+        return None
+    if actor.role == Role.CTP_USER:
+        rows = session.exec(select(UserMachine.machine_id).where(UserMachine.user_id == actor.user_id))
+        return set(rows.scalars())
+    return set()
+
+
+def machine_scope(session: Session, actor: Actor, column: ColumnElement[int] | object) -> ColumnElement[bool]:
+    """A WHERE clause restricting `column` (a machine id column) to the actor's scope."""
+    ids = visible_machine_ids(session, actor)
+    if ids is None:
+        return true()
+    if not ids:
+        return false()
+    return column.in_(ids)  # type: ignore[attr-defined,no-any-return]
+
+
+def require_machine_visible(session: Session, actor: Actor, machine_id: int) -> CTPMachine:
+    """The machine, if it exists and is in scope; otherwise 404, so existence does not leak."""
+    require(actor, Action.READ)
+    machine = session.get(CTPMachine, machine_id)
+    ids = visible_machine_ids(session, actor)
+    if machine is None or (ids is not None and machine_id not in ids):
+        raise NotFound(f'machine {machine_id} not found')
+    return machine
+
+
+def require_log_visible(session: Session, actor: Actor, log_id: int) -> CTPProblemLog:
+    """The problem, if it exists, is not deleted and its machine is in scope; otherwise 404."""
+    require(actor, Action.READ)
+    log = session.get(CTPProblemLog, log_id)
+    if log is None or log.deleted_at is not None:
+        raise NotFound(f'problem log {log_id} not found')
+    ids = visible_machine_ids(session, actor)
+    if ids is not None and log.machine_id not in ids:
+        raise NotFound(f'problem log {log_id} not found')
+    return log
+
+
+def may_edit_problem(actor: Actor, log: CTPProblemLog) -> bool:
+    """Admins change any problem; CTP users change their own (on machines in scope, checked by the loader)."""
+    if actor.is_display or Action.EDIT_PROBLEM not in ROLE_ACTIONS[actor.role]:
+        return False
+    return actor.role == Role.ADMIN or log.created_by == actor.user_id
+
+
+def require_log_editable(session: Session, actor: Actor, log_id: int) -> CTPProblemLog:
+    log = require_log_visible(session, actor, log_id)
+    require(actor, Action.EDIT_PROBLEM)
+    if not may_edit_problem(actor, log):
+        raise PermissionDenied('you can only change problems you reported')
+    return log

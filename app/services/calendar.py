@@ -1,0 +1,97 @@
+"""The plant's operating calendar: weekly shift windows and closed days, turned into UTC intervals."""
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.errors import InvalidInput
+from app.models import OperatingWindow, PlantClosure
+from app.services.access import Action, Actor, require
+
+Interval = tuple[datetime, datetime]
+
+
+def local_day_bounds(day: date, zone: ZoneInfo | None = None) -> Interval:
+    """[local midnight, next local midnight) of a plant-local date, in UTC (23 or 25 h on DST days)."""
+    zone = zone or get_settings().zone
+    start = datetime.combine(day, time(), zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
+    return start, end
+
+
+def local_range_bounds(first: date, last: date, zone: ZoneInfo | None = None) -> Interval:
+    """From the start of `first` to the end of `last` (plant-local dates, inclusive), in UTC."""
+    return local_day_bounds(first, zone)[0], local_day_bounds(last, zone)[1]
+
+
+def weekly_windows(session: Session) -> list[tuple[int, int, int]]:
+    rows = session.exec(select(OperatingWindow).order_by(OperatingWindow.weekday, OperatingWindow.start_minute))
+    return [(row.weekday, row.start_minute, row.end_minute) for row in rows.scalars()]
+
+
+def closures(session: Session) -> set[date]:
+    return set(session.exec(select(PlantClosure.day)).scalars())
+
+
+def operating_intervals(session: Session, start: datetime, end: datetime) -> list[Interval]:
+    """Operating time inside [start, end) as UTC intervals; an empty calendar means 24/7."""
+    windows = weekly_windows(session)
+    if not windows:
+        return [(start, end)]
+    return expand(windows, closures(session), start, end, get_settings().zone)
+
+
+def expand(windows: list[tuple[int, int, int]], closed: set[date], start: datetime, end: datetime,
+           zone: ZoneInfo) -> list[Interval]:
+    """Weekly local windows between two instants, clipped and merged."""
+    result: list[Interval] = []
+    day = start.astimezone(zone).date() - timedelta(days=1)
+    while day <= end.astimezone(zone).date():
+        if day not in closed:
+            for weekday, first, last in windows:
+                if weekday == day.weekday():
+                    result.append(_clip(_local(day, first, zone), _local(day, last, zone), start, end))
+        day += timedelta(days=1)
+    return _merge([iv for iv in result if iv[0] < iv[1]])
+
+
+def _local(day: date, minute: int, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day + timedelta(days=minute // 1440), time(minute % 1440 // 60, minute % 60),
+                            zone).astimezone(UTC)
+
+
+def _clip(a: datetime, b: datetime, start: datetime, end: datetime) -> Interval:
+    return max(a, start), min(b, end)
+
+
+def _merge(intervals: list[Interval]) -> list[Interval]:
+    merged: list[Interval] = []
+    for a, b in sorted(intervals):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def set_weekly_windows(session: Session, *, actor: Actor, windows: list[tuple[int, int, int]]) -> None:
+    """Admin: replace the weekly shift windows (weekday 0 = Monday, minutes from local midnight)."""
+    require(actor, Action.ADMINISTER)
+    for weekday, first, last in windows:
+        if not (0 <= weekday <= 6 and 0 <= first < last <= 1440):
+            raise InvalidInput('a window is weekday 0-6 with 0 <= start < end <= 1440 minutes', field='windows')
+    session.execute(delete(OperatingWindow))
+    for weekday, first, last in windows:
+        session.add(OperatingWindow(weekday=weekday, start_minute=first, end_minute=last))
+    session.commit()
+
+
+def set_closures(session: Session, *, actor: Actor, days: dict[date, str | None]) -> None:
+    """Admin: replace the list of closed days."""
+    require(actor, Action.ADMINISTER)
+    session.execute(delete(PlantClosure))
+    for day, reason in sorted(days.items()):
+        session.add(PlantClosure(day=day, reason=reason))
+    session.commit()

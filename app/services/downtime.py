@@ -1,0 +1,99 @@
+"""Downtime segments, the per-problem downtime cache and the derived machine status (DOMAIN.md §3, §5)."""
+from datetime import datetime
+
+from sqlalchemy import delete, func, select
+from sqlmodel import Session
+
+from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment, MachineStatus, utcnow
+
+
+def segments_of(session: Session, log_id: int) -> list[DowntimeSegment]:
+    query = select(DowntimeSegment).where(DowntimeSegment.log_id == log_id).order_by(DowntimeSegment.down_at)
+    return list(session.exec(query).scalars())
+
+
+def open_segment(session: Session, log: CTPProblemLog, down_at: datetime) -> None:
+    session.add(DowntimeSegment(log_id=log.id, machine_id=log.machine_id, down_at=down_at, is_planned=log.is_planned))
+
+
+def close_running_segment(session: Session, log: CTPProblemLog, up_at: datetime) -> None:
+    for segment in segments_of(session, log.id):  # type: ignore[arg-type]
+        if segment.up_at is None:
+            segment.up_at = max(up_at, segment.down_at)
+            session.add(segment)
+
+
+def void_segments(session: Session, log_id: int) -> None:
+    session.execute(delete(DowntimeSegment).where(DowntimeSegment.log_id == log_id))
+
+
+def rebuild_segments(session: Session, log: CTPProblemLog) -> None:
+    """Fit the segments to the problem after an edit: first starts at start_time, last ends at end_time."""
+    segments = segments_of(session, log.id)  # type: ignore[arg-type]
+    if not log.is_stopping or log.status == 'cancelled':
+        void_segments(session, log.id)  # type: ignore[arg-type]
+        return
+    if not segments:
+        open_segment(session, log, log.start_time)
+        session.flush()
+        segments = segments_of(session, log.id)  # type: ignore[arg-type]
+    segments[0].down_at = log.start_time
+    if log.status == 'completed' and log.end_time is not None:
+        segments[-1].up_at = log.end_time
+    for segment in segments:
+        segment.is_planned = log.is_planned
+        if segment.up_at is not None and segment.up_at < segment.down_at:
+            segment.up_at = segment.down_at
+        session.add(segment)
+
+
+def downtime_seconds(session: Session, log_id: int, now: datetime | None = None) -> float:
+    """Downtime of one problem from its segments; a running segment counts up to now."""
+    now = now or utcnow()
+    total = 0.0
+    for segment in segments_of(session, log_id):
+        total += max(0.0, ((segment.up_at or now) - segment.down_at).total_seconds())
+    return total
+
+
+def to_minutes(seconds: float) -> int:
+    """Whole minutes for display: seconds are summed first and rounded once (DOMAIN.md §5.1)."""
+    return int((seconds + 30) // 60)
+
+
+def refresh_downtime_cache(session: Session, log: CTPProblemLog) -> None:
+    session.flush()
+    log.downtime_minutes = to_minutes(downtime_seconds(session, log.id))  # type: ignore[arg-type]
+
+
+def derive_status(session: Session, machine: CTPMachine) -> MachineStatus:
+    """The status rule of DOMAIN.md §3, first match wins."""
+    if machine.retired_at is not None:
+        return MachineStatus.RETIRED
+    query = (select(CTPProblemLog.is_stopping, CTPProblemLog.is_planned, func.count())
+             .where(CTPProblemLog.machine_id == machine.id, CTPProblemLog.status.in_(OPEN_STATUSES),
+                    CTPProblemLog.deleted_at.is_(None))
+             .group_by(CTPProblemLog.is_stopping, CTPProblemLog.is_planned))
+    kinds = {(bool(stopping), bool(planned)) for stopping, planned, _ in session.exec(query)}
+    if (True, False) in kinds:
+        return MachineStatus.DOWN
+    if (True, True) in kinds:
+        return MachineStatus.MAINTENANCE
+    if kinds:
+        return MachineStatus.DEGRADED
+    return MachineStatus.OPERATIONAL
+
+
+def refresh_machine_status(session: Session, machine_id: int) -> bool:
+    """Store the derived status; True when it changed."""
+    session.flush()
+    machine = session.get(CTPMachine, machine_id)
+    if machine is None:
+        return False
+    status = derive_status(session, machine)
+    if machine.status == status:
+        return False
+    machine.status = status
+    machine.updated_at = utcnow()
+    session.add(machine)
+    return True

@@ -1,0 +1,136 @@
+"""Notifications: one row per recipient, scoped at read time, auto-read after N days (DOMAIN.md §7)."""
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, select, update
+from sqlmodel import Session
+
+from app import events
+from app.config import get_settings
+from app.errors import NotFound
+from app.models import CTPNotification, NotificationType, Role, User, UserMachine, utcnow
+from app.models.schemas import NotificationPage, NotificationPublic
+from app.services.access import Action, Actor, machine_scope, require
+
+
+def _auto_read_cutoff(now: datetime) -> datetime:
+    return now - timedelta(days=get_settings().notification_auto_read_days)
+
+
+def recipients_in_scope(session: Session, machine_id: int) -> set[int]:
+    """Active admins and managers, plus CTP users assigned to the machine."""
+    staff = select(User.id).where(User.is_active, User.role.in_((Role.ADMIN, Role.MANAGER)))
+    assigned = (select(User.id).join(UserMachine, UserMachine.user_id == User.id)
+                .where(User.is_active, User.role == Role.CTP_USER, UserMachine.machine_id == machine_id))
+    return set(session.exec(staff).scalars()) | set(session.exec(assigned).scalars())
+
+
+def admins(session: Session) -> set[int]:
+    return set(session.exec(select(User.id).where(User.is_active, User.role == Role.ADMIN)).scalars())
+
+
+def notify(session: Session, *, user_ids: set[int], machine_id: int, log_id: int | None,
+           kind: NotificationType, message: str) -> set[int]:
+    """Add one notification per recipient (the caller commits and publishes)."""
+    now = utcnow()
+    for user_id in sorted(user_ids):
+        session.add(CTPNotification(user_id=user_id, machine_id=machine_id, log_id=log_id,
+                                    notification_type=kind, message=message, created_at=now))
+    return user_ids
+
+
+def publish_for(user_ids: set[int]) -> None:
+    for user_id in sorted(user_ids):
+        events.publish(events.notifications_changed, user_id)
+
+
+def _unread_clause(now: datetime) -> object:
+    return and_(CTPNotification.is_read.is_(False), CTPNotification.created_at >= _auto_read_cutoff(now))
+
+
+def _own_in_scope(session: Session, actor: Actor) -> list[object]:
+    return [CTPNotification.user_id == actor.user_id, machine_scope(session, actor, CTPNotification.machine_id)]
+
+
+def list_notifications(session: Session, *, actor: Actor, include_read: bool = False,
+                       limit: int = 50, offset: int = 0) -> NotificationPage:
+    """The actor's notifications (unread only by default), newest first, for machines they may see now."""
+    require(actor, Action.READ)
+    now = utcnow()
+    where = _own_in_scope(session, actor)
+    unread_where = [*where, _unread_clause(now)]
+    listed = where if include_read else unread_where
+    total = session.exec(select(func.count()).select_from(CTPNotification).where(*listed)).one()[0]
+    unread = session.exec(select(func.count()).select_from(CTPNotification).where(*unread_where)).one()[0]
+    rows = session.exec(select(CTPNotification).where(*listed)
+                        .order_by(CTPNotification.created_at.desc(), CTPNotification.id.desc())
+                        .limit(limit).offset(offset)).scalars()
+    cutoff = _auto_read_cutoff(now)
+    items = [_public(row, cutoff) for row in rows]
+    return NotificationPage(items=items, total=total, unread=unread)
+
+
+def unread_count(session: Session, *, actor: Actor) -> int:
+    if actor.user_id is None:
+        return 0
+    where = [*_own_in_scope(session, actor), _unread_clause(utcnow())]
+    return int(session.exec(select(func.count()).select_from(CTPNotification).where(*where)).one()[0])
+
+
+def _public(row: CTPNotification, cutoff: datetime) -> NotificationPublic:
+    public = NotificationPublic.model_validate(row, from_attributes=True)
+    if not row.is_read and row.created_at < cutoff:
+        public.is_read = True
+        public.read_at = row.created_at + timedelta(days=get_settings().notification_auto_read_days)
+    return public
+
+
+def mark_read(session: Session, *, actor: Actor, notification_id: int) -> NotificationPublic:
+    """Mark one of the actor's notifications read; someone else's or out of scope is 404."""
+    require(actor, Action.READ)
+    row = session.exec(select(CTPNotification).where(CTPNotification.id == notification_id,
+                                                     *_own_in_scope(session, actor))).scalars().first()
+    if row is None:
+        raise NotFound(f'notification {notification_id} not found')
+    if not row.is_read:
+        row.is_read, row.read_at = True, utcnow()
+        session.add(row)
+        session.commit()
+        events.publish(events.notifications_changed, actor.user_id or 0)
+    return _public(row, _auto_read_cutoff(utcnow()))
+
+
+def mark_all_read(session: Session, *, actor: Actor, log_id: int | None = None) -> int:
+    """Mark all the actor's unread notifications read (optionally only those of one problem)."""
+    require(actor, Action.READ)
+    now = utcnow()
+    where = [*_own_in_scope(session, actor), CTPNotification.is_read.is_(False)]
+    if log_id is not None:
+        where.append(CTPNotification.log_id == log_id)
+    result = session.execute(update(CTPNotification).where(*where).values(is_read=True, read_at=now)
+                             .execution_options(synchronize_session=False))
+    session.commit()
+    if result.rowcount:  # type: ignore[attr-defined]
+        events.publish(events.notifications_changed, actor.user_id or 0)
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def auto_read_job(session: Session) -> int:
+    """The periodic job: store is_read for notifications older than the auto-read age, read_at = created + age."""
+    settings = get_settings()
+    cutoff = _auto_read_cutoff(utcnow())
+    stale = list(session.exec(select(CTPNotification).where(CTPNotification.is_read.is_(False),
+                                                            CTPNotification.created_at < cutoff)).scalars())
+    for row in stale:
+        row.is_read, row.read_at = True, row.created_at + timedelta(days=settings.notification_auto_read_days)
+        session.add(row)
+    session.commit()
+    return len(stale)
+
+
+def notified_about(session: Session, log_id: int, kind: NotificationType) -> set[int]:
+    query = select(CTPNotification.user_id).where(CTPNotification.log_id == log_id,
+                                                  CTPNotification.notification_type == kind)
+    return set(session.exec(query).scalars())
+
+
+__all__ = ['recipients_in_scope', 'notify', 'list_notifications', 'mark_read', 'mark_all_read']

@@ -1,0 +1,315 @@
+"""The problem lifecycle (DOMAIN.md §4): report, acknowledge, complete, edit, reopen, cancel, delete.
+
+Every action is one transaction (problem, segments, machine status, notifications, audit), then events.
+"""
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from sqlmodel import Session
+
+from app import events
+from app.config import get_settings
+from app.errors import Conflict, InvalidInput
+from app.models import (
+    AuditAction,
+    CTPMachine,
+    CTPProblemLog,
+    NotificationType,
+    ProblemStatus,
+    ResolvedBy,
+    TechnicianType,
+    utcnow,
+)
+from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
+from app.services import audit, downtime, notifications, taxonomy
+from app.services.access import Action, Actor, require, require_log_editable, require_machine_visible
+
+CLOCK_SKEW = timedelta(minutes=2)  # tablets' clocks may run a little ahead of the server's
+EDITABLE_FIELDS = ('problem_description', 'category_id', 'is_stopping', 'is_planned', 'start_time', 'end_time',
+                   'solution', 'resolved_by', 'technician_type', 'technician_name', 'vendor_called_at',
+                   'vendor_arrived_at', 'vendor_ticket', 'plates_lost')
+
+
+@dataclass
+class Outcome:
+    """A saved problem and what to announce once the transaction is committed."""
+
+    log: CTPProblemLog
+    created: bool = False
+    notified: set[int] = field(default_factory=set)
+
+
+def report_problem(session: Session, *, actor: Actor, problem_in: ProblemLogCreate) -> Outcome:
+    """Report a problem on a machine in scope; a replayed client_key returns the original problem."""
+    require(actor, Action.REPORT)
+    machine = require_machine_visible(session, actor, problem_in.machine_id)
+    request_hash = _hash(problem_in)
+    if problem_in.client_key and (replay := _replay(session, problem_in.client_key, request_hash, actor)):
+        return Outcome(log=replay)
+    if machine.retired_at is not None:
+        raise Conflict(f'{machine.name} is retired; no new problems can be reported')
+    log = _new_log(session, actor, problem_in, request_hash)
+    try:
+        outcome = _insert(session, actor, machine, log)
+    except IntegrityError:
+        session.rollback()
+        if problem_in.client_key and (replay := _replay(session, problem_in.client_key, request_hash, actor)):
+            return Outcome(log=replay)
+        raise
+    _announce(outcome)
+    return outcome
+
+
+def _new_log(session: Session, actor: Actor, problem_in: ProblemLogCreate, request_hash: str) -> CTPProblemLog:
+    now = utcnow()
+    start = problem_in.start_time or now
+    if start > now + CLOCK_SKEW:
+        raise InvalidInput('start_time cannot be in the future', field='start_time')
+    start = min(start, now)
+    local_day = start.astimezone(get_settings().zone).date()
+    if problem_in.problem_date is not None and problem_in.problem_date != local_day:
+        raise InvalidInput(f'problem_date must be the plant-local date of start_time ({local_day})',
+                           field='problem_date')
+    planned = problem_in.is_planned
+    if problem_in.category_id is not None:
+        info = taxonomy.category_info(session, problem_in.category_id)
+        if not info.active:
+            raise InvalidInput('this category is no longer in use', field='category_id')
+        planned = info.is_planned_default if planned is None else planned
+    if problem_in.vendor_called_at is not None and not start <= problem_in.vendor_called_at <= now + CLOCK_SKEW:
+        raise InvalidInput('vendor_called_at must lie between start_time and now', field='vendor_called_at')
+    data = problem_in.model_dump(exclude={'problem_date', 'is_planned', 'start_time'})
+    return CTPProblemLog(**data, problem_date=local_day, start_time=start, is_planned=bool(planned),
+                         created_by=actor.user_id, created_at=now, updated_at=now, request_hash=request_hash)
+
+
+def _insert(session: Session, actor: Actor, machine: CTPMachine, log: CTPProblemLog) -> Outcome:
+    session.add(log)
+    session.flush()
+    if log.is_stopping:
+        downtime.open_segment(session, log, log.start_time)
+    downtime.refresh_downtime_cache(session, log)
+    audit.record(session, log_id=log.id, actor_id=actor.user_id, action=AuditAction.CREATE)  # type: ignore[arg-type]
+    downtime.refresh_machine_status(session, machine.id)  # type: ignore[arg-type]
+    recipients = notifications.recipients_in_scope(session, machine.id) - {actor.user_id}  # type: ignore[arg-type]
+    notifications.notify(session, user_ids=recipients, machine_id=machine.id, log_id=log.id,  # type: ignore[arg-type]
+                         kind=NotificationType.PROBLEM_CREATED, message=_message(session, machine, log, 'reported'))
+    session.commit()
+    return Outcome(log=log, created=True, notified=recipients)
+
+
+def _replay(session: Session, client_key: str, request_hash: str, actor: Actor) -> CTPProblemLog | None:
+    existing = session.exec(select(CTPProblemLog).where(CTPProblemLog.client_key == client_key)).scalars().first()
+    if existing is None:
+        return None
+    if existing.request_hash != request_hash or existing.created_by != actor.user_id:
+        raise Conflict('this client key was already used for a different problem')
+    return existing
+
+
+def _hash(problem_in: ProblemLogCreate) -> str:
+    body = problem_in.model_dump(mode='json', exclude={'client_key'})
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
+def update_problem(session: Session, *, actor: Actor, log_id: int, changes: ProblemLogUpdate) -> Outcome:
+    """Edit fields and/or move through the lifecycle by setting `status`; a stale version is 409."""
+    log = require_log_editable(session, actor, log_id)
+    if changes.version is not None and changes.version != log.version:
+        raise Conflict('this problem was changed by someone else; reload and try again')
+    now = utcnow()
+    changed = _apply_fields(session, actor, log, changes, now)
+    kind = _transition(session, actor, log, changes, now)
+    _validate_times(log, now)
+    if not changed and kind is None:
+        return Outcome(log=log)
+    log.updated_at = now
+    downtime.rebuild_segments(session, log)
+    downtime.refresh_downtime_cache(session, log)
+    downtime.refresh_machine_status(session, log.machine_id)
+    notified = _notify_transition(session, actor, log, kind, changed)
+    try:
+        session.commit()
+    except StaleDataError as error:
+        session.rollback()
+        raise Conflict('this problem was changed by someone else; reload and try again') from error
+    outcome = Outcome(log=log, notified=notified)
+    _announce(outcome)
+    return outcome
+
+
+def _apply_fields(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
+                  now: datetime) -> set[str]:
+    given = changes.model_dump(include=set(EDITABLE_FIELDS), exclude_unset=True)
+    if 'category_id' in given and given['category_id'] is not None:
+        info = taxonomy.category_info(session, given['category_id'])
+        if 'is_planned' not in given and info.is_planned_default != log.is_planned:
+            given['is_planned'] = info.is_planned_default
+    if given.get('resolved_by') is not None:
+        given.setdefault('technician_type', ResolvedBy(given['resolved_by']).technician_type)
+    changed: set[str] = set()
+    for name, value in given.items():
+        if name in {'problem_description'} and value is None:
+            raise InvalidInput(f'{name} cannot be empty', field=name)
+        old = getattr(log, name)
+        if old == value:
+            continue
+        setattr(log, name, value)
+        audit.record(session, log_id=log.id, actor_id=actor.user_id, action=AuditAction.UPDATE,  # type: ignore[arg-type]
+                     field=name, old=old, new=value)
+        changed.add(name)
+    if 'start_time' in changed:
+        log.problem_date = log.start_time.astimezone(get_settings().zone).date()
+    return changed
+
+
+def _transition(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
+                now: datetime) -> NotificationType | None:
+    target = changes.status
+    current = ProblemStatus(log.status)
+    if target is None or target == current:
+        return None
+    step = TRANSITIONS.get((current, target))
+    if step is None:
+        raise Conflict(f'a problem cannot go from {current.value} to {target.value}')
+    old = log.status
+    kind = step(session, actor, log, changes, now)
+    log.status = target
+    audit.record(session, log_id=log.id, actor_id=actor.user_id, action=_ACTIONS[target],  # type: ignore[arg-type]
+                 field='status', old=old, new=target)
+    return kind
+
+
+def _acknowledge(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
+                 now: datetime) -> NotificationType:
+    log.acknowledged_at, log.acknowledged_by = now, actor.user_id
+    return NotificationType.PROBLEM_ACKNOWLEDGED
+
+
+def _complete(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
+              now: datetime) -> NotificationType:
+    if not (log.solution or '').strip():
+        raise InvalidInput('a solution is required to complete a problem', field='solution')
+    if log.resolved_by is None:
+        raise InvalidInput('say who resolved it (resolved_by) to complete a problem', field='resolved_by')
+    if changes.end_time is None:
+        log.end_time = now
+    if log.acknowledged_at is None:
+        log.acknowledged_at, log.acknowledged_by = log.end_time, actor.user_id
+    downtime.close_running_segment(session, log, log.end_time)  # type: ignore[arg-type]
+    return NotificationType.PROBLEM_RESOLVED
+
+
+def _reopen(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
+            now: datetime) -> NotificationType:
+    if not (changes.reason or '').strip():
+        raise InvalidInput('give a reason to reopen a problem', field='reason')
+    audit.record(session, log_id=log.id, actor_id=actor.user_id, action=AuditAction.REOPEN,  # type: ignore[arg-type]
+                 field='reason', new=changes.reason)
+    if log.is_stopping:
+        segments = downtime.segments_of(session, log.id)  # type: ignore[arg-type]
+        if changes.never_ran and segments:
+            segments[-1].up_at = None
+            session.add(segments[-1])
+        else:
+            downtime.open_segment(session, log, now)
+    log.end_time = None
+    return NotificationType.PROBLEM_REOPENED
+
+
+def _cancel(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
+            now: datetime) -> NotificationType:
+    if not (changes.reason or '').strip():
+        raise InvalidInput('give a reason to cancel a problem', field='reason')
+    log.cancel_reason = changes.reason
+    downtime.void_segments(session, log.id)  # type: ignore[arg-type]
+    return NotificationType.PROBLEM_CANCELLED
+
+
+S = ProblemStatus
+TRANSITIONS = {
+    (S.OPEN, S.IN_PROGRESS): _acknowledge,
+    (S.OPEN, S.COMPLETED): _complete,
+    (S.IN_PROGRESS, S.COMPLETED): _complete,
+    (S.COMPLETED, S.IN_PROGRESS): _reopen,
+    (S.OPEN, S.CANCELLED): _cancel,
+    (S.IN_PROGRESS, S.CANCELLED): _cancel,
+}
+_ACTIONS = {S.IN_PROGRESS: AuditAction.ACKNOWLEDGE, S.COMPLETED: AuditAction.COMPLETE,
+            S.CANCELLED: AuditAction.CANCEL, S.OPEN: AuditAction.UPDATE}
+
+
+def _validate_times(log: CTPProblemLog, now: datetime) -> None:
+    if log.start_time > now + CLOCK_SKEW:
+        raise InvalidInput('start_time cannot be in the future', field='start_time')
+    if log.end_time is not None:
+        if log.end_time < log.start_time:
+            raise InvalidInput('end_time cannot be before start_time', field='end_time')
+        if log.end_time > now + CLOCK_SKEW:
+            raise InvalidInput('end_time cannot be in the future', field='end_time')
+    if log.vendor_arrived_at is not None and log.vendor_called_at is None:
+        raise InvalidInput('set vendor_called_at before vendor_arrived_at', field='vendor_arrived_at')
+    if log.vendor_called_at and log.vendor_arrived_at and log.vendor_arrived_at < log.vendor_called_at:
+        raise InvalidInput('vendor_arrived_at cannot be before vendor_called_at', field='vendor_arrived_at')
+    if log.status != ProblemStatus.COMPLETED and log.end_time is not None:
+        raise InvalidInput('end_time is set by completing the problem', field='end_time')
+
+
+def _notify_transition(session: Session, actor: Actor, log: CTPProblemLog, kind: NotificationType | None,
+                       changed: set[str]) -> set[int]:
+    machine = session.get(CTPMachine, log.machine_id)
+    assert machine is not None
+    if kind is None and 'vendor_called_at' in changed and log.vendor_called_at is not None:
+        kind = NotificationType.VENDOR_CALLED
+    if kind is None:
+        return set()
+    scope = notifications.recipients_in_scope(session, log.machine_id)
+    if kind == NotificationType.PROBLEM_ACKNOWLEDGED:
+        users = ({log.created_by} & scope) | notifications.admins(session)
+    elif kind == NotificationType.PROBLEM_CANCELLED:
+        users = notifications.notified_about(session, log.id, NotificationType.PROBLEM_CREATED)  # type: ignore[arg-type]
+    else:
+        users = scope
+    users = {user for user in users if user is not None} - {actor.user_id}
+    verb = {NotificationType.PROBLEM_ACKNOWLEDGED: 'acknowledged', NotificationType.PROBLEM_RESOLVED: 'resolved',
+            NotificationType.PROBLEM_REOPENED: 'reopened', NotificationType.PROBLEM_CANCELLED: 'cancelled',
+            NotificationType.VENDOR_CALLED: 'vendor called'}[kind]
+    return notifications.notify(session, user_ids=users, machine_id=log.machine_id,  # type: ignore[arg-type]
+                                log_id=log.id, kind=kind, message=_message(session, machine, log, verb))
+
+
+def delete_problem(session: Session, *, actor: Actor, log_id: int) -> None:
+    """Admin only: a soft delete with the effects of cancel; the audit trail stays."""
+    log = require_log_editable(session, actor, log_id)
+    require(actor, Action.DELETE_PROBLEM)
+    was_open = log.status in (ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS)
+    log.deleted_at = log.updated_at = utcnow()
+    if was_open:
+        log.status = ProblemStatus.CANCELLED
+        log.cancel_reason = log.cancel_reason or 'deleted'
+    downtime.void_segments(session, log_id)
+    log.downtime_minutes = 0
+    audit.record(session, log_id=log_id, actor_id=actor.user_id, action=AuditAction.DELETE)
+    downtime.refresh_machine_status(session, log.machine_id)
+    session.commit()
+    _announce(Outcome(log=log))
+
+
+def _message(session: Session, machine: CTPMachine, log: CTPProblemLog, verb: str) -> str:
+    what = taxonomy.category_info(session, log.category_id).label if log.category_id else 'problem'
+    state = 'DOWN' if log.is_stopping and not log.is_planned else ('maintenance' if log.is_stopping else 'degraded')
+    return f'{machine.name}: {what} {verb} ({state})'
+
+
+def _announce(outcome: Outcome) -> None:
+    events.publish(events.problem_log_changed, outcome.log.id)  # type: ignore[arg-type]
+    events.publish(events.machine_changed, outcome.log.machine_id)
+    notifications.publish_for(outcome.notified)
+
+
+__all__ = ['Outcome', 'report_problem', 'update_problem', 'delete_problem', 'TechnicianType']

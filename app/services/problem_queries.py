@@ -1,0 +1,133 @@
+"""Reading problems: one problem with its audit trail and photos, and filtered, paginated lists in scope."""
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.errors import InvalidInput
+from app.models import Category, CTPMachine, CTPProblemLog, ProblemAudit, ProblemPhoto, User, utcnow
+from app.models.schemas import AuditEntryPublic, PhotoPublic, ProblemLogDetail, ProblemLogPage, ProblemLogPublic
+from app.services import downtime, taxonomy
+from app.services.access import Action, Actor, machine_scope, require, require_log_visible
+
+SORTS: dict[str, ColumnElement[object]] = {
+    'start_time': CTPProblemLog.start_time,  # type: ignore[dict-item]
+    'created_at': CTPProblemLog.created_at,  # type: ignore[dict-item]
+    'updated_at': CTPProblemLog.updated_at,  # type: ignore[dict-item]
+    'downtime_minutes': CTPProblemLog.downtime_minutes,  # type: ignore[dict-item]
+    'id': CTPProblemLog.id,  # type: ignore[dict-item]
+}
+MAX_LIMIT = 200
+
+
+@dataclass(frozen=True)
+class ProblemFilter:
+    machine_id: int | None = None
+    status: tuple[str, ...] = ()
+    category_id: int | None = None
+    technician_type: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    q: str | None = None
+    created_by: int | None = None
+    sort: str = '-start_time'
+    limit: int = 50
+    offset: int = 0
+
+
+def photo_url(photo_id: int, *, thumb: bool = False) -> str:
+    return f'/photos/{photo_id}/thumb' if thumb else f'/photos/{photo_id}'
+
+
+def get_problem(session: Session, *, actor: Actor, log_id: int) -> ProblemLogDetail:
+    """One problem in scope, with photos and its audit trail (404 outside the scope)."""
+    log = require_log_visible(session, actor, log_id)
+    public = to_public(session, [log])[0]
+    names = _user_names(session)
+    trail = session.exec(select(ProblemAudit).where(ProblemAudit.log_id == log_id)
+                         .order_by(ProblemAudit.at, ProblemAudit.id)).scalars()
+    entries = [AuditEntryPublic(at=row.at, actor_name=names.get(row.actor_id or -1), action=row.action,
+                                field=row.field, old=row.old, new=row.new) for row in trail]
+    return ProblemLogDetail(**public.model_dump(), audit=entries)
+
+
+def list_problems(session: Session, *, actor: Actor, filters: ProblemFilter) -> ProblemLogPage:
+    """Problems in the actor's scope, filtered, sorted and paginated, with the total."""
+    require(actor, Action.READ)
+    where = _where(session, actor, filters)
+    total = session.exec(select(func.count()).select_from(CTPProblemLog).where(*where)).one()[0]
+    rows = list(session.exec(select(CTPProblemLog).where(*where).order_by(*_order(filters.sort))
+                             .limit(filters.limit).offset(filters.offset)).scalars())
+    return ProblemLogPage(items=to_public(session, rows), total=total)
+
+
+def _where(session: Session, actor: Actor, filters: ProblemFilter) -> list[ColumnElement[bool]]:
+    zone = get_settings().zone
+    where = [CTPProblemLog.deleted_at.is_(None), machine_scope(session, actor, CTPProblemLog.machine_id)]
+    if filters.machine_id is not None:
+        where.append(CTPProblemLog.machine_id == filters.machine_id)
+    if filters.status:
+        where.append(CTPProblemLog.status.in_(filters.status))
+    if filters.category_id is not None:
+        ids = [filters.category_id, *session.exec(select(Category.id).where(
+            Category.parent_id == filters.category_id)).scalars()]
+        where.append(CTPProblemLog.category_id.in_(ids))
+    if filters.technician_type:
+        where.append(CTPProblemLog.technician_type == filters.technician_type)
+    if filters.date_from:
+        where.append(CTPProblemLog.start_time >= datetime.combine(filters.date_from, time(), zone))
+    if filters.date_to:
+        where.append(CTPProblemLog.start_time < datetime.combine(filters.date_to + timedelta(days=1), time(), zone))
+    if filters.created_by is not None:
+        where.append(CTPProblemLog.created_by == filters.created_by)
+    if filters.q:
+        pattern = f'%{filters.q.strip()}%'
+        where.append(or_(CTPProblemLog.problem_description.ilike(pattern), CTPProblemLog.solution.ilike(pattern)))
+    return where  # type: ignore[return-value]
+
+
+def _order(sort: str) -> list[ColumnElement[object]]:
+    descending = sort.startswith('-')
+    column = SORTS.get(sort.lstrip('-'))
+    if column is None:
+        raise InvalidInput(f'sort must be one of {", ".join(sorted(SORTS))} (prefix - for descending)', field='sort')
+    tie = CTPProblemLog.id.desc() if descending else CTPProblemLog.id.asc()  # type: ignore[union-attr]
+    return [column.desc() if descending else column.asc(), tie]  # type: ignore[list-item]
+
+
+def to_public(session: Session, logs: list[CTPProblemLog]) -> list[ProblemLogPublic]:
+    """Public models for many problems with a fixed number of queries."""
+    if not logs:
+        return []
+    ids = [log.id for log in logs]
+    machines = {m.id: m.name for m in session.exec(select(CTPMachine).where(
+        CTPMachine.id.in_({log.machine_id for log in logs}))).scalars()}
+    labels = taxonomy.labels(session)
+    names = _user_names(session)
+    photos: dict[int, list[PhotoPublic]] = {}
+    for photo in session.exec(select(ProblemPhoto).where(ProblemPhoto.log_id.in_(ids))
+                              .order_by(ProblemPhoto.created_at, ProblemPhoto.id)).scalars():
+        photos.setdefault(photo.log_id, []).append(PhotoPublic(
+            id=photo.id, kind=photo.kind, url=photo_url(photo.id), thumb_url=photo_url(photo.id, thumb=True),  # type: ignore[arg-type]
+            original_name=photo.original_name, width=photo.width, height=photo.height, created_at=photo.created_at))
+    now = utcnow()
+    return [_public(log, machines, labels, names, photos.get(log.id, []), session, now) for log in logs]  # type: ignore[arg-type]
+
+
+def _public(log: CTPProblemLog, machines: dict[int, str], labels: dict[int, taxonomy.CategoryInfo],
+            names: dict[int, str], photos: list[PhotoPublic], session: Session, now: datetime) -> ProblemLogPublic:
+    info = labels.get(log.category_id) if log.category_id else None
+    minutes = log.downtime_minutes
+    if log.status in ('open', 'in_progress') and log.is_stopping:
+        minutes = downtime.to_minutes(downtime.downtime_seconds(session, log.id, now))  # type: ignore[arg-type]
+    data = log.model_dump(exclude={'client_key', 'request_hash', 'deleted_at', 'escalated_at'})
+    data.update(machine_name=machines.get(log.machine_id, '?'), category=info.label if info else None,
+                subsystem=info.subsystem if info else None, created_by_name=names.get(log.created_by or -1),
+                downtime_minutes=minutes, photos=photos, problem_photo=photos[0].url if photos else None)
+    return ProblemLogPublic(**data)
+
+
+def _user_names(session: Session) -> dict[int, str]:
+    return {uid: name for uid, name in session.exec(select(User.id, User.name))}  # type: ignore[misc]

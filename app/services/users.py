@@ -1,0 +1,136 @@
+"""Users: create, edit, deactivate, passwords, machine assignments, and the configured admin."""
+from sqlalchemy import delete, func, select
+from sqlmodel import Session
+
+from app import auth, events
+from app.errors import Conflict, InvalidInput, NotFound
+from app.models import CTPMachine, Division, Role, User, UserMachine, utcnow
+from app.models.schemas import UserPublic
+from app.services.access import Action, Actor, require
+
+
+def to_public(session: Session, user: User) -> UserPublic:
+    ids = sorted(session.exec(select(UserMachine.machine_id).where(UserMachine.user_id == user.id)).scalars())
+    return UserPublic(id=user.id, username=user.username, name=user.name, role=user.role,  # type: ignore[arg-type]
+                      division_id=user.division_id, is_active=user.is_active, machine_ids=ids)
+
+
+def list_users(session: Session, *, actor: Actor) -> list[UserPublic]:
+    require(actor, Action.ADMINISTER)
+    return [to_public(session, u) for u in session.exec(select(User).order_by(User.username)).scalars()]
+
+
+def get_user_or_raise(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f'user {user_id} not found')
+    return user
+
+
+def create_user(session: Session, *, actor: Actor | None, username: str, name: str, role: Role, password: str,
+                division_id: int | None = None, is_active: bool = True) -> User:
+    """Admin (or the bootstrap when actor is None): add a user with an Argon2id password hash."""
+    if actor is not None:
+        require(actor, Action.ADMINISTER)
+    username = username.strip().lower()
+    if session.exec(select(User.id).where(func.lower(User.username) == username)).first():
+        raise Conflict(f'user name {username!r} is taken')
+    _check_division(session, division_id)
+    user = User(username=username, name=name.strip() or username, role=role, division_id=division_id,
+                password_hash=auth.hash_password(password), is_active=is_active)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[str, object]) -> User:
+    """Admin: name, role, division, password, active; the last active admin cannot be removed."""
+    require(actor, Action.ADMINISTER)
+    user = get_user_or_raise(session, user_id)
+    if 'username' in changes and str(changes['username']).strip().lower() != user.username:
+        username = str(changes['username']).strip().lower()
+        if session.exec(select(User.id).where(func.lower(User.username) == username)).first():
+            raise Conflict(f'user name {username!r} is taken')
+        user.username = username
+    if 'division_id' in changes:
+        _check_division(session, changes['division_id'])  # type: ignore[arg-type]
+        user.division_id = changes['division_id']  # type: ignore[assignment]
+    for name in ('name', 'role', 'is_active'):
+        if name in changes and changes[name] is not None:
+            setattr(user, name, changes[name])
+    if changes.get('password'):
+        user.password_hash = auth.hash_password(str(changes['password']))
+    _keep_an_admin(session, user)
+    user.updated_at = utcnow()
+    session.add(user)
+    session.commit()
+    events.publish(events.access_changed, user_id)
+    return user
+
+
+def _keep_an_admin(session: Session, changed: User) -> None:
+    session.flush()
+    admins = session.exec(select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active)).one()
+    if admins[0] == 0:
+        session.rollback()
+        raise Conflict('this would leave no active admin; make someone else admin first')
+
+
+def _check_division(session: Session, division_id: object) -> None:
+    if division_id is not None and session.get(Division, division_id) is None:
+        raise InvalidInput(f'unknown division {division_id}', field='division_id')
+
+
+def set_assignments(session: Session, *, actor: Actor, user_id: int, machine_ids: list[int]) -> list[int]:
+    """Admin: the machines a CTP user is assigned to (replaces the previous set)."""
+    require(actor, Action.ADMINISTER)
+    get_user_or_raise(session, user_id)
+    wanted = set(machine_ids)
+    known = set(session.exec(select(CTPMachine.id).where(CTPMachine.id.in_(wanted))).scalars())
+    if unknown := wanted - known:
+        raise InvalidInput(f'unknown machines: {sorted(unknown)}', field='machine_ids')
+    session.execute(delete(UserMachine).where(UserMachine.user_id == user_id))
+    for machine_id in sorted(wanted):
+        session.add(UserMachine(user_id=user_id, machine_id=machine_id))
+    session.commit()
+    events.publish(events.access_changed, user_id)
+    return sorted(wanted)
+
+
+def ensure_admin(session: Session, *, username: str, password: str | None) -> User | None:
+    """Make sure the configured admin exists and is an active admin; set its password from the setting."""
+    username = username.strip().lower()
+    user = session.exec(select(User).where(func.lower(User.username) == username)).scalars().first()
+    if user is None:
+        if password is None:
+            return None
+        return create_user(session, actor=None, username=username, name='Administrator', role=Role.ADMIN,
+                           password=password)
+    user.role, user.is_active = Role.ADMIN, True
+    if password is not None and not auth.verify_password(user.password_hash, password):
+        user.password_hash = auth.hash_password(password)
+    session.add(user)
+    session.commit()
+    return user
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None; the hash is upgraded when its parameters are old."""
+    user = session.exec(select(User).where(func.lower(User.username) == username.strip().lower())).scalars().first()
+    ok = auth.verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        return None
+    if auth.needs_rehash(user.password_hash):
+        user.password_hash = auth.hash_password(password)
+        session.add(user)
+        session.commit()
+    return user
+
+
+def find_by_username(session: Session, username: str) -> User | None:
+    return session.exec(select(User).where(func.lower(User.username) == username.lower())).scalars().first()
+
+
+def list_users_unchecked(session: Session) -> list[User]:
+    """Every user, without an authorization check: for bootstrap and demo code only."""
+    return list(session.exec(select(User).order_by(User.id)).scalars())

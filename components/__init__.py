@@ -1,0 +1,1 @@
+"""Reusable UI pieces: they import NiceGUI and app, never pages."""

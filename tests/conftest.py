@@ -1,0 +1,52 @@
+"""Fixtures: a fresh database per test (SQLite file, or PostgreSQL when CTP_TEST_DATABASE_URL is set)."""
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session
+
+from app import events
+from app.config import get_settings
+from app.db import dispose_engine, init_engine, session_scope
+from tests import dbutil
+
+ADMIN_PASSWORD = 'admin-pass-123'
+
+
+@pytest.fixture(scope='session')
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database created once per run; each test gets a copy."""
+    return dbutil.make_template(tmp_path_factory.mktemp('template'))
+
+
+@pytest.fixture(autouse=True)
+def ctp_env(tmp_path: Path, template_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Settings, database and events for one test: nothing is shared between tests."""
+    url = dbutil.fresh_database(template_db, tmp_path)
+    for key in [k for k in os.environ if k.startswith('CTP_') and k != 'CTP_TEST_DATABASE_URL']:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv('CTP_ENV', 'test')
+    monkeypatch.setenv('CTP_DATA_DIR', str(tmp_path / 'data'))
+    monkeypatch.setenv('CTP_DATABASE_URL', url)
+    monkeypatch.setenv('CTP_STORAGE_SECRET', 'test-secret-' + 'x' * 40)
+    monkeypatch.setenv('CTP_ADMIN_PASSWORD', ADMIN_PASSWORD)
+    monkeypatch.setenv('CTP_TIMEZONE', 'Europe/Berlin')
+    get_settings.cache_clear()
+    events.clear_subscriptions()
+    events.clear_forwarders()
+    init_engine(url)
+    yield url
+    events.clear_subscriptions()
+    events.clear_forwarders()
+    dispose_engine()
+    dbutil.drop_database(url)
+    get_settings.cache_clear()
+    shutil.rmtree(tmp_path / 'data', ignore_errors=True)
+
+
+@pytest.fixture
+def session(ctp_env: str) -> Iterator[Session]:
+    with session_scope() as session:
+        yield session
