@@ -1,14 +1,17 @@
 """Engine and sessions. SQLite gets a fixed SQLite build (pysqlite3), WAL, and BEGIN IMMEDIATE for writes."""
+import functools
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlmodel import Session
 
 logger = logging.getLogger(__name__)
+P = ParamSpec('P')
+R = TypeVar('R')
 
 # The WAL-reset corruption race is fixed from these SQLite versions on (3.51.3, or the backports).
 WAL_SAFE_SQLITE = ((3, 51, 3), (3, 50, 7), (3, 44, 6))
@@ -103,3 +106,17 @@ def read_session() -> Iterator[Session]:
     """A short session for reads only: on SQLite it does not take the write lock."""
     with Session(_read_engine or get_engine(), expire_on_commit=False) as session:
         yield session
+
+
+def rolls_back(func: Callable[P, R]) -> Callable[P, R]:
+    """Decorate a service (session passed by keyword): any error rolls its transaction back, so it writes nothing."""
+    @functools.wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except BaseException:
+            session = kwargs.get('session') or (args[0] if args else None)
+            if isinstance(session, Session):
+                session.rollback()
+            raise
+    return wrapper

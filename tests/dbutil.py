@@ -49,3 +49,10 @@ def _pg_admin(*statements: str) -> None:
         for statement in statements:
             conn.execute(text(statement))
     engine.dispose()
+
+
+def fresh_database_empty() -> str:
+    """An empty PostgreSQL database (no schema) for migration tests."""
+    name = f'ctp_test_{uuid.uuid4().hex[:12]}'
+    _pg_admin(f'CREATE DATABASE {name}')
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)

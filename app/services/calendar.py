@@ -5,6 +5,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
+from app.db import rolls_back
+
 from app.config import get_settings
 from app.errors import InvalidInput
 from app.models import OperatingWindow, PlantClosure
@@ -76,6 +78,7 @@ def _merge(intervals: list[Interval]) -> list[Interval]:
     return merged
 
 
+@rolls_back
 def set_weekly_windows(session: Session, *, actor: Actor, windows: list[tuple[int, int, int]]) -> None:
     """Admin: replace the weekly shift windows (weekday 0 = Monday, minutes from local midnight)."""
     require(actor, Action.ADMINISTER)
@@ -88,6 +91,7 @@ def set_weekly_windows(session: Session, *, actor: Actor, windows: list[tuple[in
     session.commit()
 
 
+@rolls_back
 def set_closures(session: Session, *, actor: Actor, days: dict[date, str | None]) -> None:
     """Admin: replace the list of closed days."""
     require(actor, Action.ADMINISTER)

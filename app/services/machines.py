@@ -4,6 +4,8 @@ from datetime import datetime, time
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app.db import rolls_back
+
 from app import events
 from app.config import get_settings
 from app.errors import Conflict, NotFound
@@ -80,6 +82,7 @@ def _headline(open_logs: list[CTPProblemLog]) -> CTPProblemLog | None:
     return min(open_logs, key=rank) if open_logs else None
 
 
+@rolls_back
 def create_machine(session: Session, *, actor: Actor, machine_in: MachineCreate) -> CTPMachine:
     """Admin: add a machine (names are unique)."""
     require(actor, Action.ADMINISTER)
@@ -91,6 +94,7 @@ def create_machine(session: Session, *, actor: Actor, machine_in: MachineCreate)
     return machine
 
 
+@rolls_back
 def update_machine(session: Session, *, actor: Actor, machine_id: int, changes: MachineUpdate) -> CTPMachine:
     """Admin: edit name, nickname, description; retire or bring back."""
     require(actor, Action.ADMINISTER)

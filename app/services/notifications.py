@@ -4,6 +4,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select, update
 from sqlmodel import Session
 
+from app.db import rolls_back
+
 from app import events
 from app.config import get_settings
 from app.errors import NotFound
@@ -84,6 +86,7 @@ def _public(row: CTPNotification, cutoff: datetime) -> NotificationPublic:
     return public
 
 
+@rolls_back
 def mark_read(session: Session, *, actor: Actor, notification_id: int) -> NotificationPublic:
     """Mark one of the actor's notifications read; someone else's or out of scope is 404."""
     require(actor, Action.READ)
@@ -99,6 +102,7 @@ def mark_read(session: Session, *, actor: Actor, notification_id: int) -> Notifi
     return _public(row, _auto_read_cutoff(utcnow()))
 
 
+@rolls_back
 def mark_all_read(session: Session, *, actor: Actor, log_id: int | None = None) -> int:
     """Mark all the actor's unread notifications read (optionally only those of one problem)."""
     require(actor, Action.READ)

@@ -12,6 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
+from app.db import rolls_back
+
 from app import events
 from app.config import get_settings
 from app.errors import Conflict, InvalidInput
@@ -44,6 +46,7 @@ class Outcome:
     notified: set[int] = field(default_factory=set)
 
 
+@rolls_back
 def report_problem(session: Session, *, actor: Actor, problem_in: ProblemLogCreate) -> Outcome:
     """Report a problem on a machine in scope; a replayed client_key returns the original problem."""
     require(actor, Action.REPORT)
@@ -117,6 +120,7 @@ def _hash(problem_in: ProblemLogCreate) -> str:
     return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
 
 
+@rolls_back
 def update_problem(session: Session, *, actor: Actor, log_id: int, changes: ProblemLogUpdate) -> Outcome:
     """Edit fields and/or move through the lifecycle by setting `status`; a stale version is 409."""
     log = require_log_editable(session, actor, log_id)
@@ -283,6 +287,7 @@ def _notify_transition(session: Session, actor: Actor, log: CTPProblemLog, kind:
                                 log_id=log.id, kind=kind, message=_message(session, machine, log, verb))
 
 
+@rolls_back
 def delete_problem(session: Session, *, actor: Actor, log_id: int) -> None:
     """Admin only: a soft delete with the effects of cancel; the audit trail stays."""
     log = require_log_editable(session, actor, log_id)

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app.db import rolls_back
+
 from app import events
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Category, CTPProblemLog
@@ -96,6 +98,7 @@ def list_tree(session: Session, *, include_inactive: bool = False) -> list[tuple
     return [(parent, [row for row in keep if row.parent_id == parent.id]) for parent in parents]
 
 
+@rolls_back
 def create_category(session: Session, *, actor: Actor, name: str, parent_id: int | None = None,
                     machine_fault: bool = True, is_planned_default: bool = False) -> Category:
     require(actor, Action.ADMINISTER)
@@ -118,6 +121,7 @@ def create_category(session: Session, *, actor: Actor, name: str, parent_id: int
     return category
 
 
+@rolls_back
 def update_category(session: Session, *, actor: Actor, category_id: int, name: str | None = None,
                     active: bool | None = None) -> Category:
     """Rename (the id stays) or (de)activate a category."""
@@ -138,6 +142,7 @@ def update_category(session: Session, *, actor: Actor, category_id: int, name: s
     return category
 
 
+@rolls_back
 def delete_category(session: Session, *, actor: Actor, category_id: int) -> None:
     """Delete an unused category; one in use must be deactivated instead (409)."""
     require(actor, Action.ADMINISTER)

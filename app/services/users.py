@@ -2,6 +2,8 @@
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
+from app.db import rolls_back
+
 from app import auth, events
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import CTPMachine, Division, Role, User, UserMachine, utcnow
@@ -27,6 +29,7 @@ def get_user_or_raise(session: Session, user_id: int) -> User:
     return user
 
 
+@rolls_back
 def create_user(session: Session, *, actor: Actor | None, username: str, name: str, role: Role, password: str,
                 division_id: int | None = None, is_active: bool = True) -> User:
     """Admin (or the bootstrap when actor is None): add a user with an Argon2id password hash."""
@@ -43,6 +46,7 @@ def create_user(session: Session, *, actor: Actor | None, username: str, name: s
     return user
 
 
+@rolls_back
 def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[str, object]) -> User:
     """Admin: name, role, division, password, active; the last active admin cannot be removed."""
     require(actor, Action.ADMINISTER)
@@ -81,6 +85,7 @@ def _check_division(session: Session, division_id: object) -> None:
         raise InvalidInput(f'unknown division {division_id}', field='division_id')
 
 
+@rolls_back
 def set_assignments(session: Session, *, actor: Actor, user_id: int, machine_ids: list[int]) -> list[int]:
     """Admin: the machines a CTP user is assigned to (replaces the previous set)."""
     require(actor, Action.ADMINISTER)
