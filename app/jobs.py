@@ -7,9 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import Session
 
-from app import events
+from app import bus, events
 from app.config import get_settings
-from app.db import session_scope
+from app.db import get_engine, session_scope
 from app.models import CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, utcnow
 from app.services import notifications
 
@@ -23,10 +23,12 @@ async def start() -> None:
     global _task
     events.bind_loop(asyncio.get_running_loop())
     _task = asyncio.create_task(_loop(), name='ctp-periodic-jobs')
+    await bus.start(get_engine().url.render_as_string(hide_password=False))  # PostgreSQL only: cross-process events
 
 
 async def stop() -> None:
     global _task
+    await bus.stop()
     if _task is not None:
         _task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -56,3 +56,27 @@ def fresh_database_empty() -> str:
     name = f'ctp_test_{uuid.uuid4().hex[:12]}'
     _pg_admin(f'CREATE DATABASE {name}')
     return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def require_postgres() -> str:
+    """The test database URL when the suite runs on PostgreSQL; otherwise skip with the reason (fail under
+    CTP_REQUIRE_POSTGRES=1, which scripts/test-all sets for its PostgreSQL run and CI sets always)."""
+    import pytest
+    if using_postgres():
+        return PG_URL
+    reason = 'needs PostgreSQL: set CTP_TEST_DATABASE_URL or run scripts/test-all'
+    if os.environ.get('CTP_REQUIRE_POSTGRES') == '1':
+        pytest.fail(f'CTP_REQUIRE_POSTGRES=1 but this run is not on PostgreSQL ({reason})')
+    pytest.skip(reason)
+    raise AssertionError('unreachable')
+
+
+def pg_execute(url: str, statement: str, **params: object) -> list[tuple[object, ...]]:
+    """One autocommit statement on the database of `url` (for tests that poke the server)."""
+    engine = create_engine(url, isolation_level='AUTOCOMMIT')
+    try:
+        with engine.connect() as conn:
+            result = conn.execute(text(statement), params)
+            return [tuple(row) for row in result] if result.returns_rows else []
+    finally:
+        engine.dispose()
