@@ -3,6 +3,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -44,6 +45,8 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=list)
     api_docs: bool = True
     log_json: bool = False
+    sqlite_journal: Literal['auto', 'wal', 'delete', 'truncate'] = 'auto'  # auto: WAL only on a fixed SQLite
+    sqlite_single_connection: bool = False  # one pooled connection (the only way WAL is allowed on an affected SQLite)
 
     @field_validator('timezone')
     @classmethod

@@ -1,4 +1,4 @@
-"""Engine and sessions. SQLite gets a fixed SQLite build (pysqlite3), WAL, and BEGIN IMMEDIATE for writes."""
+"""Engine and sessions. SQLite gets a fixed SQLite build (pysqlite3), WAL only where safe, BEGIN IMMEDIATE for writes."""
 import functools
 import logging
 from collections.abc import Callable, Iterator
@@ -7,6 +7,7 @@ from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 logger = logging.getLogger(__name__)
@@ -40,23 +41,51 @@ def sqlite_module() -> Any:
     return dbapi2
 
 
-def build_engine(url: str, *, echo: bool = False) -> Engine:
-    """An engine for the URL; SQLite connections get their pragmas on every connect."""
+def build_engine(url: str, *, echo: bool = False, journal: str | None = None,
+                 single_connection: bool | None = None) -> Engine:
+    """An engine for the URL; SQLite connections get their pragmas (and the S1 WAL check) on every connect.
+
+    `journal` ('auto', 'wal', 'delete', 'truncate') and `single_connection` default to the settings
+    CTP_SQLITE_JOURNAL and CTP_SQLITE_SINGLE_CONNECTION.
+    """
     if make_url(url).get_backend_name() != 'sqlite':
         return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
-    module = sqlite_module()
-    engine = create_engine(url, echo=echo, module=module, connect_args={'check_same_thread': False, 'timeout': 30})
-    journal = 'wal' if sqlite_version_is_wal_safe(module.sqlite_version) else 'delete'
-    _install_sqlite_pragmas(engine, journal)
+    if journal is None or single_connection is None:
+        from app.config import get_settings
+        settings = get_settings()
+        journal = settings.sqlite_journal if journal is None else journal
+        single_connection = settings.sqlite_single_connection if single_connection is None else single_connection
+    pool: dict[str, Any] = {'poolclass': QueuePool, 'pool_size': 1, 'max_overflow': 0, 'pool_timeout': 60} \
+        if single_connection else {}
+    engine = create_engine(url, echo=echo, module=sqlite_module(),
+                           connect_args={'check_same_thread': False, 'timeout': 30}, **pool)
+    _install_sqlite_pragmas(engine, journal, single_connection)
     return engine
 
 
-def _install_sqlite_pragmas(engine: Engine, journal: str) -> None:
+def choose_journal(requested: str, version: str, single_connection: bool) -> str:
+    """The journal mode to use; WAL on a SQLite with the WAL-reset bug only with one connection (S1 option C)."""
+    safe = sqlite_version_is_wal_safe(version)
+    if requested == 'auto':
+        return 'wal' if safe else 'delete'
+    if requested == 'wal' and not safe and not single_connection:
+        raise UnsafeSQLiteError(f'SQLite {version} has the WAL-reset corruption bug (fixed in 3.51.3): refusing '
+                                'journal_mode=wal with a connection pool; use CTP_SQLITE_JOURNAL=auto or delete, '
+                                'or CTP_SQLITE_SINGLE_CONNECTION=1')
+    return requested
+
+
+def _install_sqlite_pragmas(engine: Engine, journal: str, single_connection: bool) -> None:
     @event.listens_for(engine, 'connect')
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (SQLAlchemy's pysqlite recipe)
         cursor = dbapi_connection.cursor()
-        for pragma in (f'journal_mode={journal}', 'foreign_keys=ON', 'busy_timeout=30000', 'synchronous=FULL'):
+        version = cursor.execute('SELECT sqlite_version()').fetchone()[0]  # the library really loaded
+        mode = choose_journal(journal, version, single_connection)
+        actual = cursor.execute(f'PRAGMA journal_mode={mode}').fetchone()[0]
+        if actual == 'wal':  # e.g. a file left in WAL mode that could not be switched back
+            choose_journal('wal', version, single_connection)
+        for pragma in ('foreign_keys=ON', 'busy_timeout=30000', 'synchronous=FULL'):
             cursor.execute(f'PRAGMA {pragma}')
         cursor.close()
 
