@@ -1,15 +1,16 @@
 """CTP Log: composition root. Settings -> database -> REST API -> sign-in middleware -> pages -> server."""
-import logging
 
+from nicegui import Client
 from nicegui import app as nicegui_app
 from nicegui import ui
 
-from app import api, bootstrap, jobs
+from app import api, bootstrap, jobs, ops
 from app.config import get_settings
 from components import session
 
 settings = get_settings()
-logging.basicConfig(level=logging.INFO, format='%(asctime)s %(levelname)s %(name)s: %(message)s')
+ops.configure_logging(as_json=settings.log_json)
+ops.count_clients_with(lambda: sum(1 for c in Client.instances.values() if c.has_socket_connection))
 bootstrap.prepare(settings)
 api.install(nicegui_app)
 session.install(nicegui_app)

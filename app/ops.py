@@ -1,0 +1,120 @@
+"""Operations: the database health check, Prometheus metrics and structured logs with a request id.
+
+No web framework here: app/api/routes/ops.py serves /healthz and /metrics, app/api/request_id.py sets the
+request id and records the request metrics, main.py registers the connected-clients callback.
+"""
+import contextvars
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import SQLAlchemyError
+
+from app.db import get_engine, read_session
+from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog
+
+logger = logging.getLogger(__name__)
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar('ctp_request_id', default='-')
+REGISTRY = CollectorRegistry(auto_describe=True)
+REQUESTS = Counter('ctp_http_requests', 'HTTP requests by route template, method and status',
+                   ['route', 'method', 'status'], registry=REGISTRY)
+LATENCY = Histogram('ctp_http_request_duration_seconds', 'HTTP request latency by route template',
+                    ['route', 'method'], registry=REGISTRY,
+                    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0))
+CLIENTS = Gauge('ctp_connected_clients', 'NiceGUI clients with a live socket connection', registry=REGISTRY)
+_health_lock = threading.Lock()
+
+
+def observe_request(route: str, method: str, status: int, seconds: float) -> None:
+    REQUESTS.labels(route, method, str(status)).inc()
+    LATENCY.labels(route, method).observe(seconds)
+
+
+def count_clients_with(counter: Callable[[], int]) -> None:
+    """main.py hands in `len(connected NiceGUI clients)`; app/ never imports NiceGUI's UI."""
+    CLIENTS.set_function(counter)
+
+
+class OpenProblemsCollector(Collector):
+    """ctp_open_problems{machine_status}: open or in-progress problems, by their machine's status, per scrape."""
+
+    def describe(self) -> Iterator[GaugeMetricFamily]:
+        yield self._family()
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        family = self._family()
+        try:
+            with read_session() as session:
+                rows = session.execute(
+                    select(CTPMachine.status, func.count(CTPProblemLog.id))
+                    .join(CTPMachine, CTPMachine.id == CTPProblemLog.machine_id)
+                    .where(CTPProblemLog.status.in_(OPEN_STATUSES), CTPProblemLog.deleted_at.is_(None))
+                    .group_by(CTPMachine.status)).all()
+        except SQLAlchemyError:
+            logger.warning('metrics: open problems not readable (database unreachable)')
+            return
+        for status, count in rows:
+            family.add_metric([str(status)], float(count))
+        yield family
+
+    @staticmethod
+    def _family() -> GaugeMetricFamily:
+        return GaugeMetricFamily('ctp_open_problems', 'Open problems by machine status', labels=['machine_status'])
+
+
+REGISTRY.register(OpenProblemsCollector())
+
+
+def metrics_text() -> bytes:
+    """The Prometheus exposition (blocking: it queries the database)."""
+    return generate_latest(REGISTRY)
+
+
+def check_database() -> bool:
+    """True when `SELECT 1` succeeds; False at once while an earlier check still hangs (threads never pile up)."""
+    if not _health_lock.acquire(blocking=False):
+        return False
+    try:
+        with get_engine().connect() as conn:
+            conn.execute(text('SELECT 1'))
+        return True
+    finally:
+        _health_lock.release()
+
+
+class RequestIdFilter(logging.Filter):
+    """Puts the current request id on every record (`-` outside a request)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.request_id = request_id_var.get()
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {'time': time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(record.created)) + f'.{record.msecs:03.0f}Z',
+                 'level': record.levelname, 'logger': record.name, 'message': record.getMessage(),
+                 'request_id': getattr(record, 'request_id', '-')}
+        if record.exc_info:
+            entry['exception'] = self.formatException(record.exc_info)
+        return json.dumps(entry, ensure_ascii=False)
+
+
+def configure_logging(*, as_json: bool, level: int = logging.INFO) -> None:
+    """Root logging: one line per record, JSON (CTP_LOG_JSON=1) or text, always with the request id."""
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestIdFilter())
+    handler.setFormatter(JsonFormatter() if as_json else logging.Formatter(
+        '%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s'))
+    handler.set_name('ctp')
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if h.get_name() == 'ctp']:  # idempotent; other handlers (pytest) stay
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(level)
