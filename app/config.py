@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     trusted_proxies: list[str] = Field(default_factory=list)
     api_docs: bool = True
     log_json: bool = False
+    pg_bin: Path | None = None  # folder of pg_dump/pg_restore for app.backup (default: PATH, /usr/lib/postgresql)
     metrics_token: SecretStr | None = None  # when set, /metrics needs `Authorization: Bearer <token>`
     sqlite_journal: Literal['auto', 'wal', 'delete', 'truncate'] = 'auto'  # auto: WAL only on a fixed SQLite
     sqlite_single_connection: bool = False  # one pooled connection (the only way WAL is allowed on an affected SQLite)

@@ -80,3 +80,15 @@ def pg_execute(url: str, statement: str, **params: object) -> list[tuple[object,
             return [tuple(row) for row in result] if result.returns_rows else []
     finally:
         engine.dispose()
+
+
+def _pg_bin() -> str:
+    """Where pg_dump/pg_restore are (read at import: the per-test fixture clears CTP_* variables)."""
+    folder = os.environ.get('CTP_TEST_PG_BIN', '')
+    if folder:
+        return folder
+    installed = sorted(Path('/usr/lib/postgresql').glob('*/bin/pg_dump'), key=lambda p: p.parts[-3])
+    return str(installed[-1].parent) if installed else ''
+
+
+PG_BIN = _pg_bin()
