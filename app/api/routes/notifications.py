@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import CurrentActor
-from app.api.routes import in_session
+from app.api.routes import in_read_session, in_session
 from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import notifications
 
@@ -16,7 +16,7 @@ async def read_notifications(actor: CurrentActor, all: bool = False,  # noqa: A0
                              limit: Annotated[int, Query(ge=1, le=200)] = 50,
                              offset: Annotated[int, Query(ge=0)] = 0) -> NotificationPage:
     """The caller's unread notifications (`?all=true` for all), newest first."""
-    return await in_session(lambda s: notifications.list_notifications(
+    return await in_read_session(lambda s: notifications.list_notifications(
         s, actor=actor, include_read=all, limit=limit, offset=offset))
 
 
