@@ -1,8 +1,8 @@
 """Routers on the design's paths, and what they share: short sessions in worker threads, body rules."""
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Path, Request
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -11,10 +11,12 @@ from starlette.exceptions import HTTPException
 from app.api.errors import validation_fields
 from app.db import read_session, session_scope
 from app.errors import InvalidInput, PayloadTooLarge
+from app.models.schemas import MAX_ID
 
 T = TypeVar('T')
 M = TypeVar('M', bound=BaseModel)
 JSON_BODY_LIMIT = 64 * 1024
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 
 
 async def in_session(work: Callable[[Session], T]) -> T:

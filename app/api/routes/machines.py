@@ -5,7 +5,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from app.api.deps import CurrentActor
-from app.api.routes import in_read_session, in_session, json_body
+from app.api.routes import PathId, in_read_session, in_session, json_body
 from app.config import get_settings
 from app.errors import InvalidInput
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate
@@ -51,13 +51,13 @@ async def read_machines(actor: CurrentActor, include_retired: bool = False) -> l
 
 
 @router.get('/{machine_id}', response_model=MachinePublic)
-async def read_machine(machine_id: int, actor: CurrentActor) -> MachinePublic:
+async def read_machine(machine_id: PathId, actor: CurrentActor) -> MachinePublic:
     """One machine in scope."""
     return await in_read_session(lambda s: machines.get_machine(s, actor=actor, machine_id=machine_id))
 
 
 @router.get('/{machine_id}/stats', response_model=StatsOut)
-async def read_machine_stats(machine_id: int, actor: CurrentActor,
+async def read_machine_stats(machine_id: PathId, actor: CurrentActor,
                              date_from: date | None = Query(default=None, alias='from'),
                              date_to: date | None = Query(default=None, alias='to')) -> StatsOut:
     """KPIs of one machine between two plant-local dates (inclusive; default: the last 30 days)."""
@@ -89,7 +89,7 @@ async def create_machine(body: MachineCreate, actor: CurrentActor) -> MachinePub
 
 
 @router.put('/{machine_id}', response_model=MachinePublic, dependencies=[Depends(json_body)])
-async def update_machine(machine_id: int, body: MachineUpdate, actor: CurrentActor) -> MachinePublic:
+async def update_machine(machine_id: PathId, body: MachineUpdate, actor: CurrentActor) -> MachinePublic:
     """Admin: edit name, nickname, description; `"retired": true` retires the machine."""
     def work(session: object) -> MachinePublic:
         machine = machines.update_machine(session, actor=actor, machine_id=machine_id, changes=body)  # type: ignore[arg-type]

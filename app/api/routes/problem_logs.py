@@ -9,9 +9,17 @@ from starlette.exceptions import HTTPException
 from sqlmodel import Session
 
 from app.api.deps import CurrentActor
-from app.api.routes import in_read_session, in_session, json_body, media_type, read_json_model, report_form
+from app.api.routes import (
+    PathId,
+    in_read_session,
+    in_session,
+    json_body,
+    media_type,
+    read_json_model,
+    report_form,
+)
 from app.models import ProblemStatus, TechnicianType
-from app.models.schemas import ProblemLogCreate, ProblemLogDetail, ProblemLogPage, ProblemLogUpdate
+from app.models.schemas import MAX_ID, ProblemLogCreate, ProblemLogDetail, ProblemLogPage, ProblemLogUpdate
 from app.services import problem_logs, problem_queries
 from app.services.problem_queries import ProblemFilter
 
@@ -24,9 +32,9 @@ ProblemSort = StrEnum('ProblemSort', {  # type: ignore[misc]
 @router.get('', response_model=ProblemLogPage)
 async def read_problem_logs(
         actor: CurrentActor,
-        machine_id: Annotated[int | None, Query(ge=1)] = None,
+        machine_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         status: Annotated[list[ProblemStatus] | None, Query(description='repeat for several')] = None,
-        category: Annotated[int | None, Query(ge=1, description='a subsystem (with its symptoms) or a symptom')] = None,
+        category: Annotated[int | None, Query(ge=1, le=MAX_ID, description='a subsystem (with its symptoms) or a symptom')] = None,
         technician_type: TechnicianType | None = None,
         date_from: Annotated[date | None, Query(alias='from', description='plant-local problem date, inclusive')] = None,
         date_to: Annotated[date | None, Query(alias='to', description='plant-local problem date, inclusive')] = None,
@@ -47,7 +55,7 @@ async def read_problem_logs(
 
 
 @router.get('/{log_id}', response_model=ProblemLogDetail)
-async def read_problem_log(log_id: int, actor: CurrentActor) -> ProblemLogDetail:
+async def read_problem_log(log_id: PathId, actor: CurrentActor) -> ProblemLogDetail:
     """One problem with its photos and audit trail."""
     return await in_read_session(lambda s: problem_queries.get_problem(s, actor=actor, log_id=log_id))
 
@@ -83,7 +91,7 @@ async def create_problem_log(
 
 
 @router.put('/{log_id}', response_model=ProblemLogDetail, dependencies=[Depends(json_body)])
-async def update_problem_log(log_id: int, body: ProblemLogUpdate, actor: CurrentActor) -> ProblemLogDetail:
+async def update_problem_log(log_id: PathId, body: ProblemLogUpdate, actor: CurrentActor) -> ProblemLogDetail:
     """Edit a problem or change its status: "in_progress" acknowledges, "completed" completes (needs solution and
     resolved_by; end_time defaults to now), "in_progress" from completed reopens and "cancelled" cancels (both
     need `reason`). A stale `version` is 409; without `version` the change applies to the current state."""
@@ -94,7 +102,7 @@ async def update_problem_log(log_id: int, body: ProblemLogUpdate, actor: Current
 
 
 @router.delete('/{log_id}', status_code=204, response_class=Response)
-async def delete_problem_log(log_id: int, actor: CurrentActor) -> Response:
+async def delete_problem_log(log_id: PathId, actor: CurrentActor) -> Response:
     """Admin: delete a problem (soft: it leaves every list and KPI; the audit trail stays)."""
     await in_session(lambda s: problem_logs.delete_problem(s, actor=actor, log_id=log_id))
     return Response(status_code=204)
