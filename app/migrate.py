@@ -16,3 +16,11 @@ def alembic_config(url: str) -> Config:
 
 def upgrade_to_head(url: str) -> None:
     command.upgrade(alembic_config(url), 'head')
+
+
+SEARCH_OBJECT_PREFIX = 'ctp_problem_logs_fts'  # full-text search objects of migration 0002 (not in the models)
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """Autogenerate filter: leave the full-text search table, its shadow tables and index alone."""
+    return not (reflected and compare_to is None and (name or '').startswith(SEARCH_OBJECT_PREFIX))

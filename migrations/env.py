@@ -7,6 +7,7 @@ from sqlmodel import SQLModel
 import app.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from app.config import get_settings
 from app.db import build_engine
+from app.migrate import include_object
 
 logger = logging.getLogger('alembic.env')
 config = context.config
@@ -19,7 +20,7 @@ def _url() -> str:
 
 def run_migrations_offline() -> None:
     context.configure(url=_url(), target_metadata=target_metadata, literal_binds=True, compare_type=True,
-                      render_as_batch=True, dialect_opts={'paramstyle': 'named'})
+                      render_as_batch=True, include_object=include_object, dialect_opts={'paramstyle': 'named'})
     with context.begin_transaction():
         context.run_migrations()
 
@@ -37,7 +38,7 @@ def run_migrations_online() -> None:
 
 def _run(connection: object) -> None:
     context.configure(connection=connection, target_metadata=target_metadata, compare_type=True,  # type: ignore[arg-type]
-                      render_as_batch=True)
+                      render_as_batch=True, include_object=include_object)
     with context.begin_transaction():
         context.run_migrations()
 

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 from app.db import build_engine
-from app.migrate import alembic_config, upgrade_to_head
+from app.migrate import alembic_config, include_object, upgrade_to_head
 from tests import dbutil
 
 
@@ -24,7 +24,8 @@ def test_upgrade_creates_every_table_and_autogenerate_finds_nothing(tmp_path: Pa
     engine = build_engine(url)
     with engine.connect() as conn:
         assert set(SQLModel.metadata.tables) <= set(inspect(conn).get_table_names())
-        diff = compare_metadata(MigrationContext.configure(conn, opts={'compare_type': True}), SQLModel.metadata)
+        opts = {'compare_type': True, 'include_object': include_object}
+        diff = compare_metadata(MigrationContext.configure(conn, opts=opts), SQLModel.metadata)
     engine.dispose()
     assert diff == []
     dbutil.drop_database(url)

@@ -1,11 +1,21 @@
-"""One translation of errors to HTTP: domain errors, validation (400, not 422), and unexpected failures."""
+"""One translation of errors to HTTP: domain errors, validation (400, not 422), and unexpected failures.
+
+Under /api/ every answer is JSON in one shape: {"error": {"code", "message", "fields"?}, "request_id"}; other
+paths keep the handlers that were installed before (NiceGUI's HTML pages).
+"""
 import logging
+import re
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.errors import (
     Conflict,
@@ -19,13 +29,27 @@ from app.errors import (
 )
 
 logger = logging.getLogger(__name__)
+API_PREFIX = '/api/'
 STATUS = {InvalidInput: 400, NotAuthenticated: 401, PermissionDenied: 403, NotFound: 404, Conflict: 409,
           PayloadTooLarge: 413, TooManyRequests: 429}
 CODES = {400: 'invalid_input', 401: 'not_authenticated', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
          409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests',
          500: 'internal_error'}
-ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
-    code: {'description': CODES[code].replace('_', ' '), 'model': None} for code in (400, 401, 403, 404)}
+_CLIENT_REQUEST_ID = re.compile(r'^[A-Za-z0-9._:-]{8,64}$')
+Handler = Callable[[Request, Exception], Awaitable[Response]]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    fields: dict[str, str] | None = None
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of the API."""
+
+    error: ErrorDetail
+    request_id: str | None = None
 
 
 def error_body(status: int, message: str, fields: dict[str, str] | None = None,
@@ -43,31 +67,42 @@ def request_id(request: Request) -> str:
     return rid or uuid.uuid4().hex
 
 
+def error_response(request: Request, status: int, message: str, fields: dict[str, str] | None = None,
+                   headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(status, message, fields, request_id(request)), status, headers=headers)
+
+
 async def domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
     headers = {'Retry-After': str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
     if isinstance(exc, NotAuthenticated):
         headers = {'WWW-Authenticate': 'Bearer'}
-    fields = {exc.field: exc.message} if exc.field else None
-    return JSONResponse(error_body(status, exc.message, fields, request_id(request)), status, headers=headers)
+    fields = getattr(exc, 'fields', None) or ({exc.field: exc.message} if exc.field else None)
+    return error_response(request, status, exc.message, fields, headers)
+
+
+def validation_fields(errors: Any) -> dict[str, str]:
+    """{"field.path": "message"} from pydantic/FastAPI error lists (location prefixes dropped)."""
+    fields: dict[str, str] = {}
+    for err in errors:
+        loc = [str(part) for part in err.get('loc', ()) if part not in ('body', 'query', 'path', 'header')]
+        fields.setdefault('.'.join(loc) or 'body', str(err.get('msg', 'invalid')))
+    return fields
 
 
 async def validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    fields: dict[str, str] = {}
-    for err in exc.errors():
-        loc = [str(part) for part in err.get('loc', ()) if part not in ('body', 'query', 'path', 'header')]
-        fields['.'.join(loc) or 'body'] = str(err.get('msg', 'invalid'))
-    message = 'invalid input: ' + ', '.join(sorted(fields))
-    return JSONResponse(error_body(400, message, fields, request_id(request)), 400)
+    fields = validation_fields(exc.errors())
+    return error_response(request, 400, 'invalid input: ' + ', '.join(sorted(fields)), fields)
 
 
 async def http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else CODES.get(exc.status_code, 'error')
-    return JSONResponse(error_body(exc.status_code, detail, None, request_id(request)), exc.status_code,
-                        headers=getattr(exc, 'headers', None))
+    if exc.status_code == 404 and detail == 'Not Found':
+        detail = f'no such API resource: {request.method} {request.url.path}'
+    return error_response(request, exc.status_code, detail, None, getattr(exc, 'headers', None))
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -77,6 +112,51 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
                                    None, rid), 500)
 
 
+def _api_only(handler: Handler, previous: Handler | None) -> Handler:
+    """Our JSON handler under /api/, the previously installed one (NiceGUI's pages) elsewhere."""
+    async def dispatch(request: Request, exc: Exception) -> Response:
+        if previous is None or request.url.path.startswith(API_PREFIX):
+            return await handler(request, exc)
+        return await previous(request, exc)
+    return dispatch
+
+
+class RequestContextMiddleware:
+    """Gives every HTTP request an id (X-Request-ID, echoed when the client sent a sane one) and turns an
+    unexpected failure under /api/ into a logged 500 JSON answer instead of a bare crash."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope['type'] != 'http':
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope.get('headers') or ()).get(b'x-request-id', b'').decode('latin-1')
+        state = scope.setdefault('state', {})
+        rid = state.get('request_id') or (given if _CLIENT_REQUEST_ID.match(given) else uuid.uuid4().hex)
+        state['request_id'] = rid  # the outer RequestIdMiddleware's id when it runs, so logs and bodies agree
+        started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal started
+            if message['type'] == 'http.response.start':
+                started = True
+                message['headers'] = [*message.get('headers', []), (b'x-request-id', rid.encode())]
+            await send(message)
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:  # noqa: BLE001 - the one place that answers for every unexpected failure
+            if started or not scope['path'].startswith(API_PREFIX):
+                raise
+            response = await unexpected_error(Request(scope), exc)
+            await response(scope, receive, send_with_id)
+
+
 def install(app: FastAPI) -> None:
+    """Register the handlers (keeping NiceGUI's outside /api/) and the request-context middleware."""
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
+    for key in (404, 405, StarletteHTTPException):
+        app.add_exception_handler(key, _api_only(http_error, app.exception_handlers.get(key)))  # type: ignore[arg-type]
+    app.add_middleware(RequestContextMiddleware)

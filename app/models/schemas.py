@@ -8,6 +8,8 @@ from app.models.enums import MachineStatus, NotificationType, PhotoKind, Problem
 
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)]
 LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=4000)]
+MAX_ID = 2**31 - 1  # ids fit every database's INTEGER; larger numbers are a 400, not a driver overflow
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
 class StrictModel(BaseModel):
@@ -66,10 +68,10 @@ class MachinePublic(BaseModel):
 
 # Problem logs.
 class ProblemLogCreate(StrictModel):
-    machine_id: int
+    machine_id: Id
     problem_description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)]
     problem_date: date | None = None
-    category_id: int | None = None
+    category_id: Id | None = None
     is_stopping: bool = True
     is_planned: bool | None = None
     start_time: AwareDatetime | None = None
@@ -84,10 +86,10 @@ class ProblemLogCreate(StrictModel):
 class ProblemLogUpdate(StrictModel):
     """Edits and transitions: setting `status` acknowledges, completes, reopens or cancels."""
 
-    version: int | None = Field(default=None, ge=1)
+    version: int | None = Field(default=None, ge=1, le=MAX_ID)
     status: ProblemStatus | None = None
     problem_description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None = None
-    category_id: int | None = None
+    category_id: Id | None = None
     is_stopping: bool | None = None
     is_planned: bool | None = None
     start_time: AwareDatetime | None = None

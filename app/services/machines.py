@@ -8,7 +8,7 @@ from app.db import rolls_back
 
 from app import events
 from app.config import get_settings
-from app.errors import Conflict, NotFound
+from app.errors import Conflict, InvalidInput, NotFound
 from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment, MachineStatus, User, utcnow
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate, OpenProblemSummary
 from app.services import downtime, taxonomy
@@ -102,6 +102,8 @@ def update_machine(session: Session, *, actor: Actor, machine_id: int, changes: 
     if machine is None:
         raise NotFound(f'machine {machine_id} not found')
     data = changes.model_dump(exclude_unset=True)
+    if 'name' in data and data['name'] is None:
+        raise InvalidInput('name cannot be empty', field='name')
     if 'name' in data and data['name'] != machine.name:
         _ensure_unique_name(session, data['name'])
     retired = data.pop('retired', None)

@@ -35,6 +35,8 @@ CLOCK_SKEW = timedelta(minutes=2)  # tablets' clocks may run a little ahead of t
 EDITABLE_FIELDS = ('problem_description', 'category_id', 'is_stopping', 'is_planned', 'start_time', 'end_time',
                    'solution', 'resolved_by', 'technician_type', 'technician_name', 'vendor_called_at',
                    'vendor_arrived_at', 'vendor_ticket', 'plates_lost')
+NOT_NULL_FIELDS = frozenset({'problem_description', 'is_stopping', 'is_planned', 'start_time', 'technician_type',
+                             'plates_lost'})
 
 
 @dataclass
@@ -158,7 +160,7 @@ def _apply_fields(session: Session, actor: Actor, log: CTPProblemLog, changes: P
         given.setdefault('technician_type', ResolvedBy(given['resolved_by']).technician_type)
     changed: set[str] = set()
     for name, value in given.items():
-        if name in {'problem_description'} and value is None:
+        if name in NOT_NULL_FIELDS and value is None:
             raise InvalidInput(f'{name} cannot be empty', field=name)
         old = getattr(log, name)
         if old == value:

@@ -1,8 +1,12 @@
 """Reading problems: one problem with its audit trail and photos, and filtered, paginated lists in scope."""
+import base64
+import binascii
+import json
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, Integer, and_, column, func, or_, select, text
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -20,6 +24,11 @@ SORTS: dict[str, ColumnElement[object]] = {
     'id': CTPProblemLog.id,  # type: ignore[dict-item]
 }
 MAX_LIMIT = 200
+DATETIME_SORTS = frozenset({'start_time', 'created_at', 'updated_at'})
+FTS_TABLE = 'ctp_problem_logs_fts'  # SQLite FTS5, kept in sync by triggers (migration 0002)
+PG_TSVECTOR = "to_tsvector('simple', coalesce(problem_description, '') || ' ' || coalesce(solution, ''))"
+WORD = re.compile(r'\w+')
+MAX_WORDS = 8
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class ProblemFilter:
     sort: str = '-start_time'
     limit: int = 50
     offset: int = 0
+    cursor: str | None = None
 
 
 def photo_url(photo_id: int, *, thumb: bool = False) -> str:
@@ -54,17 +64,26 @@ def get_problem(session: Session, *, actor: Actor, log_id: int) -> ProblemLogDet
 
 
 def list_problems(session: Session, *, actor: Actor, filters: ProblemFilter) -> ProblemLogPage:
-    """Problems in the actor's scope, filtered, sorted and paginated, with the total."""
+    """Problems in the actor's scope, filtered, sorted and paginated (offset or keyset cursor), with the total."""
     require(actor, Action.READ)
     where = _where(session, actor, filters)
     total = session.exec(select(func.count()).select_from(CTPProblemLog).where(*where)).one()[0]
-    rows = list(session.exec(select(CTPProblemLog).where(*where).order_by(*_order(filters.sort))
-                             .limit(filters.limit).offset(filters.offset)).scalars())
-    return ProblemLogPage(items=to_public(session, rows), total=total)
+    descending, column = _sort_column(filters.sort)
+    page = select(CTPProblemLog).where(*where)
+    if filters.cursor:
+        page = page.where(_after(filters, descending, column))
+    tie = CTPProblemLog.id.desc() if descending else CTPProblemLog.id.asc()  # type: ignore[union-attr]
+    page = page.order_by(column.desc() if descending else column.asc(), tie)  # type: ignore[attr-defined]
+    rows = list(session.exec(page.limit(filters.limit + 1).offset(filters.offset)).scalars())
+    more, rows = len(rows) > filters.limit, rows[:filters.limit]
+    next_cursor = _encode_cursor(filters.sort, rows[-1]) if more and rows else None
+    return ProblemLogPage(items=to_public(session, rows), total=total, next_cursor=next_cursor)
 
 
 def _where(session: Session, actor: Actor, filters: ProblemFilter) -> list[ColumnElement[bool]]:
     zone = get_settings().zone
+    if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
+        raise InvalidInput('"from" must not be after "to"', field='from')
     where = [CTPProblemLog.deleted_at.is_(None), machine_scope(session, actor, CTPProblemLog.machine_id)]
     if filters.machine_id is not None:
         where.append(CTPProblemLog.machine_id == filters.machine_id)
@@ -82,19 +101,59 @@ def _where(session: Session, actor: Actor, filters: ProblemFilter) -> list[Colum
         where.append(CTPProblemLog.start_time < datetime.combine(filters.date_to + timedelta(days=1), time(), zone))
     if filters.created_by is not None:
         where.append(CTPProblemLog.created_by == filters.created_by)
-    if filters.q:
-        pattern = f'%{filters.q.strip()}%'
-        where.append(or_(CTPProblemLog.problem_description.ilike(pattern), CTPProblemLog.solution.ilike(pattern)))
+    if filters.q and filters.q.strip():
+        where.append(text_search(session, filters.q))
     return where  # type: ignore[return-value]
 
 
-def _order(sort: str) -> list[ColumnElement[object]]:
-    descending = sort.startswith('-')
+def text_search(session: Session, q: str) -> ColumnElement[bool]:
+    """Free text over description and solution: every word, as a prefix, through the full-text index
+    (FTS5 on SQLite, GIN on PostgreSQL: migration 0002); text without any word falls back to a substring."""
+    words = WORD.findall(q)[:MAX_WORDS]
+    dialect = session.get_bind().dialect.name
+    if not words or dialect not in ('sqlite', 'postgresql'):
+        pattern = '%' + q.strip().replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
+        return or_(CTPProblemLog.problem_description.ilike(pattern, escape='\\'),
+                   CTPProblemLog.solution.ilike(pattern, escape='\\'))
+    if dialect == 'sqlite':
+        match = ' '.join(f'"{word}"*' for word in words)
+        rowids = text(f'SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_match').bindparams(
+            fts_match=match).columns(column('rowid', Integer))
+        return CTPProblemLog.id.in_(rowids)  # type: ignore[union-attr]
+    query = ' & '.join(f'{word}:*' for word in words)
+    return text(f'{PG_TSVECTOR} @@ to_tsquery(\'simple\', :ts_query)').bindparams(ts_query=query)  # type: ignore[return-value]
+
+
+def _sort_column(sort: str) -> tuple[bool, ColumnElement[object]]:
     column = SORTS.get(sort.lstrip('-'))
     if column is None:
         raise InvalidInput(f'sort must be one of {", ".join(sorted(SORTS))} (prefix - for descending)', field='sort')
-    tie = CTPProblemLog.id.desc() if descending else CTPProblemLog.id.asc()  # type: ignore[union-attr]
-    return [column.desc() if descending else column.asc(), tie]  # type: ignore[list-item]
+    return sort.startswith('-'), column
+
+
+def _encode_cursor(sort: str, last: CTPProblemLog) -> str:
+    value = getattr(last, sort.lstrip('-'))
+    raw = json.dumps([sort, value.isoformat() if isinstance(value, datetime) else value, last.id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip('=')
+
+
+def _after(filters: ProblemFilter, descending: bool, column: ColumnElement[object]) -> ColumnElement[bool]:
+    """The keyset condition: rows strictly after the cursor's (value, id) in the sort order."""
+    bad = InvalidInput('cursor is invalid or belongs to another sort order; start again without it',
+                       field='cursor')
+    try:
+        sort, value, last_id = json.loads(base64.urlsafe_b64decode(filters.cursor + '=' * (-len(filters.cursor) % 4)))
+        if sort != filters.sort or not isinstance(last_id, int) or isinstance(last_id, bool):
+            raise bad
+        value = datetime.fromisoformat(value) if sort.lstrip('-') in DATETIME_SORTS else int(value)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        raise bad from error
+    if value is not None and isinstance(value, datetime) and value.tzinfo is None:
+        raise bad
+    key = CTPProblemLog.id
+    if descending:
+        return and_(column <= value, or_(column < value, key < last_id))  # type: ignore[operator]
+    return and_(column >= value, or_(column > value, key > last_id))  # type: ignore[operator]
 
 
 def to_public(session: Session, logs: list[CTPProblemLog]) -> list[ProblemLogPublic]:

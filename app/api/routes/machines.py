@@ -1,11 +1,11 @@
 """GET /api/ctp-machines and friends: machines in the caller's scope; admins create and edit."""
 from datetime import date
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from app.api.deps import CurrentActor
-from app.api.routes import in_session
+from app.api.routes import PathId, in_read_session, in_session, json_body
 from app.config import get_settings
 from app.errors import InvalidInput
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate
@@ -47,17 +47,17 @@ class StatsOut(BaseModel):
 @router.get('', response_model=list[MachinePublic])
 async def read_machines(actor: CurrentActor, include_retired: bool = False) -> list[MachinePublic]:
     """Machines the caller may see, with status, open problem count and current downtime."""
-    return await in_session(lambda s: machines.list_machines(s, actor=actor, include_retired=include_retired))
+    return await in_read_session(lambda s: machines.list_machines(s, actor=actor, include_retired=include_retired))
 
 
 @router.get('/{machine_id}', response_model=MachinePublic)
-async def read_machine(machine_id: int, actor: CurrentActor) -> MachinePublic:
+async def read_machine(machine_id: PathId, actor: CurrentActor) -> MachinePublic:
     """One machine in scope."""
-    return await in_session(lambda s: machines.get_machine(s, actor=actor, machine_id=machine_id))
+    return await in_read_session(lambda s: machines.get_machine(s, actor=actor, machine_id=machine_id))
 
 
 @router.get('/{machine_id}/stats', response_model=StatsOut)
-async def read_machine_stats(machine_id: int, actor: CurrentActor,
+async def read_machine_stats(machine_id: PathId, actor: CurrentActor,
                              date_from: date | None = Query(default=None, alias='from'),
                              date_to: date | None = Query(default=None, alias='to')) -> StatsOut:
     """KPIs of one machine between two plant-local dates (inclusive; default: the last 30 days)."""
@@ -76,10 +76,10 @@ async def read_machine_stats(machine_id: int, actor: CurrentActor,
                         availability=row.availability, availability_24_7=row.availability_24_7,
                         top_causes=[CauseOut(**vars(c)) for c in row.top_causes],
                         **{k: v for k, v in vars(row).items() if k != 'top_causes'})
-    return await in_session(work)
+    return await in_read_session(work)
 
 
-@router.post('', response_model=MachinePublic, status_code=201)
+@router.post('', response_model=MachinePublic, status_code=201, dependencies=[Depends(json_body)])
 async def create_machine(body: MachineCreate, actor: CurrentActor) -> MachinePublic:
     """Admin: add a machine."""
     def work(session: object) -> MachinePublic:
@@ -88,8 +88,8 @@ async def create_machine(body: MachineCreate, actor: CurrentActor) -> MachinePub
     return await in_session(work)
 
 
-@router.put('/{machine_id}', response_model=MachinePublic)
-async def update_machine(machine_id: int, body: MachineUpdate, actor: CurrentActor) -> MachinePublic:
+@router.put('/{machine_id}', response_model=MachinePublic, dependencies=[Depends(json_body)])
+async def update_machine(machine_id: PathId, body: MachineUpdate, actor: CurrentActor) -> MachinePublic:
     """Admin: edit name, nickname, description; `"retired": true` retires the machine."""
     def work(session: object) -> MachinePublic:
         machine = machines.update_machine(session, actor=actor, machine_id=machine_id, changes=body)  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from app.api.deps import CurrentActor
-from app.api.routes import in_session
+from app.api.routes import PathId, in_read_session, in_session
 from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import notifications
 
@@ -14,9 +14,9 @@ router = APIRouter(prefix='/api/ctp-notifications', tags=['notifications'])
 @router.get('', response_model=NotificationPage)
 async def read_notifications(actor: CurrentActor, all: bool = False,  # noqa: A002 - the design's parameter name
                              limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                             offset: Annotated[int, Query(ge=0)] = 0) -> NotificationPage:
+                             offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> NotificationPage:
     """The caller's unread notifications (`?all=true` for all), newest first."""
-    return await in_session(lambda s: notifications.list_notifications(
+    return await in_read_session(lambda s: notifications.list_notifications(
         s, actor=actor, include_read=all, limit=limit, offset=offset))
 
 
@@ -27,6 +27,6 @@ async def mark_all_notifications_read(actor: CurrentActor) -> dict[str, int]:
 
 
 @router.put('/{notification_id}/read', response_model=NotificationPublic)
-async def mark_notification_read(notification_id: int, actor: CurrentActor) -> NotificationPublic:
+async def mark_notification_read(notification_id: PathId, actor: CurrentActor) -> NotificationPublic:
     """Mark one of the caller's notifications read."""
     return await in_session(lambda s: notifications.mark_read(s, actor=actor, notification_id=notification_id))

@@ -1,52 +1,88 @@
-"""/api/ctp-problem-logs: list with filters, read with audit trail, report, edit/transition, delete."""
+"""/api/ctp-problem-logs: list with filters, read with audit trail, report (JSON or multipart), edit/transition,
+delete."""
 from datetime import date
+from enum import StrEnum
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+from starlette.exceptions import HTTPException
+from sqlmodel import Session
 
 from app.api.deps import CurrentActor
-from app.api.routes import in_session
+from app.api.routes import (
+    PathId,
+    in_read_session,
+    in_session,
+    json_body,
+    media_type,
+    read_json_model,
+    report_form,
+)
 from app.models import ProblemStatus, TechnicianType
-from app.models.schemas import ProblemLogCreate, ProblemLogDetail, ProblemLogPage, ProblemLogUpdate
+from app.models.schemas import MAX_ID, ProblemLogCreate, ProblemLogDetail, ProblemLogPage, ProblemLogUpdate
 from app.services import problem_logs, problem_queries
 from app.services.problem_queries import ProblemFilter
 
 router = APIRouter(prefix='/api/ctp-problem-logs', tags=['problem logs'])
+IDEMPOTENCY_KEY = r'^[A-Za-z0-9_.:-]+$'
+ProblemSort = StrEnum('ProblemSort', {  # type: ignore[misc]
+    f'{prefix}{name}': f'{prefix}{name}' for name in sorted(problem_queries.SORTS) for prefix in ('', '-')})
 
 
 @router.get('', response_model=ProblemLogPage)
 async def read_problem_logs(
-        actor: CurrentActor, machine_id: int | None = None,
-        status: Annotated[list[ProblemStatus] | None, Query()] = None, category: int | None = None,
+        actor: CurrentActor,
+        machine_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        status: Annotated[list[ProblemStatus] | None, Query(description='repeat for several')] = None,
+        category: Annotated[int | None, Query(ge=1, le=MAX_ID, description='a subsystem (with its symptoms) or a symptom')] = None,
         technician_type: TechnicianType | None = None,
-        date_from: Annotated[date | None, Query(alias='from')] = None,
-        date_to: Annotated[date | None, Query(alias='to')] = None,
-        q: Annotated[str | None, Query(max_length=200)] = None,
-        sort: Annotated[str, Query(max_length=32)] = '-start_time',
+        date_from: Annotated[date | None, Query(alias='from', description='plant-local problem date, inclusive')] = None,
+        date_to: Annotated[date | None, Query(alias='to', description='plant-local problem date, inclusive')] = None,
+        q: Annotated[str | None, Query(max_length=200, description='words in description or solution')] = None,
+        sort: Annotated[ProblemSort, Query(description='field, "-" prefix for descending')] = '-start_time',
         limit: Annotated[int, Query(ge=1, le=problem_queries.MAX_LIMIT)] = 50,
-        offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> ProblemLogPage:
-    """Problems the caller may see, filtered, sorted and paginated: {"items": [...], "total": N}."""
+        offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+        cursor: Annotated[str | None, Query(max_length=200, description='next_cursor of the previous page')] = None,
+) -> ProblemLogPage:
+    """Problems the caller may see, filtered, sorted and paginated: {"items": [...], "total": N, "next_cursor"}.
+
+    Page with `offset`, or (fast at any depth) pass the previous page's `next_cursor` as `cursor`."""
     filters = ProblemFilter(machine_id=machine_id, status=tuple(status or ()), category_id=category,
                             technician_type=technician_type, date_from=date_from, date_to=date_to, q=q,
-                            sort=sort, limit=limit, offset=offset)
-    return await in_session(lambda s: problem_queries.list_problems(s, actor=actor, filters=filters))
+                            sort=str(sort.value if isinstance(sort, StrEnum) else sort), limit=limit,
+                            offset=offset, cursor=cursor)
+    return await in_read_session(lambda s: problem_queries.list_problems(s, actor=actor, filters=filters))
 
 
 @router.get('/{log_id}', response_model=ProblemLogDetail)
-async def read_problem_log(log_id: int, actor: CurrentActor) -> ProblemLogDetail:
+async def read_problem_log(log_id: PathId, actor: CurrentActor) -> ProblemLogDetail:
     """One problem with its photos and audit trail."""
-    return await in_session(lambda s: problem_queries.get_problem(s, actor=actor, log_id=log_id))
+    return await in_read_session(lambda s: problem_queries.get_problem(s, actor=actor, log_id=log_id))
 
 
-@router.post('', response_model=ProblemLogDetail, status_code=201)
-async def create_problem_log(body: ProblemLogCreate, actor: CurrentActor, response: Response,
-                             idempotency_key: Annotated[str | None, Header(max_length=64)] = None) -> ProblemLogDetail:
-    """Report a problem; only machine_id and problem_description are required. A replayed key returns 200."""
-    if idempotency_key and not body.client_key:
-        body = body.model_copy(update={'client_key': idempotency_key})
+@router.post('', response_model=ProblemLogDetail, status_code=201, openapi_extra=report_form.OPENAPI,
+             responses={200: {'model': ProblemLogDetail, 'description': 'replayed Idempotency-Key: the first result'}})
+async def create_problem_log(
+        request: Request, actor: CurrentActor, response: Response,
+        idempotency_key: Annotated[str | None, Header(min_length=8, max_length=64, pattern=IDEMPOTENCY_KEY)] = None,
+) -> ProblemLogDetail:
+    """Report a problem: JSON, or multipart/form-data with the same fields and `photo` parts.
 
-    def work(session: object) -> tuple[bool, ProblemLogDetail]:
-        outcome = problem_logs.report_problem(session, actor=actor, problem_in=body)  # type: ignore[arg-type]
+    Only machine_id and problem_description are required. Retrying with the same `Idempotency-Key` returns the
+    first result (200) instead of a duplicate; the same key with a different body is 409."""
+    kind = media_type(request)
+    if kind == 'multipart/form-data':
+        problem_in, uploads = await report_form.read(request)
+    elif kind == 'application/json' or kind.endswith('+json'):
+        problem_in, uploads = await read_json_model(request, ProblemLogCreate), []
+    else:
+        raise HTTPException(415, 'send application/json or multipart/form-data')
+    if idempotency_key and not problem_in.client_key:
+        problem_in = problem_in.model_copy(update={'client_key': idempotency_key})
+    prepared = await report_form.prepare_photos(uploads)
+
+    def work(session: Session) -> tuple[bool, ProblemLogDetail]:
+        outcome = report_form.report(session, actor=actor, problem_in=problem_in, prepared=prepared)
         return outcome.created, problem_queries.get_problem(session, actor=actor, log_id=outcome.log.id)  # type: ignore[arg-type]
     created, detail = await in_session(work)
     if not created:
@@ -54,17 +90,19 @@ async def create_problem_log(body: ProblemLogCreate, actor: CurrentActor, respon
     return detail
 
 
-@router.put('/{log_id}', response_model=ProblemLogDetail)
-async def update_problem_log(log_id: int, body: ProblemLogUpdate, actor: CurrentActor) -> ProblemLogDetail:
-    """Edit a problem or change its status (acknowledge, complete, reopen, cancel); stale `version` is 409."""
-    def work(session: object) -> ProblemLogDetail:
-        problem_logs.update_problem(session, actor=actor, log_id=log_id, changes=body)  # type: ignore[arg-type]
-        return problem_queries.get_problem(session, actor=actor, log_id=log_id)  # type: ignore[arg-type]
+@router.put('/{log_id}', response_model=ProblemLogDetail, dependencies=[Depends(json_body)])
+async def update_problem_log(log_id: PathId, body: ProblemLogUpdate, actor: CurrentActor) -> ProblemLogDetail:
+    """Edit a problem or change its status: "in_progress" acknowledges, "completed" completes (needs solution and
+    resolved_by; end_time defaults to now), "in_progress" from completed reopens and "cancelled" cancels (both
+    need `reason`). A stale `version` is 409; without `version` the change applies to the current state."""
+    def work(session: Session) -> ProblemLogDetail:
+        problem_logs.update_problem(session, actor=actor, log_id=log_id, changes=body)
+        return problem_queries.get_problem(session, actor=actor, log_id=log_id)
     return await in_session(work)
 
 
-@router.delete('/{log_id}', status_code=204)
-async def delete_problem_log(log_id: int, actor: CurrentActor) -> Response:
+@router.delete('/{log_id}', status_code=204, response_class=Response)
+async def delete_problem_log(log_id: PathId, actor: CurrentActor) -> Response:
     """Admin: delete a problem (soft: it leaves every list and KPI; the audit trail stays)."""
     await in_session(lambda s: problem_logs.delete_problem(s, actor=actor, log_id=log_id))
     return Response(status_code=204)

@@ -1,0 +1,98 @@
+"""Reporting a problem as multipart/form-data with `photo` parts, and the photo step (issue 5's photo service).
+
+Contract with app/services/photos.py: `prepare_photo(data, original_name) -> PreparedPhoto` (Pillow and file
+writes: run in a worker thread) and `report_with_photos(session, *, actor, problem_in, prepared) -> Outcome`
+(the problem and its photo rows in one transaction).
+"""
+import importlib
+from types import ModuleType
+from typing import Any
+
+from fastapi import Request
+from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from app.api.routes import JSON_BODY_LIMIT, content_length, validate
+from app.config import get_settings
+from app.errors import InvalidInput, PayloadTooLarge
+from app.models.schemas import ProblemLogCreate
+from app.services import problem_logs
+from app.services.access import Actor
+from app.services.problem_logs import Outcome
+
+PHOTO_FIELD = 'photo'
+Upload = tuple[bytes, str | None]
+OPENAPI: dict[str, Any] = {'requestBody': {'required': True, 'content': {
+    'application/json': {'schema': {'$ref': '#/components/schemas/ProblemLogCreate'}},
+    'multipart/form-data': {'schema': {'$ref': '#/components/schemas/ProblemLogCreateForm'}},
+}}}
+
+
+def form_schema() -> dict[str, Any]:
+    """The multipart schema: ProblemLogCreate's fields plus repeated binary `photo` parts."""
+    schema = ProblemLogCreate.model_json_schema(ref_template='#/components/schemas/{model}')
+    schema.pop('$defs', None)
+    schema['title'] = 'ProblemLogCreateForm'
+    schema['properties'][PHOTO_FIELD] = {'type': 'array', 'items': {'type': 'string', 'format': 'binary'},
+                                         'description': 'an image (JPEG, PNG, HEIC...); repeat the part for several'}
+    return schema
+
+
+async def read(request: Request) -> tuple[ProblemLogCreate, list[Upload]]:
+    """The problem's fields and the photos of a multipart body; 400 on bad fields, 413 on oversize photos."""
+    settings = get_settings()
+    if content_length(request) > settings.max_photo_bytes * settings.max_photos_per_problem + JSON_BODY_LIMIT:
+        raise PayloadTooLarge('the upload is too large')
+    form = await request.form(max_files=settings.max_photos_per_problem, max_fields=40)
+    fields: dict[str, str] = {}
+    uploads: list[Upload] = []
+    for name, value in form.multi_items():
+        if name == PHOTO_FIELD:
+            uploads.append(await _photo(value, settings.max_photo_bytes))
+        elif isinstance(value, UploadFile):
+            raise InvalidInput(f'{name} must be a plain form field, not a file', field=name)
+        elif name in fields:
+            raise InvalidInput(f'{name} was given more than once', field=name)
+        elif value.strip():
+            fields[name] = value
+    await form.close()
+    return validate(ProblemLogCreate, fields), uploads
+
+
+async def _photo(value: UploadFile | str, limit: int) -> Upload:
+    if not isinstance(value, UploadFile):
+        raise InvalidInput('photo must be a file part', field=PHOTO_FIELD)
+    data = await value.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f'a photo may have at most {limit // (1024 * 1024)} MB')
+    if not data:
+        raise InvalidInput('the photo is empty', field=PHOTO_FIELD)
+    return data, value.filename
+
+
+def _photo_service() -> ModuleType:
+    """app.services.photos (issue 5); until it is merged, photos cannot be stored and are refused."""
+    try:
+        return importlib.import_module('app.services.photos')
+    except ModuleNotFoundError as error:
+        raise InvalidInput('this server does not store photos yet', field=PHOTO_FIELD) from error
+
+
+async def prepare_photos(uploads: list[Upload]) -> list[Any]:
+    """Check and store each upload (Pillow, files) in a worker thread; nothing for a report without photos."""
+    if not uploads:
+        return []
+    if len(uploads) > get_settings().max_photos_per_problem:
+        raise InvalidInput(f'at most {get_settings().max_photos_per_problem} photos per problem', field=PHOTO_FIELD)
+    photos = _photo_service()
+    return [await run_in_threadpool(photos.prepare_photo, data, name) for data, name in uploads]
+
+
+def report(session: Session, *, actor: Actor, problem_in: ProblemLogCreate, prepared: list[Any]) -> Outcome:
+    """Save the problem (and its prepared photos in the same transaction)."""
+    if not prepared:
+        return problem_logs.report_problem(session, actor=actor, problem_in=problem_in)
+    outcome: Outcome = _photo_service().report_with_photos(session, actor=actor, problem_in=problem_in,
+                                                           prepared=prepared)
+    return outcome
