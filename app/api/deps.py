@@ -8,6 +8,7 @@ from app import auth
 from app.db import session_scope
 from app.errors import NotAuthenticated, PermissionDenied
 from app.models import ApiToken, utcnow
+from app.services import displays
 from app.services.access import Actor, actor_for_display, actor_for_user, has_access
 
 
@@ -22,7 +23,7 @@ def _resolve(request: Request) -> Actor | None:
         display_id = getattr(request.state, 'display_id', None)
         if display_id is not None:
             return actor_for_display(session, display_id)
-    return None
+        return displays.actor_for_token(session, request.cookies.get(displays.DISPLAY_COOKIE))
 
 
 def _actor_for_token(session: object, token: str) -> Actor | None:

@@ -255,3 +255,13 @@ def downtime_seconds_by_machine(session: Session, ids: list[int], start: datetim
     every = _episodes(_segments(ids, start, end, now, planned=None))
     inside, _ = _sum_by_machine(session, every, start.timestamp(), end.timestamp(), [])
     return inside
+
+
+def board_causes(session: Session, *, actor: Actor, start: datetime, end: datetime,
+                 limit: int = 3) -> list[CauseRow]:
+    """The top causes (unplanned minutes by subsystem) over the machines a board may see: readable by displays."""
+    require(actor, Action.READ)
+    ids = list(session.exec(select(CTPMachine.id).where(machine_scope(session, actor, CTPMachine.id),
+                                                        CTPMachine.retired_at.is_(None))).scalars())
+    causes = plant_totals(compute(session, ids, start, end, utcnow())).top_causes
+    return [c for c in causes if c.minutes > 0][:limit]
