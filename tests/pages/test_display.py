@@ -114,6 +114,7 @@ async def test_signed_in_manager_can_open_the_board(user: User) -> None:
         make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
         make_user(session, 'maria', Role.MANAGER)
     await sign_in(user, 'maria', PASSWORD)
+    await user.should_see('Overview', retries=50)
     await user.open('/display')
     await user.should_see('Magnus')
 
