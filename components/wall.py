@@ -92,38 +92,48 @@ class WallBoard:
         pages = pages_of(self.data.machines, self.per_page)
         page = pages[self.page_index % len(pages)]
         shift = self.ticks % 3  # a few pixels of drift against burn-in
-        with ui.element('div').classes('ctp-wall-grid').style(f'margin: {shift}px {2 - shift}px').props(
+        cols = grid_columns(len(page))
+        style = f'margin: {shift}px {2 - shift}px; grid-template-columns: repeat({cols}, minmax(0, 1fr))'
+        with ui.element('div').classes('ctp-wall-grid w-full').style(style).props(
                 f'data-updated={int(utcnow().timestamp())}').mark('wall-grid'):
             for machine in page:
-                tile(machine)
+                tile(machine, wide=cols > 1 and machine.status == MachineStatus.DOWN)
         footer(self.data, len(pages), self.page_index % len(pages))
 
 
-def tile(machine: MachinePublic) -> None:
+def grid_columns(count: int) -> int:
+    """Columns for a landscape wall screen: 1, 2x2, 3x3, then 4 wide."""
+    return 1 if count <= 1 else 2 if count <= 3 else 3 if count <= 8 else 4
+
+
+def tile(machine: MachinePublic, *, wide: bool = False) -> None:
     colour, icon, word = status_look(machine.status)
     problem = machine.open_problem
     flashing = problem is not None and _unacknowledged_too_long(machine)
-    classes = 'ctp-tile' + (' ctp-flash' if flashing else '')
+    classes = 'ctp-tile' + (' ctp-flash' if flashing else '') + (' ctp-wide' if wide else '')
     with ui.element('div').classes(classes).style(f'background:{TILE_BG.get(machine.status, "#333")}').mark(
             f'tile-{machine.id}'):
-        with ui.row().classes('items-center gap-3 no-wrap'):
+        with ui.row().classes('items-center gap-3 no-wrap w-full'):
             ui.icon(icon).classes('ctp-tile-icon')
             ui.label(word).classes('ctp-tile-word')
+            if flashing:
+                ui.space()
+                ui.label('NOT ACKNOWLEDGED').classes('ctp-badge ctp-badge-alert')
         ui.label(machine.nickname or machine.name).classes('ctp-tile-name')
         if problem is None:
             return
-        if machine.down_since is not None:
-            ui.label(duration_text(machine.current_downtime_minutes)).classes('ctp-counter').props(
-                f'data-since={int(machine.down_since.timestamp())}')
-        ui.label(problem.category or problem.problem_description[:60]).classes('ctp-tile-line')
-        ui.label(problem.acknowledged_by_name or 'UNASSIGNED').classes('ctp-tile-line')
+        with ui.row().classes('items-baseline gap-4 no-wrap w-full'):
+            if machine.down_since is not None:
+                ui.label(duration_text(machine.current_downtime_minutes)).classes('ctp-counter').props(
+                    f'data-since={int(machine.down_since.timestamp())}')
+            ui.space()
+            ui.label(problem.acknowledged_by_name or 'UNASSIGNED').classes('ctp-tile-line')
+        ui.label(problem.category or problem.problem_description[:60]).classes('ctp-tile-line w-full')
         if problem.vendor_arrived_at is not None:
             ui.label('Vendor on site').classes('ctp-badge')
         elif problem.vendor_called_at is not None:
             local = problem.vendor_called_at.astimezone(get_settings().zone)
             ui.label(f'Vendor called {local:%H:%M}').classes('ctp-badge')
-        if flashing:
-            ui.label('NOT ACKNOWLEDGED').classes('ctp-badge ctp-badge-alert')
 
 
 def _unacknowledged_too_long(machine: MachinePublic) -> bool:

@@ -3,21 +3,23 @@ from nicegui import ui
 
 WALL_CSS = '''
 body { background: #0b0d10; color: #e8e8e8; overflow: hidden; }
-.ctp-wall-grid { display: grid; gap: 1.2vw; height: 84vh;
-  grid-template-columns: repeat(auto-fit, minmax(max(22vw, 300px), 1fr)); grid-auto-rows: minmax(0, 1fr); }
+.ctp-wall-grid { display: grid; gap: 1vw; height: 84vh; grid-auto-rows: minmax(0, 1fr); }
 .ctp-tile { border-radius: 1vw; padding: 1.2vw 1.6vw; color: #fff; border: 0.6vw solid transparent;
-  display: flex; flex-direction: column; gap: 0.4vw; overflow: hidden; }
-.ctp-tile-icon { font-size: 4.5vw; }
-.ctp-tile-word { font-size: 4vw; font-weight: 800; letter-spacing: 0.05em; line-height: 1; }
-.ctp-tile-name { font-size: 2.6vw; font-weight: 700; line-height: 1.1; }
-.ctp-counter { font-size: 5vw; font-weight: 800; font-variant-numeric: tabular-nums; line-height: 1; }
-.ctp-tile-line { font-size: 1.7vw; line-height: 1.2; }
-.ctp-badge { font-size: 1.6vw; font-weight: 700; background: rgba(0,0,0,.35); border-radius: .4vw;
+  display: flex; flex-direction: column; gap: 0.2vw; overflow: hidden; min-width: 0; }
+.ctp-tile > * { flex-shrink: 0; }
+.ctp-tile-icon { font-size: 3.4vw; }
+.ctp-tile-word { font-size: 3vw; font-weight: 800; letter-spacing: 0.05em; line-height: 1; }
+.ctp-tile-name { font-size: 2.2vw; font-weight: 700; line-height: 1.1; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; max-width: 100%; }
+.ctp-counter { font-size: 3.6vw; font-weight: 800; font-variant-numeric: tabular-nums; line-height: 1; }
+.ctp-tile-line { font-size: 1.5vw; line-height: 1.2; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+.ctp-wide { grid-column: span 2; }
+.ctp-badge { white-space: nowrap; font-size: 1.5vw; font-weight: 700; background: rgba(0,0,0,.35); border-radius: .4vw;
   padding: .1vw .6vw; align-self: flex-start; }
 .ctp-badge-alert { background: #fff; color: #b71c1c; }
 .ctp-flash { animation: ctp-flash 1s steps(2, start) infinite; }   /* one flash per second (WCAG 2.3.1) */
 @keyframes ctp-flash { to { border-color: #ffeb3b; } }
-.ctp-wall-footer { height: 6vh; font-size: 1.3vw; color: #b0b0b0; }
+.ctp-wall-footer { min-height: 6vh; font-size: 1.1vw; color: #b0b0b0; }
 .ctp-footer-title { color: #fff; font-weight: 700; }
 .ctp-wall-header { height: 6vh; font-size: 1.6vw; }
 #ctp-stale { display: none; position: fixed; top: 0; left: 0; right: 0; z-index: 9999; padding: 1vw;
