@@ -78,9 +78,12 @@ async def test_display_reads_its_board_and_nothing_else(user: User) -> None:
         other = make_machine(session, 'Avalon')
     _, code = register([magnus.id])  # type: ignore[list-item]
     await pair(user, code)
-    listed = await user.http_client.get('/api/ctp-machines')
-    assert [m['name'] for m in listed.json()] == ['Kodak Magnus Q800']
-    assert (await user.http_client.get(f'/api/ctp-machines/{other.id}')).status_code == 404
+    await user.open('/display')
+    await user.should_see('Kodak Magnus Q800')
+    await user.should_not_see('Avalon')
+    assert (await user.http_client.get('/api/ctp-machines')).status_code == 403
+    assert (await user.http_client.get(f'/api/ctp-machines/{other.id}')).status_code == 403
+    assert (await user.http_client.get('/api/ctp-problem-logs')).status_code == 403
     write = await user.http_client.post('/api/ctp-problem-logs', json={'machine_id': magnus.id,
                                                                        'problem_description': 'x'})
     assert write.status_code == 403
