@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 from app.db import read_session
 from app.services.access import Actor, actor_for_display, actor_for_user, has_access
 
-PUBLIC_PATHS = frozenset({'/login', '/favicon.ico', '/healthz', '/metrics', '/no-access'})
+PUBLIC_PATHS = frozenset({'/login', '/favicon.ico', '/healthz', '/metrics', '/no-access', '/display'})
 PUBLIC_PREFIXES = ('/_nicegui', '/api/', '/display/pair', '/static/')
 
 

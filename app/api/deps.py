@@ -8,6 +8,7 @@ from app import auth
 from app.db import session_scope
 from app.errors import NotAuthenticated, PermissionDenied
 from app.models import ApiToken, utcnow
+from app.services import displays
 from app.services.access import Actor, actor_for_display, actor_for_user, has_access
 
 
@@ -22,7 +23,7 @@ def _resolve(request: Request) -> Actor | None:
         display_id = getattr(request.state, 'display_id', None)
         if display_id is not None:
             return actor_for_display(session, display_id)
-    return None
+        return displays.actor_for_token(session, request.cookies.get(displays.DISPLAY_COOKIE))
 
 
 def _actor_for_token(session: object, token: str) -> Actor | None:
@@ -39,8 +40,8 @@ def _actor_for_token(session: object, token: str) -> Actor | None:
     return actor_for_user(session, row.user_id)
 
 
-async def current_actor(request: Request) -> Actor:
-    """The signed-in actor with access to CTP Log; 401 when not signed in, 403 without CTP access."""
+async def current_viewer(request: Request) -> Actor:
+    """A person with CTP access or a paired wall display; 401 when neither, 403 without CTP access."""
     actor = await run_in_threadpool(_resolve, request)
     if actor is None:
         raise NotAuthenticated('sign in first (session cookie or Authorization: Bearer token)')
@@ -50,4 +51,13 @@ async def current_actor(request: Request) -> Actor:
     return actor
 
 
+async def current_actor(request: Request) -> Actor:
+    """A signed-in person with CTP access: wall displays read their board (and its photos) and nothing else."""
+    actor = await current_viewer(request)
+    if actor.is_display:
+        raise PermissionDenied('a display can only read its board')
+    return actor
+
+
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+CurrentViewer = Annotated[Actor, Depends(current_viewer)]

@@ -33,8 +33,9 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope.get('headers', [])).get(b'x-request-id', b'').decode('latin-1')
-        rid = incoming if VALID_ID.match(incoming) else uuid.uuid4().hex
-        scope.setdefault('state', {})['request_id'] = rid
+        state = scope.setdefault('state', {})
+        rid = state.get('request_id') or (incoming if VALID_ID.match(incoming) else uuid.uuid4().hex)
+        state['request_id'] = rid
         token = ops.request_id_var.set(rid)
         started, status = time.perf_counter(), 500
 

@@ -6,7 +6,7 @@ window functions (gaps and islands), so a year of history is a handful of aggreg
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, Select, case, column, false, func, literal, select, true, values
+from sqlalchemy import Float, Integer, Select, case, column, false, func, literal, select, true, values
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -255,3 +255,36 @@ def downtime_seconds_by_machine(session: Session, ids: list[int], start: datetim
     every = _episodes(_segments(ids, start, end, now, planned=None))
     inside, _ = _sum_by_machine(session, every, start.timestamp(), end.timestamp(), [])
     return inside
+
+
+def board_causes(session: Session, *, actor: Actor, start: datetime, end: datetime,
+                 limit: int = 3) -> list[CauseRow]:
+    """The top causes (unplanned minutes by subsystem) over the machines a board may see: readable by displays."""
+    require(actor, Action.READ)
+    ids = list(session.exec(select(CTPMachine.id).where(machine_scope(session, actor, CTPMachine.id),
+                                                        CTPMachine.retired_at.is_(None))).scalars())
+    causes = plant_totals(compute(session, ids, start, end, utcnow())).top_causes
+    return [c for c in causes if c.minutes > 0][:limit]
+
+
+def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[datetime, datetime]],
+                   machine_ids: list[int] | None = None, now: datetime | None = None) -> list[float]:
+    """Unplanned downtime minutes per bucket (e.g. per week) over the machines in scope, in one query."""
+    require(actor, Action.READ_STATS)
+    if not buckets:
+        return []
+    query = select(CTPMachine.id).where(machine_scope(session, actor, CTPMachine.id))
+    if machine_ids is not None:
+        query = query.where(CTPMachine.id.in_(machine_ids))
+    ids = list(session.exec(query).scalars())
+    totals = [0.0] * len(buckets)
+    if not ids:
+        return totals
+    episodes = _episodes(_segments(ids, buckets[0][0], buckets[-1][1], now or utcnow(), planned=False))
+    rows = [(i, a.timestamp(), b.timestamp()) for i, (a, b) in enumerate(buckets)]
+    bv = values(column('i', Integer), column('a', Float), column('b', Float), name='buckets').data(rows).cte('buckets')
+    query_sum = (select(bv.c.i, func.sum(_clipped(episodes, bv.c.a, bv.c.b)))
+                 .join(bv, (episodes.c.s < bv.c.b) & (episodes.c.e > bv.c.a)).group_by(bv.c.i))
+    for index, seconds in session.execute(query_sum):
+        totals[index] = (seconds or 0.0) / 60
+    return totals

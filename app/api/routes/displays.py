@@ -1,0 +1,94 @@
+"""Wall displays: pairing (one-time code -> long-lived device cookie) and admin management."""
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import RedirectResponse
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.api.deps import CurrentActor
+from app.api.routes import in_session
+from app.config import get_settings
+from app.services import displays
+
+router = APIRouter(tags=['displays'])
+
+
+class DisplayIn(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+    name: str = Field(min_length=1, max_length=80)
+    machine_ids: list[int] | None = None
+
+
+class ScopeIn(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+    machine_ids: list[int] | None = None
+
+
+class DisplayOut(BaseModel):
+    id: int
+    name: str
+    machine_ids: list[int] | None
+    paired: bool
+    pairing_pending: bool
+
+
+class PairingOut(BaseModel):
+    display: DisplayOut
+    pairing_path: str
+
+
+def _out(info: displays.DisplayInfo) -> DisplayOut:
+    return DisplayOut(id=info.id, name=info.name, machine_ids=info.machine_ids, paired=info.paired,
+                      pairing_pending=info.pairing_pending)
+
+
+def pairing_path(code: str) -> str:
+    return f'/display/pair?code={code}'
+
+
+@router.get('/display/pair', include_in_schema=False)
+async def pair_display(request: Request, code: Annotated[str, Query(min_length=8, max_length=128)]) -> Response:
+    """Open once on the wall screen: stores the device cookie and drops the code from the address bar."""
+    token = await in_session(lambda s: displays.pair(s, code=code))
+    response = RedirectResponse('/display', status_code=303)
+    response.set_cookie(displays.DISPLAY_COOKIE, token, max_age=displays.DISPLAY_COOKIE_MAX_AGE, httponly=True,
+                        samesite='lax', secure=get_settings().cookie_secure, path='/')
+    return response
+
+
+@router.get('/api/displays', response_model=list[DisplayOut])
+async def read_displays(actor: CurrentActor) -> list[DisplayOut]:
+    """Admin: registered wall displays."""
+    return [_out(i) for i in await in_session(lambda s: displays.list_displays(s, actor=actor))]
+
+
+@router.post('/api/displays', response_model=PairingOut, status_code=201)
+async def create_display(body: DisplayIn, actor: CurrentActor) -> PairingOut:
+    """Admin: register a display (machine_ids null = all); the pairing link is shown once."""
+    info, code = await in_session(lambda s: displays.register_display(
+        s, actor=actor, name=body.name, machine_ids=body.machine_ids))
+    return PairingOut(display=_out(info), pairing_path=pairing_path(code))
+
+
+@router.post('/api/displays/{display_id}/pairing', response_model=PairingOut)
+async def renew_pairing(display_id: int, actor: CurrentActor) -> PairingOut:
+    """Admin: a new one-time pairing link (for a replaced screen)."""
+    def work(session: object) -> PairingOut:
+        code = displays.new_pairing_code(session, actor=actor, display_id=display_id)  # type: ignore[arg-type]
+        info = next(i for i in displays.list_displays(session, actor=actor) if i.id == display_id)  # type: ignore[arg-type]
+        return PairingOut(display=_out(info), pairing_path=pairing_path(code))
+    return await in_session(work)
+
+
+@router.put('/api/displays/{display_id}', response_model=DisplayOut)
+async def update_display(display_id: int, body: ScopeIn, actor: CurrentActor) -> DisplayOut:
+    """Admin: which machines the display shows (null = all)."""
+    return _out(await in_session(lambda s: displays.update_scope(
+        s, actor=actor, display_id=display_id, machine_ids=body.machine_ids)))
+
+
+@router.delete('/api/displays/{display_id}', status_code=204)
+async def revoke_display(display_id: int, actor: CurrentActor) -> Response:
+    """Admin: revoke a display; its open board is cut off at once."""
+    await in_session(lambda s: displays.revoke_display(s, actor=actor, display_id=display_id))
+    return Response(status_code=204)

@@ -1,0 +1,65 @@
+"""Exports of problem logs and statistics in the caller's scope: CSV and Excel."""
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, Response
+
+from app.api.deps import CurrentActor
+from app.api.routes import in_session
+from app.config import get_settings
+from app.errors import InvalidInput
+from app.models import ProblemStatus, TechnicianType, utcnow
+from app.services import calendar, exports, stats
+from app.services.problem_queries import ProblemFilter
+
+router = APIRouter(prefix='/api/exports', tags=['exports'])
+MEDIA = {'csv': 'text/csv; charset=utf-8',
+         'xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'}
+
+
+def _window(first: date | None, last: date | None) -> tuple[date, date]:
+    today = utcnow().astimezone(get_settings().zone).date()
+    last = last or today
+    first = first or date.fromordinal(last.toordinal() - 29)
+    if first > last:
+        raise InvalidInput('"from" must not be after "to"', field='from')
+    if (last - first).days > 3660:
+        raise InvalidInput('a range covers at most ten years', field='from')
+    return first, last
+
+
+def _download(content: bytes, name: str, fmt: str) -> Response:
+    return Response(content, media_type=MEDIA[fmt], headers={
+        'Content-Disposition': f'attachment; filename="{name}.{fmt}"', 'Cache-Control': 'private, no-store'})
+
+
+@router.get('/problem-logs.{fmt}', response_class=Response)
+async def export_problem_logs(
+        fmt: Literal['csv', 'xlsx'], actor: CurrentActor, machine_id: int | None = None,
+        status: Annotated[list[ProblemStatus] | None, Query()] = None, category: int | None = None,
+        technician_type: TechnicianType | None = None,
+        date_from: Annotated[date | None, Query(alias='from')] = None,
+        date_to: Annotated[date | None, Query(alias='to')] = None,
+        q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    """Problem logs matching the filters (the list endpoint's), as CSV or Excel."""
+    first, last = _window(date_from, date_to)
+    filters = ProblemFilter(machine_id=machine_id, status=tuple(status or ()), category_id=category,
+                            technician_type=technician_type, date_from=first, date_to=last, q=q)
+    content = await in_session(lambda s: exports.problems_export(s, actor=actor, filters=filters, fmt=fmt))
+    return _download(content, f'ctp-problems-{first}-{last}', fmt)
+
+
+@router.get('/stats.{fmt}', response_class=Response)
+async def export_stats(fmt: Literal['csv', 'xlsx'], actor: CurrentActor,
+                       date_from: Annotated[date | None, Query(alias='from')] = None,
+                       date_to: Annotated[date | None, Query(alias='to')] = None) -> Response:
+    """Per-machine KPIs and plant totals for a range of plant-local dates, as CSV or Excel."""
+    first, last = _window(date_from, date_to)
+
+    def work(session: object) -> bytes:
+        start, end = calendar.local_range_bounds(first, last)
+        per = stats.machine_stats(session, actor=actor, start=start, end=end)  # type: ignore[arg-type]
+        rows = exports.stats_rows(session, per, stats.plant_totals(per))  # type: ignore[arg-type]
+        headers = [h for h, _ in exports.STATS_COLUMNS]
+        return exports.to_csv(headers, rows) if fmt == 'csv' else exports.to_xlsx('Statistics', headers, rows)
+    return _download(await in_session(work), f'ctp-statistics-{first}-{last}', fmt)

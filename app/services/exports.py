@@ -1,0 +1,138 @@
+"""Exports in the caller's scope: problem logs and statistics as CSV and Excel (typed cells, dates as dates)."""
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import date, datetime
+
+from openpyxl import Workbook
+from sqlalchemy import select
+from openpyxl.utils import get_column_letter
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.models import CTPMachine
+from app.models.schemas import ProblemLogPublic
+from app.services import problem_queries
+from app.services.access import Action, Actor, require
+from app.services.problem_queries import ProblemFilter
+from app.services.stats import MachineStats
+
+PAGE = 500
+FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
+PROBLEM_COLUMNS = [  # header, attribute
+    ('ID', 'id'), ('Machine', 'machine_name'), ('Problem date', 'problem_date'), ('Status', 'status'),
+    ('Subsystem', 'subsystem'), ('Category', 'category'), ('Stopping', 'is_stopping'), ('Planned', 'is_planned'),
+    ('Description', 'problem_description'), ('Solution', 'solution'), ('Start', 'start_time'), ('End', 'end_time'),
+    ('Downtime (min)', 'downtime_minutes'), ('Acknowledged', 'acknowledged_at'), ('Resolved by', 'resolved_by'),
+    ('Technician type', 'technician_type'), ('Technician', 'technician_name'), ('Vendor called', 'vendor_called_at'),
+    ('Vendor arrived', 'vendor_arrived_at'), ('Vendor ticket', 'vendor_ticket'), ('Plates lost', 'plates_lost'),
+    ('Reported by', 'created_by_name'),
+]
+STATS_COLUMNS = [
+    ('Machine', 'name'), ('Problems', 'problem_count'), ('Failures', 'failure_count'), ('Stops', 'episodes'),
+    ('Unplanned downtime (min)', 'unplanned_downtime_minutes'), ('Planned downtime (min)', 'planned_downtime_minutes'),
+    ('MTTR (min)', 'mttr_minutes'), ('MTBF (min)', 'mtbf_minutes'), ('MTTA (min)', 'mtta_minutes'),
+    ('Vendor response (min)', 'vendor_response_minutes'), ('Availability (operating)', 'availability'),
+    ('Availability (24/7)', 'availability_24_7'), ('Plates lost', 'plates_lost'), ('Top cause', 'top_cause'),
+]
+
+
+def iter_problems(session: Session, *, actor: Actor, filters: ProblemFilter) -> Iterator[ProblemLogPublic]:
+    """Every problem matching the filters in the actor's scope, page by page."""
+    require(actor, Action.READ_STATS)
+    offset = 0
+    while True:
+        page = problem_queries.list_problems(session, actor=actor, filters=replace(filters, limit=PAGE, offset=offset))
+        yield from page.items
+        offset += PAGE
+        if offset >= page.total or not page.items:
+            return
+
+
+def _local(value: object) -> object:
+    """Datetimes in plant-local time without a zone (spreadsheets have none); enums as their value."""
+    if isinstance(value, datetime):
+        return value.astimezone(get_settings().zone).replace(tzinfo=None, microsecond=0)
+    return getattr(value, 'value', value)
+
+
+def inert(value: object) -> object:
+    """Text that a spreadsheet would run as a formula gets a leading apostrophe (CSV injection)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def problem_rows(problems: Iterator[ProblemLogPublic]) -> Iterator[list[object]]:
+    for problem in problems:
+        yield [_local(getattr(problem, attr)) for _, attr in PROBLEM_COLUMNS]
+
+
+def to_csv(headers: list[str], rows: Iterator[list[object]]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    for row in rows:
+        writer.writerow([_csv_cell(v) for v in row])
+    return ('\ufeff' + buffer.getvalue()).encode('utf-8')  # BOM: Excel opens UTF-8 CSV correctly
+
+
+def _csv_cell(value: object) -> object:
+    if value is None:
+        return ''
+    if isinstance(value, datetime):
+        return value.isoformat(sep=' ')
+    if isinstance(value, date):
+        return value.isoformat()
+    return inert(value)
+
+
+def to_xlsx(title: str, headers: list[str], rows: Iterator[list[object]]) -> bytes:
+    """A real spreadsheet: numbers as numbers, dates as dates, text never evaluated."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = title[:31]
+    sheet.append(headers)
+    widths = [len(h) for h in headers]
+    for row in rows:
+        sheet.append([inert(v) for v in row])
+        widths = [max(w, min(60, len(str(v or '')))) for w, v in zip(widths, row, strict=True)]
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width + 2
+    for cells in sheet.iter_rows(min_row=2):
+        for cell in cells:
+            if isinstance(cell.value, datetime):
+                cell.number_format = 'yyyy-mm-dd hh:mm'
+            elif isinstance(cell.value, date):
+                cell.number_format = 'yyyy-mm-dd'
+    sheet.freeze_panes = 'A2'
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
+
+
+def problems_export(session: Session, *, actor: Actor, filters: ProblemFilter, fmt: str) -> bytes:
+    headers = [h for h, _ in PROBLEM_COLUMNS]
+    rows = problem_rows(iter_problems(session, actor=actor, filters=filters))
+    return to_csv(headers, rows) if fmt == 'csv' else to_xlsx('Problem logs', headers, rows)
+
+
+def stats_rows(session: Session, per_machine: dict[int, MachineStats], total: MachineStats) -> Iterator[list[object]]:
+    names = {m.id: m.name for m in session.exec(select(CTPMachine)).scalars()}
+    for machine_id, stats in sorted(per_machine.items(), key=lambda kv: -kv[1].unplanned_downtime_minutes):
+        yield _stats_row(names.get(machine_id, '?'), stats)
+    yield _stats_row('Plant total', total)
+
+
+def _stats_row(name: str, stats: MachineStats) -> list[object]:
+    values: dict[str, object] = {**vars(stats), 'name': name, 'mttr_minutes': stats.mttr_minutes,
+                                 'mtbf_minutes': stats.mtbf_minutes, 'availability': stats.availability,
+                                 'availability_24_7': stats.availability_24_7,
+                                 'top_cause': stats.top_causes[0].subsystem if stats.top_causes else None}
+    return [_round(values[attr]) for _, attr in STATS_COLUMNS]
+
+
+def _round(value: object) -> object:
+    return round(value, 4) if isinstance(value, float) else value

@@ -1,0 +1,98 @@
+"""Statistics widgets: date-range presets, the per-machine KPI table, trend and Pareto charts."""
+from collections.abc import Callable
+from datetime import date, timedelta
+
+from nicegui import ui
+
+from app.services.stats import CauseRow, MachineStats
+from components.design import duration_text
+
+PRESETS = ('Last 7 days', 'Last 30 days', 'Last 90 days', 'This month', 'Last month', 'Last quarter',
+           'Year to date', 'Last 12 months')
+
+
+def preset_range(name: str, today: date) -> tuple[date, date]:
+    """Plant-local first and last day (inclusive) of a named range."""
+    if name.startswith('Last ') and name.endswith(' days'):
+        return today - timedelta(days=int(name.split()[1]) - 1), today
+    if name == 'This month':
+        return today.replace(day=1), today
+    if name == 'Last month':
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    if name == 'Last quarter':
+        first_this = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1)
+        last = first_this - timedelta(days=1)
+        return date(last.year, 3 * ((last.month - 1) // 3) + 1, 1), last
+    if name == 'Year to date':
+        return date(today.year, 1, 1), today
+    return today.replace(year=today.year - 1) + timedelta(days=1), today
+
+
+def minutes(value: float | None) -> str:
+    return '—' if value is None else duration_text(value)
+
+
+def percent(value: float | None) -> str:
+    return '—' if value is None else f'{value * 100:.1f} %'
+
+
+def kpi_row(name: str, row: MachineStats, machine_id: int | None) -> dict[str, object]:
+    top = row.top_causes[0].subsystem if row.top_causes else '—'
+    return {'id': machine_id or 0, 'machine': name, 'problems': row.problem_count, 'stops': row.episodes,
+            'downtime': minutes(row.unplanned_downtime_minutes), 'downtime_raw': row.unplanned_downtime_minutes,
+            'mttr': minutes(row.mttr_minutes), 'mtbf': minutes(row.mtbf_minutes), 'mtta': minutes(row.mtta_minutes),
+            'vendor': minutes(row.vendor_response_minutes), 'availability': percent(row.availability),
+            'availability_247': percent(row.availability_24_7), 'plates': row.plates_lost, 'top_cause': top}
+
+
+COLUMNS = [
+    {'name': 'machine', 'label': 'Machine', 'field': 'machine', 'align': 'left', 'sortable': True},
+    {'name': 'downtime', 'label': 'Unplanned downtime', 'field': 'downtime', 'sortable': True},
+    {'name': 'top_cause', 'label': 'Top cause', 'field': 'top_cause', 'align': 'left'},
+    {'name': 'problems', 'label': 'Problems', 'field': 'problems', 'sortable': True},
+    {'name': 'stops', 'label': 'Stops (n)', 'field': 'stops', 'sortable': True},
+    {'name': 'mttr', 'label': 'MTTR', 'field': 'mttr'},
+    {'name': 'mtbf', 'label': 'MTBF', 'field': 'mtbf'},
+    {'name': 'mtta', 'label': 'MTTA', 'field': 'mtta'},
+    {'name': 'vendor', 'label': 'Vendor response', 'field': 'vendor'},
+    {'name': 'availability', 'label': 'Availability (shifts)', 'field': 'availability'},
+    {'name': 'availability_247', 'label': 'Availability (24/7)', 'field': 'availability_247'},
+    {'name': 'plates', 'label': 'Plates lost', 'field': 'plates', 'sortable': True},
+]
+
+
+def kpi_table(rows: list[dict[str, object]], on_select: Callable[[int], object]) -> ui.table:
+    """The per-machine table; a click on a row drills down to the problems behind it."""
+    table = ui.table(columns=COLUMNS, rows=rows, row_key='id').classes('w-full').props('flat bordered dense')
+    table.mark('kpi-table')
+    table.on('rowClick', lambda e: on_select(int(e.args[1]['id'])))
+    return table
+
+
+def trend_chart(labels: list[str], values: list[float]) -> ui.echart:
+    return ui.echart({
+        'title': {'text': 'Unplanned downtime per week (h)', 'textStyle': {'fontSize': 14}},
+        'tooltip': {'trigger': 'axis'},
+        'xAxis': {'type': 'category', 'data': labels},
+        'yAxis': {'type': 'value'},
+        'series': [{'type': 'bar', 'data': [round(v / 60, 1) for v in values], 'name': 'hours'}],
+    }).classes('w-full h-72')
+
+
+def pareto_chart(causes: list[CauseRow]) -> ui.echart:
+    """Causes by unplanned downtime, with the cumulative share as a line (labels are values, never keys)."""
+    total = sum(c.minutes for c in causes) or 1.0
+    running, cumulative = 0.0, []
+    for cause in causes:
+        running += cause.minutes
+        cumulative.append(round(100 * running / total, 1))
+    return ui.echart({
+        'title': {'text': 'Top causes (Pareto)', 'textStyle': {'fontSize': 14}},
+        'tooltip': {'trigger': 'axis'},
+        'xAxis': {'type': 'category', 'data': [c.subsystem for c in causes], 'axisLabel': {'rotate': 30}},
+        'yAxis': [{'type': 'value', 'name': 'h'}, {'type': 'value', 'name': '%', 'max': 100}],
+        'series': [{'type': 'bar', 'name': 'hours', 'data': [round(c.minutes / 60, 1) for c in causes]},
+                   {'type': 'line', 'name': 'cumulative %', 'yAxisIndex': 1, 'data': cumulative}],
+        'grid': {'bottom': 110},
+    }).classes('w-full h-80')

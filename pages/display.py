@@ -1,0 +1,70 @@
+"""/display: the wall-mounted status board of the plate room, for a paired display or a signed-in person."""
+from nicegui import app as nicegui_app
+from nicegui import run, ui
+from starlette.requests import Request
+
+from app import events
+from app.config import get_settings
+from app.db import read_session, session_scope
+from app.services import displays
+from app.services.access import Actor, actor_for_user, has_access
+from components.wall import WallBoard
+from components.wall_assets import add_wall_assets
+
+
+@ui.page('/display', title='CTP wall display')
+async def display_page(request: Request, chime: bool = False, per_page: int = 12) -> None:
+    token = request.cookies.get(displays.DISPLAY_COOKIE)
+    actor = await run.io_bound(_resolve, token, nicegui_app.storage.user.get('user_id'))
+    ui.dark_mode(True)
+    add_wall_assets()
+    if actor is None:
+        _not_paired()
+        return
+    page = ui.column().classes('w-full gap-2')
+    with page:
+        with ui.row().classes('ctp-wall-header w-full items-center'):
+            ui.label(get_settings().plant_name).classes('font-bold')
+            ui.space()
+            ui.label(actor.name)
+        board = WallBoard(actor, per_page=max(1, min(per_page, 48)), chime=chime)
+        await board.build()
+
+    async def on_machine(_machine_id: int) -> None:
+        if board.active:
+            await board.reload()
+
+    async def on_access(changed_id: int) -> None:
+        if changed_id not in (actor.display_id, actor.user_id) or not board.active:
+            return
+        if await run.io_bound(_resolve, token, actor.user_id) is None:
+            board.stop()
+            page.clear()
+            with page:
+                _not_paired()
+        else:
+            await board.reload()
+
+    events.machine_changed.subscribe(on_machine)
+    events.display_changed.subscribe(on_access)
+    events.access_changed.subscribe(on_access)
+
+
+def _resolve(token: str | None, user_id: object) -> Actor | None:
+    with read_session() as session:
+        actor = displays.actor_for_token(session, token)
+        if actor is None and isinstance(user_id, int):
+            person = actor_for_user(session, user_id)
+            actor = person if has_access(person) else None
+    if actor is not None and actor.display_id is not None:
+        with session_scope() as session:
+            displays.touch(session, actor.display_id)
+    return actor
+
+
+def _not_paired() -> None:
+    with ui.column().classes('absolute-center items-center gap-4 text-center'):
+        ui.icon('tv_off').classes('text-8xl text-grey-6')
+        ui.label('This screen is not paired').classes('text-4xl font-bold').mark('not-paired')
+        ui.label('An admin registers it under Admin → Displays and opens the pairing link here once.') \
+            .classes('text-xl text-grey-5')

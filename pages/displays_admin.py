@@ -1,0 +1,118 @@
+"""/admin/displays: register wall displays, show their one-time pairing link and QR code, revoke them."""
+from nicegui import run, ui
+from starlette.requests import Request
+
+from app.config import get_settings
+from app.db import read_session, session_scope
+from app.errors import DomainError
+from app.models import Role
+from app.services import displays, labels, machines
+from app.services.access import Actor
+from components.layout import frame
+from components.session import require_page_actor
+
+
+@ui.page('/admin/displays')
+async def displays_admin_page(request: Request) -> None:
+    actor = await require_page_actor()
+    if actor is None:
+        return
+    if actor.role != Role.ADMIN:
+        ui.navigate.to('/')
+        return
+    base = (get_settings().public_origins or [str(request.base_url)])[0].rstrip('/')
+    machine_names = await run.io_bound(_machine_names, actor)
+
+    @ui.refreshable
+    async def listing() -> None:
+        rows = await run.io_bound(_list, actor)
+        for info in rows:
+            _row(info, machine_names, on_revoke=revoke, on_renew=renew)
+        if not rows:
+            ui.label('No displays yet.')
+
+    async def register() -> None:
+        chosen = list(scope.value or [])
+        try:
+            info, code = await run.io_bound(_register, actor, name.value or '', chosen or None)
+        except DomainError as error:
+            ui.notify(str(error), type='negative')
+            return
+        name.value, scope.value = '', []
+        _show_link(info.name, base + '/display/pair?code=' + code)
+        listing.refresh()
+
+    async def revoke(display_id: int) -> None:
+        await run.io_bound(_call, displays.revoke_display, actor, display_id)
+        ui.notify('Display revoked: its board is cut off now')
+        listing.refresh()
+
+    async def renew(display_id: int, display_name: str) -> None:
+        code = await run.io_bound(_call, displays.new_pairing_code, actor, display_id)
+        _show_link(display_name, base + '/display/pair?code=' + code)
+        listing.refresh()
+
+    with frame('Wall displays', actor):
+        with ui.card().classes('w-full'):
+            ui.label('Register a display').classes('text-lg font-bold')
+            with ui.row().classes('items-end gap-4 w-full'):
+                name = ui.input('Name', placeholder='Plate room wall').classes('w-64')
+                scope = ui.select(machine_names, multiple=True, label='Machines (empty = all)').classes('w-96')
+                ui.button('Register', on_click=register).classes('min-h-[48px]').mark('register-display')
+        await listing()
+
+
+def _machine_names(actor: Actor) -> dict[int, str]:
+    with read_session() as session:
+        return {m.id: m.name for m in machines.list_machines(session, actor=actor)}
+
+
+def _list(actor: Actor) -> list[displays.DisplayInfo]:
+    with read_session() as session:
+        return [d for d in displays.list_displays(session, actor=actor) if d.revoked_at is None or d.pairing_pending]
+
+
+def _register(actor: Actor, name: str, machine_ids: list[int] | None) -> tuple[displays.DisplayInfo, str]:
+    with session_scope() as session:
+        return displays.register_display(session, actor=actor, name=name, machine_ids=machine_ids)
+
+
+def _call(service: object, actor: Actor, display_id: int) -> object:
+    with session_scope() as session:
+        return service(session, actor=actor, display_id=display_id)  # type: ignore[operator]
+
+
+def _row(info: displays.DisplayInfo, names: dict[int, str], *, on_revoke: object, on_renew: object) -> None:
+    scope = 'all machines' if info.machine_ids is None else ', '.join(names.get(i, '?') for i in info.machine_ids)
+    state = 'paired' if info.paired else ('waiting for pairing' if info.pairing_pending else 'revoked')
+    with ui.card().classes('w-full').mark(f'display-{info.id}'):
+        with ui.row().classes('items-center w-full gap-4'):
+            ui.label(info.name).classes('text-lg font-bold')
+            ui.label(f'{state} · {scope}')
+            ui.space()
+            ui.button('New pairing link', on_click=lambda: on_renew(info.id, info.name)).props('outline')  # type: ignore[operator]
+            ui.button('Revoke', color='negative', on_click=lambda: _confirm_revoke(info, on_revoke))
+
+
+def _confirm_revoke(info: displays.DisplayInfo, on_revoke: object) -> None:
+    with ui.dialog() as dialog, ui.card():
+        ui.label(f'Revoke {info.name}? Its board goes dark at once.')
+        with ui.row():
+            ui.button('Cancel', on_click=dialog.close).props('flat')
+
+            async def confirmed() -> None:
+                dialog.close()
+                await on_revoke(info.id)  # type: ignore[operator]
+            ui.button('Revoke', color='negative', on_click=confirmed)
+    dialog.open()
+
+
+def _show_link(name: str, url: str) -> None:
+    """The pairing link is shown once: open it on the wall screen, or scan its QR code there."""
+    with ui.dialog() as dialog, ui.card().classes('items-center'):
+        ui.label(f'Pair {name}').classes('text-lg font-bold')
+        ui.label('Open this link once on the wall screen (or scan the code with it). It works one time.')
+        ui.image(labels.qr_svg_data_uri(url)).classes('w-56 h-56').props('no-spinner')
+        ui.input(value=url).props('readonly').classes('w-full').mark('pairing-link')
+        ui.button('Done', on_click=dialog.close)
+    dialog.open()

@@ -1,0 +1,50 @@
+"""/labels: printable QR labels, one per machine; scanning one opens that machine's problem form."""
+from nicegui import run, ui
+from starlette.requests import Request
+
+from app.config import get_settings
+from app.db import read_session
+from app.models.schemas import MachinePublic
+from app.services import labels, machines
+from app.services.access import Actor
+from components.layout import frame
+from components.session import require_page_actor
+
+PRINT_CSS = '''
+@media print { .q-header, .no-print { display: none !important; } .q-page-container { padding: 0 !important; }
+  .ctp-label { break-inside: avoid; } }
+.ctp-label { width: 8.5cm; border: 1px dashed #999; padding: .4cm; }
+'''
+
+
+@ui.page('/labels')
+async def labels_page(request: Request) -> None:
+    actor = await require_page_actor()
+    if actor is None:
+        return
+    base = (get_settings().public_origins or [str(request.base_url)])[0]
+    rows = await run.io_bound(_machines, actor)
+    ui.add_css(PRINT_CSS)
+    with frame('Machine labels', actor):
+        with ui.row().classes('items-center gap-4 no-print'):
+            ui.label('Print these and stick each on its machine: a scan opens its problem form.')
+            ui.button('Print', icon='print', on_click=lambda: ui.run_javascript('window.print()')).classes(
+                'min-h-[48px]')
+        with ui.row().classes('gap-4'):
+            for machine in rows:
+                _label(machine, labels.report_url(base, machine.id))
+
+
+def _machines(actor: Actor) -> list[MachinePublic]:
+    with read_session() as session:
+        return machines.list_machines(session, actor=actor)
+
+
+def _label(machine: MachinePublic, url: str) -> None:
+    with ui.column().classes('ctp-label items-center gap-1').mark(f'label-{machine.id}'):
+        ui.label(machine.name).classes('text-lg font-bold text-center')
+        if machine.nickname:
+            ui.label(machine.nickname)
+        ui.image(labels.qr_svg_data_uri(url)).classes('w-48 h-48').props('no-spinner')
+        ui.label('Scan to report a problem').classes('text-sm')
+        ui.label(url).classes('text-xs break-all text-center')

@@ -1,0 +1,120 @@
+"""/reports/monthly/{machine_id}?month=YYYY-MM: a printable one-page monthly report per machine."""
+import calendar as month_calendar
+from dataclasses import dataclass
+from datetime import date
+
+from nicegui import run, ui
+
+from app.config import get_settings
+from app.db import read_session
+from app.errors import DomainError
+from app.models import utcnow
+from app.models.schemas import MachinePublic, ProblemLogPublic
+from app.services import calendar, machines, problem_queries, stats
+from app.services.access import Action, Actor, require
+from app.services.problem_queries import ProblemFilter
+from components.design import duration_text
+from components.layout import frame
+from components.session import require_page_actor
+from components.stats_view import minutes, percent
+
+PRINT_CSS = '@media print { .q-header, .no-print { display: none !important; } body { font-size: 11px; } }'
+
+
+@dataclass
+class Monthly:
+    machine: MachinePublic
+    kpis: stats.MachineStats
+    problems: list[ProblemLogPublic]
+    total: int
+
+
+@ui.page('/reports/monthly/{machine_id}')
+async def monthly_report_page(machine_id: int, month: str = '') -> None:
+    actor = await require_page_actor()
+    if actor is None:
+        return
+    first = _month_start(month)
+    last = first.replace(day=month_calendar.monthrange(first.year, first.month)[1])
+    try:
+        data = await run.io_bound(_load, actor, machine_id, first, last)
+    except DomainError as error:
+        with frame('Monthly report', actor):
+            ui.label(str(error)).classes('text-lg')
+        return
+    ui.add_css(PRINT_CSS)
+    with frame(f'{data.machine.name} {first:%B %Y}', actor):
+        _header(data, first, machine_id)
+        _kpis(data.kpis)
+        _causes(data.kpis)
+        _problems(data)
+
+
+def _month_start(month: str) -> date:
+    try:
+        year, number = (int(part) for part in month.split('-'))
+        return date(year, number, 1)
+    except ValueError:
+        today = utcnow().astimezone(get_settings().zone).date()
+        return today.replace(day=1)
+
+
+def _load(actor: Actor, machine_id: int, first: date, last: date) -> Monthly:
+    start, end = calendar.local_range_bounds(first, last)
+    with read_session() as session:
+        require(actor, Action.READ_STATS)
+        machine = machines.get_machine(session, actor=actor, machine_id=machine_id)
+        until = min(end, max(start, utcnow()))  # the current month counts up to now
+        kpis = stats.machine_stats(session, actor=actor, start=start, end=until, machine_ids=[machine_id])[machine_id]
+        page = problem_queries.list_problems(session, actor=actor, filters=ProblemFilter(
+            machine_id=machine_id, date_from=first, date_to=last, sort='-downtime_minutes', limit=15))
+    return Monthly(machine, kpis, page.items, page.total)
+
+
+def _header(data: Monthly, first: date, machine_id: int) -> None:
+    previous = (first.replace(day=1).toordinal() - 1)
+    prev_month = date.fromordinal(previous).strftime('%Y-%m')
+    next_month = date(first.year + first.month // 12, first.month % 12 + 1, 1).strftime('%Y-%m')
+    with ui.row().classes('w-full items-center'):
+        ui.label(f'{data.machine.name} — monthly report {first:%B %Y}').classes('text-2xl font-bold')
+        ui.space()
+        with ui.row().classes('no-print gap-2'):
+            ui.link('◀ previous', f'/reports/monthly/{machine_id}?month={prev_month}')
+            ui.link('next ▶', f'/reports/monthly/{machine_id}?month={next_month}')
+            ui.button('Print', icon='print', on_click=lambda: ui.run_javascript('window.print()'))
+
+
+def _kpis(k: stats.MachineStats) -> None:
+    cells = [('Problems', str(k.problem_count)), ('Unplanned stops', str(k.episodes)),
+             ('Unplanned downtime', minutes(k.unplanned_downtime_minutes)),
+             ('Planned downtime', minutes(k.planned_downtime_minutes)), ('MTTR', minutes(k.mttr_minutes)),
+             ('MTBF', minutes(k.mtbf_minutes)), ('MTTA', minutes(k.mtta_minutes)),
+             ('Vendor response', minutes(k.vendor_response_minutes)),
+             ('Availability (shifts)', percent(k.availability)), ('Availability (24/7)', percent(k.availability_24_7)),
+             ('Plates lost', str(k.plates_lost))]
+    with ui.grid(columns=4).classes('w-full gap-2'):
+        for name, value in cells:
+            with ui.card().classes('p-2'):
+                ui.label(name).classes('text-xs text-grey-7')
+                ui.label(value).classes('text-lg font-bold')
+
+
+def _causes(k: stats.MachineStats) -> None:
+    ui.label('Top causes (unplanned downtime)').classes('text-lg font-bold')
+    biggest = max((c.minutes for c in k.top_causes), default=0.0) or 1.0
+    for cause in k.top_causes[:6]:
+        with ui.row().classes('w-full items-center gap-2 no-wrap'):
+            ui.label(cause.subsystem).classes('w-64 shrink-0')
+            ui.element('div').classes('bg-red-7 h-3').style(f'width: {int(60 * cause.minutes / biggest)}%')
+            ui.label(f'{duration_text(cause.minutes)} ({cause.count})')
+
+
+def _problems(data: Monthly) -> None:
+    ui.label(f'Longest problems ({len(data.problems)} of {data.total})').classes('text-lg font-bold')
+    zone = get_settings().zone
+    for problem in data.problems:
+        with ui.row().classes('w-full gap-2 no-wrap text-sm'):
+            ui.label(f'{problem.start_time.astimezone(zone):%d %b %H:%M}').classes('w-24 shrink-0')
+            ui.label(problem.category or '—').classes('w-72 shrink-0')
+            ui.label(problem.solution or problem.problem_description).classes('grow')
+            ui.label(duration_text(problem.downtime_minutes)).classes('w-20 text-right shrink-0')

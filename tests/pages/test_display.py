@@ -1,0 +1,147 @@
+"""The wall display: pairing, scope, revocation, tiles and counters, rotation (simulated user)."""
+from datetime import timedelta
+
+from nicegui.testing import User
+
+from app.db import session_scope
+from app.models import Role, utcnow
+from app.services import displays, problem_logs
+from app.models.schemas import ProblemLogUpdate
+from components.wall import pages_of
+from tests.factories import actor, make_machine, make_user, report, seeded_category
+
+
+def register(machine_ids: list[int] | None = None) -> tuple[int, str]:
+    with session_scope() as session:
+        admin = make_user(session, 'boss', Role.ADMIN)
+        info, code = displays.register_display(session, actor=actor(admin), name='Plate room wall',
+                                               machine_ids=machine_ids)
+    return info.id, code
+
+
+async def pair(user: User, code: str) -> None:
+    response = await user.http_client.get(f'/display/pair?code={code}')
+    assert response.status_code == 303 and response.headers['location'] == '/display'
+    cookie = response.headers['set-cookie']
+    assert 'ctp_display=' in cookie and 'HttpOnly' in cookie and code not in cookie
+
+
+async def test_unpaired_screen_says_so(user: User) -> None:
+    await user.open('/display')
+    await user.should_see('This screen is not paired')
+
+
+async def test_paired_display_shows_its_machines_live(user: User) -> None:
+    with session_scope() as session:
+        magnus, avalon = make_machine(session, 'Kodak Magnus Q800', nickname='Magnus'), make_machine(session, 'Avalon')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
+    _, code = register([magnus.id])  # type: ignore[list-item]
+    await pair(user, code)
+    await user.open('/display')
+    await user.should_see('Magnus')
+    await user.should_see('RUNNING')
+    await user.should_not_see('Avalon')
+    with session_scope() as session:
+        report(session, tech, magnus, start=utcnow() - timedelta(minutes=42),
+               category_id=seeded_category(session, 'Plate loading / autoloader', 'Plate jam').id)
+    await user.should_see('DOWN')
+    await user.should_see('42 min')
+    await user.should_see('Plate loading / autoloader – Plate jam')
+    await user.should_see('UNASSIGNED')
+
+
+async def test_pairing_code_works_once(user: User) -> None:
+    _, code = register()
+    await pair(user, code)
+    again = await user.http_client.get(f'/display/pair?code={code}')
+    assert again.status_code == 404
+
+
+async def test_revoking_cuts_the_open_board_off(user: User) -> None:
+    with session_scope() as session:
+        make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
+    display_id, code = register()
+    await pair(user, code)
+    await user.open('/display')
+    await user.should_see('Magnus')
+    with session_scope() as session:
+        admin = make_user(session, 'admin2', Role.ADMIN)
+        displays.revoke_display(session, actor=actor(admin), display_id=display_id)
+    await user.should_see('This screen is not paired')
+    response = await user.http_client.get('/api/ctp-machines')
+    assert response.status_code == 401
+
+
+async def test_display_reads_its_board_and_nothing_else(user: User) -> None:
+    with session_scope() as session:
+        magnus = make_machine(session, 'Kodak Magnus Q800')
+        other = make_machine(session, 'Avalon')
+    _, code = register([magnus.id])  # type: ignore[list-item]
+    await pair(user, code)
+    await user.open('/display')
+    await user.should_see('Kodak Magnus Q800')
+    await user.should_not_see('Avalon')
+    assert (await user.http_client.get('/api/ctp-machines')).status_code == 403
+    assert (await user.http_client.get(f'/api/ctp-machines/{other.id}')).status_code == 403
+    assert (await user.http_client.get('/api/ctp-problem-logs')).status_code == 403
+    write = await user.http_client.post('/api/ctp-problem-logs', json={'machine_id': magnus.id,
+                                                                       'problem_description': 'x'})
+    assert write.status_code == 403
+    assert (await user.http_client.get('/api/exports/problem-logs.csv')).status_code == 403
+
+
+async def test_unacknowledged_stop_flashes_after_the_delay_and_vendor_badge(user: User) -> None:
+    with session_scope() as session:
+        magnus = make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
+        start = utcnow() - timedelta(minutes=11)
+        log_id = report(session, tech, magnus, start=start)
+    _, code = register()
+    await pair(user, code)
+    await user.open('/display')
+    await user.should_see('NOT ACKNOWLEDGED')
+    called = utcnow().replace(second=0, microsecond=0) - timedelta(minutes=5)
+    with session_scope() as session:
+        problem_logs.update_problem(session, actor=actor(tech), log_id=log_id,
+                                    changes=ProblemLogUpdate(status='in_progress', vendor_called_at=called))
+    await user.should_see('Tech1')
+    await user.should_not_see('NOT ACKNOWLEDGED')
+    from app.config import get_settings
+    await user.should_see(f'Vendor called {called.astimezone(get_settings().zone):%H:%M}')
+
+
+async def test_signed_in_manager_can_open_the_board(user: User) -> None:
+    from tests.pages.test_overview import sign_in
+    from tests.factories import PASSWORD
+    with session_scope() as session:
+        make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
+        make_user(session, 'maria', Role.MANAGER)
+    await sign_in(user, 'maria', PASSWORD)
+    await user.should_see('Overview', retries=50)
+    await user.open('/display')
+    await user.should_see('Magnus')
+
+
+def test_pages_rotate_with_red_tiles_pinned() -> None:
+    from app.models.schemas import MachinePublic
+    now = utcnow()
+
+    def machine(i: int, status: str) -> MachinePublic:
+        return MachinePublic(id=i, name=f'M{i}', nickname=None, status=status, description=None, maker_model=None,  # type: ignore[arg-type]
+                             location=None, retired_at=None, created_at=now, updated_at=now)
+    tiles = [machine(1, 'down')] + [machine(i, 'operational') for i in range(2, 8)]
+    pages = pages_of(tiles, 3)
+    assert len(pages) == 3
+    assert all(p[0].id == 1 for p in pages)
+    assert sorted(t.id for p in pages for t in p[1:]) == [2, 3, 4, 5, 6, 7]
+    assert pages_of(tiles[:3], 3) == [tiles[:3]]
+
+
+async def test_rotation_shows_the_page_counter(user: User) -> None:
+    with session_scope() as session:
+        for i in range(5):
+            make_machine(session, f'Machine {i}')
+    _, code = register()
+    await pair(user, code)
+    await user.open('/display?per_page=2')
+    await user.should_see('page 1/3')

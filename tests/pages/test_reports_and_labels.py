@@ -1,0 +1,81 @@
+"""Labels, the monthly report and the displays admin page with the simulated user."""
+from datetime import timedelta
+
+import time_machine
+from nicegui import ui
+from nicegui.testing import User
+
+from app.db import session_scope
+from app.models import Role, utcnow
+from tests.factories import PASSWORD, complete, make_machine, make_user, report
+from tests.pages import test_overview
+
+
+async def sign_in(user: User, username: str, password: str = PASSWORD) -> None:
+    await test_overview.sign_in(user, username, password)
+    await user.should_see('Overview', retries=50)
+
+
+async def test_labels_show_a_qr_code_per_machine_in_scope(user: User) -> None:
+    with session_scope() as session:
+        magnus, avalon = make_machine(session, 'Kodak Magnus Q800'), make_machine(session, 'Avalon')
+        make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
+    await sign_in(user, 'tech1')
+    await user.open('/labels')
+    await user.should_see(marker=f'label-{magnus.id}')
+    await user.should_not_see(marker=f'label-{avalon.id}')
+    await user.should_see(f'http://test/machines/{magnus.id}/report')
+
+
+async def test_monthly_report_shows_the_months_kpis(user: User) -> None:
+    with session_scope() as session:
+        magnus = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
+        start = utcnow().replace(day=2, hour=8, minute=0, second=0, microsecond=0)
+        if start > utcnow():
+            start -= timedelta(days=1)
+        with time_machine.travel(start, tick=False):
+            log_id = report(session, tech, magnus, start=start, description='Vacuum error on the drum')
+        with time_machine.travel(start + timedelta(minutes=90), tick=False):
+            complete(session, tech, log_id, solution='Replaced the vacuum hose')
+    await sign_in(user, 'tech1')
+    await user.open(f'/reports/monthly/{magnus.id}?month={start:%Y-%m}')
+    await user.should_see('monthly report', retries=20)
+    await user.should_see('Replaced the vacuum hose')
+    await user.should_see('1 h 30 min')
+
+
+async def test_monthly_report_of_a_machine_out_of_scope_says_not_found(user: User) -> None:
+    with session_scope() as session:
+        avalon = make_machine(session, 'Avalon')
+        make_user(session, 'tech1', Role.CTP_USER, [])
+    await sign_in(user, 'tech1')
+    await user.open(f'/reports/monthly/{avalon.id}')
+    await user.should_see('not found', retries=20)
+
+
+async def test_admin_registers_a_display_and_gets_its_pairing_link(user: User) -> None:
+    with session_scope() as session:
+        make_machine(session, 'Kodak Magnus Q800')
+        make_user(session, 'boss', Role.ADMIN)
+    await sign_in(user, 'boss')
+    await user.open('/admin/displays')
+    await user.should_see('Register a display', retries=20)
+    user.find('Name').type('Plate room wall')
+    user.find(marker='register-display').click()
+    await user.should_see(marker='pairing-link', retries=20)
+    link = user.find(marker='pairing-link').elements.pop().value
+    assert link.startswith('http://test/display/pair?code=pair_')
+    response = await user.http_client.get(link.removeprefix('http://test'))
+    assert response.status_code == 303
+    await user.should_see(marker='display-1', retries=20)
+    assert isinstance(user.find(ui.select).elements.pop(), ui.select)
+
+
+async def test_only_admins_manage_displays(user: User) -> None:
+    with session_scope() as session:
+        make_user(session, 'maria', Role.MANAGER)
+    await sign_in(user, 'maria')
+    await user.open('/admin/displays')
+    await user.should_see('Machines', retries=20)
+    await user.should_not_see('Register a display')

@@ -1,0 +1,78 @@
+"""The statistics page: staff only, per-machine KPIs for a range, and drill-down to the problems."""
+from datetime import timedelta
+
+import time_machine
+from nicegui import ui
+from nicegui.testing import User
+
+from app.config import get_settings
+from app.db import session_scope
+from components.stats_view import preset_range
+from app.models import Role, utcnow
+from tests.factories import PASSWORD, complete, make_machine, make_user, report, seeded_category
+from tests.pages import test_overview
+
+
+async def sign_in(user: User, username: str, password: str) -> None:
+    await test_overview.sign_in(user, username, password)
+    await user.should_see('Overview', retries=50)
+
+
+def seed() -> None:
+    with session_scope() as session:
+        magnus, avalon = make_machine(session, 'Kodak Magnus Q800'), make_machine(session, 'Agfa Avalon N8-90')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [magnus.id, avalon.id])  # type: ignore[list-item]
+        make_user(session, 'maria', Role.MANAGER)
+        laser = seeded_category(session, 'Imaging head / laser', 'Banding/streaks')
+        start = utcnow() - timedelta(days=3)
+        with time_machine.travel(start, tick=False):
+            slow = report(session, tech, avalon, start=start, category_id=laser.id, description='Banding on tints')
+            quick = report(session, tech, magnus, start=start, description='Plate jam')
+        with time_machine.travel(start + timedelta(minutes=20), tick=False):
+            complete(session, tech, quick)
+        with time_machine.travel(start + timedelta(hours=5), tick=False):
+            complete(session, tech, slow)
+
+
+async def test_manager_sees_which_machine_cost_most_and_why(user: User) -> None:
+    seed()
+    await sign_in(user, 'maria', PASSWORD)
+    await user.open('/statistics')
+    await user.should_see(marker='kpi-table', retries=30)
+    table = user.find(ui.table).elements.pop()
+    assert [r['machine'] for r in table.rows] == ['Agfa Avalon N8-90', 'Kodak Magnus Q800', 'Plant total']
+    assert table.rows[0]['downtime'] == '5 h 0 min' and table.rows[0]['top_cause'] == 'Imaging head / laser'
+    assert table.rows[2]['problems'] == 2
+
+
+async def test_drill_down_lists_the_problems_behind_a_number(user: User) -> None:
+    seed()
+    await sign_in(user, 'maria', PASSWORD)
+    await user.open('/statistics')
+    await user.should_see(marker='kpi-table', retries=30)
+    table = user.find(ui.table).elements.pop()
+    avalon = table.rows[0]
+    user.find(ui.table).trigger('rowClick', [{}, avalon, 0])
+    await user.should_see('1 problem', retries=20)
+    await user.should_see('Imaging head / laser – Banding/streaks')
+    await user.should_see('5 h 0 min')
+
+
+async def test_ranges_change_the_numbers(user: User) -> None:
+    seed()
+    await sign_in(user, 'maria', PASSWORD)
+    await user.open('/statistics')
+    await user.should_see(marker='kpi-table', retries=30)
+    user.find('Last month').click()
+    first, last = preset_range('Last month', utcnow().astimezone(get_settings().zone).date())
+    await user.should_see(f'{first:%d %b %Y} – {last:%d %b %Y}', retries=30)
+    table = max(user.find(ui.table).elements, key=lambda e: e.id)
+    assert table.rows[-1]['problems'] == 0
+
+
+async def test_ctp_users_are_sent_back_to_the_overview(user: User) -> None:
+    seed()
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.open('/statistics')
+    await user.should_see('Machines')
+    await user.should_not_see('Plant total')
