@@ -7,8 +7,11 @@ from typing import Any, ParamSpec, TypeVar
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
+
+from app.errors import Conflict
 
 logger = logging.getLogger(__name__)
 P = ParamSpec('P')
@@ -138,14 +141,20 @@ def read_session() -> Iterator[Session]:
 
 
 def rolls_back(func: Callable[P, R]) -> Callable[P, R]:
-    """Decorate a service (session passed by keyword): any error rolls its transaction back, so it writes nothing."""
+    """Decorate a service (session passed by keyword): any error rolls its transaction back, so it writes nothing.
+
+    A uniqueness or foreign-key violation that slipped past the service's own checks (a race, or Unicode case
+    rules the database applies differently) is the caller's conflict, not a server error.
+    """
     @functools.wraps(func)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
-        except BaseException:
+        except BaseException as error:
             session = kwargs.get('session') or (args[0] if args else None)
             if isinstance(session, Session):
                 session.rollback()
+            if isinstance(error, IntegrityError):
+                raise Conflict('this conflicts with existing data (a duplicate name or a reference in use)') from error
             raise
     return wrapper

@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import select
 from openpyxl.utils import get_column_letter
 from sqlmodel import Session
@@ -88,6 +89,13 @@ def _csv_cell(value: object) -> object:
     return inert(value)
 
 
+def _xlsx_cell(value: object) -> object:
+    """Spreadsheets cannot hold control characters: drop them from text (it is shown, never parsed)."""
+    if isinstance(value, str):
+        return inert(ILLEGAL_CHARACTERS_RE.sub('', value))
+    return value
+
+
 def to_xlsx(title: str, headers: list[str], rows: Iterator[list[object]]) -> bytes:
     """A real spreadsheet: numbers as numbers, dates as dates, text never evaluated."""
     book = Workbook()
@@ -97,7 +105,7 @@ def to_xlsx(title: str, headers: list[str], rows: Iterator[list[object]]) -> byt
     sheet.append(headers)
     widths = [len(h) for h in headers]
     for row in rows:
-        sheet.append([inert(v) for v in row])
+        sheet.append([_xlsx_cell(v) for v in row])
         widths = [max(w, min(60, len(str(v or '')))) for w, v in zip(widths, row, strict=True)]
     for index, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width + 2

@@ -81,3 +81,9 @@ async def test_export_errors(user: User) -> None:
     assert (await user.http_client.get('/api/exports/stats.pdf')).status_code in (400, 404)
 
 
+
+
+def test_control_characters_never_break_a_spreadsheet() -> None:
+    from app.services import exports
+    book = load_workbook(io.BytesIO(exports.to_xlsx('x', ['Name'], iter([['Mag\x01nus\x1b']]))))
+    assert book.active['A2'].value == 'Magnus'

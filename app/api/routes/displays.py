@@ -6,8 +6,9 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import CurrentActor
-from app.api.routes import in_session
+from app.api.routes import PathId, in_session
 from app.config import get_settings
+from app.models.schemas import Id
 from app.services import displays
 
 router = APIRouter(tags=['displays'])
@@ -16,12 +17,12 @@ router = APIRouter(tags=['displays'])
 class DisplayIn(BaseModel):
     model_config = ConfigDict(extra='forbid')
     name: str = Field(min_length=1, max_length=80)
-    machine_ids: list[int] | None = None
+    machine_ids: list[Id] | None = Field(default=None, max_length=500)
 
 
 class ScopeIn(BaseModel):
     model_config = ConfigDict(extra='forbid')
-    machine_ids: list[int] | None = None
+    machine_ids: list[Id] | None = Field(default=None, max_length=500)
 
 
 class DisplayOut(BaseModel):
@@ -71,7 +72,7 @@ async def create_display(body: DisplayIn, actor: CurrentActor) -> PairingOut:
 
 
 @router.post('/api/displays/{display_id}/pairing', response_model=PairingOut)
-async def renew_pairing(display_id: int, actor: CurrentActor) -> PairingOut:
+async def renew_pairing(display_id: PathId, actor: CurrentActor) -> PairingOut:
     """Admin: a new one-time pairing link (for a replaced screen)."""
     def work(session: object) -> PairingOut:
         code = displays.new_pairing_code(session, actor=actor, display_id=display_id)  # type: ignore[arg-type]
@@ -81,14 +82,14 @@ async def renew_pairing(display_id: int, actor: CurrentActor) -> PairingOut:
 
 
 @router.put('/api/displays/{display_id}', response_model=DisplayOut)
-async def update_display(display_id: int, body: ScopeIn, actor: CurrentActor) -> DisplayOut:
+async def update_display(display_id: PathId, body: ScopeIn, actor: CurrentActor) -> DisplayOut:
     """Admin: which machines the display shows (null = all)."""
     return _out(await in_session(lambda s: displays.update_scope(
         s, actor=actor, display_id=display_id, machine_ids=body.machine_ids)))
 
 
 @router.delete('/api/displays/{display_id}', status_code=204)
-async def revoke_display(display_id: int, actor: CurrentActor) -> Response:
+async def revoke_display(display_id: PathId, actor: CurrentActor) -> Response:
     """Admin: revoke a display; its open board is cut off at once."""
     await in_session(lambda s: displays.revoke_display(s, actor=actor, display_id=display_id))
     return Response(status_code=204)

@@ -10,6 +10,7 @@ from app.config import get_settings
 from app.errors import InvalidInput
 from app.models import ProblemStatus, TechnicianType, utcnow
 from app.services import calendar, exports, stats
+from app.models.schemas import MAX_ID
 from app.services.problem_queries import ProblemFilter
 
 router = APIRouter(prefix='/api/exports', tags=['exports'])
@@ -35,8 +36,9 @@ def _download(content: bytes, name: str, fmt: str) -> Response:
 
 @router.get('/problem-logs.{fmt}', response_class=Response)
 async def export_problem_logs(
-        fmt: Literal['csv', 'xlsx'], actor: CurrentActor, machine_id: int | None = None,
-        status: Annotated[list[ProblemStatus] | None, Query()] = None, category: int | None = None,
+        fmt: Literal['csv', 'xlsx'], actor: CurrentActor, machine_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        status: Annotated[list[ProblemStatus] | None, Query()] = None,
+        category: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         technician_type: TechnicianType | None = None,
         date_from: Annotated[date | None, Query(alias='from')] = None,
         date_to: Annotated[date | None, Query(alias='to')] = None,
