@@ -1,8 +1,7 @@
 """CTP Log: composition root. Settings -> database -> REST API -> sign-in middleware -> pages -> server."""
 
-from nicegui import Client
+from nicegui import Client, ui
 from nicegui import app as nicegui_app
-from nicegui import ui
 
 from app import api, bootstrap, jobs, ops
 from app.config import get_settings

@@ -169,9 +169,9 @@ def restore(settings: Settings, source: Path, *, force: bool = False) -> dict[st
     if url.get_backend_name() == 'sqlite':
         _sqlite_copy(db_file, Path(url.database or ''))
     else:
-        clean = ['--clean', '--if-exists'] if force else []
+        options = ['--no-owner', '--exit-on-error'] + (['--clean', '--if-exists'] if force else [])
         with _pg_conninfo(url) as conninfo:
-            _run([pg_tool(settings, 'pg_restore'), '--no-owner', '--exit-on-error', *clean, '-d', conninfo, str(db_file)])
+            _run([pg_tool(settings, 'pg_restore'), *options, '-d', conninfo, str(db_file)])
     _restore_photos(source / PHOTOS, settings.photo_dir, manifest['photos'])  # type: ignore[arg-type]
     upgrade_to_head(url.render_as_string(hide_password=False))
     logger.info('restored %s into %s and %s', source, url.render_as_string(hide_password=True), settings.photo_dir)

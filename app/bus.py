@@ -117,10 +117,13 @@ class Bus:
                 await self._resync()
             self._listened = True
             self.connected.set()
-            while True:
-                async for notify in conn.notifies(timeout=IDLE_CHECK_SECONDS):
-                    self._deliver(notify.payload)
-                await conn.execute('SELECT 1')  # a silent network drop shows up here
+            try:
+                while True:
+                    async for notify in conn.notifies(timeout=IDLE_CHECK_SECONDS):
+                        self._deliver(notify.payload)
+                    await conn.execute('SELECT 1')  # a silent network drop shows up here
+            finally:
+                self.connected.clear()
         await self._with_reconnect(LISTEN_APP_NAME, session)
 
     async def _with_reconnect(self, app_name: str,
@@ -133,7 +136,6 @@ class Bus:
                     delay = BACKOFF_START
                     await session(conn)
             except psycopg.OperationalError as error:
-                self.connected.clear()
                 logger.warning('%s: database connection lost (%s); retrying in %.1f s',
                                app_name, str(error).strip(), delay)
                 await asyncio.sleep(delay)

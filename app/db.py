@@ -1,4 +1,4 @@
-"""Engine and sessions. SQLite gets a fixed SQLite build (pysqlite3), WAL only where safe, BEGIN IMMEDIATE for writes."""
+"""Engine and sessions. SQLite: a fixed SQLite build (pysqlite3), WAL only where safe, BEGIN IMMEDIATE for writes."""
 import functools
 import logging
 from collections.abc import Callable, Iterator
@@ -52,7 +52,8 @@ def build_engine(url: str, *, echo: bool = False, journal: str | None = None,
     CTP_SQLITE_JOURNAL and CTP_SQLITE_SINGLE_CONNECTION.
     """
     if make_url(url).get_backend_name() != 'sqlite':
-        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                             connect_args={'connect_timeout': 5})
     if journal is None or single_connection is None:
         from app.config import get_settings
         settings = get_settings()

@@ -3,8 +3,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+MIGRATION_LOCK = 0x4354504C  # 'CTPL': PostgreSQL advisory lock held while one process migrates
 
 
 def alembic_config(url: str) -> Config:
@@ -15,7 +18,24 @@ def alembic_config(url: str) -> Config:
 
 
 def upgrade_to_head(url: str) -> None:
-    command.upgrade(alembic_config(url), 'head')
+    """Migrate; on PostgreSQL under an advisory lock, so instances starting together migrate one at a time."""
+    if make_url(url).get_backend_name() != 'postgresql':
+        command.upgrade(alembic_config(url), 'head')
+        return
+    from app.db import build_engine
+    engine = build_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text('SELECT pg_advisory_lock(:key)'), {'key': MIGRATION_LOCK})
+            conn.commit()
+            config = alembic_config(url)
+            config.attributes['connection'] = conn
+            command.upgrade(config, 'head')
+            conn.commit()
+            conn.execute(text('SELECT pg_advisory_unlock(:key)'), {'key': MIGRATION_LOCK})
+            conn.commit()
+    finally:
+        engine.dispose()
 
 
 SEARCH_OBJECT_PREFIX = 'ctp_problem_logs_fts'  # full-text search objects of migration 0002 (not in the models)

@@ -1,5 +1,7 @@
 """Backup and restore round trip (SECURITY.md D6) on the suite's database (SQLite, or PostgreSQL via pg_dump)."""
 import hashlib
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -109,3 +111,41 @@ def test_restore_refuses_a_database_in_use(plant: str, tmp_path: Path, monkeypat
     assert backup.main(['restore', str(tmp_path / 'backup')]) == 1  # same, non-empty target: refused
     assert table_counts(plant) == before
     assert backup.main(['create', str(tmp_path / 'backup')]) == 1  # never writes into a non-empty folder
+
+
+def test_a_backup_taken_under_write_load_restores_consistently(plant: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch,
+                                                              request: pytest.FixtureRequest) -> None:
+    """Online backup while 4 threads keep reporting problems: the restore holds every row committed before it."""
+    if dbutil.PG_BIN:
+        monkeypatch.setenv('CTP_PG_BIN', dbutil.PG_BIN)
+        get_settings.cache_clear()
+    with session_scope() as session:
+        machine = make_machine(session, 'Screen PlateRite')
+        tech = make_user(session, 'tech9', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+    stop = threading.Event()
+
+    def writer() -> None:
+        while not stop.is_set():
+            with session_scope() as session:
+                report(session, tech, machine, description='under load')
+
+    threads = [threading.Thread(target=writer) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    try:
+        time.sleep(0.5)
+        at_start = table_counts(plant)['ctp_problem_logs']
+        assert backup.main(['create', str(tmp_path / 'backup')]) == 0
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    final = table_counts(plant)['ctp_problem_logs']
+    target = request.getfixturevalue('fresh_target')
+    get_settings.cache_clear()
+    assert backup.main(['restore', str(tmp_path / 'backup')]) == 0
+    restored = table_counts(target)
+    assert at_start <= restored['ctp_problem_logs'] <= final and final > at_start
+    assert restored['problem_audit'] >= restored['ctp_problem_logs']

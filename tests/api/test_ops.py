@@ -81,7 +81,8 @@ async def test_metrics_show_open_problems_by_machine_status_and_connected_client
     assert await sample(client, 'ctp_connected_clients') == 3
 
 
-async def test_metrics_need_the_token_when_one_is_configured(client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_metrics_need_the_token_when_one_is_configured(client: httpx.AsyncClient,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv('CTP_METRICS_TOKEN', 'm' * 40)
     get_settings.cache_clear()
     assert (await client.get('/metrics')).status_code == 401
