@@ -5,9 +5,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
-from app.db import rolls_back
-
 from app.config import get_settings
+from app.db import rolls_back
 from app.errors import InvalidInput
 from app.models import OperatingWindow, PlantClosure
 from app.services.access import Action, Actor, require

@@ -11,7 +11,6 @@ from app.errors import InvalidInput, NotFound
 from app.models import CTPMachine, DisplayDevice, DisplayMachine, utcnow
 from app.services.access import Action, Actor, actor_for_display, require
 
-
 DISPLAY_COOKIE = 'ctp_display'
 DISPLAY_COOKIE_MAX_AGE = 10 * 365 * 24 * 3600  # kiosks never time out; revocation is the off switch
 

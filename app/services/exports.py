@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from sqlalchemy import select
 from openpyxl.utils import get_column_letter
+from sqlalchemy import select
 from sqlmodel import Session
 
 from app.config import get_settings

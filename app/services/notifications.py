@@ -4,10 +4,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, func, select, update
 from sqlmodel import Session
 
-from app.db import rolls_back
-
 from app import events
 from app.config import get_settings
+from app.db import rolls_back
 from app.errors import NotFound
 from app.models import CTPNotification, NotificationType, Role, User, UserMachine, utcnow
 from app.models.schemas import NotificationPage, NotificationPublic

@@ -4,9 +4,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.db import rolls_back
-
 from app import events
+from app.db import rolls_back
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Category, CTPProblemLog
 from app.services.access import Action, Actor, require

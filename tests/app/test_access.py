@@ -4,10 +4,10 @@ from sqlmodel import Session
 
 from app.errors import NotAuthenticated, NotFound, PermissionDenied
 from app.models import Role
+from app.models.types import utcnow
 from app.services import machines, problem_logs, problem_queries, stats
 from app.services.access import actor_for_user, has_access
 from app.services.problem_queries import ProblemFilter
-from app.models.types import utcnow
 from tests.factories import actor, change, complete, make_machine, make_user, report
 
 

@@ -5,8 +5,8 @@ from nicegui.testing import User
 
 from app.db import session_scope
 from app.models import Role, utcnow
-from app.services import displays, problem_logs
 from app.models.schemas import ProblemLogUpdate
+from app.services import displays, problem_logs
 from components.wall import pages_of
 from tests.factories import actor, make_machine, make_user, report, seeded_category
 
@@ -111,8 +111,8 @@ async def test_unacknowledged_stop_flashes_after_the_delay_and_vendor_badge(user
 
 
 async def test_signed_in_manager_can_open_the_board(user: User) -> None:
-    from tests.pages.test_overview import sign_in
     from tests.factories import PASSWORD
+    from tests.pages.test_overview import sign_in
     with session_scope() as session:
         make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
         make_user(session, 'maria', Role.MANAGER)

@@ -7,8 +7,8 @@ from nicegui.testing import User
 
 from app.config import get_settings
 from app.db import session_scope
-from components.stats_view import preset_range
 from app.models import Role, utcnow
+from components.stats_view import preset_range
 from tests.factories import PASSWORD, complete, make_machine, make_user, report, seeded_category
 from tests.pages import test_overview
 

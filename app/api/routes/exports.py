@@ -9,8 +9,8 @@ from app.api.routes import in_session
 from app.config import get_settings
 from app.errors import InvalidInput
 from app.models import ProblemStatus, TechnicianType, utcnow
-from app.services import calendar, exports, stats
 from app.models.schemas import MAX_ID
+from app.services import calendar, exports, stats
 from app.services.problem_queries import ProblemFilter
 
 router = APIRouter(prefix='/api/exports', tags=['exports'])
