@@ -2,10 +2,11 @@
 import logging
 
 from nicegui import app as nicegui_app
-from nicegui import ui
+from nicegui import run, ui
 
 from app import api, bootstrap, jobs
 from app.config import get_settings
+from app.services import photos
 from components import session
 
 settings = get_settings()
@@ -14,6 +15,7 @@ bootstrap.prepare(settings)
 api.install(nicegui_app)
 session.install(nicegui_app)
 nicegui_app.on_startup(jobs.start)
+nicegui_app.on_startup(lambda: run.io_bound(photos.sweep_now))  # orphan photo files (SECURITY.md U7)
 nicegui_app.on_shutdown(jobs.stop)
 
 import pages  # noqa: E402,F401  (registers every @ui.page)
