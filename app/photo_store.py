@@ -30,12 +30,13 @@ logger = logging.getLogger(__name__)
 NAME_PATTERN = re.compile(r'^[0-9a-f]{32}\.jpg$')
 TEMP_PREFIX = '.tmp-'
 MAX_SIDE = 2048            # longest side of the stored image
+DRAFT_SIDE = 1800          # a JPEG may be decoded scaled down (DCT) while its longest side stays >= this
 THUMB_SIDE = 400           # longest side of the thumbnail
 MAX_DIMENSION = 20_000     # no side of an upload may be longer, whatever the pixel cap
 FULL_BUDGET = 480_000      # bytes: quality steps down until the stored image fits
 THUMB_BUDGET = 38_000
-FULL_QUALITIES = (82, 74, 66, 58)
-THUMB_QUALITIES = (78, 68, 58, 48)
+FULL_QUALITIES = (80, 70, 60, 50, 40)
+THUMB_QUALITIES = (78, 66, 54, 42)
 DISPLAY_NAME_LENGTH = 100
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, RuntimeError)
 
@@ -194,7 +195,7 @@ def _decode(data: bytes, kind: str, max_pixels: int) -> Image.Image:
             if width * height > max_pixels or max(width, height) > MAX_DIMENSION:
                 raise InvalidInput(f'the image is too large ({width}×{height} pixels; at most '
                                    f'{max_pixels // 1_000_000} megapixels)', field='photo')
-            opened.draft('RGB', _fit((width, height), MAX_SIDE))
+            opened.draft('RGB', _fit((width, height), DRAFT_SIDE))  # JPEG: decode at 1/2, 1/4... when enough
             opened.load()
             upright = ImageOps.exif_transpose(opened)
             upright.load()
@@ -236,14 +237,15 @@ def _shrunk(image: Image.Image, side: int) -> Image.Image:
 
 
 def _encode(image: Image.Image, budget: int, qualities: tuple[int, ...]) -> bytes:
-    encoded = b''
-    for quality in qualities:
-        buffer = io.BytesIO()
-        image.save(buffer, 'JPEG', quality=quality, optimize=True, progressive=True, subsampling='4:2:0')
-        encoded = buffer.getvalue()
-        if len(encoded) <= budget:
-            break
-    return encoded
+    """The best quality whose quick baseline encoding fits the budget, saved optimized (never larger)."""
+    chosen = next((q for q in qualities if len(_jpeg(image, q, optimize=False)) <= budget), qualities[-1])
+    return _jpeg(image, chosen, optimize=True)
+
+
+def _jpeg(image: Image.Image, quality: int, *, optimize: bool) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, 'JPEG', quality=quality, optimize=optimize, progressive=optimize, subsampling='4:2:0')
+    return buffer.getvalue()
 
 
 def display_name(original: str | None) -> str | None:

@@ -1,0 +1,130 @@
+"""Photo rows and files move together: report/attach/delete, the count limit, failures and the sweeper."""
+import os
+import time
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app import photo_store
+from app.config import get_settings
+from app.errors import Conflict, NotFound, PermissionDenied
+from app.models import AuditAction, ProblemAudit, ProblemPhoto, Role
+from app.models.schemas import ProblemLogCreate
+from app.services import photos, problem_logs
+from tests.factories import actor, make_machine, make_user, report
+from tests.photo_corpus import camera_jpeg
+
+
+def files() -> list[str]:
+    folder = get_settings().photo_dir
+    return sorted(os.listdir(folder)) if folder.exists() else []
+
+
+def photo_rows(session: Session) -> list[ProblemPhoto]:
+    return list(session.exec(select(ProblemPhoto)).scalars())
+
+
+def prepared(count: int = 1) -> list[photos.PreparedPhoto]:
+    return [photos.prepare_photo(camera_jpeg(), f'p{i}.jpg') for i in range(count)]
+
+
+def test_report_with_photos_commits_problem_and_photos_together(session: Session) -> None:
+    machine = make_machine(session)
+    tech = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
+    ready = prepared(2)
+    body = ProblemLogCreate(machine_id=machine.id, problem_description='Plate jam')  # type: ignore[arg-type]
+    outcome = photos.report_with_photos(session, actor=actor(tech), problem_in=body, prepared=ready)
+    rows = photo_rows(session)
+    assert [row.log_id for row in rows] == [outcome.log.id] * 2
+    assert files() == sorted(n for p in ready for n in (p.stored_name, p.thumb_name))
+    actions = session.exec(select(ProblemAudit.action).where(ProblemAudit.log_id == outcome.log.id)).scalars().all()
+    assert actions.count(AuditAction.PHOTO_ADDED) == 2
+
+
+def test_a_failure_between_file_write_and_commit_leaves_no_orphan(session: Session,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    machine = make_machine(session)
+    tech = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
+    ready = prepared(2)
+    assert len(files()) == 4
+
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise OSError('disk gone at commit')
+    monkeypatch.setattr(problem_logs.notifications, 'notify', fail)
+    body = ProblemLogCreate(machine_id=machine.id, problem_description='Plate jam')  # type: ignore[arg-type]
+    with pytest.raises(OSError):
+        photos.report_with_photos(session, actor=actor(tech), problem_in=body, prepared=ready)
+    assert files() == [] and photo_rows(session) == []
+
+
+def test_attach_is_limited_to_the_per_problem_maximum(session: Session, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('CTP_MAX_PHOTOS_PER_PROBLEM', '2')
+    get_settings.cache_clear()
+    machine = make_machine(session)
+    tech = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
+    log_id = report(session, tech, machine)
+    photos.attach_photos(session, actor=actor(tech), log_id=log_id, prepared=prepared(2), kind='after')
+    before = files()
+    with pytest.raises(Conflict, match='at most 2 photos'):
+        photos.attach_photos(session, actor=actor(tech), log_id=log_id, prepared=prepared(1))
+    assert files() == before and len(photo_rows(session)) == 2
+
+
+def test_only_someone_who_may_edit_the_problem_attaches_or_deletes(session: Session) -> None:
+    machine = make_machine(session)
+    owner = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
+    colleague = make_user(session, 'tech2', machines=[machine.id])  # type: ignore[list-item]
+    stranger = make_user(session, 'tech3', machines=[])
+    log_id = report(session, owner, machine)
+    with pytest.raises(PermissionDenied):
+        photos.attach_photos(session, actor=actor(colleague), log_id=log_id, prepared=prepared())
+    with pytest.raises(NotFound):
+        photos.attach_photos(session, actor=actor(stranger), log_id=log_id, prepared=prepared())
+    assert files() == []
+    [row] = photos.attach_photos(session, actor=actor(owner), log_id=log_id, prepared=prepared())
+    with pytest.raises(PermissionDenied):
+        photos.delete_photo(session, actor=actor(colleague), photo_id=row.id)  # type: ignore[arg-type]
+    assert len(files()) == 2
+
+
+def test_deleting_a_photo_removes_row_and_files(session: Session) -> None:
+    machine = make_machine(session)
+    tech = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
+    log_id = report(session, tech, machine)
+    [row] = photos.attach_photos(session, actor=actor(tech), log_id=log_id, prepared=prepared())
+    photos.delete_photo(session, actor=actor(tech), photo_id=row.id, log_id=log_id)  # type: ignore[arg-type]
+    assert files() == [] and photo_rows(session) == []
+    actions = session.exec(select(ProblemAudit.action).where(ProblemAudit.log_id == log_id)).scalars().all()
+    assert AuditAction.PHOTO_REMOVED in actions
+
+
+def test_deleting_a_problem_removes_its_photo_files(session: Session) -> None:
+    machine = make_machine(session)
+    admin = make_user(session, 'boss', Role.ADMIN)
+    log_id = report(session, admin, machine)
+    photos.attach_photos(session, actor=actor(admin), log_id=log_id, prepared=prepared(2))
+    problem_logs.delete_problem(session, actor=actor(admin), log_id=log_id)
+    assert files() == [] and photo_rows(session) == []
+
+
+def test_sweeper_removes_old_files_without_rows_and_reports_rows_without_files(session: Session) -> None:
+    machine = make_machine(session)
+    tech = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
+    log_id = report(session, tech, machine)
+    [kept] = photos.attach_photos(session, actor=actor(tech), log_id=log_id, prepared=prepared())
+    [orphan] = prepared()
+    [fresh] = prepared()
+    store = photo_store.get_store()
+    folder = get_settings().photo_dir
+    (folder / f'{photo_store.TEMP_PREFIX}abandoned').write_bytes(b'half a photo')
+    old = time.time() - 3600
+    for name in (orphan.stored_name, orphan.thumb_name, kept.stored_name, kept.thumb_name,
+                 f'{photo_store.TEMP_PREFIX}abandoned'):
+        os.utime(folder / name, (old, old))
+    store.delete(kept.thumb_name)
+    result = photos.sweep_orphans(session, store)
+    assert sorted(result.removed_files) == sorted([orphan.stored_name, orphan.thumb_name,
+                                                   f'{photo_store.TEMP_PREFIX}abandoned'])
+    assert result.rows_without_file == [kept.id]
+    assert files() == sorted([kept.stored_name, fresh.stored_name, fresh.thumb_name])
