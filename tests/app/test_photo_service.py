@@ -9,9 +9,10 @@ from sqlmodel import Session
 from app import photo_store
 from app.config import get_settings
 from app.errors import Conflict, NotFound, PermissionDenied
-from app.models import AuditAction, ProblemAudit, ProblemPhoto, Role
+from app.models import AuditAction, DisplayDevice, DisplayMachine, ProblemAudit, ProblemPhoto, Role
 from app.models.schemas import ProblemLogCreate
 from app.services import photos, problem_logs
+from app.services.access import Actor
 from tests.factories import actor, make_machine, make_user, report
 from tests.photo_corpus import camera_jpeg
 
@@ -128,3 +129,22 @@ def test_sweeper_removes_old_files_without_rows_and_reports_rows_without_files(s
                                                    f'{photo_store.TEMP_PREFIX}abandoned'])
     assert result.rows_without_file == [kept.id]
     assert files() == sorted([kept.stored_name, fresh.stored_name, fresh.thumb_name])
+
+
+def test_wall_displays_see_photos_of_their_machines_only(session: Session) -> None:
+    shown, other = make_machine(session, 'Shown'), make_machine(session, 'Other')
+    admin = make_user(session, 'boss', Role.ADMIN)
+    visible = photos.attach_photos(session, actor=actor(admin), log_id=report(session, admin, shown),
+                                   prepared=prepared())[0]
+    hidden = photos.attach_photos(session, actor=actor(admin), log_id=report(session, admin, other),
+                                  prepared=prepared())[0]
+    display = DisplayDevice(name='Press hall', all_machines=False)
+    session.add(display)
+    session.commit()
+    session.add(DisplayMachine(display_id=display.id, machine_id=shown.id))  # type: ignore[arg-type]
+    session.commit()
+    wall = Actor(user_id=None, role=Role.NONE, name='Press hall', display_id=display.id)
+    served = photos.photo_for_viewing(session, actor=wall, photo_id=visible.id, thumb=True)  # type: ignore[arg-type]
+    assert served.name == visible.thumb_name
+    with pytest.raises(NotFound):
+        photos.photo_for_viewing(session, actor=wall, photo_id=hidden.id)  # type: ignore[arg-type]
