@@ -11,11 +11,13 @@ import logging
 import os
 import re
 import struct
+import threading
 import time
 import unicodedata
 import uuid
 import warnings
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -38,6 +40,8 @@ THUMB_BUDGET = 38_000
 FULL_QUALITIES = (80, 70, 60, 50, 40)
 THUMB_QUALITIES = (78, 66, 54, 42)
 DISPLAY_NAME_LENGTH = 100
+PIPELINE_WORKERS = 2       # photos decoded at once (bounds memory: ~50 MB per 12 MP photo)
+PIPELINE_NICENESS = 10
 DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, RuntimeError)
 
 pillow_heif.register_heif_opener()
@@ -139,6 +143,8 @@ class LocalPhotoStore:
 
 
 _stores: dict[Path, PhotoStore] = {}
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
 def get_store() -> PhotoStore:
@@ -172,6 +178,28 @@ def sniff_format(data: bytes) -> str:
     if data[4:8] == b'ftyp' and data[8:12] in {b'heic', b'heix', b'hevc', b'hevx', b'heim', b'heis', b'mif1', b'msf1'}:
         return 'HEIF'
     raise InvalidInput('this file is not a photo (allowed: JPEG, PNG, WebP, HEIC)', field='photo')
+
+
+def process_niced(data: bytes) -> ProcessedImage:
+    """`process` on the photo pool's low-priority threads (blocking the calling worker thread until done)."""
+    return _pipeline_pool().submit(process, data).result()
+
+
+def _pipeline_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(PIPELINE_WORKERS, thread_name_prefix='ctp-photo', initializer=_lower_priority)
+        return _pool
+
+
+def _lower_priority() -> None:
+    """Photo work yields the CPU to request handling (on Linux the niceness is per thread)."""
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + PIPELINE_NICENESS)
+    except OSError as error:
+        logger.info('photo threads keep normal priority: %s', error)
 
 
 def process(data: bytes) -> ProcessedImage:

@@ -122,6 +122,16 @@ def uploads(base: str, log_id: int, photo: bytes, rounds: int, timings: list[flo
             tablet.delete(f'/api/ctp-problem-logs/{log_id}/photos/{response.json()[0]["id"]}').raise_for_status()
 
 
+def junk_uploads(base: str, log_id: int, size: int, rounds: int) -> None:
+    """Control: bodies of the same size that are refused right after parsing (no Pillow work)."""
+    junk = b'\x89PNG\r\n\x1a\n' + os.urandom(size)
+    with contextlib.closing(signed_in(base)) as tablet:
+        for _ in range(rounds):
+            response = tablet.post(f'/api/ctp-problem-logs/{log_id}/photos',
+                                   files=[('photo', ('IMG_0001.jpg', junk, 'image/jpeg'))])
+            assert response.status_code == 400, response.text
+
+
 def describe(label: str, samples: list[float]) -> float:
     ordered = sorted(samples)
     p95 = ordered[int(0.95 * (len(ordered) - 1))]
@@ -140,9 +150,12 @@ def part_two(env: dict[str, str], photo: bytes, port: int, rounds: int) -> None:
         idle = polled_while(base, None, 6.0)
         timings: list[float] = []
         busy = polled_while(base, lambda: uploads(base, log_id, photo, rounds, timings), 0)
+        control = polled_while(base, lambda: junk_uploads(base, log_id, len(photo), rounds), 0)
         print(f'upload round trip (5.6 MB body, process, store, row): median {statistics.median(timings):.3f} s, '
               f'max {max(timings):.3f} s')
         idle_p95, busy_p95 = describe('other client, server idle', idle), describe('other client, during uploads', busy)
+        control_p95 = describe('other client, during same-size refused uploads (no Pillow)', control)
+        print(f'delay at p95 from body transport alone: {(control_p95 - idle_p95) * 1000:.1f} ms')
         print(f'delay of the other client at p95: {(busy_p95 - idle_p95) * 1000:.1f} ms (target < 50 ms); '
               f'median delay {(statistics.median(busy) - statistics.median(idle)) * 1000:.1f} ms')
     finally:
@@ -167,7 +180,7 @@ def main() -> None:
     parser.add_argument('--rounds', type=int, default=8)
     args = parser.parse_args()
     print(f'{time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())} on {platform.node()}: {platform.platform()}, '
-          f'{os.cpu_count()} CPUs, Python {platform.python_version()}')
+          f'{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}')
     with tempfile.TemporaryDirectory(prefix='ctp-photo-bench-') as folder:
         env = configure(Path(folder), args.port)
         from tests.photo_corpus import detailed_photo

@@ -65,7 +65,7 @@ def prepare_photo(data: bytes, original_name: str | None) -> PreparedPhoto:
     nothing is stored then. The caller owns the result: commit it with `report_with_photos`/`attach_photos`
     (which discard it on failure) or call `discard`.
     """
-    image = photo_store.process(data)
+    image = photo_store.process_niced(data)
     store = photo_store.get_store()
     stored, thumb = photo_store.new_name(), photo_store.new_name()
     store.put(stored, image.full)
