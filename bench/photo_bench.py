@@ -8,6 +8,7 @@ POST /api/ctp-problem-logs/{id}/photos again and again, and meanwhile a second s
 GET /api/auth/me; its round trip is compared with the same polling while the server is idle.
 Targets (issue 5): processing < 0.6 s, stored < 500 KB, thumbnail < 40 KB, round trips delayed < 50 ms.
 """
+# ruff: noqa: T201  (a benchmark run by hand: its output is the figures)
 import argparse
 import contextlib
 import multiprocessing
@@ -18,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Event as EventType

@@ -17,8 +17,8 @@ from collections.abc import Callable
 from nicegui import events, run, ui
 
 from app.config import get_settings
-from app.photo_store import display_name
 from app.errors import InvalidInput, PayloadTooLarge
+from app.photo_store import display_name
 from app.services import photos
 from app.services.photos import PreparedPhoto
 from components.design import TOUCH

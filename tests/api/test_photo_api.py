@@ -7,7 +7,6 @@ from nicegui.testing import User
 
 from app.config import get_settings
 from app.db import session_scope
-from app.models import Role
 from app.services import photos
 from tests.factories import PASSWORD, actor, make_machine, make_user, report
 from tests.photo_corpus import bad_uploads, camera_jpeg

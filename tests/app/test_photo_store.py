@@ -10,7 +10,16 @@ from app import photo_store
 from app.config import get_settings
 from app.errors import InvalidInput, PayloadTooLarge
 from app.services import photos
-from tests.photo_corpus import CORNER, GPS_IFD, PATH_LIKE_NAMES, bad_uploads, camera_jpeg, detailed_photo, encoded, png_bomb
+from tests.photo_corpus import (
+    CORNER,
+    GPS_IFD,
+    PATH_LIKE_NAMES,
+    bad_uploads,
+    camera_jpeg,
+    detailed_photo,
+    encoded,
+    png_bomb,
+)
 
 STORED = re.compile(r'^[0-9a-f]{32}\.jpg$')
 
