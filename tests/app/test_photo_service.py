@@ -1,6 +1,10 @@
 """Photo rows and files move together: report/attach/delete, the count limit, failures and the sweeper."""
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +19,8 @@ from app.services import photos, problem_logs
 from app.services.access import Actor
 from tests.factories import actor, make_machine, make_user, report
 from tests.photo_corpus import camera_jpeg
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def files() -> list[str]:
@@ -148,3 +154,30 @@ def test_wall_displays_see_photos_of_their_machines_only(session: Session) -> No
     assert served.name == visible.thumb_name
     with pytest.raises(NotFound):
         photos.photo_for_viewing(session, actor=wall, photo_id=hidden.id)  # type: ignore[arg-type]
+
+
+WRITER = '''
+import os, sys, time
+from pathlib import Path
+from app import photo_store
+def stuck(*_args):
+    print('written', flush=True)
+    time.sleep(60)
+os.replace = stuck
+photo_store.LocalPhotoStore(Path(sys.argv[1])).put(sys.argv[2], b'x' * 4_000_000)
+'''
+
+
+def test_a_writer_killed_mid_write_leaves_no_final_file_and_the_sweep_clears_it(session: Session) -> None:
+    store = photo_store.get_store()
+    folder = get_settings().photo_dir
+    name = photo_store.new_name()
+    writer = subprocess.Popen([sys.executable, '-c', WRITER, str(folder), name], cwd=ROOT,
+                              stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None and writer.stdout.readline().strip() == 'written'
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=10)
+    assert not store.exists(name)
+    assert [f for f in files() if f.startswith(photo_store.TEMP_PREFIX)]   # the half-done write
+    result = photos.sweep_orphans(session, store, grace_seconds=0)
+    assert result.rows_without_file == [] and files() == []
