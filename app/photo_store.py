@@ -98,6 +98,7 @@ class LocalPhotoStore:
 
     def put(self, name: str, data: bytes) -> None:
         final = self._path(name)
+        self.root.mkdir(parents=True, exist_ok=True)
         temp = self.root / f'{TEMP_PREFIX}{uuid.uuid4().hex}'
         try:
             with open(temp, 'xb') as handle:

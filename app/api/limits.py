@@ -43,9 +43,9 @@ def _message(limit: int) -> str:
             f'{max(1, limit // (1024 * 1024))} MB per request)')
 
 
-async def _send_413(send: Send, limit: int) -> None:
-    body = json.dumps({'error': {'code': 'payload_too_large', 'message': _message(limit)}}).encode()
-    await send({'type': 'http.response.start', 'status': 413,
+async def _send_error(send: Send, status: int, code: str, message: str) -> None:
+    body = json.dumps({'error': {'code': code, 'message': message}}).encode()
+    await send({'type': 'http.response.start', 'status': status,
                 'headers': [(b'content-type', b'application/json'), (b'content-length', str(len(body)).encode()),
                             (b'connection', b'close')]})
     await send({'type': 'http.response.body', 'body': body})
@@ -64,8 +64,11 @@ class PhotoBodyLimit:
             await self.app(scope, receive, send)
             return
         declared = dict(scope.get('headers', [])).get(b'content-length')
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _send_413(send, limit)
+        if declared is not None and not declared.isdigit():
+            await _send_error(send, 400, 'invalid_input', 'invalid Content-Length header')
+            return
+        if declared is not None and int(declared) > limit:
+            await _send_error(send, 413, 'payload_too_large', _message(limit))
             return
         await self._limited(scope, receive, send, limit)
 
@@ -92,4 +95,4 @@ class PhotoBodyLimit:
         except BodyTooLarge:
             pass
         if state['over'] and not state['started']:
-            await _send_413(send, limit)
+            await _send_error(send, 413, 'payload_too_large', _message(limit))

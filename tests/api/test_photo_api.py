@@ -132,3 +132,24 @@ async def test_an_oversized_body_is_cut_off_with_413_before_the_route(user: User
                                  headers={'content-type': 'multipart/form-data; boundary=zz'})
     assert streamed.status_code == 413 and 'too large' in streamed.json()['error']['message']
     assert files() == before
+
+
+
+def test_the_middleware_answers_a_bad_content_length_with_400() -> None:
+    import asyncio
+
+    from app.api.limits import PhotoBodyLimit
+    sent: list[dict[str, object]] = []
+
+    async def app(scope: object, receive: object, send: object) -> None:
+        raise AssertionError('the route must not run')
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    async def receive() -> dict[str, object]:
+        return {'type': 'http.request', 'body': b'', 'more_body': False}
+    scope = {'type': 'http', 'method': 'POST', 'path': '/api/ctp-problem-logs/1/photos',
+             'headers': [(b'content-length', b'12x')]}
+    asyncio.run(PhotoBodyLimit(app)(scope, receive, send))  # type: ignore[arg-type]
+    assert sent[0]['status'] == 400
