@@ -2,16 +2,18 @@
 from fastapi import FastAPI
 
 from app.api import errors, openapi
+from app.api.limits import PhotoBodyLimit
 from app.api.request_id import RequestIdMiddleware
-from app.api.routes import auth, displays, exports, machines, notifications, ops, problem_logs
+from app.api.routes import auth, displays, exports, machines, notifications, ops, photos, problem_logs
 from app.config import get_settings
 
 
 def install(app: FastAPI) -> None:
     """Include every router, register the error handlers and (when enabled) the OpenAPI docs."""
     errors.install(app)
+    app.add_middleware(PhotoBodyLimit)
     app.add_middleware(RequestIdMiddleware)  # outside the error middleware: one id for logs, headers, bodies
-    for module in (auth, machines, problem_logs, notifications, ops, exports, displays):
+    for module in (auth, machines, problem_logs, notifications, ops, exports, displays, photos):
         app.include_router(module.router)
     if get_settings().api_docs:
         openapi.install(app)
