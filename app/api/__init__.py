@@ -13,7 +13,11 @@ def install(app: FastAPI) -> None:
     errors.install(app)
     app.add_middleware(PhotoBodyLimit)
     app.add_middleware(RequestIdMiddleware)  # outside the error middleware: one id for logs, headers, bodies
+    lifespan = app.router.lifespan_context
     for module in (auth, machines, problem_logs, notifications, ops, exports, displays, photos):
         app.include_router(module.router)
+    # Our routers have no lifespan; FastAPI would still nest the app's lifespan once per router and install
+    # (main.py runs once per test), until the stack overflows.
+    app.router.lifespan_context = lifespan
     if get_settings().api_docs:
         openapi.install(app)

@@ -7,7 +7,6 @@ from starlette.concurrency import run_in_threadpool
 
 from app import photo_store
 from app.api.deps import CurrentActor
-from app.api.errors import ERROR_RESPONSES
 from app.api.routes import in_session
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound, PayloadTooLarge
@@ -16,7 +15,7 @@ from app.models.schemas import PhotoPublic
 from app.services import photos, problem_queries
 from app.services.photos import PreparedPhoto
 
-router = APIRouter(tags=['photos'], responses=ERROR_RESPONSES)
+router = APIRouter(tags=['photos'])
 IMMUTABLE = 'private, max-age=31536000, immutable'   # names are random and never reused
 
 
