@@ -4,14 +4,8 @@ from nicegui.testing import User
 from app.db import session_scope
 from app.models import Role
 from tests.conftest import ADMIN_PASSWORD
+from tests.pages.signin import WAIT, sign_in
 from tests.factories import PASSWORD, make_machine, make_user, report
-
-
-async def sign_in(user: User, username: str, password: str) -> None:
-    await user.open('/login')
-    user.find('User name').type(username)
-    user.find('Password').type(password)
-    user.find('Sign in').click()
 
 
 async def test_signed_out_visitor_is_sent_to_login(user: User) -> None:
@@ -29,15 +23,21 @@ async def test_admin_signs_in_and_sees_every_machine(user: User) -> None:
 
 
 async def test_wrong_password_is_refused(user: User) -> None:
-    await sign_in(user, 'admin', 'wrong-password')
-    await user.should_see('Wrong user name or password')
+    await user.open('/login')
+    user.find('User name').type('admin')
+    user.find('Password').type('wrong-password')
+    user.find('Sign in').click()
+    await user.should_see('Wrong user name or password', retries=WAIT)
 
 
 async def test_user_without_access_lands_on_a_plain_page(user: User) -> None:
     with session_scope() as session:
         make_user(session, 'visitor', Role.NONE)
-    await sign_in(user, 'visitor', PASSWORD)
-    await user.should_see('no access to CTP Log')
+    await user.open('/login')
+    user.find('User name').type('visitor')
+    user.find('Password').type(PASSWORD)
+    user.find('Sign in').click()
+    await user.should_see('no access to CTP Log', retries=WAIT)
 
 
 async def test_new_problem_turns_the_card_red_without_reload(user: User) -> None:
