@@ -11,7 +11,7 @@ async def confirm(question: str, *, action: str = 'Yes', detail: str | None = No
         if detail:
             ui.label(detail)
         with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Back', on_click=lambda: dialog.submit(False)).props('flat').classes(TOUCH)
+            ui.button('Back', on_click=lambda: dialog.submit(False)).props('flat').classes(TOUCH).mark('confirm-back')
             ui.button(action, on_click=lambda: dialog.submit(True)).props('color=negative').classes(TOUCH) \
                 .mark('confirm-yes')
     result = await dialog

@@ -104,6 +104,13 @@ def parse_local(text: str | None) -> datetime | None:
         raise ValueError(f'times look like {utcnow().astimezone(get_settings().zone):{TIME_FORMAT}}') from error
 
 
+def _changed_time(key: str, text: str | None, shown: datetime | None) -> dict[str, object]:
+    """Only a time the user changed is sent: the field shows whole minutes, the stored value has seconds."""
+    if (text or '') == _local_input(shown):
+        return {}
+    return {key: parse_local(text)}
+
+
 def _local_input(moment: datetime | None) -> str:
     return moment.astimezone(get_settings().zone).strftime(TIME_FORMAT) if moment else ''
 
@@ -182,9 +189,11 @@ def _complete_dialog(detail: ProblemLogDetail, act) -> None:  # type: ignore[no-
         async def save() -> None:
             try:
                 changes = {'version': detail.version, 'status': 'completed', 'solution': solution.value,
-                           'resolved_by': resolved.value, 'end_time': parse_local(end.value),
-                           'vendor_called_at': parse_local(called.value), 'vendor_arrived_at': parse_local(arrived.value),
-                           'vendor_ticket': (ticket.value or '').strip() or None, 'plates_lost': int(plates.value or 0)}
+                           'resolved_by': resolved.value, 'vendor_ticket': (ticket.value or '').strip() or None,
+                           'plates_lost': int(plates.value or 0),
+                           **_changed_time('end_time', end.value, loaded),
+                           **_changed_time('vendor_called_at', called.value, detail.vendor_called_at),
+                           **_changed_time('vendor_arrived_at', arrived.value, detail.vendor_arrived_at)}
             except ValueError as error:
                 ui.notify(str(error), type='negative')
                 return
@@ -212,12 +221,12 @@ def _edit_dialog(detail: ProblemLogDetail, act) -> None:  # type: ignore[no-unty
         async def save() -> None:
             try:
                 changes = {'version': detail.version, 'problem_description': text.value,
-                           'start_time': parse_local(start.value), 'is_stopping': stopping.value,
-                           'technician_name': (name.value or '').strip() or None}
+                           'is_stopping': stopping.value, 'technician_name': (name.value or '').strip() or None,
+                           **_changed_time('start_time', start.value, detail.start_time)}
             except ValueError as error:
                 ui.notify(str(error), type='negative')
                 return
-            if await act({k: v for k, v in changes.items() if v is not None or k == 'technician_name'}, 'Saved'):
+            if await act(changes, 'Saved'):
                 dialog.close()
 
         with ui.row().classes('w-full justify-end gap-2'):
