@@ -4,12 +4,18 @@ from nicegui import ui
 from components.design import problem_look, status_look
 
 
-def status_badge(status: str) -> ui.badge:
-    """A machine status as a badge with its icon and word (DOWN, MAINTENANCE, DEGRADED, RUNNING)."""
+def status_badge(status: str, *, marker: str | None = None) -> ui.badge:
+    """A machine status as a badge with its icon and word (DOWN, MAINTENANCE, DEGRADED, RUNNING).
+
+    :param status: the machine status
+    :param marker: a test marker for the word
+    """
     colour, icon, word = status_look(status)
-    with ui.badge(color=colour).classes('text-sm px-2 py-1 gap-1') as badge:
-        ui.icon(icon).classes('text-base')
-        ui.label(word)
+    with ui.badge(color=colour).classes('text-base px-3 py-1 gap-1') as badge:
+        ui.icon(icon).classes('text-lg')
+        label = ui.label(word).classes('font-bold')
+        if marker:
+            label.mark(marker)
     return badge
 
 

@@ -105,7 +105,7 @@ def _report(actor: Actor, machine_id: int, first: date, last: date) -> Report:
 def _machine_header(machine: MachinePublic, may_report: bool) -> None:
     with ui.row().classes('w-full items-center gap-3'):
         ui.label(machine.name).classes('text-2xl font-bold')
-        status_badge(machine.status).mark('machine-status')
+        status_badge(machine.status, marker='machine-status')
         ui.space()
         if may_report and machine.retired_at is None:
             ui.button('Report problem', icon='report', on_click=lambda: ui.navigate.to(

@@ -90,7 +90,8 @@ def _recent_list(rows: list[ProblemLogPublic]) -> None:
         return
     with ui.list().props('bordered separator').classes('w-full rounded').mark('recent'):
         for row in rows:
-            with ui.item(on_click=lambda r=row: ui.navigate.to(f'/problem-logs/{r.id}')).classes(TOUCH):
+            with ui.item(on_click=lambda r=row: ui.navigate.to(f'/problem-logs/{r.id}')).classes(TOUCH) \
+                    .mark(f'recent-{row.id}'):
                 with ui.item_section():
                     ui.item_label(f'{row.machine_name} · {row.category or "Uncategorised"}').classes('font-bold')
                     ui.item_label(row.problem_description).props('caption lines=2')
