@@ -35,9 +35,9 @@ def frame(title: str, actor: Actor) -> Iterator[None]:
                 for label, path, icon in items:
                     ui.menu_item(label, lambda p=path: ui.navigate.to(p)).classes(TOUCH)
         ui.link(plant, '/').classes('text-white text-lg sm:text-xl font-bold no-underline truncate')
-        ui.label(title).classes('text-slate-300 text-base hidden lg:block ml-2')
+        ui.label(title).classes('text-slate-300 text-base max-lg:hidden ml-2')
         ui.space()
-        with ui.row().classes('gap-1 hidden md:flex items-center'):
+        with ui.row().classes('gap-1 max-md:hidden items-center no-wrap'):
             for label, path, icon in items:
                 ui.button(label, icon=icon, on_click=lambda p=path: ui.navigate.to(p)) \
                     .props('flat no-caps color=white').classes(TOUCH)

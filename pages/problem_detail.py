@@ -26,6 +26,7 @@ async def problem_detail_page(log_id: int) -> None:
     actor = await require_page_actor()
     if actor is None:
         return
+    host = ui.element('div')  # dialogs and messages live here, outside the part a live refresh rebuilds
 
     async def act(changes: dict[str, object], done: str) -> bool:
         """Run an update through the service; rights and rules are checked there."""
@@ -33,22 +34,25 @@ async def problem_detail_page(log_id: int) -> None:
             body = ProblemLogUpdate(**changes)
             await run.io_bound(_update, actor, log_id, body)
         except (DomainError, ValueError) as error:
-            ui.notify(_message(error), type='negative')
+            with host:
+                ui.notify(_message(error), type='negative')
             return False
-        ui.notify(done, type='positive')
+        with host:
+            ui.notify(done, type='positive')
         return True
 
     async def delete() -> None:
-        if not await confirm('Delete this problem?', action='Delete', detail='It disappears from every list and '
-                             'statistic; the audit trail stays.'):
-            return
-        try:
-            await run.io_bound(_delete, actor, log_id)
-        except DomainError as error:
-            ui.notify(str(error), type='negative')
-            return
-        ui.notify('Problem deleted', type='positive')
-        ui.navigate.to('/')
+        with host:
+            if not await confirm('Delete this problem?', action='Delete', detail='It disappears from every list '
+                                 'and statistic; the audit trail stays.'):
+                return
+            try:
+                await run.io_bound(_delete, actor, log_id)
+            except DomainError as error:
+                ui.notify(str(error), type='negative')
+                return
+            ui.notify('Problem deleted', type='positive')
+            ui.navigate.to('/')
 
     @ui.refreshable
     async def body() -> None:
@@ -58,7 +62,7 @@ async def problem_detail_page(log_id: int) -> None:
             ui.label(str(error)).classes('text-lg')
             return
         _header(detail)
-        _actions(actor, detail, act, delete)
+        _actions(actor, detail, act, delete, host)
         _facts(detail)
         _photos(detail)
         _audit(detail)
@@ -125,7 +129,7 @@ def _header(detail: ProblemLogDetail) -> None:
     ui.label(detail.problem_description).classes('whitespace-pre-wrap break-words')
 
 
-def _actions(actor: Actor, detail: ProblemLogDetail, act, delete) -> None:  # type: ignore[no-untyped-def]
+def _actions(actor: Actor, detail: ProblemLogDetail, act, delete, host: ui.element) -> None:  # type: ignore[no-untyped-def]
     may_edit = actor.role == Role.ADMIN or (actor.role == Role.CTP_USER and detail.created_by == actor.user_id)
     if not may_edit:
         return
@@ -133,7 +137,8 @@ def _actions(actor: Actor, detail: ProblemLogDetail, act, delete) -> None:  # ty
     is_open = detail.status in ('open', 'in_progress')
 
     async def reason_then(status: str, question: str, action: str, done: str) -> None:
-        reason = await ask_reason(question, action=action)
+        with host:
+            reason = await ask_reason(question, action=action)
         if reason:
             await act({**version, 'status': status, 'reason': reason}, done)
 
@@ -142,9 +147,9 @@ def _actions(actor: Actor, detail: ProblemLogDetail, act, delete) -> None:  # ty
             ui.button('Acknowledge', icon='front_hand', on_click=lambda: act(
                 {**version, 'status': 'in_progress'}, 'Acknowledged')).classes(TOUCH).mark('acknowledge')
         if is_open:
-            ui.button('Complete', icon='check', on_click=lambda: _complete_dialog(detail, act)) \
+            ui.button('Complete', icon='check', on_click=lambda: _in(host, _complete_dialog, detail, act)) \
                 .props('color=positive').classes(TOUCH).mark('complete')
-        ui.button('Edit', icon='edit', on_click=lambda: _edit_dialog(detail, act)).props('outline') \
+        ui.button('Edit', icon='edit', on_click=lambda: _in(host, _edit_dialog, detail, act)).props('outline') \
             .classes(TOUCH).mark('edit')
         if detail.status == 'completed':
             ui.button('Reopen', icon='replay', on_click=lambda: reason_then(
@@ -156,6 +161,11 @@ def _actions(actor: Actor, detail: ProblemLogDetail, act, delete) -> None:  # ty
         if actor.role == Role.ADMIN:
             ui.button('Delete', icon='delete', on_click=delete).props('flat color=negative').classes(TOUCH) \
                 .mark('delete')
+
+
+def _in(host: ui.element, build, *args: object) -> None:  # type: ignore[no-untyped-def]
+    with host:
+        build(*args)
 
 
 def _complete_dialog(detail: ProblemLogDetail, act) -> None:  # type: ignore[no-untyped-def]
@@ -206,6 +216,7 @@ def _complete_dialog(detail: ProblemLogDetail, act) -> None:  # type: ignore[no-
             ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
             ui.button('Save and complete', on_click=save).props('color=positive').classes(TOUCH) \
                 .mark('complete-save')
+    dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
     dialog.open()
 
 
@@ -232,6 +243,7 @@ def _edit_dialog(detail: ProblemLogDetail, act) -> None:  # type: ignore[no-unty
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
             ui.button('Save', on_click=save).classes(TOUCH).mark('edit-save')
+    dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
     dialog.open()
 
 

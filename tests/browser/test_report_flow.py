@@ -1,0 +1,94 @@
+"""Real Chromium at tablet size: report a problem in three taps and watch another screen turn red, then green."""
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlmodel import Session
+
+from app.db import build_engine
+from app.models import Role
+from tests.browser.server import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, TABLET, database_url, require_chromium, \
+    running_server
+from tests.factories import PASSWORD, make_machine, make_user, seeded_category
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PORT = 8351
+LIVE_BUDGET_SECONDS = 1.0
+
+
+@pytest.fixture
+def plant(tmp_path: Path) -> Iterator[str]:
+    require_chromium()
+    data = tmp_path / 'server-data'
+    with running_server(data, PORT) as base:
+        engine = build_engine(database_url(data))
+        with Session(engine, expire_on_commit=False) as session:
+            machine = make_machine(session, 'Kodak Magnus Q800')
+            make_machine(session, 'Agfa Avalon N8-90')
+            make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+            seeded_category(session, 'Imaging head / laser')
+        engine.dispose()
+        yield base
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        # launch() gives every run a fresh temporary profile (user-data-dir)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def _page(browser: Any, base: str, username: str, password: str, errors: list[str]) -> Any:
+    page = browser.new_context(viewport=TABLET, has_touch=True).new_page()
+    page.on('console', lambda message: errors.append(message.text) if message.type == 'error' else None)
+    page.on('pageerror', lambda error: errors.append(str(error)))
+    page.goto(f'{base}/login')
+    page.get_by_label('User name').fill(username)
+    page.get_by_label('Password').fill(password)
+    page.get_by_role('button', name='Sign in').click()
+    page.wait_for_url(f'{base}/')
+    return page
+
+
+def _card(page: Any, name: str) -> Any:
+    return page.locator('.q-card', has_text=name)
+
+
+def _seconds_until_class(page: Any, name: str, css: str, timeout: float = 10.0) -> float:
+    start = time.monotonic()
+    _card(page, name).and_(page.locator(f'.{css}')).wait_for(timeout=timeout * 1000)
+    return time.monotonic() - start
+
+
+def test_report_on_a_tablet_turns_another_screen_red_then_green(plant: str, browser: Any) -> None:
+    errors: list[str] = []
+    watcher = _page(browser, plant, 'admin', ADMIN_PASSWORD, errors)
+    tablet = _page(browser, plant, 'tech1', PASSWORD, errors)
+    _card(watcher, 'Kodak Magnus Q800').and_(watcher.locator('.bg-green-8')).wait_for()
+
+    tablet.get_by_role('button', name='Report problem').first.tap()                 # tap 1
+    tablet.get_by_role('button', name='Imaging head / laser').tap()                 # tap 2
+    # Photo step: the photo component (issue 5) is not on this branch yet; the lead adds it here.
+    tablet.get_by_role('button', name='Machine DOWN').tap()                         # tap 3
+    tablet.wait_for_url(f'{plant}/problem-logs/*')
+    red_after = _seconds_until_class(watcher, 'Kodak Magnus Q800', 'bg-red-8')
+    assert red_after < LIVE_BUDGET_SECONDS, f'the other screen turned red after {red_after:.2f} s'
+    assert 'DOWN' in _card(watcher, 'Kodak Magnus Q800').inner_text()
+
+    tablet.get_by_role('button', name='Complete').tap()
+    tablet.get_by_label('Solution').fill('Cleaned the laser optics')
+    tablet.get_by_label('Resolved by').click()
+    tablet.get_by_role('option', name='Operator').click()
+    tablet.get_by_role('button', name='Save and complete').tap()
+    try:
+        tablet.get_by_text('Problem completed').wait_for(timeout=5000)
+    finally:
+        tablet.screenshot(path='/tmp/ctp-complete.png')
+    green_after = _seconds_until_class(watcher, 'Kodak Magnus Q800', 'bg-green-8')
+    assert green_after < LIVE_BUDGET_SECONDS, f'the other screen turned green after {green_after:.2f} s'
+    assert errors == []
