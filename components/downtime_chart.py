@@ -8,8 +8,8 @@ def downtime_chart(weeks: list[tuple[str, float, float]]) -> ui.echart:
     """Stacked bars of unplanned and planned downtime hours per week: rows are (week label, unplanned, planned)."""
     return ui.echart({
         'tooltip': {'trigger': 'axis'},
-        'legend': {'data': ['Unplanned', 'Planned']},
-        'grid': {'left': 40, 'right': 16, 'top': 36, 'bottom': 28},
+        'legend': {'data': ['Unplanned', 'Planned'], 'top': 0, 'right': 0},
+        'grid': {'left': 40, 'right': 16, 'top': 48, 'bottom': 28},
         'xAxis': {'type': 'category', 'data': [label for label, _, _ in weeks]},
         'yAxis': {'type': 'value', 'name': 'hours'},
         'series': [

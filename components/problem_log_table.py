@@ -15,7 +15,7 @@ COLUMNS = [
     {'name': 'start', 'label': 'Started', 'field': 'start', 'align': 'left'},
     {'name': 'category', 'label': 'Category', 'field': 'category', 'align': 'left'},
     {'name': 'description', 'label': 'Description', 'field': 'description', 'align': 'left',
-     'classes': 'ellipsis max-w-[280px]'},
+     'classes': 'ellipsis max-w-[280px] max-sm:hidden', 'headerClasses': 'max-sm:hidden'},
     {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
     {'name': 'downtime', 'label': 'Downtime', 'field': 'downtime', 'align': 'right'},
 ]

@@ -24,6 +24,13 @@ RANGES = {7: '7 days', 30: '30 days', 90: '90 days', 0: 'Custom'}
 
 
 @dataclass
+class Window:
+    days: int  # 0: custom
+    first: date
+    last: date
+
+
+@dataclass
 class Report:
     machine: MachinePublic
     total: MachineStats | None
@@ -36,17 +43,24 @@ async def machine_detail_page(machine_id: int) -> None:
     if actor is None:
         return
     today = utcnow().astimezone(get_settings().zone).date()
-    window = {'days': 30, 'first': today - timedelta(days=29), 'last': today}
+    window = Window(30, today - timedelta(days=29), today)
 
     @ui.refreshable
     async def summary() -> None:
         try:
-            report = await run.io_bound(_report, actor, machine_id, window['first'], window['last'])
+            report = await run.io_bound(_report, actor, machine_id, window.first, window.last)
         except DomainError as error:
             ui.label(str(error)).classes('text-lg')
             return
         _machine_header(report.machine, Action.REPORT in ROLE_ACTIONS[actor.role])
         if report.total is not None:
+            with ui.row().classes('w-full items-center gap-2'):
+                ui.toggle(RANGES, value=window.days, on_change=lambda e: choose(int(e.value))) \
+                    .props('no-caps').mark('range')
+                ui.label(f'{window.first:%d %b %Y} – {window.last:%d %b %Y}').classes('text-gray-500')
+            if window.days == 0:
+                ui.date(value={'from': window.first.isoformat(), 'to': window.last.isoformat()},
+                        on_change=lambda e: custom_range(e.value)).props('range minimal').mark('custom-range')
             _kpis(report.total)
             with ui.element('div').classes('w-full grid grid-cols-1 lg:grid-cols-2 gap-4'):
                 with ui.card().classes('w-full'):
@@ -57,22 +71,20 @@ async def machine_detail_page(machine_id: int) -> None:
                     pareto_chart(report.total.top_causes)
 
     def choose(days: int) -> None:
+        window.days = days
         if days:
-            window.update(days=days, first=today - timedelta(days=days - 1), last=today)
-            summary.refresh()
-        custom.set_visibility(days == 0)
+            window.first, window.last = today - timedelta(days=days - 1), today
+        summary.refresh()
 
     def custom_range(value: object) -> None:
+        if isinstance(value, str) and value:  # one day picked
+            value = {'from': value, 'to': value}
         if isinstance(value, dict) and value.get('from') and value.get('to'):
-            window.update(first=date.fromisoformat(value['from'].replace('/', '-')),
-                          last=date.fromisoformat(value['to'].replace('/', '-')))
+            window.first = date.fromisoformat(value['from'].replace('/', '-'))
+            window.last = date.fromisoformat(value['to'].replace('/', '-'))
             summary.refresh()
 
     with frame('Machine', actor):
-        with ui.row().classes('w-full items-center gap-2'):
-            ui.toggle(RANGES, value=30, on_change=lambda e: choose(int(e.value))).props('no-caps').mark('range')
-            custom = ui.date(on_change=lambda e: custom_range(e.value)).props('range minimal').mark('custom-range')
-            custom.set_visibility(False)
         await summary()
         ui.label('Problem history').classes('text-xl font-bold mt-2')
         table = ProblemLogTable(actor, machine_id)

@@ -97,5 +97,6 @@ def _recent_list(rows: list[ProblemLogPublic]) -> None:
                     ui.item_label(row.problem_description).props('caption lines=2')
                 with ui.item_section().props('side'):
                     problem_badge(row.status)
-                    ui.label(f'{local_text(row.start_time)} · {duration_text(row.downtime_minutes)}') \
+                    lost = duration_text(row.downtime_minutes) if row.is_stopping else 'running'
+                    ui.label(f'{local_text(row.start_time)} · {lost}') \
                         .classes('text-xs text-gray-500')

@@ -90,3 +90,22 @@ async def test_machine_outside_the_scope_is_not_found(user: User) -> None:
     await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{other.id}')
     await user.should_see('not found', retries=WAIT)
     await user.should_not_see('Agfa Avalon N8-90')
+
+
+async def test_range_switches_to_seven_days_and_to_a_custom_range(user: User) -> None:
+    machine_id = _history(3)
+    with session_scope() as session:
+        tech = session.exec(select(UserRow).where(UserRow.username == 'tech1')).one()
+        old = report(session, tech, session.get(CTPMachine, machine_id), start=utcnow() - timedelta(days=20))  # type: ignore[arg-type]
+        complete(session, tech, old, end=utcnow() - timedelta(days=20) + timedelta(minutes=60))
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}')
+    await user.should_see('n = 4 stops', retries=WAIT)
+    [toggle] = user.find(marker='range').elements
+    toggle.value = 7  # type: ignore[attr-defined]
+    await user.should_see('n = 3 stops', retries=WAIT)
+    [toggle] = user.find(marker='range').elements
+    toggle.value = 0  # type: ignore[attr-defined]
+    await user.should_see(marker='custom-range', retries=WAIT)
+    day = (utcnow() - timedelta(days=20)).date().isoformat().replace('-', '/')
+    user.find(marker='custom-range').elements.pop().value = {'from': day, 'to': day}  # type: ignore[attr-defined]
+    await user.should_see('n = 1 stops', retries=WAIT)
