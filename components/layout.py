@@ -32,7 +32,7 @@ def frame(title: str, actor: Actor) -> Iterator[None]:
     with ui.header().classes('items-center gap-1 bg-slate-800 px-2 sm:px-4 py-1 no-wrap'):
         with ui.button(icon='menu').props('flat round color=white').classes(f'{TOUCH} md:hidden').mark('nav-menu'):
             with ui.menu():
-                for label, path, icon in items:
+                for label, path, _icon in items:
                     ui.menu_item(label, lambda p=path: ui.navigate.to(p)).classes(TOUCH)
         ui.link(plant, '/').classes('text-white text-lg sm:text-xl font-bold no-underline truncate')
         ui.label(title).classes('text-slate-300 text-base max-lg:hidden ml-2')

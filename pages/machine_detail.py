@@ -11,7 +11,7 @@ from app.errors import DomainError
 from app.models import utcnow
 from app.models.schemas import MachinePublic
 from app.services import calendar, machines, stats
-from app.services.access import Action, ROLE_ACTIONS, Actor
+from app.services.access import ROLE_ACTIONS, Action, Actor
 from app.services.stats import MachineStats
 from components.design import BIG_BUTTON, duration_text, minutes_text, percent_text
 from components.downtime_chart import downtime_chart, pareto_chart

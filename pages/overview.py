@@ -5,7 +5,7 @@ from app import events
 from app.db import read_session
 from app.models.schemas import MachinePublic, ProblemLogPublic
 from app.services import board_cache
-from app.services.access import Action, Actor, ROLE_ACTIONS
+from app.services.access import ROLE_ACTIONS, Action, Actor
 from components.design import CARD_GRID, TOUCH, duration_text, local_text
 from components.layout import frame
 from components.machine_card import LiveCounter, machine_card

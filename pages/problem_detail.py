@@ -6,7 +6,7 @@ from nicegui import run, ui
 
 from app import events
 from app.config import get_settings
-from app.db import read_session, session_scope
+from app.db import session_scope
 from app.errors import DomainError
 from app.models import Role, utcnow
 from app.models.schemas import ProblemLogDetail, ProblemLogUpdate

@@ -13,7 +13,7 @@ from nicegui import run, ui
 from app.config import get_settings
 from app.db import read_session, session_scope
 from app.errors import DomainError
-from app.models import TechnicianType, utcnow
+from app.models import TechnicianType
 from app.models.schemas import ProblemLogCreate
 from app.services import machines, problem_logs, taxonomy
 from app.services.access import Actor

@@ -9,8 +9,15 @@ from sqlmodel import Session
 
 from app.db import build_engine
 from app.models import Role
-from tests.browser.server import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, TABLET, database_url, require_chromium, \
-    running_server
+from tests.browser.server import (
+    ADMIN_PASSWORD,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    TABLET,
+    database_url,
+    require_chromium,
+    running_server,
+)
 from tests.factories import PASSWORD, make_machine, make_user, seeded_category
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

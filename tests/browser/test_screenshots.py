@@ -9,8 +9,16 @@ from typing import Any
 
 import pytest
 
-from tests.browser.server import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, DESKTOP, PHONE, TABLET, require_chromium, \
-    running_server
+from tests.browser.server import (
+    ADMIN_PASSWORD,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    TABLET,
+    require_chromium,
+    running_server,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PORT = 8352

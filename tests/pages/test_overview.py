@@ -4,8 +4,8 @@ from nicegui.testing import User
 from app.db import session_scope
 from app.models import Role
 from tests.conftest import ADMIN_PASSWORD
-from tests.pages.signin import WAIT, sign_in
 from tests.factories import PASSWORD, make_machine, make_user, report
+from tests.pages.signin import WAIT, sign_in
 
 
 async def test_signed_out_visitor_is_sent_to_login(user: User) -> None:
