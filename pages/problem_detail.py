@@ -1,24 +1,23 @@
 """/problem-logs/{id}: one problem with its actions (acknowledge, complete, edit, reopen, cancel, delete), photos
 and audit trail, live."""
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 
 from nicegui import run, ui
 
 from app import events
-from app.config import get_settings
 from app.db import session_scope
 from app.errors import DomainError
-from app.models import Role, utcnow
+from app.models import Role
 from app.models.schemas import ProblemLogDetail, ProblemLogUpdate
 from app.services import notifications, problem_logs, problem_queries
 from app.services.access import Actor
 from components.confirm_dialog import ask_reason, confirm
 from components.design import RESOLVED_BY_WORDS, TOUCH, duration_text, local_text
 from components.layout import frame
+from components.photo_slot import photo_gallery, photo_service, photo_uploader, photos_available
+from components.problem_dialogs import Act, complete_dialog, edit_dialog
 from components.session import require_page_actor
 from components.status_badge import problem_badge
-
-TIME_FORMAT = '%Y-%m-%d %H:%M'
 
 
 @ui.page('/problem-logs/{log_id}')
@@ -67,8 +66,23 @@ async def problem_detail_page(log_id: int) -> None:
         _photos(detail)
         _audit(detail)
 
+    async def save_photos() -> None:
+        prepared = take_photos() if take_photos else []
+        if not prepared:
+            return
+        try:
+            await run.io_bound(_attach, actor, log_id, prepared)
+        except DomainError as error:
+            with host:
+                ui.notify(str(error), type='negative')
+
     with frame(f'Problem #{log_id}', actor):
         await body()
+        take_photos = None
+        if photos_available() and actor.role in (Role.ADMIN, Role.CTP_USER):
+            with ui.expansion('Add photos', icon='photo_camera').classes('w-full').mark('add-photos'):
+                take_photos = photo_uploader()
+                ui.button('Save photos', icon='save', on_click=save_photos).classes(TOUCH).mark('save-photos')
     events.problem_log_changed.subscribe(lambda changed: body.refresh() if changed == log_id else None)
 
 
@@ -85,6 +99,11 @@ def _update(actor: Actor, log_id: int, body: ProblemLogUpdate) -> None:
         problem_logs.update_problem(session, actor=actor, log_id=log_id, changes=body)
 
 
+def _attach(actor: Actor, log_id: int, prepared: list[object]) -> None:
+    with session_scope() as session:
+        photo_service().attach_photos(session, actor=actor, log_id=log_id, prepared=prepared)
+
+
 def _delete(actor: Actor, log_id: int) -> None:
     with session_scope() as session:
         problem_logs.delete_problem(session, actor=actor, log_id=log_id)
@@ -99,26 +118,6 @@ def _message(error: Exception) -> str:
     return str(error)
 
 
-def parse_local(text: str | None) -> datetime | None:
-    if not text or not text.strip():
-        return None
-    try:
-        return datetime.strptime(text.strip(), TIME_FORMAT).replace(tzinfo=get_settings().zone)
-    except ValueError as error:
-        raise ValueError(f'times look like {utcnow().astimezone(get_settings().zone):{TIME_FORMAT}}') from error
-
-
-def _changed_time(key: str, text: str | None, shown: datetime | None) -> dict[str, object]:
-    """Only a time the user changed is sent: the field shows whole minutes, the stored value has seconds."""
-    if (text or '') == _local_input(shown):
-        return {}
-    return {key: parse_local(text)}
-
-
-def _local_input(moment: datetime | None) -> str:
-    return moment.astimezone(get_settings().zone).strftime(TIME_FORMAT) if moment else ''
-
-
 def _header(detail: ProblemLogDetail) -> None:
     with ui.row().classes('w-full items-center gap-2'):
         ui.link(detail.machine_name, f'/machines/{detail.machine_id}').classes('text-2xl font-bold')
@@ -129,7 +128,8 @@ def _header(detail: ProblemLogDetail) -> None:
     ui.label(detail.problem_description).classes('whitespace-pre-wrap break-words')
 
 
-def _actions(actor: Actor, detail: ProblemLogDetail, act, delete, host: ui.element) -> None:  # type: ignore[no-untyped-def]
+def _actions(actor: Actor, detail: ProblemLogDetail, act: Act, delete: Callable[[], Awaitable[None]],
+             host: ui.element) -> None:
     may_edit = actor.role == Role.ADMIN or (actor.role == Role.CTP_USER and detail.created_by == actor.user_id)
     if not may_edit:
         return
@@ -147,9 +147,9 @@ def _actions(actor: Actor, detail: ProblemLogDetail, act, delete, host: ui.eleme
             ui.button('Acknowledge', icon='front_hand', on_click=lambda: act(
                 {**version, 'status': 'in_progress'}, 'Acknowledged')).classes(TOUCH).mark('acknowledge')
         if is_open:
-            ui.button('Complete', icon='check', on_click=lambda: _in(host, _complete_dialog, detail, act)) \
+            ui.button('Complete', icon='check', on_click=lambda: _in(host, complete_dialog, detail, act)) \
                 .props('color=positive').classes(TOUCH).mark('complete')
-        ui.button('Edit', icon='edit', on_click=lambda: _in(host, _edit_dialog, detail, act)).props('outline') \
+        ui.button('Edit', icon='edit', on_click=lambda: _in(host, edit_dialog, detail, act)).props('outline') \
             .classes(TOUCH).mark('edit')
         if detail.status == 'completed':
             ui.button('Reopen', icon='replay', on_click=lambda: reason_then(
@@ -163,88 +163,9 @@ def _actions(actor: Actor, detail: ProblemLogDetail, act, delete, host: ui.eleme
                 .mark('delete')
 
 
-def _in(host: ui.element, build, *args: object) -> None:  # type: ignore[no-untyped-def]
+def _in(host: ui.element, build: Callable[[ProblemLogDetail, Act], None], detail: ProblemLogDetail, act: Act) -> None:
     with host:
-        build(*args)
-
-
-def _complete_dialog(detail: ProblemLogDetail, act) -> None:  # type: ignore[no-untyped-def]
-    loaded = utcnow()
-    with ui.dialog() as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('complete-dialog'):
-        ui.label('Complete problem').classes('text-lg font-bold')
-        solution = ui.textarea('Solution', value=detail.solution or '').props('outlined autogrow') \
-            .classes('w-full').mark('solution')
-        resolved = ui.select(RESOLVED_BY_WORDS, label='Resolved by', value=detail.resolved_by) \
-            .props('outlined').classes('w-full').mark('resolved-by')
-        end = ui.input('Ended', value=_local_input(loaded)).props('outlined').classes('w-full').mark('end-time')
-        with ui.row().classes('w-full gap-2 no-wrap'):
-            called = ui.input('Vendor called', value=_local_input(detail.vendor_called_at)).props('outlined')
-            arrived = ui.input('Vendor arrived', value=_local_input(detail.vendor_arrived_at)).props('outlined')
-        with ui.row().classes('w-full gap-2 no-wrap'):
-            ticket = ui.input('Vendor ticket', value=detail.vendor_ticket or '').props('outlined maxlength=64')
-            plates = ui.number('Plates lost', value=detail.plates_lost, min=0, max=9999, precision=0) \
-                .props('outlined')
-        preview = ui.label().classes('text-base font-bold').mark('downtime-preview')
-
-        def show_downtime() -> None:
-            try:
-                ended = parse_local(end.value) or loaded
-            except ValueError:
-                preview.text = 'Downtime: check the end time'
-                return
-            minutes = detail.downtime_minutes - max(0.0, (loaded - ended).total_seconds() / 60)
-            preview.text = f'Downtime: {duration_text(max(0.0, minutes))}' if detail.is_stopping \
-                else 'No downtime (the machine kept running)'
-
-        async def save() -> None:
-            try:
-                changes = {'version': detail.version, 'status': 'completed', 'solution': solution.value,
-                           'resolved_by': resolved.value, 'vendor_ticket': (ticket.value or '').strip() or None,
-                           'plates_lost': int(plates.value or 0),
-                           **_changed_time('end_time', end.value, loaded),
-                           **_changed_time('vendor_called_at', called.value, detail.vendor_called_at),
-                           **_changed_time('vendor_arrived_at', arrived.value, detail.vendor_arrived_at)}
-            except ValueError as error:
-                ui.notify(str(error), type='negative')
-                return
-            if await act(changes, 'Problem completed'):
-                dialog.close()
-
-        end.on_value_change(show_downtime)
-        show_downtime()
-        with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
-            ui.button('Save and complete', on_click=save).props('color=positive').classes(TOUCH) \
-                .mark('complete-save')
-    dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
-    dialog.open()
-
-
-def _edit_dialog(detail: ProblemLogDetail, act) -> None:  # type: ignore[no-untyped-def]
-    with ui.dialog() as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('edit-dialog'):
-        ui.label('Edit problem').classes('text-lg font-bold')
-        text = ui.textarea('Description', value=detail.problem_description).props('outlined autogrow') \
-            .classes('w-full').mark('edit-description')
-        start = ui.input('Started', value=_local_input(detail.start_time)).props('outlined').classes('w-full')
-        stopping = ui.switch('Machine stopped', value=detail.is_stopping)
-        name = ui.input('Technician name', value=detail.technician_name or '').props('outlined').classes('w-full')
-
-        async def save() -> None:
-            try:
-                changes = {'version': detail.version, 'problem_description': text.value,
-                           'is_stopping': stopping.value, 'technician_name': (name.value or '').strip() or None,
-                           **_changed_time('start_time', start.value, detail.start_time)}
-            except ValueError as error:
-                ui.notify(str(error), type='negative')
-                return
-            if await act(changes, 'Saved'):
-                dialog.close()
-
-        with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
-            ui.button('Save', on_click=save).classes(TOUCH).mark('edit-save')
-    dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
-    dialog.open()
+        build(detail, act)
 
 
 def _facts(detail: ProblemLogDetail) -> None:
@@ -269,10 +190,7 @@ def _photos(detail: ProblemLogDetail) -> None:
     if not detail.photos:
         return
     ui.label('Photos').classes('text-lg font-bold')
-    with ui.row().classes('gap-2'):
-        for photo in detail.photos:
-            with ui.link(target=photo.url, new_tab=True):
-                ui.image(photo.thumb_url).classes('w-40 h-32 rounded').props('fit=cover')
+    photo_gallery(detail.photos)
 
 
 def _audit(detail: ProblemLogDetail) -> None:

@@ -6,6 +6,7 @@ minted when the form opens makes a double tap or a retried submit create one pro
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from typing import Any
 
 from nicegui import app as nicegui_app
 from nicegui import run, ui
@@ -19,6 +20,7 @@ from app.services import machines, problem_logs, taxonomy
 from app.services.access import Actor
 from components.design import BIG_BUTTON, TOUCH
 from components.layout import frame
+from components.photo_slot import photo_service, photo_uploader
 from components.session import require_page_actor
 
 Tree = list[tuple[int, str, list[tuple[int, str]]]]
@@ -58,7 +60,8 @@ async def problem_report_page(machine_id: int) -> None:
         for button in buttons:
             button.disable()
         try:
-            log_id = await run.io_bound(_report, actor, _body(machine_id, draft, stopping, tree))
+            body = _body(machine_id, draft, stopping, tree)
+            log_id = await run.io_bound(_report, actor, body, take_photos() if take_photos else [])
         except (DomainError, ValueError) as error:
             ui.notify(str(error), type='negative')
             for button in buttons:
@@ -83,6 +86,7 @@ async def problem_report_page(machine_id: int) -> None:
         ui.label('1. What is affected?').classes('text-lg font-bold')
         pickers()
         _details(draft, saved)
+        take_photos = photo_uploader()
         buttons = _action_bar(submit)
     _offline_hint()
 
@@ -100,10 +104,14 @@ def _load(actor: Actor, machine_id: int) -> tuple[str, Tree]:
     return machine.name, tree  # type: ignore[return-value]
 
 
-def _report(actor: Actor, body: ProblemLogCreate) -> int:
-    # Photo slot: when the photo component is merged, this becomes photos.report_with_photos(..., prepared=...)
+def _report(actor: Actor, body: ProblemLogCreate, prepared: list[Any]) -> int:
+    """Report the problem, with its photos in the same transaction when there are any."""
     with session_scope() as session:
-        return problem_logs.report_problem(session, actor=actor, problem_in=body).log.id  # type: ignore[return-value]
+        if prepared:
+            outcome = photo_service().report_with_photos(session, actor=actor, problem_in=body, prepared=prepared)
+        else:
+            outcome = problem_logs.report_problem(session, actor=actor, problem_in=body)
+        return outcome.log.id  # type: ignore[no-any-return]
 
 
 def _body(machine_id: int, draft: dict[str, object], stopping: bool, tree: Tree) -> ProblemLogCreate:
@@ -173,8 +181,6 @@ def _details(draft: dict[str, object], saved: Callable[[], None]) -> None:
                  .props('outlined').classes('w-40').mark('technician-type'), 'technician_type')
             bind(ui.input('Technician name').props('outlined debounce=400').classes('grow')
                  .mark('technician-name'), 'technician_name')
-        ui.label('Photos can be taken from the problem page right after saving.').classes('text-sm text-gray-500') \
-            .mark('photo-slot')
 
 
 def _action_bar(submit: Callable[[bool], Awaitable[None]]) -> list[ui.button]:
