@@ -2,7 +2,7 @@
 from nicegui.testing import User
 
 from app.db import session_scope
-from app.models import CTPMachine, CTPProblemLog, Role
+from app.models import CTPMachine, CTPProblemLog, ProblemPhoto, Role
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PASSWORD, complete, make_machine, make_user, report
 from tests.pages.signin import WAIT, sign_in
@@ -113,3 +113,16 @@ async def test_edit_description_is_audited_and_shown_live(user: User) -> None:
     await user.should_see('Vacuum pump noisy and hot', retries=WAIT)
     await user.should_see(marker='audit', retries=WAIT)
     assert _log(log_id).problem_description == 'Vacuum pump noisy and hot'
+
+
+async def test_photos_of_the_problem_are_shown_as_thumbnails(user: User) -> None:
+    _, log_id = _open_problem()
+    with session_scope() as session:
+        photo = ProblemPhoto(log_id=log_id, stored_name='a' * 32 + '.jpg', thumb_name='a' * 32 + '-t.jpg',
+                             sha256='0' * 64, width=64, height=48)
+        session.add(photo)
+        session.commit()
+        photo_id = photo.id
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    await user.should_see('Photos', retries=WAIT)
+    await user.should_see(marker=f'photo-{photo_id}')
