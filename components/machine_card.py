@@ -31,8 +31,9 @@ class LiveCounter:
 def machine_card(machine: MachinePublic, *, may_report: bool) -> LiveCounter | None:
     """Build one card; tapping it opens the machine, 'Report problem' opens the form in one tap."""
     colour, icon, word = status_look(machine.status)
-    with ui.card().classes(f'w-full bg-{colour} text-white gap-1 p-4').mark(f'machine-{machine.id}'):
-        with ui.link(target=f'/machines/{machine.id}').classes('w-full text-white no-underline'):
+    text = 'text-black' if colour.startswith('amber') else 'text-white'  # white on amber is hard to read
+    with ui.card().classes(f'w-full bg-{colour} {text} gap-1 p-4').mark(f'machine-{machine.id}'):
+        with ui.link(target=f'/machines/{machine.id}').classes(f'w-full {text} no-underline'):
             with ui.row().classes('items-center gap-2 w-full no-wrap'):
                 ui.icon(icon).classes('text-4xl')
                 ui.label(word).classes('text-2xl font-black tracking-wide').mark(f'status-{machine.id}')

@@ -184,7 +184,9 @@ def _details(draft: dict[str, object], saved: Callable[[], None]) -> None:
 
 
 def _action_bar(submit: Callable[[bool], Awaitable[None]]) -> list[ui.button]:
-    with ui.element('div').classes('w-full sticky bottom-0 z-10 bg-white dark:bg-neutral-900 py-2 '
+    ui.add_css('.ctp-action-bar { background: white } '
+               'body.body--dark .ctp-action-bar { background: var(--q-dark-page) }')
+    with ui.element('div').classes('ctp-action-bar w-full sticky bottom-0 z-10 py-2 '
                                    'grid grid-cols-1 sm:grid-cols-2 gap-2'):
         down = ui.button('Machine DOWN', icon='cancel', on_click=lambda: submit(True))
         down.props('color=red-8').classes('w-full min-h-[64px] text-lg font-bold').mark('submit-down')
