@@ -94,7 +94,12 @@ async def machine_detail_page(machine_id: int) -> None:
         if changed == machine_id:
             summary.refresh()
             await table.reload()
+    async def on_access(user_id: int) -> None:
+        if user_id == actor.user_id:  # an unassigned machine turns into 'not found' at once
+            summary.refresh()
+            await table.reload()
     events.machine_changed.subscribe(on_machine)
+    events.access_changed.subscribe(on_access)
 
 
 def _report(actor: Actor, machine_id: int, first: date, last: date) -> Report:

@@ -26,6 +26,7 @@ from components.session import require_page_actor
 Tree = list[tuple[int, str, list[tuple[int, str]]]]
 
 
+@ui.page('/m/{machine_id}/report', reconnect_timeout=120)  # the short URL on a machine's QR label
 @ui.page('/machines/{machine_id}/report', reconnect_timeout=120)
 async def problem_report_page(machine_id: int) -> None:
     actor = await require_page_actor()

@@ -8,8 +8,8 @@ from sqlmodel import select
 from app.db import get_engine, session_scope
 from app.models import CTPMachine, Role
 from app.models import User as UserRow
-from app.services import board_cache
-from tests.factories import PASSWORD, complete, make_machine, make_user, report, seeded_category
+from app.services import board_cache, users
+from tests.factories import PASSWORD, actor, complete, make_machine, make_user, report, seeded_category
 from tests.pages.signin import WAIT, sign_in
 
 
@@ -119,3 +119,18 @@ async def test_one_change_costs_one_read_for_all_screens(create_user: Callable[[
     assert one_screen > 0
     assert four_screens == one_screen
     assert board_cache.read_count() - before == 2  # the changed machine once, the recent list once
+
+
+async def test_unassigning_a_machine_removes_it_from_the_open_screens(create_user: Callable[[], User]) -> None:
+    magnus, avalon, _ = _plant()
+    board, detail = create_user(), create_user()
+    await sign_in(board, 'tech1', PASSWORD)
+    await sign_in(detail, 'tech1', PASSWORD, then=f'/machines/{magnus}')
+    await board.should_see('Kodak Magnus Q800')
+    with session_scope() as session:
+        admin = session.exec(select(UserRow).where(UserRow.username == 'admin')).one()
+        tech1 = session.exec(select(UserRow).where(UserRow.username == 'tech1')).one()
+        users.set_assignments(session, actor=actor(admin), user_id=tech1.id, machine_ids=[avalon])  # type: ignore[arg-type]
+    await board.should_see('Agfa Avalon N8-90', retries=WAIT)
+    await board.should_not_see('Kodak Magnus Q800', retries=WAIT)
+    await detail.should_see('not found', retries=WAIT)

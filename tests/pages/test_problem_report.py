@@ -94,3 +94,10 @@ async def test_machine_outside_the_scope_cannot_be_reported(user: User) -> None:
     await user.should_not_see(marker='submit-down')
     with session_scope() as session:
         assert session.exec(select(func.count()).select_from(CTPProblemLog)).one()[0] == 0
+
+
+async def test_qr_label_url_opens_the_form(user: User) -> None:
+    machine_id, subsystem_id = _setup()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/m/{machine_id}/report')
+    await user.should_see(marker=f'subsystem-{subsystem_id}')
+    await user.should_see('Machine DOWN')
