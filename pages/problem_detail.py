@@ -20,7 +20,7 @@ from components.session import require_page_actor
 from components.status_badge import problem_badge
 
 
-@ui.page('/problem-logs/{log_id}')
+@ui.page('/problem-logs/{log_id}', reconnect_timeout=120)  # the complete dialog is a form
 async def problem_detail_page(log_id: int) -> None:
     actor = await require_page_actor()
     if actor is None:

@@ -31,6 +31,7 @@ class _State:
     stale: set[int] = field(default_factory=set)
     everything_stale: bool = True
     recent: dict[Scope, list[ProblemLogPublic]] = field(default_factory=dict)
+    recent_generation: int = 0  # bumped by every problem change, so a read racing a change is not kept
     reads: int = 0  # database reads made, for tests and benchmarks
 
 
@@ -59,9 +60,13 @@ def recent_problems(scope: Scope) -> list[ProblemLogPublic]:
     """The newest problems in the scope, one read per scope and change."""
     with _lock:
         _ensure_wired()
-        if scope not in _state.recent:
-            _state.recent[scope] = _read_recent(scope)
-        return list(_state.recent[scope])
+        if scope in _state.recent:
+            return list(_state.recent[scope])
+        generation = _state.recent_generation
+        rows = _read_recent(scope)
+        if generation == _state.recent_generation:
+            _state.recent[scope] = rows
+        return list(rows)
 
 
 def read_count() -> int:
@@ -75,6 +80,7 @@ def mark_machine(machine_id: int) -> None:
 
 def mark_problem(_log_id: int) -> None:
     """Subscriber of problem_log_changed: every recent list may hold it."""
+    _state.recent_generation += 1
     _state.recent.clear()
 
 
