@@ -24,7 +24,11 @@ COLUMNS = [
 class ProblemLogTable:
     """Only one page of rows lives in the browser; filters and search run in the database."""
 
-    def __init__(self, actor: Actor, machine_id: int | None = None) -> None:
+    def __init__(self, actor: Actor, machine_id: int | None = None, subsystems: dict[int, str] | None = None) -> None:
+        """:param actor: whose scope the rows come from
+        :param machine_id: only this machine's problems (None: every machine in scope)
+        :param subsystems: subsystem id -> name, for the cause filter
+        """
         self.actor = actor
         self.machine_id = machine_id
         self.page = 1
@@ -33,6 +37,9 @@ class ProblemLogTable:
                 .props('outlined dense clearable debounce=400').classes('grow min-w-[200px]').mark('search')
             self.status = ui.select(STATUSES, value='', on_change=self._filter_changed) \
                 .props('outlined dense').classes('w-44').mark('status-select')
+            self.subsystem = ui.select({0: 'Any cause', **(subsystems or {})}, value=0,
+                                       on_change=self._filter_changed) \
+                .props('outlined dense').classes('w-56').mark('subsystem-select')
         self.table = ui.table(columns=COLUMNS, rows=[], row_key='id').props('flat bordered wrap-cells') \
             .classes('w-full').mark('problem-table')
         self.table.on('row-click', lambda e: ui.navigate.to(f'/problem-logs/{e.args[1]["id"]}'))
@@ -46,7 +53,7 @@ class ProblemLogTable:
         """Read the current page again (after a filter change or a live update)."""
         result = await run.io_bound(self._read)
         self.table.rows = [_row(item) for item in result.items]
-        self.count.text = f'{result.total} problems'
+        self.count.text = f'{result.total} problem{"" if result.total == 1 else "s"}'
         self.pages.max = max(1, -(-result.total // PAGE_SIZE))
 
     async def _filter_changed(self) -> None:
@@ -61,6 +68,7 @@ class ProblemLogTable:
 
     def _read(self) -> ProblemLogPage:
         filters = ProblemFilter(machine_id=self.machine_id, status=(self.status.value,) if self.status.value else (),
+                                category_id=self.subsystem.value or None,
                                 q=(self.search.value or '').strip() or None, limit=PAGE_SIZE,
                                 offset=(self.page - 1) * PAGE_SIZE)
         with read_session() as session:

@@ -10,7 +10,7 @@ from app.db import read_session
 from app.errors import DomainError
 from app.models import utcnow
 from app.models.schemas import MachinePublic
-from app.services import calendar, machines, stats
+from app.services import calendar, machines, stats, taxonomy
 from app.services.access import ROLE_ACTIONS, Action, Actor
 from app.services.stats import MachineStats
 from components.design import BIG_BUTTON, duration_text, minutes_text, percent_text
@@ -87,7 +87,7 @@ async def machine_detail_page(machine_id: int) -> None:
     with frame('Machine', actor):
         await summary()
         ui.label('Problem history').classes('text-xl font-bold mt-2')
-        table = ProblemLogTable(actor, machine_id)
+        table = ProblemLogTable(actor, machine_id, await run.io_bound(_subsystems))
         await table.reload()
 
     async def on_machine(changed: int) -> None:
@@ -100,6 +100,11 @@ async def machine_detail_page(machine_id: int) -> None:
             await table.reload()
     events.machine_changed.subscribe(on_machine)
     events.access_changed.subscribe(on_access)
+
+
+def _subsystems() -> dict[int, str]:
+    with read_session() as session:
+        return {parent.id: parent.name for parent, _ in taxonomy.list_tree(session)}  # type: ignore[misc]
 
 
 def _report(actor: Actor, machine_id: int, first: date, last: date) -> Report:

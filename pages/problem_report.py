@@ -17,7 +17,7 @@ from app.errors import DomainError
 from app.models import TechnicianType
 from app.models.schemas import ProblemLogCreate
 from app.services import machines, problem_logs, taxonomy
-from app.services.access import Actor
+from app.services.access import ROLE_ACTIONS, Action, Actor
 from components.design import BIG_BUTTON, TOUCH
 from components.layout import frame
 from components.photo_slot import photo_service, photo_uploader
@@ -31,6 +31,10 @@ Tree = list[tuple[int, str, list[tuple[int, str]]]]
 async def problem_report_page(machine_id: int) -> None:
     actor = await require_page_actor()
     if actor is None:
+        return
+    if Action.REPORT not in ROLE_ACTIONS[actor.role]:
+        with frame('Report problem', actor):
+            ui.label('Your role can look at machines but not report problems.').classes('text-lg')
         return
     try:
         name, tree = await run.io_bound(_load, actor, machine_id)

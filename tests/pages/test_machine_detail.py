@@ -10,7 +10,7 @@ from app.db import session_scope
 from app.models import CTPMachine, Role, utcnow
 from app.models import User as UserRow
 from tests.conftest import ADMIN_PASSWORD
-from tests.factories import PASSWORD, complete, make_machine, make_user, report
+from tests.factories import PASSWORD, complete, make_machine, make_user, report, seeded_category
 from tests.pages.signin import WAIT, sign_in
 
 
@@ -43,7 +43,7 @@ async def test_search_filters_the_history_in_the_database(user: User) -> None:
     await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}')
     await user.should_see('3 problems', retries=WAIT)
     user.find(marker='search').type('number 1')
-    await user.should_see('1 problems', retries=WAIT)
+    await user.should_see('1 problem', retries=WAIT)
     [table] = user.find(marker='problem-table').elements
     assert [row['description'] for row in table.rows] == ['Plate jam number 1']  # type: ignore[attr-defined]
 
@@ -66,7 +66,7 @@ async def test_history_is_paginated_on_the_server(user: User) -> None:
 async def test_a_new_problem_appears_in_the_history_live(user: User) -> None:
     machine_id = _history(1)
     await sign_in(user, 'admin', ADMIN_PASSWORD, then=f'/machines/{machine_id}')
-    await user.should_see('1 problems', retries=WAIT)
+    await user.should_see('1 problem', retries=WAIT)
     with session_scope() as session:
         tech = session.exec(select(UserRow).where(UserRow.username == 'tech1')).one()
         report(session, tech, session.get(CTPMachine, machine_id), description='Laser power low')  # type: ignore[arg-type]
@@ -109,3 +109,16 @@ async def test_range_switches_to_seven_days_and_to_a_custom_range(user: User) ->
     day = (utcnow() - timedelta(days=20)).date().isoformat().replace('-', '/')
     user.find(marker='custom-range').elements.pop().value = {'from': day, 'to': day}  # type: ignore[attr-defined]
     await user.should_see('n = 1 stops', retries=WAIT)
+
+
+async def test_cause_filter_narrows_the_history(user: User) -> None:
+    machine_id = _history(2)
+    with session_scope() as session:
+        tech = session.exec(select(UserRow).where(UserRow.username == 'tech1')).one()
+        jam = seeded_category(session, 'Plate loading / autoloader', 'Plate jam')
+        report(session, tech, session.get(CTPMachine, machine_id), category_id=jam.id,  # type: ignore[arg-type]
+               description='Jammed at the cassette')
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}')
+    await user.should_see('3 problems', retries=WAIT)
+    user.find(marker='subsystem-select').elements.pop().value = jam.parent_id  # type: ignore[attr-defined]
+    await user.should_see('1 problem', retries=WAIT)

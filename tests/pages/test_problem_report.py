@@ -101,3 +101,12 @@ async def test_qr_label_url_opens_the_form(user: User) -> None:
     await sign_in(user, 'tech1', PASSWORD, then=f'/m/{machine_id}/report')
     await user.should_see(marker=f'subsystem-{subsystem_id}')
     await user.should_see('Machine DOWN')
+
+
+async def test_manager_gets_no_form(user: User) -> None:
+    machine_id, _ = _setup()
+    with session_scope() as session:
+        make_user(session, 'boss', Role.MANAGER)
+    await sign_in(user, 'boss', PASSWORD, then=f'/machines/{machine_id}/report')
+    await user.should_see('not report problems')
+    await user.should_not_see(marker='submit-down')
