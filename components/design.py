@@ -63,3 +63,11 @@ def minutes_text(minutes: float | None) -> str:
 
 def percent_text(share: float | None) -> str:
     return '—' if share is None else f'{share * 100:.1f} %'
+
+
+def error_text(error: Exception) -> str:
+    """A DomainError's message, or a validation error as 'field: problem; ...' (no raw dumps on screen)."""
+    errors = getattr(error, 'errors', None)
+    if callable(errors):
+        return '; '.join(f'{".".join(str(p) for p in e["loc"])}: {e["msg"]}' for e in errors())
+    return str(error)

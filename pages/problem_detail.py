@@ -12,7 +12,7 @@ from app.models.schemas import ProblemLogDetail, ProblemLogUpdate
 from app.services import notifications, problem_logs, problem_queries
 from app.services.access import Actor
 from components.confirm_dialog import ask_reason, confirm
-from components.design import RESOLVED_BY_WORDS, TOUCH, duration_text, local_text
+from components.design import RESOLVED_BY_WORDS, TOUCH, duration_text, error_text, local_text
 from components.layout import frame
 from components.photo_slot import photo_gallery, photo_service, photo_uploader, photos_available
 from components.problem_dialogs import Act, complete_dialog, edit_dialog
@@ -34,7 +34,7 @@ async def problem_detail_page(log_id: int) -> None:
             await run.io_bound(_update, actor, log_id, body)
         except (DomainError, ValueError) as error:
             with host:
-                ui.notify(_message(error), type='negative')
+                ui.notify(error_text(error), type='negative')
             return False
         with host:
             ui.notify(done, type='positive')
@@ -107,15 +107,6 @@ def _attach(actor: Actor, log_id: int, prepared: list[object]) -> None:
 def _delete(actor: Actor, log_id: int) -> None:
     with session_scope() as session:
         problem_logs.delete_problem(session, actor=actor, log_id=log_id)
-
-
-def _message(error: Exception) -> str:
-    if isinstance(error, DomainError):
-        return str(error)
-    errors = getattr(error, 'errors', None)
-    if callable(errors):
-        return '; '.join(f'{".".join(str(p) for p in e["loc"])}: {e["msg"]}' for e in errors())
-    return str(error)
 
 
 def _header(detail: ProblemLogDetail) -> None:

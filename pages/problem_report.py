@@ -18,7 +18,7 @@ from app.models import TechnicianType
 from app.models.schemas import ProblemLogCreate
 from app.services import machines, problem_logs, taxonomy
 from app.services.access import ROLE_ACTIONS, Action, Actor
-from components.design import BIG_BUTTON, TOUCH
+from components.design import BIG_BUTTON, TOUCH, error_text
 from components.layout import frame
 from components.photo_slot import photo_service, photo_uploader
 from components.session import require_page_actor
@@ -62,13 +62,15 @@ async def problem_report_page(machine_id: int) -> None:
         pickers.refresh()
 
     async def submit(stopping: bool) -> None:
+        if buttons[0].enabled is False:  # a second tap that reached the server before the buttons went grey
+            return
         for button in buttons:
             button.disable()
         try:
             body = _body(machine_id, draft, stopping, tree)
             log_id = await run.io_bound(_report, actor, body, take_photos() if take_photos else [])
         except (DomainError, ValueError) as error:
-            ui.notify(str(error), type='negative')
+            ui.notify(error_text(error), type='negative')
             for button in buttons:
                 button.enable()
             return

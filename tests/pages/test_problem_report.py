@@ -110,3 +110,12 @@ async def test_manager_gets_no_form(user: User) -> None:
     await sign_in(user, 'boss', PASSWORD, then=f'/machines/{machine_id}/report')
     await user.should_see('not report problems')
     await user.should_not_see(marker='submit-down')
+
+
+async def test_too_long_technician_name_is_explained(user: User) -> None:
+    machine_id, _ = _setup()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}/report')
+    user.find(marker='technician-name').type('x' * 130)
+    user.find(marker='submit-down').click()
+    await user.should_see('technician_name: String should have at most 120 characters', retries=WAIT)
+    assert _problems() == []
