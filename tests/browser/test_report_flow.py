@@ -106,3 +106,18 @@ def test_report_on_a_tablet_turns_another_screen_red_then_green(plant: str, brow
     tablet.get_by_text('Problem completed').wait_for()
     assert green_after < LIVE_BUDGET_SECONDS, f'the other screen turned green after {green_after:.2f} s'
     assert errors == []
+
+
+def test_typed_text_survives_a_reload_and_a_double_tap_makes_one_problem(plant: str, browser: Any) -> None:
+    errors: list[str] = []
+    tablet = _page(browser, plant, 'tech1', PASSWORD, errors)
+    tablet.get_by_role('button', name='Report problem').first.tap()
+    tablet.get_by_label('What happened?').fill('Laser power drops after warm-up')
+    tablet.get_by_text('Draft saved').wait_for()
+    tablet.reload()
+    assert tablet.get_by_label('What happened?').input_value() == 'Laser power drops after warm-up'
+    tablet.get_by_role('button', name='Machine DOWN').dblclick()
+    tablet.wait_for_url(f'{plant}/problem-logs/*')
+    tablet.goto(f'{plant}/')
+    assert tablet.locator('.q-item', has_text='Laser power drops after warm-up').count() == 1
+    assert errors == []

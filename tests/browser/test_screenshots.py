@@ -52,8 +52,15 @@ def test_every_page_renders_without_errors(demo: str, size: str, tmp_path: Path)
             page.wait_for_load_state('networkidle')
             page.wait_for_timeout(600)  # charts animate in
             page.screenshot(path=str(folder / f'{name}-{size}.png'), full_page=True)
+        _history_row_opens_the_problem(page, demo)
         browser.close()
     assert errors == []
+
+
+def _history_row_opens_the_problem(page: Any, base: str) -> None:
+    page.goto(f'{base}/machines/1')
+    page.locator('.q-table tbody tr').first.click()
+    page.wait_for_url(f'{base}/problem-logs/*')
 
 
 def _sign_in(page: Any, base: str) -> None:
