@@ -1,5 +1,5 @@
 """The bell in the header: a live unread count for this user only, a panel of notifications, new-problem toasts."""
-from nicegui import run, ui
+from nicegui import ui
 
 from app import events
 from app.db import read_session, session_scope
@@ -7,6 +7,7 @@ from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import notifications
 from app.services.access import Actor
 from components.design import TOUCH, local_text
+from components.worker import io
 
 PANEL_SIZE = 20
 
@@ -33,13 +34,13 @@ class NotificationBell:
 
     async def load(self) -> None:
         """Read the unread count and newest item; remember the newest so later arrivals can toast."""
-        page = await run.io_bound(self._read)
+        page = await io(self._read)
         self._show_count(page.unread)
         self.newest_id = max([n.id for n in page.items], default=0)
 
     async def open_panel(self) -> None:
         """Viewing the panel marks what it shows as read."""
-        page = await run.io_bound(self._read_all_and_mark)
+        page = await io(self._read_all_and_mark)
         self.items.clear()
         with self.items:
             if not page.items:
@@ -52,7 +53,7 @@ class NotificationBell:
     async def _on_change(self, user_id: int) -> None:
         if user_id != self.actor.user_id:
             return
-        page = await run.io_bound(self._read)
+        page = await io(self._read)
         self._show_count(page.unread)
         fresh = [n for n in page.items if n.id > self.newest_id and not n.is_read]
         self.newest_id = max([self.newest_id, *[n.id for n in page.items]])

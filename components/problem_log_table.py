@@ -1,5 +1,5 @@
 """ProblemLogTable: a machine's problem history with server-side pages, filters and a debounced search."""
-from nicegui import run, ui
+from nicegui import ui
 
 from app.db import read_session
 from app.models.schemas import ProblemLogPage, ProblemLogPublic
@@ -7,6 +7,7 @@ from app.services import problem_queries
 from app.services.access import Actor
 from app.services.problem_queries import ProblemFilter
 from components.design import TOUCH, duration_text, local_text
+from components.worker import io
 
 PAGE_SIZE = 20
 STATUSES = {'': 'Any status', 'open': 'Open', 'in_progress': 'In progress', 'completed': 'Completed',
@@ -51,7 +52,7 @@ class ProblemLogTable:
 
     async def reload(self) -> None:
         """Read the current page again (after a filter change or a live update)."""
-        result = await run.io_bound(self._read)
+        result = await io(self._read)
         self.table.rows = [_row(item) for item in result.items]
         self.count.text = f'{result.total} problem{"" if result.total == 1 else "s"}'
         self.pages.max = max(1, -(-result.total // PAGE_SIZE))

@@ -2,7 +2,7 @@
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import events
 from app.config import get_settings
@@ -19,6 +19,7 @@ from components.layout import frame
 from components.problem_log_table import ProblemLogTable
 from components.session import require_page_actor
 from components.status_badge import status_badge
+from components.worker import io
 
 RANGES = {7: '7 days', 30: '30 days', 90: '90 days', 0: 'Custom'}
 
@@ -48,7 +49,7 @@ async def machine_detail_page(machine_id: int) -> None:
     @ui.refreshable
     async def summary() -> None:
         try:
-            report = await run.io_bound(_report, actor, machine_id, window.first, window.last)
+            report = await io(_report, actor, machine_id, window.first, window.last)
         except DomainError as error:
             ui.label(str(error)).classes('text-lg')
             return
@@ -87,7 +88,7 @@ async def machine_detail_page(machine_id: int) -> None:
     with frame('Machine', actor):
         await summary()
         ui.label('Problem history').classes('text-xl font-bold mt-2')
-        table = ProblemLogTable(actor, machine_id, await run.io_bound(_subsystems))
+        table = ProblemLogTable(actor, machine_id, await io(_subsystems))
         await table.reload()
 
     async def on_machine(changed: int) -> None:

@@ -1,5 +1,5 @@
 """/notifications: the user's inbox (unread and read), mark all read, live."""
-from nicegui import run, ui
+from nicegui import ui
 
 from app import events
 from app.db import read_session, session_scope
@@ -9,6 +9,7 @@ from app.services.access import Actor
 from components.design import TOUCH, local_text
 from components.layout import frame
 from components.session import require_page_actor
+from components.worker import io
 
 
 @ui.page('/notifications')
@@ -19,7 +20,7 @@ async def notifications_page() -> None:
 
     @ui.refreshable
     async def inbox() -> None:
-        page = await run.io_bound(_read, actor)
+        page = await io(_read, actor)
         ui.label(f'{page.unread} unread · {page.total} in the last days').classes('text-gray-500')
         if not page.items:
             ui.label('No notifications.').classes('text-gray-500')
@@ -32,7 +33,7 @@ async def notifications_page() -> None:
                         ui.item_label(local_text(item.created_at)).props('caption')
 
     async def mark_all() -> None:
-        await run.io_bound(_mark_all, actor)
+        await io(_mark_all, actor)
 
     with frame('Notifications', actor):
         with ui.row().classes('w-full items-center'):

@@ -1,5 +1,5 @@
 """/: the Log CTP Overview: a live card per machine in the user's scope, a status filter, the recent problems."""
-from nicegui import run, ui
+from nicegui import ui
 
 from app import events
 from app.db import read_session
@@ -11,6 +11,7 @@ from components.layout import frame
 from components.machine_card import LiveCounter, machine_card
 from components.session import require_page_actor
 from components.status_badge import problem_badge
+from components.worker import io
 
 FILTERS = {'all': 'All', 'down': 'Down', 'maintenance': 'Maintenance', 'degraded': 'Degraded',
            'operational': 'Running'}
@@ -22,14 +23,14 @@ async def overview_page() -> None:
     actor = await require_page_actor()
     if actor is None:
         return
-    scope = await run.io_bound(_scope, actor)
+    scope = await io(_scope, actor)
     may_report = Action.REPORT in ROLE_ACTIONS[actor.role]
     counters: list[LiveCounter] = []
     shown: set[int] = set()
 
     @ui.refreshable
     async def board() -> None:
-        rows = await run.io_bound(board_cache.board_rows, scope)
+        rows = await io(board_cache.board_rows, scope)
         shown.clear()
         shown.update(row.id for row in rows)
         counters.clear()
@@ -45,7 +46,7 @@ async def overview_page() -> None:
 
     @ui.refreshable
     async def recent() -> None:
-        _recent_list(await run.io_bound(board_cache.recent_problems, scope))
+        _recent_list(await io(board_cache.recent_problems, scope))
 
     def on_machine(machine_id: int) -> None:
         if scope is None or machine_id in scope:
@@ -54,7 +55,7 @@ async def overview_page() -> None:
     async def on_access(user_id: int) -> None:
         nonlocal scope
         if user_id == actor.user_id:
-            scope = await run.io_bound(_scope, actor)
+            scope = await io(_scope, actor)
             board.refresh()
             recent.refresh()
 

@@ -2,7 +2,7 @@
 and audit trail, live."""
 from collections.abc import Awaitable, Callable
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import events
 from app.db import session_scope
@@ -18,6 +18,7 @@ from components.photo_slot import photo_gallery, photo_service, photo_uploader, 
 from components.problem_dialogs import Act, complete_dialog, edit_dialog
 from components.session import require_page_actor
 from components.status_badge import problem_badge
+from components.worker import io
 
 
 @ui.page('/problem-logs/{log_id}', reconnect_timeout=120)  # the complete dialog is a form
@@ -31,7 +32,7 @@ async def problem_detail_page(log_id: int) -> None:
         """Run an update through the service; rights and rules are checked there."""
         try:
             body = ProblemLogUpdate(**changes)
-            await run.io_bound(_update, actor, log_id, body)
+            await io(_update, actor, log_id, body)
         except (DomainError, ValueError) as error:
             with host:
                 ui.notify(error_text(error), type='negative')
@@ -46,7 +47,7 @@ async def problem_detail_page(log_id: int) -> None:
                                  'and statistic; the audit trail stays.'):
                 return
             try:
-                await run.io_bound(_delete, actor, log_id)
+                await io(_delete, actor, log_id)
             except DomainError as error:
                 ui.notify(str(error), type='negative')
                 return
@@ -56,7 +57,7 @@ async def problem_detail_page(log_id: int) -> None:
     @ui.refreshable
     async def body() -> None:
         try:
-            detail = await run.io_bound(_read, actor, log_id)
+            detail = await io(_read, actor, log_id)
         except DomainError as error:
             ui.label(str(error)).classes('text-lg')
             return
@@ -71,7 +72,7 @@ async def problem_detail_page(log_id: int) -> None:
         if not prepared:
             return
         try:
-            await run.io_bound(_attach, actor, log_id, prepared)
+            await io(_attach, actor, log_id, prepared)
         except DomainError as error:
             with host:
                 ui.notify(str(error), type='negative')

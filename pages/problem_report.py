@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from nicegui import app as nicegui_app
-from nicegui import run, ui
+from nicegui import ui
 
 from app.config import get_settings
 from app.db import read_session, session_scope
@@ -22,6 +22,7 @@ from components.design import BIG_BUTTON, TOUCH, error_text
 from components.layout import frame
 from components.photo_slot import photo_service, photo_uploader
 from components.session import require_page_actor
+from components.worker import io
 
 Tree = list[tuple[int, str, list[tuple[int, str]]]]
 
@@ -37,7 +38,7 @@ async def problem_report_page(machine_id: int) -> None:
             ui.label('Your role can look at machines but not report problems.').classes('text-lg')
         return
     try:
-        name, tree = await run.io_bound(_load, actor, machine_id)
+        name, tree = await io(_load, actor, machine_id)
     except DomainError as error:
         with frame('Report problem', actor):
             ui.label(str(error)).classes('text-lg')
@@ -68,7 +69,7 @@ async def problem_report_page(machine_id: int) -> None:
             button.disable()
         try:
             body = _body(machine_id, draft, stopping, tree)
-            log_id = await run.io_bound(_report, actor, body, take_photos() if take_photos else [])
+            log_id = await io(_report, actor, body, take_photos() if take_photos else [])
         except (DomainError, ValueError) as error:
             ui.notify(error_text(error), type='negative')
             for button in buttons:
