@@ -51,7 +51,7 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
     """Admin: name, role, division, password, active; the last active admin cannot be removed."""
     require(actor, Action.ADMINISTER)
     user = get_user_or_raise(session, user_id)
-    if 'username' in changes and str(changes['username']).strip().lower() != user.username:
+    if changes.get('username') and str(changes['username']).strip().lower() != user.username:
         username = str(changes['username']).strip().lower()
         if session.exec(select(User.id).where(func.lower(User.username) == username)).first():
             raise Conflict(f'user name {username!r} is taken')
