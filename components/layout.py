@@ -21,7 +21,7 @@ def frame(title: str, actor: Actor) -> Iterator[None]:
             ui.link('Admin', '/admin').classes('text-white')
         with ui.button(icon='account_circle').props('flat round color=white').mark('user-menu'):
             with ui.menu():
-                ui.menu_item(actor.name)
+                ui.menu_item(actor.name, lambda: ui.navigate.to('/profile'))
                 ui.menu_item('Sign out', lambda: ui.navigate.to('/logout'))
     with ui.column().classes('w-full max-w-screen-xl mx-auto p-4 gap-4'):
         yield

@@ -72,6 +72,18 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
     return user
 
 
+@rolls_back
+def change_own_password(session: Session, *, actor: Actor, current: str, new: str) -> None:
+    """Anyone signed in: replace their own password after proving the current one."""
+    user = get_user_or_raise(session, actor.user_id or 0)
+    if not auth.verify_password(user.password_hash, current):
+        raise InvalidInput('the current password is not right', field='current')
+    user.password_hash = auth.hash_password(new)
+    user.updated_at = utcnow()
+    session.add(user)
+    session.commit()
+
+
 def _keep_an_admin(session: Session, changed: User) -> None:
     session.flush()
     admins = session.exec(select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active)).one()

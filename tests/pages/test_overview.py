@@ -1,4 +1,6 @@
 """Sign-in and the overview with NiceGUI's simulated user."""
+import asyncio
+
 from nicegui.testing import User
 
 from app.db import session_scope
@@ -7,11 +9,17 @@ from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PASSWORD, make_machine, make_user, report
 
 
-async def sign_in(user: User, username: str, password: str) -> None:
-    await user.open('/login')
+async def sign_in(user: User, username: str, password: str, path: str = '/login') -> None:
+    """Fill in the login form and wait (Argon2 is slow on purpose) until the page moved on or said why not."""
+    await user.open(path)
+    pages, messages = len(user.back_history), len(user.notify.messages)
     user.find('User name').type(username)
     user.find('Password').type(password)
     user.find('Sign in').click()
+    for _ in range(100):
+        if len(user.back_history) > pages or len(user.notify.messages) > messages:
+            return
+        await asyncio.sleep(0.05)
 
 
 async def test_signed_out_visitor_is_sent_to_login(user: User) -> None:
