@@ -15,6 +15,8 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from nicegui import app as nicegui_app
 from nicegui import run, ui
+from nicegui.persistence import PersistentDict
+from nicegui.storage import request_contextvar
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import RedirectResponse, Response
 
@@ -81,10 +83,19 @@ def _pending_matches(pending: Any, nonce: str) -> bool:
             and float(pending.get('expires', 0)) > time.time() and isinstance(pending.get('user_id'), int))
 
 
+def page_storage() -> PersistentDict:
+    """`app.storage.user` of the page's own session, also inside its event handlers and background tasks."""
+    token = request_contextvar.set(ui.context.client.request)
+    try:
+        return nicegui_app.storage.user
+    finally:
+        request_contextvar.reset(token)
+
+
 def prepare_login(user_id: int) -> str:
     """Called by the login page after the password was checked: the nonce for /login/complete."""
     nonce = secrets.token_urlsafe(24)
-    nicegui_app.storage.user[PENDING_KEY] = {'user_id': user_id, 'nonce': nonce,
+    page_storage()[PENDING_KEY] = {'user_id': user_id, 'nonce': nonce,
                                              'expires': time.time() + PENDING_SECONDS}
     return nonce
 
@@ -95,7 +106,7 @@ def install(app: FastAPI) -> None:
 
 
 def sign_out() -> None:
-    nicegui_app.storage.user.clear()
+    page_storage().clear()
 
 
 def _load_actor(user_id: object, display_id: object) -> Actor | None:
@@ -109,7 +120,7 @@ def _load_actor(user_id: object, display_id: object) -> Actor | None:
 
 async def current_actor() -> Actor | None:
     """The page's actor, read from the database now (role changes and deactivation act at once)."""
-    storage = nicegui_app.storage.user
+    storage = page_storage()
     return await run.io_bound(_load_actor, storage.get('user_id'), storage.get('display_id'))
 
 

@@ -64,7 +64,7 @@ def _add_row(label: str, parent_id: int | None, refresh: object) -> None:
                 name.value = ''
                 refresh()  # type: ignore[operator]
 
-        ui.button('Add', on_click=add).props('flat dense')
+        ui.button('Add', on_click=add).props('flat dense').mark(f'add-{parent_id or "subsystem"}')
 
 
 def _load() -> list[tuple[Category, list[Category]]]:

@@ -32,7 +32,8 @@ async def admin_users_page() -> None:
                         ui.label('deactivated').classes('text-red-700')
                     ui.label(', '.join(names.get(i, str(i)) for i in row.machine_ids))
                     ui.space()
-                    ui.button('Edit', on_click=lambda r=row: _edit_dialog(r, machine_rows, user_list.refresh))
+                    ui.button('Edit', on_click=lambda r=row: _edit_dialog(r, machine_rows, user_list.refresh)) \
+                        .mark(f'edit-{row.username}')
 
     with frame('Users', actor):
         admin_nav('/admin/users')
