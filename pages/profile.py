@@ -34,7 +34,7 @@ def _password_card() -> None:
             try:
                 await run.io_bound(_change_password, actor, current.value or '', new.value or '')
             except DomainError as error:
-                ui.notify(error.message, type='negative')
+                ui.notify(error.message[:1].upper() + error.message[1:], type='negative')
                 return
             current.value = new.value = ''
             ui.notify('Password changed', type='positive')
@@ -88,7 +88,7 @@ async def _guarded(work: object, *args: object) -> str | None:
     try:
         return await run.io_bound(work, *args)  # type: ignore[arg-type]
     except DomainError as error:
-        ui.notify(error.message, type='negative')
+        ui.notify(error.message[:1].upper() + error.message[1:], type='negative')
         return None
 
 

@@ -19,7 +19,8 @@ from sqlmodel import Session, SQLModel
 from starlette.routing import BaseRoute, Mount
 
 from app import api, auth
-from app.models import ApiToken, Category, CTPNotification, DisplayDevice, DisplayMachine, Role, utcnow
+from app.models import ApiToken, Category, CTPMachine, CTPNotification, DisplayDevice, DisplayMachine, Role, utcnow
+from app.models import User as UserRow
 from tests.factories import make_machine, make_user, report, seeded_category
 
 ROLES = ('admin', 'ctp', 'ctp_other', 'ctp_peer', 'manager', 'none', 'anonymous', 'display')
@@ -132,7 +133,7 @@ def world(session: Session) -> dict[str, Any]:
     session.commit()
     return {'machine': a.id, 'machine_b': b.id, 'log': log_id, 'notification': note.id, 'token': spare.id,
             'user': people['ctp_peer'].id, 'category': category.id, 'unused_category': unused.id,
-            'display': display.id}
+            'display': display.id, 'ctp_other_user': people['ctp_other'].id}
 
 
 def fill(value: Any, ids: dict[str, Any]) -> Any:
@@ -229,3 +230,21 @@ def flatten(routes: list[BaseRoute], prefix: str = '') -> Iterator[tuple[str, st
 def shape(path: str) -> str:
     """A path with every {parameter} made anonymous, so /x/{machine} matches the route /x/{machine_id}."""
     return re.sub(r'\{[^}]+\}', '{}', path)
+
+
+async def test_lists_hold_only_the_callers_scope(api_app: FastAPI, session: Session) -> None:
+    ids = world(session)
+    b_problem = report(session, session.get(UserRow, ids['ctp_other_user']), session.get(CTPMachine, ids['machine_b']))  # type: ignore[arg-type]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(api_app), base_url='http://test') as client:
+        async def get(path: str, role: str) -> Any:
+            return (await client.get(path, headers=credentials(role, ids))).json()
+        assert [m['id'] for m in await get('/api/ctp-machines', 'ctp')] == [ids['machine']]
+        assert [m['id'] for m in await get('/api/ctp-machines', 'ctp_other')] == [ids['machine_b']]
+        assert {m['id'] for m in await get('/api/ctp-machines', 'manager')} == {ids['machine'], ids['machine_b']}
+        assert [p['id'] for p in (await get('/api/ctp-problem-logs', 'ctp'))['items']] == [ids['log']]
+        assert [p['id'] for p in (await get('/api/ctp-problem-logs', 'ctp_other'))['items']] == [b_problem]
+        assert (await get(f'/api/ctp-problem-logs?machine_id={ids["machine_b"]}', 'ctp'))['items'] == []
+        assert [n['id'] for n in (await get('/api/ctp-notifications?all=true', 'ctp'))['items']] == \
+            [ids['notification']]
+        assert {n['machine_id'] for n in (await get('/api/ctp-notifications?all=true', 'ctp_other'))['items']} \
+            <= {ids['machine_b']}
