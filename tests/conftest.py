@@ -63,3 +63,13 @@ async def api_client(user: User) -> httpx.AsyncClient:
 async def api_login(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
     """Sign in through POST /api/auth/login; the client keeps the session cookie."""
     return await client.post('/api/auth/login', json={'username': username, 'password': password})
+
+
+@pytest.fixture(autouse=True)
+def fresh_lifespan() -> Iterator[None]:
+    """NiceGUI's test reset keeps `app.router.lifespan_context`, and every `include_router` of a run of main.py
+    nests it one level deeper; after ~70 `user` tests its startup hits the recursion limit. Undo it per test."""
+    from nicegui import app as nicegui_app
+    original = nicegui_app.router.lifespan_context
+    yield
+    nicegui_app.router.lifespan_context = original

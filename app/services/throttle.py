@@ -41,7 +41,8 @@ def sign_in(session: Session, *, username: str, password: str, address: str) -> 
 def check(session: Session, *, keys: Sequence[str]) -> None:
     """Raise 429 (with the seconds to wait) when the account or the address is over its limit."""
     now = utcnow()
-    waits = [_wait_seconds(session, key, limit, now) for key, limit in zip(keys, (ACCOUNT_LIMIT, ADDRESS_LIMIT))]
+    limits = zip(keys, (ACCOUNT_LIMIT, ADDRESS_LIMIT), strict=True)
+    waits = [_wait_seconds(session, key, limit, now) for key, limit in limits]
     longest = max(waits, default=0)
     if longest > 0:
         raise TooManyRequests(THROTTLED.format(seconds=longest), retry_after=longest)

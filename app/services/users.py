@@ -2,9 +2,8 @@
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
-from app.db import rolls_back
-
 from app import auth, events
+from app.db import rolls_back
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import CTPMachine, Division, Role, User, UserMachine, utcnow
 from app.models.schemas import UserPublic

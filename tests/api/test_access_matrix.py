@@ -25,12 +25,13 @@ from tests.factories import make_machine, make_user, report, seeded_category
 
 ROLES = ('admin', 'ctp', 'ctp_other', 'ctp_peer', 'manager', 'none', 'anonymous', 'display')
 # admin | ctp: assigned to machine A, reported the problem | ctp_other: assigned to B only |
-# ctp_peer: assigned to A, not the reporter | manager | none: role without access | anonymous | display: wall display of A
+# ctp_peer: assigned to A, not the reporter | manager | none: role without access | anonymous |
+# display: wall display of A
 
 
 def every(status: int, **overrides: int) -> dict[str, int]:
     """One status for every signed-in role with access; `none` 403 and `anonymous` 401 unless overridden."""
-    cells = {role: status for role in ROLES}
+    cells = dict.fromkeys(ROLES, status)
     cells.update(none=403, anonymous=401)
     cells.update(overrides)
     return cells
