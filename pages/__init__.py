@@ -1,5 +1,10 @@
 """Every page module; importing this package registers all routes."""
 from pages import (  # noqa: F401
+    admin_calendar,
+    admin_index,
+    admin_machines,
+    admin_taxonomy,
+    admin_users,
     display,
     displays_admin,
     labels,
@@ -10,5 +15,6 @@ from pages import (  # noqa: F401
     overview,
     problem_detail,
     problem_report,
+    profile,
     statistics,
 )

@@ -4,7 +4,9 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from nicegui.testing import User
 from sqlmodel import Session
 
 from app import events
@@ -63,3 +65,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.skipped and item.get_closest_marker('browser') and REQUIRE_BROWSER:
         report.outcome = 'failed'
         report.longrepr = f'browser test skipped although CTP_REQUIRE_BROWSER=1: {report.longrepr}'
+
+
+@pytest.fixture
+async def api_client(user: User) -> httpx.AsyncClient:
+    """The whole app (main.py, session middleware included) as an HTTP client that keeps its cookies."""
+    return user.http_client
+
+
+async def api_login(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    """Sign in through POST /api/auth/login; the client keeps the session cookie."""
+    return await client.post('/api/auth/login', json={'username': username, 'password': password})

@@ -1,4 +1,6 @@
 """Sign-in and the overview with NiceGUI's simulated user."""
+import asyncio
+
 from nicegui.testing import User
 
 from app.db import session_scope
