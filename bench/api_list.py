@@ -23,9 +23,10 @@ sys.path.insert(0, str(ROOT))
 PASSWORD = 'bench-admin-pass-1'
 MACHINES = 60
 WORDS = ('plate jam laser power fading punch error vacuum drum clamp chiller optics filter dust processor chemistry '
-         'brush roller dryer gum controller firmware network rip imposition calibration banding streaks diode '
+         'brush roller dryer gum controller firmware network rip imposition calibration banding streaks '
          'focus slip sheet cassette pallet misfeed scratch coating temperature humidity compressed air').split()
-SOLUTIONS = ('cleaned the optics', 'replaced the filter', 'reset the controller', 'vendor replaced the diode',
+RARE = ('diode', 'encoder', 'solenoid', 'bearing')  # each in about 0.5 % of the problems
+SOLUTIONS = ('cleaned the optics', 'replaced the filter', 'reset the controller', 'vendor replaced the head',
              'adjusted the vacuum', 'refilled chemistry', None)
 SEARCH_WORD = 'diode'
 
@@ -68,7 +69,7 @@ def _rows(count: int, now: datetime, categories: list[int]):  # type: ignore[no-
         status = rng.choices(('completed', 'cancelled', 'open'), (90, 8, 2))[0]
         minutes = rng.randint(5, 240)
         end = start + timedelta(minutes=minutes) if status == 'completed' else None
-        text = ' '.join(rng.choices(WORDS, k=6))
+        text = ' '.join(rng.choices(WORDS, k=6) + ([rng.choice(RARE)] if rng.random() < 0.02 else []))
         yield (rng.randint(1, MACHINES), start.date().isoformat(), text.capitalize(),
                rng.choice(SOLUTIONS) if status == 'completed' else None, rng.choice(('internal', 'vendor')),
                str(start), str(end) if end else None, status, str(start), str(end or start),

@@ -1,5 +1,6 @@
 """Reading problems: one problem with its audit trail and photos, and filtered, paginated lists in scope."""
 import base64
+import functools
 import binascii
 import json
 import re
@@ -187,8 +188,9 @@ def _name(session: Session, rows: list[dict[str, Any]]) -> None:
                    created_by_name=names.get(row['created_by']))
 
 
+@functools.cache
 def _named_page() -> Select[Any]:
-    """The list query's columns: the problem, its machine's and reporter's names and its category labels."""
+    """(Built once: aliasing is costly.) The list query's columns: the problem, its machine's and reporter's names and its category labels."""
     symptom, subsystem = aliased(Category), aliased(Category)
     label = case((subsystem.name.is_(None), symptom.name), else_=subsystem.name + ' – ' + symptom.name)
     return (select(*PUBLIC_COLUMNS, CTPMachine.name.label('machine_name'), User.name.label('created_by_name'),

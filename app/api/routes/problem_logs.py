@@ -14,6 +14,7 @@ from app.api.routes import (
     in_read_session,
     in_session,
     json_body,
+    json_response,
     media_type,
     read_json_model,
     report_form,
@@ -51,7 +52,8 @@ async def read_problem_logs(
                             technician_type=technician_type, date_from=date_from, date_to=date_to, q=q,
                             sort=str(sort.value if isinstance(sort, StrEnum) else sort), limit=limit,
                             offset=offset, cursor=cursor)
-    return await in_read_session(lambda s: problem_queries.list_problems(s, actor=actor, filters=filters))
+    page = await in_read_session(lambda s: problem_queries.list_problems(s, actor=actor, filters=filters))
+    return json_response(page)  # type: ignore[return-value]  # already validated: serialize once
 
 
 @router.get('/{log_id}', response_model=ProblemLogDetail)
