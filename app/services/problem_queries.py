@@ -1,12 +1,12 @@
 """Reading problems: one problem with its audit trail and photos, and filtered, paginated lists in scope."""
 import base64
-import functools
 import binascii
+import functools
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, and_, case, column, func, or_, select, text
 from sqlalchemy.orm import aliased
@@ -190,7 +190,8 @@ def _name(session: Session, rows: list[dict[str, Any]]) -> None:
 
 @functools.cache
 def _named_page() -> Select[Any]:
-    """(Built once: aliasing is costly.) The list query's columns: the problem, its machine's and reporter's names and its category labels."""
+    """The list query's columns: the problem, its machine's and reporter's names, its category labels.
+    Built once: aliasing is costly."""
     symptom, subsystem = aliased(Category), aliased(Category)
     label = case((subsystem.name.is_(None), symptom.name), else_=subsystem.name + ' – ' + symptom.name)
     return (select(*PUBLIC_COLUMNS, CTPMachine.name.label('machine_name'), User.name.label('created_by_name'),
