@@ -65,18 +65,27 @@ def _item(row: tuple[Any, ...], names: list[str]) -> dict[str, Any]:
 def page(params: dict[str, Any]) -> dict[str, Any]:
     conn = _conn()
     where, args = _where(params)
-    total = conn.execute(f'SELECT count(*) FROM ctp_problem_logs WHERE {where}', args).fetchone()[0]
     limit = int(params.get('limit', 50))
+    total = None
+    if params.get('q') and not params.get('cursor'):  # as the API: a search counts in the page's pass
+        columns = COLUMNS + ', count(*) OVER () AS _total'
+    else:
+        columns = COLUMNS
+        total = conn.execute(f'SELECT count(*) FROM ctp_problem_logs WHERE {where}', args).fetchone()[0]
     if params.get('cursor'):
         raw = params['cursor'] + '=' * (-len(params['cursor']) % 4)
         _, value, last_id = json.loads(base64.urlsafe_b64decode(raw))
         value = value.replace('T', ' ').removesuffix('+00:00')
         where += ' AND start_time <= ? AND (start_time < ? OR id < ?)'
         args += [value, value, last_id]
-    cursor = conn.execute(f'SELECT {COLUMNS} FROM ctp_problem_logs WHERE {where} '
+    cursor = conn.execute(f'SELECT {columns} FROM ctp_problem_logs WHERE {where} '
                           'ORDER BY start_time DESC, id DESC LIMIT ?', [*args, limit + 1])
     names = [d[0] for d in cursor.description]
     rows = [_item(row, names) for row in cursor.fetchall()]
+    if total is None:
+        total = rows[0].pop('_total') if rows else 0
+        for row in rows:
+            row.pop('_total', None)
     more, rows = len(rows) > limit, rows[:limit]
     next_cursor = None
     if more:

@@ -72,15 +72,24 @@ def list_problems(session: Session, *, actor: Actor, filters: ProblemFilter) -> 
     """Problems in the actor's scope, filtered, sorted and paginated (offset or keyset cursor), with the total."""
     require(actor, Action.READ)
     where = _where(session, actor, filters)
-    total = session.exec(select(func.count()).select_from(CTPProblemLog).where(*where)).one()[0]
+    # A search reads its matching rows anyway: count them in the same pass (a window) instead of a second one.
+    in_one_pass = bool(filters.q and filters.q.strip()) and not filters.cursor
     descending, column = _sort_column(filters.sort)
     page = _named_page().where(*where)
+    if in_one_pass:
+        page = page.add_columns(func.count().over().label('_total'))
     if filters.cursor:
         page = page.where(_after(filters, descending, column))
     tie = CTPProblemLog.id.desc() if descending else CTPProblemLog.id.asc()  # type: ignore[union-attr]
     page = page.order_by(column.desc() if descending else column.asc(), tie)  # type: ignore[attr-defined]
     found = session.execute(page.limit(filters.limit + 1).offset(filters.offset)).mappings().all()
     rows = [dict(row) for row in found[:filters.limit]]
+    if in_one_pass and found:
+        total = int(found[0]['_total'])
+        for row in rows:
+            del row['_total']
+    else:
+        total = session.execute(select(func.count()).select_from(CTPProblemLog).where(*where)).scalar_one()
     next_cursor = _encode_cursor(filters.sort, rows[-1]) if len(found) > filters.limit else None
     return ProblemLogPage(items=public_items(session, rows), total=total, next_cursor=next_cursor)
 

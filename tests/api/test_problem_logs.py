@@ -74,6 +74,8 @@ async def test_text_search_finds_words_in_description_and_solution(client: httpx
     assert await _ids(client, q='"*(') == []                              # no words: a literal substring
     body = (await client.get('/api/ctp-problem-logs', params={'q': 'laser', 'machine_id': plant.press1.id})).json()
     assert body['total'] == 1
+    past_the_end = (await client.get('/api/ctp-problem-logs', params={'q': 'laser', 'offset': 10})).json()
+    assert (past_the_end['items'], past_the_end['total']) == ([], 2)
 
 
 async def test_search_follows_edits(client: httpx.AsyncClient, plant: Plant) -> None:
