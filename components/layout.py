@@ -15,7 +15,8 @@ from components.session import page_storage
 # (label, path, icon, roles allowed or None for everyone); shown only when the page exists
 NAVIGATION: list[tuple[str, str, str, frozenset[Role] | None]] = [
     ('Overview', '/', 'dashboard', None),
-    ('Statistics', '/statistics', 'insights', frozenset({Role.ADMIN, Role.MANAGER, Role.CTP_USER})),
+    ('Statistics', '/statistics', 'insights', frozenset({Role.ADMIN, Role.MANAGER})),
+    ('Wall display', '/display', 'tv', frozenset({Role.ADMIN, Role.MANAGER})),
     ('Notifications', '/notifications', 'notifications', None),
     ('Admin', '/admin', 'admin_panel_settings', frozenset({Role.ADMIN})),
 ]

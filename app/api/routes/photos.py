@@ -12,8 +12,8 @@ from app.config import get_settings
 from app.errors import InvalidInput, NotFound, PayloadTooLarge
 from app.models import PhotoKind
 from app.models.schemas import PhotoPublic
-from app.services.access import Actor
 from app.services import photos, problem_queries
+from app.services.access import Actor
 from app.services.photos import PreparedPhoto
 
 router = APIRouter(tags=['photos'])
