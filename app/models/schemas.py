@@ -1,8 +1,9 @@
 """Request and response models (extra fields refused) for services, API and pages."""
+import re
 from datetime import date, datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from app.models.enums import MachineStatus, NotificationType, PhotoKind, ProblemStatus, ResolvedBy, Role, TechnicianType
 
@@ -12,8 +13,21 @@ MAX_ID = 2**31 - 1  # ids fit every database's INTEGER; larger numbers are a 400
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 
+CONTROL_CHARACTERS = re.compile('[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]')
+
+
 class StrictModel(BaseModel):
+    """Request bodies: unknown fields refused; text without control characters (NUL, escape...), which no
+    database stores alike and no screen shows; tabs and line breaks are fine."""
+
     model_config = ConfigDict(extra='forbid')
+
+    @field_validator('*', mode='after')
+    @classmethod
+    def _printable_text(cls, value: object) -> object:
+        if isinstance(value, str) and CONTROL_CHARACTERS.search(value):
+            raise ValueError('control characters are not allowed')
+        return value
 
 
 # Machines.

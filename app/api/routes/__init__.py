@@ -2,7 +2,7 @@
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
-from fastapi import Path, Request
+from fastapi import Path, Query, Request
 from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -18,6 +18,8 @@ T = TypeVar('T')
 M = TypeVar('M', bound=BaseModel)
 JSON_BODY_LIMIT = 64 * 1024
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
+SearchText = Annotated[str | None, Query(max_length=200, pattern=r'^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$',
+                                         description='words in description or solution')]
 
 
 async def in_session(work: Callable[[Session], T]) -> T:

@@ -3,20 +3,20 @@ from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from app.api.deps import CurrentActor
 from app.api.routes import in_session
+from app.models.schemas import StrictModel
 from app.services import calendar
 from app.services.access import Action, require
 
 router = APIRouter(prefix='/api/operating-hours', tags=['operating hours'])
 
 
-class WindowIO(BaseModel):
+class WindowIO(StrictModel):
     """One shift window: weekday 0 = Monday, minutes from plant-local midnight (end may be 1440)."""
 
-    model_config = ConfigDict(extra='forbid')
     weekday: int = Field(ge=0, le=6)
     start_minute: int = Field(ge=0, le=1439)
     end_minute: int = Field(ge=1, le=1440)
@@ -28,16 +28,14 @@ class WindowIO(BaseModel):
         return self
 
 
-class ClosureIO(BaseModel):
-    model_config = ConfigDict(extra='forbid')
+class ClosureIO(StrictModel):
     day: date
     reason: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120)] | None = None
 
 
-class OperatingHours(BaseModel):
+class OperatingHours(StrictModel):
     """Empty windows mean the plant runs 24/7."""
 
-    model_config = ConfigDict(extra='forbid')
     windows: list[WindowIO] = Field(default_factory=list, max_length=200)
     closures: list[ClosureIO] = Field(default_factory=list, max_length=2000)
 

@@ -2,11 +2,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import BaseModel, StringConstraints
 
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_session
 from app.models import Category
+from app.models.schemas import StrictModel
 from app.services import taxonomy
 from app.services.access import Action, require
 
@@ -28,16 +29,14 @@ class SubsystemOut(CategoryOut):
     symptoms: list[CategoryOut]
 
 
-class CategoryCreate(BaseModel):
-    model_config = ConfigDict(extra='forbid')
+class CategoryCreate(StrictModel):
     name: CategoryName
     parent_id: int | None = None
     machine_fault: bool = True
     is_planned_default: bool = False
 
 
-class CategoryUpdate(BaseModel):
-    model_config = ConfigDict(extra='forbid')
+class CategoryUpdate(StrictModel):
     name: CategoryName | None = None
     active: bool | None = None
 

@@ -2,25 +2,23 @@
 from datetime import datetime
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_session
 from app.config import get_settings
-from app.models.schemas import UserPublic
+from app.models.schemas import StrictModel, UserPublic
 from app.services import throttle, tokens, users
 
 router = APIRouter(prefix='/api/auth', tags=['auth'])
 
 
-class LoginIn(BaseModel):
-    model_config = ConfigDict(extra='forbid')
+class LoginIn(StrictModel):
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=256)
 
 
-class TokenIn(BaseModel):
-    model_config = ConfigDict(extra='forbid')
+class TokenIn(StrictModel):
     name: str = Field(min_length=1, max_length=80)
 
 

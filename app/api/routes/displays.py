@@ -3,25 +3,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_session
 from app.config import get_settings
-from app.models.schemas import Id
+from app.models.schemas import Id, StrictModel
 from app.services import displays
 
 router = APIRouter(tags=['displays'])
 
 
-class DisplayIn(BaseModel):
-    model_config = ConfigDict(extra='forbid')
+class DisplayIn(StrictModel):
     name: str = Field(min_length=1, max_length=80)
     machine_ids: list[Id] | None = Field(default=None, max_length=500)
 
 
-class ScopeIn(BaseModel):
-    model_config = ConfigDict(extra='forbid')
+class ScopeIn(StrictModel):
     machine_ids: list[Id] | None = Field(default=None, max_length=500)
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import CurrentActor
-from app.api.routes import in_session
+from app.api.routes import SearchText, in_session
 from app.config import get_settings
 from app.errors import InvalidInput
 from app.models import ProblemStatus, TechnicianType, utcnow
@@ -42,7 +42,7 @@ async def export_problem_logs(
         technician_type: TechnicianType | None = None,
         date_from: Annotated[date | None, Query(alias='from')] = None,
         date_to: Annotated[date | None, Query(alias='to')] = None,
-        q: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+        q: SearchText = None) -> Response:
     """Problem logs matching the filters (the list endpoint's), as CSV or Excel."""
     first, last = _window(date_from, date_to)
     filters = ProblemFilter(machine_id=machine_id, status=tuple(status or ()), category_id=category,

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 from app.api.deps import CurrentActor
 from app.api.routes import (
     PathId,
+    SearchText,
     in_read_session,
     in_session,
     json_body,
@@ -41,7 +42,7 @@ async def read_problem_logs(
         technician_type: TechnicianType | None = None,
         date_from: Annotated[date | None, Query(alias='from', description=DATE_HELP)] = None,
         date_to: Annotated[date | None, Query(alias='to', description=DATE_HELP)] = None,
-        q: Annotated[str | None, Query(max_length=200, description='words in description or solution')] = None,
+        q: SearchText = None,
         sort: Annotated[ProblemSort, Query(description='field, "-" prefix for descending')] = '-start_time',
         limit: Annotated[int, Query(ge=1, le=problem_queries.MAX_LIMIT)] = 50,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,

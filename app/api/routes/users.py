@@ -2,12 +2,12 @@
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import Field, StringConstraints
 
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_session
 from app.models import Role
-from app.models.schemas import UserPublic
+from app.models.schemas import StrictModel, UserPublic
 from app.services import users
 
 router = APIRouter(prefix='/api/users', tags=['users'])
@@ -18,8 +18,7 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
 
 
-class UserCreate(BaseModel):
-    model_config = ConfigDict(extra='forbid')
+class UserCreate(StrictModel):
     username: Username
     name: Name
     role: Role
@@ -28,8 +27,7 @@ class UserCreate(BaseModel):
     is_active: bool = True
 
 
-class UserUpdate(BaseModel):
-    model_config = ConfigDict(extra='forbid')
+class UserUpdate(StrictModel):
     username: Username | None = None
     name: Name | None = None
     role: Role | None = None
@@ -38,8 +36,7 @@ class UserUpdate(BaseModel):
     is_active: bool | None = None
 
 
-class AssignmentsIn(BaseModel):
-    model_config = ConfigDict(extra='forbid')
+class AssignmentsIn(StrictModel):
     machine_ids: list[int] = Field(max_length=1000)
 
 
