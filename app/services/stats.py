@@ -6,7 +6,7 @@ window functions (gaps and islands), so a year of history is a handful of aggreg
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, Integer, Select, case, column, false, func, literal, select, true, values
+from sqlalchemy import Float, Integer, Select, case, column, false, func, literal, or_, select, true, values
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -134,10 +134,17 @@ def _segments(ids: list[int], start: datetime, end: datetime, now: datetime,
              .where(DowntimeSegment.machine_id.in_(ids), CTPProblemLog.deleted_at.is_(None),
                     CTPProblemLog.status != ProblemStatus.CANCELLED,
                     func.coalesce(Category.machine_fault, true()) == true(),
-                    DowntimeSegment.down_at < end + CHAIN_MARGIN, up > start - CHAIN_MARGIN))
+                    DowntimeSegment.down_at < end + CHAIN_MARGIN, up > start - CHAIN_MARGIN,
+                    _ends_after(start - CHAIN_MARGIN)))
     if planned is not None:
         query = query.where(DowntimeSegment.is_planned == (true() if planned else false()))
     return query  # type: ignore[return-value]
+
+
+def _ends_after(moment: datetime) -> ColumnElement[bool]:
+    """Still running or ended after `moment`: the same rows as coalesce(up_at, now) > moment (now is later), but
+    in a form the (machine_id, up_at) index can answer, so a window does not scan the whole history."""
+    return or_(DowntimeSegment.up_at.is_(None), DowntimeSegment.up_at > moment)
 
 
 def _episodes(segments: Select[tuple[int, float, float]]):  # type: ignore[no-untyped-def]
@@ -149,7 +156,7 @@ def _episodes(segments: Select[tuple[int, float, float]]):  # type: ignore[no-un
     grouped = select(flagged.c.m, flagged.c.s, flagged.c.e, func.sum(flagged.c.new).over(
         partition_by=flagged.c.m, order_by=(flagged.c.s, flagged.c.e), rows=(None, 0)).label('g')).cte('grouped')
     return (select(grouped.c.m, func.min(grouped.c.s).label('s'), func.max(grouped.c.e).label('e'))
-            .group_by(grouped.c.m, grouped.c.g).cte('episodes'))
+            .group_by(grouped.c.m, grouped.c.g).cte('episodes').prefix_with('MATERIALIZED'))
 
 
 def _clipped(ep, a: ColumnElement[float] | float, b: ColumnElement[float] | float) -> ColumnElement[float]:  # type: ignore[no-untyped-def]
@@ -227,7 +234,7 @@ def _fill_causes(session: Session, result: dict[int, MachineStats], ids: list[in
                  .outerjoin(parent, parent.c.id == Category.parent_id)
                  .where(log.machine_id.in_(ids), log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED,
                         DowntimeSegment.is_planned == false(), func.coalesce(Category.machine_fault, true()) == true(),
-                        DowntimeSegment.down_at < end, up > start)
+                        DowntimeSegment.down_at < end, up > start, _ends_after(start))
                  .group_by(log.machine_id, name))
     counts_q = (select(log.machine_id, name.label('n'), func.count())
                 .outerjoin(Category, Category.id == log.category_id)
