@@ -123,9 +123,12 @@ def compute(session: Session, ids: list[int], start: datetime, end: datetime, no
     return result
 
 
-def _segments(ids: list[int], start: datetime, end: datetime, now: datetime,
-              planned: bool | None) -> Select[tuple[int, float, float]]:
-    """Machine-fault stop segments near the window as (m, s, e) epoch seconds; running ones end now."""
+def _segments(ids: list[int], start: datetime, end: datetime, now: datetime, planned: bool | None,
+              margin: timedelta = CHAIN_MARGIN) -> Select[tuple[int, float, float]]:
+    """Machine-fault stop segments near the window as (m, s, e) epoch seconds; running ones end now.
+
+    `margin` lets segments outside the window chain into episodes that reach it (episode counts, MTTR); a sum
+    clipped to the window needs none: the union of the segments inside a window is the same without them."""
     up = func.coalesce(DowntimeSegment.up_at, now)
     query = (select(DowntimeSegment.machine_id.label('m'), epoch(DowntimeSegment.down_at).label('s'),
                     epoch(up).label('e'))
@@ -134,8 +137,7 @@ def _segments(ids: list[int], start: datetime, end: datetime, now: datetime,
              .where(DowntimeSegment.machine_id.in_(ids), CTPProblemLog.deleted_at.is_(None),
                     CTPProblemLog.status != ProblemStatus.CANCELLED,
                     func.coalesce(Category.machine_fault, true()) == true(),
-                    DowntimeSegment.down_at < end + CHAIN_MARGIN, up > start - CHAIN_MARGIN,
-                    _ends_after(start - CHAIN_MARGIN)))
+                    DowntimeSegment.down_at < end + margin, up > start - margin, _ends_after(start - margin)))
     if planned is not None:
         query = query.where(DowntimeSegment.is_planned == (true() if planned else false()))
     return query  # type: ignore[return-value]
@@ -181,10 +183,9 @@ def _sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[
 def _fill_downtime(session: Session, result: dict[int, MachineStats], ids: list[int], start: datetime,
                    end: datetime, now: datetime, ops: list[calendar.Interval]) -> None:
     ws, we = start.timestamp(), end.timestamp()
-    unplanned = _episodes(_segments(ids, start, end, now, planned=False))
-    u_in, u_op = _sum_by_machine(session, unplanned, ws, we, ops)
-    every = _episodes(_segments(ids, start, end, now, planned=None))
-    a_in, a_op = _sum_by_machine(session, every, ws, we, ops)
+    u_in, u_op = _sum_by_machine(session, _episodes(_segments(ids, start, end, now, False, timedelta(0))), ws, we, ops)
+    a_in, a_op = _sum_by_machine(session, _episodes(_segments(ids, start, end, now, None, timedelta(0))), ws, we, ops)
+    unplanned = _episodes(_segments(ids, start, end, now, planned=False))  # with the margin: episodes that start here
     started = session.execute(select(unplanned.c.m, func.count(), func.sum(unplanned.c.e - unplanned.c.s))
                               .where(unplanned.c.s >= ws, unplanned.c.s < we).group_by(unplanned.c.m))
     for m, count, total in started:
@@ -259,7 +260,7 @@ def downtime_seconds_by_machine(session: Session, ids: list[int], start: datetim
     """All stop time (planned and unplanned, merged) inside [start, end) per machine: the board's 'today'."""
     if not ids:
         return {}
-    every = _episodes(_segments(ids, start, end, now, planned=None))
+    every = _episodes(_segments(ids, start, end, now, planned=None, margin=timedelta(0)))
     inside, _ = _sum_by_machine(session, every, start.timestamp(), end.timestamp(), [])
     return inside
 
@@ -287,7 +288,7 @@ def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[dateti
     totals = [0.0] * len(buckets)
     if not ids:
         return totals
-    episodes = _episodes(_segments(ids, buckets[0][0], buckets[-1][1], now or utcnow(), planned=False))
+    episodes = _episodes(_segments(ids, buckets[0][0], buckets[-1][1], now or utcnow(), False, timedelta(0)))
     rows = [(i, a.timestamp(), b.timestamp()) for i, (a, b) in enumerate(buckets)]
     bv = values(column('i', Integer), column('a', Float), column('b', Float), name='buckets').data(rows).cte('buckets')
     query_sum = (select(bv.c.i, func.sum(_clipped(episodes, bv.c.a, bv.c.b)))
