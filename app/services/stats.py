@@ -167,17 +167,19 @@ def _clipped(ep, a: ColumnElement[float] | float, b: ColumnElement[float] | floa
 
 def _sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[no-untyped-def]
                     ops: list[calendar.Interval]) -> tuple[dict[int, float], dict[int, float]]:
-    """(seconds inside the window, seconds inside operating hours) per machine."""
-    inside = {m: s or 0.0 for m, s in session.execute(
-        select(ep.c.m, func.sum(_clipped(ep, ws, we))).group_by(ep.c.m))}
+    """(seconds inside the window, seconds inside operating hours) per machine, in one statement: the episodes
+    (a materialized CTE) are computed once for both sums."""
+    query = select(literal(0).label('k'), ep.c.m, func.sum(_clipped(ep, ws, we))).group_by(ep.c.m)
     op_rows = [(a.timestamp(), b.timestamp()) for a, b in ops]
-    if not op_rows:
-        return inside, {}
-    opv = values(column('a', Float), column('b', Float), name='ops').data(op_rows).cte('ops')
-    operating = {m: s or 0.0 for m, s in session.execute(
-        select(ep.c.m, func.sum(_clipped(ep, opv.c.a, opv.c.b)))
-        .join(opv, (ep.c.s < opv.c.b) & (ep.c.e > opv.c.a)).group_by(ep.c.m))}
-    return inside, operating
+    if op_rows:
+        opv = values(column('a', Float), column('b', Float), name='ops').data(op_rows).cte('ops')
+        query = query.union_all(  # type: ignore[assignment]
+            select(literal(1), ep.c.m, func.sum(_clipped(ep, opv.c.a, opv.c.b)))
+            .join(opv, (ep.c.s < opv.c.b) & (ep.c.e > opv.c.a)).group_by(ep.c.m))
+    sums: tuple[dict[int, float], dict[int, float]] = ({}, {})
+    for kind, m, seconds in session.execute(query):
+        sums[kind][m] = seconds or 0.0
+    return sums
 
 
 def _fill_downtime(session: Session, result: dict[int, MachineStats], ids: list[int], start: datetime,
