@@ -35,8 +35,8 @@ def report_until_accepted(http: httpx.Client, machine_id: int, token: str, deadl
     answers = []
     while time.monotonic() < deadline:
         try:
-            response = http.post('/api/ctp-problem-logs', json={'machine_id': machine_id, 'problem_description': token,
-                                                                 'is_stopping': True}, headers={'Idempotency-Key': token})
+            body = {'machine_id': machine_id, 'problem_description': token, 'is_stopping': True}
+            response = http.post('/api/ctp-problem-logs', json=body, headers={'Idempotency-Key': token})
             answers.append(str(response.status_code))
             if response.status_code in (200, 201):
                 return answers, time.time()

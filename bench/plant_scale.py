@@ -85,8 +85,9 @@ def page_timings(db: Path, folder: Path, port: int, runs: int) -> list[tuple[str
         with httpx.Client(base_url=server.url, timeout=60) as client:
             sign_in(client, server.url).raise_for_status()
             for path in ('/', '/machines/17', '/statistics', '/statistics?preset=Last 12 months', '/display'):
-                if client.get(path).status_code != 200:
-                    print(f'{path}: not served here, skipped')
+                first = client.get(path)
+                if first.status_code != 200:
+                    print(f'{path}: answered {first.status_code} {first.text[:120]!r}, skipped')
                     continue
                 samples = []
                 for _ in range(runs):
