@@ -18,8 +18,8 @@ RARE = ('diode', 'encoder', 'solenoid', 'bearing')
 SOLUTIONS = ('cleaned the optics', 'replaced the filter', 'reset the controller', 'vendor replaced the head',
              'adjusted the vacuum', 'refilled chemistry')
 PROBLEM = ('INSERT INTO ctp_problem_logs (id, machine_id, problem_date, problem_description, solution, '
-           'technician_type, start_time, end_time, status, created_at, updated_at, category_id, is_stopping, is_planned, plates_lost, '
-           'downtime_minutes, acknowledged_at, resolved_by, version) '
+           'technician_type, start_time, end_time, status, created_at, updated_at, category_id, is_stopping, '
+           'is_planned, plates_lost, downtime_minutes, acknowledged_at, resolved_by, version) '
            'VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)')
 SEGMENT = 'INSERT INTO downtime_segments (log_id, machine_id, down_at, up_at, is_planned) VALUES (?, ?, ?, ?, ?)'
 
