@@ -1,4 +1,5 @@
 """One validated settings object, read from the environment (prefix CTP_) and an optional .env file."""
+import ipaddress
 import secrets
 from enum import StrEnum
 from functools import lru_cache
@@ -57,6 +58,16 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as error:
             raise ValueError(f'unknown IANA time zone {value!r}') from error
+        return value
+
+    @field_validator('trusted_proxies')
+    @classmethod
+    def _proxy_networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError as error:
+                raise ValueError(f'CTP_TRUSTED_PROXIES: {item!r} is not an IP address or network') from error
         return value
 
     @model_validator(mode='after')

@@ -11,7 +11,7 @@ from app import bus, events
 from app.config import get_settings
 from app.db import get_engine, session_scope
 from app.models import CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, utcnow
-from app.services import notifications
+from app.services import notifications, photos
 
 logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60.0
@@ -19,9 +19,10 @@ _task: asyncio.Task[None] | None = None
 
 
 async def start() -> None:
-    """Bind the event loop for thread-safe events and start the periodic loop."""
+    """Bind the event loop for thread-safe events, sweep orphan photo files, start the periodic loop."""
     global _task
     events.bind_loop(asyncio.get_running_loop())
+    await asyncio.to_thread(photos.sweep_now)  # files of uploads a crash left without a row (SECURITY.md U7)
     _task = asyncio.create_task(_loop(), name='ctp-periodic-jobs')
     await bus.start(get_engine().url.render_as_string(hide_password=False))  # PostgreSQL only: cross-process events
 

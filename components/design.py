@@ -1,4 +1,7 @@
 """Colours, icons and words per status (never colour alone), and shared class strings."""
+from datetime import datetime
+
+from app.config import get_settings
 from app.models import MachineStatus
 
 STATUS_LOOK: dict[str, tuple[str, str, str]] = {  # status -> (Quasar colour, Material icon, word)
@@ -23,3 +26,48 @@ def duration_text(minutes: float) -> str:
     if days:
         return f'{days} d {hours} h'
     return f'{hours} h {mins} min' if hours else f'{mins} min'
+
+
+PROBLEM_LOOK: dict[str, tuple[str, str]] = {  # problem status -> (Quasar colour, word)
+    'open': ('red-8', 'Open'),
+    'in_progress': ('orange-9', 'In progress'),
+    'completed': ('green-8', 'Completed'),
+    'cancelled': ('grey-7', 'Cancelled'),
+}
+RESOLVED_BY_WORDS: dict[str, str] = {
+    'operator': 'Operator',
+    'internal_technician': 'Internal technician',
+    'vendor_remote': 'Vendor (remote)',
+    'vendor_onsite': 'Vendor (on site)',
+}
+CARD_GRID = 'w-full grid gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3 2xl:grid-cols-4'
+BIG_BUTTON = 'min-h-[56px] text-base'
+
+
+def problem_look(status: str) -> tuple[str, str]:
+    return PROBLEM_LOOK.get(status, ('grey-7', status))
+
+
+def local_text(moment: datetime | None, *, with_date: bool = True) -> str:
+    """A UTC instant as plant-local text: '25 Nov 14:05' (or '14:05'); '—' for none."""
+    if moment is None:
+        return '—'
+    local = moment.astimezone(get_settings().zone)
+    return local.strftime('%d %b %H:%M') if with_date else local.strftime('%H:%M')
+
+
+def minutes_text(minutes: float | None) -> str:
+    """KPI minutes for display; None (no episodes) is a dash."""
+    return '—' if minutes is None else duration_text(minutes)
+
+
+def percent_text(share: float | None) -> str:
+    return '—' if share is None else f'{share * 100:.1f} %'
+
+
+def error_text(error: Exception) -> str:
+    """A DomainError's message, or a validation error as 'field: problem; ...' (no raw dumps on screen)."""
+    errors = getattr(error, 'errors', None)
+    if callable(errors):
+        return '; '.join(f'{".".join(str(p) for p in e["loc"])}: {e["msg"]}' for e in errors())
+    return str(error)

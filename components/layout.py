@@ -1,27 +1,66 @@
-"""The shared frame of every page: plant name, navigation, user menu."""
+"""The shared frame of every page: plant name, navigation, notification bell, user menu, light/dark theme."""
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from nicegui import ui
+from nicegui import app as nicegui_app
+from nicegui import background_tasks, ui
 
 from app.config import get_settings
 from app.models import Role
 from app.services.access import Actor
+from components.design import TOUCH
+from components.notification_bell import NotificationBell
+
+# (label, path, icon, roles allowed or None for everyone); shown only when the page exists
+NAVIGATION: list[tuple[str, str, str, frozenset[Role] | None]] = [
+    ('Overview', '/', 'dashboard', None),
+    ('Statistics', '/statistics', 'insights', frozenset({Role.ADMIN, Role.MANAGER, Role.CTP_USER})),
+    ('Notifications', '/notifications', 'notifications', None),
+    ('Admin', '/admin', 'admin_panel_settings', frozenset({Role.ADMIN})),
+]
+THEME_KEY = 'dark_mode'
 
 
 @contextmanager
 def frame(title: str, actor: Actor) -> Iterator[None]:
     """Header with navigation for the actor's role; the page content goes inside."""
-    ui.page_title(f'{title} · {get_settings().plant_name}')
-    with ui.header().classes('items-center gap-2 bg-slate-800'):
-        ui.link(get_settings().plant_name, '/').classes('text-white text-lg font-bold no-underline')
-        ui.space()
-        ui.link('Overview', '/').classes('text-white')
-        if actor.role == Role.ADMIN:
-            ui.link('Admin', '/admin').classes('text-white')
-        with ui.button(icon='account_circle').props('flat round color=white').mark('user-menu'):
+    plant = get_settings().plant_name
+    ui.page_title(f'{title} · {plant}')
+    dark = ui.dark_mode(value=bool(nicegui_app.storage.user.get(THEME_KEY, False)))
+    items = [(label, path, icon) for label, path, icon, roles in NAVIGATION
+             if (roles is None or actor.role in roles) and _page_exists(path)]
+    with ui.header().classes('items-center gap-1 bg-slate-800 px-2 sm:px-4 py-1 no-wrap'):
+        with ui.button(icon='menu').props('flat round color=white').classes(f'{TOUCH} md:hidden').mark('nav-menu'):
             with ui.menu():
-                ui.menu_item(actor.name)
-                ui.menu_item('Sign out', lambda: ui.navigate.to('/logout'))
-    with ui.column().classes('w-full max-w-screen-xl mx-auto p-4 gap-4'):
+                for label, path, _icon in items:
+                    ui.menu_item(label, lambda p=path: ui.navigate.to(p)).classes(TOUCH)
+        ui.link(plant, '/').classes('text-white text-lg sm:text-xl font-bold no-underline truncate')
+        ui.label(title).classes('text-slate-300 text-base max-lg:hidden ml-2')
+        ui.space()
+        with ui.row().classes('gap-1 max-md:hidden items-center no-wrap'):
+            for label, path, icon in items:
+                ui.button(label, icon=icon, on_click=lambda p=path: ui.navigate.to(p)) \
+                    .props('flat no-caps color=white').classes(TOUCH)
+        bell = NotificationBell(actor)
+        _user_menu(actor, dark)
+    background_tasks.create(bell.load(), name='bell-load')
+    with ui.column().classes('w-full max-w-screen-2xl mx-auto p-2 sm:p-4 gap-4'):
         yield
+
+
+def _user_menu(actor: Actor, dark: ui.dark_mode) -> None:
+    def toggle_theme() -> None:
+        dark.value = not dark.value
+        nicegui_app.storage.user[THEME_KEY] = bool(dark.value)
+
+    with ui.button(icon='account_circle').props('flat round color=white').classes(TOUCH).mark('user-menu'):
+        with ui.menu():
+            ui.menu_item(f'{actor.name} ({actor.role.value.replace("_", " ")})').props('disable')
+            if _page_exists('/profile'):
+                ui.menu_item('Profile', lambda: ui.navigate.to('/profile')).classes(TOUCH)
+            ui.menu_item('Light / dark theme', toggle_theme).classes(TOUCH).mark('theme-toggle')
+            ui.menu_item('Sign out', lambda: ui.navigate.to('/logout')).classes(TOUCH).mark('sign-out')
+
+
+def _page_exists(path: str) -> bool:
+    return any(getattr(route, 'path', None) == path for route in nicegui_app.routes)

@@ -1,23 +1,42 @@
-"""Who is at the screen: the sign-in middleware, the current actor of a page, sign-in and sign-out."""
+"""Who is at the screen: the sign-in middleware, the current actor of a page, sign-in and sign-out.
+
+The browser's session cookie carries only NiceGUI's opaque session id; `app.storage.user` (keyed by it) holds only
+the user id. Signing in issues a fresh session id (session fixation, SECURITY.md A5): the API rotates it directly,
+the login page checks the password over the websocket and then navigates to GET /login/complete, an HTTP route
+that can set the new cookie.
+"""
+import logging
+import secrets
+import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from nicegui import app as nicegui_app
-from nicegui import run
+from nicegui import run, ui
+from nicegui.persistence import PersistentDict
+from nicegui.storage import request_contextvar
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import RedirectResponse, Response
 
+from app import events
 from app.db import read_session
-from app.services.access import Actor, actor_for_display, actor_for_user, has_access
+from app.services.access import ROLE_ACTIONS, Action, Actor, actor_for_display, actor_for_user, has_access
 
-PUBLIC_PATHS = frozenset({'/login', '/favicon.ico', '/healthz', '/metrics', '/no-access', '/display'})
+logger = logging.getLogger(__name__)
+PUBLIC_PATHS = frozenset({'/login', '/login/complete', '/favicon.ico', '/healthz', '/metrics', '/no-access',
+                          '/display'})
 PUBLIC_PREFIXES = ('/_nicegui', '/api/', '/display/pair', '/static/')
+PENDING_KEY = 'pending_login'
+PENDING_SECONDS = 60
 
 
 def safe_redirect(target: str | None) -> str:
     """Only local paths: '/x' but never '//host', '/\\host' or 'javascript:'."""
     if not target or not target.startswith('/') or target.startswith(('//', '/\\')):
+        return '/'
+    if any(ch in target for ch in '\\\r\n\t') or any(ord(ch) < 32 for ch in target):
         return '/'
     return target
 
@@ -29,7 +48,7 @@ class SessionMiddleware(BaseHTTPMiddleware):
         storage = nicegui_app.storage.user
         request.state.user_id = storage.get('user_id')
         request.state.display_id = storage.get('display_id')
-        request.state.sign_in = lambda user_id: _sign_in(storage, user_id)
+        request.state.sign_in = lambda user_id: rotate_session(request, user_id)
         request.state.sign_out = storage.clear
         path = request.url.path
         if path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES) or path.startswith('/photos/'):
@@ -39,21 +58,56 @@ class SessionMiddleware(BaseHTTPMiddleware):
         return await call_next(request)
 
 
-def _sign_in(storage: dict[str, object], user_id: int) -> None:
-    storage.clear()
-    storage['user_id'] = user_id
+async def rotate_session(request: Request, user_id: int) -> None:
+    """Sign in under a brand-new session id: the pre-login id (and its storage) is emptied and abandoned."""
+    old = nicegui_app.storage.user
+    old.clear()
+    new_id = secrets.token_urlsafe(24)  # 192 bits; also safe as part of NiceGUI's storage file name
+    await nicegui_app.storage._create_user_storage(new_id)  # noqa: SLF001 - NiceGUI has no public rotation API
+    request.session['id'] = new_id
+    nicegui_app.storage.user['user_id'] = user_id
+
+
+async def complete_login(request: Request, nonce: str = '', redirect_to: str = '/') -> RedirectResponse:
+    """GET /login/complete: finish a sign-in the login page prepared in this session's storage."""
+    pending = nicegui_app.storage.user.pop(PENDING_KEY, None)
+    if not _pending_matches(pending, nonce):
+        return RedirectResponse(f'/login?redirect_to={quote(safe_redirect(redirect_to))}', status_code=303)
+    await rotate_session(request, int(pending['user_id']))  # type: ignore[index]
+    return RedirectResponse(safe_redirect(redirect_to), status_code=303)
+
+
+def _pending_matches(pending: Any, nonce: str) -> bool:
+    if not isinstance(pending, dict) or not nonce:
+        return False
+    return (secrets.compare_digest(str(pending.get('nonce', '')), nonce)
+            and float(pending.get('expires', 0)) > time.time() and isinstance(pending.get('user_id'), int))
+
+
+def page_storage() -> PersistentDict:
+    """`app.storage.user` of the page's own session, also inside its event handlers and background tasks."""
+    token = request_contextvar.set(ui.context.client.request)
+    try:
+        return nicegui_app.storage.user
+    finally:
+        request_contextvar.reset(token)
+
+
+def prepare_login(user_id: int) -> str:
+    """Called by the login page after the password was checked: the nonce for /login/complete."""
+    nonce = secrets.token_urlsafe(24)
+    page_storage()[PENDING_KEY] = {'user_id': user_id, 'nonce': nonce,
+                                             'expires': time.time() + PENDING_SECONDS}
+    return nonce
 
 
 def install(app: FastAPI) -> None:
     app.add_middleware(SessionMiddleware)
-
-
-def sign_in(user_id: int) -> None:
-    _sign_in(nicegui_app.storage.user, user_id)
+    app.add_api_route('/login/complete', complete_login, methods=['GET'], include_in_schema=False)
 
 
 def sign_out() -> None:
-    nicegui_app.storage.user.clear()
+    page_storage().clear()
 
 
 def _load_actor(user_id: object, display_id: object) -> Actor | None:
@@ -67,13 +121,15 @@ def _load_actor(user_id: object, display_id: object) -> Actor | None:
 
 async def current_actor() -> Actor | None:
     """The page's actor, read from the database now (role changes and deactivation act at once)."""
-    storage = nicegui_app.storage.user
+    storage = page_storage()
     return await run.io_bound(_load_actor, storage.get('user_id'), storage.get('display_id'))
 
 
 async def require_page_actor() -> Actor | None:
-    """The actor if it may use CTP Log; otherwise navigate away and return None."""
-    from nicegui import ui
+    """The actor if it may use CTP Log; otherwise navigate away and return None.
+
+    The page also starts watching the user's access: when an admin changes it, the open page follows at once.
+    """
     actor = await current_actor()
     if actor is None:
         sign_out()
@@ -82,4 +138,51 @@ async def require_page_actor() -> Actor | None:
     if not has_access(actor):
         ui.navigate.to('/no-access')
         return None
+    watch_access(actor)
     return actor
+
+
+def watch_access(actor: Actor) -> None:
+    """Re-check this page's actor whenever their access changes; leave the page if it no longer fits."""
+    if actor.user_id is None:
+        return
+
+    async def on_change(user_id: int) -> None:
+        if user_id != actor.user_id:
+            return
+        now = await run.io_bound(_load_actor, user_id, None)  # never the emitter's storage
+        if now is None:
+            logger.info('user %s lost access; closing their open page', user_id)
+            ui.navigate.to('/logout')
+        elif not has_access(now):
+            ui.navigate.to('/no-access')
+        elif now.role != actor.role:
+            ui.navigate.reload()
+
+    events.access_changed.subscribe(on_change)
+
+
+async def require_page_admin(title: str = 'Administration') -> Actor | None:
+    """An admin page's actor; others see a plain refusal (and navigation for signed-out users)."""
+    actor = await require_page_actor()
+    if actor is None:
+        return None
+    if Action.ADMINISTER not in ROLE_ACTIONS[actor.role] or actor.is_display:
+        ui.page_title(f'{title} · CTP Log')
+        with ui.card().classes('absolute-center'):
+            ui.label('This page is for administrators only.').classes('text-lg')
+            ui.link('Back to the overview', '/')
+        return None
+    return actor
+
+
+async def fresh_actor() -> Actor | None:
+    """For a button's handler: the actor as the database says now; if access is gone, leave the page."""
+    actor = await current_actor()
+    if actor is None:
+        ui.navigate.to('/logout')
+    elif not has_access(actor):
+        ui.navigate.to('/no-access')
+    else:
+        return actor
+    return None

@@ -1,2 +1,20 @@
 """Every page module; importing this package registers all routes."""
-from pages import display, displays_admin, labels, login, monthly_report, overview, statistics  # noqa: F401
+from pages import (  # noqa: F401
+    admin_calendar,
+    admin_index,
+    admin_machines,
+    admin_taxonomy,
+    admin_users,
+    display,
+    displays_admin,
+    labels,
+    login,
+    machine_detail,
+    monthly_report,
+    notifications,
+    overview,
+    problem_detail,
+    problem_report,
+    profile,
+    statistics,
+)

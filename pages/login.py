@@ -1,22 +1,31 @@
 """/login, /logout and /no-access: signing in and out, and the plain page for users without CTP access."""
+from urllib.parse import urlencode
+
 from nicegui import run, ui
 
+from app.config import get_settings
 from app.db import session_scope
-from app.services import users
-from components.session import safe_redirect, sign_in, sign_out
+from app.errors import NotAuthenticated, TooManyRequests
+from app.services import throttle
+from components.session import prepare_login, safe_redirect, sign_out
 
 
 @ui.page('/login')
 def login_page(redirect_to: str = '/') -> None:
     target = safe_redirect(redirect_to)
+    address = _client_address()
 
     async def try_login() -> None:
-        user_id = await run.io_bound(_check, username.value or '', password.value or '')
-        if user_id is None:
+        try:
+            user_id = await run.io_bound(_check, username.value or '', password.value or '', address)
+        except TooManyRequests as error:
+            ui.notify(error.message[:1].upper() + error.message[1:], type='warning')
+            return
+        except NotAuthenticated:
             ui.notify('Wrong user name or password', type='negative')
             return
-        sign_in(user_id)
-        ui.navigate.to(target)
+        nonce = prepare_login(user_id)
+        ui.navigate.to('/login/complete?' + urlencode({'nonce': nonce, 'redirect_to': target}))
 
     ui.page_title('Sign in · CTP Log')
     with ui.card().classes('absolute-center w-80'):
@@ -27,10 +36,16 @@ def login_page(redirect_to: str = '/') -> None:
         ui.button('Sign in', on_click=try_login).classes('w-full min-h-[48px]')
 
 
-def _check(username: str, password: str) -> int | None:
+def _client_address() -> str:
+    request = ui.context.client.request
+    peer = request.client.host if request.client else None
+    return throttle.client_address(peer, request.headers.get('x-forwarded-for'), get_settings().trusted_proxies)
+
+
+def _check(username: str, password: str, address: str) -> int:
     with session_scope() as session:
-        user = users.authenticate(session, username=username, password=password)
-        return user.id if user else None
+        user = throttle.sign_in(session, username=username, password=password, address=address)
+        return user.id  # type: ignore[return-value]
 
 
 @ui.page('/logout')

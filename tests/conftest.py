@@ -4,7 +4,9 @@ import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
+from nicegui.testing import User
 from sqlmodel import Session
 
 from app import events
@@ -50,3 +52,27 @@ def ctp_env(tmp_path: Path, template_db: str, monkeypatch: pytest.MonkeyPatch) -
 def session(ctp_env: str) -> Iterator[Session]:
     with session_scope() as session:
         yield session
+
+
+REQUIRE_BROWSER = os.environ.get('CTP_REQUIRE_BROWSER') == '1'  # read once: ctp_env clears CTP_* per test
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """With CTP_REQUIRE_BROWSER=1 (CI) a skipped browser test is a failure: CI must run them."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.skipped and item.get_closest_marker('browser') and REQUIRE_BROWSER:
+        report.outcome = 'failed'
+        report.longrepr = f'browser test skipped although CTP_REQUIRE_BROWSER=1: {report.longrepr}'
+
+
+@pytest.fixture
+async def api_client(user: User) -> httpx.AsyncClient:
+    """The whole app (main.py, session middleware included) as an HTTP client that keeps its cookies."""
+    return user.http_client
+
+
+async def api_login(client: httpx.AsyncClient, username: str, password: str) -> httpx.Response:
+    """Sign in through POST /api/auth/login; the client keeps the session cookie."""
+    return await client.post('/api/auth/login', json={'username': username, 'password': password})

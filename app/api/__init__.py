@@ -1,17 +1,40 @@
 """The REST adapter (the only FastAPI importer): routers on the design's fixed paths and the error contract."""
 from fastapi import FastAPI
 
-from app.api import errors, openapi
+from app.api import csrf, errors, openapi
+from app.api.limits import PhotoBodyLimit
 from app.api.request_id import RequestIdMiddleware
-from app.api.routes import auth, displays, exports, machines, notifications, ops, problem_logs
+from app.api.routes import (
+    admin_calendar,
+    admin_categories,
+    auth,
+    displays,
+    exports,
+    machines,
+    notifications,
+    ops,
+    photos,
+    problem_logs,
+    users,
+)
 from app.config import get_settings
+
+ROUTERS = (auth, machines, problem_logs, notifications, users, admin_categories, admin_calendar, ops, exports,
+           displays, photos)
 
 
 def install(app: FastAPI) -> None:
-    """Include every router, register the error handlers and (when enabled) the OpenAPI docs."""
+    """Include every router, register the error handlers, the CSRF check of cookie-authenticated writes, the
+    photo body limit and request ids (when enabled also the OpenAPI docs)."""
     errors.install(app)
+    app.add_middleware(csrf.CSRFMiddleware)
+    app.add_middleware(PhotoBodyLimit)
     app.add_middleware(RequestIdMiddleware)  # outside the error middleware: one id for logs, headers, bodies
-    for module in (auth, machines, problem_logs, notifications, ops, exports, displays):
+    lifespan = app.router.lifespan_context
+    for module in ROUTERS:
         app.include_router(module.router)
+    # Our routers have no lifespan; FastAPI would still nest the app's lifespan once per router and install
+    # (main.py runs once per test), until the stack overflows.
+    app.router.lifespan_context = lifespan
     if get_settings().api_docs:
         openapi.install(app)

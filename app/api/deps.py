@@ -1,7 +1,10 @@
 """FastAPI dependencies: who is asking (session cookie, display cookie or bearer token)."""
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy import select
+from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app import auth
@@ -11,12 +14,20 @@ from app.models import ApiToken, utcnow
 from app.services import displays
 from app.services.access import Actor, actor_for_display, actor_for_user, has_access
 
+LAST_USED_RESOLUTION = timedelta(minutes=1)  # write last_used_at at most this often (not on every call)
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer ...` header, if there is one."""
+    scheme, _, token = request.headers.get('authorization', '').partition(' ')
+    return token.strip() if scheme.lower() == 'bearer' else None
+
 
 def _resolve(request: Request) -> Actor | None:
-    header = request.headers.get('authorization', '')
+    token = bearer_token(request)
     with session_scope() as session:
-        if header.lower().startswith('bearer '):
-            return _actor_for_token(session, header[7:].strip())
+        if token is not None:
+            return _actor_for_token(session, token)
         user_id = getattr(request.state, 'user_id', None)
         if user_id is not None:
             return actor_for_user(session, user_id)
@@ -26,18 +37,19 @@ def _resolve(request: Request) -> Actor | None:
         return displays.actor_for_token(session, request.cookies.get(displays.DISPLAY_COOKIE))
 
 
-def _actor_for_token(session: object, token: str) -> Actor | None:
-    from sqlalchemy import select
-    from sqlmodel import Session
-    assert isinstance(session, Session)
+def _actor_for_token(session: Session, token: str) -> Actor:
+    """The token's user (with that user's current rights); 401 for an unknown or revoked token."""
     row = session.exec(select(ApiToken).where(ApiToken.token_hash == auth.token_digest(token),
                                               ApiToken.revoked_at.is_(None))).scalars().first()
-    if row is None:
+    actor = actor_for_user(session, row.user_id) if row is not None else None
+    if row is None or actor is None:
         raise NotAuthenticated('invalid or revoked API token')
-    row.last_used_at = utcnow()
-    session.add(row)
-    session.commit()
-    return actor_for_user(session, row.user_id)
+    now = utcnow()
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+        row.last_used_at = now
+        session.add(row)
+        session.commit()
+    return actor
 
 
 async def current_viewer(request: Request) -> Actor:

@@ -113,11 +113,17 @@ async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
 
 
 def _api_only(handler: Handler, previous: Handler | None) -> Handler:
-    """Our JSON handler under /api/, the previously installed one (NiceGUI's pages) elsewhere."""
+    """Our JSON handler under /api/, the previously installed one (NiceGUI's pages) elsewhere.
+
+    Installing twice (main.py runs once per test) wraps the original handler, never our own wrapper again.
+    """
+    previous = getattr(previous, 'ctp_previous', previous)
+
     async def dispatch(request: Request, exc: Exception) -> Response:
         if previous is None or request.url.path.startswith(API_PREFIX):
             return await handler(request, exc)
         return await previous(request, exc)
+    dispatch.ctp_previous = previous  # type: ignore[attr-defined]
     return dispatch
 
 

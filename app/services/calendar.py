@@ -36,6 +36,11 @@ def closures(session: Session) -> set[date]:
     return set(session.exec(select(PlantClosure.day)).scalars())
 
 
+def closed_days(session: Session) -> list[tuple[date, str | None]]:
+    """The closed days with their reasons, in date order (for the admin screens)."""
+    return [(row.day, row.reason) for row in session.exec(select(PlantClosure).order_by(PlantClosure.day)).scalars()]
+
+
 def operating_intervals(session: Session, start: datetime, end: datetime) -> list[Interval]:
     """Operating time inside [start, end) as UTC intervals; an empty calendar means 24/7."""
     windows = weekly_windows(session)

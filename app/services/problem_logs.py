@@ -28,7 +28,7 @@ from app.models import (
     utcnow,
 )
 from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
-from app.services import audit, downtime, notifications, taxonomy
+from app.services import audit, downtime, notifications, photos, taxonomy
 from app.services.access import Action, Actor, require, require_log_editable, require_machine_visible
 
 CLOCK_SKEW = timedelta(minutes=2)  # tablets' clocks may run a little ahead of the server's
@@ -302,8 +302,10 @@ def delete_problem(session: Session, *, actor: Actor, log_id: int) -> None:
     downtime.void_segments(session, log_id)
     log.downtime_minutes = 0
     audit.record(session, log_id=log_id, actor_id=actor.user_id, action=AuditAction.DELETE)
+    photo_files = photos.detach_all(session, actor_id=actor.user_id, log_id=log_id)
     downtime.refresh_machine_status(session, log.machine_id)
     session.commit()
+    photos.remove_files(photo_files)
     _announce(Outcome(log=log))
 
 

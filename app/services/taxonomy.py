@@ -155,6 +155,7 @@ def delete_category(session: Session, *, actor: Actor, category_id: int) -> None
         raise Conflict('this category is used by problems; deactivate it instead')
     for child_id in ids[1:]:
         session.delete(session.get(Category, child_id))
+    session.flush()  # the symptoms go first: one flush may order the parent's DELETE before theirs
     session.delete(category)
     session.commit()
     events.publish(events.taxonomy_changed, category_id)

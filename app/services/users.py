@@ -2,9 +2,8 @@
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
-from app.db import rolls_back
-
 from app import auth, events
+from app.db import rolls_back
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import CTPMachine, Division, Role, User, UserMachine, utcnow
 from app.models.schemas import UserPublic
@@ -51,7 +50,7 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
     """Admin: name, role, division, password, active; the last active admin cannot be removed."""
     require(actor, Action.ADMINISTER)
     user = get_user_or_raise(session, user_id)
-    if 'username' in changes and str(changes['username']).strip().lower() != user.username:
+    if changes.get('username') and str(changes['username']).strip().lower() != user.username:
         username = str(changes['username']).strip().lower()
         if session.exec(select(User.id).where(func.lower(User.username) == username)).first():
             raise Conflict(f'user name {username!r} is taken')
@@ -70,6 +69,18 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
     session.commit()
     events.publish(events.access_changed, user_id)
     return user
+
+
+@rolls_back
+def change_own_password(session: Session, *, actor: Actor, current: str, new: str) -> None:
+    """Anyone signed in: replace their own password after proving the current one."""
+    user = get_user_or_raise(session, actor.user_id or 0)
+    if not auth.verify_password(user.password_hash, current):
+        raise InvalidInput('the current password is not right', field='current')
+    user.password_hash = auth.hash_password(new)
+    user.updated_at = utcnow()
+    session.add(user)
+    session.commit()
 
 
 def _keep_an_admin(session: Session, changed: User) -> None:

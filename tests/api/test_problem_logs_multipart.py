@@ -1,13 +1,9 @@
 """POST /api/ctp-problem-logs as multipart/form-data: the same fields, `photo` parts, 400 and 413."""
-import sys
-from types import SimpleNamespace
-from typing import Any
 
 import httpx
 import pytest
 
 from app.config import get_settings
-from app.services import problem_logs
 from tests.api.conftest import Plant, login
 from tests.factories import tiny_jpeg
 
@@ -42,26 +38,25 @@ async def test_oversized_photo_is_413(client: httpx.AsyncClient, plant: Plant, m
     assert (await client.get(URL)).json()['total'] == 0
 
 
-async def test_photos_go_through_the_photo_service(client: httpx.AsyncClient, plant: Plant,
-                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """The contract with app/services/photos.py (issue 5), checked with a stand-in."""
-    calls: list[Any] = []
-
-    def prepare_photo(data: bytes, original_name: str | None) -> str:
-        calls.append(('prepare', data, original_name))
-        return f'prepared:{original_name}'
-
-    def report_with_photos(session: Any, *, actor: Any, problem_in: Any, prepared: list[str]) -> Any:
-        calls.append(('report', prepared))
-        return problem_logs.report_problem(session, actor=actor, problem_in=problem_in)
-
-    stand_in = SimpleNamespace(prepare_photo=prepare_photo, report_with_photos=report_with_photos)
-    monkeypatch.setitem(sys.modules, 'app.services.photos', stand_in)
+async def test_photos_are_stored_with_the_problem(client: httpx.AsyncClient, plant: Plant) -> None:
     await login(client, 'tech1')
     jpeg = tiny_jpeg()
     response = await client.post(URL, data={'machine_id': str(plant.press1.id), 'problem_description': 'Jam'},
                                  files=[('photo', ('a.jpg', jpeg, 'image/jpeg')),
                                         ('photo', ('b.jpg', jpeg, 'image/jpeg'))])
     assert response.status_code == 201, response.text
-    assert calls == [('prepare', jpeg, 'a.jpg'), ('prepare', jpeg, 'b.jpg'), ('report', ['prepared:a.jpg',
-                                                                                         'prepared:b.jpg'])]
+    photos = response.json()['photos']
+    assert [p['original_name'] for p in photos] == ['a.jpg', 'b.jpg']
+    assert response.json()['problem_photo'] == photos[0]['url']
+    served = await client.get(photos[0]['url'])
+    assert served.status_code == 200 and served.headers['content-type'] == 'image/jpeg'
+
+
+async def test_one_bad_photo_stores_nothing(client: httpx.AsyncClient, plant: Plant) -> None:
+    await login(client, 'tech1')
+    files = [('photo', ('a.jpg', tiny_jpeg(), 'image/jpeg')), ('photo', ('b.jpg', b'<html>x</html>', 'image/jpeg'))]
+    response = await client.post(URL, data={'machine_id': str(plant.press1.id), 'problem_description': 'Jam'},
+                                 files=files)
+    assert response.status_code == 400
+    assert (await client.get(URL)).json()['total'] == 0
+    assert not [p for p in get_settings().photo_dir.iterdir() if p.is_file()]

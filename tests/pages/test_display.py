@@ -112,7 +112,7 @@ async def test_unacknowledged_stop_flashes_after_the_delay_and_vendor_badge(user
 
 async def test_signed_in_manager_can_open_the_board(user: User) -> None:
     from tests.factories import PASSWORD
-    from tests.pages.test_overview import sign_in
+    from tests.pages.signin import sign_in
     with session_scope() as session:
         make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
         make_user(session, 'maria', Role.MANAGER)

@@ -8,11 +8,11 @@ from nicegui.testing import User
 from app.db import session_scope
 from app.models import Role, utcnow
 from tests.factories import PASSWORD, complete, make_machine, make_user, report
-from tests.pages import test_overview
+from tests.pages import signin
 
 
 async def sign_in(user: User, username: str, password: str = PASSWORD) -> None:
-    await test_overview.sign_in(user, username, password)
+    await signin.sign_in(user, username, password)
     await user.should_see('Overview', retries=50)
 
 

@@ -10,11 +10,11 @@ from app.db import session_scope
 from app.models import Role, utcnow
 from components.stats_view import preset_range
 from tests.factories import PASSWORD, complete, make_machine, make_user, report, seeded_category
-from tests.pages import test_overview
+from tests.pages import signin
 
 
 async def sign_in(user: User, username: str, password: str) -> None:
-    await test_overview.sign_in(user, username, password)
+    await signin.sign_in(user, username, password)
     await user.should_see('Overview', retries=50)
 
 

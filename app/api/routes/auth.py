@@ -1,12 +1,14 @@
-"""Sign-in for scripts and integrations: the same session cookie as the pages."""
+"""Sign-in for scripts and integrations (the same session cookie as the pages) and personal API tokens."""
+from datetime import datetime
+
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import CurrentActor
 from app.api.routes import in_session
-from app.errors import NotAuthenticated
+from app.config import get_settings
 from app.models.schemas import UserPublic
-from app.services import users
+from app.services import throttle, tokens, users
 
 router = APIRouter(prefix='/api/auth', tags=['auth'])
 
@@ -17,23 +19,47 @@ class LoginIn(BaseModel):
     password: str = Field(min_length=1, max_length=256)
 
 
+class TokenIn(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+    name: str = Field(min_length=1, max_length=80)
+
+
+class TokenOut(BaseModel):
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description='the secret: shown once, send it as "Authorization: Bearer <token>"')
+
+
+def client_address(request: Request) -> str:
+    peer = request.client.host if request.client else None
+    return throttle.client_address(peer, request.headers.get('x-forwarded-for'), get_settings().trusted_proxies)
+
+
 @router.post('/login', response_model=UserPublic)
 async def login(body: LoginIn, request: Request) -> UserPublic:
-    """Check the credentials and sign the session cookie in."""
+    """Check the credentials and sign a fresh session cookie in (401 if wrong, 429 while throttled)."""
+    address = client_address(request)
+
     def work(session: object) -> UserPublic:
-        user = users.authenticate(session, username=body.username, password=body.password)  # type: ignore[arg-type]
-        if user is None:
-            raise NotAuthenticated('wrong user name or password')
+        user = throttle.sign_in(session, username=body.username, password=body.password,  # type: ignore[arg-type]
+                                address=address)
         return users.to_public(session, user)  # type: ignore[arg-type]
     public = await in_session(work)
-    request.state.sign_in(public.id)  # installed by the session middleware (components/session.py)
+    await request.state.sign_in(public.id)  # installed by the session middleware (components/session.py)
     return public
 
 
 @router.post('/logout', status_code=204)
 async def logout(request: Request) -> Response:
     """Sign the session out."""
-    request.state.sign_out()
+    sign_out = getattr(request.state, 'sign_out', None)  # absent only without the session middleware
+    if sign_out is not None:
+        sign_out()
     return Response(status_code=204)
 
 
@@ -41,3 +67,24 @@ async def logout(request: Request) -> Response:
 async def me(actor: CurrentActor) -> UserPublic:
     """The signed-in user."""
     return await in_session(lambda s: users.to_public(s, users.get_user_or_raise(s, actor.user_id or 0)))
+
+
+@router.get('/tokens', response_model=list[TokenOut])
+async def read_tokens(actor: CurrentActor) -> list[TokenOut]:
+    """The caller's personal API tokens (without their secrets)."""
+    rows = await in_session(lambda s: tokens.list_tokens(s, actor=actor))
+    return [TokenOut(**vars(row)) for row in rows]
+
+
+@router.post('/tokens', response_model=NewTokenOut, status_code=201)
+async def create_token(body: TokenIn, actor: CurrentActor) -> NewTokenOut:
+    """A new personal API token; the secret is in this answer only."""
+    info, secret = await in_session(lambda s: tokens.create_token(s, actor=actor, name=body.name))
+    return NewTokenOut(**vars(info), token=secret)
+
+
+@router.delete('/tokens/{token_id}', status_code=204)
+async def revoke_token(token_id: int, actor: CurrentActor) -> Response:
+    """Revoke one of the caller's tokens at once."""
+    await in_session(lambda s: tokens.revoke_token(s, actor=actor, token_id=token_id))
+    return Response(status_code=204)

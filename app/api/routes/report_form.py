@@ -1,11 +1,6 @@
-"""Reporting a problem as multipart/form-data with `photo` parts, and the photo step (issue 5's photo service).
-
-Contract with app/services/photos.py: `prepare_photo(data, original_name) -> PreparedPhoto` (Pillow and file
-writes: run in a worker thread) and `report_with_photos(session, *, actor, problem_in, prepared) -> Outcome`
-(the problem and its photo rows in one transaction).
-"""
-import importlib
-from types import ModuleType
+"""Reporting a problem as multipart/form-data with `photo` parts: fields validated first, then the photos
+prepared in a worker thread (Pillow, file writes; all or nothing), then the problem and its photo rows saved in
+one transaction by app/services/photos.py."""
 from typing import Any
 
 from fastapi import Request
@@ -17,7 +12,7 @@ from app.api.routes import JSON_BODY_LIMIT, content_length, validate
 from app.config import get_settings
 from app.errors import InvalidInput, PayloadTooLarge
 from app.models.schemas import ProblemLogCreate
-from app.services import problem_logs
+from app.services import photos, problem_logs
 from app.services.access import Actor
 from app.services.problem_logs import Outcome
 
@@ -71,28 +66,17 @@ async def _photo(value: UploadFile | str, limit: int) -> Upload:
     return data, value.filename
 
 
-def _photo_service() -> ModuleType:
-    """app.services.photos (issue 5); until it is merged, photos cannot be stored and are refused."""
-    try:
-        return importlib.import_module('app.services.photos')
-    except ModuleNotFoundError as error:
-        raise InvalidInput('this server does not store photos yet', field=PHOTO_FIELD) from error
-
-
-async def prepare_photos(uploads: list[Upload]) -> list[Any]:
+async def prepare_photos(uploads: list[Upload]) -> list[photos.PreparedPhoto]:
     """Check and store each upload (Pillow, files) in a worker thread; nothing for a report without photos."""
     if not uploads:
         return []
     if len(uploads) > get_settings().max_photos_per_problem:
         raise InvalidInput(f'at most {get_settings().max_photos_per_problem} photos per problem', field=PHOTO_FIELD)
-    photos = _photo_service()
-    return [await run_in_threadpool(photos.prepare_photo, data, name) for data, name in uploads]
+    return await run_in_threadpool(photos.prepare_all, uploads)  # all or nothing: no orphan files
 
 
-def report(session: Session, *, actor: Actor, problem_in: ProblemLogCreate, prepared: list[Any]) -> Outcome:
+def report(session: Session, *, actor: Actor, problem_in: ProblemLogCreate, prepared: list[photos.PreparedPhoto]) -> Outcome:
     """Save the problem (and its prepared photos in the same transaction)."""
     if not prepared:
         return problem_logs.report_problem(session, actor=actor, problem_in=problem_in)
-    outcome: Outcome = _photo_service().report_with_photos(session, actor=actor, problem_in=problem_in,
-                                                           prepared=prepared)
-    return outcome
+    return photos.report_with_photos(session, actor=actor, problem_in=problem_in, prepared=prepared)

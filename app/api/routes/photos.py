@@ -1,0 +1,92 @@
+"""Photos: the authorized file route (/photos/{id}, /photos/{id}/thumb) and adding/removing photos of a problem."""
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Response, UploadFile
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from app import photo_store
+from app.api.deps import CurrentActor
+from app.api.routes import in_session
+from app.config import get_settings
+from app.errors import InvalidInput, NotFound, PayloadTooLarge
+from app.models import PhotoKind
+from app.models.schemas import PhotoPublic
+from app.services import photos, problem_queries
+from app.services.photos import PreparedPhoto
+
+router = APIRouter(tags=['photos'])
+IMMUTABLE = 'private, max-age=31536000, immutable'   # names are random and never reused
+
+
+@router.get('/photos/{photo_id:int}', response_class=FileResponse)
+async def photo(photo_id: int, actor: CurrentActor) -> Response:
+    """The photo (a clean JPEG) if the caller may see its problem's machine; 404 otherwise."""
+    return await _serve(photo_id, actor, thumb=False)
+
+
+@router.get('/photos/{photo_id:int}/thumb', response_class=FileResponse)
+async def photo_thumbnail(photo_id: int, actor: CurrentActor) -> Response:
+    """The ~400 px thumbnail of a photo, with the same authorization."""
+    return await _serve(photo_id, actor, thumb=True)
+
+
+async def _serve(photo_id: int, actor: CurrentActor, *, thumb: bool) -> Response:
+    served = await in_session(lambda s: photos.photo_for_viewing(s, actor=actor, photo_id=photo_id, thumb=thumb))
+    store = photo_store.get_store()
+    path = store.local_path(served.name)
+    if path is None or not path.is_file():
+        raise NotFound(f'photo {photo_id} not found')
+    headers = {'X-Content-Type-Options': 'nosniff', 'Cache-Control': IMMUTABLE,
+               'Content-Security-Policy': "default-src 'none'; sandbox",
+               'Content-Disposition': f'inline; filename="{served.filename}"', 'ETag': f'"{served.etag}"'}
+    return FileResponse(path, media_type='image/jpeg', headers=headers)
+
+
+@router.post('/api/ctp-problem-logs/{log_id}/photos', response_model=list[PhotoPublic], status_code=201)
+async def add_photos(log_id: int, actor: CurrentActor, photo: list[UploadFile],
+                     kind: Annotated[PhotoKind, Form()] = PhotoKind.BEFORE) -> list[PhotoPublic]:
+    """Add photos (repeated multipart `photo` parts; `kind` before/after) to a problem the caller may edit."""
+    await in_session(lambda s: photos.check_can_attach(s, actor=actor, log_id=log_id, count=len(photo)))
+    prepared = await prepare_uploads(photo)
+    rows = await in_session(lambda s: photos.attach_photos(s, actor=actor, log_id=log_id, prepared=prepared,
+                                                           kind=kind))
+    return [PhotoPublic(id=row.id, kind=row.kind, url=problem_queries.photo_url(row.id),  # type: ignore[arg-type]
+                        thumb_url=problem_queries.photo_url(row.id, thumb=True),  # type: ignore[arg-type]
+                        original_name=row.original_name, width=row.width, height=row.height,
+                        created_at=row.created_at) for row in rows]
+
+
+@router.delete('/api/ctp-problem-logs/{log_id}/photos/{photo_id}', status_code=204)
+async def remove_photo(log_id: int, photo_id: int, actor: CurrentActor) -> Response:
+    """Remove a photo (and its files) from a problem the caller may edit."""
+    await in_session(lambda s: photos.delete_photo(s, actor=actor, photo_id=photo_id, log_id=log_id))
+    return Response(status_code=204)
+
+
+async def read_upload(upload: UploadFile) -> bytes:
+    """The bytes of one multipart part, refusing it (413) as soon as it passes the per-photo cap."""
+    limit = get_settings().max_photo_bytes
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        raise PayloadTooLarge(f'a photo may be at most {limit // (1024 * 1024)} MB', field='photo')
+    return data
+
+
+async def prepare_uploads(uploads: list[UploadFile]) -> list[PreparedPhoto]:
+    """Read and process multipart photo parts in a worker thread; nothing stays stored if one is refused.
+
+    For the API engineer's multipart POST /api/ctp-problem-logs: `prepared = await prepare_uploads(parts)`, then
+    `photos.report_with_photos(session, actor=..., problem_in=..., prepared=prepared)` inside `in_session`.
+    """
+    if len(uploads) > get_settings().max_photos_per_problem:
+        raise InvalidInput(f'at most {get_settings().max_photos_per_problem} photos per problem', field='photo')
+    prepared: list[PreparedPhoto] = []
+    try:
+        for upload in uploads:   # one at a time: at most one photo's bytes in memory
+            data = await read_upload(upload)
+            prepared.append(await run_in_threadpool(photos.prepare_photo, data, upload.filename))
+    except BaseException:
+        await run_in_threadpool(photos.discard, prepared)
+        raise
+    return prepared

@@ -1,0 +1,77 @@
+"""/api/users: administration of people (admin only): list, create, edit, machine assignments."""
+from typing import Annotated
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from app.api.deps import CurrentActor
+from app.api.routes import in_session
+from app.models import Role
+from app.models.schemas import UserPublic
+from app.services import users
+
+router = APIRouter(prefix='/api/users', tags=['users'])
+
+Username = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=64,
+                                            pattern=r'^[A-Za-z0-9_.@-]+$')]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+Password = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+    username: Username
+    name: Name
+    role: Role
+    password: Password
+    division_id: int | None = None
+    is_active: bool = True
+
+
+class UserUpdate(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+    username: Username | None = None
+    name: Name | None = None
+    role: Role | None = None
+    password: Password | None = None
+    division_id: int | None = None
+    is_active: bool | None = None
+
+
+class AssignmentsIn(BaseModel):
+    model_config = ConfigDict(extra='forbid')
+    machine_ids: list[int] = Field(max_length=1000)
+
+
+@router.get('', response_model=list[UserPublic])
+async def read_users(actor: CurrentActor) -> list[UserPublic]:
+    """Every user with role, division and assigned machines."""
+    return await in_session(lambda s: users.list_users(s, actor=actor))
+
+
+@router.post('', response_model=UserPublic, status_code=201)
+async def create_user(body: UserCreate, actor: CurrentActor) -> UserPublic:
+    """Add a user (the password follows the password rules: 8+ characters, not a common one)."""
+    def work(session: object) -> UserPublic:
+        user = users.create_user(session, actor=actor, **body.model_dump())  # type: ignore[arg-type]
+        return users.to_public(session, user)  # type: ignore[arg-type]
+    return await in_session(work)
+
+
+@router.put('/{user_id}', response_model=UserPublic)
+async def update_user(user_id: int, body: UserUpdate, actor: CurrentActor) -> UserPublic:
+    """Change name, user name, role, division, password or active; the last active admin stays (409)."""
+    def work(session: object) -> UserPublic:
+        user = users.update_user(session, actor=actor, user_id=user_id,  # type: ignore[arg-type]
+                                 changes=body.model_dump(exclude_unset=True))
+        return users.to_public(session, user)  # type: ignore[arg-type]
+    return await in_session(work)
+
+
+@router.put('/{user_id}/machines', response_model=UserPublic)
+async def update_assignments(user_id: int, body: AssignmentsIn, actor: CurrentActor) -> UserPublic:
+    """Replace the machines a CTP user is assigned to: {"machine_ids": [1, 2]}."""
+    def work(session: object) -> UserPublic:
+        users.set_assignments(session, actor=actor, user_id=user_id, machine_ids=body.machine_ids)  # type: ignore[arg-type]
+        return users.to_public(session, users.get_user_or_raise(session, user_id))  # type: ignore[arg-type]
+    return await in_session(work)

@@ -1,0 +1,298 @@
+"""Problem photos on disk: one small storage interface, and the Pillow pipeline that makes uploads safe to keep.
+
+Storage: `PhotoStore` is what the rest of the app uses; `LocalPhotoStore` (a folder under CTP_DATA_DIR) is the
+embedded default, and a shared volume or an object store can implement the same five methods.
+Pipeline: `process(data)` decides the type by decoding the content (allow-list), refuses bombs, truncated and fake
+files, applies the EXIF orientation and re-encodes a fresh JPEG without any metadata, plus a thumbnail.
+"""
+import contextlib
+import io
+import logging
+import os
+import re
+import struct
+import threading
+import time
+import unicodedata
+import uuid
+import warnings
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Protocol
+
+import pillow_heif
+from PIL import Image, ImageOps
+
+from app.config import get_settings
+from app.errors import InvalidInput, PayloadTooLarge
+
+logger = logging.getLogger(__name__)
+NAME_PATTERN = re.compile(r'^[0-9a-f]{32}\.jpg$')
+TEMP_PREFIX = '.tmp-'
+MAX_SIDE = 2048            # longest side of the stored image
+DRAFT_SIDE = 1800          # a JPEG may be decoded scaled down (DCT) while its longest side stays >= this
+THUMB_SIDE = 400           # longest side of the thumbnail
+MAX_DIMENSION = 20_000     # no side of an upload may be longer, whatever the pixel cap
+FULL_BUDGET = 480_000      # bytes: quality steps down until the stored image fits
+THUMB_BUDGET = 38_000
+FULL_QUALITIES = (80, 70, 60, 50, 40)
+THUMB_QUALITIES = (78, 66, 54, 42)
+DISPLAY_NAME_LENGTH = 100
+PIPELINE_WORKERS = 2       # photos decoded at once (bounds memory: ~50 MB per 12 MP photo)
+PIPELINE_NICENESS = 10
+DECODE_ERRORS = (OSError, SyntaxError, ValueError, EOFError, struct.error, RuntimeError)
+
+pillow_heif.register_heif_opener()
+warnings.simplefilter('error', Image.DecompressionBombWarning)  # a bomb warning is an error, never a log line
+
+
+class PhotoStore(Protocol):
+    """Where photo files live. Names are server-made (`<32 hex>.jpg`) and immutable once written."""
+
+    def put(self, name: str, data: bytes) -> None:
+        """Write atomically: readers see the whole file or nothing."""
+
+    def open(self, name: str) -> BinaryIO:
+        """The file for reading (FileNotFoundError when missing)."""
+
+    def local_path(self, name: str) -> Path | None:
+        """A path the web server can send directly, or None for remote stores."""
+
+    def delete(self, name: str) -> None:
+        """Remove the file; a missing file is not an error."""
+
+    def exists(self, name: str) -> bool: ...
+
+    def names(self, *, older_than: float = 0.0) -> Iterator[str]:
+        """Stored names (and abandoned temporary files) last written more than `older_than` seconds ago."""
+
+    def remove_partial(self, name: str) -> None:
+        """Remove an abandoned temporary file listed by `names` (a write that never finished)."""
+
+
+def check_name(name: str) -> str:
+    """A stored name, or ValueError: client input can never become a path."""
+    if not NAME_PATTERN.fullmatch(name):
+        raise ValueError(f'not a photo name: {name!r}')
+    return name
+
+
+def new_name() -> str:
+    return f'{uuid.uuid4().hex}.jpg'
+
+
+class LocalPhotoStore:
+    """Photos in one local folder: temp file in the same folder -> fsync -> os.replace -> fsync the folder."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    def _path(self, name: str) -> Path:
+        path = (self.root / check_name(name)).resolve()
+        if not path.is_relative_to(self.root):
+            raise ValueError(f'photo path outside the photo folder: {name!r}')
+        return path
+
+    def put(self, name: str, data: bytes) -> None:
+        final = self._path(name)
+        self.root.mkdir(parents=True, exist_ok=True)
+        temp = self.root / f'{TEMP_PREFIX}{uuid.uuid4().hex}'
+        try:
+            with open(temp, 'xb') as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temp, final)
+        finally:
+            temp.unlink(missing_ok=True)
+        self._sync_folder()
+
+    def _sync_folder(self) -> None:
+        descriptor = os.open(self.root, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+
+    def open(self, name: str) -> BinaryIO:
+        return open(self._path(name), 'rb')
+
+    def local_path(self, name: str) -> Path | None:
+        return self._path(name)
+
+    def delete(self, name: str) -> None:
+        self._path(name).unlink(missing_ok=True)
+
+    def exists(self, name: str) -> bool:
+        return self._path(name).is_file()
+
+    def names(self, *, older_than: float = 0.0) -> Iterator[str]:
+        cutoff = time.time() - older_than
+        for entry in os.scandir(self.root):
+            if not entry.is_file(follow_symlinks=False) or entry.stat().st_mtime > cutoff:
+                continue
+            if NAME_PATTERN.fullmatch(entry.name) or entry.name.startswith(TEMP_PREFIX):
+                yield entry.name
+
+    def remove_partial(self, name: str) -> None:
+        """Remove an abandoned temporary file (the sweeper calls this for names that are not photo names)."""
+        if name.startswith(TEMP_PREFIX) and '/' not in name:
+            (self.root / name).unlink(missing_ok=True)
+
+
+_stores: dict[Path, PhotoStore] = {}
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def get_store() -> PhotoStore:
+    """The configured store (the local folder of the current settings)."""
+    root = get_settings().photo_dir
+    if root not in _stores:
+        _stores[root] = LocalPhotoStore(root)
+    return _stores[root]
+
+
+# ---- the Pillow pipeline -------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ProcessedImage:
+    """A clean JPEG (no metadata) and its thumbnail."""
+
+    full: bytes
+    thumb: bytes
+    width: int
+    height: int
+
+
+def sniff_format(data: bytes) -> str:
+    """The Pillow format name from the magic bytes, or InvalidInput: only JPEG, PNG, WebP and HEIC/HEIF."""
+    if data.startswith(b'\xff\xd8\xff'):
+        return 'JPEG'
+    if data.startswith(b'\x89PNG\r\n\x1a\n'):
+        return 'PNG'
+    if data[:4] == b'RIFF' and data[8:12] == b'WEBP':
+        return 'WEBP'
+    if data[4:8] == b'ftyp' and data[8:12] in {b'heic', b'heix', b'hevc', b'hevx', b'heim', b'heis', b'mif1', b'msf1'}:
+        return 'HEIF'
+    raise InvalidInput('this file is not a photo (allowed: JPEG, PNG, WebP, HEIC)', field='photo')
+
+
+def process_niced(data: bytes) -> ProcessedImage:
+    """`process` on the photo pool's low-priority threads (blocking the calling worker thread until done)."""
+    return _pipeline_pool().submit(process, data).result()
+
+
+def _pipeline_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(PIPELINE_WORKERS, thread_name_prefix='ctp-photo', initializer=_lower_priority)
+        return _pool
+
+
+def _lower_priority() -> None:
+    """Photo work yields the CPU to request handling (on Linux the niceness is per thread)."""
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + PIPELINE_NICENESS)
+    except OSError as error:
+        logger.info('photo threads keep normal priority: %s', error)
+
+
+def process(data: bytes) -> ProcessedImage:
+    """Validate and re-encode an upload; InvalidInput (400) or PayloadTooLarge (413) for anything unsafe."""
+    settings = get_settings()
+    if not data:
+        raise InvalidInput('the file is empty', field='photo')
+    if len(data) > settings.max_photo_bytes:
+        raise PayloadTooLarge(f'a photo may be at most {settings.max_photo_bytes // (1024 * 1024)} MB', field='photo')
+    image = _decode(data, sniff_format(data), min(settings.max_photo_pixels, Image.MAX_IMAGE_PIXELS))
+    clean = _fresh_rgb(image)
+    return ProcessedImage(full=_encode(clean, FULL_BUDGET, FULL_QUALITIES),
+                          thumb=_encode(_shrunk(clean, THUMB_SIDE), THUMB_BUDGET, THUMB_QUALITIES),
+                          width=clean.width, height=clean.height)
+
+
+def _decode(data: bytes, kind: str, max_pixels: int) -> Image.Image:
+    try:
+        with Image.open(io.BytesIO(data), formats=[kind]) as opened:
+            width, height = opened.size
+            if width * height > max_pixels or max(width, height) > MAX_DIMENSION:
+                raise InvalidInput(f'the image is too large ({width}×{height} pixels; at most '
+                                   f'{max_pixels // 1_000_000} megapixels)', field='photo')
+            opened.draft('RGB', _fit((width, height), DRAFT_SIDE))  # JPEG: decode at 1/2, 1/4... when enough
+            opened.load()
+            upright = ImageOps.exif_transpose(opened)
+            upright.load()
+            return upright
+    except InvalidInput:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
+        raise InvalidInput(f'the image is too large (at most {max_pixels // 1_000_000} megapixels)',
+                           field='photo') from error
+    except DECODE_ERRORS as error:
+        logger.info('refused an upload that does not decode as %s: %s', kind, error)
+        raise InvalidInput('the photo is damaged or not really an image', field='photo') from error
+
+
+def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:
+    scale = min(1.0, side / max(size))
+    return max(1, round(size[0] * scale)), max(1, round(size[1] * scale))
+
+
+def _fresh_rgb(image: Image.Image) -> Image.Image:
+    """A new RGB image, at most MAX_SIDE long, carrying none of the source's info (EXIF, ICC, comments, XMP)."""
+    if image.mode in ('RGBA', 'LA', 'PA') or (image.mode == 'P' and 'transparency' in image.info):
+        rgba = image.convert('RGBA')
+        flat = Image.new('RGB', rgba.size, 'white')
+        flat.paste(rgba, mask=rgba.getchannel('A'))
+        image = flat
+    elif image.mode != 'RGB':
+        image = image.convert('RGB')
+    image = _shrunk(image, MAX_SIDE)
+    fresh = Image.new('RGB', image.size)
+    fresh.paste(image)
+    return fresh
+
+
+def _shrunk(image: Image.Image, side: int) -> Image.Image:
+    if max(image.size) <= side:
+        return image
+    return image.resize(_fit(image.size, side), Image.Resampling.LANCZOS, reducing_gap=2.0)
+
+
+def _encode(image: Image.Image, budget: int, qualities: tuple[int, ...]) -> bytes:
+    """The best quality whose quick baseline encoding fits the budget, saved optimized (never larger)."""
+    chosen = next((q for q in qualities if len(_jpeg(image, q, optimize=False)) <= budget), qualities[-1])
+    return _jpeg(image, chosen, optimize=True)
+
+
+def _jpeg(image: Image.Image, quality: int, *, optimize: bool) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, 'JPEG', quality=quality, optimize=optimize, progressive=optimize, subsampling='4:2:0')
+    return buffer.getvalue()
+
+
+def display_name(original: str | None) -> str | None:
+    """The client's file name made harmless for display only: no folders, drive prefixes or control characters."""
+    if not original:
+        return None
+    name = re.split(r'[\\/]', unicodedata.normalize('NFC', original))[-1]
+    name = re.sub(r'^[A-Za-z]:', '', name)
+    name = ''.join(char for char in name if unicodedata.category(char)[0] not in 'CZ' or char == ' ')
+    name = name.strip(' .')[:DISPLAY_NAME_LENGTH]
+    return name or None
+
+
+def remove_quietly(store: PhotoStore, names: list[str]) -> None:
+    """Delete files, logging (not raising) failures: the startup sweeper finishes the job."""
+    for name in names:
+        with contextlib.suppress(ValueError):
+            try:
+                store.delete(name)
+            except OSError as error:
+                logger.warning('could not remove photo file %s: %s', name, error)

@@ -1,0 +1,261 @@
+"""Problem photos: prepare uploads (off the event loop), attach them in the problem's transaction, serve, delete, sweep.
+
+Lifecycle of a photo: `prepare_photo` validates, re-encodes and writes the files (worker thread) ->
+`report_with_photos` / `attach_photos` insert the rows and commit (files first, rows second) -> on any failure the
+files of the prepared photos are removed (`discard`). Deleting a photo or a problem removes its files after the
+commit; `sweep_orphans` (at start-up) removes files no row points to and reports rows whose file is missing.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+
+from sqlalchemy import event, select
+from sqlmodel import Session
+
+from app import events, photo_store
+from app.config import get_settings
+from app.db import rolls_back, session_scope
+from app.errors import Conflict, InvalidInput, NotFound
+from app.models import AuditAction, CTPProblemLog, PhotoKind, ProblemPhoto, utcnow
+from app.models.schemas import ProblemLogCreate
+from app.services import audit, problem_logs
+from app.services.access import Actor, require_log_editable, require_log_visible
+
+logger = logging.getLogger(__name__)
+SWEEP_GRACE_SECONDS = 600.0   # files younger than this may belong to an upload still in progress
+
+
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A processed upload whose files exist in the store but that no row points to yet."""
+
+    stored_name: str
+    thumb_name: str
+    sha256: str
+    width: int
+    height: int
+    size_bytes: int
+    original_name: str | None
+    thumb_jpeg: bytes = field(repr=False)   # for previews before the photo has a URL
+
+
+@dataclass(frozen=True)
+class ServedPhoto:
+    """What the photo route sends: the stored file's name and a safe download name."""
+
+    name: str
+    filename: str
+    etag: str
+
+
+@dataclass
+class SweepReport:
+    removed_files: list[str] = field(default_factory=list)
+    rows_without_file: list[int] = field(default_factory=list)
+
+
+def prepare_photo(data: bytes, original_name: str | None) -> PreparedPhoto:
+    """Validate and re-encode one upload and write its files (blocking: call it in a worker thread).
+
+    Raises InvalidInput (400) for anything that is not a safe photo and PayloadTooLarge (413) over the byte cap;
+    nothing is stored then. The caller owns the result: commit it with `report_with_photos`/`attach_photos`
+    (which discard it on failure) or call `discard`.
+    """
+    image = photo_store.process_niced(data)
+    store = photo_store.get_store()
+    stored, thumb = photo_store.new_name(), photo_store.new_name()
+    store.put(stored, image.full)
+    try:
+        store.put(thumb, image.thumb)
+    except OSError:
+        photo_store.remove_quietly(store, [stored])
+        raise
+    return PreparedPhoto(stored_name=stored, thumb_name=thumb, sha256=hashlib.sha256(image.full).hexdigest(),
+                         width=image.width, height=image.height, size_bytes=len(image.full),
+                         original_name=photo_store.display_name(original_name), thumb_jpeg=image.thumb)
+
+
+def prepare_all(uploads: Iterable[tuple[bytes, str | None]]) -> list[PreparedPhoto]:
+    """Prepare several uploads; if one is refused, the ones already prepared are discarded and the error raised."""
+    prepared: list[PreparedPhoto] = []
+    try:
+        for data, name in uploads:
+            prepared.append(prepare_photo(data, name))
+    except BaseException:
+        discard(prepared)
+        raise
+    return prepared
+
+
+def discard(prepared: Iterable[PreparedPhoto]) -> None:
+    """Remove the files of prepared photos that were never committed."""
+    photo_store.remove_quietly(photo_store.get_store(),
+                               [name for photo in prepared for name in (photo.stored_name, photo.thumb_name)])
+
+
+def _check_count(existing: int, adding: int) -> None:
+    limit = get_settings().max_photos_per_problem
+    if existing + adding > limit:
+        left = max(0, limit - existing)
+        raise Conflict(f'a problem can have at most {limit} photos; {left} more can be added', field='photo')
+
+
+def _kind(kind: str) -> PhotoKind:
+    try:
+        return PhotoKind(kind)
+    except ValueError as error:
+        raise InvalidInput('kind must be "before" or "after"', field='kind') from error
+
+
+def _rows(session: Session, actor: Actor, log_id: int, prepared: list[PreparedPhoto],
+          kind: PhotoKind) -> list[ProblemPhoto]:
+    rows = [ProblemPhoto(log_id=log_id, stored_name=p.stored_name, thumb_name=p.thumb_name, sha256=p.sha256,
+                         kind=kind, original_name=p.original_name, width=p.width, height=p.height,
+                         size_bytes=p.size_bytes, created_by=actor.user_id, created_at=utcnow()) for p in prepared]
+    session.add_all(rows)
+    for photo in prepared:
+        audit.record(session, log_id=log_id, actor_id=actor.user_id, action=AuditAction.PHOTO_ADDED,
+                     field='photo', new=photo.original_name or photo.stored_name)
+    return rows
+
+
+@rolls_back
+def report_with_photos(session: Session, *, actor: Actor, problem_in: ProblemLogCreate,
+                       prepared: list[PreparedPhoto]) -> problem_logs.Outcome:
+    """Report a problem and its photos in one transaction; on any failure (or a replayed key) the files go."""
+    try:
+        _check_count(0, len(prepared))
+        with _photos_join_commit(session, actor, prepared):
+            outcome = problem_logs.report_problem(session, actor=actor, problem_in=problem_in)
+    except BaseException:
+        discard(prepared)
+        raise
+    if not outcome.created:
+        discard(prepared)   # a replayed key: the first request's photos are the problem's photos
+    return outcome
+
+
+@contextmanager
+def _photos_join_commit(session: Session, actor: Actor, prepared: list[PreparedPhoto]) -> Iterator[None]:
+    """Add the photo rows (and audit entries) to the commit that creates the problem log, inside its transaction."""
+    created: list[CTPProblemLog] = []
+
+    def on_persistent(_session: Session, instance: object) -> None:
+        if isinstance(instance, CTPProblemLog):
+            created.append(instance)
+
+    def before_commit(sess: Session) -> None:
+        if prepared and len(created) == 1:
+            _rows(sess, actor, created.pop().id, prepared, PhotoKind.BEFORE)  # type: ignore[arg-type]
+
+    event.listen(session, 'pending_to_persistent', on_persistent)
+    event.listen(session, 'before_commit', before_commit)
+    try:
+        yield
+    finally:
+        event.remove(session, 'pending_to_persistent', on_persistent)
+        event.remove(session, 'before_commit', before_commit)
+
+
+def check_can_attach(session: Session, *, actor: Actor, log_id: int, count: int) -> None:
+    """Fail fast (404/403/409) before any upload is processed: may this actor add `count` photos here?"""
+    require_log_editable(session, actor, log_id)
+    _check_count(_count(session, log_id), count)
+
+
+def _count(session: Session, log_id: int) -> int:
+    rows = session.exec(select(ProblemPhoto.id).where(ProblemPhoto.log_id == log_id)).scalars()
+    return len(list(rows))
+
+
+@rolls_back
+def attach_photos(session: Session, *, actor: Actor, log_id: int, prepared: list[PreparedPhoto],
+                  kind: str = 'before') -> list[ProblemPhoto]:
+    """Add photos to a problem the actor may edit (at most CTP_MAX_PHOTOS_PER_PROBLEM); files go on failure."""
+    try:
+        photo_kind = _kind(kind)
+        require_log_editable(session, actor, log_id)
+        _check_count(_count(session, log_id), len(prepared))
+        rows = _rows(session, actor, log_id, prepared, photo_kind)
+        session.commit()
+    except BaseException:
+        discard(prepared)
+        raise
+    events.publish(events.problem_log_changed, log_id)
+    return rows
+
+
+@rolls_back
+def delete_photo(session: Session, *, actor: Actor, photo_id: int, log_id: int | None = None) -> None:
+    """Remove a photo of a problem the actor may edit: the row, an audit entry, then its files."""
+    photo = session.get(ProblemPhoto, photo_id)
+    if photo is None or (log_id is not None and photo.log_id != log_id):
+        raise NotFound(f'photo {photo_id} not found')
+    require_log_editable(session, actor, photo.log_id)
+    names = [photo.stored_name, photo.thumb_name]
+    audit.record(session, log_id=photo.log_id, actor_id=actor.user_id, action=AuditAction.PHOTO_REMOVED,
+                 field='photo', old=photo.original_name or photo.stored_name)
+    session.delete(photo)
+    session.commit()
+    photo_store.remove_quietly(photo_store.get_store(), names)
+    events.publish(events.problem_log_changed, photo.log_id)
+
+
+def detach_all(session: Session, *, actor_id: int | None, log_id: int) -> list[str]:
+    """Inside a caller's transaction (deleting a problem): drop the photo rows; returns the file names to remove
+    with `remove_files` once the transaction is committed."""
+    names: list[str] = []
+    for photo in session.exec(select(ProblemPhoto).where(ProblemPhoto.log_id == log_id)).scalars().all():
+        names += [photo.stored_name, photo.thumb_name]
+        audit.record(session, log_id=log_id, actor_id=actor_id, action=AuditAction.PHOTO_REMOVED,
+                     field='photo', old=photo.original_name or photo.stored_name)
+        session.delete(photo)
+    return names
+
+
+def remove_files(names: list[str]) -> None:
+    photo_store.remove_quietly(photo_store.get_store(), names)
+
+
+def photo_for_viewing(session: Session, *, actor: Actor, photo_id: int, thumb: bool = False) -> ServedPhoto:
+    """The file of a photo whose problem the actor may see (displays included); 404 otherwise."""
+    photo = session.get(ProblemPhoto, photo_id)
+    if photo is None:
+        raise NotFound(f'photo {photo_id} not found')
+    require_log_visible(session, actor, photo.log_id)
+    suffix = '-thumb' if thumb else ''
+    return ServedPhoto(name=photo.thumb_name if thumb else photo.stored_name,
+                       filename=f'problem-{photo.log_id}-photo-{photo_id}{suffix}.jpg', etag=photo.sha256[:32] + suffix)
+
+
+def sweep_orphans(session: Session, store: photo_store.PhotoStore,
+                  grace_seconds: float = SWEEP_GRACE_SECONDS) -> SweepReport:
+    """Remove files no row points to (older than the grace period) and report rows whose file is missing."""
+    report = SweepReport()
+    known: set[str] = set()
+    for photo in session.exec(select(ProblemPhoto)).scalars():
+        known |= {photo.stored_name, photo.thumb_name}
+        if not store.exists(photo.stored_name) or not store.exists(photo.thumb_name):
+            report.rows_without_file.append(photo.id)  # type: ignore[arg-type]
+    for name in list(store.names(older_than=grace_seconds)):
+        if name in known:
+            continue
+        if photo_store.NAME_PATTERN.fullmatch(name):
+            store.delete(name)
+        else:
+            store.remove_partial(name)
+        report.removed_files.append(name)
+    if report.removed_files or report.rows_without_file:
+        logger.warning('photo sweep: removed %d orphan file(s); photo rows without a file: %s',
+                       len(report.removed_files), report.rows_without_file or 'none')
+    return report
+
+
+def sweep_now() -> SweepReport:
+    """The start-up sweep over the configured store (blocking; main.py runs it in a worker thread)."""
+    with session_scope() as session:
+        return sweep_orphans(session, photo_store.get_store())

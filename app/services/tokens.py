@@ -1,0 +1,71 @@
+"""Personal API tokens: a user creates and revokes their own; the secret is shown once and stored as SHA-256."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app import auth
+from app.db import rolls_back
+from app.errors import InvalidInput, NotFound, PermissionDenied
+from app.models import ApiToken, utcnow
+from app.services.access import Actor, has_access
+
+MAX_ACTIVE_TOKENS = 20
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    name: str
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+def _require_person(actor: Actor) -> int:
+    if actor.user_id is None or not has_access(actor):
+        raise PermissionDenied('only a person with access to CTP Log has API tokens')
+    return actor.user_id
+
+
+def list_tokens(session: Session, *, actor: Actor) -> list[TokenInfo]:
+    """The actor's tokens that are not revoked, newest first (never the secret)."""
+    user_id = _require_person(actor)
+    rows = session.exec(select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).scalars()
+    return [_info(row) for row in rows]
+
+
+@rolls_back
+def create_token(session: Session, *, actor: Actor, name: str) -> tuple[TokenInfo, str]:
+    """A new token for the actor: (info, secret). The secret is not kept and cannot be shown again."""
+    user_id = _require_person(actor)
+    name = name.strip()
+    if not 1 <= len(name) <= 80:
+        raise InvalidInput('a token name has 1 to 80 characters', field='name')
+    active = session.exec(select(func.count()).select_from(ApiToken).where(
+        ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))).one()[0]
+    if active >= MAX_ACTIVE_TOKENS:
+        raise InvalidInput(f'at most {MAX_ACTIVE_TOKENS} tokens; revoke one first', field='name')
+    secret = auth.new_token()
+    row = ApiToken(user_id=user_id, name=name, token_hash=auth.token_digest(secret))
+    session.add(row)
+    session.commit()
+    return _info(row), secret
+
+
+@rolls_back
+def revoke_token(session: Session, *, actor: Actor, token_id: int) -> None:
+    """Revoke one of the actor's own tokens; someone else's (or a revoked one) is 404."""
+    user_id = _require_person(actor)
+    row = session.get(ApiToken, token_id)
+    if row is None or row.user_id != user_id or row.revoked_at is not None:
+        raise NotFound(f'token {token_id} not found')
+    row.revoked_at = utcnow()
+    session.add(row)
+    session.commit()
+
+
+def _info(row: ApiToken) -> TokenInfo:
+    return TokenInfo(id=row.id, name=row.name, created_at=row.created_at,  # type: ignore[arg-type]
+                     last_used_at=row.last_used_at)

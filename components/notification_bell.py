@@ -1,0 +1,88 @@
+"""The bell in the header: a live unread count for this user only, a panel of notifications, new-problem toasts."""
+from nicegui import ui
+
+from app import events
+from app.db import read_session, session_scope
+from app.models.schemas import NotificationPage, NotificationPublic
+from app.services import notifications
+from app.services.access import Actor
+from components.design import TOUCH, local_text
+from components.worker import io
+
+PANEL_SIZE = 20
+
+
+class NotificationBell:
+    """Unread badge (updated by notifications_changed for its own user), side panel, toasts for new items."""
+
+    def __init__(self, actor: Actor) -> None:
+        self.actor = actor
+        self.newest_id = 0
+        with ui.button(icon='notifications', on_click=self.open_panel) \
+                .props('flat round color=white').classes(TOUCH).mark('bell') as self.button:
+            self.badge = ui.badge('', color='red').props('floating').mark('unread')
+        self.badge.set_visibility(False)
+        with ui.dialog().props('position=right full-height') as self.dialog, \
+                ui.card().classes('w-[360px] max-w-[95vw] h-full gap-2'):
+            with ui.row().classes('w-full items-center'):
+                ui.label('Notifications').classes('text-lg font-bold')
+                ui.space()
+                ui.button(icon='close', on_click=self.dialog.close).props('flat round').classes(TOUCH)
+            self.items = ui.column().classes('w-full gap-1')
+            ui.link('All notifications', '/notifications').classes('mt-2')
+        events.notifications_changed.subscribe(self._on_change)
+
+    async def load(self) -> None:
+        """Read the unread count and newest item; remember the newest so later arrivals can toast."""
+        page = await io(self._read)
+        self._show_count(page.unread)
+        self.newest_id = max([n.id for n in page.items], default=0)
+
+    async def open_panel(self) -> None:
+        """Viewing the panel marks what it shows as read."""
+        page = await io(self._read_all_and_mark)
+        self.items.clear()
+        with self.items:
+            if not page.items:
+                ui.label('Nothing new.').classes('text-gray-500')
+            for item in page.items:
+                _notification_row(item)
+        self._show_count(0)
+        self.dialog.open()
+
+    async def _on_change(self, user_id: int) -> None:
+        if user_id != self.actor.user_id:
+            return
+        page = await io(self._read)
+        self._show_count(page.unread)
+        fresh = [n for n in page.items if n.id > self.newest_id and not n.is_read]
+        self.newest_id = max([self.newest_id, *[n.id for n in page.items]])
+        for item in reversed(fresh[:3]):
+            ui.notify(item.message, type='warning' if item.notification_type == 'problem_created' else 'info',
+                      position='top', close_button='OK', timeout=8000)
+
+    def _show_count(self, count: int) -> None:
+        self.badge.text = str(count) if count < 100 else '99+'
+        self.badge.set_visibility(count > 0)
+
+    def _read(self) -> NotificationPage:
+        with read_session() as session:
+            return notifications.list_notifications(session, actor=self.actor, limit=5)
+
+    def _read_all_and_mark(self) -> NotificationPage:
+        with session_scope() as session:
+            page = notifications.list_notifications(session, actor=self.actor, include_read=True, limit=PANEL_SIZE)
+            if page.unread:
+                notifications.mark_all_read(session, actor=self.actor)
+        return page
+
+
+def _notification_row(item: NotificationPublic) -> None:
+    target = f'/problem-logs/{item.log_id}' if item.log_id else f'/machines/{item.machine_id}'
+    with ui.link(target=target).classes('w-full no-underline text-inherit'):
+        with ui.row().classes('w-full items-start no-wrap gap-2 p-2 rounded hover:bg-gray-500/10 min-h-[48px]'):
+            ui.icon('circle' if not item.is_read else 'radio_button_unchecked') \
+                .classes('text-xs mt-1 ' + ('text-red-600' if not item.is_read else 'text-gray-400'))
+            with ui.column().classes('gap-0'):
+                ui.label(item.message).classes('text-sm' + ('' if item.is_read else ' font-bold'))
+                ui.label(local_text(item.created_at)).classes('text-xs text-gray-500')

@@ -1,0 +1,114 @@
+"""The dialogs of the problem page: complete (downtime shown before saving) and edit. Times are plant-local."""
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from nicegui import ui
+
+from app.config import get_settings
+from app.models import utcnow
+from app.models.schemas import ProblemLogDetail
+from components.design import RESOLVED_BY_WORDS, TOUCH, duration_text
+
+TIME_FORMAT = '%Y-%m-%d %H:%M'
+Act = Callable[[dict[str, object], str], Awaitable[bool]]  # (changes, success message) -> saved?
+
+
+def parse_local(text: str | None) -> datetime | None:
+    if not text or not text.strip():
+        return None
+    try:
+        return datetime.strptime(text.strip(), TIME_FORMAT).replace(tzinfo=get_settings().zone)
+    except ValueError as error:
+        raise ValueError(f'times look like {utcnow().astimezone(get_settings().zone):{TIME_FORMAT}}') from error
+
+
+def _changed_time(key: str, text: str | None, shown: datetime | None) -> dict[str, object]:
+    """Only a time the user changed is sent: the field shows whole minutes, the stored value has seconds."""
+    if (text or '') == _local_input(shown):
+        return {}
+    return {key: parse_local(text)}
+
+
+def _local_input(moment: datetime | None) -> str:
+    return moment.astimezone(get_settings().zone).strftime(TIME_FORMAT) if moment else ''
+
+
+def complete_dialog(detail: ProblemLogDetail, act: Act) -> None:
+    """Solution, resolved by, end time, vendor fields, plates lost; the downtime is shown before saving."""
+    loaded = utcnow()
+    with ui.dialog() as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('complete-dialog'):
+        ui.label('Complete problem').classes('text-lg font-bold')
+        solution = ui.textarea('Solution', value=detail.solution or '').props('outlined autogrow') \
+            .classes('w-full').mark('solution')
+        resolved = ui.select(RESOLVED_BY_WORDS, label='Resolved by', value=detail.resolved_by) \
+            .props('outlined').classes('w-full').mark('resolved-by')
+        end = ui.input('Ended', value=_local_input(loaded)).props('outlined').classes('w-full').mark('end-time')
+        with ui.row().classes('w-full gap-2 no-wrap'):
+            called = ui.input('Vendor called', value=_local_input(detail.vendor_called_at)).props('outlined')
+            arrived = ui.input('Vendor arrived', value=_local_input(detail.vendor_arrived_at)).props('outlined')
+        with ui.row().classes('w-full gap-2 no-wrap'):
+            ticket = ui.input('Vendor ticket', value=detail.vendor_ticket or '').props('outlined maxlength=64')
+            plates = ui.number('Plates lost', value=detail.plates_lost, min=0, max=9999, precision=0) \
+                .props('outlined')
+        preview = ui.label().classes('text-base font-bold').mark('downtime-preview')
+
+        def show_downtime() -> None:
+            try:
+                ended = parse_local(end.value) or loaded
+            except ValueError:
+                preview.text = 'Downtime: check the end time'
+                return
+            minutes = detail.downtime_minutes - max(0.0, (loaded - ended).total_seconds() / 60)
+            preview.text = f'Downtime: {duration_text(max(0.0, minutes))}' if detail.is_stopping \
+                else 'No downtime (the machine kept running)'
+
+        async def save() -> None:
+            try:
+                changes = {'version': detail.version, 'status': 'completed', 'solution': solution.value,
+                           'resolved_by': resolved.value, 'vendor_ticket': (ticket.value or '').strip() or None,
+                           'plates_lost': int(plates.value or 0),
+                           **_changed_time('end_time', end.value, loaded),
+                           **_changed_time('vendor_called_at', called.value, detail.vendor_called_at),
+                           **_changed_time('vendor_arrived_at', arrived.value, detail.vendor_arrived_at)}
+            except ValueError as error:
+                ui.notify(str(error), type='negative')
+                return
+            if await act(changes, 'Problem completed'):
+                dialog.close()
+
+        end.on_value_change(show_downtime)
+        show_downtime()
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
+            ui.button('Save and complete', on_click=save).props('color=positive').classes(TOUCH) \
+                .mark('complete-save')
+    dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
+    dialog.open()
+
+
+def edit_dialog(detail: ProblemLogDetail, act: Act) -> None:
+    """Description, start time, stopping or not, technician name."""
+    with ui.dialog() as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('edit-dialog'):
+        ui.label('Edit problem').classes('text-lg font-bold')
+        text = ui.textarea('Description', value=detail.problem_description).props('outlined autogrow') \
+            .classes('w-full').mark('edit-description')
+        start = ui.input('Started', value=_local_input(detail.start_time)).props('outlined').classes('w-full')
+        stopping = ui.switch('Machine stopped', value=detail.is_stopping)
+        name = ui.input('Technician name', value=detail.technician_name or '').props('outlined').classes('w-full')
+
+        async def save() -> None:
+            try:
+                changes = {'version': detail.version, 'problem_description': text.value,
+                           'is_stopping': stopping.value, 'technician_name': (name.value or '').strip() or None,
+                           **_changed_time('start_time', start.value, detail.start_time)}
+            except ValueError as error:
+                ui.notify(str(error), type='negative')
+                return
+            if await act(changes, 'Saved'):
+                dialog.close()
+
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
+            ui.button('Save', on_click=save).classes(TOUCH).mark('edit-save')
+    dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
+    dialog.open()

@@ -1,0 +1,104 @@
+"""/admin/machines: add machines, edit name, nickname and description, retire or bring back (admins only)."""
+from nicegui import run, ui
+
+from app.db import read_session, session_scope
+from app.errors import InvalidInput
+from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate
+from app.services import machines
+from app.services.access import Actor
+from components.admin import act, admin_nav
+from components.layout import frame
+from components.session import require_page_admin
+
+
+@ui.page('/admin/machines')
+async def admin_machines_page() -> None:
+    actor = await require_page_admin('Machines')
+    if actor is None:
+        return
+
+    @ui.refreshable
+    async def machine_list() -> None:
+        for row in await run.io_bound(_load, actor):
+            with ui.card().classes('w-full').mark(f'machine-{row.id}'):
+                with ui.row().classes('items-center gap-4'):
+                    ui.label(row.name).classes('font-bold')
+                    ui.label(row.nickname or '')
+                    if row.retired_at is not None:
+                        ui.label('retired').classes('text-slate-500')
+                    ui.space()
+                    ui.button('Edit', on_click=lambda r=row: _edit_dialog(r, machine_list.refresh))
+                    retired = row.retired_at is not None
+                    ui.button('Bring back' if retired else 'Retire',
+                              on_click=lambda r=row, flag=not retired: retire(r, flag)).props('flat')
+
+    async def retire(row: MachinePublic, flag: bool) -> None:
+        word = 'retired' if flag else 'back in service'
+        if await act(_update, row.id, {'retired': flag}, done=f'{row.name} {word}') is not None:
+            machine_list.refresh()
+
+    with frame('Machines', actor):
+        admin_nav('/admin/machines')
+        _new_machine_form(lambda: machine_list.refresh())
+        await machine_list()
+
+
+def _new_machine_form(refresh: object) -> None:
+    with ui.card().classes('w-full'):
+        ui.label('Add a machine').classes('text-lg')
+        with ui.row().classes('items-end'):
+            name = ui.input('Machine name').props('maxlength=120')
+            nickname = ui.input('Nickname').props('maxlength=60')
+            description = ui.input('Description').props('maxlength=4000')
+
+        async def add() -> None:
+            fields = {'name': name.value or '', 'nickname': nickname.value or None,
+                      'description': description.value or None}
+            if await act(_create, fields, done=f'Machine {fields["name"]} added') is not None:
+                name.value = nickname.value = description.value = ''
+                refresh()  # type: ignore[operator]
+
+        ui.button('Add machine', on_click=add).classes('min-h-[48px]')
+
+
+def _edit_dialog(row: MachinePublic, refresh: object) -> None:
+    with ui.dialog() as dialog, ui.card().classes('w-96'):
+        ui.label(f'Edit {row.name}').classes('text-lg')
+        name = ui.input('Machine name', value=row.name).props('maxlength=120')
+        nickname = ui.input('Nickname', value=row.nickname or '').props('maxlength=60')
+        description = ui.textarea('Description', value=row.description or '').props('maxlength=4000')
+
+        async def save() -> None:
+            fields = {'name': name.value or '', 'nickname': nickname.value or None,
+                      'description': description.value or None}
+            if await act(_update, row.id, fields, done='Saved') is not None:
+                dialog.close()
+                refresh()  # type: ignore[operator]
+
+        with ui.row():
+            ui.button('Save', on_click=save)
+            ui.button('Cancel', on_click=dialog.close).props('flat')
+    dialog.open()
+
+
+def _load(actor: Actor) -> list[MachinePublic]:
+    with read_session() as session:
+        return machines.list_machines(session, actor=actor, include_retired=True)
+
+
+def _create(actor: Actor, fields: dict[str, object]) -> int:
+    try:
+        body = MachineCreate(**fields)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise InvalidInput('a machine needs a name of 1 to 120 characters') from error
+    with session_scope() as session:
+        return machines.create_machine(session, actor=actor, machine_in=body).id  # type: ignore[return-value]
+
+
+def _update(actor: Actor, machine_id: int, fields: dict[str, object]) -> int:
+    try:
+        body = MachineUpdate(**fields)  # type: ignore[arg-type]
+    except ValueError as error:
+        raise InvalidInput('a machine needs a name of 1 to 120 characters') from error
+    with session_scope() as session:
+        return machines.update_machine(session, actor=actor, machine_id=machine_id, changes=body).id  # type: ignore[return-value]

@@ -1,0 +1,88 @@
+"""/admin/taxonomy: failure subsystems and their symptoms: add, rename, (de)activate, delete unused (admins only)."""
+from nicegui import run, ui
+
+from app.db import read_session, session_scope
+from app.models import Category
+from app.services import taxonomy
+from app.services.access import Actor
+from components.admin import act, admin_nav
+from components.layout import frame
+from components.session import require_page_admin
+
+
+@ui.page('/admin/taxonomy')
+async def admin_taxonomy_page() -> None:
+    actor = await require_page_admin('Failure taxonomy')
+    if actor is None:
+        return
+
+    @ui.refreshable
+    async def tree() -> None:
+        for parent, children in await run.io_bound(_load):
+            with ui.card().classes('w-full').mark(f'subsystem-{parent.id}'):
+                _category_row(parent, tree.refresh, bold=True)
+                with ui.column().classes('pl-6 gap-1'):
+                    for child in children:
+                        _category_row(child, tree.refresh)
+                    _add_row(f'New symptom of {parent.name}', parent.id, tree.refresh)
+
+    with frame('Failure taxonomy', actor):
+        admin_nav('/admin/taxonomy')
+        _add_row('New subsystem', None, lambda: tree.refresh())
+        await tree()
+
+
+def _category_row(row: Category, refresh: object, *, bold: bool = False) -> None:
+    with ui.row().classes('items-center gap-2'):
+        name = ui.input(value=row.name).props('dense maxlength=120').classes('w-72' + (' font-bold' if bold else ''))
+
+        async def rename() -> None:
+            if await act(_update, row.id, {'name': name.value or ''}, done='Renamed') is not None:
+                refresh()  # type: ignore[operator]
+
+        async def toggle() -> None:
+            if await act(_update, row.id, {'active': not row.active}) is not None:
+                refresh()  # type: ignore[operator]
+
+        async def delete() -> None:
+            if await act(_delete, row.id, done=f'{row.name} deleted') is not None:
+                refresh()  # type: ignore[operator]
+
+        ui.button('Rename', on_click=rename).props('flat dense')
+        ui.button('Deactivate' if row.active else 'Activate', on_click=toggle).props('flat dense')
+        ui.button('Delete', on_click=delete).props('flat dense color=negative')
+        if not row.active:
+            ui.label('inactive').classes('text-slate-500')
+
+
+def _add_row(label: str, parent_id: int | None, refresh: object) -> None:
+    with ui.row().classes('items-center gap-2'):
+        name = ui.input(label).props('dense maxlength=120').classes('w-72')
+
+        async def add() -> None:
+            if await act(_create, name.value or '', parent_id, done='Added') is not None:
+                name.value = ''
+                refresh()  # type: ignore[operator]
+
+        ui.button('Add', on_click=add).props('flat dense').mark(f'add-{parent_id or "subsystem"}')
+
+
+def _load() -> list[tuple[Category, list[Category]]]:
+    with read_session() as session:
+        return taxonomy.list_tree(session, include_inactive=True)
+
+
+def _create(actor: Actor, name: str, parent_id: int | None) -> int:
+    with session_scope() as session:
+        return taxonomy.create_category(session, actor=actor, name=name, parent_id=parent_id).id  # type: ignore[return-value]
+
+
+def _update(actor: Actor, category_id: int, fields: dict[str, object]) -> int:
+    with session_scope() as session:
+        return taxonomy.update_category(session, actor=actor, category_id=category_id, **fields).id  # type: ignore[arg-type,return-value]
+
+
+def _delete(actor: Actor, category_id: int) -> bool:
+    with session_scope() as session:
+        taxonomy.delete_category(session, actor=actor, category_id=category_id)
+        return True

@@ -1,0 +1,101 @@
+"""/admin/users: people, their role, password reset, deactivation and machine assignments (admins only)."""
+from nicegui import run, ui
+
+from app.db import read_session, session_scope
+from app.models import Role
+from app.models.schemas import MachinePublic, UserPublic
+from app.services import machines, users
+from app.services.access import Actor
+from components.admin import act, admin_nav
+from components.layout import frame
+from components.session import require_page_admin
+
+ROLE_LABELS = {Role.ADMIN: 'Admin', Role.CTP_USER: 'CTP user', Role.MANAGER: 'Manager', Role.NONE: 'No access'}
+
+
+@ui.page('/admin/users')
+async def admin_users_page() -> None:
+    actor = await require_page_admin('Users')
+    if actor is None:
+        return
+
+    @ui.refreshable
+    async def user_list() -> None:
+        rows, machine_rows = await run.io_bound(_load, actor)
+        names = {m.id: m.name for m in machine_rows}
+        for row in rows:
+            with ui.card().classes('w-full').mark(f'user-{row.username}'):
+                with ui.row().classes('items-center gap-4'):
+                    ui.label(f'{row.name} ({row.username})').classes('font-bold')
+                    ui.label(ROLE_LABELS[row.role])
+                    if not row.is_active:
+                        ui.label('deactivated').classes('text-red-700')
+                    ui.label(', '.join(names.get(i, str(i)) for i in row.machine_ids))
+                    ui.space()
+                    ui.button('Edit', on_click=lambda r=row: _edit_dialog(r, machine_rows, user_list.refresh)) \
+                        .mark(f'edit-{row.username}')
+
+    with frame('Users', actor):
+        admin_nav('/admin/users')
+        _new_user_form(lambda: user_list.refresh())
+        await user_list()
+
+
+def _new_user_form(refresh: object) -> None:
+    with ui.card().classes('w-full'):
+        ui.label('Add a user').classes('text-lg')
+        with ui.row().classes('items-end'):
+            username = ui.input('New user name').props('maxlength=64')
+            name = ui.input('Full name').props('maxlength=120')
+            role = ui.select({r.value: label for r, label in ROLE_LABELS.items()}, value='ctp_user', label='Role')
+            password = ui.input('Initial password', password=True)
+
+        async def add() -> None:
+            fields = {'username': username.value or '', 'name': name.value or '', 'role': Role(role.value),
+                      'password': password.value or ''}
+            if await act(_create, fields, done=f'User {fields["username"]} added') is not None:
+                username.value = name.value = password.value = ''
+                refresh()  # type: ignore[operator]
+
+        ui.button('Add user', on_click=add).classes('min-h-[48px]')
+
+
+def _edit_dialog(row: UserPublic, machine_rows: list[MachinePublic], refresh: object) -> None:
+    with ui.dialog() as dialog, ui.card().classes('w-96'):
+        ui.label(f'Edit {row.username}').classes('text-lg')
+        name = ui.input('Full name', value=row.name)
+        role = ui.select({r.value: label for r, label in ROLE_LABELS.items()}, value=row.role.value, label='Role')
+        active = ui.switch('Active', value=row.is_active)
+        password = ui.input('New password (leave empty to keep)', password=True)
+        assigned = ui.select({m.id: m.name for m in machine_rows}, value=list(row.machine_ids), multiple=True,
+                             label='Assigned machines').classes('w-full')
+
+        async def save() -> None:
+            changes: dict[str, object] = {'name': name.value, 'role': Role(role.value), 'is_active': active.value}
+            if password.value:
+                changes['password'] = password.value
+            if await act(_update, row.id, changes, list(assigned.value or []), done='Saved') is not None:
+                dialog.close()
+                refresh()  # type: ignore[operator]
+
+        with ui.row():
+            ui.button('Save', on_click=save)
+            ui.button('Cancel', on_click=dialog.close).props('flat')
+    dialog.open()
+
+
+def _load(actor: Actor) -> tuple[list[UserPublic], list[MachinePublic]]:
+    with read_session() as session:
+        return users.list_users(session, actor=actor), machines.list_machines(session, actor=actor)
+
+
+def _create(actor: Actor, fields: dict[str, object]) -> int:
+    with session_scope() as session:
+        return users.create_user(session, actor=actor, **fields).id  # type: ignore[arg-type,return-value]
+
+
+def _update(actor: Actor, user_id: int, changes: dict[str, object], machine_ids: list[int]) -> bool:
+    with session_scope() as session:
+        users.update_user(session, actor=actor, user_id=user_id, changes=changes)
+        users.set_assignments(session, actor=actor, user_id=user_id, machine_ids=machine_ids)
+        return True

@@ -1,0 +1,160 @@
+"""/machines/{id}: status, statistics for 7/30/90 days or a custom range, charts, and the problem history, live."""
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from nicegui import ui
+
+from app import events
+from app.config import get_settings
+from app.db import read_session
+from app.errors import DomainError
+from app.models import utcnow
+from app.models.schemas import MachinePublic
+from app.services import calendar, machines, stats, taxonomy
+from app.services.access import ROLE_ACTIONS, Action, Actor
+from app.services.stats import MachineStats
+from components.design import BIG_BUTTON, duration_text, minutes_text, percent_text
+from components.downtime_chart import downtime_chart, pareto_chart
+from components.layout import frame
+from components.problem_log_table import ProblemLogTable
+from components.session import require_page_actor
+from components.status_badge import status_badge
+from components.worker import io
+
+RANGES = {7: '7 days', 30: '30 days', 90: '90 days', 0: 'Custom'}
+
+
+@dataclass
+class Window:
+    days: int  # 0: custom
+    first: date
+    last: date
+
+
+@dataclass
+class Report:
+    machine: MachinePublic
+    total: MachineStats | None
+    weeks: list[tuple[str, float, float]]
+
+
+@ui.page('/machines/{machine_id}')
+async def machine_detail_page(machine_id: int) -> None:
+    actor = await require_page_actor()
+    if actor is None:
+        return
+    today = utcnow().astimezone(get_settings().zone).date()
+    window = Window(30, today - timedelta(days=29), today)
+
+    @ui.refreshable
+    async def summary() -> None:
+        try:
+            report = await io(_report, actor, machine_id, window.first, window.last)
+        except DomainError as error:
+            ui.label(str(error)).classes('text-lg')
+            return
+        _machine_header(report.machine, Action.REPORT in ROLE_ACTIONS[actor.role])
+        if report.total is not None:
+            with ui.row().classes('w-full items-center gap-2'):
+                ui.toggle(RANGES, value=window.days, on_change=lambda e: choose(int(e.value))) \
+                    .props('no-caps').mark('range')
+                ui.label(f'{window.first:%d %b %Y} – {window.last:%d %b %Y}').classes('text-gray-500')
+            if window.days == 0:
+                ui.date(value={'from': window.first.isoformat(), 'to': window.last.isoformat()},
+                        on_change=lambda e: custom_range(e.value)).props('range minimal').mark('custom-range')
+            _kpis(report.total)
+            with ui.element('div').classes('w-full grid grid-cols-1 lg:grid-cols-2 gap-4'):
+                with ui.card().classes('w-full'):
+                    ui.label('Downtime per week').classes('font-bold')
+                    downtime_chart(report.weeks)
+                with ui.card().classes('w-full'):
+                    ui.label('Top causes (unplanned downtime)').classes('font-bold')
+                    pareto_chart(report.total.top_causes)
+
+    def choose(days: int) -> None:
+        window.days = days
+        if days:
+            window.first, window.last = today - timedelta(days=days - 1), today
+        summary.refresh()
+
+    def custom_range(value: object) -> None:
+        if isinstance(value, str) and value:  # one day picked
+            value = {'from': value, 'to': value}
+        if isinstance(value, dict) and value.get('from') and value.get('to'):
+            window.first = date.fromisoformat(value['from'].replace('/', '-'))
+            window.last = date.fromisoformat(value['to'].replace('/', '-'))
+            summary.refresh()
+
+    with frame('Machine', actor):
+        await summary()
+        ui.label('Problem history').classes('text-xl font-bold mt-2')
+        table = ProblemLogTable(actor, machine_id, await io(_subsystems))
+        await table.reload()
+
+    async def on_machine(changed: int) -> None:
+        if changed == machine_id:
+            summary.refresh()
+            await table.reload()
+    async def on_access(user_id: int) -> None:
+        if user_id == actor.user_id:  # an unassigned machine turns into 'not found' at once
+            summary.refresh()
+            await table.reload()
+    events.machine_changed.subscribe(on_machine)
+    events.access_changed.subscribe(on_access)
+
+
+def _subsystems() -> dict[int, str]:
+    with read_session() as session:
+        return {parent.id: parent.name for parent, _ in taxonomy.list_tree(session)}  # type: ignore[misc]
+
+
+def _report(actor: Actor, machine_id: int, first: date, last: date) -> Report:
+    with read_session() as session:
+        machine = machines.get_machine(session, actor=actor, machine_id=machine_id)
+        if Action.READ_STATS not in ROLE_ACTIONS.get(actor.role, frozenset()):
+            return Report(machine, None, [])
+        start, end = calendar.local_range_bounds(first, last)
+        total = stats.machine_stats(session, actor=actor, start=start, end=end, machine_ids=[machine_id])[machine_id]
+        weeks = []
+        monday = first - timedelta(days=first.weekday())
+        while monday <= last:
+            a, b = calendar.local_range_bounds(max(monday, first), min(monday + timedelta(days=6), last))
+            week = stats.machine_stats(session, actor=actor, start=a, end=b, machine_ids=[machine_id])[machine_id]
+            weeks.append((f'{monday:%d %b}', week.unplanned_downtime_minutes, week.planned_downtime_minutes))
+            monday += timedelta(days=7)
+    return Report(machine, total, weeks)
+
+
+def _machine_header(machine: MachinePublic, may_report: bool) -> None:
+    with ui.row().classes('w-full items-center gap-3'):
+        ui.label(machine.name).classes('text-2xl font-bold')
+        status_badge(machine.status, marker='machine-status')
+        ui.space()
+        if may_report and machine.retired_at is None:
+            ui.button('Report problem', icon='report', on_click=lambda: ui.navigate.to(
+                f'/machines/{machine.id}/report')).props('color=red-8').classes(BIG_BUTTON).mark('report')
+    details = [machine.maker_model, machine.location, machine.description]
+    if any(details):
+        ui.label(' · '.join(d for d in details if d)).classes('text-gray-500')
+    if machine.open_problem is not None:
+        with ui.link(target=f'/problem-logs/{machine.open_problem.id}').classes('no-underline'):
+            ui.label(f'Open: {machine.open_problem.category or "Uncategorised"} – '
+                     f'{machine.open_problem.problem_description}').classes('text-base font-bold text-red-700')
+
+
+def _kpis(total: MachineStats) -> None:
+    n = total.episodes
+    tiles = [
+        ('Downtime (unplanned)', duration_text(total.unplanned_downtime_minutes), f'n = {n} stops'),
+        ('Planned downtime', duration_text(total.planned_downtime_minutes), f'n = {total.planned_count}'),
+        ('MTTR', minutes_text(total.mttr_minutes), f'n = {n}'),
+        ('MTBF', minutes_text(total.mtbf_minutes), f'n = {n}'),
+        ('Availability', percent_text(total.availability), f'24/7: {percent_text(total.availability_24_7)}'),
+        ('Problems', str(total.problem_count), f'{total.failure_count} failures · {total.planned_count} planned'),
+    ]
+    with ui.element('div').classes('w-full grid grid-cols-2 md:grid-cols-3 xl:grid-cols-6 gap-2').mark('kpis'):
+        for title, value, note in tiles:
+            with ui.card().classes('gap-0 p-3'):
+                ui.label(title).classes('text-sm text-gray-500')
+                ui.label(value).classes('text-2xl font-bold')
+                ui.label(note).classes('text-xs text-gray-500')

@@ -1,0 +1,213 @@
+"""/machines/{id}/report: the tablet form. Three taps: card -> subsystem -> 'Machine DOWN' / 'Running with problem'.
+
+Typed input is a draft in app.storage.user (per user and machine), restored after a reload; the client_key
+minted when the form opens makes a double tap or a retried submit create one problem.
+"""
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+from typing import Any
+
+from nicegui import app as nicegui_app
+from nicegui import ui
+
+from app.config import get_settings
+from app.db import read_session, session_scope
+from app.errors import DomainError
+from app.models import TechnicianType
+from app.models.schemas import ProblemLogCreate
+from app.services import machines, problem_logs, taxonomy
+from app.services.access import ROLE_ACTIONS, Action, Actor
+from components.design import BIG_BUTTON, TOUCH, error_text
+from components.layout import frame
+from components.photo_slot import photo_service, photo_uploader
+from components.session import require_page_actor
+from components.worker import io
+
+Tree = list[tuple[int, str, list[tuple[int, str]]]]
+
+
+@ui.page('/m/{machine_id}/report', reconnect_timeout=120)  # the short URL on a machine's QR label
+@ui.page('/machines/{machine_id}/report', reconnect_timeout=120)
+async def problem_report_page(machine_id: int) -> None:
+    actor = await require_page_actor()
+    if actor is None:
+        return
+    if Action.REPORT not in ROLE_ACTIONS[actor.role]:
+        with frame('Report problem', actor):
+            ui.label('Your role can look at machines but not report problems.').classes('text-lg')
+        return
+    try:
+        name, tree = await io(_load, actor, machine_id)
+    except DomainError as error:
+        with frame('Report problem', actor):
+            ui.label(str(error)).classes('text-lg')
+        return
+    drafts = nicegui_app.storage.user.setdefault('drafts', {})
+    draft: dict[str, object] = drafts.setdefault(f'report-{machine_id}', _empty_draft())
+    status = None
+
+    def saved() -> None:
+        drafts[f'report-{machine_id}'] = draft  # re-assign so the storage notices and persists
+        if status is not None:
+            status.text = f'Draft saved {datetime.now(get_settings().zone):%H:%M:%S}'
+
+    def pick_subsystem(subsystem_id: int) -> None:
+        draft['subsystem_id'], draft['symptom_id'] = subsystem_id, None
+        saved()
+        pickers.refresh()
+
+    def pick_symptom(symptom_id: int) -> None:
+        draft['symptom_id'] = None if draft.get('symptom_id') == symptom_id else symptom_id
+        saved()
+        pickers.refresh()
+
+    async def submit(stopping: bool) -> None:
+        if buttons[0].enabled is False:  # a second tap that reached the server before the buttons went grey
+            return
+        for button in buttons:
+            button.disable()
+        try:
+            body = _body(machine_id, draft, stopping, tree)
+            log_id = await io(_report, actor, body, take_photos() if take_photos else [])
+        except (DomainError, ValueError) as error:
+            ui.notify(error_text(error), type='negative')
+            for button in buttons:
+                button.enable()
+            return
+        drafts.pop(f'report-{machine_id}', None)
+        nicegui_app.storage.user['drafts'] = drafts
+        ui.notify('Problem reported', type='positive')
+        ui.navigate.to(f'/problem-logs/{log_id}')
+
+    @ui.refreshable
+    def pickers() -> None:
+        _subsystem_grid(tree, draft.get('subsystem_id'), pick_subsystem)
+        _symptom_chips(tree, draft.get('subsystem_id'), draft.get('symptom_id'), pick_symptom)
+
+    with frame('Report problem', actor):
+        with ui.row().classes('w-full items-baseline gap-2'):
+            ui.label(name).classes('text-2xl font-bold')
+            ui.space()
+            status = ui.label('Draft kept on this device and the server').classes('text-sm text-gray-500') \
+                .mark('draft-status')
+        ui.label('1. What is affected?').classes('text-lg font-bold')
+        pickers()
+        _details(draft, saved)
+        take_photos = photo_uploader()
+        buttons = _action_bar(submit)
+    _offline_hint()
+
+
+def _empty_draft() -> dict[str, object]:
+    return {'client_key': uuid.uuid4().hex, 'subsystem_id': None, 'symptom_id': None, 'description': '',
+            'start': '', 'technician_type': TechnicianType.INTERNAL.value, 'technician_name': ''}
+
+
+def _load(actor: Actor, machine_id: int) -> tuple[str, Tree]:
+    with read_session() as session:
+        machine = machines.get_machine(session, actor=actor, machine_id=machine_id)
+        tree = [(parent.id, parent.name, [(c.id, c.name) for c in children])
+                for parent, children in taxonomy.list_tree(session)]
+    return machine.name, tree  # type: ignore[return-value]
+
+
+def _report(actor: Actor, body: ProblemLogCreate, prepared: list[Any]) -> int:
+    """Report the problem, with its photos in the same transaction when there are any."""
+    with session_scope() as session:
+        if prepared:
+            outcome = photo_service().report_with_photos(session, actor=actor, problem_in=body, prepared=prepared)
+        else:
+            outcome = problem_logs.report_problem(session, actor=actor, problem_in=body)
+        return outcome.log.id  # type: ignore[no-any-return]
+
+
+def _body(machine_id: int, draft: dict[str, object], stopping: bool, tree: Tree) -> ProblemLogCreate:
+    category = draft.get('symptom_id') or draft.get('subsystem_id')
+    description = str(draft.get('description') or '').strip() or _label(tree, category) or 'Problem reported'
+    start = _parse_start(str(draft.get('start') or ''))
+    return ProblemLogCreate(machine_id=machine_id, problem_description=description, category_id=category,  # type: ignore[arg-type]
+                            is_stopping=stopping, start_time=start, client_key=str(draft['client_key']),
+                            technician_type=TechnicianType(str(draft.get('technician_type') or 'internal')),
+                            technician_name=str(draft.get('technician_name') or '').strip() or None)
+
+
+def _parse_start(text: str) -> datetime | None:
+    """'' means now; otherwise a plant-local 'YYYY-MM-DD HH:MM'."""
+    if not text.strip():
+        return None
+    try:
+        return datetime.strptime(text.strip(), '%Y-%m-%d %H:%M').replace(tzinfo=get_settings().zone)
+    except ValueError as error:
+        raise ValueError('start time must look like 2026-11-25 14:05') from error
+
+
+def _label(tree: Tree, category: object) -> str | None:
+    for parent_id, parent_name, children in tree:
+        if parent_id == category:
+            return parent_name
+        for child_id, child_name in children:
+            if child_id == category:
+                return f'{parent_name} – {child_name}'
+    return None
+
+
+def _subsystem_grid(tree: Tree, chosen: object, pick: Callable[[int], None]) -> None:
+    with ui.element('div').classes('w-full grid gap-2 grid-cols-2 sm:grid-cols-3 xl:grid-cols-4').mark('subsystems'):
+        for parent_id, parent_name, _ in tree:
+            selected = parent_id == chosen
+            ui.button(parent_name, on_click=lambda p=parent_id: pick(p)) \
+                .props(f'no-caps {"color=primary" if selected else "outline color=primary"}') \
+                .classes(f'w-full {BIG_BUTTON}').mark(f'subsystem-{parent_id}')
+
+
+def _symptom_chips(tree: Tree, chosen_parent: object, chosen: object, pick: Callable[[int], None]) -> None:
+    children = next((kids for pid, _, kids in tree if pid == chosen_parent), None)
+    if not children:
+        return
+    ui.label('2. Symptom (optional)').classes('text-lg font-bold')
+    with ui.row().classes('w-full gap-2').mark('symptoms'):
+        for child_id, child_name in children:
+            ui.button(child_name, on_click=lambda c=child_id: pick(c)) \
+                .props(f'no-caps rounded {"color=secondary" if child_id == chosen else "outline color=secondary"}') \
+                .classes(TOUCH).mark(f'symptom-{child_id}')
+
+
+def _details(draft: dict[str, object], saved: Callable[[], None]) -> None:
+    def bind(element: ui.input | ui.textarea | ui.select, key: str) -> None:
+        element.value = draft.get(key) or element.value
+        element.on_value_change(lambda e: (draft.__setitem__(key, e.value), saved()))
+
+    with ui.expansion('Details (optional): description, start time, technician', icon='edit_note', value=True) \
+            .classes('w-full text-base'):
+        bind(ui.textarea('What happened?').props('outlined autogrow debounce=400').classes('w-full')
+             .mark('description'), 'description')
+        with ui.row().classes('w-full gap-2'):
+            bind(ui.input('Started (empty = now)', placeholder='YYYY-MM-DD HH:MM').props('outlined debounce=400')
+                 .classes('grow').mark('start'), 'start')
+            bind(ui.select({'internal': 'Internal', 'vendor': 'Vendor'}, label='Technician', value='internal')
+                 .props('outlined').classes('w-40').mark('technician-type'), 'technician_type')
+            bind(ui.input('Technician name').props('outlined debounce=400').classes('grow')
+                 .mark('technician-name'), 'technician_name')
+
+
+def _action_bar(submit: Callable[[bool], Awaitable[None]]) -> list[ui.button]:
+    ui.add_css('.ctp-action-bar { background: white } '
+               'body.body--dark .ctp-action-bar { background: var(--q-dark-page) }')
+    with ui.element('div').classes('ctp-action-bar w-full sticky bottom-0 z-10 py-2 '
+                                   'grid grid-cols-1 sm:grid-cols-2 gap-2'):
+        down = ui.button('Machine DOWN', icon='cancel', on_click=lambda: submit(True))
+        down.props('color=red-8').classes('w-full min-h-[64px] text-lg font-bold').mark('submit-down')
+        running = ui.button('Running with problem', icon='warning', on_click=lambda: submit(False))
+        running.props('color=amber-9').classes('w-full min-h-[64px] text-lg font-bold').mark('submit-running')
+    return [down, running]
+
+
+def _offline_hint() -> None:
+    """Shown by the browser itself while the connection is gone: what was typed stays on the page and server."""
+    ui.label('Offline: keep typing, nothing is lost; it is saved when the connection is back.') \
+        .classes('fixed top-16 left-1/2 -translate-x-1/2 z-50 bg-amber-300 text-black px-3 py-2 rounded shadow') \
+        .style('display:none').classes('ctp-offline-hint')
+    ui.add_body_html('<script>setInterval(() => { const el = document.querySelector(".ctp-offline-hint");'
+                     ' if (el && window.socket) el.style.display = window.socket.connected ? "none" : "block"; },'
+                     ' 1000);</script>')

@@ -1,0 +1,65 @@
+"""Cookie-authenticated writes from another site are refused; bearer tokens and our own pages pass."""
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from app.db import session_scope
+from app.models import ApiToken
+from tests.conftest import ADMIN_PASSWORD, api_login
+
+
+def token_count() -> int:
+    with session_scope() as session:
+        return int(session.exec(select(func.count()).select_from(ApiToken)).one()[0])
+
+
+@pytest.mark.parametrize('headers', [
+    {'Origin': 'https://evil.example'},
+    {'Sec-Fetch-Site': 'cross-site'},
+    {'Sec-Fetch-Site': 'same-site', 'Origin': 'http://test'},
+    {'Referer': 'https://evil.example/page'},
+    {'Origin': 'null'},
+])
+async def test_cross_site_cookie_writes_are_refused(api_client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    await api_login(api_client, 'admin', ADMIN_PASSWORD)
+    response = await api_client.post('/api/auth/tokens', json={'name': 'stolen'}, headers=headers)
+    assert response.status_code == 403
+    assert 'cross-site' in response.json()['error']['message']
+    assert token_count() == 0
+
+
+@pytest.mark.parametrize('headers', [{'Origin': 'http://test'}, {'Sec-Fetch-Site': 'same-origin'},
+                                     {'Referer': 'http://test/profile'}, {}])
+async def test_our_own_pages_and_scripts_may_write(api_client: httpx.AsyncClient, headers: dict[str, str]) -> None:
+    await api_login(api_client, 'admin', ADMIN_PASSWORD)
+    response = await api_client.post('/api/auth/tokens', json={'name': 'laptop'}, headers=headers)
+    assert response.status_code == 201
+
+
+async def test_a_configured_public_origin_is_allowed(api_client: httpx.AsyncClient,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.config import get_settings
+    monkeypatch.setenv('CTP_PUBLIC_ORIGINS', '["https://ctp.plant.example"]')
+    get_settings.cache_clear()
+    await api_login(api_client, 'admin', ADMIN_PASSWORD)
+    ok = await api_client.post('/api/auth/tokens', json={'name': 'a'}, headers={'Origin': 'https://ctp.plant.example'})
+    assert ok.status_code == 201
+
+
+async def test_the_login_form_is_protected_too(api_client: httpx.AsyncClient) -> None:
+    response = await api_client.post('/api/auth/login', json={'username': 'admin', 'password': ADMIN_PASSWORD},
+                                     headers={'Origin': 'https://evil.example'})
+    assert response.status_code == 403
+    assert (await api_client.get('/api/auth/me')).status_code == 401
+
+
+async def test_bearer_requests_are_exempt_and_gets_are_never_blocked(api_client: httpx.AsyncClient) -> None:
+    await api_login(api_client, 'admin', ADMIN_PASSWORD)
+    secret = (await api_client.post('/api/auth/tokens', json={'name': 'script'})).json()['token']
+    api_client.cookies.clear()
+    evil = {'Origin': 'https://evil.example'}
+    created = await api_client.post('/api/auth/tokens', json={'name': 'ci'},
+                                    headers={**evil, 'Authorization': f'Bearer {secret}'})
+    assert created.status_code == 201
+    me = await api_client.get('/api/auth/me', headers={**evil, 'Authorization': f'Bearer {secret}'})
+    assert me.status_code == 200

@@ -1,0 +1,88 @@
+"""Failed sign-ins are throttled per account and per address, with one answer for every kind of user."""
+import httpx
+import pytest
+import time_machine
+
+from app.db import session_scope
+from app.errors import NotAuthenticated
+from app.models import utcnow
+from app.services import throttle
+from tests.conftest import api_login
+from tests.factories import PASSWORD, make_user
+
+
+async def fail(client: httpx.AsyncClient, username: str, times: int, **headers: str) -> list[int]:
+    return [(await client.post('/api/auth/login', json={'username': username, 'password': 'not-it-at-all'},
+                               headers=headers)).status_code for _ in range(times)]
+
+
+async def test_an_account_is_held_back_after_repeated_failures(api_client: httpx.AsyncClient) -> None:
+    with session_scope() as session:
+        make_user(session, 'tech1')
+    assert await fail(api_client, 'tech1', throttle.ACCOUNT_LIMIT) == [401] * throttle.ACCOUNT_LIMIT
+    response = await api_login(api_client, 'tech1', PASSWORD)  # even the right password waits
+    assert response.status_code == 429
+    assert 0 < int(response.headers['retry-after']) <= throttle.WINDOW.total_seconds()
+    assert 'too many failed sign-ins' in response.json()['error']['message']
+
+
+async def test_a_rotating_forwarded_for_header_does_not_escape_the_account_limit(
+        api_client: httpx.AsyncClient) -> None:
+    with session_scope() as session:
+        make_user(session, 'tech1')
+    codes = [(await api_client.post('/api/auth/login', json={'username': 'tech1', 'password': 'not-it-at-all'},
+                                    headers={'X-Forwarded-For': f'10.0.0.{n}'})).status_code for n in range(10)]
+    assert codes[:throttle.ACCOUNT_LIMIT] == [401] * throttle.ACCOUNT_LIMIT
+    assert set(codes[throttle.ACCOUNT_LIMIT:]) == {429}
+
+
+@pytest.mark.parametrize('username', ['tech1', 'nobody', 'gone'])
+async def test_throttling_looks_the_same_for_known_unknown_and_disabled_users(
+        api_client: httpx.AsyncClient, username: str) -> None:
+    with session_scope() as session:
+        make_user(session, 'tech1')
+        make_user(session, 'gone', active=False)
+    await fail(api_client, username, throttle.ACCOUNT_LIMIT)
+    response = await api_login(api_client, username, PASSWORD)
+    assert response.status_code == 429
+    assert response.json()['error']['message'].startswith('too many failed sign-ins; wait ')
+
+
+async def test_an_address_is_held_back_across_user_names(api_client: httpx.AsyncClient,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(throttle, 'ADDRESS_LIMIT', 8)  # the rule, not the number (each failure costs an Argon2 run)
+    with session_scope() as session:
+        make_user(session, 'tech1')
+    for n in range(throttle.ADDRESS_LIMIT):
+        await fail(api_client, f'guess{n}', 1)
+    assert (await api_login(api_client, 'tech1', PASSWORD)).status_code == 429
+
+
+async def test_the_hold_ends_and_success_clears_the_account(api_client: httpx.AsyncClient) -> None:
+    with session_scope() as session:
+        make_user(session, 'tech1')
+    await fail(api_client, 'tech1', throttle.ACCOUNT_LIMIT - 1)
+    assert (await api_login(api_client, 'tech1', PASSWORD)).status_code == 200
+    assert await fail(api_client, 'tech1', throttle.ACCOUNT_LIMIT) == [401] * throttle.ACCOUNT_LIMIT
+    with time_machine.travel(utcnow() + throttle.WINDOW, tick=False):
+        assert (await api_login(api_client, 'tech1', PASSWORD)).status_code == 200
+
+
+async def test_failures_from_any_entry_point_count(api_client: httpx.AsyncClient) -> None:
+    with session_scope() as session:
+        make_user(session, 'tech1')
+        for _ in range(throttle.ACCOUNT_LIMIT):
+            with pytest.raises(NotAuthenticated, match='wrong user name or password'):
+                throttle.sign_in(session, username='tech1', password='not-it', address='192.0.2.1')
+    assert (await api_login(api_client, 'tech1', PASSWORD)).status_code == 429
+
+
+@pytest.mark.parametrize(('peer', 'header', 'trusted', 'expected'), [
+    ('203.0.113.9', '10.0.0.1', [], '203.0.113.9'),                      # not from our proxy: header ignored
+    ('10.0.0.2', '198.51.100.7', ['10.0.0.0/8'], '198.51.100.7'),        # from our proxy: the client it saw
+    ('10.0.0.2', 'spoofed, 198.51.100.7, 10.0.0.3', ['10.0.0.0/8'], '198.51.100.7'),  # rightmost untrusted hop
+    ('10.0.0.2', None, ['10.0.0.0/8'], '10.0.0.2'),
+    (None, None, [], 'unknown'),
+])
+def test_client_address(peer: str | None, header: str | None, trusted: list[str], expected: str) -> None:
+    assert throttle.client_address(peer, header, trusted) == expected

@@ -1,0 +1,71 @@
+"""Every page at phone, tablet and desktop size on the demo plant, with no JavaScript errors.
+
+Set CTP_SCREENSHOT_DIR=docs/screenshots to refresh the README's pictures; otherwise they go to a temp folder.
+"""
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.server import (
+    ADMIN_PASSWORD,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DESKTOP,
+    PHONE,
+    TABLET,
+    require_chromium,
+    running_server,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PORT = 8352
+SIZES = {'phone': PHONE, 'tablet': TABLET, 'desktop': DESKTOP}
+PAGES = {'overview': '/', 'machine-detail': '/machines/1', 'report-form': '/machines/1/report',
+         'problem-detail': '/problem-logs/1', 'notifications': '/notifications'}
+SHOTS = os.environ.get('CTP_SCREENSHOT_DIR')
+
+
+@pytest.fixture
+def demo(tmp_path: Path) -> Iterator[str]:
+    require_chromium()
+    with running_server(tmp_path / 'demo-data', PORT, demo=True) as base:
+        yield base
+
+
+@pytest.mark.parametrize('size', list(SIZES))
+def test_every_page_renders_without_errors(demo: str, size: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+    folder = Path(SHOTS) if SHOTS else tmp_path
+    folder.mkdir(parents=True, exist_ok=True)
+    errors: list[str] = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_context(viewport=SIZES[size], has_touch=size != 'desktop').new_page()
+        page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+        page.on('pageerror', lambda e: errors.append(str(e)))
+        _sign_in(page, demo)
+        for name, path in PAGES.items():
+            page.goto(f'{demo}{path}')
+            page.wait_for_load_state('networkidle')
+            page.wait_for_timeout(600)  # charts animate in
+            page.screenshot(path=str(folder / f'{name}-{size}.png'), full_page=True)
+        _history_row_opens_the_problem(page, demo)
+        browser.close()
+    assert errors == []
+
+
+def _history_row_opens_the_problem(page: Any, base: str) -> None:
+    page.goto(f'{base}/machines/1')
+    page.locator('.q-table tbody tr').first.click()
+    page.wait_for_url(f'{base}/problem-logs/*')
+
+
+def _sign_in(page: Any, base: str) -> None:
+    page.goto(f'{base}/login')
+    page.get_by_label('User name').fill('admin')
+    page.get_by_label('Password').fill(ADMIN_PASSWORD)
+    page.get_by_role('button', name='Sign in').click()
+    page.wait_for_url(f'{base}/')

@@ -1,0 +1,110 @@
+"""Administration pages with NiceGUI's simulated user: only admins, and each section does its job."""
+import pytest
+from nicegui import ui
+from nicegui.testing import User
+from sqlmodel import select
+
+from app.db import session_scope
+from app.models import Category, CTPMachine, OperatingWindow, PlantClosure, Role, UserMachine
+from app.models import User as UserRow
+from tests.conftest import ADMIN_PASSWORD
+from tests.factories import PASSWORD, make_machine, make_user
+from tests.pages.signin import sign_in
+
+ADMIN_PAGES = ['/admin', '/admin/users', '/admin/machines', '/admin/taxonomy', '/admin/calendar']
+
+
+@pytest.mark.parametrize('role', [Role.CTP_USER, Role.MANAGER])
+async def test_admin_pages_refuse_other_roles(user: User, role: Role) -> None:
+    with session_scope() as session:
+        make_user(session, 'someone', role)
+    await sign_in(user, 'someone', PASSWORD)
+    await user.should_see('Machines')
+    await user.should_not_see('Admin')
+    for path in ADMIN_PAGES:
+        await user.open(path)
+        await user.should_see('This page is for administrators only.')
+        await user.should_not_see('Add user')
+
+
+@pytest.mark.parametrize('path', ADMIN_PAGES)
+async def test_admin_pages_send_visitors_to_login(user: User, path: str) -> None:
+    await user.open(path)
+    await user.should_see('Sign in')
+
+
+async def test_admin_adds_a_user_and_assigns_a_machine(user: User) -> None:
+    with session_scope() as session:
+        machine_id = make_machine(session, 'Kodak Magnus Q800').id
+    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/users')
+    user.find('New user name').type('tech9')
+    user.find('Full name').type('Tina Tech')
+    user.find('Initial password').type('a long passphrase')
+    user.find('Add user').click()
+    await user.should_see(marker='user-tech9', retries=30)
+    user.find(marker='edit-tech9').click()
+    await user.should_see('Assigned machines')
+    user.find('Assigned machines').elements.pop().set_value([machine_id])
+    user.find('Save').click()
+    await user.should_see('Saved', retries=30)
+    with session_scope() as session:
+        tech = session.exec(select(UserRow).where(UserRow.username == 'tech9')).one()
+        assert tech.role == 'ctp_user' and tech.name == 'Tina Tech'
+        assert [m.machine_id for m in session.exec(select(UserMachine).where(UserMachine.user_id == tech.id))] == \
+            [machine_id]
+    await user.should_see('Kodak Magnus Q800')
+
+
+async def test_the_last_admin_cannot_be_demoted_in_the_ui(user: User) -> None:
+    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/users')
+    await user.should_see(marker='user-admin')
+    user.find(marker='edit-admin').click()
+    await user.should_see('Role')
+    select_element = user.find(kind=ui.select).elements
+    next(e for e in select_element if e.props.get('label') == 'Role' and e.value == 'admin').set_value('manager')
+    user.find('Save').click()
+    await user.should_see('This would leave no active admin', retries=30)
+    with session_scope() as session:
+        assert session.exec(select(UserRow).where(UserRow.username == 'admin')).one().role == 'admin'
+
+
+async def test_admin_adds_and_retires_a_machine(user: User) -> None:
+    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/machines')
+    user.find('Machine name').type('Screen PlateRite 8600')
+    user.find('Add machine').click()
+    await user.should_see('Machine Screen PlateRite 8600 added', retries=30)
+    user.find('Retire').click()
+    await user.should_see('retired', retries=30)
+    with session_scope() as session:
+        assert session.exec(select(CTPMachine)).one().retired_at is not None
+
+
+async def test_admin_adds_a_subsystem(user: User) -> None:
+    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/taxonomy')
+    user.find('New subsystem').type('Cooling')
+    user.find(marker='add-subsystem').click()
+    await user.should_see('Added', retries=30)
+    with session_scope() as session:
+        assert session.exec(select(Category).where(Category.name == 'Cooling', Category.parent_id.is_(None))).first()
+
+
+async def test_admin_sets_operating_hours_and_a_closed_day(user: User) -> None:
+    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/calendar')
+    user.find('Monday').type('06:00-14:00, 14:00-22:00')
+    user.find(kind=ui.textarea).type('2026-12-25 Christmas')
+    user.find('Save').click()
+    await user.should_see('Operating hours saved', retries=30)
+    with session_scope() as session:
+        windows = [(w.weekday, w.start_minute, w.end_minute) for w in session.exec(select(OperatingWindow))]
+        assert sorted(windows) == [(0, 360, 840), (0, 840, 1320)]
+        assert [(c.day.isoformat(), c.reason) for c in session.exec(select(PlantClosure))] == \
+            [('2026-12-25', 'Christmas')]
+
+
+async def test_bad_operating_hours_are_explained_and_not_saved(user: User) -> None:
+    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/calendar')
+    user.find('Tuesday').type('6 to 2')
+    user.find('Save').click()
+    await user.should_see("Tuesday: write a window as 06:00-14:00, not '6 to 2'", retries=30)
+    with session_scope() as session:
+        assert session.exec(select(OperatingWindow)).first() is None

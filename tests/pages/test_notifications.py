@@ -1,0 +1,76 @@
+"""The bell, its panel, the inbox page, the user menu and the theme."""
+from nicegui.testing import User
+from sqlalchemy import func, select
+
+from app.db import session_scope
+from app.models import CTPNotification, Role
+from tests.conftest import ADMIN_PASSWORD
+from tests.factories import PASSWORD, make_machine, make_user, report
+from tests.pages.signin import WAIT, sign_in
+
+
+def _two_problems() -> None:
+    with session_scope() as session:
+        machine = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+        report(session, tech, machine, description='Plate jam')
+        report(session, tech, machine, description='Vacuum error', is_stopping=False)
+
+
+def _unread_of_admin() -> int:
+    with session_scope() as session:
+        return int(session.exec(select(func.count()).select_from(CTPNotification).where(
+            CTPNotification.user_id == 1, CTPNotification.is_read.is_(False))).one()[0])
+
+
+async def test_bell_shows_unread_and_the_panel_marks_them_read(user: User) -> None:
+    _two_problems()
+    await sign_in(user, 'admin', ADMIN_PASSWORD)
+    await user.should_see(marker='unread', content='2', retries=WAIT)
+    user.find(marker='bell').click()
+    await user.should_see('Kodak Magnus Q800: problem reported (DOWN)', retries=WAIT)
+    await user.should_not_see(marker='unread', retries=WAIT)
+    assert _unread_of_admin() == 0
+
+
+async def test_inbox_lists_and_marks_all_read(user: User) -> None:
+    _two_problems()
+    await sign_in(user, 'admin', ADMIN_PASSWORD, then='/notifications')
+    await user.should_see('2 unread', retries=WAIT)
+    user.find(marker='mark-all-read').click()
+    await user.should_see('0 unread', retries=WAIT)
+    assert _unread_of_admin() == 0
+
+
+async def test_opening_the_problem_reads_its_notifications(user: User) -> None:
+    _two_problems()
+    await sign_in(user, 'admin', ADMIN_PASSWORD, then='/problem-logs/1')
+    await user.should_see('Plate jam', retries=WAIT)
+    await user.should_see(marker='unread', content='1', retries=WAIT)
+    assert _unread_of_admin() == 1
+
+
+async def test_admin_link_only_for_admins(user: User) -> None:
+    with session_scope() as session:
+        make_user(session, 'tech1', Role.CTP_USER)
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.should_see('Overview')
+    await user.should_not_see('Admin')
+
+
+async def test_theme_choice_is_remembered(user: User) -> None:
+    await sign_in(user, 'admin', ADMIN_PASSWORD)
+    user.find(marker='theme-toggle').click()
+    await user.open('/notifications')
+    await user.should_see(marker='user-menu', retries=WAIT)
+    from nicegui import ui
+    [dark] = user.find(ui.dark_mode).elements
+    assert dark.value is True  # type: ignore[attr-defined]
+
+
+async def test_sign_out_from_the_user_menu(user: User) -> None:
+    await sign_in(user, 'admin', ADMIN_PASSWORD)
+    user.find(marker='sign-out').click()
+    await user.should_see('Sign in', retries=WAIT)
+    await user.open('/')
+    await user.should_see('Sign in', retries=WAIT)

@@ -1,0 +1,120 @@
+"""PhotoUpload and PhotoGallery with NiceGUI's simulated user: camera upload, refusal, save, thumbnails, dialog."""
+import os
+
+import pytest
+from nicegui import run, ui
+from nicegui.testing import User
+
+from app.config import get_settings
+from app.db import session_scope
+from app.models.schemas import ProblemLogCreate
+from app.services import photos, problem_queries
+from components.photo_gallery import PhotoGallery
+from components.photo_upload import PhotoUpload
+from components.session import current_actor
+from tests.factories import PASSWORD, make_machine, make_user
+from tests.photo_corpus import camera_jpeg
+
+
+def files() -> list[str]:
+    folder = get_settings().photo_dir
+    return sorted(os.listdir(folder)) if folder.exists() else []
+
+
+async def report_page(user: User) -> None:
+    with session_scope() as session:
+        machine = make_machine(session)
+        make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
+        machine_id = machine.id
+
+    @ui.page('/photo-form')
+    async def photo_form() -> None:
+        actor = await current_actor()
+        uploader = PhotoUpload(max_photos=2)
+        gallery = PhotoGallery([])
+
+        async def save() -> None:
+            body = ProblemLogCreate(machine_id=machine_id, problem_description='Banding')  # type: ignore[arg-type]
+
+            def work() -> list[object]:
+                with session_scope() as session:
+                    outcome = photos.report_with_photos(session, actor=actor, problem_in=body,  # type: ignore[arg-type]
+                                                        prepared=uploader.take())
+                    return problem_queries.get_problem(session, actor=actor, log_id=outcome.log.id).photos  # type: ignore[arg-type,return-value]
+            gallery.set_photos(await run.io_bound(work))  # type: ignore[arg-type]
+        ui.button('Save', on_click=save)
+        ui.button('Leave', on_click=uploader.delete)
+
+    response = await user.http_client.post('/api/auth/login', json={'username': 'tech1', 'password': PASSWORD})
+    assert response.status_code == 200
+    await user.open('/photo-form')
+
+
+def uploader_of(user: User) -> ui.upload:
+    return user.find(ui.upload).elements.pop()
+
+
+async def test_camera_photo_is_attached_saved_and_shown_as_lazy_thumbnail(user: User) -> None:
+    await report_page(user)
+    upload = uploader_of(user)
+    assert upload.props['accept'] == 'image/*' and upload.props['capture'] == 'environment'
+    assert upload.props['auto-upload'] is True
+    await upload.handle_uploads([ui.upload.SmallFileUpload('C:..\\IMG_1.jpg', 'image/jpeg', camera_jpeg())])
+    await user.should_see('1 photo attached')
+    assert len(files()) == 2
+    user.find('Save').click()
+    await user.should_see(marker='photo-1')
+    thumb = user.find(marker='photo-1').elements.pop()
+    assert thumb.props['src'] == '/photos/1/thumb' and thumb.props['loading'] == 'lazy'
+    user.find(marker='photo-1').click()
+    await user.should_see('Before · IMG_1.jpg')
+    assert any(getattr(el, 'source', None) == '/photos/1' for el in user.find(ui.image).elements)
+    await user.should_see('No photos attached')
+
+
+async def test_a_fake_photo_is_refused_with_a_message_and_nothing_kept(user: User) -> None:
+    await report_page(user)
+    html = b'<html><script>alert(1)</script></html>'
+    await uploader_of(user).handle_uploads([ui.upload.SmallFileUpload('evil.jpg', 'image/jpeg', html)])
+    await user.should_see('evil.jpg: this file is not a photo')
+    await user.should_see('No photos attached')
+    assert files() == []
+
+
+async def test_more_than_the_allowed_photos_are_refused(user: User) -> None:
+    await report_page(user)
+    upload = uploader_of(user)
+    for index in range(3):
+        await upload.handle_uploads([ui.upload.SmallFileUpload(f'p{index}.jpg', 'image/jpeg', camera_jpeg())])
+        await user.should_see(f'{min(index + 1, 2)} photo')
+    await user.should_see('At most 2 photos')
+    await user.should_see('2 photos attached')
+    assert len(files()) == 4
+
+
+async def test_photos_never_saved_are_discarded_when_the_uploader_goes(user: User) -> None:
+    await report_page(user)
+    await uploader_of(user).handle_uploads([ui.upload.SmallFileUpload('p.jpg', 'image/jpeg', camera_jpeg())])
+    await user.should_see('1 photo attached')
+    user.find('Leave').click()
+    await user.should_not_see('1 photo attached')
+    assert files() == []
+
+
+async def test_the_upload_route_is_capped_on_the_server(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    await report_page(user)
+    url = uploader_of(user).props['url']
+    ok = await user.http_client.post(url, files=[('file', ('p.jpg', camera_jpeg(), 'image/jpeg'))])
+    assert ok.status_code == 200
+    await user.should_see('1 photo attached')
+    monkeypatch.setenv('CTP_MAX_PHOTO_BYTES', '4096')
+    get_settings.cache_clear()
+
+    async def stream() -> object:   # no Content-Length: counted while it arrives
+        yield b'--zz\r\nContent-Disposition: form-data; name="file"; filename="a.jpg"\r\n\r\n'
+        for _ in range(64):
+            yield b'y' * 65536
+    refused = await user.http_client.post(url, content=stream(),
+                                          headers={'content-type': 'multipart/form-data; boundary=zz'})
+    assert refused.status_code == 413 and 'too large' in refused.json()['error']['message']
+    assert len(files()) == 2

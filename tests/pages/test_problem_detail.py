@@ -1,0 +1,128 @@
+"""The problem page: complete with downtime shown first, cancel and reopen with a reason, delete for admins only."""
+from nicegui.testing import User
+
+from app.db import session_scope
+from app.models import CTPMachine, CTPProblemLog, ProblemPhoto, Role
+from tests.conftest import ADMIN_PASSWORD
+from tests.factories import PASSWORD, complete, make_machine, make_user, report
+from tests.pages.signin import WAIT, sign_in
+
+
+def _open_problem(*, other_reporter: bool = False) -> tuple[int, int]:
+    with session_scope() as session:
+        machine = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+        reporter = make_user(session, 'tech2', Role.CTP_USER, [machine.id]) if other_reporter else tech  # type: ignore[list-item]
+        return machine.id, report(session, reporter, machine, description='Vacuum pump noisy')  # type: ignore[return-value]
+
+
+def _log(log_id: int) -> CTPProblemLog:
+    with session_scope() as session:
+        return session.get(CTPProblemLog, log_id)  # type: ignore[return-value]
+
+
+async def test_complete_shows_downtime_then_turns_the_machine_back_to_running(user: User) -> None:
+    machine_id, log_id = _open_problem()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    await user.should_see('Vacuum pump noisy')
+    user.find(marker='complete').click()
+    await user.should_see(marker='downtime-preview', content='Downtime: 0 min')
+    user.find(marker='solution').type('Replaced the vacuum hose')
+    user.find(marker='resolved-by').elements.pop().value = 'internal_technician'  # type: ignore[attr-defined]
+    user.find(marker='complete-save').click()
+    await user.should_see('Problem completed', retries=WAIT)
+    log = _log(log_id)
+    assert (log.status, log.solution, log.resolved_by) == ('completed', 'Replaced the vacuum hose',
+                                                          'internal_technician')
+    with session_scope() as session:
+        assert session.get(CTPMachine, machine_id).status == 'operational'  # type: ignore[union-attr]
+
+
+async def test_complete_without_solution_explains_and_writes_nothing(user: User) -> None:
+    _, log_id = _open_problem()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    user.find(marker='complete').click()
+    user.find(marker='complete-save').click()
+    await user.should_see('a solution is required', retries=WAIT)
+    assert _log(log_id).status == 'open'
+
+
+async def test_cancel_needs_a_reason(user: User) -> None:
+    _, log_id = _open_problem()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    user.find(marker='cancel').click()
+    await user.should_see(marker='reason', retries=WAIT)
+    user.find(marker='reason').type('Reported on the wrong machine')
+    user.find(marker='reason-submit').click()
+    await user.should_see('Cancelled', retries=WAIT)
+    assert (_log(log_id).status, _log(log_id).cancel_reason) == ('cancelled', 'Reported on the wrong machine')
+
+
+async def test_reopen_a_completed_problem(user: User) -> None:
+    _, log_id = _open_problem()
+    with session_scope() as session:
+        complete(session, make_user(session, 'boss', Role.ADMIN), log_id)
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    user.find(marker='reopen').click()
+    await user.should_see(marker='reason', retries=WAIT)
+    user.find(marker='reason').type('Jammed again after ten plates')
+    user.find(marker='reason-submit').click()
+    await user.should_see('Reopened', retries=WAIT)
+    assert _log(log_id).status == 'in_progress'
+
+
+async def test_admin_deletes_after_confirming(user: User) -> None:
+    _, log_id = _open_problem()
+    await sign_in(user, 'admin', ADMIN_PASSWORD, then=f'/problem-logs/{log_id}')
+    user.find(marker='delete').click()
+    await user.should_see(marker='confirm-dialog', retries=WAIT)
+    user.find(marker='confirm-yes').click()
+    await user.should_see('Problem deleted', retries=WAIT)
+    assert _log(log_id).deleted_at is not None
+
+
+async def test_backing_out_of_delete_keeps_the_problem(user: User) -> None:
+    _, log_id = _open_problem()
+    await sign_in(user, 'admin', ADMIN_PASSWORD, then=f'/problem-logs/{log_id}')
+    user.find(marker='delete').click()
+    await user.should_see(marker='confirm-dialog', retries=WAIT)
+    user.find(marker='confirm-back').click()
+    await user.should_not_see(marker='confirm-dialog', retries=WAIT)
+    assert _log(log_id).deleted_at is None
+
+
+async def test_colleague_sees_the_problem_but_no_actions(user: User) -> None:
+    _, log_id = _open_problem(other_reporter=True)
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    await user.should_see('Vacuum pump noisy')
+    await user.should_see('History')
+    for marker in ('complete', 'edit', 'cancel', 'delete', 'acknowledge'):
+        await user.should_not_see(marker=marker)
+
+
+async def test_edit_description_is_audited_and_shown_live(user: User) -> None:
+    _, log_id = _open_problem()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    user.find(marker='edit').click()
+    await user.should_see(marker='edit-description', retries=WAIT)
+    field = user.find(marker='edit-description').elements.pop()
+    field.value = 'Vacuum pump noisy and hot'  # type: ignore[attr-defined]
+    user.find(marker='edit-save').click()
+    await user.should_see('Saved', retries=WAIT)
+    await user.should_not_see(marker='edit-dialog', retries=WAIT)
+    await user.should_see('Vacuum pump noisy and hot', retries=WAIT)
+    await user.should_see(marker='audit', retries=WAIT)
+    assert _log(log_id).problem_description == 'Vacuum pump noisy and hot'
+
+
+async def test_photos_of_the_problem_are_shown_as_thumbnails(user: User) -> None:
+    _, log_id = _open_problem()
+    with session_scope() as session:
+        photo = ProblemPhoto(log_id=log_id, stored_name='a' * 32 + '.jpg', thumb_name='a' * 32 + '-t.jpg',
+                             sha256='0' * 64, width=64, height=48)
+        session.add(photo)
+        session.commit()
+        photo_id = photo.id
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    await user.should_see('Photos', retries=WAIT)
+    await user.should_see(marker=f'photo-{photo_id}')

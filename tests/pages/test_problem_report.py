@@ -1,0 +1,121 @@
+"""The tablet form: three taps, one problem per client key, drafts that survive a reload."""
+from nicegui.testing import User
+from sqlalchemy import func, select
+
+from app.db import session_scope
+from app.models import CTPMachine, CTPProblemLog, Role
+from tests.factories import PASSWORD, make_machine, make_user, seeded_category
+from tests.pages.signin import WAIT, sign_in
+
+
+def _setup() -> tuple[int, int]:
+    with session_scope() as session:
+        machine = make_machine(session, 'Kodak Magnus Q800')
+        make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+        subsystem = seeded_category(session, 'Plate loading / autoloader')
+        return machine.id, subsystem.id  # type: ignore[return-value]
+
+
+def _problems() -> list[CTPProblemLog]:
+    with session_scope() as session:
+        return list(session.exec(select(CTPProblemLog)).scalars())
+
+
+async def test_machine_down_in_three_taps_from_the_card(user: User) -> None:
+    machine_id, subsystem_id = _setup()
+    await sign_in(user, 'tech1', PASSWORD)
+    user.find(marker=f'report-{machine_id}').click()                 # tap 1: the card's Report button
+    await user.should_see(marker=f'subsystem-{subsystem_id}', retries=WAIT)
+    user.find(marker=f'subsystem-{subsystem_id}').click()            # tap 2: the subsystem
+    user.find(marker='submit-down').click()                           # tap 3: Machine DOWN
+    await user.should_see('Problem reported', retries=WAIT)
+    [log] = _problems()
+    assert (log.category_id, log.is_stopping) == (subsystem_id, True)
+    assert log.problem_description == 'Plate loading / autoloader'
+    with session_scope() as session:
+        assert session.get(CTPMachine, machine_id).status == 'down'  # type: ignore[union-attr]
+
+
+async def test_running_with_problem_keeps_the_symptom_and_description(user: User) -> None:
+    machine_id, subsystem_id = _setup()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}/report')
+    user.find(marker=f'subsystem-{subsystem_id}').click()
+    await user.should_see('2. Symptom (optional)')
+    with session_scope() as session:
+        symptom = seeded_category(session, 'Plate loading / autoloader', 'Double pick')
+    user.find(marker=f'symptom-{symptom.id}').click()
+    user.find(marker='description').type('Picks two plates now and then')
+    user.find(marker='submit-running').click()
+    await user.should_see('Problem reported', retries=WAIT)
+    [log] = _problems()
+    assert (log.category_id, log.is_stopping) == (symptom.id, False)
+    assert log.problem_description == 'Picks two plates now and then'
+
+
+async def test_double_tap_creates_one_problem(user: User) -> None:
+    machine_id, subsystem_id = _setup()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}/report')
+    user.find(marker=f'subsystem-{subsystem_id}').click()
+    button = user.find(marker='submit-down')
+    button.click()
+    button.click()
+    await user.should_see('Problem reported', retries=WAIT)
+    assert len(_problems()) == 1
+
+
+async def test_typed_input_comes_back_after_a_reload(user: User) -> None:
+    machine_id, subsystem_id = _setup()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}/report')
+    user.find(marker=f'subsystem-{subsystem_id}').click()
+    user.find(marker='description').type('Plate stuck in the autoloader')
+    await user.should_see('Draft saved')
+    await user.open(f'/machines/{machine_id}/report')
+    await user.should_see(marker='description', retries=WAIT)
+    [field] = user.find(marker='description').elements
+    assert field.value == 'Plate stuck in the autoloader'  # type: ignore[attr-defined]
+    await user.should_see('2. Symptom (optional)')  # the chosen subsystem is restored too
+
+
+async def test_a_bad_start_time_is_explained_and_nothing_is_written(user: User) -> None:
+    machine_id, _ = _setup()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}/report')
+    user.find(marker='start').type('yesterday')
+    user.find(marker='submit-down').click()
+    await user.should_see('start time must look like', retries=WAIT)
+    assert _problems() == []
+
+
+async def test_machine_outside_the_scope_cannot_be_reported(user: User) -> None:
+    _setup()
+    with session_scope() as session:
+        other = make_machine(session, 'Agfa Avalon N8-90')
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{other.id}/report')
+    await user.should_see('not found', retries=WAIT)
+    await user.should_not_see(marker='submit-down')
+    with session_scope() as session:
+        assert session.exec(select(func.count()).select_from(CTPProblemLog)).one()[0] == 0
+
+
+async def test_qr_label_url_opens_the_form(user: User) -> None:
+    machine_id, subsystem_id = _setup()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/m/{machine_id}/report')
+    await user.should_see(marker=f'subsystem-{subsystem_id}')
+    await user.should_see('Machine DOWN')
+
+
+async def test_manager_gets_no_form(user: User) -> None:
+    machine_id, _ = _setup()
+    with session_scope() as session:
+        make_user(session, 'boss', Role.MANAGER)
+    await sign_in(user, 'boss', PASSWORD, then=f'/machines/{machine_id}/report')
+    await user.should_see('not report problems')
+    await user.should_not_see(marker='submit-down')
+
+
+async def test_too_long_technician_name_is_explained(user: User) -> None:
+    machine_id, _ = _setup()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}/report')
+    user.find(marker='technician-name').type('x' * 130)
+    user.find(marker='submit-down').click()
+    await user.should_see('technician_name: String should have at most 120 characters', retries=WAIT)
+    assert _problems() == []
