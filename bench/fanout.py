@@ -4,9 +4,11 @@ Run by hand: `python bench/fanout.py --sizes 1 10 50 --samples 20`. Starts the a
 framework floor (`bench/floor_app.py`: one label set from an event) as real servers, opens N pages of each in one
 Chromium, and per sample: arms a MutationObserver in every page for a fresh token, POSTs (the app: a stopping problem
 on an idle machine whose card then shows the description; the floor: /fire), takes the wall clock when the 201
-arrives, and reads in every page the moment the token entered the DOM (performance.timeOrigin + performance.now()).
+arrives, and reads in every page the moment the token entered the DOM
+(performance.timeOrigin + performance.now()).
 Latency = appearance - 201 clock (negative when the page shows the change before the tablet has its answer), and
-appearance - send clock (the save included), pooled over pages and samples. The app's problem is completed after each sample.
+appearance - send clock (the save included), pooled over pages and samples. The app's problem is completed after
+each sample.
 """
 import argparse
 import asyncio

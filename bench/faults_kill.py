@@ -134,12 +134,12 @@ def main() -> None:
         server.start()
         print(machine_line())
         for _ in range(args.trials):
-            trials.append(completion_trial(server, rng.uniform(2, 40)))
+            trials.append(completion_trial(server, rng.uniform(0, 15)))
             print(json.dumps(trials[-1]), flush=True)
         photo = jpeg()
         with_photos = photos_supported(server, photo)
         for _ in range(args.trials if with_photos else 0):
-            trials.append(photo_trial(server, photo, rng.uniform(20, 400)))
+            trials.append(photo_trial(server, photo, rng.uniform(50, 1500)))
             print(json.dumps(trials[-1]), flush=True)
         time.sleep(3)  # any start-up sweep of leftovers
         result = check(folder / 'ctp-log.sqlite3', folder / 'photos')
