@@ -139,7 +139,7 @@ def main() -> None:
         photo = jpeg()
         with_photos = photos_supported(server, photo)
         for _ in range(args.trials if with_photos else 0):
-            trials.append(photo_trial(server, photo, rng.uniform(50, 1500)))
+            trials.append(photo_trial(server, photo, rng.uniform(30, 700)))
             print(json.dumps(trials[-1]), flush=True)
         time.sleep(3)  # any start-up sweep of leftovers
         result = check(folder / 'ctp-log.sqlite3', folder / 'photos')
