@@ -167,8 +167,7 @@ def _clipped(ep, a: ColumnElement[float] | float, b: ColumnElement[float] | floa
 
 def _sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[no-untyped-def]
                     ops: list[calendar.Interval]) -> tuple[dict[int, float], dict[int, float]]:
-    """(seconds inside the window, seconds inside operating hours) per machine, in one statement: the episodes
-    (a materialized CTE) are computed once for both sums."""
+    """(seconds inside the window, seconds inside operating hours) per machine; one statement, episodes once."""
     query = select(literal(0).label('k'), ep.c.m, func.sum(_clipped(ep, ws, we))).group_by(ep.c.m)
     op_rows = [(a.timestamp(), b.timestamp()) for a, b in ops]
     if op_rows:
@@ -278,8 +277,9 @@ def board_causes(session: Session, *, actor: Actor, start: datetime, end: dateti
 
 
 def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[datetime, datetime]],
-                   machine_ids: list[int] | None = None, now: datetime | None = None) -> list[float]:
-    """Unplanned downtime minutes per bucket (e.g. per week) over the machines in scope, in one query."""
+                   machine_ids: list[int] | None = None, now: datetime | None = None,
+                   planned: bool | None = False) -> list[float]:
+    """Unplanned (planned=None: all, merged) downtime minutes per bucket, e.g. per week, in scope, in one query."""
     require(actor, Action.READ_STATS)
     if not buckets:
         return []
@@ -290,7 +290,7 @@ def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[dateti
     totals = [0.0] * len(buckets)
     if not ids:
         return totals
-    episodes = _episodes(_segments(ids, buckets[0][0], buckets[-1][1], now or utcnow(), False, timedelta(0)))
+    episodes = _episodes(_segments(ids, buckets[0][0], buckets[-1][1], now or utcnow(), planned, timedelta(0)))
     rows = [(i, a.timestamp(), b.timestamp()) for i, (a, b) in enumerate(buckets)]
     bv = values(column('i', Integer), column('a', Float), column('b', Float), name='buckets').data(rows).cte('buckets')
     query_sum = (select(bv.c.i, func.sum(_clipped(episodes, bv.c.a, bv.c.b)))
