@@ -9,7 +9,7 @@ from components.session import fresh_actor
 
 T = TypeVar('T')
 SECTIONS = (('Users', '/admin/users'), ('Machines', '/admin/machines'), ('Failure taxonomy', '/admin/taxonomy'),
-            ('Operating hours', '/admin/calendar'))
+            ('Operating hours', '/admin/calendar'), ('Wall displays', '/admin/displays'), ('QR labels', '/labels'))
 
 
 def admin_nav(current: str) -> None:

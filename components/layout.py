@@ -10,11 +10,13 @@ from app.models import Role
 from app.services.access import Actor
 from components.design import TOUCH
 from components.notification_bell import NotificationBell
+from components.session import page_storage
 
 # (label, path, icon, roles allowed or None for everyone); shown only when the page exists
 NAVIGATION: list[tuple[str, str, str, frozenset[Role] | None]] = [
     ('Overview', '/', 'dashboard', None),
-    ('Statistics', '/statistics', 'insights', frozenset({Role.ADMIN, Role.MANAGER, Role.CTP_USER})),
+    ('Statistics', '/statistics', 'insights', frozenset({Role.ADMIN, Role.MANAGER})),
+    ('Wall display', '/display', 'tv', frozenset({Role.ADMIN, Role.MANAGER})),
     ('Notifications', '/notifications', 'notifications', None),
     ('Admin', '/admin', 'admin_panel_settings', frozenset({Role.ADMIN})),
 ]
@@ -51,7 +53,7 @@ def frame(title: str, actor: Actor) -> Iterator[None]:
 def _user_menu(actor: Actor, dark: ui.dark_mode) -> None:
     def toggle_theme() -> None:
         dark.value = not dark.value
-        nicegui_app.storage.user[THEME_KEY] = bool(dark.value)
+        page_storage()[THEME_KEY] = bool(dark.value)  # the page's own session, also in this handler
 
     with ui.button(icon='account_circle').props('flat round color=white').classes(TOUCH).mark('user-menu'):
         with ui.menu():

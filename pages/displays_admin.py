@@ -8,6 +8,7 @@ from app.errors import DomainError
 from app.models import Role
 from app.services import displays, labels, machines
 from app.services.access import Actor
+from components.admin import admin_nav
 from components.layout import frame
 from components.session import require_page_actor
 
@@ -53,6 +54,7 @@ async def displays_admin_page(request: Request) -> None:
         listing.refresh()
 
     with frame('Wall displays', actor):
+        admin_nav('/admin/displays')
         with ui.card().classes('w-full'):
             ui.label('Register a display').classes('text-lg font-bold')
             with ui.row().classes('items-end gap-4 w-full'):

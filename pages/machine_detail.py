@@ -59,6 +59,8 @@ async def machine_detail_page(machine_id: int) -> None:
                 ui.toggle(RANGES, value=window.days, on_change=lambda e: choose(int(e.value))) \
                     .props('no-caps').mark('range')
                 ui.label(f'{window.first:%d %b %Y} – {window.last:%d %b %Y}').classes('text-gray-500')
+                ui.space()
+                _downloads(machine_id, window.first, window.last)
             if window.days == 0:
                 ui.date(value={'from': window.first.isoformat(), 'to': window.last.isoformat()},
                         on_change=lambda e: custom_range(e.value)).props('range minimal').mark('custom-range')
@@ -139,6 +141,15 @@ def _machine_header(machine: MachinePublic, may_report: bool) -> None:
         with ui.link(target=f'/problem-logs/{machine.open_problem.id}').classes('no-underline'):
             ui.label(f'Open: {machine.open_problem.category or "Uncategorised"} – '
                      f'{machine.open_problem.problem_description}').classes('text-base font-bold text-red-700')
+
+
+def _downloads(machine_id: int, first: date, last: date) -> None:
+    """This machine's problems for the range on screen as Excel or CSV, and its monthly report."""
+    query = f'machine_id={machine_id}&from={first}&to={last}'
+    ui.link('Excel', f'/api/exports/problem-logs.xlsx?{query}').classes('min-h-[48px] content-center')
+    ui.link('CSV', f'/api/exports/problem-logs.csv?{query}').classes('min-h-[48px] content-center')
+    ui.link('Monthly report', f'/reports/monthly/{machine_id}?month={last:%Y-%m}').classes(
+        'min-h-[48px] content-center')
 
 
 def _kpis(total: MachineStats) -> None:

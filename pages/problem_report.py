@@ -21,7 +21,7 @@ from app.services.access import ROLE_ACTIONS, Action, Actor
 from components.design import BIG_BUTTON, TOUCH, error_text
 from components.layout import frame
 from components.photo_slot import photo_service, photo_uploader
-from components.session import require_page_actor
+from components.session import page_storage, require_page_actor
 from components.worker import io
 
 Tree = list[tuple[int, str, list[tuple[int, str]]]]
@@ -76,7 +76,7 @@ async def problem_report_page(machine_id: int) -> None:
                 button.enable()
             return
         drafts.pop(f'report-{machine_id}', None)
-        nicegui_app.storage.user['drafts'] = drafts
+        page_storage()['drafts'] = drafts
         ui.notify('Problem reported', type='positive')
         ui.navigate.to(f'/problem-logs/{log_id}')
 

@@ -4,7 +4,6 @@ Under /api/ every answer is JSON in one shape: {"error": {"code", "message", "fi
 paths keep the handlers that were installed before (NiceGUI's HTML pages).
 """
 import logging
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -35,7 +34,6 @@ STATUS = {InvalidInput: 400, NotAuthenticated: 401, PermissionDenied: 403, NotFo
 CODES = {400: 'invalid_input', 401: 'not_authenticated', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
          409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests',
          500: 'internal_error'}
-_CLIENT_REQUEST_ID = re.compile(r'^[A-Za-z0-9._:-]{8,64}$')
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
@@ -127,9 +125,9 @@ def _api_only(handler: Handler, previous: Handler | None) -> Handler:
     return dispatch
 
 
-class RequestContextMiddleware:
-    """Gives every HTTP request an id (X-Request-ID, echoed when the client sent a sane one) and turns an
-    unexpected failure under /api/ into a logged 500 JSON answer instead of a bare crash."""
+class UnexpectedErrorMiddleware:
+    """Turns an unexpected failure under /api/ into a logged 500 JSON answer with the request id (set by the
+    outer RequestIdMiddleware) instead of a bare crash."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -138,31 +136,25 @@ class RequestContextMiddleware:
         if scope['type'] != 'http':
             await self.app(scope, receive, send)
             return
-        given = dict(scope.get('headers') or ()).get(b'x-request-id', b'').decode('latin-1')
-        state = scope.setdefault('state', {})
-        rid = state.get('request_id') or (given if _CLIENT_REQUEST_ID.match(given) else uuid.uuid4().hex)
-        state['request_id'] = rid  # the outer RequestIdMiddleware's id when it runs, so logs and bodies agree
         started = False
 
-        async def send_with_id(message: Message) -> None:
+        async def watch(message: Message) -> None:
             nonlocal started
-            if message['type'] == 'http.response.start':
-                started = True
-                message['headers'] = [*message.get('headers', []), (b'x-request-id', rid.encode())]
+            started = started or message['type'] == 'http.response.start'
             await send(message)
         try:
-            await self.app(scope, receive, send_with_id)
+            await self.app(scope, receive, watch)
         except Exception as exc:  # noqa: BLE001 - the one place that answers for every unexpected failure
             if started or not scope['path'].startswith(API_PREFIX):
                 raise
             response = await unexpected_error(Request(scope), exc)
-            await response(scope, receive, send_with_id)
+            await response(scope, receive, send)
 
 
 def install(app: FastAPI) -> None:
-    """Register the handlers (keeping NiceGUI's outside /api/) and the request-context middleware."""
+    """Register the handlers (keeping NiceGUI's outside /api/) and the unexpected-error middleware."""
     app.add_exception_handler(DomainError, domain_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     for key in (404, 405, StarletteHTTPException):
         app.add_exception_handler(key, _api_only(http_error, app.exception_handlers.get(key)))  # type: ignore[arg-type]
-    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(UnexpectedErrorMiddleware)

@@ -1,7 +1,7 @@
 """Database tables: the design document's four entities under their design names, plus what the rules need."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, Index, Integer, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models.types import UTCDateTime, utcnow
@@ -84,6 +84,9 @@ class CTPProblemLog(SQLModel, table=True):
         Index('ix_ctp_problem_logs_machine_start', 'machine_id', 'start_time'),
         Index('ix_ctp_problem_logs_machine_status', 'machine_id', 'status'),
         Index('ix_ctp_problem_logs_status_start', 'status', 'start_time'),
+        # Live (not deleted) problems by machine and status: lists and their totals read only this index.
+        Index('ix_ctp_problem_logs_live_machine_status_start', 'machine_id', 'status', 'start_time', 'deleted_at',
+              sqlite_where=text('deleted_at IS NULL'), postgresql_where=text('deleted_at IS NULL')),
         CheckConstraint('plates_lost >= 0 AND plates_lost <= 9999', name='plates_lost'),
         CheckConstraint("status IN ('open','in_progress','completed','cancelled')", name='status'),
     )

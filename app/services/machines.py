@@ -4,10 +4,9 @@ from datetime import datetime, time
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from app.db import rolls_back
-
 from app import events
 from app.config import get_settings
+from app.db import rolls_back
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment, MachineStatus, User, utcnow
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate, OpenProblemSummary

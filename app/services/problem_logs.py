@@ -12,10 +12,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from sqlmodel import Session
 
-from app.db import rolls_back
-
 from app import events
 from app.config import get_settings
+from app.db import rolls_back
 from app.errors import Conflict, InvalidInput
 from app.models import (
     AuditAction,

@@ -1,19 +1,22 @@
 """Reading problems: one problem with its audit trail and photos, and filtered, paginated lists in scope."""
 import base64
 import binascii
+import functools
 import json
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, column, func, or_, select, text
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, column, func, or_, select, text
+from sqlalchemy.orm import aliased
 from sqlmodel import Session
 
 from app.config import get_settings
 from app.errors import InvalidInput
 from app.models import Category, CTPMachine, CTPProblemLog, ProblemAudit, ProblemPhoto, User, utcnow
 from app.models.schemas import AuditEntryPublic, PhotoPublic, ProblemLogDetail, ProblemLogPage, ProblemLogPublic
-from app.services import downtime, taxonomy
+from app.services import downtime
 from app.services.access import Action, Actor, machine_scope, require, require_log_visible
 
 SORTS: dict[str, ColumnElement[object]] = {
@@ -29,6 +32,8 @@ FTS_TABLE = 'ctp_problem_logs_fts'  # SQLite FTS5, kept in sync by triggers (mig
 PG_TSVECTOR = "to_tsvector('simple', coalesce(problem_description, '') || ' ' || coalesce(solution, ''))"
 WORD = re.compile(r'\w+')
 MAX_WORDS = 8
+HIDDEN = frozenset({'client_key', 'request_hash', 'deleted_at', 'escalated_at'})
+PUBLIC_COLUMNS = [c for c in CTPProblemLog.__table__.columns if c.name not in HIDDEN]  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -55,9 +60,9 @@ def get_problem(session: Session, *, actor: Actor, log_id: int) -> ProblemLogDet
     """One problem in scope, with photos and its audit trail (404 outside the scope)."""
     log = require_log_visible(session, actor, log_id)
     public = to_public(session, [log])[0]
-    names = _user_names(session)
-    trail = session.exec(select(ProblemAudit).where(ProblemAudit.log_id == log_id)
-                         .order_by(ProblemAudit.at, ProblemAudit.id)).scalars()
+    trail = list(session.exec(select(ProblemAudit).where(ProblemAudit.log_id == log_id)
+                              .order_by(ProblemAudit.at, ProblemAudit.id)).scalars())
+    names = _user_names(session, {row.actor_id for row in trail})
     entries = [AuditEntryPublic(at=row.at, actor_name=names.get(row.actor_id or -1), action=row.action,
                                 field=row.field, old=row.old, new=row.new) for row in trail]
     return ProblemLogDetail(**public.model_dump(), audit=entries)
@@ -67,17 +72,26 @@ def list_problems(session: Session, *, actor: Actor, filters: ProblemFilter) -> 
     """Problems in the actor's scope, filtered, sorted and paginated (offset or keyset cursor), with the total."""
     require(actor, Action.READ)
     where = _where(session, actor, filters)
-    total = session.exec(select(func.count()).select_from(CTPProblemLog).where(*where)).one()[0]
+    # A search reads its matching rows anyway: count them in the same pass (a window) instead of a second one.
+    in_one_pass = bool(filters.q and filters.q.strip()) and not filters.cursor
     descending, column = _sort_column(filters.sort)
-    page = select(CTPProblemLog).where(*where)
+    page = _named_page().where(*where)
+    if in_one_pass:
+        page = page.add_columns(func.count().over().label('_total'))
     if filters.cursor:
         page = page.where(_after(filters, descending, column))
     tie = CTPProblemLog.id.desc() if descending else CTPProblemLog.id.asc()  # type: ignore[union-attr]
     page = page.order_by(column.desc() if descending else column.asc(), tie)  # type: ignore[attr-defined]
-    rows = list(session.exec(page.limit(filters.limit + 1).offset(filters.offset)).scalars())
-    more, rows = len(rows) > filters.limit, rows[:filters.limit]
-    next_cursor = _encode_cursor(filters.sort, rows[-1]) if more and rows else None
-    return ProblemLogPage(items=to_public(session, rows), total=total, next_cursor=next_cursor)
+    found = session.execute(page.limit(filters.limit + 1).offset(filters.offset)).mappings().all()
+    rows = [dict(row) for row in found[:filters.limit]]
+    if in_one_pass and found:
+        total = int(found[0]['_total'])
+        for row in rows:
+            del row['_total']
+    else:
+        total = session.execute(select(func.count()).select_from(CTPProblemLog).where(*where)).scalar_one()
+    next_cursor = _encode_cursor(filters.sort, rows[-1]) if len(found) > filters.limit else None
+    return ProblemLogPage(items=public_items(session, rows), total=total, next_cursor=next_cursor)
 
 
 def _where(session: Session, actor: Actor, filters: ProblemFilter) -> list[ColumnElement[bool]]:
@@ -131,9 +145,9 @@ def _sort_column(sort: str) -> tuple[bool, ColumnElement[object]]:
     return sort.startswith('-'), column
 
 
-def _encode_cursor(sort: str, last: CTPProblemLog) -> str:
-    value = getattr(last, sort.lstrip('-'))
-    raw = json.dumps([sort, value.isoformat() if isinstance(value, datetime) else value, last.id])
+def _encode_cursor(sort: str, last: dict[str, Any]) -> str:
+    value = last[sort.lstrip('-')]
+    raw = json.dumps([sort, value.isoformat() if isinstance(value, datetime) else value, last['id']])
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip('=')
 
 
@@ -158,35 +172,80 @@ def _after(filters: ProblemFilter, descending: bool, column: ColumnElement[objec
 
 def to_public(session: Session, logs: list[CTPProblemLog]) -> list[ProblemLogPublic]:
     """Public models for many problems with a fixed number of queries."""
-    if not logs:
+    return public_items(session, [log.model_dump(exclude=HIDDEN) for log in logs])
+
+
+def public_items(session: Session, rows: list[dict[str, Any]]) -> list[ProblemLogPublic]:
+    """Public models from problem rows (column dicts, named by the list query's joins or looked up here)."""
+    if not rows:
         return []
-    ids = [log.id for log in logs]
-    machines = {m.id: m.name for m in session.exec(select(CTPMachine).where(
-        CTPMachine.id.in_({log.machine_id for log in logs}))).scalars()}
-    labels = taxonomy.labels(session)
-    names = _user_names(session)
+    if 'machine_name' not in rows[0]:
+        _name(session, rows)
+    photos = _photos(session, [row['id'] for row in rows])
+    now = utcnow()
+    return [_public(row, photos.get(row['id'], []), session, now) for row in rows]
+
+
+def _name(session: Session, rows: list[dict[str, Any]]) -> None:
+    machines = dict(session.execute(select(CTPMachine.id, CTPMachine.name).where(  # type: ignore[arg-type]
+        CTPMachine.id.in_({row['machine_id'] for row in rows}))).all())
+    labels = _labels(session, {row['category_id'] for row in rows if row['category_id'] is not None})
+    names = _user_names(session, {row['created_by'] for row in rows})
+    for row in rows:
+        label, subsystem = labels.get(row['category_id'], (None, None))
+        row.update(machine_name=machines.get(row['machine_id'], '?'), category=label, subsystem=subsystem,
+                   created_by_name=names.get(row['created_by']))
+
+
+@functools.cache
+def _named_page() -> Select[Any]:
+    """The list query's columns: the problem, its machine's and reporter's names, its category labels.
+    Built once: aliasing is costly."""
+    symptom, subsystem = aliased(Category), aliased(Category)
+    label = case((subsystem.name.is_(None), symptom.name), else_=subsystem.name + ' – ' + symptom.name)
+    return (select(*PUBLIC_COLUMNS, CTPMachine.name.label('machine_name'), User.name.label('created_by_name'),
+                   label.label('category'), func.coalesce(subsystem.name, symptom.name).label('subsystem'))
+            .join(CTPMachine, CTPMachine.id == CTPProblemLog.machine_id)
+            .outerjoin(User, User.id == CTPProblemLog.created_by)
+            .outerjoin(symptom, symptom.id == CTPProblemLog.category_id)
+            .outerjoin(subsystem, subsystem.id == symptom.parent_id))
+
+
+def _public(row: dict[str, Any], photos: list[PhotoPublic], session: Session, now: datetime) -> ProblemLogPublic:
+    if row['status'] in ('open', 'in_progress') and row['is_stopping']:
+        row['downtime_minutes'] = downtime.to_minutes(downtime.downtime_seconds(session, row['id'], now))
+    row.update(photos=photos, problem_photo=photos[0].url if photos else None)
+    return ProblemLogPublic.model_validate(row)
+
+
+def _labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
+    """{category id: (label, subsystem)} for the given categories only."""
+    if not ids:
+        return {}
+    found = session.execute(select(Category.id, Category.parent_id, Category.name).where(  # type: ignore[arg-type]
+        Category.id.in_(ids))).all()
+    parents = {parent for _, parent, _ in found if parent is not None}
+    subsystems = dict(session.execute(select(Category.id, Category.name).where(  # type: ignore[arg-type]
+        Category.id.in_(parents))).all()) if parents else {}
+    out: dict[int, tuple[str, str]] = {}
+    for cid, parent, name in found:
+        subsystem = subsystems.get(parent, name) if parent is not None else name
+        out[cid] = (f'{subsystem} – {name}' if parent is not None else name, subsystem)
+    return out
+
+
+def _photos(session: Session, log_ids: list[int]) -> dict[int, list[PhotoPublic]]:
     photos: dict[int, list[PhotoPublic]] = {}
-    for photo in session.exec(select(ProblemPhoto).where(ProblemPhoto.log_id.in_(ids))
+    for photo in session.exec(select(ProblemPhoto).where(ProblemPhoto.log_id.in_(log_ids))
                               .order_by(ProblemPhoto.created_at, ProblemPhoto.id)).scalars():
         photos.setdefault(photo.log_id, []).append(PhotoPublic(
             id=photo.id, kind=photo.kind, url=photo_url(photo.id), thumb_url=photo_url(photo.id, thumb=True),  # type: ignore[arg-type]
             original_name=photo.original_name, width=photo.width, height=photo.height, created_at=photo.created_at))
-    now = utcnow()
-    return [_public(log, machines, labels, names, photos.get(log.id, []), session, now) for log in logs]  # type: ignore[arg-type]
+    return photos
 
 
-def _public(log: CTPProblemLog, machines: dict[int, str], labels: dict[int, taxonomy.CategoryInfo],
-            names: dict[int, str], photos: list[PhotoPublic], session: Session, now: datetime) -> ProblemLogPublic:
-    info = labels.get(log.category_id) if log.category_id else None
-    minutes = log.downtime_minutes
-    if log.status in ('open', 'in_progress') and log.is_stopping:
-        minutes = downtime.to_minutes(downtime.downtime_seconds(session, log.id, now))  # type: ignore[arg-type]
-    data = log.model_dump(exclude={'client_key', 'request_hash', 'deleted_at', 'escalated_at'})
-    data.update(machine_name=machines.get(log.machine_id, '?'), category=info.label if info else None,
-                subsystem=info.subsystem if info else None, created_by_name=names.get(log.created_by or -1),
-                downtime_minutes=minutes, photos=photos, problem_photo=photos[0].url if photos else None)
-    return ProblemLogPublic(**data)
-
-
-def _user_names(session: Session) -> dict[int, str]:
-    return {uid: name for uid, name in session.exec(select(User.id, User.name))}  # type: ignore[misc]
+def _user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+    wanted = {uid for uid in ids if uid is not None}
+    if not wanted:
+        return {}
+    return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())  # type: ignore[arg-type]

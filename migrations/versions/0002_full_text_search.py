@@ -1,4 +1,7 @@
-"""full-text search over problem description and solution
+"""full-text search over problem description and solution; partial index of live problems
+
+The partial index (machine_id, status, start_time, deleted_at) WHERE deleted_at IS NULL lets the list's totals and pages
+read the index only.
 
 SQLite: an external-content FTS5 table kept in sync by triggers. PostgreSQL: a GIN index on the same text.
 The names start with ctp_problem_logs_fts so autogenerate leaves them alone (app.migrate.include_object).
@@ -9,6 +12,7 @@ Create Date: 2026-11-25 17:40:00
 """
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0002'
@@ -54,9 +58,18 @@ def _run(statements: dict[str, list[str]]) -> None:
         op.execute(statement)
 
 
+LIVE_INDEX = 'ix_ctp_problem_logs_live_machine_status_start'
+LIVE = sa.text('deleted_at IS NULL')
+
+
 def upgrade() -> None:
+    with op.batch_alter_table('ctp_problem_logs', schema=None) as batch_op:
+        batch_op.create_index(LIVE_INDEX, ['machine_id', 'status', 'start_time', 'deleted_at'], unique=False,
+                              sqlite_where=LIVE, postgresql_where=LIVE)
     _run({'sqlite': SQLITE_UP, 'postgresql': POSTGRES_UP})
 
 
 def downgrade() -> None:
     _run({'sqlite': SQLITE_DOWN, 'postgresql': POSTGRES_DOWN})
+    with op.batch_alter_table('ctp_problem_logs', schema=None) as batch_op:
+        batch_op.drop_index(LIVE_INDEX)

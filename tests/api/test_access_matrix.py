@@ -21,7 +21,8 @@ from starlette.routing import BaseRoute, Mount
 from app import api, auth
 from app.models import ApiToken, Category, CTPMachine, CTPNotification, DisplayDevice, DisplayMachine, Role, utcnow
 from app.models import User as UserRow
-from tests.factories import make_machine, make_user, report, seeded_category
+from app.services import photos
+from tests.factories import actor, make_machine, make_user, report, seeded_category, tiny_jpeg
 
 ROLES = ('admin', 'ctp', 'ctp_other', 'ctp_peer', 'manager', 'none', 'anonymous', 'display')
 # admin | ctp: assigned to machine A, reported the problem | ctp_other: assigned to B only |
@@ -30,9 +31,10 @@ ROLES = ('admin', 'ctp', 'ctp_other', 'ctp_peer', 'manager', 'none', 'anonymous'
 
 
 def every(status: int, **overrides: int) -> dict[str, int]:
-    """One status for every signed-in role with access; `none` 403 and `anonymous` 401 unless overridden."""
+    """One status for every signed-in person with access; `none` and wall displays 403 (a display reads its
+    board and its photos, nothing else) and `anonymous` 401 unless overridden."""
     cells = dict.fromkeys(ROLES, status)
-    cells.update(none=403, anonymous=401)
+    cells.update(none=403, anonymous=401, display=403)
     cells.update(overrides)
     return cells
 
@@ -48,10 +50,11 @@ class Row:
     expect: dict[str, int]
     body: dict[str, Any] | None = None
     query: dict[str, Any] = field(default_factory=dict)
+    files: bool = False  # send the body as multipart form fields with one small JPEG as `photo`
 
 
 MATRIX: list[Row] = [
-    Row('GET', '/api/auth/me', every(200, display=404)),
+    Row('GET', '/api/auth/me', every(200)),
     Row('GET', '/api/auth/tokens', every(200, display=403)),
     Row('POST', '/api/auth/tokens', every(201, display=403), {'name': 'laptop'}),
     Row('DELETE', '/api/auth/tokens/{token}', every(404, ctp=204, display=403)),
@@ -82,16 +85,35 @@ MATRIX: list[Row] = [
     Row('GET', '/api/operating-hours', every(200)),
     Row('PUT', '/api/operating-hours', admin_only(200),
         {'windows': [{'weekday': 0, 'start_minute': 360, 'end_minute': 1320}], 'closures': []}),
+    Row('GET', '/api/exports/problem-logs.{fmt}', every(200)),
+    Row('GET', '/api/exports/stats.{fmt}', every(200)),
+    Row('GET', '/api/displays', admin_only(200)),
+    Row('POST', '/api/displays', admin_only(201), {'name': 'Wall B'}),
+    Row('POST', '/api/displays/{display}/pairing', admin_only(200)),
+    Row('PUT', '/api/displays/{display}', admin_only(200), {'machine_ids': None}),
+    Row('DELETE', '/api/displays/{display}', admin_only(204)),
+    Row('GET', '/photos/{photo}', every(200, ctp_other=404, display=200)),
+    Row('GET', '/photos/{photo}/thumb', every(200, ctp_other=404, display=200)),
+    Row('POST', '/api/ctp-problem-logs/{log}/photos', every(403, admin=201, ctp=201, ctp_other=404),
+        {'kind': 'after'}, files=True),
+    Row('DELETE', '/api/ctp-problem-logs/{log}/photos/{photo}', every(403, admin=204, ctp=204, ctp_other=404)),
 ]
 
 # Public on purpose: signing in and out (throttled and CSRF-checked; tests/api/test_auth*.py).
-PUBLIC_ROUTES = {('POST', '/api/auth/login'), ('POST', '/api/auth/logout'), ('GET', '/login/complete')}
+PUBLIC_ROUTES = {('POST', '/api/auth/login'), ('POST', '/api/auth/logout'), ('GET', '/login/complete'),
+                 ('GET', '/display/pair'),  # a one-time pairing code is the credential (tests/pages/test_display.py)
+                 ('GET', '/healthz'), ('GET', '/metrics'),  # operations (tests/api/test_ops.py)
+                 ('GET', '/api/openapi.json'), ('GET', '/api/docs')}  # the API's description, no data
 
 # Pages: the anonymous visitor is sent to /login, `none` to /no-access (tests/pages/test_login*.py),
 # admin pages refuse everyone but admins (tests/pages/test_admin*.py).
 PAGES = {'/': 'signed in', '/login': 'public', '/logout': 'public', '/no-access': 'public',
          '/profile': 'signed in', '/admin': 'admin', '/admin/users': 'admin', '/admin/machines': 'admin',
-         '/admin/taxonomy': 'admin', '/admin/calendar': 'admin'}
+         '/admin/taxonomy': 'admin', '/admin/calendar': 'admin', '/admin/displays': 'admin',
+         '/display': 'display cookie or signed in', '/statistics': 'admin or manager', '/labels': 'signed in',
+         '/reports/monthly/{machine_id}': 'signed in, scoped', '/machines/{machine_id}': 'signed in, scoped',
+         '/machines/{machine_id}/report': 'may report, scoped', '/m/{machine_id}/report': 'may report, scoped',
+         '/problem-logs/{log_id}': 'signed in, scoped', '/notifications': 'signed in'}
 
 CELLS = [pytest.param(row, role, id=f'{row.method} {row.path} as {role}') for row in MATRIX for role in ROLES]
 
@@ -128,13 +150,15 @@ def world(session: Session) -> dict[str, Any]:
                            notification_type='problem_created', message='Plate jam on Kodak')
     spare = ApiToken(user_id=people['ctp'].id, name='spare', token_hash=auth.token_digest('spare-token'))  # type: ignore[arg-type]
     session.add_all([note, spare])
+    photo = photos.attach_photos(session, actor=actor(people['ctp']), log_id=log_id,
+                                 prepared=[photos.prepare_photo(tiny_jpeg(), 'jam.jpg')])[0]
     for role, person in people.items():
         session.add(ApiToken(user_id=person.id, name='matrix', token_hash=auth.token_digest(f'token-{role}'),  # type: ignore[arg-type]
                              last_used_at=utcnow()))
     session.commit()
     return {'machine': a.id, 'machine_b': b.id, 'log': log_id, 'notification': note.id, 'token': spare.id,
             'user': people['ctp_peer'].id, 'category': category.id, 'unused_category': unused.id,
-            'display': display.id, 'ctp_other_user': people['ctp_other'].id}
+            'display': display.id, 'ctp_other_user': people['ctp_other'].id, 'photo': photo.id, 'fmt': 'csv'}
 
 
 def fill(value: Any, ids: dict[str, Any]) -> Any:
@@ -173,8 +197,11 @@ async def test_cell(api_app: FastAPI, session: Session, row: Row, role: str) -> 
     ids = world(session)
     before = snapshot(session)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(api_app), base_url='http://test') as client:
-        response = await client.request(row.method, fill(row.path, ids), json=fill(row.body, ids), params=row.query,
-                                        headers=credentials(role, ids))
+        body = fill(row.body, ids)
+        payload: dict[str, Any] = {'data': body, 'files': {'photo': ('p.jpg', tiny_jpeg(), 'image/jpeg')}} \
+            if row.files else {'json': body}
+        response = await client.request(row.method, fill(row.path, ids), params=row.query,
+                                        headers=credentials(role, ids), **payload)
     assert response.status_code == row.expect[role], response.text
     if response.status_code >= 400:
         assert snapshot(session) == before, 'a denied request changed the database'
@@ -209,7 +236,7 @@ def uncovered(routes: list[BaseRoute]) -> list[str]:
     covered = {(row.method, shape(row.path)) for row in MATRIX} | {(m, shape(p)) for m, p in PUBLIC_ROUTES}
     pages = set(Client.page_routes.values())
     return sorted(f'{method} {path}' for method, path, route in flatten(routes)
-                  if not (isinstance(route, Mount) or path.startswith('/_nicegui') or path in pages
+                  if not (isinstance(route, Mount) or path.startswith('/_nicegui') or path in pages or path in PAGES
                           or path in NICEGUI_ROUTES or (method, shape(path)) in covered))
 
 

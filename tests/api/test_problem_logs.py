@@ -54,7 +54,8 @@ async def test_each_filter_narrows_the_list(client: httpx.AsyncClient, plant: Pl
     await login_admin(client)
     assert await _ids(client, machine_id=plant.press1.id) == [ids['punch'], ids['laser1']]
     assert await _ids(client, status='open') == [ids['laser2']]
-    assert await _ids(client, status=['open', 'completed'], machine_id=plant.press2.id) == [ids['laser2'], ids['vendor']]
+    both = await _ids(client, status=['open', 'completed'], machine_id=plant.press2.id)
+    assert both == [ids['laser2'], ids['vendor']]
     assert await _ids(client, technician_type='vendor') == [ids['vendor']]
     assert await _ids(client, **{'from': '2026-11-03', 'to': '2026-11-04'}) == [ids['vendor'], ids['punch']]
     with session_scope() as session:
@@ -73,6 +74,8 @@ async def test_text_search_finds_words_in_description_and_solution(client: httpx
     assert await _ids(client, q='"*(') == []                              # no words: a literal substring
     body = (await client.get('/api/ctp-problem-logs', params={'q': 'laser', 'machine_id': plant.press1.id})).json()
     assert body['total'] == 1
+    past_the_end = (await client.get('/api/ctp-problem-logs', params={'q': 'laser', 'offset': 10})).json()
+    assert (past_the_end['items'], past_the_end['total']) == ([], 2)
 
 
 async def test_search_follows_edits(client: httpx.AsyncClient, plant: Plant) -> None:

@@ -24,7 +24,8 @@ async def test_bad_form_fields_are_400(client: httpx.AsyncClient, plant: Plant) 
     response = await client.post(URL, data={'machine_id': 'seven', 'colour': 'red'}, files={'unused': (None, b'')})
     assert response.status_code == 400
     assert set(response.json()['error']['fields']) == {'machine_id', 'problem_description', 'colour'}
-    response = await client.post(URL, content=b'--x\r\nbroken', headers={'content-type': 'multipart/form-data; boundary=x'})
+    broken = {'content-type': 'multipart/form-data; boundary=x'}
+    response = await client.post(URL, content=b'--x\r\nbroken', headers=broken)
     assert response.status_code == 400
 
 

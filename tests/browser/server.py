@@ -67,3 +67,11 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float =
 
 def database_url(data_dir: Path) -> str:
     return f'sqlite:///{(data_dir / "ctp-log.sqlite3").resolve()}'
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, for a server of one test."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return int(sock.getsockname()[1])

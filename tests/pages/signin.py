@@ -18,6 +18,20 @@ async def sign_in(user: User, username: str, password: str, path: str = '/login'
         if len(user.back_history) > pages or len(user.notify.messages) > messages:
             break
         await asyncio.sleep(0.05)
+    if len(user.back_history) > pages:
+        await _landed(user)
     if then is not None:
         await user.open(then)
         await user.should_see(marker='user-menu', retries=WAIT)
+
+
+async def _landed(user: User) -> None:
+    """Wait until the page signed in to has rendered its frame (or the plain no-access page)."""
+    for _ in range(WAIT):
+        for target in ({'marker': 'user-menu'}, {'target': 'no access'}):
+            try:
+                await user.should_see(retries=1, **target)  # type: ignore[arg-type]
+                return
+            except AssertionError:
+                pass
+        await asyncio.sleep(0.05)

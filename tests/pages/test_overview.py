@@ -1,5 +1,4 @@
 """Sign-in and the overview with NiceGUI's simulated user."""
-import asyncio
 
 from nicegui.testing import User
 

@@ -5,6 +5,7 @@ import time_machine
 from nicegui import ui
 from nicegui.testing import User
 
+from app.config import get_settings
 from app.db import session_scope
 from app.models import Role, utcnow
 from tests.factories import PASSWORD, complete, make_machine, make_user, report
@@ -79,3 +80,19 @@ async def test_only_admins_manage_displays(user: User) -> None:
     await user.open('/admin/displays')
     await user.should_see('Machines', retries=20)
     await user.should_not_see('Register a display')
+
+
+async def test_machine_page_offers_its_exports_and_monthly_report(user: User) -> None:
+    with session_scope() as session:
+        magnus = make_machine(session, 'Kodak Magnus Q800')
+        make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
+    await sign_in(user, 'tech1')
+    await user.open(f'/machines/{magnus.id}')
+    await user.should_see('Monthly report', retries=30)
+    links = {link.text: link.props['href'] for link in user.find(ui.link).elements}
+    today = utcnow().astimezone(get_settings().zone).date()
+    assert links['Excel'] == (f'/api/exports/problem-logs.xlsx?machine_id={magnus.id}'
+                              f'&from={today - timedelta(days=29)}&to={today}')
+    assert links['Monthly report'] == f'/reports/monthly/{magnus.id}?month={today:%Y-%m}'
+    response = await user.http_client.get(links['CSV'])
+    assert response.status_code == 200 and response.headers['content-type'].startswith('text/csv')

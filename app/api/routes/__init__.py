@@ -7,6 +7,7 @@ from pydantic import BaseModel, ValidationError
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.responses import Response
 
 from app.api.errors import validation_fields
 from app.db import read_session, session_scope
@@ -33,6 +34,11 @@ async def in_read_session(work: Callable[[Session], T]) -> T:
         with read_session() as session:
             return work(session)
     return await run_in_threadpool(run)
+
+
+def json_response(model: BaseModel, status_code: int = 200) -> Response:
+    """A model that services built (and so validated) serialized once, skipping FastAPI's second validation."""
+    return Response(model.model_dump_json(), status_code, media_type='application/json')
 
 
 def media_type(request: Request) -> str:

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
 from app.api.deps import CurrentActor
-from app.api.routes import in_session
+from app.api.routes import PathId, in_session
 from app.models import Category
 from app.services import taxonomy
 from app.services.access import Action, require
@@ -65,14 +65,14 @@ async def create_category(body: CategoryCreate, actor: CurrentActor) -> Category
 
 
 @router.put('/{category_id}', response_model=CategoryOut)
-async def update_category(category_id: int, body: CategoryUpdate, actor: CurrentActor) -> CategoryOut:
+async def update_category(category_id: PathId, body: CategoryUpdate, actor: CurrentActor) -> CategoryOut:
     """Admin: rename (problems keep the category) or (de)activate."""
     return _out(await in_session(lambda s: taxonomy.update_category(
         s, actor=actor, category_id=category_id, **body.model_dump(exclude_none=True))))
 
 
 @router.delete('/{category_id}', status_code=204)
-async def delete_category(category_id: int, actor: CurrentActor) -> Response:
+async def delete_category(category_id: PathId, actor: CurrentActor) -> Response:
     """Admin: delete an unused category (409 when problems use it: deactivate it instead)."""
     await in_session(lambda s: taxonomy.delete_category(s, actor=actor, category_id=category_id))
     return Response(status_code=204)

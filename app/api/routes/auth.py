@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.api.deps import CurrentActor
-from app.api.routes import in_session
+from app.api.routes import PathId, in_session
 from app.config import get_settings
 from app.models.schemas import UserPublic
 from app.services import throttle, tokens, users
@@ -84,7 +84,7 @@ async def create_token(body: TokenIn, actor: CurrentActor) -> NewTokenOut:
 
 
 @router.delete('/tokens/{token_id}', status_code=204)
-async def revoke_token(token_id: int, actor: CurrentActor) -> Response:
+async def revoke_token(token_id: PathId, actor: CurrentActor) -> Response:
     """Revoke one of the caller's tokens at once."""
     await in_session(lambda s: tokens.revoke_token(s, actor=actor, token_id=token_id))
     return Response(status_code=204)

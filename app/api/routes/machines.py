@@ -1,5 +1,6 @@
 """GET /api/ctp-machines and friends: machines in the caller's scope; admins create and edit."""
 from datetime import date
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
@@ -58,8 +59,8 @@ async def read_machine(machine_id: PathId, actor: CurrentActor) -> MachinePublic
 
 @router.get('/{machine_id}/stats', response_model=StatsOut)
 async def read_machine_stats(machine_id: PathId, actor: CurrentActor,
-                             date_from: date | None = Query(default=None, alias='from'),
-                             date_to: date | None = Query(default=None, alias='to')) -> StatsOut:
+                             date_from: Annotated[date | None, Query(alias='from')] = None,
+                             date_to: Annotated[date | None, Query(alias='to')] = None) -> StatsOut:
     """KPIs of one machine between two plant-local dates (inclusive; default: the last 30 days)."""
     today = utcnow().astimezone(get_settings().zone).date()
     last = date_to or today

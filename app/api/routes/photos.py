@@ -6,13 +6,14 @@ from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from app import photo_store
-from app.api.deps import CurrentActor
-from app.api.routes import in_session
+from app.api.deps import CurrentActor, CurrentViewer
+from app.api.routes import PathId, in_session
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound, PayloadTooLarge
 from app.models import PhotoKind
 from app.models.schemas import PhotoPublic
 from app.services import photos, problem_queries
+from app.services.access import Actor
 from app.services.photos import PreparedPhoto
 
 router = APIRouter(tags=['photos'])
@@ -20,18 +21,18 @@ IMMUTABLE = 'private, max-age=31536000, immutable'   # names are random and neve
 
 
 @router.get('/photos/{photo_id:int}', response_class=FileResponse)
-async def photo(photo_id: int, actor: CurrentActor) -> Response:
+async def photo(photo_id: PathId, actor: CurrentViewer) -> Response:
     """The photo (a clean JPEG) if the caller may see its problem's machine; 404 otherwise."""
     return await _serve(photo_id, actor, thumb=False)
 
 
 @router.get('/photos/{photo_id:int}/thumb', response_class=FileResponse)
-async def photo_thumbnail(photo_id: int, actor: CurrentActor) -> Response:
+async def photo_thumbnail(photo_id: PathId, actor: CurrentViewer) -> Response:
     """The ~400 px thumbnail of a photo, with the same authorization."""
     return await _serve(photo_id, actor, thumb=True)
 
 
-async def _serve(photo_id: int, actor: CurrentActor, *, thumb: bool) -> Response:
+async def _serve(photo_id: int, actor: Actor, *, thumb: bool) -> Response:
     served = await in_session(lambda s: photos.photo_for_viewing(s, actor=actor, photo_id=photo_id, thumb=thumb))
     store = photo_store.get_store()
     path = store.local_path(served.name)
@@ -44,7 +45,7 @@ async def _serve(photo_id: int, actor: CurrentActor, *, thumb: bool) -> Response
 
 
 @router.post('/api/ctp-problem-logs/{log_id}/photos', response_model=list[PhotoPublic], status_code=201)
-async def add_photos(log_id: int, actor: CurrentActor, photo: list[UploadFile],
+async def add_photos(log_id: PathId, actor: CurrentActor, photo: list[UploadFile],
                      kind: Annotated[PhotoKind, Form()] = PhotoKind.BEFORE) -> list[PhotoPublic]:
     """Add photos (repeated multipart `photo` parts; `kind` before/after) to a problem the caller may edit."""
     await in_session(lambda s: photos.check_can_attach(s, actor=actor, log_id=log_id, count=len(photo)))
@@ -58,7 +59,7 @@ async def add_photos(log_id: int, actor: CurrentActor, photo: list[UploadFile],
 
 
 @router.delete('/api/ctp-problem-logs/{log_id}/photos/{photo_id}', status_code=204)
-async def remove_photo(log_id: int, photo_id: int, actor: CurrentActor) -> Response:
+async def remove_photo(log_id: PathId, photo_id: PathId, actor: CurrentActor) -> Response:
     """Remove a photo (and its files) from a problem the caller may edit."""
     await in_session(lambda s: photos.delete_photo(s, actor=actor, photo_id=photo_id, log_id=log_id))
     return Response(status_code=204)

@@ -5,8 +5,8 @@ from enum import StrEnum
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request, Response
-from starlette.exceptions import HTTPException
 from sqlmodel import Session
+from starlette.exceptions import HTTPException
 
 from app.api.deps import CurrentActor
 from app.api.routes import (
@@ -14,6 +14,7 @@ from app.api.routes import (
     in_read_session,
     in_session,
     json_body,
+    json_response,
     media_type,
     read_json_model,
     report_form,
@@ -25,6 +26,8 @@ from app.services.problem_queries import ProblemFilter
 
 router = APIRouter(prefix='/api/ctp-problem-logs', tags=['problem logs'])
 IDEMPOTENCY_KEY = r'^[A-Za-z0-9_.:-]+$'
+CATEGORY_HELP = 'a subsystem (with its symptoms) or a symptom'
+DATE_HELP = 'plant-local problem date, inclusive'
 ProblemSort = StrEnum('ProblemSort', {  # type: ignore[misc]
     f'{prefix}{name}': f'{prefix}{name}' for name in sorted(problem_queries.SORTS) for prefix in ('', '-')})
 
@@ -34,10 +37,10 @@ async def read_problem_logs(
         actor: CurrentActor,
         machine_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         status: Annotated[list[ProblemStatus] | None, Query(description='repeat for several')] = None,
-        category: Annotated[int | None, Query(ge=1, le=MAX_ID, description='a subsystem (with its symptoms) or a symptom')] = None,
+        category: Annotated[int | None, Query(ge=1, le=MAX_ID, description=CATEGORY_HELP)] = None,
         technician_type: TechnicianType | None = None,
-        date_from: Annotated[date | None, Query(alias='from', description='plant-local problem date, inclusive')] = None,
-        date_to: Annotated[date | None, Query(alias='to', description='plant-local problem date, inclusive')] = None,
+        date_from: Annotated[date | None, Query(alias='from', description=DATE_HELP)] = None,
+        date_to: Annotated[date | None, Query(alias='to', description=DATE_HELP)] = None,
         q: Annotated[str | None, Query(max_length=200, description='words in description or solution')] = None,
         sort: Annotated[ProblemSort, Query(description='field, "-" prefix for descending')] = '-start_time',
         limit: Annotated[int, Query(ge=1, le=problem_queries.MAX_LIMIT)] = 50,
@@ -51,7 +54,8 @@ async def read_problem_logs(
                             technician_type=technician_type, date_from=date_from, date_to=date_to, q=q,
                             sort=str(sort.value if isinstance(sort, StrEnum) else sort), limit=limit,
                             offset=offset, cursor=cursor)
-    return await in_read_session(lambda s: problem_queries.list_problems(s, actor=actor, filters=filters))
+    page = await in_read_session(lambda s: problem_queries.list_problems(s, actor=actor, filters=filters))
+    return json_response(page)  # type: ignore[return-value]  # already validated: serialize once
 
 
 @router.get('/{log_id}', response_model=ProblemLogDetail)

@@ -42,16 +42,18 @@ async def read(request: Request) -> tuple[ProblemLogCreate, list[Upload]]:
     form = await request.form(max_files=settings.max_photos_per_problem, max_fields=40)
     fields: dict[str, str] = {}
     uploads: list[Upload] = []
-    for name, value in form.multi_items():
-        if name == PHOTO_FIELD:
-            uploads.append(await _photo(value, settings.max_photo_bytes))
-        elif isinstance(value, UploadFile):
-            raise InvalidInput(f'{name} must be a plain form field, not a file', field=name)
-        elif name in fields:
-            raise InvalidInput(f'{name} was given more than once', field=name)
-        elif value.strip():
-            fields[name] = value
-    await form.close()
+    try:
+        for name, value in form.multi_items():
+            if name == PHOTO_FIELD:
+                uploads.append(await _photo(value, settings.max_photo_bytes))
+            elif isinstance(value, UploadFile):
+                raise InvalidInput(f'{name} must be a plain form field, not a file', field=name)
+            elif name in fields:
+                raise InvalidInput(f'{name} was given more than once', field=name)
+            elif value.strip():
+                fields[name] = value
+    finally:
+        await form.close()
     return validate(ProblemLogCreate, fields), uploads
 
 

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from app.api.deps import CurrentActor
-from app.api.routes import in_session
+from app.api.routes import PathId, in_session
 from app.models import Role
 from app.models.schemas import UserPublic
 from app.services import users
@@ -59,7 +59,7 @@ async def create_user(body: UserCreate, actor: CurrentActor) -> UserPublic:
 
 
 @router.put('/{user_id}', response_model=UserPublic)
-async def update_user(user_id: int, body: UserUpdate, actor: CurrentActor) -> UserPublic:
+async def update_user(user_id: PathId, body: UserUpdate, actor: CurrentActor) -> UserPublic:
     """Change name, user name, role, division, password or active; the last active admin stays (409)."""
     def work(session: object) -> UserPublic:
         user = users.update_user(session, actor=actor, user_id=user_id,  # type: ignore[arg-type]
@@ -69,7 +69,7 @@ async def update_user(user_id: int, body: UserUpdate, actor: CurrentActor) -> Us
 
 
 @router.put('/{user_id}/machines', response_model=UserPublic)
-async def update_assignments(user_id: int, body: AssignmentsIn, actor: CurrentActor) -> UserPublic:
+async def update_assignments(user_id: PathId, body: AssignmentsIn, actor: CurrentActor) -> UserPublic:
     """Replace the machines a CTP user is assigned to: {"machine_ids": [1, 2]}."""
     def work(session: object) -> UserPublic:
         users.set_assignments(session, actor=actor, user_id=user_id, machine_ids=body.machine_ids)  # type: ignore[arg-type]
