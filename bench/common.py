@@ -22,10 +22,8 @@ class Server:
     """`python main.py` (or another script) as a subprocess on a fixed port, with its own data folder."""
 
     def __init__(self, data_dir: Path, port: int, *, demo: bool = True, database_url: str | None = None,
-                 script: str = 'main.py', extra_env: dict[str, str] | None = None,
-                 profile: Path | None = None) -> None:
+                 script: str = 'main.py', extra_env: dict[str, str] | None = None) -> None:
         self.data_dir, self.port, self.script = data_dir, port, script
-        self.python = [sys.executable] + (['-m', 'cProfile', '-o', str(profile)] if profile else [])
         self.url = f'http://127.0.0.1:{port}'
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(('CTP_', 'PYTEST', 'NICEGUI'))}
         self.env.update(CTP_DATA_DIR=str(data_dir), CTP_PORT=str(port), CTP_DEMO='1' if demo else '0',
@@ -37,7 +35,7 @@ class Server:
     def start(self, ready_path: str = '/login', timeout: float = 90) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = open(self.data_dir / 'server.log', 'ab')  # noqa: SIM115 - lives as long as the process
-        self.process = subprocess.Popen([*self.python, self.script], cwd=ROOT, env=self.env, stdout=log, stderr=log)
+        self.process = subprocess.Popen([sys.executable, self.script], cwd=ROOT, env=self.env, stdout=log, stderr=log)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -145,10 +145,9 @@ def main() -> None:
     parser.add_argument('--samples', type=int, default=20)
     parser.add_argument('--path', default='/', help='the app page to watch: / (overview) or /display')
     parser.add_argument('--port', type=int, default=8360)
-    parser.add_argument('--profile', type=Path, help='run the app under cProfile and write the stats here')
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix='ctp-fanout-'))
-    app_server = Server(folder / 'app', args.port, profile=args.profile)
+    app_server = Server(folder / 'app', args.port)
     floor_server = Server(folder / 'floor', args.port + 1, script='bench/floor_app.py')
     try:
         app_server.start()
