@@ -117,13 +117,12 @@ def _report(actor: Actor, machine_id: int, first: date, last: date) -> Report:
             return Report(machine, None, [])
         start, end = calendar.local_range_bounds(first, last)
         total = stats.machine_stats(session, actor=actor, start=start, end=end, machine_ids=[machine_id])[machine_id]
-        weeks = []
-        monday = first - timedelta(days=first.weekday())
-        while monday <= last:
-            a, b = calendar.local_range_bounds(max(monday, first), min(monday + timedelta(days=6), last))
-            week = stats.machine_stats(session, actor=actor, start=a, end=b, machine_ids=[machine_id])[machine_id]
-            weeks.append((f'{monday:%d %b}', week.unplanned_downtime_minutes, week.planned_downtime_minutes))
-            monday += timedelta(days=7)
+        mondays = [first - timedelta(days=first.weekday() - 7 * n) for n in range((last - first).days // 7 + 2)]
+        mondays = [monday for monday in mondays if monday <= last]
+        buckets = [calendar.local_range_bounds(max(m, first), min(m + timedelta(days=6), last)) for m in mondays]
+        unplanned = stats.downtime_trend(session, actor=actor, buckets=buckets, machine_ids=[machine_id])
+        every = stats.downtime_trend(session, actor=actor, buckets=buckets, machine_ids=[machine_id], planned=None)
+    weeks = [(f'{m:%d %b}', u, max(0.0, a - u)) for m, u, a in zip(mondays, unplanned, every, strict=True)]
     return Report(machine, total, weeks)
 
 

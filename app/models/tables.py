@@ -127,7 +127,8 @@ class CTPProblemLog(SQLModel, table=True):
 # The source of truth for downtime: one row per stop interval; up_at NULL = still down.
 class DowntimeSegment(SQLModel, table=True):
     __tablename__ = 'downtime_segments'
-    __table_args__ = (Index('ix_downtime_segments_machine_down', 'machine_id', 'down_at'),)
+    __table_args__ = (Index('ix_downtime_segments_machine_down', 'machine_id', 'down_at'),
+                      Index('ix_downtime_segments_machine_up', 'machine_id', 'up_at'))
     id: int | None = Field(default=None, primary_key=True)
     log_id: int = Field(foreign_key='ctp_problem_logs.id', index=True, ondelete='CASCADE')
     machine_id: int = Field(foreign_key='ctp_machines.id', ondelete='CASCADE')

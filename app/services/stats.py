@@ -6,7 +6,7 @@ window functions (gaps and islands), so a year of history is a handful of aggreg
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, Integer, Select, case, column, false, func, literal, select, true, values
+from sqlalchemy import Float, Integer, Select, case, column, false, func, literal, or_, select, true, values
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
@@ -123,9 +123,12 @@ def compute(session: Session, ids: list[int], start: datetime, end: datetime, no
     return result
 
 
-def _segments(ids: list[int], start: datetime, end: datetime, now: datetime,
-              planned: bool | None) -> Select[tuple[int, float, float]]:
-    """Machine-fault stop segments near the window as (m, s, e) epoch seconds; running ones end now."""
+def _segments(ids: list[int], start: datetime, end: datetime, now: datetime, planned: bool | None,
+              margin: timedelta = CHAIN_MARGIN) -> Select[tuple[int, float, float]]:
+    """Machine-fault stop segments near the window as (m, s, e) epoch seconds; running ones end now.
+
+    `margin` lets segments outside the window chain into episodes that reach it (episode counts, MTTR); a sum
+    clipped to the window needs none: the union of the segments inside a window is the same without them."""
     up = func.coalesce(DowntimeSegment.up_at, now)
     query = (select(DowntimeSegment.machine_id.label('m'), epoch(DowntimeSegment.down_at).label('s'),
                     epoch(up).label('e'))
@@ -134,10 +137,16 @@ def _segments(ids: list[int], start: datetime, end: datetime, now: datetime,
              .where(DowntimeSegment.machine_id.in_(ids), CTPProblemLog.deleted_at.is_(None),
                     CTPProblemLog.status != ProblemStatus.CANCELLED,
                     func.coalesce(Category.machine_fault, true()) == true(),
-                    DowntimeSegment.down_at < end + CHAIN_MARGIN, up > start - CHAIN_MARGIN))
+                    DowntimeSegment.down_at < end + margin, up > start - margin, _ends_after(start - margin)))
     if planned is not None:
         query = query.where(DowntimeSegment.is_planned == (true() if planned else false()))
     return query  # type: ignore[return-value]
+
+
+def _ends_after(moment: datetime) -> ColumnElement[bool]:
+    """Still running or ended after `moment`: the same rows as coalesce(up_at, now) > moment (now is later), but
+    in a form the (machine_id, up_at) index can answer, so a window does not scan the whole history."""
+    return or_(DowntimeSegment.up_at.is_(None), DowntimeSegment.up_at > moment)
 
 
 def _episodes(segments: Select[tuple[int, float, float]]):  # type: ignore[no-untyped-def]
@@ -149,7 +158,7 @@ def _episodes(segments: Select[tuple[int, float, float]]):  # type: ignore[no-un
     grouped = select(flagged.c.m, flagged.c.s, flagged.c.e, func.sum(flagged.c.new).over(
         partition_by=flagged.c.m, order_by=(flagged.c.s, flagged.c.e), rows=(None, 0)).label('g')).cte('grouped')
     return (select(grouped.c.m, func.min(grouped.c.s).label('s'), func.max(grouped.c.e).label('e'))
-            .group_by(grouped.c.m, grouped.c.g).cte('episodes'))
+            .group_by(grouped.c.m, grouped.c.g).cte('episodes').prefix_with('MATERIALIZED'))
 
 
 def _clipped(ep, a: ColumnElement[float] | float, b: ColumnElement[float] | float) -> ColumnElement[float]:  # type: ignore[no-untyped-def]
@@ -158,26 +167,26 @@ def _clipped(ep, a: ColumnElement[float] | float, b: ColumnElement[float] | floa
 
 def _sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[no-untyped-def]
                     ops: list[calendar.Interval]) -> tuple[dict[int, float], dict[int, float]]:
-    """(seconds inside the window, seconds inside operating hours) per machine."""
-    inside = {m: s or 0.0 for m, s in session.execute(
-        select(ep.c.m, func.sum(_clipped(ep, ws, we))).group_by(ep.c.m))}
+    """(seconds inside the window, seconds inside operating hours) per machine; one statement, episodes once."""
+    query = select(literal(0).label('k'), ep.c.m, func.sum(_clipped(ep, ws, we))).group_by(ep.c.m)
     op_rows = [(a.timestamp(), b.timestamp()) for a, b in ops]
-    if not op_rows:
-        return inside, {}
-    opv = values(column('a', Float), column('b', Float), name='ops').data(op_rows).cte('ops')
-    operating = {m: s or 0.0 for m, s in session.execute(
-        select(ep.c.m, func.sum(_clipped(ep, opv.c.a, opv.c.b)))
-        .join(opv, (ep.c.s < opv.c.b) & (ep.c.e > opv.c.a)).group_by(ep.c.m))}
-    return inside, operating
+    if op_rows:
+        opv = values(column('a', Float), column('b', Float), name='ops').data(op_rows).cte('ops')
+        query = query.union_all(  # type: ignore[assignment]
+            select(literal(1), ep.c.m, func.sum(_clipped(ep, opv.c.a, opv.c.b)))
+            .join(opv, (ep.c.s < opv.c.b) & (ep.c.e > opv.c.a)).group_by(ep.c.m))
+    sums: tuple[dict[int, float], dict[int, float]] = ({}, {})
+    for kind, m, seconds in session.execute(query):
+        sums[kind][m] = seconds or 0.0
+    return sums
 
 
 def _fill_downtime(session: Session, result: dict[int, MachineStats], ids: list[int], start: datetime,
                    end: datetime, now: datetime, ops: list[calendar.Interval]) -> None:
     ws, we = start.timestamp(), end.timestamp()
-    unplanned = _episodes(_segments(ids, start, end, now, planned=False))
-    u_in, u_op = _sum_by_machine(session, unplanned, ws, we, ops)
-    every = _episodes(_segments(ids, start, end, now, planned=None))
-    a_in, a_op = _sum_by_machine(session, every, ws, we, ops)
+    u_in, u_op = _sum_by_machine(session, _episodes(_segments(ids, start, end, now, False, timedelta(0))), ws, we, ops)
+    a_in, a_op = _sum_by_machine(session, _episodes(_segments(ids, start, end, now, None, timedelta(0))), ws, we, ops)
+    unplanned = _episodes(_segments(ids, start, end, now, planned=False))  # with the margin: episodes that start here
     started = session.execute(select(unplanned.c.m, func.count(), func.sum(unplanned.c.e - unplanned.c.s))
                               .where(unplanned.c.s >= ws, unplanned.c.s < we).group_by(unplanned.c.m))
     for m, count, total in started:
@@ -227,7 +236,7 @@ def _fill_causes(session: Session, result: dict[int, MachineStats], ids: list[in
                  .outerjoin(parent, parent.c.id == Category.parent_id)
                  .where(log.machine_id.in_(ids), log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED,
                         DowntimeSegment.is_planned == false(), func.coalesce(Category.machine_fault, true()) == true(),
-                        DowntimeSegment.down_at < end, up > start)
+                        DowntimeSegment.down_at < end, up > start, _ends_after(start))
                  .group_by(log.machine_id, name))
     counts_q = (select(log.machine_id, name.label('n'), func.count())
                 .outerjoin(Category, Category.id == log.category_id)
@@ -252,7 +261,7 @@ def downtime_seconds_by_machine(session: Session, ids: list[int], start: datetim
     """All stop time (planned and unplanned, merged) inside [start, end) per machine: the board's 'today'."""
     if not ids:
         return {}
-    every = _episodes(_segments(ids, start, end, now, planned=None))
+    every = _episodes(_segments(ids, start, end, now, planned=None, margin=timedelta(0)))
     inside, _ = _sum_by_machine(session, every, start.timestamp(), end.timestamp(), [])
     return inside
 
@@ -268,8 +277,9 @@ def board_causes(session: Session, *, actor: Actor, start: datetime, end: dateti
 
 
 def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[datetime, datetime]],
-                   machine_ids: list[int] | None = None, now: datetime | None = None) -> list[float]:
-    """Unplanned downtime minutes per bucket (e.g. per week) over the machines in scope, in one query."""
+                   machine_ids: list[int] | None = None, now: datetime | None = None,
+                   planned: bool | None = False) -> list[float]:
+    """Unplanned (planned=None: all, merged) downtime minutes per bucket, e.g. per week, in scope, in one query."""
     require(actor, Action.READ_STATS)
     if not buckets:
         return []
@@ -280,7 +290,7 @@ def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[dateti
     totals = [0.0] * len(buckets)
     if not ids:
         return totals
-    episodes = _episodes(_segments(ids, buckets[0][0], buckets[-1][1], now or utcnow(), planned=False))
+    episodes = _episodes(_segments(ids, buckets[0][0], buckets[-1][1], now or utcnow(), planned, timedelta(0)))
     rows = [(i, a.timestamp(), b.timestamp()) for i, (a, b) in enumerate(buckets)]
     bv = values(column('i', Integer), column('a', Float), column('b', Float), name='buckets').data(rows).cte('buckets')
     query_sum = (select(bv.c.i, func.sum(_clipped(episodes, bv.c.a, bv.c.b)))

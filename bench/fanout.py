@@ -1,0 +1,171 @@
+"""Fan-out latency: a problem saved through the API -> the change visible in N headless Chromium pages.
+
+Run by hand: `python bench/fanout.py --sizes 1 10 50 --samples 20`. Starts the app (`main.py`, demo plant) and the
+framework floor (`bench/floor_app.py`: one label set from an event) as real servers, opens N pages of each in one
+Chromium, and per sample: arms a MutationObserver in every page for a fresh token, POSTs (the app: a stopping problem
+on an idle machine whose card then shows the description; the floor: /fire), takes the wall clock when the 201
+arrives, and reads in every page the moment the token entered the DOM
+(performance.timeOrigin + performance.now()).
+Latency = appearance - 201 clock (negative when the page shows the change before the tablet has its answer), and
+appearance - send clock (the save included), pooled over pages and samples. The app's problem is completed after
+each sample.
+"""
+import argparse
+import asyncio
+import json
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+from playwright.async_api import Browser, Page, async_playwright
+
+from bench.common import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, Server, machine_line, p50_p95, sign_in
+
+OBSERVE = '''() => {
+  window.__token = null; window.__seen = null;
+  const check = () => {
+    if (window.__token && window.__seen === null && document.body.textContent.includes(window.__token))
+      window.__seen = performance.timeOrigin + performance.now();
+  };
+  new MutationObserver(check).observe(document.body, {childList: true, subtree: true, characterData: true});
+}'''
+
+
+async def open_pages(browser: Browser, base: str, path: str, n: int, app: bool) -> list[Page]:
+    context = await browser.new_context(viewport={'width': 1280, 'height': 900})
+    first = await context.new_page()
+    await first.goto(base + '/login')
+    if app:
+        response = await context.request.post(base + '/api/auth/login', headers={'Origin': base},
+                                              data={'username': 'admin', 'password': ADMIN_PASSWORD})
+        assert response.ok, await response.text()
+    pages = [first] + [await context.new_page() for _ in range(n - 1)]
+    await asyncio.gather(*(p.goto(base + path, wait_until='networkidle') for p in pages))
+    await asyncio.gather(*(p.evaluate(OBSERVE) for p in pages))
+    return pages
+
+
+async def arm(pages: list[Page], token: str) -> None:
+    await asyncio.gather(*(p.evaluate('t => { window.__seen = null; window.__token = t; }', token) for p in pages))
+
+
+RELOADS = [0]  # pages that reloaded themselves during a sample (their observer is gone): re-armed, not counted
+
+
+async def seen(pages: list[Page]) -> list[float]:
+    """The appearance times of the pages that kept their document; a reloaded page is re-armed for the next one."""
+    ready = "typeof window.__seen === 'number' || window.__token === undefined"
+    await asyncio.gather(*(p.wait_for_function(ready, polling=100, timeout=30_000) for p in pages))
+    times = await asyncio.gather(*(p.evaluate('window.__seen') for p in pages))
+    for page, moment in zip(pages, times, strict=True):
+        if moment is None:
+            RELOADS[0] += 1
+            await page.wait_for_load_state('networkidle')
+            await page.evaluate(OBSERVE)
+    return [t for t in times if t is not None]
+
+
+Sample = tuple[float, float]  # (ms after the 201 arrived, ms after the POST was sent)
+
+
+async def floor_sample(client: httpx.AsyncClient, pages: list[Page]) -> list[Sample]:
+    token = 'floor-' + uuid.uuid4().hex[:10]
+    await arm(pages, token)
+    sent = time.time() * 1000
+    response = await client.post('/fire', params={'text': token})
+    acknowledged = time.time() * 1000
+    assert response.status_code == 201, response.text
+    return [(t - acknowledged, t - sent) for t in await seen(pages)]
+
+
+async def app_sample(client: httpx.AsyncClient, pages: list[Page], machine_id: int) -> list[Sample]:
+    token = 'fanout-' + uuid.uuid4().hex[:10]
+    await arm(pages, token)
+    sent = time.time() * 1000
+    response = await client.post('/api/ctp-problem-logs', json={'machine_id': machine_id,
+                                                                 'problem_description': token, 'is_stopping': True})
+    acknowledged = time.time() * 1000
+    assert response.status_code == 201, response.text
+    latencies = [(t - acknowledged, t - sent) for t in await seen(pages)]
+    done = await client.put(f'/api/ctp-problem-logs/{response.json()["id"]}', json={
+        'status': 'completed', 'solution': 'bench', 'resolved_by': 'operator'})
+    assert done.status_code == 200, done.text
+    await asyncio.sleep(1.0)  # let the completion's refresh settle in every page
+    return latencies
+
+
+async def idle_machine(client: httpx.AsyncClient) -> int:
+    response = await client.get('/api/ctp-machines')
+    assert response.status_code == 200, response.text
+    machines = response.json()
+    machines = machines['items'] if isinstance(machines, dict) else machines
+    return next(m['id'] for m in machines if m['open_problem_count'] == 0 and m['retired_at'] is None)
+
+
+async def measure(browser: Browser, base: str, path: str, n: int, samples: int, app: bool) -> list[Sample]:
+    pages = await open_pages(browser, base, path, n, app)
+    latencies: list[Sample] = []
+    async with httpx.AsyncClient(base_url=base, headers={'Origin': base}, timeout=30) as client:
+        if app:
+            (await sign_in(client, base)).raise_for_status()
+            machine_id = await idle_machine(client)
+        for _ in range(samples + 1):
+            batch = await (app_sample(client, pages, machine_id) if app else floor_sample(client, pages))
+            latencies += batch if _ else []  # the first sample warms up
+            await asyncio.sleep(0.3)
+    await pages[0].context.close()
+    return latencies
+
+
+async def run(args: argparse.Namespace, app_base: str, floor_base: str) -> list[dict[str, object]]:
+    rows = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        for n in args.sizes:
+            for name, base, path, app in (('floor', floor_base, '/', False), ('app', app_base, args.path, True)):
+                RELOADS[0] = 0
+                latencies = await measure(browser, base, path, n, args.samples, app)
+                p50, p95 = p50_p95([a for a, _ in latencies])
+                s50, s95 = p50_p95([s for _, s in latencies])
+                rows.append({'target': name, 'n': n, 'samples': len(latencies), 'p50_ms': round(p50, 1),
+                             'p95_ms': round(p95, 1), 'max_ms': round(max(a for a, _ in latencies), 1),
+                             'from_send_p50_ms': round(s50, 1), 'from_send_p95_ms': round(s95, 1),
+                             'pages_reloaded': RELOADS[0]})
+                print(json.dumps(rows[-1]), flush=True)
+        await browser.close()
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--sizes', type=int, nargs='+', default=[1, 10, 50])
+    parser.add_argument('--samples', type=int, default=20)
+    parser.add_argument('--path', default='/', help='the app page to watch: / (overview) or /display')
+    parser.add_argument('--port', type=int, default=8360)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix='ctp-fanout-'))
+    app_server = Server(folder / 'app', args.port)
+    floor_server = Server(folder / 'floor', args.port + 1, script='bench/floor_app.py')
+    try:
+        app_server.start()
+        floor_server.start()
+        print(machine_line())
+        rows = asyncio.run(run(args, app_server.url, floor_server.url))
+    finally:
+        app_server.stop()
+        floor_server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    for n in args.sizes:
+        app_row = next(r for r in rows if r['n'] == n and r['target'] == 'app')
+        floor_row = next(r for r in rows if r['n'] == n and r['target'] == 'floor')
+        ratio = app_row['p95_ms'] / floor_row['p95_ms']  # type: ignore[operator]
+        print(f'N={n:3}: after the 201: app p50 {app_row["p50_ms"]} / p95 {app_row["p95_ms"]} ms, floor p50 '
+              f'{floor_row["p50_ms"]} / p95 {floor_row["p95_ms"]} ms (p95 ratio {ratio:.2f}); after the send: '
+              f'app p95 {app_row["from_send_p95_ms"]} ms, floor p95 {floor_row["from_send_p95_ms"]} ms')
+
+
+if __name__ == '__main__':
+    main()

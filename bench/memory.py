@@ -1,0 +1,121 @@
+"""Server memory per connected screen, and a leak check (run by hand: `python -m bench.memory`).
+
+Starts the app (`main.py`, demo plant: 8 machines), signs in as the admin, and connects screens the way a browser
+does, without a browser: GET the page (the server builds it and keeps its client), read the socket.io query from
+the HTML and connect a python-socketio client to /_nicegui_ws/socket.io with it (implicit handshake), so the
+server holds exactly what it holds for a real tab. Reports the server's RSS at 1, 50 and 200 screens, and over ten
+cycles of 50 screens connecting and leaving (RSS after each cycle, once the server has dropped the clients).
+"""
+import argparse
+import ast
+import asyncio
+import gc
+import json
+import re
+import shutil
+import tempfile
+import uuid
+from pathlib import Path
+from urllib.parse import urlencode
+
+import httpx
+import socketio
+
+from bench.common import Server, machine_line, sign_in
+
+QUERY = re.compile(r'query: (\{.*?\}),\n')
+
+
+class Screen:
+    """One connected page: its server-side client lives as long as this socket."""
+
+    def __init__(self) -> None:
+        self.sio = socketio.AsyncClient(reconnection=False)
+
+    async def open(self, http: httpx.AsyncClient, base: str, path: str) -> None:
+        html = (await http.get(path)).text
+        match = QUERY.search(html)
+        assert match, html[:500]
+        query = ast.literal_eval(match.group(1))  # a Python dict rendered into the page
+        query.update(document_id=str(uuid.uuid4()), tab_id=str(uuid.uuid4()), old_tab_id='')
+        query = {k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()}
+        cookie = '; '.join(f'{c.name}={c.value}' for c in http.cookies.jar)
+        await self.sio.connect(f'{base}?{urlencode(query)}', socketio_path='/_nicegui_ws/socket.io',
+                               transports=['websocket'], headers={'Cookie': cookie})
+
+    async def close(self) -> None:
+        await self.sio.disconnect()
+
+
+async def connected_clients(http: httpx.AsyncClient) -> int:
+    text = (await http.get('/metrics')).text
+    match = re.search(r'^ctp_\w*clients\w* (\d+)', text, re.M)
+    return int(match.group(1)) if match else -1
+
+
+async def open_screens(http: httpx.AsyncClient, base: str, path: str, count: int) -> list[Screen]:
+    screens = [Screen() for _ in range(count)]
+    for start in range(0, count, 10):
+        await asyncio.gather(*(s.open(http, base, path) for s in screens[start:start + 10]))
+    return screens
+
+
+async def settle(server: Server, seconds: float) -> float:
+    await asyncio.sleep(seconds)
+    return server.rss_mb()
+
+
+async def run(server: Server, path: str, sizes: list[int], cycles: int, settle_s: float) -> dict[str, object]:
+    base = server.url
+    result: dict[str, object] = {'path': path}
+    async with httpx.AsyncClient(base_url=base, headers={'Origin': base}, timeout=60) as http:
+        (await sign_in(http, base)).raise_for_status()
+        warm = await open_screens(http, base, path, 1)
+        await warm[0].close()
+        baseline = await settle(server, settle_s + 4)
+        result['baseline_mb'] = round(baseline, 1)
+        for size in sizes:
+            screens = await open_screens(http, base, path, size)
+            rss = await settle(server, settle_s)
+            result[f'rss_{size}_mb'] = round(rss, 1)
+            result[f'per_client_{size}_kb'] = round((rss - baseline) * 1024 / size)
+            result[f'clients_seen_{size}'] = await connected_clients(http)
+            print(json.dumps({k: v for k, v in result.items() if str(size) in k}), flush=True)
+            await asyncio.gather(*(s.close() for s in screens))
+            await settle(server, settle_s + 4)
+        levels = []
+        for _ in range(cycles):
+            screens = await open_screens(http, base, path, 50)
+            await asyncio.sleep(1)
+            await asyncio.gather(*(s.close() for s in screens))
+            levels.append(round(await settle(server, settle_s + 4), 1))
+            print(json.dumps({'cycle': len(levels), 'rss_mb': levels[-1],
+                              'clients_left': await connected_clients(http)}), flush=True)
+        result['cycles_rss_mb'] = levels
+        result['growth_after_first_cycle_mb'] = round(levels[-1] - levels[0], 1)
+    gc.collect()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument('--path', default='/', help='/ (overview, signed in as admin) or /display')
+    parser.add_argument('--sizes', type=int, nargs='+', default=[1, 50, 200])
+    parser.add_argument('--cycles', type=int, default=10)
+    parser.add_argument('--settle', type=float, default=3.0, help='seconds to wait before reading RSS')
+    parser.add_argument('--port', type=int, default=8362)
+    args = parser.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix='ctp-memory-'))
+    server = Server(folder, args.port)
+    try:
+        server.start()
+        print(machine_line())
+        result = asyncio.run(run(server, args.path, args.sizes, args.cycles, args.settle))
+    finally:
+        server.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+    print(json.dumps(result))
+
+
+if __name__ == '__main__':
+    main()
