@@ -14,8 +14,13 @@ from app.services.access import Action, Actor, require
 Interval = tuple[datetime, datetime]
 
 
-def local_day_bounds(day: date, zone: ZoneInfo | None = None) -> Interval:
+FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
+
+
+def local_day_bounds(day: date, zone: ZoneInfo | None = None, *, field: str = 'date') -> Interval:
     """[local midnight, next local midnight) of a plant-local date, in UTC (23 or 25 h on DST days)."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise InvalidInput(f'a date lies between {FIRST_DAY} and {LAST_DAY}', field=field)
     zone = zone or get_settings().zone
     start = datetime.combine(day, time(), zone).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
@@ -24,7 +29,7 @@ def local_day_bounds(day: date, zone: ZoneInfo | None = None) -> Interval:
 
 def local_range_bounds(first: date, last: date, zone: ZoneInfo | None = None) -> Interval:
     """From the start of `first` to the end of `last` (plant-local dates, inclusive), in UTC."""
-    return local_day_bounds(first, zone)[0], local_day_bounds(last, zone)[1]
+    return local_day_bounds(first, zone, field='from')[0], local_day_bounds(last, zone, field='to')[1]
 
 
 def weekly_windows(session: Session) -> list[tuple[int, int, int]]:

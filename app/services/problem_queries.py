@@ -5,7 +5,7 @@ import functools
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, and_, case, column, func, or_, select, text
@@ -16,7 +16,7 @@ from app.config import get_settings
 from app.errors import InvalidInput
 from app.models import Category, CTPMachine, CTPProblemLog, ProblemAudit, ProblemPhoto, User, utcnow
 from app.models.schemas import AuditEntryPublic, PhotoPublic, ProblemLogDetail, ProblemLogPage, ProblemLogPublic
-from app.services import downtime
+from app.services import calendar, downtime
 from app.services.access import Action, Actor, machine_scope, require, require_log_visible
 
 SORTS: dict[str, ColumnElement[object]] = {
@@ -110,9 +110,9 @@ def _where(session: Session, actor: Actor, filters: ProblemFilter) -> list[Colum
     if filters.technician_type:
         where.append(CTPProblemLog.technician_type == filters.technician_type)
     if filters.date_from:
-        where.append(CTPProblemLog.start_time >= datetime.combine(filters.date_from, time(), zone))
+        where.append(CTPProblemLog.start_time >= calendar.local_day_bounds(filters.date_from, zone, field='from')[0])
     if filters.date_to:
-        where.append(CTPProblemLog.start_time < datetime.combine(filters.date_to + timedelta(days=1), time(), zone))
+        where.append(CTPProblemLog.start_time < calendar.local_day_bounds(filters.date_to, zone, field='to')[1])
     if filters.created_by is not None:
         where.append(CTPProblemLog.created_by == filters.created_by)
     if filters.q and filters.q.strip():

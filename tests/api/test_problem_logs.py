@@ -167,3 +167,13 @@ async def test_deleted_problems_leave_the_list(client: httpx.AsyncClient, plant:
         make_user(session, 'nobody', 'none')  # type: ignore[arg-type]
     await login_admin(client)
     assert ids['laser1'] not in await _ids(client, q='laser')
+
+
+async def test_dates_outside_any_calendar_are_400_not_500(client: httpx.AsyncClient, plant: Plant) -> None:
+    await login_admin(client)
+    for query in ('from=0001-01-01', 'to=9999-12-31'):
+        response = await client.get(f'/api/ctp-problem-logs?{query}')
+        assert response.status_code == 400, query
+        assert set(response.json()['error']['fields']) <= {'from', 'to'}
+    stats = await client.get(f'/api/ctp-machines/{plant.press1.id}/stats?from=0001-01-01&to=2026-01-01')
+    assert stats.status_code == 400
