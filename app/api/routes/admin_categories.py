@@ -7,7 +7,7 @@ from pydantic import BaseModel, StringConstraints
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_session
 from app.models import Category
-from app.models.schemas import StrictModel
+from app.models.schemas import Id, StrictModel
 from app.services import taxonomy
 from app.services.access import Action, require
 
@@ -31,7 +31,7 @@ class SubsystemOut(CategoryOut):
 
 class CategoryCreate(StrictModel):
     name: CategoryName
-    parent_id: int | None = None
+    parent_id: Id | None = None
     machine_fault: bool = True
     is_planned_default: bool = False
 

@@ -7,7 +7,7 @@ from pydantic import Field, StringConstraints
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_session
 from app.models import Role
-from app.models.schemas import StrictModel, UserPublic
+from app.models.schemas import Id, StrictModel, UserPublic
 from app.services import users
 
 router = APIRouter(prefix='/api/users', tags=['users'])
@@ -23,7 +23,7 @@ class UserCreate(StrictModel):
     name: Name
     role: Role
     password: Password
-    division_id: int | None = None
+    division_id: Id | None = None
     is_active: bool = True
 
 
@@ -32,12 +32,12 @@ class UserUpdate(StrictModel):
     name: Name | None = None
     role: Role | None = None
     password: Password | None = None
-    division_id: int | None = None
+    division_id: Id | None = None
     is_active: bool | None = None
 
 
 class AssignmentsIn(StrictModel):
-    machine_ids: list[int] = Field(max_length=1000)
+    machine_ids: list[Id] = Field(max_length=1000)
 
 
 @router.get('', response_model=list[UserPublic])
