@@ -3,12 +3,12 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from app import auth
-from app.db import session_scope
+from app.db import read_session, session_scope
 from app.errors import NotAuthenticated, PermissionDenied
 from app.models import ApiToken, utcnow
 from app.services import displays
@@ -25,7 +25,7 @@ def bearer_token(request: Request) -> str | None:
 
 def _resolve(request: Request) -> Actor | None:
     token = bearer_token(request)
-    with session_scope() as session:
+    with read_session() as session:  # a read: on SQLite it must not take the write lock on every API call
         if token is not None:
             return _actor_for_token(session, token)
         user_id = getattr(request.state, 'user_id', None)
@@ -46,9 +46,11 @@ def _actor_for_token(session: Session, token: str) -> Actor:
         raise NotAuthenticated('invalid or revoked API token')
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-        row.last_used_at = now
-        session.add(row)
-        session.commit()
+        token_id = row.id
+        session.rollback()  # end the read first: with a rollback journal a reader would block this writer
+        with session_scope() as write:
+            write.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+            write.commit()
     return actor
 
 
