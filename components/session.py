@@ -21,6 +21,7 @@ from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import RedirectResponse, Response
 
 from app import events
+from app.config import Settings, get_settings
 from app.db import read_session
 from app.services.access import ROLE_ACTIONS, Action, Actor, actor_for_display, actor_for_user, has_access
 
@@ -30,6 +31,14 @@ PUBLIC_PATHS = frozenset({'/login', '/login/complete', '/favicon.ico', '/healthz
 PUBLIC_PREFIXES = ('/_nicegui', '/api/', '/display/pair', '/static/')
 PENDING_KEY = 'pending_login'
 PENDING_SECONDS = 60
+
+
+def cookie_options(settings: Settings) -> dict[str, Any]:
+    """Starlette's session cookie (SECURITY.md A4): HttpOnly always; Secure with the `__Host-` name over https;
+    SameSite=Lax, Path=/, no Domain. The browser keeps it as long as a session may last at most; the idle and
+    absolute limits themselves are checked on the server."""
+    return {'session_cookie': settings.session_cookie_name, 'https_only': settings.cookie_secure,
+            'same_site': 'lax', 'path': '/', 'domain': None, 'max_age': round(settings.session_absolute_hours * 3600)}
 
 
 def safe_redirect(target: str | None) -> str:
