@@ -31,6 +31,9 @@ PUBLIC_PATHS = frozenset({'/login', '/login/complete', '/favicon.ico', '/healthz
 PUBLIC_PREFIXES = ('/_nicegui', '/api/', '/display/pair', '/static/')
 PENDING_KEY = 'pending_login'
 PENDING_SECONDS = 60
+SIGNED_IN_AT = 'signed_in_at'  # epoch seconds, in the server-side storage (never in the cookie)
+SEEN_AT = 'seen_at'
+SEEN_RESOLUTION = 60  # write seen_at at most once a minute (the storage is persisted on every change)
 
 
 def cookie_options(settings: Settings) -> dict[str, Any]:
@@ -55,7 +58,7 @@ class SessionMiddleware(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         storage = nicegui_app.storage.user
-        request.state.user_id = storage.get('user_id')
+        request.state.user_id = live_user_id(storage)
         request.state.display_id = storage.get('display_id')
         request.state.sign_in = lambda user_id: rotate_session(request, user_id)
         request.state.sign_out = storage.clear
@@ -74,7 +77,27 @@ async def rotate_session(request: Request, user_id: int) -> None:
     new_id = secrets.token_urlsafe(24)  # 192 bits; also safe as part of NiceGUI's storage file name
     await nicegui_app.storage._create_user_storage(new_id)  # noqa: SLF001 - NiceGUI has no public rotation API
     request.session['id'] = new_id
-    nicegui_app.storage.user['user_id'] = user_id
+    now = time.time()
+    nicegui_app.storage.user.update({'user_id': user_id, SIGNED_IN_AT: now, SEEN_AT: now})
+
+
+def live_user_id(storage: PersistentDict) -> int | None:
+    """The signed-in user of a session, or None; past the idle or absolute lifetime (SECURITY.md A7) the session
+    is signed out. Each use counts as activity."""
+    user_id = storage.get('user_id')
+    if user_id is None:
+        return None
+    now, settings = time.time(), get_settings()
+    signed_in, seen = storage.get(SIGNED_IN_AT), storage.get(SEEN_AT)
+    if (not isinstance(signed_in, (int, float)) or not isinstance(seen, (int, float))
+            or now - signed_in > settings.session_absolute_hours * 3600
+            or now - seen > settings.session_idle_hours * 3600):
+        logger.info('session of user %s expired; sign-in required', user_id)
+        storage.clear()
+        return None
+    if now - seen >= SEEN_RESOLUTION:
+        storage[SEEN_AT] = now
+    return int(user_id)
 
 
 async def complete_login(request: Request, nonce: str = '', redirect_to: str = '/') -> RedirectResponse:
@@ -131,7 +154,7 @@ def _load_actor(user_id: object, display_id: object) -> Actor | None:
 async def current_actor() -> Actor | None:
     """The page's actor, read from the database now (role changes and deactivation act at once)."""
     storage = page_storage()
-    return await run.io_bound(_load_actor, storage.get('user_id'), storage.get('display_id'))
+    return await run.io_bound(_load_actor, live_user_id(storage), storage.get('display_id'))
 
 
 async def require_page_actor() -> Actor | None:
