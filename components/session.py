@@ -1,10 +1,11 @@
 """Who is at the screen: the sign-in middleware, the current actor of a page, sign-in and sign-out.
 
-The browser's session cookie carries only NiceGUI's opaque session id; `app.storage.user` (keyed by it) holds only
-the user id. Signing in issues a fresh session id (session fixation, SECURITY.md A5): the API rotates it directly,
+The browser's session cookie carries only NiceGUI's opaque session id; `app.storage.user` (keyed by it) holds the
+user id and when the session signed in and was last used (idle and absolute lifetimes, SECURITY.md A7). Signing in issues a fresh session id (session fixation, SECURITY.md A5): the API rotates it directly,
 the login page checks the password over the websocket and then navigates to GET /login/complete, an HTTP route
 that can set the new cookie.
 """
+import asyncio
 import logging
 import secrets
 import time
@@ -13,6 +14,7 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from nicegui import Client, core
 from nicegui import app as nicegui_app
 from nicegui import run, ui
 from nicegui.persistence import PersistentDict
@@ -31,6 +33,7 @@ PUBLIC_PATHS = frozenset({'/login', '/login/complete', '/favicon.ico', '/healthz
 PUBLIC_PREFIXES = ('/_nicegui', '/api/', '/display/pair', '/static/')
 PENDING_KEY = 'pending_login'
 PENDING_SECONDS = 60
+FLUSH_CHECKS, FLUSH_WAIT = 25, 0.02
 SIGNED_IN_AT = 'signed_in_at'  # epoch seconds, in the server-side storage (never in the cookie)
 SEEN_AT = 'seen_at'
 SEEN_RESOLUTION = 60  # write seen_at at most once a minute (the storage is persisted on every change)
@@ -175,7 +178,10 @@ async def require_page_actor() -> Actor | None:
 
 
 def watch_access(actor: Actor) -> None:
-    """Re-check this page's actor whenever their access changes; leave the page if it no longer fits."""
+    """Re-check this page's actor whenever their access changes; if it no longer fits, leave the page and close it
+    on the server (SECURITY.md A6). A deactivated user's session is signed out as well. Assignment changes that
+    leave access in place are the pages' own business: they re-read their scope, and every save is scoped in the
+    database anyway."""
     if actor.user_id is None:
         return
 
@@ -184,14 +190,44 @@ def watch_access(actor: Actor) -> None:
             return
         now = await run.io_bound(_load_actor, user_id, None)  # never the emitter's storage
         if now is None:
-            logger.info('user %s lost access; closing their open page', user_id)
-            ui.navigate.to('/logout')
+            logger.info('user %s was deactivated; signing out and closing their open page', user_id)
+            page_storage().clear()
+            await close_page('/login')
         elif not has_access(now):
-            ui.navigate.to('/no-access')
+            await close_page('/no-access')
         elif now.role != actor.role:
-            ui.navigate.reload()
+            await close_page(_own_path())  # rebuilt for the new role
 
     events.access_changed.subscribe(on_change)
+
+
+def _own_path() -> str:
+    """The page's own path and query, to open it afresh (like a reload, but also in NiceGUI's simulated user)."""
+    url = ui.context.client.request.url
+    return safe_redirect(url.path + (f'?{url.query}' if url.query else ''))
+
+
+async def close_page(target: str) -> None:
+    """Send this page to `target`, then drop it on the server and close its sockets, so a page that ignores the
+    navigation cannot act with the rights it was built with."""
+    client = ui.context.client
+    ui.navigate.to(target)
+    for _ in range(FLUSH_CHECKS):  # the outbox sends the navigation within a few ms
+        if not client.outbox.messages:
+            break
+        await asyncio.sleep(FLUSH_WAIT)
+    await asyncio.sleep(FLUSH_WAIT)
+    await drop_client(client)
+
+
+async def drop_client(client: Client) -> None:
+    """Delete a page's client (its events are ignored from now on) and disconnect its Socket.IO connections."""
+    sockets = [sid for sid, _ in core.sio.manager.get_participants('/', client.id)]
+    if not client.is_deleted and client.id in Client.instances:
+        client.delete()
+    for sid in sockets:
+        await core.sio.disconnect(sid)
+    logger.info('closed an open page (%d socket(s))', len(sockets))
 
 
 async def require_page_admin(title: str = 'Administration') -> Actor | None:
