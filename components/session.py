@@ -1,7 +1,8 @@
 """Who is at the screen: the sign-in middleware, the current actor of a page, sign-in and sign-out.
 
 The browser's session cookie carries only NiceGUI's opaque session id; `app.storage.user` (keyed by it) holds the
-user id and when the session signed in and was last used (idle and absolute lifetimes, SECURITY.md A7). Signing in issues a fresh session id (session fixation, SECURITY.md A5): the API rotates it directly,
+user id and when the session signed in and was last used (idle and absolute lifetimes, SECURITY.md A7).
+Signing in issues a fresh session id (session fixation, SECURITY.md A5): the API rotates it directly,
 the login page checks the password over the websocket and then navigates to GET /login/complete, an HTTP route
 that can set the new cookie.
 """
@@ -14,9 +15,8 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from nicegui import Client, core
+from nicegui import Client, core, run, ui
 from nicegui import app as nicegui_app
-from nicegui import run, ui
 from nicegui.persistence import PersistentDict
 from nicegui.storage import request_contextvar
 from starlette.middleware.base import BaseHTTPMiddleware
