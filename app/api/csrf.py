@@ -21,6 +21,7 @@ from app.config import get_settings
 SAFE_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS'})
 REQUEST_HEADER = 'x-ctp-request'
 NICEGUI_SOCKET = '/_nicegui_ws/'
+LOGIN_PATH = '/api/auth/login'
 REFUSED = 'cross-site request refused: send writes from CTP Log itself, or use an API token'
 NEEDS_HEADER = ('send the header "X-CTP-Request: 1" with every POST/PUT/DELETE that uses the session cookie '
                 '(or use an API token: Authorization: Bearer ...)')
@@ -57,9 +58,15 @@ def _refusal(scope: Scope) -> tuple[int, str] | None:
     if not _has_bearer(headers):
         if not is_same_origin(scope):
             return 403, REFUSED
-        if headers.get(REQUEST_HEADER, '').strip() != '1':
+        if _rides_on_cookies(headers, path) and headers.get(REQUEST_HEADER, '').strip() != '1':
             return 403, NEEDS_HEADER
     return _media_type_refusal(scope, headers)
+
+
+def _rides_on_cookies(headers: Headers, path: str) -> bool:
+    """Could a browser have sent this on its own? It attaches cookies by itself; the login call needs the header
+    even without one (login CSRF). A cookie-less anonymous call simply gets its 401."""
+    return 'cookie' in headers or path == LOGIN_PATH
 
 
 def _has_bearer(headers: Headers) -> bool:

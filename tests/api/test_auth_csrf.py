@@ -135,3 +135,10 @@ async def test_writes_without_a_body_need_no_media_type(api_client: httpx.AsyncC
     created = (await api_client.post('/api/auth/tokens', json={'name': 'old'})).json()
     assert (await api_client.delete(f'/api/auth/tokens/{created["id"]}')).status_code == 204
     assert (await api_client.post('/api/auth/logout')).status_code == 204
+
+
+async def test_a_cookieless_anonymous_write_is_simply_unauthenticated(api_client: httpx.AsyncClient) -> None:
+    drop_request_header(api_client)
+    api_client.cookies.clear()
+    response = await api_client.post('/api/auth/tokens', json={'name': 'x'})
+    assert response.status_code == 401
