@@ -21,5 +21,4 @@ import pages  # noqa: E402,F401  (registers every @ui.page)
 if __name__ in {'__main__', '__mp_main__'}:
     ui.run(host=settings.host, port=settings.port, title=settings.plant_name, reload=False, show=False,
            storage_secret=settings.resolve_storage_secret(), fastapi_docs=False, favicon='🖨',
-           session_middleware_kwargs={'https_only': settings.cookie_secure, 'same_site': 'lax',
-                                      'max_age': settings.session_max_age_hours * 3600})
+           session_middleware_kwargs=session.cookie_options(settings))

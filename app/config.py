@@ -41,7 +41,9 @@ class Settings(BaseSettings):
     max_photos_per_problem: int = Field(default=6, ge=1, le=50)
     not_acknowledged_minutes: int = Field(default=10, ge=1)
     notification_auto_read_days: int = Field(default=7, ge=1)
-    session_max_age_hours: int = Field(default=12, ge=1)
+    session_idle_hours: float = Field(default=12, gt=0)  # signed out after this long without a request or action
+    session_absolute_hours: float = Field(default=7 * 24, gt=0)  # signed out this long after signing in, at most
+    https: bool | None = None  # served over https: Secure __Host- cookies (default: production or an https origin)
     public_origins: list[str] = Field(default_factory=list)
     trusted_proxies: list[str] = Field(default_factory=list)
     api_docs: bool = True
@@ -71,6 +73,12 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode='after')
+    def _idle_within_absolute(self) -> 'Settings':
+        if self.session_idle_hours > self.session_absolute_hours:
+            raise ValueError('CTP_SESSION_IDLE_HOURS cannot be longer than CTP_SESSION_ABSOLUTE_HOURS')
+        return self
+
+    @model_validator(mode='after')
     def _production_needs_secrets(self) -> 'Settings':
         secret = self.storage_secret.get_secret_value() if self.storage_secret else None
         if secret is not None and (secret.lower() in PLACEHOLDER_SECRETS or len(secret) < MIN_SECRET_LENGTH):
@@ -89,7 +97,15 @@ class Settings(BaseSettings):
 
     @property
     def cookie_secure(self) -> bool:
-        return self.is_production
+        """Cookies only over https: CTP_HTTPS when set, else in production or with an https public origin."""
+        if self.https is not None:
+            return self.https
+        return self.is_production or any(o.lower().startswith('https://') for o in self.public_origins)
+
+    @property
+    def session_cookie_name(self) -> str:
+        """`__Host-` (Secure, Path=/, no Domain: the browser enforces all three) whenever the cookie is Secure."""
+        return '__Host-session' if self.cookie_secure else 'session'
 
     @property
     def resolved_database_url(self) -> str:

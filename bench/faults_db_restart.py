@@ -59,7 +59,8 @@ def main() -> None:
     try:
         server.start()
         print(machine_line())
-        with httpx.Client(base_url=server.url, headers={'Origin': server.url}, timeout=30) as http, \
+        with httpx.Client(base_url=server.url, headers={'Origin': server.url, 'X-CTP-Request': '1'},
+                          timeout=30) as http, \
                 sync_playwright() as pw:
             sign_in(http, server.url).raise_for_status()
             pairing = http.post('/api/displays', json={'name': 'bench wall'}).json()['pairing_path']

@@ -38,7 +38,7 @@ def jpeg(megapixels: float = 6) -> bytes:
 
 @contextmanager
 def client(server: Server) -> Iterator[httpx.Client]:
-    with httpx.Client(base_url=server.url, headers={'Origin': server.url}, timeout=30) as http:
+    with httpx.Client(base_url=server.url, headers={'Origin': server.url, 'X-CTP-Request': '1'}, timeout=30) as http:
         sign_in(http, server.url).raise_for_status()
         yield http
 

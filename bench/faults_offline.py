@@ -29,7 +29,7 @@ def socket_connected(page: Page) -> bool:
 
 def run(server: Server, offline_s: float) -> dict[str, object]:
     result: dict[str, object] = {'offline_s': offline_s}
-    with httpx.Client(base_url=server.url, headers={'Origin': server.url}, timeout=30) as http, \
+    with httpx.Client(base_url=server.url, headers={'Origin': server.url, 'X-CTP-Request': '1'}, timeout=30) as http, \
             sync_playwright() as pw:
         sign_in(http, server.url).raise_for_status()
         idle = next(m['id'] for m in http.get('/api/ctp-machines').json() if m['open_problem_count'] == 0)
@@ -37,7 +37,7 @@ def run(server: Server, offline_s: float) -> dict[str, object]:
         context = browser.new_context(viewport={'width': 1280, 'height': 800}, has_touch=True)
         page = context.new_page()
         page.goto(server.url + '/login')
-        context.request.post(server.url + '/api/auth/login', headers={'Origin': server.url},
+        context.request.post(server.url + '/api/auth/login', headers={'Origin': server.url, 'X-CTP-Request': '1'},
                               data={'username': 'admin', 'password': ADMIN_PASSWORD})
         page.goto(f'{server.url}/machines/{idle}/report')
         page.locator('button').filter(has_text='Imaging').first.click()

@@ -68,7 +68,7 @@ async def settle(server: Server, seconds: float) -> float:
 async def run(server: Server, path: str, sizes: list[int], cycles: int, settle_s: float) -> dict[str, object]:
     base = server.url
     result: dict[str, object] = {'path': path}
-    async with httpx.AsyncClient(base_url=base, headers={'Origin': base}, timeout=60) as http:
+    async with httpx.AsyncClient(base_url=base, headers={'Origin': base, 'X-CTP-Request': '1'}, timeout=60) as http:
         (await sign_in(http, base)).raise_for_status()
         warm = await open_screens(http, base, path, 1)
         await warm[0].close()

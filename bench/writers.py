@@ -29,7 +29,7 @@ PREFIX = 'bench-writer'
 class Tablet:
     def __init__(self, number: int, base: str, machines: list[int]) -> None:
         self.number, self.base, self.machines = number, base, machines
-        self.client = httpx.AsyncClient(base_url=base, headers={'Origin': base}, timeout=60)
+        self.client = httpx.AsyncClient(base_url=base, headers={'Origin': base, 'X-CTP-Request': '1'}, timeout=60)
         self.acknowledged: dict[int, str] = {}  # id -> last acknowledged status
         self.errors: list[str] = []
         self.latency: dict[str, list[float]] = defaultdict(list)
@@ -69,7 +69,7 @@ class Tablet:
 
 
 async def run(base: str, tablets: int, seconds: float) -> list[Tablet]:
-    async with httpx.AsyncClient(base_url=base, headers={'Origin': base}) as admin:
+    async with httpx.AsyncClient(base_url=base, headers={'Origin': base, 'X-CTP-Request': '1'}) as admin:
         (await sign_in(admin, base)).raise_for_status()
         machines = [m['id'] for m in (await admin.get('/api/ctp-machines')).json() if m['retired_at'] is None]
     crew = [Tablet(n, base, machines) for n in range(tablets)]

@@ -1,10 +1,12 @@
 """Who is at the screen: the sign-in middleware, the current actor of a page, sign-in and sign-out.
 
-The browser's session cookie carries only NiceGUI's opaque session id; `app.storage.user` (keyed by it) holds only
-the user id. Signing in issues a fresh session id (session fixation, SECURITY.md A5): the API rotates it directly,
+The browser's session cookie carries only NiceGUI's opaque session id; `app.storage.user` (keyed by it) holds the
+user id and when the session signed in and was last used (idle and absolute lifetimes, SECURITY.md A7).
+Signing in issues a fresh session id (session fixation, SECURITY.md A5): the API rotates it directly,
 the login page checks the password over the websocket and then navigates to GET /login/complete, an HTTP route
 that can set the new cookie.
 """
+import asyncio
 import logging
 import secrets
 import time
@@ -13,14 +15,15 @@ from typing import Any
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from nicegui import Client, core, run, ui
 from nicegui import app as nicegui_app
-from nicegui import run, ui
 from nicegui.persistence import PersistentDict
 from nicegui.storage import request_contextvar
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.responses import RedirectResponse, Response
 
 from app import events
+from app.config import Settings, get_settings
 from app.db import read_session
 from app.services.access import ROLE_ACTIONS, Action, Actor, actor_for_display, actor_for_user, has_access
 
@@ -30,6 +33,18 @@ PUBLIC_PATHS = frozenset({'/login', '/login/complete', '/favicon.ico', '/healthz
 PUBLIC_PREFIXES = ('/_nicegui', '/api/', '/display/pair', '/static/')
 PENDING_KEY = 'pending_login'
 PENDING_SECONDS = 60
+FLUSH_CHECKS, FLUSH_WAIT = 25, 0.02
+SIGNED_IN_AT = 'signed_in_at'  # epoch seconds, in the server-side storage (never in the cookie)
+SEEN_AT = 'seen_at'
+SEEN_RESOLUTION = 60  # write seen_at at most once a minute (the storage is persisted on every change)
+
+
+def cookie_options(settings: Settings) -> dict[str, Any]:
+    """Starlette's session cookie (SECURITY.md A4): HttpOnly always; Secure with the `__Host-` name over https;
+    SameSite=Lax, Path=/, no Domain. The browser keeps it as long as a session may last at most; the idle and
+    absolute limits themselves are checked on the server."""
+    return {'session_cookie': settings.session_cookie_name, 'https_only': settings.cookie_secure,
+            'same_site': 'lax', 'path': '/', 'domain': None, 'max_age': round(settings.session_absolute_hours * 3600)}
 
 
 def safe_redirect(target: str | None) -> str:
@@ -46,7 +61,7 @@ class SessionMiddleware(BaseHTTPMiddleware):
 
     async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         storage = nicegui_app.storage.user
-        request.state.user_id = storage.get('user_id')
+        request.state.user_id = live_user_id(storage)
         request.state.display_id = storage.get('display_id')
         request.state.sign_in = lambda user_id: rotate_session(request, user_id)
         request.state.sign_out = storage.clear
@@ -65,7 +80,27 @@ async def rotate_session(request: Request, user_id: int) -> None:
     new_id = secrets.token_urlsafe(24)  # 192 bits; also safe as part of NiceGUI's storage file name
     await nicegui_app.storage._create_user_storage(new_id)  # noqa: SLF001 - NiceGUI has no public rotation API
     request.session['id'] = new_id
-    nicegui_app.storage.user['user_id'] = user_id
+    now = time.time()
+    nicegui_app.storage.user.update({'user_id': user_id, SIGNED_IN_AT: now, SEEN_AT: now})
+
+
+def live_user_id(storage: PersistentDict) -> int | None:
+    """The signed-in user of a session, or None; past the idle or absolute lifetime (SECURITY.md A7) the session
+    is signed out. Each use counts as activity."""
+    user_id = storage.get('user_id')
+    if user_id is None:
+        return None
+    now, settings = time.time(), get_settings()
+    signed_in, seen = storage.get(SIGNED_IN_AT), storage.get(SEEN_AT)
+    if (not isinstance(signed_in, (int, float)) or not isinstance(seen, (int, float))
+            or now - signed_in > settings.session_absolute_hours * 3600
+            or now - seen > settings.session_idle_hours * 3600):
+        logger.info('session of user %s expired; sign-in required', user_id)
+        storage.clear()
+        return None
+    if now - seen >= SEEN_RESOLUTION:
+        storage[SEEN_AT] = now
+    return int(user_id)
 
 
 async def complete_login(request: Request, nonce: str = '', redirect_to: str = '/') -> RedirectResponse:
@@ -122,7 +157,7 @@ def _load_actor(user_id: object, display_id: object) -> Actor | None:
 async def current_actor() -> Actor | None:
     """The page's actor, read from the database now (role changes and deactivation act at once)."""
     storage = page_storage()
-    return await run.io_bound(_load_actor, storage.get('user_id'), storage.get('display_id'))
+    return await run.io_bound(_load_actor, live_user_id(storage), storage.get('display_id'))
 
 
 async def require_page_actor() -> Actor | None:
@@ -143,7 +178,10 @@ async def require_page_actor() -> Actor | None:
 
 
 def watch_access(actor: Actor) -> None:
-    """Re-check this page's actor whenever their access changes; leave the page if it no longer fits."""
+    """Re-check this page's actor whenever their access changes; if it no longer fits, leave the page and close it
+    on the server (SECURITY.md A6). A deactivated user's session is signed out as well. Assignment changes that
+    leave access in place are the pages' own business: they re-read their scope, and every save is scoped in the
+    database anyway."""
     if actor.user_id is None:
         return
 
@@ -152,14 +190,44 @@ def watch_access(actor: Actor) -> None:
             return
         now = await run.io_bound(_load_actor, user_id, None)  # never the emitter's storage
         if now is None:
-            logger.info('user %s lost access; closing their open page', user_id)
-            ui.navigate.to('/logout')
+            logger.info('user %s was deactivated; signing out and closing their open page', user_id)
+            page_storage().clear()
+            await close_page('/login')
         elif not has_access(now):
-            ui.navigate.to('/no-access')
+            await close_page('/no-access')
         elif now.role != actor.role:
-            ui.navigate.reload()
+            await close_page(_own_path())  # rebuilt for the new role
 
     events.access_changed.subscribe(on_change)
+
+
+def _own_path() -> str:
+    """The page's own path and query, to open it afresh (like a reload, but also in NiceGUI's simulated user)."""
+    url = ui.context.client.request.url
+    return safe_redirect(url.path + (f'?{url.query}' if url.query else ''))
+
+
+async def close_page(target: str) -> None:
+    """Send this page to `target`, then drop it on the server and close its sockets, so a page that ignores the
+    navigation cannot act with the rights it was built with."""
+    client = ui.context.client
+    ui.navigate.to(target)
+    for _ in range(FLUSH_CHECKS):  # the outbox sends the navigation within a few ms
+        if not client.outbox.messages:
+            break
+        await asyncio.sleep(FLUSH_WAIT)
+    await asyncio.sleep(FLUSH_WAIT)
+    await drop_client(client)
+
+
+async def drop_client(client: Client) -> None:
+    """Delete a page's client (its events are ignored from now on) and disconnect its Socket.IO connections."""
+    sockets = [sid for sid, _ in core.sio.manager.get_participants('/', client.id)]
+    if not client.is_deleted and client.id in Client.instances:
+        client.delete()
+    for sid in sockets:
+        await core.sio.disconnect(sid)
+    logger.info('closed an open page (%d socket(s))', len(sockets))
 
 
 async def require_page_admin(title: str = 'Administration') -> Actor | None:

@@ -69,6 +69,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 
 @pytest.fixture
+def user(user: User) -> User:
+    """NiceGUI's simulated user, whose HTTP client writes to the API like our own pages' scripts would: with
+    `X-CTP-Request: 1` (SECURITY.md C1; tests of a missing header build their own request)."""
+    user.http_client.headers['X-CTP-Request'] = '1'
+    return user
+
+
+@pytest.fixture
 async def api_client(user: User) -> httpx.AsyncClient:
     """The whole app (main.py, session middleware included) as an HTTP client that keeps its cookies."""
     return user.http_client

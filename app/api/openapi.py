@@ -14,15 +14,30 @@ from starlette.requests import Request
 from app.api.deps import current_actor
 from app.api.errors import API_PREFIX, CODES, ErrorBody
 from app.api.routes import report_form
+from app.config import get_settings
 from app.models.schemas import ProblemLogCreate
 
 OPENAPI_URL = '/api/openapi.json'
 DOCS_URL = '/api/docs'
 READ_ERRORS = (400, 401, 403, 404, 500)
 WRITE_ERRORS = (*READ_ERRORS, 409, 413, 415)
-SECURITY_SCHEMES = {'bearerToken': {'type': 'http', 'scheme': 'bearer', 'description': 'a personal API token'},
-                    'sessionCookie': {'type': 'apiKey', 'in': 'cookie', 'name': 'session',
-                                      'description': 'the cookie set by POST /api/auth/login'}}
+WRITE_FORBIDDEN = 'forbidden; also a session-cookie write without "X-CTP-Request: 1" or from another site'
+DESCRIPTION = (
+    'Machines, problem logs and notifications of CTP Log. Errors answer '
+    '{"error": {"code", "message", "fields"}, "request_id"}.\n\n'
+    '**Authentication.** Either a personal API token (`Authorization: Bearer <token>`, created under Profile) or '
+    'the session cookie that `POST /api/auth/login` sets.\n\n'
+    '**Writes with the session cookie** (POST, PUT, DELETE, including `POST /api/auth/login` itself) must send '
+    'the header `X-CTP-Request: 1` and must not come from another site (`Origin`/`Sec-Fetch-Site`); otherwise '
+    'the answer is 403. Requests with a Bearer token need neither.\n\n'
+    '**Bodies** are `application/json`; only the photo-carrying routes (`POST /api/ctp-problem-logs`, '
+    '`POST /api/ctp-problem-logs/{log_id}/photos`) also take `multipart/form-data`. Any other body is a 415.')
+COOKIE_WRITES = 'the cookie set by POST /api/auth/login; writes with it need the header X-CTP-Request: 1'
+
+
+def security_schemes(cookie_name: str) -> dict[str, Any]:
+    return {'bearerToken': {'type': 'http', 'scheme': 'bearer', 'description': 'a personal API token'},
+            'sessionCookie': {'type': 'apiKey', 'in': 'cookie', 'name': cookie_name, 'description': COOKIE_WRITES}}
 
 
 def _api_routes(app: FastAPI) -> list[RouteContext]:
@@ -45,20 +60,20 @@ def _needs_actor(route: RouteContext) -> bool:
 def build_schema(app: FastAPI) -> dict[str, Any]:
     """The schema of the /api/ routes only, with the error contract of the design."""
     routes = _api_routes(app)
-    schema = get_openapi(title='CTP Log API', version='1.0.0', routes=routes,
-                         description='Machines, problem logs and notifications of CTP Log. Errors answer '
-                                     '{"error": {"code", "message", "fields"}, "request_id"}.')
+    schema = get_openapi(title='CTP Log API', version='1.0.0', routes=routes, description=DESCRIPTION)
     components = schema.setdefault('components', {})
     schemas = components.setdefault('schemas', {})
     for name in ('HTTPValidationError', 'ValidationError'):
         schemas.pop(name, None)
     schemas.update(_model_schemas())
-    components['securitySchemes'] = SECURITY_SCHEMES
+    components['securitySchemes'] = security_schemes(get_settings().session_cookie_name)
     secured = {(method.lower(), route.path_format) for route in routes if _needs_actor(route)
                for method in route.methods or ()}
     for path, operations in schema.get('paths', {}).items():
         for method, operation in operations.items():
             _errors(operation, READ_ERRORS if method == 'get' else WRITE_ERRORS)
+            if method != 'get':
+                operation['responses']['403']['description'] = WRITE_FORBIDDEN
             if (method, path) in secured:
                 operation['security'] = [{'bearerToken': []}, {'sessionCookie': []}]
     return schema

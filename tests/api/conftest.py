@@ -31,6 +31,7 @@ class Plant:
 async def client() -> AsyncIterator[httpx.AsyncClient]:
     """An anonymous client of the full app (no ERROR-log check: the 500 tests log on purpose)."""
     async with user_simulation(main_file=MAIN) as user:
+        user.http_client.headers['X-CTP-Request'] = '1'  # cookie writes need it (SECURITY.md C1)
         yield user.http_client
 
 

@@ -63,3 +63,82 @@ async def test_bearer_requests_are_exempt_and_gets_are_never_blocked(api_client:
     assert created.status_code == 201
     me = await api_client.get('/api/auth/me', headers={**evil, 'Authorization': f'Bearer {secret}'})
     assert me.status_code == 200
+
+
+def drop_request_header(client: httpx.AsyncClient) -> None:
+    """From now on this client writes like a cross-site form or a script that forgot the header."""
+    client.headers.pop('X-CTP-Request', None)
+
+
+async def test_cookie_writes_without_the_request_header_are_refused(api_client: httpx.AsyncClient) -> None:
+    await api_login(api_client, 'admin', ADMIN_PASSWORD)
+    created = await api_client.post('/api/auth/tokens', json={'name': 'kept'})
+    assert created.status_code == 201
+    drop_request_header(api_client)
+    for response in (await api_client.post('/api/auth/tokens', json={'name': 'forged'}),
+                     await api_client.delete(f'/api/auth/tokens/{created.json()["id"]}'),
+                     await api_client.post('/api/auth/tokens', json={'name': 'x'}, headers={'X-CTP-Request': '0'})):
+        assert response.status_code == 403
+        assert 'X-CTP-Request: 1' in response.json()['error']['message']
+    assert token_count() == 1
+    assert (await api_client.get('/api/auth/me')).status_code == 200  # reads need no header
+
+
+async def test_the_login_call_needs_the_request_header(api_client: httpx.AsyncClient) -> None:
+    drop_request_header(api_client)
+    response = await api_login(api_client, 'admin', ADMIN_PASSWORD)
+    assert response.status_code == 403
+    assert (await api_client.get('/api/auth/me')).status_code == 401
+
+
+async def test_bearer_callers_need_no_request_header(api_client: httpx.AsyncClient) -> None:
+    await api_login(api_client, 'admin', ADMIN_PASSWORD)
+    secret = (await api_client.post('/api/auth/tokens', json={'name': 'script'})).json()['token']
+    api_client.cookies.clear()
+    drop_request_header(api_client)
+    created = await api_client.post('/api/auth/tokens', json={'name': 'ci'},
+                                    headers={'Authorization': f'Bearer {secret}'})
+    assert created.status_code == 201
+
+
+@pytest.mark.parametrize(('content', 'kind'), [
+    (b'{"name": "plain"}', 'text/plain'),
+    (b'name=form', 'application/x-www-form-urlencoded'),
+    (b'--b\r\nContent-Disposition: form-data; name="name"\r\n\r\nx\r\n--b--\r\n', 'multipart/form-data; boundary=b'),
+    (b'{"name": "untyped"}', None),
+])
+async def test_a_json_endpoint_refuses_other_bodies_with_415(api_client: httpx.AsyncClient, content: bytes,
+                                                             kind: str | None) -> None:
+    await api_login(api_client, 'admin', ADMIN_PASSWORD)
+    request = api_client.build_request('POST', '/api/auth/tokens', content=content,
+                                       headers={'Content-Type': kind} if kind else {})
+    if kind is None:
+        request.headers.pop('Content-Type', None)
+    response = await api_client.send(request)
+    assert response.status_code == 415
+    assert response.json()['error']['code'] == 'unsupported_media_type'
+    assert token_count() == 0
+
+
+async def test_bearer_callers_get_415_for_text_plain_too(api_client: httpx.AsyncClient) -> None:
+    await api_login(api_client, 'admin', ADMIN_PASSWORD)
+    secret = (await api_client.post('/api/auth/tokens', json={'name': 'script'})).json()['token']
+    api_client.cookies.clear()
+    response = await api_client.post('/api/auth/tokens', content=b'{"name": "x"}',
+                                     headers={'Authorization': f'Bearer {secret}', 'Content-Type': 'text/plain'})
+    assert response.status_code == 415
+    assert token_count() == 1
+
+
+async def test_writes_without_a_body_need_no_media_type(api_client: httpx.AsyncClient) -> None:
+    await api_login(api_client, 'admin', ADMIN_PASSWORD)
+    created = (await api_client.post('/api/auth/tokens', json={'name': 'old'})).json()
+    assert (await api_client.delete(f'/api/auth/tokens/{created["id"]}')).status_code == 204
+    assert (await api_client.post('/api/auth/logout')).status_code == 204
+
+
+async def test_a_cookieless_anonymous_write_is_simply_unauthenticated(api_client: httpx.AsyncClient) -> None:
+    drop_request_header(api_client)
+    api_client.cookies.clear()
+    response = await api_client.post('/api/auth/tokens', json={'name': 'x'})
+    assert response.status_code == 401

@@ -35,3 +35,12 @@ async def test_report_accepts_json_and_multipart_with_photos(client: httpx.Async
 async def test_interactive_docs(client: httpx.AsyncClient) -> None:
     response = await client.get('/api/docs')
     assert response.status_code == 200 and '/api/openapi.json' in response.text
+
+
+async def test_the_docs_tell_integrators_about_the_request_header(client: httpx.AsyncClient) -> None:
+    schema = (await client.get('/api/openapi.json')).json()
+    assert 'X-CTP-Request: 1' in schema['info']['description']
+    assert 'X-CTP-Request: 1' in schema['components']['securitySchemes']['sessionCookie']['description']
+    assert schema['components']['securitySchemes']['sessionCookie']['name'] == 'session'
+    forbidden = schema['paths']['/api/ctp-problem-logs']['post']['responses']['403']['description']
+    assert 'X-CTP-Request' in forbidden

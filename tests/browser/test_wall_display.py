@@ -11,7 +11,7 @@ pytestmark = pytest.mark.browser
 
 
 def _pairing_url(base: str) -> str:
-    with httpx.Client(base_url=base) as client:
+    with httpx.Client(base_url=base, headers={'X-CTP-Request': '1'}) as client:
         assert client.post('/api/auth/login', json={'username': 'admin', 'password': ADMIN_PASSWORD},
                            headers={'Origin': base}).status_code == 200
         created = client.post('/api/displays', json={'name': 'Plate room wall'}, headers={'Origin': base})
