@@ -131,6 +131,8 @@ async def run(runs: int) -> list[tuple[str, float, float, int]]:
         offset = {'machine_id': 17, 'limit': 50, 'offset': 12_000}
         p50, p95, body = await timed(client, '/api/ctp-problem-logs', offset, runs)
         results.append(('(for comparison) deep page by offset 12,000', p50, p95, body['total']))
+        p50, p95, _ = await timed(client, '/api/auth/me', {}, runs)
+        results.append(('(for comparison) /api/auth/me: stack + sign-in', p50, p95, 1))
     return results
 
 
