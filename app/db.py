@@ -49,21 +49,20 @@ def build_engine(url: str, *, echo: bool = False, journal: str | None = None,
     """An engine for the URL; SQLite connections get their pragmas (and the S1 WAL check) on every connect.
 
     `journal` ('auto', 'wal', 'delete', 'truncate') and `single_connection` default to the settings
-    CTP_SQLITE_JOURNAL and CTP_SQLITE_SINGLE_CONNECTION.
+    CTP_SQLITE_JOURNAL and CTP_SQLITE_SINGLE_CONNECTION; the page cache is CTP_SQLITE_CACHE_MB.
     """
     if make_url(url).get_backend_name() != 'sqlite':
         return create_engine(url, echo=echo, pool_pre_ping=True, pool_size=10, max_overflow=10,
                              connect_args={'connect_timeout': 5})
-    if journal is None or single_connection is None:
-        from app.config import get_settings
-        settings = get_settings()
-        journal = settings.sqlite_journal if journal is None else journal
-        single_connection = settings.sqlite_single_connection if single_connection is None else single_connection
+    from app.config import get_settings
+    settings = get_settings()
+    journal = settings.sqlite_journal if journal is None else journal
+    single_connection = settings.sqlite_single_connection if single_connection is None else single_connection
     pool: dict[str, Any] = {'poolclass': QueuePool, 'pool_size': 1, 'max_overflow': 0, 'pool_timeout': 60} \
         if single_connection else {}
     engine = create_engine(url, echo=echo, module=sqlite_module(),
                            connect_args={'check_same_thread': False, 'timeout': 30}, **pool)
-    _install_sqlite_pragmas(engine, journal, single_connection)
+    _install_sqlite_pragmas(engine, journal, single_connection, settings.sqlite_cache_mb)
     return engine
 
 
@@ -79,7 +78,7 @@ def choose_journal(requested: str, version: str, single_connection: bool) -> str
     return requested
 
 
-def _install_sqlite_pragmas(engine: Engine, journal: str, single_connection: bool) -> None:
+def _install_sqlite_pragmas(engine: Engine, journal: str, single_connection: bool, cache_mb: int) -> None:
     @event.listens_for(engine, 'connect')
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (SQLAlchemy's pysqlite recipe)
@@ -89,7 +88,9 @@ def _install_sqlite_pragmas(engine: Engine, journal: str, single_connection: boo
         actual = cursor.execute(f'PRAGMA journal_mode={mode}').fetchone()[0]
         if actual == 'wal':  # e.g. a file left in WAL mode that could not be switched back
             choose_journal('wal', version, single_connection)
-        for pragma in ('foreign_keys=ON', 'busy_timeout=30000', 'synchronous=FULL'):
+        # SQLite's default page cache is 2 MB: at plant scale a search or a report re-reads pages from the OS
+        # cache with a system call each (docs/BENCHMARKS.md, "REST API list endpoint").
+        for pragma in ('foreign_keys=ON', 'busy_timeout=30000', 'synchronous=FULL', f'cache_size={-1024 * cache_mb}'):
             cursor.execute(f'PRAGMA {pragma}')
         cursor.close()
 

@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -131,6 +132,8 @@ async def run(runs: int) -> list[tuple[str, float, float, int]]:
         offset = {'machine_id': 17, 'limit': 50, 'offset': 12_000}
         p50, p95, body = await timed(client, '/api/ctp-problem-logs', offset, runs)
         results.append(('(for comparison) deep page by offset 12,000', p50, p95, body['total']))
+        p50, p95, _ = await timed(client, '/api/auth/me', {}, runs)
+        results.append(('(for comparison) /api/auth/me: stack + sign-in', p50, p95, 1))
     return results
 
 
@@ -138,16 +141,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument('--rows', type=int, default=1_000_000)
     parser.add_argument('--runs', type=int, default=200)
+    parser.add_argument('--db', type=Path, help='reuse this loaded file (made by --keep) instead of loading anew')
+    parser.add_argument('--keep', type=Path, help='copy the loaded file here for later --db runs')
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix='ctp-bench-') as folder:
         path = configure(Path(folder))
+        if args.db:
+            shutil.copyfile(args.db, path)
         from app.bootstrap import prepare
         from app.config import get_settings
         from app.migrate import upgrade_to_head
         upgrade_to_head(os.environ['CTP_DATABASE_URL'])
         prepare(get_settings())  # the taxonomy and the admin, as at start-up
-        load(path, args.rows)
+        if not args.db:
+            load(path, args.rows)
+        if args.keep:
+            shutil.copyfile(path, args.keep)
+        print(f'load average before the runs: {os.getloadavg()[0]:.1f}')  # noqa: T201
         results = asyncio.run(run(args.runs))
+        print(f'load average after the runs: {os.getloadavg()[0]:.1f}')  # noqa: T201
     print(f'\n{"request":48} {"p50 ms":>8} {"p95 ms":>8} {"total":>9}')  # noqa: T201
     for name, p50, p95, total in results:
         print(f'{name:48} {p50:8.1f} {p95:8.1f} {total:9,}')  # noqa: T201

@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from app.config import get_settings
 from app.db import sqlite_module
 
 COLUMNS = ('id, machine_id, problem_date, problem_description, problem_photo, solution, technician_type, '
@@ -24,6 +25,7 @@ def _conn() -> Any:
     if not hasattr(_local, 'conn'):
         path = os.environ['CTP_DATABASE_URL'].removeprefix('sqlite:///')
         _local.conn = sqlite_module().connect(path, check_same_thread=False)
+        _local.conn.execute(f'PRAGMA cache_size={-1024 * get_settings().sqlite_cache_mb}')  # as the app's engine
         _local.labels = {row[0]: row[1:] for row in _local.conn.execute(
             'SELECT c.id, coalesce(p.name, c.name), p.name IS NOT NULL, c.name FROM categories c '
             'LEFT JOIN categories p ON p.id = c.parent_id')}
@@ -68,9 +70,9 @@ def page(params: dict[str, Any]) -> dict[str, Any]:
     limit = int(params.get('limit', 50))
     total = None
     if params.get('q') and not params.get('cursor'):  # as the API: a search counts in the page's pass
-        columns = COLUMNS + ', count(*) OVER () AS _total'
+        columns = 'id, count(*) OVER () AS _total'
     else:
-        columns = COLUMNS
+        columns = 'id'
         total = conn.execute(f'SELECT count(*) FROM ctp_problem_logs WHERE {where}', args).fetchone()[0]
     if params.get('cursor'):
         raw = params['cursor'] + '=' * (-len(params['cursor']) % 4)
@@ -78,14 +80,15 @@ def page(params: dict[str, Any]) -> dict[str, Any]:
         value = value.replace('T', ' ').removesuffix('+00:00')
         where += ' AND start_time <= ? AND (start_time < ? OR id < ?)'
         args += [value, value, last_id]
-    cursor = conn.execute(f'SELECT {columns} FROM ctp_problem_logs WHERE {where} '
-                          'ORDER BY start_time DESC, id DESC LIMIT ?', [*args, limit + 1])
-    names = [d[0] for d in cursor.description]
-    rows = [_item(row, names) for row in cursor.fetchall()]
+    keys = conn.execute(f'SELECT {columns} FROM ctp_problem_logs WHERE {where} '
+                        'ORDER BY start_time DESC, id DESC LIMIT ?', [*args, limit + 1]).fetchall()
     if total is None:
-        total = rows[0].pop('_total') if rows else 0
-        for row in rows:
-            row.pop('_total', None)
+        total = keys[0][1] if keys else 0
+    ids = [key[0] for key in keys]  # as the API: sort and cut narrow keys, then read the page's rows
+    cursor = conn.execute(f'SELECT {COLUMNS} FROM ctp_problem_logs WHERE id IN ({",".join("?" * len(ids))})', ids)
+    names = [d[0] for d in cursor.description]
+    by_id = {row[0]: _item(row, names) for row in cursor.fetchall()}
+    rows = [by_id[key] for key in ids]
     more, rows = len(rows) > limit, rows[:limit]
     next_cursor = None
     if more:

@@ -5,7 +5,7 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from app import events
-from app.db import session_scope
+from app.db import read_session, session_scope
 from app.errors import DomainError
 from app.models import Role
 from app.models.schemas import ProblemLogDetail, ProblemLogUpdate
@@ -88,11 +88,13 @@ async def problem_detail_page(log_id: int) -> None:
 
 
 def _read(actor: Actor, log_id: int) -> ProblemLogDetail:
-    with session_scope() as session:
+    with read_session() as session:  # a read; the write lock is taken only when there is news to mark read
         detail = problem_queries.get_problem(session, actor=actor, log_id=log_id)
-        if actor.user_id is not None:
+        news = notifications.unread_count(session, actor=actor, log_id=log_id)
+    if news:
+        with session_scope() as session:
             notifications.mark_all_read(session, actor=actor, log_id=log_id)  # opening the problem reads its news
-        return detail
+    return detail
 
 
 def _update(actor: Actor, log_id: int, body: ProblemLogUpdate) -> None:

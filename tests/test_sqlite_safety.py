@@ -34,6 +34,19 @@ def test_every_pooled_connection_uses_a_fixed_sqlite_with_wal_and_the_safety_pra
             assert pragma(conn, 'journal_mode') == 'wal'
             assert (pragma(conn, 'foreign_keys'), pragma(conn, 'synchronous'), pragma(conn, 'busy_timeout')) \
                 == (1, 2, 30000)
+            assert pragma(conn, 'cache_size') == -32 * 1024  # 32 MB page cache (CTP_SQLITE_CACHE_MB), not 2 MB
+
+
+def test_the_page_cache_size_is_a_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv('CTP_SQLITE_CACHE_MB', '100')
+    get_settings.cache_clear()
+    try:
+        engine = db.build_engine(f'sqlite:///{tmp_path / "cache.sqlite3"}')
+        with engine.connect() as conn:
+            assert pragma(conn, 'cache_size') == -100 * 1024
+        engine.dispose()
+    finally:
+        get_settings.cache_clear()
 
 
 @pytest.mark.parametrize(('version', 'safe'), [('3.40.1', False), ('3.51.2', False), ('3.51.3', True),

@@ -2,12 +2,14 @@
 
 FastAPI's generated schema is adjusted to the error contract: 400 instead of 422, the error body on every
 error answer, and the auth schemes (session cookie from /api/auth/login, or a Bearer API token)."""
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.requests import Request
 
@@ -15,10 +17,13 @@ from app.api.deps import current_actor
 from app.api.errors import API_PREFIX, CODES, ErrorBody
 from app.api.routes import report_form
 from app.config import get_settings
+from app.errors import NotFound
 from app.models.schemas import ProblemLogCreate
 
 OPENAPI_URL = '/api/openapi.json'
 DOCS_URL = '/api/docs'
+ASSETS_URL = '/api/docs/assets'  # Swagger UI from the fastapi-offline package, not a CDN: plants are often offline
+DOCS_ASSETS = {'swagger-ui-bundle.js': 'text/javascript', 'swagger-ui.css': 'text/css', 'favicon.png': 'image/png'}
 READ_ERRORS = (400, 401, 403, 404, 500)
 WRITE_ERRORS = (*READ_ERRORS, 409, 413, 415)
 WRITE_FORBIDDEN = 'forbidden; also a session-cookie write without "X-CTP-Request: 1" or from another site'
@@ -108,7 +113,18 @@ def install(app: FastAPI) -> None:
         return JSONResponse(cache['schema'])
 
     async def docs(_: Request) -> HTMLResponse:
-        return get_swagger_ui_html(openapi_url=OPENAPI_URL, title='CTP Log API')
+        return get_swagger_ui_html(openapi_url=OPENAPI_URL, title='CTP Log API',
+                                   swagger_js_url=f'{ASSETS_URL}/swagger-ui-bundle.js',
+                                   swagger_css_url=f'{ASSETS_URL}/swagger-ui.css',
+                                   swagger_favicon_url=f'{ASSETS_URL}/favicon.png')
+
+    async def asset(request: Request) -> Response:
+        name = request.path_params['name']
+        if name not in DOCS_ASSETS:
+            raise NotFound('no such file')
+        return FileResponse(Path(str(files('fastapi_offline') / 'static' / name)), media_type=DOCS_ASSETS[name],
+                            headers={'Cache-Control': 'public, max-age=86400'})
 
     app.add_api_route(OPENAPI_URL, openapi_json, methods=['GET'], include_in_schema=False)
     app.add_api_route(DOCS_URL, docs, methods=['GET'], include_in_schema=False)
+    app.add_api_route(ASSETS_URL + '/{name}', asset, methods=['GET'], include_in_schema=False)

@@ -70,10 +70,13 @@ def list_notifications(session: Session, *, actor: Actor, include_read: bool = F
     return NotificationPage(items=items, total=total, unread=unread)
 
 
-def unread_count(session: Session, *, actor: Actor) -> int:
+def unread_count(session: Session, *, actor: Actor, log_id: int | None = None) -> int:
+    """The actor's unread notifications (optionally only those of one problem)."""
     if actor.user_id is None:
         return 0
     where = [*_own_in_scope(session, actor), _unread_clause(utcnow())]
+    if log_id is not None:
+        where.append(CTPNotification.log_id == log_id)
     return int(session.exec(select(func.count()).select_from(CTPNotification).where(*where)).one()[0])
 
 

@@ -69,29 +69,41 @@ def get_problem(session: Session, *, actor: Actor, log_id: int) -> ProblemLogDet
 
 
 def list_problems(session: Session, *, actor: Actor, filters: ProblemFilter) -> ProblemLogPage:
-    """Problems in the actor's scope, filtered, sorted and paginated (offset or keyset cursor), with the total."""
+    """Problems in the actor's scope, filtered, sorted and paginated (offset or keyset cursor), with the total.
+
+    Two passes: the matching keys are sorted and cut to the page on the problem table alone (narrow rows), then
+    only the page's rows are read with their names. A search counts its matches in the first pass (a window);
+    other lists count with their own index-only query."""
     require(actor, Action.READ)
     where = _where(session, actor, filters)
-    # A search reads its matching rows anyway: count them in the same pass (a window) instead of a second one.
     in_one_pass = bool(filters.q and filters.q.strip()) and not filters.cursor
     descending, column = _sort_column(filters.sort)
-    page = _named_page().where(*where)
+    keys = select(CTPProblemLog.id, column.label('_key')).where(*where)  # type: ignore[call-overload]
     if in_one_pass:
-        page = page.add_columns(func.count().over().label('_total'))
+        keys = keys.add_columns(func.count().over().label('_total'))
     if filters.cursor:
-        page = page.where(_after(filters, descending, column))
+        keys = keys.where(_after(filters, descending, column))
     tie = CTPProblemLog.id.desc() if descending else CTPProblemLog.id.asc()  # type: ignore[union-attr]
-    page = page.order_by(column.desc() if descending else column.asc(), tie)  # type: ignore[attr-defined]
-    found = session.execute(page.limit(filters.limit + 1).offset(filters.offset)).mappings().all()
-    rows = [dict(row) for row in found[:filters.limit]]
+    keys = keys.order_by(column.desc() if descending else column.asc(), tie)  # type: ignore[attr-defined]
+    found = session.execute(keys.limit(filters.limit + 1).offset(filters.offset)).all()
     if in_one_pass and found:
-        total = int(found[0]['_total'])
-        for row in rows:
-            del row['_total']
-    else:
+        total = int(found[0][2])
+    elif in_one_pass and not filters.offset:
+        total = 0
+    else:  # not a search, or a search's offset past its end (the window counted no rows)
         total = session.execute(select(func.count()).select_from(CTPProblemLog).where(*where)).scalar_one()
+    rows = _rows_in_order(session, [row[0] for row in found[:filters.limit]])
     next_cursor = _encode_cursor(filters.sort, rows[-1]) if len(found) > filters.limit else None
     return ProblemLogPage(items=public_items(session, rows), total=total, next_cursor=next_cursor)
+
+
+def _rows_in_order(session: Session, ids: list[int]) -> list[dict[str, Any]]:
+    """The list's columns for these problems, in the order given."""
+    if not ids:
+        return []
+    by_id = {row['id']: dict(row) for row in session.execute(
+        _named_page().where(CTPProblemLog.id.in_(ids))).mappings()}  # type: ignore[union-attr]
+    return [by_id[log_id] for log_id in ids if log_id in by_id]
 
 
 def _where(session: Session, actor: Actor, filters: ProblemFilter) -> list[ColumnElement[bool]]:

@@ -103,7 +103,8 @@ MATRIX: list[Row] = [
 PUBLIC_ROUTES = {('POST', '/api/auth/login'), ('POST', '/api/auth/logout'), ('GET', '/login/complete'),
                  ('GET', '/display/pair'),  # a one-time pairing code is the credential (tests/pages/test_display.py)
                  ('GET', '/healthz'), ('GET', '/metrics'),  # operations (tests/api/test_ops.py)
-                 ('GET', '/api/openapi.json'), ('GET', '/api/docs')}  # the API's description, no data
+                 ('GET', '/api/openapi.json'), ('GET', '/api/docs'),
+                 ('GET', '/api/docs/assets/{name}')}  # the API's description, no data
 
 # Pages: the anonymous visitor is sent to /login, `none` to /no-access (tests/pages/test_login*.py),
 # admin pages refuse everyone but admins (tests/pages/test_admin*.py).

@@ -1,4 +1,6 @@
 """/api/openapi.json and /api/docs: the API's routes only, typed models, 400 (not 422), auth declared."""
+import re
+
 import httpx
 
 
@@ -35,6 +37,15 @@ async def test_report_accepts_json_and_multipart_with_photos(client: httpx.Async
 async def test_interactive_docs(client: httpx.AsyncClient) -> None:
     response = await client.get('/api/docs')
     assert response.status_code == 200 and '/api/openapi.json' in response.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', response.text)
+    assert assets and all(url.startswith('/api/docs/assets/') for url in assets), assets  # nothing from a CDN
+    for url in assets:
+        served = await client.get(url)
+        assert served.status_code == 200 and len(served.content) > 100, url
+    bundle = (await client.get('/api/docs/assets/swagger-ui-bundle.js')).text
+    assert re.search(r'"5\.\d+\.\d+"', bundle)  # Swagger UI 5 renders OpenAPI 3.1 (4.x cannot)
+    assert (await client.get('/api/docs/assets/..%2f..%2fconsts.py')).status_code == 404
+    assert (await client.get('/api/docs/assets/redoc.standalone.js')).status_code == 404  # only the listed files
 
 
 async def test_the_docs_tell_integrators_about_the_request_header(client: httpx.AsyncClient) -> None:

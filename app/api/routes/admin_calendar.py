@@ -6,7 +6,7 @@ from fastapi import APIRouter
 from pydantic import Field, StringConstraints, model_validator
 
 from app.api.deps import CurrentActor
-from app.api.routes import in_session
+from app.api.routes import in_read_session, in_session
 from app.models.schemas import StrictModel
 from app.services import calendar
 from app.services.access import Action, require
@@ -52,7 +52,7 @@ async def read_operating_hours(actor: CurrentActor) -> OperatingHours:
     def work(session: object) -> OperatingHours:
         require(actor, Action.READ)
         return _read(session)
-    return await in_session(work)
+    return await in_read_session(work)
 
 
 @router.put('', response_model=OperatingHours)

@@ -5,7 +5,7 @@ from fastapi import APIRouter, Response
 from pydantic import BaseModel, StringConstraints
 
 from app.api.deps import CurrentActor
-from app.api.routes import PathId, in_session
+from app.api.routes import PathId, in_read_session, in_session
 from app.models import Category
 from app.models.schemas import Id, StrictModel
 from app.services import taxonomy
@@ -54,7 +54,7 @@ async def read_categories(actor: CurrentActor, include_inactive: bool = False) -
         tree = taxonomy.list_tree(session, include_inactive=include_inactive)  # type: ignore[arg-type]
         return [SubsystemOut(**_out(parent).model_dump(), symptoms=[_out(c) for c in children])
                 for parent, children in tree]
-    return await in_session(work)
+    return await in_read_session(work)
 
 
 @router.post('', response_model=CategoryOut, status_code=201)

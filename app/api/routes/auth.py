@@ -5,7 +5,7 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentActor
-from app.api.routes import PathId, in_session
+from app.api.routes import PathId, in_read_session, in_session
 from app.config import get_settings
 from app.models.schemas import StrictModel, UserPublic
 from app.services import throttle, tokens, users
@@ -64,13 +64,13 @@ async def logout(request: Request) -> Response:
 @router.get('/me', response_model=UserPublic)
 async def me(actor: CurrentActor) -> UserPublic:
     """The signed-in user."""
-    return await in_session(lambda s: users.to_public(s, users.get_user_or_raise(s, actor.user_id or 0)))
+    return await in_read_session(lambda s: users.to_public(s, users.get_user_or_raise(s, actor.user_id or 0)))
 
 
 @router.get('/tokens', response_model=list[TokenOut])
 async def read_tokens(actor: CurrentActor) -> list[TokenOut]:
     """The caller's personal API tokens (without their secrets)."""
-    rows = await in_session(lambda s: tokens.list_tokens(s, actor=actor))
+    rows = await in_read_session(lambda s: tokens.list_tokens(s, actor=actor))
     return [TokenOut(**vars(row)) for row in rows]
 
 

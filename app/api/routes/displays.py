@@ -6,7 +6,7 @@ from fastapi.responses import RedirectResponse
 from pydantic import BaseModel, Field
 
 from app.api.deps import CurrentActor
-from app.api.routes import PathId, in_session
+from app.api.routes import PathId, in_read_session, in_session
 from app.config import get_settings
 from app.models.schemas import Id, StrictModel
 from app.services import displays
@@ -58,7 +58,7 @@ async def pair_display(request: Request, code: Annotated[str, Query(min_length=8
 @router.get('/api/displays', response_model=list[DisplayOut])
 async def read_displays(actor: CurrentActor) -> list[DisplayOut]:
     """Admin: registered wall displays."""
-    return [_out(i) for i in await in_session(lambda s: displays.list_displays(s, actor=actor))]
+    return [_out(i) for i in await in_read_session(lambda s: displays.list_displays(s, actor=actor))]
 
 
 @router.post('/api/displays', response_model=PairingOut, status_code=201)

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Response
 
 from app.api.deps import CurrentActor
-from app.api.routes import SearchText, in_session
+from app.api.routes import SearchText, in_read_session
 from app.config import get_settings
 from app.errors import InvalidInput
 from app.models import ProblemStatus, TechnicianType, utcnow
@@ -36,7 +36,8 @@ def _download(content: bytes, name: str, fmt: str) -> Response:
 
 @router.get('/problem-logs.{fmt}', response_class=Response)
 async def export_problem_logs(
-        fmt: Literal['csv', 'xlsx'], actor: CurrentActor, machine_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        fmt: Literal['csv', 'xlsx'], actor: CurrentActor,
+        machine_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         status: Annotated[list[ProblemStatus] | None, Query()] = None,
         category: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         technician_type: TechnicianType | None = None,
@@ -47,7 +48,7 @@ async def export_problem_logs(
     first, last = _window(date_from, date_to)
     filters = ProblemFilter(machine_id=machine_id, status=tuple(status or ()), category_id=category,
                             technician_type=technician_type, date_from=first, date_to=last, q=q)
-    content = await in_session(lambda s: exports.problems_export(s, actor=actor, filters=filters, fmt=fmt))
+    content = await in_read_session(lambda s: exports.problems_export(s, actor=actor, filters=filters, fmt=fmt))
     return _download(content, f'ctp-problems-{first}-{last}', fmt)
 
 
@@ -64,4 +65,4 @@ async def export_stats(fmt: Literal['csv', 'xlsx'], actor: CurrentActor,
         rows = exports.stats_rows(session, per, stats.plant_totals(per))  # type: ignore[arg-type]
         headers = [h for h, _ in exports.STATS_COLUMNS]
         return exports.to_csv(headers, rows) if fmt == 'csv' else exports.to_xlsx('Statistics', headers, rows)
-    return _download(await in_session(work), f'ctp-statistics-{first}-{last}', fmt)
+    return _download(await in_read_session(work), f'ctp-statistics-{first}-{last}', fmt)

@@ -7,7 +7,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import photo_store
 from app.api.deps import CurrentActor, CurrentViewer
-from app.api.routes import PathId, in_session
+from app.api.routes import PathId, in_read_session, in_session
 from app.config import get_settings
 from app.errors import InvalidInput, NotFound, PayloadTooLarge
 from app.models import PhotoKind
@@ -33,7 +33,7 @@ async def photo_thumbnail(photo_id: PathId, actor: CurrentViewer) -> Response:
 
 
 async def _serve(photo_id: int, actor: Actor, *, thumb: bool) -> Response:
-    served = await in_session(lambda s: photos.photo_for_viewing(s, actor=actor, photo_id=photo_id, thumb=thumb))
+    served = await in_read_session(lambda s: photos.photo_for_viewing(s, actor=actor, photo_id=photo_id, thumb=thumb))
     store = photo_store.get_store()
     path = store.local_path(served.name)
     if path is None or not path.is_file():

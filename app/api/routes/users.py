@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from pydantic import Field, StringConstraints
 
 from app.api.deps import CurrentActor
-from app.api.routes import PathId, in_session
+from app.api.routes import PathId, in_read_session, in_session
 from app.models import Role
 from app.models.schemas import Id, StrictModel, UserPublic
 from app.services import users
@@ -43,7 +43,7 @@ class AssignmentsIn(StrictModel):
 @router.get('', response_model=list[UserPublic])
 async def read_users(actor: CurrentActor) -> list[UserPublic]:
     """Every user with role, division and assigned machines."""
-    return await in_session(lambda s: users.list_users(s, actor=actor))
+    return await in_read_session(lambda s: users.list_users(s, actor=actor))
 
 
 @router.post('', response_model=UserPublic, status_code=201)
