@@ -252,3 +252,15 @@ def test_rows_of_categories_use_the_current_subsystem_name(session: Session) -> 
     row = kpis(session, admin, machine, date(2026, 3, 1), date(2026, 3, 31))
     assert [(c.subsystem, round(c.minutes), c.count) for c in row.top_causes] == [('Laser head', 60, 1)]
     assert session.get(Category, children[0].id) is not None
+
+
+def test_a_change_late_in_an_episode_updates_the_day_the_episode_started(session: Session) -> None:
+    """MTTR puts a whole episode on the day it started (DOMAIN.md §5.8): lengthening its last stop changes that day."""
+    machine, admin = make_machine(session), make_user(session, 'boss', Role.ADMIN)
+    stop(session, admin, machine, at(9, 22), at(10, 2))
+    later = stop(session, admin, machine, at(10, 1), at(10, 3))  # chains with the first: one episode, 5 h
+    with time_machine.travel(at(12, 8), tick=False):
+        change(session, admin, later, end_time=at(10, 5))
+    row = kpis(session, admin, machine, date(2026, 3, 9), date(2026, 3, 9))
+    assert (row.episodes, row.mttr_minutes) == (1, pytest.approx(7 * 60, abs=0.01))
+    assert row.unplanned_downtime_minutes == pytest.approx(120, abs=0.01)
