@@ -22,7 +22,23 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, Integer, column, delete, func, insert, or_, select, true, values
+from sqlalchemy import (
+    Date,
+    Float,
+    Integer,
+    Select,
+    column,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+    values,
+)
+from sqlalchemy.sql.selectable import CTE
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -43,6 +59,8 @@ logger = logging.getLogger(__name__)
 CHAIN_MARGIN = timedelta(days=31)  # segments this far outside a range may still chain into an episode reaching it
 Span = tuple[datetime, datetime]
 Piece = tuple[datetime, datetime, int]  # a live interval and the index of what it belongs to (a trend bucket, or 0)
+SUMMED = ('unplanned_s', 'unplanned_op_s', 'stopped_s', 'stopped_op_s', 'episodes', 'episode_s', 'problems',
+          'planned', 'ack_n', 'ack_s', 'vendor_n', 'vendor_s', 'plates_lost')  # the day's figures, all additive
 INTEGERS = ('episodes', 'problems', 'planned', 'ack_n', 'vendor_n', 'plates_lost')
 
 
@@ -88,13 +106,21 @@ def rebuild(session: Session, machine_ids: Iterable[int] | None = None) -> int:
     now = utcnow()
     zone = get_settings().zone
     ids = list(machine_ids) if machine_ids is not None else list(session.exec(select(CTPMachine.id)).scalars())
+    extents = {machine_id: _extent(session, machine_id, now) for machine_id in ids}
+    known = [(lo, hi) for lo, hi in extents.values() if lo is not None and hi is not None]
+    ops: list[tuple[float, float]] | None = None
+    if known:
+        first = min(lo for lo, _ in known).astimezone(zone).date()
+        last = max(hi for _, hi in known).astimezone(zone).date()
+        ops = [(ts(a), ts(b)) for a, b in calendar.operating_intervals(
+            session, _midnight(first, zone), _midnight(last + timedelta(days=1), zone))]
     written = 0
-    for machine_id in ids:
+    for machine_id, (lo, hi) in extents.items():
         session.execute(delete(DailyRollup).where(DailyRollup.machine_id == machine_id))
         session.execute(delete(DailyCauseRollup).where(DailyCauseRollup.machine_id == machine_id))
-        lo, hi = _extent(session, machine_id, now)
         if lo is not None and hi is not None:
-            written += _write_days(session, machine_id, lo.astimezone(zone).date(), hi.astimezone(zone).date(), now)
+            written += _write_days(session, machine_id, lo.astimezone(zone).date(), hi.astimezone(zone).date(), now,
+                                   ops)
     session.flush()
     return written
 
@@ -162,15 +188,21 @@ class _Day:
     is_open: bool = False
 
 
-def _write_days(session: Session, machine_id: int, first: date, last: date, now: datetime) -> int:
-    """Recompute and store the days first..last (plant-local, inclusive) of one machine; returns the rows written."""
+def _write_days(session: Session, machine_id: int, first: date, last: date, now: datetime,
+                all_ops: list[tuple[float, float]] | None = None) -> int:
+    """Recompute and store the days first..last (plant-local, inclusive) of one machine; returns the rows written.
+    `all_ops`: the operating intervals (epoch seconds) of a longer range, computed once for many machines."""
     zone = get_settings().zone
     dates = [first + timedelta(days=n) for n in range((last - first).days + 2)]
     bounds = [ts(_midnight(d, zone)) for d in dates]
     start, end = _midnight(first, zone), _midnight(dates[-1], zone)
     days = [_Day() for _ in dates[:-1]]
     segments = _segments(session, machine_id, start - CHAIN_MARGIN, end + CHAIN_MARGIN, now)
-    ops = [(ts(a), ts(b)) for a, b in calendar.operating_intervals(session, start, end)]
+    if all_ops is None:
+        ops = [(ts(a), ts(b)) for a, b in calendar.operating_intervals(session, start, end)]
+    else:
+        a, b = ts(start), ts(end)
+        ops = [(max(x, a), min(y, b)) for x, y in all_ops if x < b and y > a]
     _fill_unions(days, bounds, segments, ops)
     _fill_causes(days, bounds, [s for s in segments if not s.planned])
     _fill_problems(session, days, bounds, machine_id, start, end)
@@ -179,14 +211,15 @@ def _write_days(session: Session, machine_id: int, first: date, last: date, now:
     session.execute(delete(DailyCauseRollup).where(DailyCauseRollup.machine_id == machine_id,
                                                    DailyCauseRollup.day >= first, DailyCauseRollup.day <= last))
     rows = [{'machine_id': machine_id, 'day': d, 'is_open': day.is_open,
-             **{k: int(v) if k in INTEGERS else v for k, v in day.values.items()}}
+             **{k: int(day.values.get(k, 0)) if k in INTEGERS else day.values.get(k, 0.0) for k in SUMMED}}
             for d, day in zip(dates, days, strict=False) if day.values or day.is_open]
     causes = [{'machine_id': machine_id, 'day': d, 'category_id': category, 'seconds': secs, 'problems': int(n)}
               for d, day in zip(dates, days, strict=False) for category, (secs, n) in day.causes.items()]
+    connection = session.connection()  # Core executemany: the ORM's bulk insert runs a statement per row here
     if rows:
-        session.execute(insert(DailyRollup), rows)
+        connection.execute(insert(DailyRollup.__table__), rows)  # type: ignore[arg-type]
     if causes:
-        session.execute(insert(DailyCauseRollup), causes)
+        connection.execute(insert(DailyCauseRollup.__table__), causes)  # type: ignore[arg-type]
     return len(rows)
 
 
@@ -294,13 +327,12 @@ class Totals:
         row[1] += problems
 
 
-SUMMED = ('unplanned_s', 'unplanned_op_s', 'stopped_s', 'stopped_op_s', 'episodes', 'episode_s', 'problems',
-          'planned', 'ack_n', 'ack_s', 'vendor_n', 'vendor_s', 'plates_lost')
 
 
 def cut_days(session: Session, ids: list[int], now: datetime) -> dict[int, date]:
     """Per machine the first plant-local day left to the live computation: today, or an earlier day a running
-    stop touches (an open row, or the day its segment went down)."""
+    stop touches (an open row, or the day its segment went down). Cuts less than CLUSTER apart are moved to the
+    earliest of them, so a window has few distinct live pieces (each costs a handful of statements)."""
     zone = get_settings().zone
     cut = dict.fromkeys(ids, now.astimezone(zone).date())
     if not ids:
@@ -313,7 +345,20 @@ def cut_days(session: Session, ids: list[int], now: datetime) -> dict[int, date]
                                             .where(DowntimeSegment.machine_id.in_(ids), DowntimeSegment.up_at.is_(None))
                                             .group_by(DowntimeSegment.machine_id)):
         cut[machine_id] = min(cut[machine_id], down.astimezone(zone).date())  # type: ignore[union-attr]
-    return cut
+    return _cluster(cut)
+
+
+CLUSTER = timedelta(days=7)
+
+
+def _cluster(cuts: dict[int, date]) -> dict[int, date]:
+    earliest: dict[date, date] = {}
+    group: date | None = None
+    for day in sorted(set(cuts.values())):
+        if group is None or day - group > CLUSTER:
+            group = day
+        earliest[day] = group
+    return {machine_id: earliest[day] for machine_id, day in cuts.items()}
 
 
 @dataclass
@@ -353,33 +398,39 @@ def split(ids: list[int], start: datetime, end: datetime, cuts: dict[int, date] 
 
 
 def add_rolled(session: Session, totals: dict[int, Totals], days: dict[int, tuple[date, date]]) -> None:
-    """Add the rolled-up days of each machine to its totals (two statements for all machines)."""
-    if not days:
-        return
-    ranges = values(column('m', Integer), column('a', Date), column('b', Date), name='ranges').data(
-        [(m, a, b) for m, (a, b) in days.items()]).cte('ranges')
-    r = DailyRollup
-    query = (select(r.machine_id, *[func.sum(getattr(r, name)) for name in SUMMED])
-             .join(ranges, (ranges.c.m == r.machine_id) & (r.day >= ranges.c.a) & (r.day < ranges.c.b))
-             .group_by(r.machine_id))
-    for machine_id, *sums in session.execute(query):
-        total = totals[machine_id]
-        for name, value in zip(SUMMED, sums, strict=True):
-            setattr(total, name, getattr(total, name) + (value or 0))
-    c = DailyCauseRollup
-    causes = (select(c.machine_id, c.category_id, func.sum(c.seconds), func.sum(c.problems))
-              .join(ranges, (ranges.c.m == c.machine_id) & (c.day >= ranges.c.a) & (c.day < ranges.c.b))
-              .group_by(c.machine_id, c.category_id))
-    names = subsystem_names(session)
-    for machine_id, category_id, seconds, problems in session.execute(causes):
-        totals[machine_id].add_cause(names.get(category_id, 'Uncategorised'), seconds or 0.0, int(problems or 0))
+    """Add the rolled-up days of each machine to its totals (two statements per distinct day range)."""
+    by_range: dict[tuple[date, date], list[int]] = {}
+    for machine_id, day_range in days.items():
+        by_range.setdefault(day_range, []).append(machine_id)
+    parent = Category.__table__.alias('subsystem')
+    subsystem_name = func.coalesce(parent.c.name, Category.name, literal('Uncategorised'))
+    for (first, stop), ids in by_range.items():
+        r = DailyRollup
+        query = (select(r.machine_id, *[func.sum(getattr(r, name)) for name in SUMMED])
+                 .where(r.machine_id.in_(ids), r.day >= first, r.day < stop).group_by(r.machine_id))
+        for machine_id, *sums in session.execute(query):
+            total = totals[machine_id]
+            for field_name, value in zip(SUMMED, sums, strict=True):
+                setattr(total, field_name, getattr(total, field_name) + (value or 0))
+        c = DailyCauseRollup
+        causes = (select(c.machine_id, subsystem_name, func.sum(c.seconds), func.sum(c.problems))
+                  .outerjoin(Category, Category.id == c.category_id)
+                  .outerjoin(parent, parent.c.id == Category.parent_id)
+                  .where(c.machine_id.in_(ids), c.day >= first, c.day < stop)
+                  .group_by(c.machine_id, subsystem_name))
+        for machine_id, subsystem, seconds, problems in session.execute(causes):
+            totals[machine_id].add_cause(subsystem, seconds or 0.0, int(problems or 0))
 
 
-def subsystem_names(session: Session) -> dict[int | None, str]:
-    """Category id -> the name of its subsystem (the Pareto's label)."""
-    rows = {cid: (parent, name) for cid, parent, name in session.execute(
-        select(Category.id, Category.parent_id, Category.name))}
-    return {cid: rows[parent][1] if parent in rows else name for cid, (parent, name) in rows.items()}
+def rows_cte(name: str, columns: dict[str, type[Integer] | type[Float] | type[Date]],
+             rows: list[tuple[object, ...]]) -> CTE:
+    """A small constant table as a CTE. Few rows: a UNION ALL of bound SELECTs, which SQLAlchemy can cache (a
+    VALUES clause is compiled anew every time: ~10-40 ms); many rows: VALUES (SQLite caps UNION ALL at 500)."""
+    if len(rows) > 100:
+        return values(*[column(c, t) for c, t in columns.items()], name=name).data(rows).cte(name)
+    selects: list[Select[tuple[object, ...]]] = [
+        select(*[literal(v, t).label(c) for (c, t), v in zip(columns.items(), row, strict=True)]) for row in rows]
+    return (union_all(*selects) if len(selects) > 1 else selects[0]).cte(name)
 
 
 def rolled_trend(session: Session, ids: list[int], buckets: list[tuple[date, date, int]], planned: bool | None,
@@ -388,9 +439,8 @@ def rolled_trend(session: Session, ids: list[int], buckets: list[tuple[date, dat
     if not buckets or not ids:
         return {}
     column_ = DailyRollup.unplanned_s if planned is False else DailyRollup.stopped_s
-    bv = values(column('a', Date), column('b', Date), column('i', Integer), name='buckets').data(buckets).cte('bk')
-    cv = values(column('m', Integer), column('c', Date), name='cuts').data(
-        [(m, cuts[m]) for m in ids]).cte('cuts')
+    bv = rows_cte('bk', {'a': Date, 'b': Date, 'i': Integer}, list(buckets))
+    cv = rows_cte('cuts', {'m': Integer, 'c': Date}, [(m, cuts[m]) for m in ids])
     r = DailyRollup
     query = (select(bv.c.i, func.sum(column_)).select_from(r)
              .join(cv, (cv.c.m == r.machine_id) & (r.day < cv.c.c))
@@ -401,10 +451,10 @@ def rolled_trend(session: Session, ids: list[int], buckets: list[tuple[date, dat
 
 def main() -> None:
     """python -m app.services.rollup: recompute the whole roll-up (after changing CTP_TIMEZONE, or to check)."""
-    from app.db import init_engine, write_session
+    from app.db import init_engine, session_scope
     logging.basicConfig(level=logging.INFO)
-    init_engine(get_settings().database_url)
-    with write_session() as session:
+    init_engine(get_settings().resolved_database_url)
+    with session_scope() as session:
         written = rebuild(session)
         session.commit()
     logger.info('roll-up rebuilt: %d machine-days', written)

@@ -11,7 +11,6 @@ from sqlalchemy import (
     Integer,
     Select,
     case,
-    column,
     false,
     func,
     literal,
@@ -19,7 +18,6 @@ from sqlalchemy import (
     select,
     true,
     type_coerce,
-    values,
 )
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
@@ -222,7 +220,7 @@ def _sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[
     query = select(literal(0).label('k'), ep.c.m, func.sum(_clipped(ep, ws, we))).group_by(ep.c.m)
     op_rows = [(rollup.ts(a), rollup.ts(b)) for a, b in ops]
     if op_rows:
-        opv = values(column('a', Float), column('b', Float), name='ops').data(op_rows).cte('ops')
+        opv = rollup.rows_cte('ops', {'a': Float, 'b': Float}, op_rows)  # type: ignore[arg-type]
         query = query.union_all(  # type: ignore[assignment]
             select(literal(1), ep.c.m, func.sum(_clipped(ep, opv.c.a, opv.c.b)))
             .join(opv, (ep.c.s < opv.c.b) & (ep.c.e > opv.c.a)).group_by(ep.c.m))
@@ -366,7 +364,7 @@ def _live_trend(session: Session, ids: list[int], pieces: list[rollup.Piece], no
     episodes = _episodes(_segments(ids, min(p[0] for p in pieces), max(p[1] for p in pieces), now, planned,
                                    timedelta(0)))
     rows = [(i, rollup.ts(a), rollup.ts(b)) for a, b, i in pieces]
-    bv = values(column('i', Integer), column('a', Float), column('b', Float), name='buckets').data(rows).cte('buckets')
+    bv = rollup.rows_cte('buckets', {'i': Integer, 'a': Float, 'b': Float}, rows)  # type: ignore[arg-type]
     query_sum = (select(bv.c.i, func.sum(_clipped(episodes, bv.c.a, bv.c.b)))
                  .join(bv, (episodes.c.s < bv.c.b) & (episodes.c.e > bv.c.a)).group_by(bv.c.i))
     return {index: float(seconds or 0.0) for index, seconds in session.execute(query_sum)}

@@ -77,7 +77,8 @@ def _step(plant: Plant, now: datetime) -> None:  # noqa: C901 - one branch per k
                                  **fields))
         return
     if kind == 'hours':
-        windows = [(d, rng.choice((0, 300, 360)), rng.choice((1080, 1320, 1440))) for d in range(7) if rng.random() < 0.8]
+        windows = [(d, rng.choice((0, 300, 360)), rng.choice((1080, 1320, 1440)))
+                   for d in range(7) if rng.random() < 0.8]
         calendar.set_weekly_windows(session, actor=actor(admin), windows=windows)
         return
     if kind == 'closure':
