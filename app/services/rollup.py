@@ -93,6 +93,7 @@ def refresh_problem(session: Session, log: CTPProblemLog, before: Span | None = 
 def refresh(session: Session, machine_id: int, lo: datetime, hi: datetime, now: datetime | None = None) -> None:
     """Rewrite the days of [lo, hi] widened to the stop episodes that touch it (their starts carry their length)."""
     now = now or utcnow()
+    _lock(session, machine_id)
     for first, last in _episodes(_segments(session, machine_id, lo - CHAIN_MARGIN, hi + CHAIN_MARGIN, now)):
         if first.s <= ts(hi) and last >= ts(lo):
             lo = min(lo, datetime.fromtimestamp(first.s, lo.tzinfo))
@@ -106,6 +107,7 @@ def rebuild(session: Session, machine_ids: Iterable[int] | None = None) -> int:
     now = utcnow()
     zone = get_settings().zone
     ids = list(machine_ids) if machine_ids is not None else list(session.exec(select(CTPMachine.id)).scalars())
+    _lock(session, *ids)  # before reading: what a concurrent change commits is then in what we read
     extents = {machine_id: _extent(session, machine_id, now) for machine_id in ids}
     known = [(lo, hi) for lo, hi in extents.values() if lo is not None and hi is not None]
     ops: list[tuple[float, float]] | None = None
@@ -123,6 +125,14 @@ def rebuild(session: Session, machine_ids: Iterable[int] | None = None) -> int:
                                    ops)
     session.flush()
     return written
+
+
+def _lock(session: Session, *machine_ids: int) -> None:
+    """One writer per machine's roll-up at a time: on PostgreSQL two transactions rewriting the same days would
+    both insert the same (machine, day) rows; the second now waits and then reads the first one's segments.
+    SQLite takes its write lock up front, and ignores FOR UPDATE."""
+    if machine_ids:
+        session.execute(select(CTPMachine.id).where(CTPMachine.id.in_(machine_ids)).with_for_update())
 
 
 def _extent(session: Session, machine_id: int, now: datetime) -> tuple[datetime | None, datetime | None]:

@@ -176,8 +176,10 @@ def _segments(ids: list[int], start: datetime, end: datetime, now: datetime, pla
               margin: timedelta = CHAIN_MARGIN) -> Select[tuple[int, float, float]]:
     """Machine-fault stop segments near the window as (m, s, e) epoch seconds; running ones end now.
 
-    `margin` lets segments outside the window chain into episodes that reach it (episode counts, MTTR); a sum
-    clipped to the window needs none: the union of the segments inside a window is the same without them."""
+    `margin` lets segments that start after the window chain into the episodes that start inside it (their whole
+    length is MTTR's). Nothing before the window is needed: an episode that started earlier covers the window's
+    start, so the segments that reach the start (ended at it or later, `up >= start`) already chain it from before;
+    and a sum clipped to the window needs only the segments inside it."""
     up = func.coalesce(DowntimeSegment.up_at, now)
     query = (select(DowntimeSegment.machine_id.label('m'), _ms(epoch(DowntimeSegment.down_at)).label('s'),
                     _ms(epoch(up)).label('e'))
@@ -186,16 +188,17 @@ def _segments(ids: list[int], start: datetime, end: datetime, now: datetime, pla
              .where(DowntimeSegment.machine_id.in_(ids), CTPProblemLog.deleted_at.is_(None),
                     CTPProblemLog.status != ProblemStatus.CANCELLED,
                     func.coalesce(Category.machine_fault, true()) == true(),
-                    DowntimeSegment.down_at < end + margin, up > start - margin, _ends_after(start - margin)))
+                    DowntimeSegment.down_at < end + margin, up >= start, _ends_after(start, inclusive=True)))
     if planned is not None:
         query = query.where(DowntimeSegment.is_planned == (true() if planned else false()))
     return query  # type: ignore[return-value]
 
 
-def _ends_after(moment: datetime) -> ColumnElement[bool]:
+def _ends_after(moment: datetime, *, inclusive: bool = False) -> ColumnElement[bool]:
     """Still running or ended after `moment`: the same rows as coalesce(up_at, now) > moment (now is later), but
     in a form the (machine_id, up_at) index can answer, so a window does not scan the whole history."""
-    return or_(DowntimeSegment.up_at.is_(None), DowntimeSegment.up_at > moment)
+    return or_(DowntimeSegment.up_at.is_(None),
+               DowntimeSegment.up_at >= moment if inclusive else DowntimeSegment.up_at > moment)
 
 
 def _episodes(segments: Select[tuple[int, float, float]]):  # type: ignore[no-untyped-def]
@@ -235,7 +238,7 @@ def _add_downtime(session: Session, totals: dict[int, rollup.Totals], ids: list[
     ws, we = rollup.ts(start), rollup.ts(end)
     u_in, u_op = _sum_by_machine(session, _episodes(_segments(ids, start, end, now, False, timedelta(0))), ws, we, ops)
     a_in, a_op = _sum_by_machine(session, _episodes(_segments(ids, start, end, now, None, timedelta(0))), ws, we, ops)
-    unplanned = _episodes(_segments(ids, start, end, now, planned=False))  # with the margin: episodes that start here
+    unplanned = _episodes(_segments(ids, start, end, now, planned=False))  # with the margin: whole episodes
     started = session.execute(select(unplanned.c.m, func.count(), func.sum(unplanned.c.e - unplanned.c.s))
                               .where(unplanned.c.s >= ws, unplanned.c.s < we).group_by(unplanned.c.m))
     for m, count, seconds in started:
@@ -283,14 +286,16 @@ def _add_causes(session: Session, totals: dict[int, rollup.Totals], ids: list[in
     seconds = greatest(literal(0.0), least(_ms(epoch(up)), literal(rollup.ts(end)))
                        - greatest(_ms(epoch(DowntimeSegment.down_at)), literal(rollup.ts(start))))
     log = CTPProblemLog
-    minutes_q = (select(log.machine_id, name.label('n'), func.sum(seconds))
-                 .join(DowntimeSegment, DowntimeSegment.log_id == log.id)
+    minutes_q = (select(DowntimeSegment.machine_id, name.label('n'), func.sum(seconds))  # from segments: a short
+                 .select_from(DowntimeSegment)                                       # window reads only its own
+                 .join(log, DowntimeSegment.log_id == log.id)
                  .outerjoin(Category, Category.id == log.category_id)
                  .outerjoin(parent, parent.c.id == Category.parent_id)
-                 .where(log.machine_id.in_(ids), log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED,
+                 .where(DowntimeSegment.machine_id.in_(ids), log.deleted_at.is_(None),
+                        log.status != ProblemStatus.CANCELLED,
                         DowntimeSegment.is_planned == false(), func.coalesce(Category.machine_fault, true()) == true(),
                         DowntimeSegment.down_at < end, up > start, _ends_after(start))
-                 .group_by(log.machine_id, name))
+                 .group_by(DowntimeSegment.machine_id, name))
     counts_q = (select(log.machine_id, name.label('n'), func.count())
                 .outerjoin(Category, Category.id == log.category_id)
                 .outerjoin(parent, parent.c.id == Category.parent_id)
