@@ -266,10 +266,12 @@ class DailyRollup(SQLModel, table=True):
 
 class DailyCauseRollup(SQLModel, table=True):
     __tablename__ = 'daily_cause_rollups'
-    __table_args__ = (Index('ix_daily_cause_rollups_machine_day', 'machine_id', 'day'),)
+    # Covering: a year of a plant's causes is summed from the index alone.
+    __table_args__ = (Index('ix_daily_cause_rollups_machine_day', 'machine_id', 'day', 'subsystem_id', 'seconds',
+                            'problems'),)
     id: int | None = Field(default=None, primary_key=True)
     machine_id: int = Field(foreign_key='ctp_machines.id', ondelete='CASCADE')
     day: date
-    category_id: int | None = Field(default=None, foreign_key='categories.id', ondelete='CASCADE')
-    seconds: float = 0.0  # unplanned stop seconds of problems in this category inside the day (not merged)
-    problems: int = 0  # unplanned problems in this category that start this day
+    subsystem_id: int | None = Field(default=None, foreign_key='categories.id', ondelete='CASCADE')  # None: uncategorised
+    seconds: float = 0.0  # unplanned stop seconds of this subsystem's problems inside the day (not merged)
+    problems: int = 0  # unplanned problems of this subsystem that start this day

@@ -7,7 +7,7 @@ was still running when it was written (`is_open`), or when it lies after the sta
 
 What a day holds (DOMAIN.md §5): the merged unplanned and all-stop seconds inside the day and inside its operating
 hours, the unplanned episodes that start that day with their whole length, the problems that start that day (counts,
-acknowledgement and vendor sums, plates lost), and per category the unplanned stop seconds and problem counts.
+acknowledgement and vendor sums, plates lost), and per subsystem the unplanned stop seconds and problem counts (by id: a renamed subsystem keeps its rows).
 Sums over days equal the live figures because every one of them is additive over disjoint pieces of a window: unions
 clipped to a piece, episodes by the piece they start in, problems by the piece their start lies in.
 
@@ -155,7 +155,7 @@ class _Seg:
     s: float
     e: float
     planned: bool
-    category_id: int | None
+    subsystem_id: int | None
     running: bool
 
 
@@ -165,9 +165,14 @@ def _live_logs():  # type: ignore[no-untyped-def]
             func.coalesce(Category.machine_fault, true()) == true())
 
 
+def _subsystem_id():  # type: ignore[no-untyped-def]
+    """The problem's subsystem (a symptom's parent, or the category itself): what the Pareto groups by."""
+    return func.coalesce(Category.parent_id, Category.id)
+
+
 def _segments(session: Session, machine_id: int, lo: datetime, hi: datetime, now: datetime) -> list[_Seg]:
     seg = DowntimeSegment
-    query = (select(seg.down_at, seg.up_at, seg.is_planned, CTPProblemLog.category_id)
+    query = (select(seg.down_at, seg.up_at, seg.is_planned, _subsystem_id())
              .join(CTPProblemLog, CTPProblemLog.id == seg.log_id)
              .outerjoin(Category, Category.id == CTPProblemLog.category_id)
              .where(seg.machine_id == machine_id, *_live_logs(), seg.down_at < hi,
@@ -223,8 +228,8 @@ def _write_days(session: Session, machine_id: int, first: date, last: date, now:
     rows = [{'machine_id': machine_id, 'day': d, 'is_open': day.is_open,
              **{k: int(day.values.get(k, 0)) if k in INTEGERS else day.values.get(k, 0.0) for k in SUMMED}}
             for d, day in zip(dates, days, strict=False) if day.values or day.is_open]
-    causes = [{'machine_id': machine_id, 'day': d, 'category_id': category, 'seconds': secs, 'problems': int(n)}
-              for d, day in zip(dates, days, strict=False) for category, (secs, n) in day.causes.items()]
+    causes = [{'machine_id': machine_id, 'day': d, 'subsystem_id': key, 'seconds': secs, 'problems': int(n)}
+              for d, day in zip(dates, days, strict=False) for key, (secs, n) in day.causes.items()]
     connection = session.connection()  # Core executemany: the ORM's bulk insert runs a statement per row here
     if rows:
         connection.execute(insert(DailyRollup.__table__), rows)  # type: ignore[arg-type]
@@ -283,17 +288,17 @@ def _fill_unions(days: list[_Day], bounds: list[float], segments: list[_Seg], op
 def _fill_causes(days: list[_Day], bounds: list[float], unplanned: list[_Seg]) -> None:
     for segment in unplanned:
         for i, seconds in _days_of(bounds, segment.s, segment.e):
-            days[i].causes.setdefault(segment.category_id, [0.0, 0])[0] += seconds
+            days[i].causes.setdefault(segment.subsystem_id, [0.0, 0])[0] += seconds
 
 
 def _fill_problems(session: Session, days: list[_Day], bounds: list[float], machine_id: int, start: datetime,
                    end: datetime) -> None:
     log = CTPProblemLog
     query = (select(log.start_time, log.created_at, log.acknowledged_at, log.vendor_called_at, log.vendor_arrived_at,
-                    log.is_planned, log.plates_lost, log.category_id)
+                    log.is_planned, log.plates_lost, _subsystem_id())
              .outerjoin(Category, Category.id == log.category_id)
              .where(log.machine_id == machine_id, *_live_logs(), log.start_time >= start, log.start_time < end))
-    for started, created, acked, called, arrived, planned, plates, category in session.execute(query):
+    for started, created, acked, called, arrived, planned, plates, subsystem in session.execute(query):
         i = bisect_right(bounds, ts(started)) - 1
         if not 0 <= i < len(days):
             continue
@@ -308,7 +313,7 @@ def _fill_problems(session: Session, days: list[_Day], bounds: list[float], mach
             day.values['vendor_n'] += 1
             day.values['vendor_s'] += (arrived - called).total_seconds()
         if not planned:
-            day.causes.setdefault(category, [0.0, 0])[1] += 1
+            day.causes.setdefault(subsystem, [0.0, 0])[1] += 1
 
 
 # ----------------------------------------------------------------------------------------------------------- reading
@@ -412,8 +417,7 @@ def add_rolled(session: Session, totals: dict[int, Totals], days: dict[int, tupl
     by_range: dict[tuple[date, date], list[int]] = {}
     for machine_id, day_range in days.items():
         by_range.setdefault(day_range, []).append(machine_id)
-    parent = Category.__table__.alias('subsystem')
-    subsystem_name = func.coalesce(parent.c.name, Category.name, literal('Uncategorised'))
+    subsystem_name = func.coalesce(Category.name, literal('Uncategorised'))
     for (first, stop), ids in by_range.items():
         r = DailyRollup
         query = (select(r.machine_id, *[func.sum(getattr(r, name)) for name in SUMMED])
@@ -423,11 +427,12 @@ def add_rolled(session: Session, totals: dict[int, Totals], days: dict[int, tupl
             for field_name, value in zip(SUMMED, sums, strict=True):
                 setattr(total, field_name, getattr(total, field_name) + (value or 0))
         c = DailyCauseRollup
-        causes = (select(c.machine_id, subsystem_name, func.sum(c.seconds), func.sum(c.problems))
-                  .outerjoin(Category, Category.id == c.category_id)
-                  .outerjoin(parent, parent.c.id == Category.parent_id)
-                  .where(c.machine_id.in_(ids), c.day >= first, c.day < stop)
-                  .group_by(c.machine_id, subsystem_name))
+        grouped = (select(c.machine_id.label('m'), c.subsystem_id.label('k'), func.sum(c.seconds).label('secs'),
+                          func.sum(c.problems).label('n'))
+                   .where(c.machine_id.in_(ids), c.day >= first, c.day < stop)
+                   .group_by(c.machine_id, c.subsystem_id).subquery('grouped'))  # names joined once per group
+        causes = (select(grouped.c.m, subsystem_name, grouped.c.secs, grouped.c.n)
+                  .outerjoin(Category, Category.id == grouped.c.k))
         for machine_id, subsystem, seconds, problems in session.execute(causes):
             totals[machine_id].add_cause(subsystem, seconds or 0.0, int(problems or 0))
 

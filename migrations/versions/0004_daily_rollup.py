@@ -46,16 +46,17 @@ def upgrade() -> None:
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('machine_id', sa.Integer(), nullable=False),
         sa.Column('day', sa.Date(), nullable=False),
-        sa.Column('category_id', sa.Integer(), nullable=True),
+        sa.Column('subsystem_id', sa.Integer(), nullable=True),
         sa.Column('seconds', sa.Float(), nullable=False),
         sa.Column('problems', sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(['category_id'], ['categories.id'],
-                                name='fk_daily_cause_rollups_category_id_categories', ondelete='CASCADE'),
+        sa.ForeignKeyConstraint(['subsystem_id'], ['categories.id'],
+                                name='fk_daily_cause_rollups_subsystem_id_categories', ondelete='CASCADE'),
         sa.ForeignKeyConstraint(['machine_id'], ['ctp_machines.id'],
                                 name='fk_daily_cause_rollups_machine_id_ctp_machines', ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name='pk_daily_cause_rollups'),
     )
-    op.create_index('ix_daily_cause_rollups_machine_day', 'daily_cause_rollups', ['machine_id', 'day'])
+    op.create_index('ix_daily_cause_rollups_machine_day', 'daily_cause_rollups',
+                    ['machine_id', 'day', 'subsystem_id', 'seconds', 'problems'])
     _backfill()
 
 
