@@ -266,12 +266,12 @@ class DailyRollup(SQLModel, table=True):
 
 class DailyCauseRollup(SQLModel, table=True):
     __tablename__ = 'daily_cause_rollups'
-    # Covering: a year of a plant's causes is summed from the index alone.
-    __table_args__ = (Index('ix_daily_cause_rollups_machine_day', 'machine_id', 'day', 'subsystem_id', 'seconds',
-                            'problems'),)
+    # (machine, day) for rewriting days; covering (machine, subsystem, day): a year of causes summed per pair.
+    __table_args__ = (Index('ix_daily_cause_rollups_machine_day', 'machine_id', 'day'),
+                      Index('ix_daily_cause_rollups_sums', 'machine_id', 'subsystem_id', 'day', 'seconds', 'problems'))
     id: int | None = Field(default=None, primary_key=True)
     machine_id: int = Field(foreign_key='ctp_machines.id', ondelete='CASCADE')
     day: date
-    subsystem_id: int | None = Field(default=None, foreign_key='categories.id', ondelete='CASCADE')  # None: uncategorised
+    subsystem_id: int | None = Field(default=None, foreign_key='categories.id', ondelete='CASCADE')  # None: no category
     seconds: float = 0.0  # unplanned stop seconds of this subsystem's problems inside the day (not merged)
     problems: int = 0  # unplanned problems of this subsystem that start this day

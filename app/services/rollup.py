@@ -7,7 +7,8 @@ was still running when it was written (`is_open`), or when it lies after the sta
 
 What a day holds (DOMAIN.md §5): the merged unplanned and all-stop seconds inside the day and inside its operating
 hours, the unplanned episodes that start that day with their whole length, the problems that start that day (counts,
-acknowledgement and vendor sums, plates lost), and per subsystem the unplanned stop seconds and problem counts (by id: a renamed subsystem keeps its rows).
+acknowledgement and vendor sums, plates lost), and per subsystem (by id: a renamed one keeps its rows) the unplanned
+stop seconds and problem counts.
 Sums over days equal the live figures because every one of them is additive over disjoint pieces of a window: unions
 clipped to a piece, episodes by the piece they start in, problems by the piece their start lies in.
 
@@ -417,7 +418,8 @@ def add_rolled(session: Session, totals: dict[int, Totals], days: dict[int, tupl
     by_range: dict[tuple[date, date], list[int]] = {}
     for machine_id, day_range in days.items():
         by_range.setdefault(day_range, []).append(machine_id)
-    subsystem_name = func.coalesce(Category.name, literal('Uncategorised'))
+    names: dict[int | None, str] = dict(session.execute(  # type: ignore[arg-type]
+        select(Category.id, Category.name).where(Category.parent_id.is_(None))).all()) if days else {}
     for (first, stop), ids in by_range.items():
         r = DailyRollup
         query = (select(r.machine_id, *[func.sum(getattr(r, name)) for name in SUMMED])
@@ -426,15 +428,26 @@ def add_rolled(session: Session, totals: dict[int, Totals], days: dict[int, tupl
             total = totals[machine_id]
             for field_name, value in zip(SUMMED, sums, strict=True):
                 setattr(total, field_name, getattr(total, field_name) + (value or 0))
-        c = DailyCauseRollup
-        grouped = (select(c.machine_id.label('m'), c.subsystem_id.label('k'), func.sum(c.seconds).label('secs'),
-                          func.sum(c.problems).label('n'))
-                   .where(c.machine_id.in_(ids), c.day >= first, c.day < stop)
-                   .group_by(c.machine_id, c.subsystem_id).subquery('grouped'))  # names joined once per group
-        causes = (select(grouped.c.m, subsystem_name, grouped.c.secs, grouped.c.n)
-                  .outerjoin(Category, Category.id == grouped.c.k))
-        for machine_id, subsystem, seconds, problems in session.execute(causes):
+        for machine_id, subsystem, seconds, problems in session.execute(_causes_query(ids, first, stop)):
+            if seconds is None and problems is None:
+                continue
+            subsystem = names.get(subsystem, 'Uncategorised')
             totals[machine_id].add_cause(subsystem, seconds or 0.0, int(problems or 0))
+
+
+def _causes_query(ids: list[int], first: date, stop: date) -> Select[tuple[int, int | None, float, int]]:
+    """Per machine and subsystem the sums of [first, stop), as two correlated sums per pair: each one a range of
+    the (machine, subsystem, day) covering index, so no sort of a year of rows (GROUP BY took ~8x longer)."""
+    subsystems = union_all(select(Category.id.label('k')).where(Category.parent_id.is_(None)),
+                           select(literal(None, Integer).label('k'))).cte('subsystems')
+    c = DailyCauseRollup
+
+    def total(column_):  # type: ignore[no-untyped-def]
+        return (select(func.sum(column_)).where(c.machine_id == CTPMachine.id,
+                                                c.subsystem_id.is_not_distinct_from(subsystems.c.k),
+                                                c.day >= first, c.day < stop).scalar_subquery())
+    return (select(CTPMachine.id, subsystems.c.k, total(c.seconds), total(c.problems))  # type: ignore[return-value]
+            .select_from(CTPMachine).join(subsystems, true()).where(CTPMachine.id.in_(ids)))
 
 
 def rows_cte(name: str, columns: dict[str, type[Integer] | type[Float] | type[Date]],

@@ -55,8 +55,9 @@ def upgrade() -> None:
                                 name='fk_daily_cause_rollups_machine_id_ctp_machines', ondelete='CASCADE'),
         sa.PrimaryKeyConstraint('id', name='pk_daily_cause_rollups'),
     )
-    op.create_index('ix_daily_cause_rollups_machine_day', 'daily_cause_rollups',
-                    ['machine_id', 'day', 'subsystem_id', 'seconds', 'problems'])
+    op.create_index('ix_daily_cause_rollups_machine_day', 'daily_cause_rollups', ['machine_id', 'day'])
+    op.create_index('ix_daily_cause_rollups_sums', 'daily_cause_rollups',
+                    ['machine_id', 'subsystem_id', 'day', 'seconds', 'problems'])
     _backfill()
 
 
@@ -71,6 +72,7 @@ def _backfill() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index('ix_daily_cause_rollups_sums', table_name='daily_cause_rollups')
     op.drop_index('ix_daily_cause_rollups_machine_day', table_name='daily_cause_rollups')
     op.drop_table('daily_cause_rollups')
     op.drop_index('ix_daily_rollups_open', table_name='daily_rollups')
