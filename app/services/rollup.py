@@ -463,18 +463,26 @@ def rows_cte(name: str, columns: dict[str, type[Integer] | type[Float] | type[Da
 
 def rolled_trend(session: Session, ids: list[int], buckets: list[tuple[date, date, int]], planned: bool | None,
                  cuts: dict[int, date]) -> dict[int, float]:
-    """Seconds per bucket index from the rolled-up days [a, b) of each bucket, each machine up to its cut."""
+    """Seconds per bucket index from the rolled-up days [a, b) of each bucket, each machine up to its cut: one
+    statement per distinct cut (day sums from the (machine, day) key), the days put in their buckets here."""
     if not buckets or not ids:
         return {}
     column_ = DailyRollup.unplanned_s if planned is False else DailyRollup.stopped_s
-    bv = rows_cte('bk', {'a': Date, 'b': Date, 'i': Integer}, list(buckets))
-    cv = rows_cte('cuts', {'m': Integer, 'c': Date}, [(m, cuts[m]) for m in ids])
-    r = DailyRollup
-    query = (select(bv.c.i, func.sum(column_)).select_from(r)
-             .join(cv, (cv.c.m == r.machine_id) & (r.day < cv.c.c))
-             .join(bv, (r.day >= bv.c.a) & (r.day < bv.c.b))
-             .group_by(bv.c.i))
-    return {i: seconds or 0.0 for i, seconds in session.execute(query)}
+    by_cut: dict[date, list[int]] = {}
+    for machine_id in ids:
+        by_cut.setdefault(cuts[machine_id], []).append(machine_id)
+    first, last = min(a for a, _, _ in buckets), max(b for _, b, _ in buckets)
+    result: dict[int, float] = {}
+    for cut, machines in by_cut.items():
+        query = (select(DailyRollup.day, func.sum(column_))
+                 .where(DailyRollup.machine_id.in_(machines), DailyRollup.day >= first,
+                        DailyRollup.day < min(last, cut))
+                 .group_by(DailyRollup.day))
+        for day, seconds in session.execute(query):
+            for a, b, i in buckets:
+                if a <= day < b:
+                    result[i] = result.get(i, 0.0) + (seconds or 0.0)
+    return result
 
 
 def main() -> None:
