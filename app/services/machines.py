@@ -34,9 +34,9 @@ def get_machine(session: Session, *, actor: Actor, machine_id: int) -> MachinePu
 def summarize(session: Session, machines: list[CTPMachine]) -> list[MachinePublic]:
     ids = [m.id for m in machines]
     now = utcnow()
-    open_logs = list(session.exec(select(CTPProblemLog).where(
-        CTPProblemLog.machine_id.in_(ids), CTPProblemLog.status.in_(OPEN_STATUSES),
-        CTPProblemLog.deleted_at.is_(None)).order_by(CTPProblemLog.start_time)).scalars())
+    open_logs = sorted(session.exec(select(CTPProblemLog).where(  # sorted here: ORDER BY made SQLite walk the
+        CTPProblemLog.machine_id.in_(ids), CTPProblemLog.status.in_(OPEN_STATUSES),  # (machine, start) index:
+        CTPProblemLog.deleted_at.is_(None))).scalars(), key=lambda log: log.start_time)  # all of a machine's history
     running = {mid: down for mid, down in session.exec(
         select(DowntimeSegment.machine_id, func.min(DowntimeSegment.down_at))
         .where(DowntimeSegment.machine_id.in_(ids), DowntimeSegment.up_at.is_(None))
