@@ -131,9 +131,10 @@ def rebuild(session: Session, machine_ids: Iterable[int] | None = None) -> int:
 def _lock(session: Session, *machine_ids: int) -> None:
     """One writer per machine's roll-up at a time: on PostgreSQL two transactions rewriting the same days would
     both insert the same (machine, day) rows; the second now waits and then reads the first one's segments.
-    SQLite takes its write lock up front, and ignores FOR UPDATE."""
+    FOR NO KEY UPDATE: the problem row inserted before holds KEY SHARE on the machine (its foreign key), which FOR
+    UPDATE would wait for: two reports on one machine deadlocked. SQLite takes its write lock up front."""
     if machine_ids:
-        session.execute(select(CTPMachine.id).where(CTPMachine.id.in_(machine_ids)).with_for_update())
+        session.execute(select(CTPMachine.id).where(CTPMachine.id.in_(machine_ids)).with_for_update(key_share=True))
 
 
 def _extent(session: Session, machine_id: int, now: datetime) -> tuple[datetime | None, datetime | None]:
