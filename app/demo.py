@@ -21,7 +21,7 @@ from app.models import (
     utcnow,
 )
 from app.models.schemas import ProblemLogCreate
-from app.services import downtime, problem_logs, taxonomy, users
+from app.services import downtime, problem_logs, rollup, taxonomy, users
 from app.services.access import Actor
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,8 @@ def seed_demo(session: Session, *, admin_username: str, seed: int = 7) -> bool:
         session.add_all([UserMachine(user_id=user.id, machine_id=machines[i].id) for i in indexes])  # type: ignore[arg-type]
     session.commit()
     _history(session, machines, random.Random(seed))
+    rollup.rebuild(session)  # the history was written behind the services: fill the daily KPI roll-up
+    session.commit()
     _open_problems(session, machines)
     logger.info('demo plant loaded: %d machines', len(machines))
     return True

@@ -3,6 +3,7 @@
 The rows follow bench/api_list.py's loader (same words, same spread, same statuses) and add what the statistics
 read: one downtime segment per stopping problem (down at the start, up at the end; still down while open), a
 share of planned stops, acknowledgement times, two shifts on six days. Only the newest problems are open.
+The daily KPI roll-up is then filled from them (`backfill`), as the migration does for an existing database.
 """
 import random
 import time
@@ -47,11 +48,32 @@ def load(path: str, count: int, *, log: bool = True) -> None:
     conn.execute("UPDATE ctp_machines SET status = 'down' WHERE id IN "
                  "(SELECT machine_id FROM downtime_segments WHERE up_at IS NULL)")
     conn.execute('COMMIT')
+    conn.close()
+    loaded = time.perf_counter()
+    days = backfill(path)
+    conn = sqlite_module().connect(path, isolation_level=None)
     conn.execute('ANALYZE')
     conn.close()
     if log:
         print(f'loaded {count:,} problem logs and {len(segments):,} downtime segments in '
-              f'{time.perf_counter() - started:.0f} s', flush=True)
+              f'{loaded - started:.0f} s; rolled up {days:,} machine-days in {time.perf_counter() - loaded:.0f} s',
+              flush=True)
+
+
+def backfill(path: str) -> int:
+    """Fill the daily KPI roll-up for the rows loaded behind the services' back (app/services/rollup.py)."""
+    from sqlmodel import Session
+
+    from app.db import build_engine
+    from app.services import rollup
+    engine = build_engine(f'sqlite:///{path}')
+    try:
+        with Session(engine) as session:
+            days = rollup.rebuild(session)
+            session.commit()
+    finally:
+        engine.dispose()
+    return days
 
 
 def _rows(count: int, now: datetime, machines: list[int],

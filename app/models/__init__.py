@@ -16,6 +16,8 @@ from app.models.tables import (
     CTPMachine,
     CTPNotification,
     CTPProblemLog,
+    DailyCauseRollup,
+    DailyRollup,
     DisplayDevice,
     DisplayMachine,
     Division,
@@ -33,6 +35,7 @@ from app.models.types import UTCDateTime, utcnow
 __all__ = [
     'OPEN_STATUSES', 'AuditAction', 'MachineStatus', 'NotificationType', 'PhotoKind', 'ProblemStatus', 'ResolvedBy',
     'Role', 'TechnicianType', 'ApiToken', 'Category', 'CTPMachine', 'CTPNotification', 'CTPProblemLog',
-    'DisplayDevice', 'DisplayMachine', 'Division', 'DowntimeSegment', 'LoginFailure', 'OperatingWindow',
+    'DailyCauseRollup', 'DailyRollup', 'DisplayDevice', 'DisplayMachine', 'Division', 'DowntimeSegment',
+    'LoginFailure', 'OperatingWindow',
     'PlantClosure', 'ProblemAudit', 'ProblemPhoto', 'User', 'UserMachine', 'UTCDateTime', 'utcnow',
 ]

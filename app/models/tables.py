@@ -238,3 +238,40 @@ class DisplayMachine(SQLModel, table=True):
     __tablename__ = 'display_machines'
     display_id: int = Field(foreign_key='display_devices.id', primary_key=True, ondelete='CASCADE')
     machine_id: int = Field(foreign_key='ctp_machines.id', primary_key=True, ondelete='CASCADE')
+
+
+# A maintained roll-up of the KPIs per machine and plant-local day (app/services/rollup.py): written in the
+# transaction that changes segments, problems or the calendar; statistics sum it for whole closed days.
+class DailyRollup(SQLModel, table=True):
+    __tablename__ = 'daily_rollups'
+    __table_args__ = (Index('ix_daily_rollups_open', 'machine_id', 'day',
+                            sqlite_where=text('is_open = 1'), postgresql_where=text('is_open')),)
+    machine_id: int = Field(foreign_key='ctp_machines.id', primary_key=True, ondelete='CASCADE')
+    day: date = Field(primary_key=True)
+    is_open: bool = Field(default=False)  # a stop touching this day was still running when it was written
+    unplanned_s: float = 0.0  # merged unplanned stop seconds inside the day
+    unplanned_op_s: float = 0.0  # ... inside operating hours
+    stopped_s: float = 0.0  # merged stop seconds, planned and unplanned
+    stopped_op_s: float = 0.0
+    episodes: int = 0  # unplanned stop episodes that start this day
+    episode_s: float = 0.0  # their whole length
+    problems: int = 0  # problems that start this day (machine faults, not cancelled)
+    planned: int = 0
+    ack_n: int = 0
+    ack_s: float = 0.0
+    vendor_n: int = 0
+    vendor_s: float = 0.0
+    plates_lost: int = 0
+
+
+class DailyCauseRollup(SQLModel, table=True):
+    __tablename__ = 'daily_cause_rollups'
+    # (machine, day) for rewriting days; covering (machine, subsystem, day): a year of causes summed per pair.
+    __table_args__ = (Index('ix_daily_cause_rollups_machine_day', 'machine_id', 'day'),
+                      Index('ix_daily_cause_rollups_sums', 'machine_id', 'subsystem_id', 'day', 'seconds', 'problems'))
+    id: int | None = Field(default=None, primary_key=True)
+    machine_id: int = Field(foreign_key='ctp_machines.id', ondelete='CASCADE')
+    day: date
+    subsystem_id: int | None = Field(default=None, foreign_key='categories.id', ondelete='CASCADE')  # None: no category
+    seconds: float = 0.0  # unplanned stop seconds of this subsystem's problems inside the day (not merged)
+    problems: int = 0  # unplanned problems of this subsystem that start this day

@@ -97,6 +97,7 @@ def set_weekly_windows(session: Session, *, actor: Actor, windows: list[tuple[in
     session.execute(delete(OperatingWindow))
     for weekday, first, last in windows:
         session.add(OperatingWindow(weekday=weekday, start_minute=first, end_minute=last))
+    _rebuild_rollup(session)
     session.commit()
 
 
@@ -107,4 +108,12 @@ def set_closures(session: Session, *, actor: Actor, days: dict[date, str | None]
     session.execute(delete(PlantClosure))
     for day, reason in sorted(days.items()):
         session.add(PlantClosure(day=day, reason=reason))
+    _rebuild_rollup(session)
     session.commit()
+
+
+def _rebuild_rollup(session: Session) -> None:
+    """Operating hours are in the daily roll-up: recompute it in the same transaction."""
+    from app.services import rollup  # rollup reads this module's intervals
+    session.flush()
+    rollup.rebuild(session)

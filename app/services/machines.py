@@ -34,9 +34,12 @@ def get_machine(session: Session, *, actor: Actor, machine_id: int) -> MachinePu
 def summarize(session: Session, machines: list[CTPMachine]) -> list[MachinePublic]:
     ids = [m.id for m in machines]
     now = utcnow()
-    open_logs = list(session.exec(select(CTPProblemLog).where(
+    # ORDER BY machine_id keeps SQLite on the (machine, status) index: by start_time it walked one machine's whole
+    # history through (machine, start), and with no order it scanned the table for many machines (1M problems).
+    open_logs = sorted(session.exec(select(CTPProblemLog).where(
         CTPProblemLog.machine_id.in_(ids), CTPProblemLog.status.in_(OPEN_STATUSES),
-        CTPProblemLog.deleted_at.is_(None)).order_by(CTPProblemLog.start_time)).scalars())
+        CTPProblemLog.deleted_at.is_(None)).order_by(CTPProblemLog.machine_id)).scalars(),
+        key=lambda log: log.start_time)
     running = {mid: down for mid, down in session.exec(
         select(DowntimeSegment.machine_id, func.min(DowntimeSegment.down_at))
         .where(DowntimeSegment.machine_id.in_(ids), DowntimeSegment.up_at.is_(None))

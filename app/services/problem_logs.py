@@ -27,7 +27,7 @@ from app.models import (
     utcnow,
 )
 from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
-from app.services import audit, downtime, notifications, photos, taxonomy
+from app.services import audit, downtime, notifications, photos, rollup, taxonomy
 from app.services.access import Action, Actor, require, require_log_editable, require_machine_visible
 
 CLOCK_SKEW = timedelta(minutes=2)  # tablets' clocks may run a little ahead of the server's
@@ -98,6 +98,7 @@ def _insert(session: Session, actor: Actor, machine: CTPMachine, log: CTPProblem
     if log.is_stopping:
         downtime.open_segment(session, log, log.start_time)
     downtime.refresh_downtime_cache(session, log)
+    rollup.refresh_problem(session, log)
     audit.record(session, log_id=log.id, actor_id=actor.user_id, action=AuditAction.CREATE)  # type: ignore[arg-type]
     downtime.refresh_machine_status(session, machine.id)  # type: ignore[arg-type]
     recipients = notifications.recipients_in_scope(session, machine.id) - {actor.user_id}  # type: ignore[arg-type]
@@ -127,6 +128,7 @@ def update_problem(session: Session, *, actor: Actor, log_id: int, changes: Prob
     log = require_log_editable(session, actor, log_id)
     if changes.version is not None and changes.version != log.version:
         raise Conflict('this problem was changed by someone else; reload and try again')
+    before = rollup.span_of(session, log)
     now = utcnow()
     changed = _apply_fields(session, actor, log, changes, now)
     kind = _transition(session, actor, log, changes, now)
@@ -136,6 +138,7 @@ def update_problem(session: Session, *, actor: Actor, log_id: int, changes: Prob
     log.updated_at = now
     downtime.rebuild_segments(session, log)
     downtime.refresh_downtime_cache(session, log)
+    rollup.refresh_problem(session, log, before)
     downtime.refresh_machine_status(session, log.machine_id)
     notified = _notify_transition(session, actor, log, kind, changed)
     try:
@@ -294,12 +297,14 @@ def delete_problem(session: Session, *, actor: Actor, log_id: int) -> None:
     log = require_log_editable(session, actor, log_id)
     require(actor, Action.DELETE_PROBLEM)
     was_open = log.status in (ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS)
+    before = rollup.span_of(session, log)
     log.deleted_at = log.updated_at = utcnow()
     if was_open:
         log.status = ProblemStatus.CANCELLED
         log.cancel_reason = log.cancel_reason or 'deleted'
     downtime.void_segments(session, log_id)
     log.downtime_minutes = 0
+    rollup.refresh_problem(session, log, before)
     audit.record(session, log_id=log_id, actor_id=actor.user_id, action=AuditAction.DELETE)
     photo_files = photos.detach_all(session, actor_id=actor.user_id, log_id=log_id)
     downtime.refresh_machine_status(session, log.machine_id)

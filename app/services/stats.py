@@ -6,16 +6,28 @@ window functions (gaps and islands), so a year of history is a handful of aggreg
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Float, Integer, Select, case, column, false, func, literal, or_, select, true, values
+from sqlalchemy import (
+    Float,
+    Integer,
+    Select,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    type_coerce,
+)
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
 from app.models import Category, CTPMachine, CTPProblemLog, DowntimeSegment, ProblemStatus, utcnow
-from app.services import calendar
+from app.services import calendar, rollup
 from app.services.access import Action, Actor, machine_scope, require
 from app.sqlfuncs import epoch, greatest, least
 
-CHAIN_MARGIN = timedelta(days=31)  # segments this far outside the window may still chain into an episode
+CHAIN_MARGIN = rollup.CHAIN_MARGIN  # segments this far outside the window may still chain into an episode
 
 
 @dataclass
@@ -108,45 +120,85 @@ def _weighted(pairs: list[tuple[float | None, int]]) -> float | None:
     return sum(v * n for v, n in used) / weight if weight else None
 
 
-def compute(session: Session, ids: list[int], start: datetime, end: datetime, now: datetime) -> dict[int, MachineStats]:
+def compute(session: Session, ids: list[int], start: datetime, end: datetime, now: datetime, *,
+            use_rollup: bool = True) -> dict[int, MachineStats]:
+    """KPIs of [start, end): whole closed days from the daily roll-up, the rest live from segments.
+
+    `use_rollup=False` computes everything live (the roll-up's tests compare the two)."""
     window = (end - start).total_seconds() / 60
     result = {mid: MachineStats(machine_id=mid, window_minutes=window) for mid in ids}
     if not ids:
         return result
     ops = calendar.operating_intervals(session, start, end)
     op_minutes = sum((b - a).total_seconds() for a, b in ops) / 60
-    for stats in result.values():
-        stats.operating_minutes = op_minutes
-    _fill_downtime(session, result, ids, start, end, now, ops)
-    _fill_counts(session, result, ids, start, end)
-    _fill_causes(session, result, ids, start, end, now)
+    totals = {mid: rollup.Totals() for mid in ids}
+    plan = rollup.split(ids, start, end, rollup.cut_days(session, ids, now) if use_rollup else None)
+    rollup.add_rolled(session, totals, plan.days)
+    for (a, b, _), mids in plan.live.items():
+        _add_live(session, totals, mids, a, b, now)
+    for mid, stats in result.items():
+        _finish(stats, totals[mid], op_minutes)
     return result
+
+
+def _finish(stats: MachineStats, total: rollup.Totals, op_minutes: float) -> None:
+    stats.operating_minutes = op_minutes
+    stats.unplanned_downtime_minutes = total.unplanned_s / 60
+    stats.unplanned_operating_downtime_minutes = total.unplanned_op_s / 60
+    stats.planned_downtime_minutes = max(0.0, total.stopped_s - total.unplanned_s) / 60
+    stats.planned_operating_minutes = max(0.0, total.stopped_op_s - total.unplanned_op_s) / 60
+    stats.episodes, stats.episode_minutes = int(total.episodes), total.episode_s / 60
+    stats.problem_count, stats.planned_count = int(total.problems), int(total.planned)
+    stats.failure_count = stats.problem_count - stats.planned_count
+    stats.mtta_minutes = total.ack_s / total.ack_n / 60 if total.ack_n else None
+    stats.vendor_response_minutes = total.vendor_s / total.vendor_n / 60 if total.vendor_n else None
+    stats.plates_lost = int(total.plates_lost)
+    stats.top_causes = sorted((CauseRow(name, secs / 60, int(n)) for name, (secs, n) in total.causes.items()),
+                              key=lambda c: (-c.minutes, -c.count, c.subsystem))
+
+
+def _add_live(session: Session, totals: dict[int, rollup.Totals], ids: list[int], start: datetime, end: datetime,
+              now: datetime) -> None:
+    """Add the live figures of [start, end) for these machines, computed from segments and problems."""
+    ops = calendar.operating_intervals(session, start, end)
+    _add_downtime(session, totals, ids, start, end, now, ops)
+    _add_counts(session, totals, ids, start, end)
+    _add_causes(session, totals, ids, start, end, now)
+
+
+def _ms(value: ColumnElement[float]) -> ColumnElement[float]:
+    """Epoch seconds rounded to the millisecond: SQLite's julianday is off by ~10 µs, which put a stop that starts
+    at midnight on the wrong day; the roll-up rounds the same way (rollup.ts)."""
+    return type_coerce(func.round(value * 1000) / 1000, Float)
 
 
 def _segments(ids: list[int], start: datetime, end: datetime, now: datetime, planned: bool | None,
               margin: timedelta = CHAIN_MARGIN) -> Select[tuple[int, float, float]]:
     """Machine-fault stop segments near the window as (m, s, e) epoch seconds; running ones end now.
 
-    `margin` lets segments outside the window chain into episodes that reach it (episode counts, MTTR); a sum
-    clipped to the window needs none: the union of the segments inside a window is the same without them."""
+    `margin` lets segments that start after the window chain into the episodes that start inside it (their whole
+    length is MTTR's). Nothing before the window is needed: an episode that started earlier covers the window's
+    start, so the segments that reach the start (ended at it or later, `up >= start`) already chain it from before;
+    and a sum clipped to the window needs only the segments inside it."""
     up = func.coalesce(DowntimeSegment.up_at, now)
-    query = (select(DowntimeSegment.machine_id.label('m'), epoch(DowntimeSegment.down_at).label('s'),
-                    epoch(up).label('e'))
+    query = (select(DowntimeSegment.machine_id.label('m'), _ms(epoch(DowntimeSegment.down_at)).label('s'),
+                    _ms(epoch(up)).label('e'))
              .join(CTPProblemLog, CTPProblemLog.id == DowntimeSegment.log_id)
              .outerjoin(Category, Category.id == CTPProblemLog.category_id)
              .where(DowntimeSegment.machine_id.in_(ids), CTPProblemLog.deleted_at.is_(None),
                     CTPProblemLog.status != ProblemStatus.CANCELLED,
                     func.coalesce(Category.machine_fault, true()) == true(),
-                    DowntimeSegment.down_at < end + margin, up > start - margin, _ends_after(start - margin)))
+                    DowntimeSegment.down_at < end + margin, up >= start, _ends_after(start, inclusive=True)))
     if planned is not None:
         query = query.where(DowntimeSegment.is_planned == (true() if planned else false()))
     return query  # type: ignore[return-value]
 
 
-def _ends_after(moment: datetime) -> ColumnElement[bool]:
+def _ends_after(moment: datetime, *, inclusive: bool = False) -> ColumnElement[bool]:
     """Still running or ended after `moment`: the same rows as coalesce(up_at, now) > moment (now is later), but
     in a form the (machine_id, up_at) index can answer, so a window does not scan the whole history."""
-    return or_(DowntimeSegment.up_at.is_(None), DowntimeSegment.up_at > moment)
+    return or_(DowntimeSegment.up_at.is_(None),
+               DowntimeSegment.up_at >= moment if inclusive else DowntimeSegment.up_at > moment)
 
 
 def _episodes(segments: Select[tuple[int, float, float]]):  # type: ignore[no-untyped-def]
@@ -169,75 +221,81 @@ def _sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[
                     ops: list[calendar.Interval]) -> tuple[dict[int, float], dict[int, float]]:
     """(seconds inside the window, seconds inside operating hours) per machine; one statement, episodes once."""
     query = select(literal(0).label('k'), ep.c.m, func.sum(_clipped(ep, ws, we))).group_by(ep.c.m)
-    op_rows = [(a.timestamp(), b.timestamp()) for a, b in ops]
+    op_rows = [(rollup.ts(a), rollup.ts(b)) for a, b in ops]
     if op_rows:
-        opv = values(column('a', Float), column('b', Float), name='ops').data(op_rows).cte('ops')
+        opv = rollup.rows_cte('ops', {'a': Float, 'b': Float}, op_rows)  # type: ignore[arg-type]
         query = query.union_all(  # type: ignore[assignment]
             select(literal(1), ep.c.m, func.sum(_clipped(ep, opv.c.a, opv.c.b)))
             .join(opv, (ep.c.s < opv.c.b) & (ep.c.e > opv.c.a)).group_by(ep.c.m))
     sums: tuple[dict[int, float], dict[int, float]] = ({}, {})
     for kind, m, seconds in session.execute(query):
-        sums[kind][m] = seconds or 0.0
+        sums[kind][m] = float(seconds or 0.0)
     return sums
 
 
-def _fill_downtime(session: Session, result: dict[int, MachineStats], ids: list[int], start: datetime,
-                   end: datetime, now: datetime, ops: list[calendar.Interval]) -> None:
-    ws, we = start.timestamp(), end.timestamp()
+def _add_downtime(session: Session, totals: dict[int, rollup.Totals], ids: list[int], start: datetime,
+                  end: datetime, now: datetime, ops: list[calendar.Interval]) -> None:
+    ws, we = rollup.ts(start), rollup.ts(end)
     u_in, u_op = _sum_by_machine(session, _episodes(_segments(ids, start, end, now, False, timedelta(0))), ws, we, ops)
     a_in, a_op = _sum_by_machine(session, _episodes(_segments(ids, start, end, now, None, timedelta(0))), ws, we, ops)
-    unplanned = _episodes(_segments(ids, start, end, now, planned=False))  # with the margin: episodes that start here
+    unplanned = _episodes(_segments(ids, start, end, now, planned=False))  # with the margin: whole episodes
     started = session.execute(select(unplanned.c.m, func.count(), func.sum(unplanned.c.e - unplanned.c.s))
                               .where(unplanned.c.s >= ws, unplanned.c.s < we).group_by(unplanned.c.m))
-    for m, count, total in started:
-        result[m].episodes, result[m].episode_minutes = int(count), (total or 0.0) / 60
-    for m, stats in result.items():
-        stats.unplanned_downtime_minutes = u_in.get(m, 0.0) / 60
-        stats.unplanned_operating_downtime_minutes = u_op.get(m, 0.0) / 60
-        stats.planned_downtime_minutes = max(0.0, a_in.get(m, 0.0) - u_in.get(m, 0.0)) / 60
-        stats.planned_operating_minutes = max(0.0, a_op.get(m, 0.0) - u_op.get(m, 0.0)) / 60
+    for m, count, seconds in started:
+        totals[m].episodes += int(count)
+        totals[m].episode_s += float(seconds or 0.0)
+    for m in ids:
+        total = totals[m]
+        total.unplanned_s += u_in.get(m, 0.0)
+        total.unplanned_op_s += u_op.get(m, 0.0)
+        total.stopped_s += a_in.get(m, 0.0)
+        total.stopped_op_s += a_op.get(m, 0.0)
 
 
-def _fill_counts(session: Session, result: dict[int, MachineStats], ids: list[int], start: datetime,
-                 end: datetime) -> None:
+def _add_counts(session: Session, totals: dict[int, rollup.Totals], ids: list[int], start: datetime,
+                end: datetime) -> None:
     log = CTPProblemLog
     planned = case((log.is_planned == true(), 1), else_=0)
     ack = case((log.acknowledged_at.is_not(None), epoch(log.acknowledged_at) - epoch(log.created_at)))
     vendor = case(((log.vendor_arrived_at.is_not(None)) & (log.vendor_called_at.is_not(None)),
                    epoch(log.vendor_arrived_at) - epoch(log.vendor_called_at)))
-    query = (select(log.machine_id, func.count(), func.sum(planned), func.avg(ack), func.avg(vendor),
-                    func.sum(log.plates_lost))
+    query = (select(log.machine_id, func.count(), func.sum(planned), func.count(ack), func.sum(ack),
+                    func.count(vendor), func.sum(vendor), func.sum(log.plates_lost))
              .outerjoin(Category, Category.id == log.category_id)
              .where(log.machine_id.in_(ids), log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED,
                     func.coalesce(Category.machine_fault, true()) == true(),
                     log.start_time >= start, log.start_time < end)
              .group_by(log.machine_id))
-    for m, count, planned_count, mtta, response, plates in session.execute(query):
-        stats = result[m]
-        stats.problem_count, stats.planned_count = int(count), int(planned_count or 0)
-        stats.failure_count = stats.problem_count - stats.planned_count
-        stats.mtta_minutes = mtta / 60 if mtta is not None else None
-        stats.vendor_response_minutes = response / 60 if response is not None else None
-        stats.plates_lost = int(plates or 0)
+    for m, count, planned_count, ack_n, ack_s, vendor_n, vendor_s, plates in session.execute(query):
+        total = totals[m]
+        total.problems += int(count)
+        total.planned += int(planned_count or 0)
+        total.ack_n += int(ack_n or 0)
+        total.ack_s += float(ack_s or 0.0)
+        total.vendor_n += int(vendor_n or 0)
+        total.vendor_s += float(vendor_s or 0.0)
+        total.plates_lost += int(plates or 0)
 
 
-def _fill_causes(session: Session, result: dict[int, MachineStats], ids: list[int], start: datetime,
-                 end: datetime, now: datetime) -> None:
+def _add_causes(session: Session, totals: dict[int, rollup.Totals], ids: list[int], start: datetime,
+                end: datetime, now: datetime) -> None:
     """Pareto of unplanned downtime by subsystem (per problem, clipped), with problem counts."""
     parent = Category.__table__.alias('subsystem')
     name = func.coalesce(parent.c.name, Category.name, literal('Uncategorised'))
     up = func.coalesce(DowntimeSegment.up_at, now)
-    seconds = greatest(literal(0.0), least(epoch(up), literal(end.timestamp()))
-                       - greatest(epoch(DowntimeSegment.down_at), literal(start.timestamp())))
+    seconds = greatest(literal(0.0), least(_ms(epoch(up)), literal(rollup.ts(end)))
+                       - greatest(_ms(epoch(DowntimeSegment.down_at)), literal(rollup.ts(start))))
     log = CTPProblemLog
-    minutes_q = (select(log.machine_id, name.label('n'), func.sum(seconds))
-                 .join(DowntimeSegment, DowntimeSegment.log_id == log.id)
+    minutes_q = (select(DowntimeSegment.machine_id, name.label('n'), func.sum(seconds))  # from segments: a short
+                 .select_from(DowntimeSegment)                                       # window reads only its own
+                 .join(log, DowntimeSegment.log_id == log.id)
                  .outerjoin(Category, Category.id == log.category_id)
                  .outerjoin(parent, parent.c.id == Category.parent_id)
-                 .where(log.machine_id.in_(ids), log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED,
+                 .where(DowntimeSegment.machine_id.in_(ids), log.deleted_at.is_(None),
+                        log.status != ProblemStatus.CANCELLED,
                         DowntimeSegment.is_planned == false(), func.coalesce(Category.machine_fault, true()) == true(),
                         DowntimeSegment.down_at < end, up > start, _ends_after(start))
-                 .group_by(log.machine_id, name))
+                 .group_by(DowntimeSegment.machine_id, name))
     counts_q = (select(log.machine_id, name.label('n'), func.count())
                 .outerjoin(Category, Category.id == log.category_id)
                 .outerjoin(parent, parent.c.id == Category.parent_id)
@@ -245,15 +303,10 @@ def _fill_causes(session: Session, result: dict[int, MachineStats], ids: list[in
                        log.is_planned == false(), func.coalesce(Category.machine_fault, true()) == true(),
                        log.start_time >= start, log.start_time < end)
                 .group_by(log.machine_id, name))
-    rows: dict[tuple[int, str], CauseRow] = {}
     for m, n, secs in session.execute(minutes_q):
-        rows[(m, n)] = CauseRow(n, (secs or 0.0) / 60, 0)
+        totals[m].add_cause(n, float(secs or 0.0), 0)
     for m, n, count in session.execute(counts_q):
-        rows.setdefault((m, n), CauseRow(n, 0.0, 0)).count = int(count)
-    for (m, _), cause in rows.items():
-        result[m].top_causes.append(cause)
-    for stats in result.values():
-        stats.top_causes.sort(key=lambda c: (-c.minutes, -c.count, c.subsystem))
+        totals[m].add_cause(n, 0.0, int(count))
 
 
 def downtime_seconds_by_machine(session: Session, ids: list[int], start: datetime, end: datetime,
@@ -262,7 +315,7 @@ def downtime_seconds_by_machine(session: Session, ids: list[int], start: datetim
     if not ids:
         return {}
     every = _episodes(_segments(ids, start, end, now, planned=None, margin=timedelta(0)))
-    inside, _ = _sum_by_machine(session, every, start.timestamp(), end.timestamp(), [])
+    inside, _ = _sum_by_machine(session, every, rollup.ts(start), rollup.ts(end), [])
     return inside
 
 
@@ -278,8 +331,9 @@ def board_causes(session: Session, *, actor: Actor, start: datetime, end: dateti
 
 def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[datetime, datetime]],
                    machine_ids: list[int] | None = None, now: datetime | None = None,
-                   planned: bool | None = False) -> list[float]:
-    """Unplanned (planned=None: all, merged) downtime minutes per bucket, e.g. per week, in scope, in one query."""
+                   planned: bool | None = False, use_rollup: bool = True) -> list[float]:
+    """Unplanned (planned=None: all, merged) downtime minutes per bucket, e.g. per week, in scope: whole closed
+    days from the roll-up, the rest live (planned=True, planned only, is always live)."""
     require(actor, Action.READ_STATS)
     if not buckets:
         return []
@@ -290,11 +344,32 @@ def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[dateti
     totals = [0.0] * len(buckets)
     if not ids:
         return totals
-    episodes = _episodes(_segments(ids, buckets[0][0], buckets[-1][1], now or utcnow(), planned, timedelta(0)))
-    rows = [(i, a.timestamp(), b.timestamp()) for i, (a, b) in enumerate(buckets)]
-    bv = values(column('i', Integer), column('a', Float), column('b', Float), name='buckets').data(rows).cte('buckets')
+    now = now or utcnow()
+    cuts = rollup.cut_days(session, ids, now) if use_rollup and planned is not True else None
+    plan, whole = rollup.Plan(), []
+    for i, (a, b) in enumerate(buckets):
+        rollup.split(ids, a, b, cuts, plan, key=i)
+        first, stop = rollup.whole_days(a, b)
+        if cuts is not None and first < stop:
+            whole.append((first, stop, i))
+    for i, seconds in rollup.rolled_trend(session, ids, whole, planned, cuts or {}).items():
+        totals[i] += seconds / 60
+    by_machines: dict[tuple[int, ...], list[rollup.Piece]] = {}
+    for (a, b, i), mids in plan.live.items():
+        by_machines.setdefault(tuple(mids), []).append((a, b, i))
+    for mids, pieces in by_machines.items():
+        for i, seconds in _live_trend(session, list(mids), pieces, now, planned).items():
+            totals[i] += seconds / 60
+    return totals
+
+
+def _live_trend(session: Session, ids: list[int], pieces: list[rollup.Piece], now: datetime,
+                planned: bool | None) -> dict[int, float]:
+    """Merged stop seconds per bucket index inside the pieces, from segments, in one statement."""
+    episodes = _episodes(_segments(ids, min(p[0] for p in pieces), max(p[1] for p in pieces), now, planned,
+                                   timedelta(0)))
+    rows = [(i, rollup.ts(a), rollup.ts(b)) for a, b, i in pieces]
+    bv = rollup.rows_cte('buckets', {'i': Integer, 'a': Float, 'b': Float}, rows)  # type: ignore[arg-type]
     query_sum = (select(bv.c.i, func.sum(_clipped(episodes, bv.c.a, bv.c.b)))
                  .join(bv, (episodes.c.s < bv.c.b) & (episodes.c.e > bv.c.a)).group_by(bv.c.i))
-    for index, seconds in session.execute(query_sum):
-        totals[index] = (seconds or 0.0) / 60
-    return totals
+    return {index: float(seconds or 0.0) for index, seconds in session.execute(query_sum)}
