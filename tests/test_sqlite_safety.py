@@ -105,13 +105,15 @@ def test_concurrent_writers_lose_no_acknowledged_write() -> None:
     stop_at = time.monotonic() + 5.0
 
     def writer(n: int) -> None:
-        while time.monotonic() < stop_at:
+        done = 0
+        while time.monotonic() < stop_at or done < 5:  # at least 5 writes each, however busy the machine
             try:
                 with session_scope() as session:
                     machine = session.get(CTPMachine, ids[n % len(ids)])
                     log_id = report(session, tech, machine, description=f'writer {n}')
                 with lock:
                     acknowledged.append(log_id)
+                done += 1
             except Exception as error:  # noqa: BLE001 - every failure is recorded and fails the test
                 errors.append(error)
                 return
@@ -132,6 +134,7 @@ def test_concurrent_writers_lose_no_acknowledged_write() -> None:
     with read_session() as session:
         stored = set(session.execute(select(CTPProblemLog.id)).scalars())
         assert session.execute(select(func.count()).select_from(CTPProblemLog)).scalar() == len(acknowledged)
-    assert set(acknowledged) <= stored and len(set(acknowledged)) == len(acknowledged) > 50
+    # overlap, not throughput, is the point (bench/writers.py measures throughput): 8 writers x at least 5 writes
+    assert set(acknowledged) <= stored and len(set(acknowledged)) == len(acknowledged) >= 40
     with get_engine().connect() as conn:
         assert conn.execute(text('PRAGMA integrity_check')).scalar() == 'ok'
