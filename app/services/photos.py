@@ -50,6 +50,7 @@ class ServedPhoto:
     name: str
     filename: str
     etag: str
+    media_type: str
 
 
 @dataclass
@@ -67,7 +68,7 @@ def prepare_photo(data: bytes, original_name: str | None) -> PreparedPhoto:
     """
     image = photo_store.process_niced(data)
     store = photo_store.get_store()
-    stored, thumb = photo_store.new_name(), photo_store.new_name()
+    stored, thumb = photo_store.new_name(image.extension), photo_store.new_name()
     store.put(stored, image.full)
     try:
         store.put(thumb, image.thumb)
@@ -228,8 +229,10 @@ def photo_for_viewing(session: Session, *, actor: Actor, photo_id: int, thumb: b
         raise NotFound(f'photo {photo_id} not found')
     require_log_visible(session, actor, photo.log_id)
     suffix = '-thumb' if thumb else ''
-    return ServedPhoto(name=photo.thumb_name if thumb else photo.stored_name,
-                       filename=f'problem-{photo.log_id}-photo-{photo_id}{suffix}.jpg', etag=photo.sha256[:32] + suffix)
+    name = photo.thumb_name if thumb else photo.stored_name
+    extension = name.rsplit('.', 1)[-1]
+    return ServedPhoto(name=name, filename=f'problem-{photo.log_id}-photo-{photo_id}{suffix}.{extension}',
+                       etag=photo.sha256[:32] + suffix, media_type=photo_store.media_type(name))
 
 
 def sweep_orphans(session: Session, store: photo_store.PhotoStore,

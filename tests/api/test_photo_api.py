@@ -9,7 +9,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.services import photos
 from tests.factories import PASSWORD, actor, make_machine, make_user, report
-from tests.photo_corpus import bad_uploads, camera_jpeg
+from tests.photo_corpus import bad_uploads, camera_jpeg, encoded
 
 
 def files() -> list[str]:
@@ -44,8 +44,27 @@ async def test_assigned_user_gets_the_photo_with_every_header(user: User) -> Non
         assert response.headers['x-content-type-options'] == 'nosniff'
         assert response.headers['content-security-policy'] == "default-src 'none'; sandbox"
         assert response.headers['content-disposition'].startswith('inline; filename="problem-')
-        assert response.headers['cache-control'].startswith('private, max-age=')
+        assert response.headers['cache-control'] == 'private, no-store'
         assert response.content.startswith(b'\xff\xd8\xff') and b'Exif' not in response.content
+
+
+async def test_a_png_named_jpg_is_stored_and_served_as_png(user: User) -> None:
+    log_id, _ = problem_with_photo()
+    client = await signed_in(user, 'owner')
+    parts = [('photo', ('screen.jpg', encoded('PNG', (300, 200), 'RGBA'), 'image/jpeg'))]
+    response = await client.post(f'/api/ctp-problem-logs/{log_id}/photos', files=parts)
+    assert response.status_code == 201, response.text
+    [added] = response.json()
+    assert any(name.endswith('.png') for name in files())
+    full = await client.get(added['url'])
+    assert full.status_code == 200 and full.headers['content-type'] == 'image/png'
+    assert full.content.startswith(b'\x89PNG\r\n\x1a\n')
+    assert full.headers['content-disposition'].endswith('.png"')
+    assert full.headers['cache-control'] == 'private, no-store'
+    assert full.headers['x-content-type-options'] == 'nosniff'
+    assert full.headers['content-security-policy'] == "default-src 'none'; sandbox"
+    thumb = await client.get(added['thumb_url'])
+    assert thumb.headers['content-type'] == 'image/jpeg' and thumb.content.startswith(b'\xff\xd8\xff')
 
 
 async def test_unassigned_user_and_strangers_get_404(user: User) -> None:

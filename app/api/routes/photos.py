@@ -17,12 +17,12 @@ from app.services.access import Actor
 from app.services.photos import PreparedPhoto
 
 router = APIRouter(tags=['photos'])
-IMMUTABLE = 'private, max-age=31536000, immutable'   # names are random and never reused
+NO_STORE = 'private, no-store'   # a photo may show a person or a screen: no copy in any cache (SECURITY.md U6)
 
 
 @router.get('/photos/{photo_id:int}', response_class=FileResponse)
 async def photo(photo_id: PathId, actor: CurrentViewer) -> Response:
-    """The photo (a clean JPEG) if the caller may see its problem's machine; 404 otherwise."""
+    """The photo (a clean JPEG, or PNG for a PNG upload) if the caller may see its problem's machine; 404 otherwise."""
     return await _serve(photo_id, actor, thumb=False)
 
 
@@ -38,10 +38,10 @@ async def _serve(photo_id: int, actor: Actor, *, thumb: bool) -> Response:
     path = store.local_path(served.name)
     if path is None or not path.is_file():
         raise NotFound(f'photo {photo_id} not found')
-    headers = {'X-Content-Type-Options': 'nosniff', 'Cache-Control': IMMUTABLE,
+    headers = {'X-Content-Type-Options': 'nosniff', 'Cache-Control': NO_STORE,
                'Content-Security-Policy': "default-src 'none'; sandbox",
                'Content-Disposition': f'inline; filename="{served.filename}"', 'ETag': f'"{served.etag}"'}
-    return FileResponse(path, media_type='image/jpeg', headers=headers)
+    return FileResponse(path, media_type=served.media_type, headers=headers)
 
 
 @router.post('/api/ctp-problem-logs/{log_id}/photos', response_model=list[PhotoPublic], status_code=201)
