@@ -1,9 +1,12 @@
 """Problem photos: prepare uploads (off the event loop), attach them in the problem's transaction, serve, delete, sweep.
 
-Lifecycle of a photo: `prepare_photo` validates, re-encodes and writes the files (worker thread) ->
-`report_with_photos` / `attach_photos` insert the rows and commit (files first, rows second) -> on any failure the
-files of the prepared photos are removed (`discard`). Deleting a photo or a problem removes its files after the
-commit; `sweep_orphans` (at start-up) removes files no row points to and reports rows whose file is missing.
+Lifecycle of a photo: `prepare_photo` validates and re-encodes the upload, records a pending-upload marker
+(app/photo_pending.py) and writes the files (worker thread) -> `report_with_photos` / `attach_photos` insert the
+rows and commit (files first, rows second), then drop the marker -> on any failure the files of the prepared photos
+are removed and the marker dropped (`discard`). Deleting a photo or a problem removes its files after the commit.
+`sweep_orphans` (at start-up and every minute) removes at once the files of uploads whose process died before the
+commit (SIGKILL included), removes files that no row and no marker names once older than a grace period, and
+reports rows whose file is missing; it never removes a file a row points to.
 """
 from __future__ import annotations
 
@@ -16,9 +19,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import event, select
 from sqlmodel import Session
 
-from app import events, photo_store
+from app import events, photo_pending, photo_store
 from app.config import get_settings
-from app.db import rolls_back, session_scope
+from app.db import read_session, rolls_back
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import AuditAction, CTPProblemLog, PhotoKind, ProblemPhoto, utcnow
 from app.models.schemas import ProblemLogCreate
@@ -26,7 +29,7 @@ from app.services import audit, problem_logs
 from app.services.access import Actor, require_log_editable, require_log_visible
 
 logger = logging.getLogger(__name__)
-SWEEP_GRACE_SECONDS = 600.0   # files younger than this may belong to an upload still in progress
+SWEEP_GRACE_SECONDS = 600.0   # files without row or marker younger than this may be a write just starting
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class PreparedPhoto:
     size_bytes: int
     original_name: str | None
     thumb_jpeg: bytes = field(repr=False)   # for previews before the photo has a URL
+    marker: str = ''                          # the pending-upload marker naming the files until the commit
 
 
 @dataclass(frozen=True)
@@ -69,15 +73,19 @@ def prepare_photo(data: bytes, original_name: str | None) -> PreparedPhoto:
     image = photo_store.process_niced(data)
     store = photo_store.get_store()
     stored, thumb = photo_store.new_name(image.extension), photo_store.new_name()
-    store.put(stored, image.full)
+    pending = photo_pending.get_pending()
+    marker = pending.begin([stored, thumb])   # before the files: a crash from here on is found by the sweeper
     try:
+        store.put(stored, image.full)
         store.put(thumb, image.thumb)
-    except OSError:
-        photo_store.remove_quietly(store, [stored])
+    except BaseException:
+        photo_store.remove_quietly(store, [stored, thumb])
+        pending.end(marker)
         raise
     return PreparedPhoto(stored_name=stored, thumb_name=thumb, sha256=hashlib.sha256(image.full).hexdigest(),
                          width=image.width, height=image.height, size_bytes=len(image.full),
-                         original_name=photo_store.display_name(original_name), thumb_jpeg=image.thumb)
+                         original_name=photo_store.display_name(original_name), thumb_jpeg=image.thumb,
+                         marker=marker)
 
 
 def prepare_all(uploads: Iterable[tuple[bytes, str | None]]) -> list[PreparedPhoto]:
@@ -93,9 +101,19 @@ def prepare_all(uploads: Iterable[tuple[bytes, str | None]]) -> list[PreparedPho
 
 
 def discard(prepared: Iterable[PreparedPhoto]) -> None:
-    """Remove the files of prepared photos that were never committed."""
+    """Remove the files of prepared photos that were never committed (then their markers)."""
+    prepared = list(prepared)
     photo_store.remove_quietly(photo_store.get_store(),
                                [name for photo in prepared for name in (photo.stored_name, photo.thumb_name)])
+    _settle(prepared)
+
+
+def _settle(prepared: Iterable[PreparedPhoto]) -> None:
+    """The rows of these photos are committed (or their files removed): drop their pending markers."""
+    pending = photo_pending.get_pending()
+    for photo in prepared:
+        if photo.marker:
+            pending.end(photo.marker)
 
 
 def _check_count(existing: int, adding: int) -> None:
@@ -137,6 +155,8 @@ def report_with_photos(session: Session, *, actor: Actor, problem_in: ProblemLog
         raise
     if not outcome.created:
         discard(prepared)   # a replayed key: the first request's photos are the problem's photos
+    else:
+        _settle(prepared)
     return outcome
 
 
@@ -186,6 +206,7 @@ def attach_photos(session: Session, *, actor: Actor, log_id: int, prepared: list
     except BaseException:
         discard(prepared)
         raise
+    _settle(prepared)
     events.publish(events.problem_log_changed, log_id)
     return rows
 
@@ -235,30 +256,60 @@ def photo_for_viewing(session: Session, *, actor: Actor, photo_id: int, thumb: b
                        etag=photo.sha256[:32] + suffix, media_type=photo_store.media_type(name))
 
 
-def sweep_orphans(session: Session, store: photo_store.PhotoStore,
-                  grace_seconds: float = SWEEP_GRACE_SECONDS) -> SweepReport:
-    """Remove files no row points to (older than the grace period) and report rows whose file is missing."""
+def sweep_orphans(session: Session, store: photo_store.PhotoStore, grace_seconds: float = SWEEP_GRACE_SECONDS,
+                  pending: photo_pending.PendingUploads | None = None) -> SweepReport:
+    """Remove the files of crashed uploads (at once) and files nobody names (after the grace period); report rows
+    whose file is missing. A file a row points to, or a live upload's marker names, is never removed."""
+    pending = pending or photo_pending.get_pending()
     report = SweepReport()
+    _reclaim_crashed(session, store, pending, report)
+    candidates = list(store.names(older_than=grace_seconds))
+    in_flight = pending.live_names()        # read before the rows: a marker goes only after its row is committed
+    in_flight |= {photo_store.TEMP_PREFIX + name for name in in_flight}
+    session.rollback()                      # a fresh transaction sees every row committed before that read
     known: set[str] = set()
     for photo in session.exec(select(ProblemPhoto)).scalars():
         known |= {photo.stored_name, photo.thumb_name}
         if not store.exists(photo.stored_name) or not store.exists(photo.thumb_name):
             report.rows_without_file.append(photo.id)  # type: ignore[arg-type]
-    for name in list(store.names(older_than=grace_seconds)):
-        if name in known:
-            continue
-        if photo_store.NAME_PATTERN.fullmatch(name):
-            store.delete(name)
-        else:
-            store.remove_partial(name)
-        report.removed_files.append(name)
+    for name in candidates:
+        if name not in known and name not in in_flight:
+            _remove(store, name)
+            report.removed_files.append(name)
     if report.removed_files or report.rows_without_file:
         logger.warning('photo sweep: removed %d orphan file(s); photo rows without a file: %s',
                        len(report.removed_files), report.rows_without_file or 'none')
     return report
 
 
+def _reclaim_crashed(session: Session, store: photo_store.PhotoStore, pending: photo_pending.PendingUploads,
+                     report: SweepReport) -> None:
+    """The files of uploads whose process died between writing them and committing their rows."""
+    with pending.abandoned() as crashed:
+        names = {name for upload in crashed for name in upload.names if photo_store.NAME_PATTERN.fullmatch(name)}
+        if not names:
+            return
+        session.rollback()
+        committed = set(session.exec(select(ProblemPhoto.stored_name).where(ProblemPhoto.stored_name.in_(names))
+                                     ).scalars())
+        committed |= set(session.exec(select(ProblemPhoto.thumb_name).where(ProblemPhoto.thumb_name.in_(names))
+                                      ).scalars())
+        present = set(store.names())
+        for name in sorted(names - committed):
+            for leftover in (name, photo_store.TEMP_PREFIX + name):
+                if leftover in present:
+                    _remove(store, leftover)
+                    report.removed_files.append(leftover)
+
+
+def _remove(store: photo_store.PhotoStore, name: str) -> None:
+    if photo_store.NAME_PATTERN.fullmatch(name):
+        store.delete(name)
+    else:
+        store.remove_partial(name)
+
+
 def sweep_now() -> SweepReport:
-    """The start-up sweep over the configured store (blocking; main.py runs it in a worker thread)."""
-    with session_scope() as session:
+    """The sweep over the configured store (blocking: run it in a worker thread). Reads the database only."""
+    with read_session() as session:
         return sweep_orphans(session, photo_store.get_store())
