@@ -13,6 +13,7 @@ import io
 import logging
 import os
 import re
+import shutil
 import struct
 import threading
 import time
@@ -75,6 +76,9 @@ class PhotoStore(Protocol):
 
     def remove_partial(self, name: str) -> None:
         """Remove an abandoned temporary file listed by `names` (a write that never finished)."""
+
+    def free_bytes(self) -> int | None:
+        """Free space where the photos are written, or None when the store cannot tell (no floor then)."""
 
 
 def check_name(name: str) -> str:
@@ -157,6 +161,9 @@ class LocalPhotoStore:
         """Remove an abandoned temporary file (the sweeper calls this for names that are not photo names)."""
         if name.startswith(TEMP_PREFIX) and '/' not in name:
             (self.root / name).unlink(missing_ok=True)
+
+    def free_bytes(self) -> int | None:
+        return shutil.disk_usage(self.root).free
 
 
 _stores: dict[Path, PhotoStore] = {}

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import event, select
 from sqlmodel import Session
@@ -22,13 +24,15 @@ from sqlmodel import Session
 from app import events, photo_pending, photo_store
 from app.config import get_settings
 from app.db import read_session, rolls_back
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import InsufficientStorage, InvalidInput, NotFound, QuotaExceeded
 from app.models import AuditAction, CTPProblemLog, PhotoKind, ProblemPhoto, utcnow
 from app.models.schemas import ProblemLogCreate
 from app.services import audit, problem_logs
 from app.services.access import Actor, require_log_editable, require_log_visible
 
 logger = logging.getLogger(__name__)
+QUOTA_WINDOW = timedelta(hours=24)   # CTP_MAX_PHOTO_BYTES_PER_USER_DAY counts the stored bytes of this window
+MB = 1024 * 1024
 SWEEP_GRACE_SECONDS = 600.0   # files without row or marker younger than this may be a write just starting
 
 
@@ -70,8 +74,10 @@ def prepare_photo(data: bytes, original_name: str | None) -> PreparedPhoto:
     nothing is stored then. The caller owns the result: commit it with `report_with_photos`/`attach_photos`
     (which discard it on failure) or call `discard`.
     """
-    image = photo_store.process_niced(data)
     store = photo_store.get_store()
+    _check_free_disk(store, len(data))
+    image = photo_store.process_niced(data)
+    _check_free_disk(store, len(image.full) + len(image.thumb))
     stored, thumb = photo_store.new_name(image.extension), photo_store.new_name()
     pending = photo_pending.get_pending()
     marker = pending.begin([stored, thumb])   # before the files: a crash from here on is found by the sweeper
@@ -116,11 +122,50 @@ def _settle(prepared: Iterable[PreparedPhoto]) -> None:
             pending.end(photo.marker)
 
 
-def _check_count(existing: int, adding: int) -> None:
+def _check_free_disk(store: photo_store.PhotoStore, adding: int) -> None:
+    """507 while writing `adding` bytes would leave less than CTP_MIN_FREE_DISK_MB free (nothing is stored)."""
+    free, floor = store.free_bytes(), get_settings().min_free_disk_mb * MB
+    if free is not None and free - adding < floor:
+        logger.warning('photo refused: %d MB free on the photo disk, the floor is %d MB', free // MB, floor // MB)
+        raise InsufficientStorage('the server is short of disk space, so the photo was not stored; '
+                                  'please tell an administrator', field='photo')
+
+
+def check_count(existing: int, adding: int) -> None:
+    """429 when a problem with `existing` photos would get more than CTP_MAX_PHOTOS_PER_PROBLEM."""
     limit = get_settings().max_photos_per_problem
     if existing + adding > limit:
         left = max(0, limit - existing)
-        raise Conflict(f'a problem can have at most {limit} photos; {left} more can be added', field='photo')
+        noun = 'photo' if limit == 1 else 'photos'
+        raise QuotaExceeded(f'a problem can have at most {limit} {noun}; {left} more can be added', field='photo')
+
+
+def check_day_bytes(session: Session, user_id: int | None, adding: int = 0) -> None:
+    """429 when the user's photos of the last 24 hours plus `adding` bytes pass CTP_MAX_PHOTO_BYTES_PER_USER_DAY
+    (with `adding` 0: when the quota is already used up), with the seconds until enough leaves the window."""
+    if user_id is None:
+        return
+    limit, now = get_settings().max_photo_bytes_per_user_day, utcnow()
+    recent = session.exec(select(ProblemPhoto.created_at, ProblemPhoto.size_bytes).where(
+        ProblemPhoto.created_by == user_id, ProblemPhoto.created_at > now - QUOTA_WINDOW)
+        .order_by(ProblemPhoto.created_at)).all()
+    used = sum(size for _, size in recent)
+    if (used + adding <= limit) if adding else (used < limit):
+        return
+    retry_after = None
+    for at, size in recent:   # the oldest uploads leave the window first
+        used -= size
+        if (used + adding <= limit) if adding else (used < limit):
+            retry_after = max(1, math.ceil((at + QUOTA_WINDOW - now).total_seconds()))
+            break
+    raise QuotaExceeded(f'photo upload limit reached: at most {limit // MB} MB of photos per person in 24 hours; '
+                        'try again later', field='photo', retry_after=retry_after)
+
+
+def check_can_report(session: Session, *, actor: Actor, count: int) -> None:
+    """Fail fast (429) before the photos of a new report are processed."""
+    check_count(0, count)
+    check_day_bytes(session, actor.user_id)
 
 
 def _kind(kind: str) -> PhotoKind:
@@ -147,7 +192,8 @@ def report_with_photos(session: Session, *, actor: Actor, problem_in: ProblemLog
                        prepared: list[PreparedPhoto]) -> problem_logs.Outcome:
     """Report a problem and its photos in one transaction; on any failure (or a replayed key) the files go."""
     try:
-        _check_count(0, len(prepared))
+        check_count(0, len(prepared))
+        check_day_bytes(session, actor.user_id, sum(photo.size_bytes for photo in prepared))
         with _photos_join_commit(session, actor, prepared):
             outcome = problem_logs.report_problem(session, actor=actor, problem_in=problem_in)
     except BaseException:
@@ -183,9 +229,10 @@ def _photos_join_commit(session: Session, actor: Actor, prepared: list[PreparedP
 
 
 def check_can_attach(session: Session, *, actor: Actor, log_id: int, count: int) -> None:
-    """Fail fast (404/403/409) before any upload is processed: may this actor add `count` photos here?"""
+    """Fail fast (404/403/429) before any upload is processed: may this actor add `count` photos here?"""
     require_log_editable(session, actor, log_id)
-    _check_count(_count(session, log_id), count)
+    check_count(_count(session, log_id), count)
+    check_day_bytes(session, actor.user_id)
 
 
 def _count(session: Session, log_id: int) -> int:
@@ -200,7 +247,8 @@ def attach_photos(session: Session, *, actor: Actor, log_id: int, prepared: list
     try:
         photo_kind = _kind(kind)
         require_log_editable(session, actor, log_id)
-        _check_count(_count(session, log_id), len(prepared))
+        check_count(_count(session, log_id), len(prepared))
+        check_day_bytes(session, actor.user_id, sum(photo.size_bytes for photo in prepared))
         rows = _rows(session, actor, log_id, prepared, photo_kind)
         session.commit()
     except BaseException:

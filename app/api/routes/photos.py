@@ -7,9 +7,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app import photo_store
 from app.api.deps import CurrentActor, CurrentViewer
-from app.api.routes import PathId, in_session
+from app.api.routes import PathId, in_session, report_form
 from app.config import get_settings
-from app.errors import InvalidInput, NotFound, PayloadTooLarge
+from app.errors import NotFound, PayloadTooLarge
 from app.models import PhotoKind
 from app.models.schemas import PhotoPublic
 from app.services import photos, problem_queries
@@ -44,7 +44,8 @@ async def _serve(photo_id: int, actor: Actor, *, thumb: bool) -> Response:
     return FileResponse(path, media_type=served.media_type, headers=headers)
 
 
-@router.post('/api/ctp-problem-logs/{log_id}/photos', response_model=list[PhotoPublic], status_code=201)
+@router.post('/api/ctp-problem-logs/{log_id}/photos', response_model=list[PhotoPublic], status_code=201,
+             responses=report_form.PHOTO_QUOTA_RESPONSES)
 async def add_photos(log_id: PathId, actor: CurrentActor, photo: list[UploadFile],
                      kind: Annotated[PhotoKind, Form()] = PhotoKind.BEFORE) -> list[PhotoPublic]:
     """Add photos (repeated multipart `photo` parts; `kind` before/after) to a problem the caller may edit."""
@@ -80,8 +81,7 @@ async def prepare_uploads(uploads: list[UploadFile]) -> list[PreparedPhoto]:
     For the API engineer's multipart POST /api/ctp-problem-logs: `prepared = await prepare_uploads(parts)`, then
     `photos.report_with_photos(session, actor=..., problem_in=..., prepared=prepared)` inside `in_session`.
     """
-    if len(uploads) > get_settings().max_photos_per_problem:
-        raise InvalidInput(f'at most {get_settings().max_photos_per_problem} photos per problem', field='photo')
+    photos.check_count(0, len(uploads))
     prepared: list[PreparedPhoto] = []
     try:
         for upload in uploads:   # one at a time: at most one photo's bytes in memory
