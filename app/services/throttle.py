@@ -1,41 +1,83 @@
 """Sign-in with throttling: failed attempts per account and per client address, kept in the database.
 
 The answer never tells whether a user exists: unknown user, wrong password and a disabled account all get the
-same 401, and a throttled account or address gets the same 429 whoever it is. Back-off is temporary (a sliding
-window), so there is no permanent lockout.
+same 401 after the same work (an Argon2 check, against a dummy hash for unknown users), and a throttled account or
+address gets the same 429 whoever it is. Back-off is temporary (a sliding window), so there is no permanent lockout.
+
+An attempt first reserves its place: under the write lock it checks the limits (429) and records a failure for the
+account and the address, then commits; only then does the slow Argon2 check run, outside any transaction, so the
+database lock is never held during a hash and the 429s of a storm do not wait behind the hashes in flight. A
+success takes its address reservation back and clears the account's failures. This process also remembers for a
+little while which keys are held back, so the API answers their 429 on the event loop, before any thread hop.
 """
 import ipaddress
 import math
+import os
+import threading
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
+from app import auth
 from app.db import rolls_back
 from app.errors import NotAuthenticated, TooManyRequests
 from app.models import LoginFailure, User, utcnow
-from app.services import users
 
 WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 5      # failures per user name inside the window before that name is held back
 ADDRESS_LIMIT = 20     # failures per client address inside the window
+MEMORY = timedelta(seconds=30)   # how long this process trusts its memory of a hold (others may clear it sooner)
 WRONG_CREDENTIALS = 'wrong user name or password'
 THROTTLED = 'too many failed sign-ins; wait {seconds} seconds and try again'
+_hash_slots = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))   # Argon2 checks at once (64 MiB each)
+_held: dict[str, datetime] = {}   # key -> held back until (as last seen in the database by this process)
 
 
 @rolls_back
 def sign_in(session: Session, *, username: str, password: str, address: str) -> User:
     """The active user with these credentials; 429 while throttled, 401 for any wrong combination."""
     keys = _keys(username, address)
-    check(session, keys=keys)
-    user = users.authenticate(session, username=username, password=password)
-    if user is None:
-        _record_failure(session, keys)
-        raise NotAuthenticated(WRONG_CREDENTIALS)
-    session.execute(delete(LoginFailure).where(LoginFailure.key == keys[0]))
+    user, reservation = _reserve(session, keys, username)
+    with _hash_slots:
+        ok = auth.verify_password(user.password_hash if user else None, password)
+    if not ok or user is None or not user.is_active:
+        raise NotAuthenticated(WRONG_CREDENTIALS)   # the reserved failures stay
+    new_hash = auth.hash_password(password) if auth.needs_rehash(user.password_hash) else None
+    session.execute(delete(LoginFailure).where((LoginFailure.key == keys[0]) | (LoginFailure.id == reservation)))
+    if new_hash is not None:
+        user.password_hash = new_hash
+        session.add(user)
     session.commit()
+    _held.pop(keys[0], None)
     return user
+
+
+def forget() -> None:
+    """Drop this process's memory of holds (tests: a new database)."""
+    _held.clear()
+
+
+def held_back(username: str, address: str) -> None:
+    """429 at once when this process recently saw the account or the address held back (no database, no thread)."""
+    now = utcnow()
+    longest = max((_held.get(key, now) for key in _keys(username, address)), default=now)
+    if longest > now:
+        seconds = max(1, math.ceil((longest - now).total_seconds()))
+        raise TooManyRequests(THROTTLED.format(seconds=seconds), retry_after=seconds)
+
+
+def _reserve(session: Session, keys: tuple[str, str], username: str) -> tuple[User | None, int]:
+    """Check the limits and count this attempt as a failure until it proves right; the lock is released on return."""
+    check(session, keys=keys)
+    user = session.exec(select(User).where(func.lower(User.username) == username.strip().lower())).scalars().first()
+    now = utcnow()
+    session.execute(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW))
+    account, address = LoginFailure(key=keys[0], at=now), LoginFailure(key=keys[1], at=now)
+    session.add_all([account, address])
+    session.commit()
+    return user, address.id  # type: ignore[return-value]
 
 
 def check(session: Session, *, keys: Sequence[str]) -> None:
@@ -54,15 +96,8 @@ def _wait_seconds(session: Session, key: str, limit: int, now: datetime) -> int:
     if len(times) < limit:
         return 0
     release = times[len(times) - limit] + WINDOW  # when enough failures have left the window
+    _held[key] = min(release, now + MEMORY)
     return max(1, math.ceil((release - now).total_seconds()))
-
-
-def _record_failure(session: Session, keys: Sequence[str]) -> None:
-    now = utcnow()
-    session.execute(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW))
-    for key in keys:
-        session.add(LoginFailure(key=key, at=now))
-    session.commit()
 
 
 def _keys(username: str, address: str) -> tuple[str, str]:

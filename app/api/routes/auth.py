@@ -42,6 +42,7 @@ def client_address(request: Request) -> str:
 async def login(body: LoginIn, request: Request) -> UserPublic:
     """Check the credentials and sign a fresh session cookie in (401 if wrong, 429 while throttled)."""
     address = client_address(request)
+    throttle.held_back(body.username, address)   # on the event loop: a known hold never waits for a thread
 
     def work(session: object) -> UserPublic:
         user = throttle.sign_in(session, username=body.username, password=body.password,  # type: ignore[arg-type]
