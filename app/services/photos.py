@@ -74,9 +74,8 @@ def prepare_photo(data: bytes, original_name: str | None) -> PreparedPhoto:
     nothing is stored then. The caller owns the result: commit it with `report_with_photos`/`attach_photos`
     (which discard it on failure) or call `discard`.
     """
+    image = photo_store.process_niced(data)   # a refused upload creates nothing, not even the folder
     store = photo_store.get_store()
-    _check_free_disk(store, len(data))
-    image = photo_store.process_niced(data)
     _check_free_disk(store, len(image.full) + len(image.thumb))
     stored, thumb = photo_store.new_name(image.extension), photo_store.new_name()
     pending = photo_pending.get_pending()

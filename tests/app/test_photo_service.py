@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app import photo_store
 from app.config import get_settings
-from app.errors import Conflict, NotFound, PermissionDenied
+from app.errors import NotFound, PermissionDenied, QuotaExceeded
 from app.models import AuditAction, DisplayDevice, DisplayMachine, ProblemAudit, ProblemPhoto, Role
 from app.models.schemas import ProblemLogCreate
 from app.services import photos, problem_logs
@@ -75,7 +75,7 @@ def test_attach_is_limited_to_the_per_problem_maximum(session: Session, monkeypa
     log_id = report(session, tech, machine)
     photos.attach_photos(session, actor=actor(tech), log_id=log_id, prepared=prepared(2), kind='after')
     before = files()
-    with pytest.raises(Conflict, match='at most 2 photos'):
+    with pytest.raises(QuotaExceeded, match='at most 2 photos'):
         photos.attach_photos(session, actor=actor(tech), log_id=log_id, prepared=prepared(1))
     assert files() == before and len(photo_rows(session)) == 2
 
