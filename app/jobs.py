@@ -41,7 +41,7 @@ async def stop() -> None:
 async def _loop() -> None:
     while True:
         await asyncio.sleep(INTERVAL_SECONDS)
-        for job in (run_once, photos.sweep_now):   # the sweep: files of uploads another process crashed in
+        for job in (run_once, photos.reclaim_now):   # files of uploads whose process crashed (another worker)
             try:
                 await asyncio.to_thread(job)
             except Exception:  # a failing job must not stop the schedule; the trace goes to the log

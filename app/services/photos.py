@@ -4,9 +4,9 @@ Lifecycle of a photo: `prepare_photo` validates and re-encodes the upload, recor
 (app/photo_pending.py) and writes the files (worker thread) -> `report_with_photos` / `attach_photos` insert the
 rows and commit (files first, rows second), then drop the marker -> on any failure the files of the prepared photos
 are removed and the marker dropped (`discard`). Deleting a photo or a problem removes its files after the commit.
-`sweep_orphans` (at start-up and every minute) removes at once the files of uploads whose process died before the
-commit (SIGKILL included), removes files that no row and no marker names once older than a grace period, and
-reports rows whose file is missing; it never removes a file a row points to.
+`sweep_orphans` (at start-up) removes at once the files of uploads whose process died before the commit (SIGKILL
+included), removes files that no row and no marker names once older than a grace period, and reports rows whose
+file is missing; `reclaim_now` (every minute) does the first part only. Neither removes a file a row points to.
 """
 from __future__ import annotations
 
@@ -357,6 +357,17 @@ def _remove(store: photo_store.PhotoStore, name: str) -> None:
 
 
 def sweep_now() -> SweepReport:
-    """The sweep over the configured store (blocking: run it in a worker thread). Reads the database only."""
+    """The start-up sweep over the configured store (blocking: run it in a worker thread). Reads the database only."""
     with read_session() as session:
         return sweep_orphans(session, photo_store.get_store())
+
+
+def reclaim_now() -> SweepReport:
+    """The periodic part: only the files of uploads whose process died (no grace period, nothing else: a file no
+    marker names may be another host's upload in flight when the marker folders are not shared)."""
+    report = SweepReport()
+    with read_session() as session:
+        _reclaim_crashed(session, photo_store.get_store(), photo_pending.get_pending(), report)
+    if report.removed_files:
+        logger.warning('photo sweep: removed %d file(s) of crashed uploads', len(report.removed_files))
+    return report
