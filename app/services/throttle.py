@@ -15,6 +15,7 @@ import math
 import os
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
@@ -31,26 +32,70 @@ ADDRESS_LIMIT = 20     # failures per client address inside the window
 MEMORY = timedelta(seconds=30)   # how long this process trusts its memory of a hold (others may clear it sooner)
 WRONG_CREDENTIALS = 'wrong user name or password'
 THROTTLED = 'too many failed sign-ins; wait {seconds} seconds and try again'
-_hash_slots = threading.BoundedSemaphore(max(2, os.cpu_count() or 2))   # Argon2 checks at once (64 MiB each)
+HASH_SLOTS = max(2, os.cpu_count() or 2)   # Argon2 checks at once (64 MiB and 4 lanes each)
+_hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
 _held: dict[str, datetime] = {}   # key -> held back until (as last seen in the database by this process)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """A sign-in attempt that passed the throttle and is counted as a failure until its password proves right."""
+
+    keys: tuple[str, str]
+    reservation: int                 # its failure row for the address, taken back on success
+    user_id: int | None = None       # the active user of that name, if any
+    password_hash: str | None = field(default=None, repr=False)
 
 
 @rolls_back
 def sign_in(session: Session, *, username: str, password: str, address: str) -> User:
     """The active user with these credentials; 429 while throttled, 401 for any wrong combination."""
+    attempt = reserve(session, username=username, address=address)
+    if not password_matches(attempt, password):
+        raise NotAuthenticated(WRONG_CREDENTIALS)
+    return complete(session, attempt=attempt, password=password)
+
+
+@rolls_back
+def reserve(session: Session, *, username: str, address: str) -> Attempt:
+    """429 while the account or address is held back; otherwise count the attempt as a failure (short lock)."""
+    held_back(username, address)   # this process already knows: no database work
     keys = _keys(username, address)
-    user, reservation = _reserve(session, keys, username)
+    check(session, keys=keys)
+    user = session.exec(select(User).where(func.lower(User.username) == username.strip().lower())).scalars().first()
+    now = utcnow()
+    session.execute(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW))
+    address_row = LoginFailure(key=keys[1], at=now)
+    session.add_all([LoginFailure(key=keys[0], at=now), address_row])
+    session.commit()
+    active = user is not None and user.is_active
+    return Attempt(keys=keys, reservation=address_row.id,  # type: ignore[arg-type]
+                   user_id=user.id if active else None,  # type: ignore[union-attr]
+                   password_hash=user.password_hash if user is not None else None)
+
+
+def password_matches(attempt: Attempt, password: str) -> bool:
+    """The Argon2 check, outside any transaction (blocking: a worker thread). The same work for an unknown user
+    (dummy hash), a wrong password and a disabled account."""
     with _hash_slots:
-        ok = auth.verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.is_active:
-        raise NotAuthenticated(WRONG_CREDENTIALS)   # the reserved failures stay
+        ok = auth.verify_password(attempt.password_hash, password)
+    return ok and attempt.user_id is not None
+
+
+@rolls_back
+def complete(session: Session, *, attempt: Attempt, password: str) -> User:
+    """After a match: take the reservation back, clear the account's failures, upgrade an old hash."""
+    user = session.get(User, attempt.user_id)
+    if user is None or not user.is_active:   # disabled between the check and now
+        raise NotAuthenticated(WRONG_CREDENTIALS)
     new_hash = auth.hash_password(password) if auth.needs_rehash(user.password_hash) else None
-    session.execute(delete(LoginFailure).where((LoginFailure.key == keys[0]) | (LoginFailure.id == reservation)))
+    session.execute(delete(LoginFailure).where((LoginFailure.key == attempt.keys[0])
+                                               | (LoginFailure.id == attempt.reservation)))
     if new_hash is not None:
         user.password_hash = new_hash
         session.add(user)
     session.commit()
-    _held.pop(keys[0], None)
+    _held.pop(attempt.keys[0], None)
     return user
 
 
@@ -66,18 +111,6 @@ def held_back(username: str, address: str) -> None:
     if longest > now:
         seconds = max(1, math.ceil((longest - now).total_seconds()))
         raise TooManyRequests(THROTTLED.format(seconds=seconds), retry_after=seconds)
-
-
-def _reserve(session: Session, keys: tuple[str, str], username: str) -> tuple[User | None, int]:
-    """Check the limits and count this attempt as a failure until it proves right; the lock is released on return."""
-    check(session, keys=keys)
-    user = session.exec(select(User).where(func.lower(User.username) == username.strip().lower())).scalars().first()
-    now = utcnow()
-    session.execute(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW))
-    account, address = LoginFailure(key=keys[0], at=now), LoginFailure(key=keys[1], at=now)
-    session.add_all([account, address])
-    session.commit()
-    return user, address.id  # type: ignore[return-value]
 
 
 def check(session: Session, *, keys: Sequence[str]) -> None:
