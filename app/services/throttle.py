@@ -10,11 +10,14 @@ database lock is never held during a hash and the 429s of a storm do not wait be
 success takes its address reservation back and clears the account's failures. This process also remembers for a
 little while which keys are held back, so the API answers their 429 on the event loop, before any thread hop.
 """
+import asyncio
 import ipaddress
+import logging
 import math
 import os
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,6 +29,7 @@ from app.db import rolls_back
 from app.errors import NotAuthenticated, TooManyRequests
 from app.models import LoginFailure, User, utcnow
 
+logger = logging.getLogger(__name__)
 WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 5      # failures per user name inside the window before that name is held back
 ADDRESS_LIMIT = 20     # failures per client address inside the window
@@ -33,7 +37,9 @@ MEMORY = timedelta(seconds=30)   # how long this process trusts its memory of a 
 WRONG_CREDENTIALS = 'wrong user name or password'
 THROTTLED = 'too many failed sign-ins; wait {seconds} seconds and try again'
 HASH_SLOTS = max(2, os.cpu_count() or 2)   # Argon2 checks at once (64 MiB and 4 lanes each)
-_hash_slots = threading.BoundedSemaphore(HASH_SLOTS)
+HASH_NICENESS = 10   # the checks yield the CPU to answering requests (the 429s of a storm, the pages)
+_hash_pool: ThreadPoolExecutor | None = None
+_hash_pool_guard = threading.Lock()
 _held: dict[str, datetime] = {}   # key -> held back until (as last seen in the database by this process)
 
 
@@ -75,11 +81,35 @@ def reserve(session: Session, *, username: str, address: str) -> Attempt:
 
 
 def password_matches(attempt: Attempt, password: str) -> bool:
-    """The Argon2 check, outside any transaction (blocking: a worker thread). The same work for an unknown user
-    (dummy hash), a wrong password and a disabled account."""
-    with _hash_slots:
-        ok = auth.verify_password(attempt.password_hash, password)
-    return ok and attempt.user_id is not None
+    """The Argon2 check on the low-priority hash threads, outside any transaction (blocking). The same work for an
+    unknown user (dummy hash), a wrong password and a disabled account."""
+    return _hash_threads().submit(_matches, attempt, password).result()
+
+
+async def password_matches_async(attempt: Attempt, password: str) -> bool:
+    """`password_matches` for the event loop: waiting for a hash thread holds no worker thread."""
+    return await asyncio.wrap_future(_hash_threads().submit(_matches, attempt, password))
+
+
+def _matches(attempt: Attempt, password: str) -> bool:
+    return auth.verify_password(attempt.password_hash, password) and attempt.user_id is not None
+
+
+def _hash_threads() -> ThreadPoolExecutor:
+    global _hash_pool
+    with _hash_pool_guard:
+        if _hash_pool is None:
+            _hash_pool = ThreadPoolExecutor(HASH_SLOTS, thread_name_prefix='ctp-argon2', initializer=_lower_priority)
+        return _hash_pool
+
+
+def _lower_priority() -> None:
+    """Linux niceness is per thread; Argon2's lane threads inherit it."""
+    thread = threading.get_native_id()
+    try:
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + HASH_NICENESS)
+    except OSError as error:
+        logger.info('password checks keep normal priority: %s', error)
 
 
 @rolls_back

@@ -1,7 +1,6 @@
 """Sign-in for scripts and integrations (the same session cookie as the pages) and personal API tokens."""
 from datetime import datetime
 
-from anyio import CapacityLimiter, to_thread
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
@@ -35,16 +34,6 @@ class NewTokenOut(TokenOut):
     token: str = Field(description='the secret: shown once, send it as "Authorization: Bearer <token>"')
 
 
-_limiters: list[CapacityLimiter] = []
-
-
-def _hash_limiter() -> CapacityLimiter:
-    """Argon2 checks at once (made on first use: anyio limiters belong to the running event loop)."""
-    if not _limiters:
-        _limiters.append(CapacityLimiter(throttle.HASH_SLOTS))
-    return _limiters[0]
-
-
 def client_address(request: Request) -> str:
     peer = request.client.host if request.client else None
     return throttle.client_address(peer, request.headers.get('x-forwarded-for'), get_settings().trusted_proxies)
@@ -56,8 +45,8 @@ async def login(body: LoginIn, request: Request) -> UserPublic:
     address = client_address(request)
     throttle.held_back(body.username, address)   # on the event loop: a known hold never waits for a thread
     attempt = await in_session(lambda s: throttle.reserve(s, username=body.username, address=address))
-    # the Argon2 check waits for a hash slot without holding a worker thread, so 429s never queue behind hashes
-    if not await to_thread.run_sync(throttle.password_matches, attempt, body.password, limiter=_hash_limiter()):
+    # the Argon2 check waits for a hash thread without holding a worker thread, so 429s never queue behind hashes
+    if not await throttle.password_matches_async(attempt, body.password):
         raise NotAuthenticated(throttle.WRONG_CREDENTIALS)
     public = await in_session(lambda s: users.to_public(s, throttle.complete(s, attempt=attempt,
                                                                               password=body.password)))
