@@ -11,6 +11,7 @@ success takes its address reservation back and clears the account's failures. Th
 little while which keys are held back, so the API answers their 429 on the event loop, before any thread hop.
 """
 import asyncio
+import hashlib
 import ipaddress
 import logging
 import math
@@ -21,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 from sqlmodel import Session
 
 from app import auth
@@ -67,6 +68,7 @@ def reserve(session: Session, *, username: str, address: str) -> Attempt:
     """429 while the account or address is held back; otherwise count the attempt as a failure (short lock)."""
     held_back(username, address)   # this process already knows: no database work
     keys = _keys(username, address)
+    _serialize(session, keys)
     check(session, keys=keys)
     user = session.exec(select(User).where(func.lower(User.username) == username.strip().lower())).scalars().first()
     now = utcnow()
@@ -78,6 +80,17 @@ def reserve(session: Session, *, username: str, address: str) -> Attempt:
     return Attempt(keys=keys, reservation=address_row.id,  # type: ignore[arg-type]
                    user_id=user.id if active else None,  # type: ignore[union-attr]
                    password_hash=user.password_hash if user is not None else None)
+
+
+def _serialize(session: Session, keys: Sequence[str]) -> None:
+    """Attempts on the same account or address check and count one after another, so the limits stay exact when
+    many arrive at once. SQLite: the write transaction (BEGIN IMMEDIATE) already does it; PostgreSQL: transaction
+    advisory locks, always account first, then address (no deadlock)."""
+    if session.get_bind().dialect.name != 'postgresql':
+        return
+    for key in keys:
+        lock_id = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], 'big', signed=True)
+        session.execute(text('SELECT pg_advisory_xact_lock(:id)'), {'id': lock_id})
 
 
 def password_matches(attempt: Attempt, password: str) -> bool:

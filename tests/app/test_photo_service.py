@@ -253,7 +253,7 @@ async def test_the_periodic_sweep_removes_a_crashed_uploads_files(session: Sessi
     try:
         for _ in range(100):
             await asyncio.sleep(0.05)
-            if not files():
+            if not files() and not list(pending.folder.iterdir()):
                 break
     finally:
         task.cancel()
