@@ -40,3 +40,15 @@ class TooManyRequests(DomainError):
     def __init__(self, message: str, *, retry_after: int = 60) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class QuotaExceeded(DomainError):
+    """A quota is used up (photos per problem, upload bytes per day): 429, Retry-After only when waiting helps."""
+
+    def __init__(self, message: str, *, field: str | None = None, retry_after: int | None = None) -> None:
+        super().__init__(message, field=field)
+        self.retry_after = retry_after
+
+
+class InsufficientStorage(DomainError):
+    """The server is short of disk space; nothing was stored: 507."""

@@ -1,4 +1,5 @@
-"""Periodic jobs (auto-read notifications, escalate unacknowledged stops), run on the server's event loop."""
+"""Periodic jobs (auto-read notifications, escalate unacknowledged stops, sweep photo files), run on the server's
+event loop."""
 import asyncio
 import contextlib
 import logging
@@ -40,10 +41,11 @@ async def stop() -> None:
 async def _loop() -> None:
     while True:
         await asyncio.sleep(INTERVAL_SECONDS)
-        try:
-            await asyncio.to_thread(run_once)
-        except Exception:  # a failing job must not stop the schedule; the trace goes to the log
-            logger.exception('periodic job failed')
+        for job in (run_once, photos.reclaim_now):   # files of uploads whose process crashed (another worker)
+            try:
+                await asyncio.to_thread(job)
+            except Exception:  # a failing job must not stop the schedule; the trace goes to the log
+                logger.exception('periodic job %s failed', job.__name__)
 
 
 def run_once() -> None:

@@ -3,13 +3,17 @@
 Storage: `PhotoStore` is what the rest of the app uses; `LocalPhotoStore` (a folder under CTP_DATA_DIR) is the
 embedded default, and a shared volume or an object store can implement the same five methods.
 Pipeline: `process(data)` decides the type by decoding the content (allow-list), refuses bombs, truncated and fake
-files, applies the EXIF orientation and re-encodes a fresh JPEG without any metadata, plus a thumbnail.
+files, applies the EXIF orientation and re-encodes a fresh image without any metadata, plus a JPEG thumbnail.
+A PNG (a screenshot, a diagram: sharp edges, text) is kept lossless as a new PNG; a JPEG, WebP or HEIC is a camera
+photo and becomes a JPEG (browsers cannot all show HEIC; lossy WebP gains nothing over JPEG at our sizes). A PNG
+whose lossless re-encoding passes PNG_BUDGET is a photo saved as PNG and is stored as JPEG too.
 """
 import contextlib
 import io
 import logging
 import os
 import re
+import shutil
 import struct
 import threading
 import time
@@ -29,7 +33,8 @@ from app.config import get_settings
 from app.errors import InvalidInput, PayloadTooLarge
 
 logger = logging.getLogger(__name__)
-NAME_PATTERN = re.compile(r'^[0-9a-f]{32}\.jpg$')
+NAME_PATTERN = re.compile(r'^[0-9a-f]{32}\.(jpg|png)$')
+MEDIA_TYPES = {'jpg': 'image/jpeg', 'png': 'image/png'}
 TEMP_PREFIX = '.tmp-'
 MAX_SIDE = 2048            # longest side of the stored image
 DRAFT_SIDE = 1800          # a JPEG may be decoded scaled down (DCT) while its longest side stays >= this
@@ -37,6 +42,7 @@ THUMB_SIDE = 400           # longest side of the thumbnail
 MAX_DIMENSION = 20_000     # no side of an upload may be longer, whatever the pixel cap
 FULL_BUDGET = 480_000      # bytes: quality steps down until the stored image fits
 THUMB_BUDGET = 38_000
+PNG_BUDGET = 3_000_000     # bytes: a lossless PNG larger than this is a photo, stored as JPEG
 FULL_QUALITIES = (80, 70, 60, 50, 40)
 THUMB_QUALITIES = (78, 66, 54, 42)
 DISPLAY_NAME_LENGTH = 100
@@ -49,7 +55,7 @@ warnings.simplefilter('error', Image.DecompressionBombWarning)  # a bomb warning
 
 
 class PhotoStore(Protocol):
-    """Where photo files live. Names are server-made (`<32 hex>.jpg`) and immutable once written."""
+    """Where photo files live. Names are server-made (`<32 hex>.jpg|png`) and immutable once written."""
 
     def put(self, name: str, data: bytes) -> None:
         """Write atomically: readers see the whole file or nothing."""
@@ -71,6 +77,9 @@ class PhotoStore(Protocol):
     def remove_partial(self, name: str) -> None:
         """Remove an abandoned temporary file listed by `names` (a write that never finished)."""
 
+    def free_bytes(self) -> int | None:
+        """Free space where the photos are written, or None when the store cannot tell (no floor then)."""
+
 
 def check_name(name: str) -> str:
     """A stored name, or ValueError: client input can never become a path."""
@@ -79,8 +88,19 @@ def check_name(name: str) -> str:
     return name
 
 
-def new_name() -> str:
-    return f'{uuid.uuid4().hex}.jpg'
+def new_name(extension: str = 'jpg') -> str:
+    return f'{uuid.uuid4().hex}.{extension}'
+
+
+def media_type(name: str) -> str:
+    """The Content-Type of a stored file, from the extension the server chose by decoding it."""
+    return MEDIA_TYPES[check_name(name).rsplit('.', 1)[1]]
+
+
+def temp_name(name: str) -> str:
+    """The temporary file `put` writes before the rename: derived from the final name, so a crashed upload's
+    pending marker (app/photo_pending.py) names it too."""
+    return f'{TEMP_PREFIX}{check_name(name)}'
 
 
 class LocalPhotoStore:
@@ -99,7 +119,7 @@ class LocalPhotoStore:
     def put(self, name: str, data: bytes) -> None:
         final = self._path(name)
         self.root.mkdir(parents=True, exist_ok=True)
-        temp = self.root / f'{TEMP_PREFIX}{uuid.uuid4().hex}'
+        temp = self.root / temp_name(name)
         try:
             with open(temp, 'xb') as handle:
                 handle.write(data)
@@ -142,6 +162,9 @@ class LocalPhotoStore:
         if name.startswith(TEMP_PREFIX) and '/' not in name:
             (self.root / name).unlink(missing_ok=True)
 
+    def free_bytes(self) -> int | None:
+        return shutil.disk_usage(self.root).free
+
 
 _stores: dict[Path, PhotoStore] = {}
 _pool: ThreadPoolExecutor | None = None
@@ -160,12 +183,13 @@ def get_store() -> PhotoStore:
 
 @dataclass(frozen=True)
 class ProcessedImage:
-    """A clean JPEG (no metadata) and its thumbnail."""
+    """A clean image (JPEG or PNG, no metadata) and its JPEG thumbnail."""
 
     full: bytes
     thumb: bytes
     width: int
     height: int
+    extension: str = 'jpg'   # of the full image: 'jpg' or 'png'
 
 
 def sniff_format(data: bytes) -> str:
@@ -210,10 +234,14 @@ def process(data: bytes) -> ProcessedImage:
         raise InvalidInput('the file is empty', field='photo')
     if len(data) > settings.max_photo_bytes:
         raise PayloadTooLarge(f'a photo may be at most {settings.max_photo_bytes // (1024 * 1024)} MB', field='photo')
-    image = _decode(data, sniff_format(data), min(settings.max_photo_pixels, Image.MAX_IMAGE_PIXELS))
+    kind = sniff_format(data)
+    image = _decode(data, kind, min(settings.max_photo_pixels, Image.MAX_IMAGE_PIXELS))
     clean = _fresh_rgb(image)
-    return ProcessedImage(full=_encode(clean, FULL_BUDGET, FULL_QUALITIES),
-                          thumb=_encode(_shrunk(clean, THUMB_SIDE), THUMB_BUDGET, THUMB_QUALITIES),
+    thumb = _encode(_shrunk(clean, THUMB_SIDE), THUMB_BUDGET, THUMB_QUALITIES)
+    lossless = _png(_fresh(image)) if kind == 'PNG' else None
+    if lossless is not None and len(lossless) <= PNG_BUDGET:
+        return ProcessedImage(full=lossless, thumb=thumb, width=clean.width, height=clean.height, extension='png')
+    return ProcessedImage(full=_encode(clean, FULL_BUDGET, FULL_QUALITIES), thumb=thumb,
                           width=clean.width, height=clean.height)
 
 
@@ -257,6 +285,22 @@ def _fresh_rgb(image: Image.Image) -> Image.Image:
     fresh = Image.new('RGB', image.size)
     fresh.paste(image)
     return fresh
+
+
+def _fresh(image: Image.Image) -> Image.Image:
+    """For a PNG: a new image (transparency and greyscale kept), at most MAX_SIDE long, without the source's info."""
+    has_alpha = image.mode in ('RGBA', 'LA', 'PA') or (image.mode == 'P' and 'transparency' in image.info)
+    mode = 'RGBA' if has_alpha else 'L' if image.mode in ('1', 'L') else 'RGB'
+    image = _shrunk(image.convert(mode), MAX_SIDE)
+    fresh = Image.new(mode, image.size)
+    fresh.paste(image)
+    return fresh
+
+
+def _png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, 'PNG', compress_level=6)   # a fresh image: no text chunks, ICC, EXIF or time
+    return buffer.getvalue()
 
 
 def _shrunk(image: Image.Image, side: int) -> Image.Image:

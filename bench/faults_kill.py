@@ -4,8 +4,10 @@
 request from a thread, kills the process (SIGKILL: no shutdown, no flush) a random few milliseconds later, starts
 it again and checks: PRAGMA integrity_check and foreign_key_check; a completion either happened entirely or not
 at all (status, end time, solution, running downtime segment, machine status); every photo row has its files and
-every file in the photo folder belongs to a row (no orphans, no temp files). The photo part needs issue 5's photo
-service (a multipart report with a `photo` part); without it the script says so and checks the completions only.
+every file in the photo folder belongs to a row (no orphans, no temp files), checked right after each restart
+(the start-up sweep removes a killed upload's files at once, see app/photo_pending.py). The photo part needs
+issue 5's photo service (a multipart report with a `photo` part); without it the script says so and checks the
+completions only.
 """
 import argparse
 import io
@@ -77,13 +79,25 @@ def completion_trial(server: Server, delay_ms: float) -> dict[str, object]:
 
 
 def photo_trial(server: Server, photo: bytes, delay_ms: float) -> dict[str, object]:
+    """Kill during a photo report, restart, and look at the photo folder right after the restart's sweep."""
     with client(server) as http:
         machine = http.get('/api/ctp-machines').json()[0]['id']
         answer = fire_and_kill(server, lambda: http.post('/api/ctp-problem-logs', data={
             'machine_id': str(machine), 'problem_description': 'bench kill photo'},
             files=[('photo', ('plate.jpg', photo, 'image/jpeg'))]), delay_ms)
+    before = leftovers(server.data_dir)
     server.start()
-    return {'kind': 'photo upload', 'delay_ms': round(delay_ms, 1), 'answer': answer}
+    after = leftovers(server.data_dir)
+    return {'kind': 'photo upload', 'delay_ms': round(delay_ms, 1), 'answer': answer,
+            'orphans_before_restart': before, 'orphans_right_after_restart': after}
+
+
+def leftovers(folder: Path) -> int:
+    """Files in the photo folder that no row names (temporary files included)."""
+    with sqlite3.connect(folder / 'ctp-log.sqlite3') as conn:
+        names = {n for row in conn.execute('SELECT stored_name, thumb_name FROM problem_photos') for n in row}
+    photo_dir = folder / 'photos'
+    return len({p.name for p in photo_dir.iterdir() if p.is_file()} - names) if photo_dir.exists() else 0
 
 
 def photos_supported(server: Server, photo: bytes) -> bool:
@@ -141,8 +155,7 @@ def main() -> None:
         for _ in range(args.trials if with_photos else 0):
             trials.append(photo_trial(server, photo, rng.uniform(30, 700)))
             print(json.dumps(trials[-1]), flush=True)
-        time.sleep(3)  # any start-up sweep of leftovers
-        result = check(folder / 'ctp-log.sqlite3', folder / 'photos')
+        result = check(folder / 'ctp-log.sqlite3', folder / 'photos')   # right after the last restart
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)

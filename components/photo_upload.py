@@ -17,7 +17,7 @@ from collections.abc import Callable
 from nicegui import events, run, ui
 
 from app.config import get_settings
-from app.errors import InvalidInput, PayloadTooLarge
+from app.errors import DomainError
 from app.photo_store import display_name
 from app.services import photos
 from app.services.photos import PreparedPhoto
@@ -57,7 +57,7 @@ class PhotoUpload(ui.column):
             return
         try:
             prepared = await run.io_bound(photos.prepare_photo, await e.file.read(), e.file.name)
-        except (InvalidInput, PayloadTooLarge) as error:
+        except DomainError as error:   # refused (400/413), short of disk (507): say why, keep nothing
             ui.notify(f'{_name(e.file.name)}: {error.message}', type='negative')
             return
         if self.is_deleted or len(self.prepared) >= self.max_photos:

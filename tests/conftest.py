@@ -12,6 +12,7 @@ from sqlmodel import Session
 from app import events
 from app.config import get_settings
 from app.db import dispose_engine, init_engine, session_scope
+from app.services import throttle
 from tests import dbutil
 
 ADMIN_PASSWORD = 'admin-pass-123'
@@ -38,6 +39,7 @@ def ctp_env(tmp_path: Path, template_db: str, monkeypatch: pytest.MonkeyPatch) -
     get_settings.cache_clear()
     events.clear_subscriptions()
     events.clear_forwarders()
+    throttle.forget()
     init_engine(url)
     yield url
     events.clear_subscriptions()

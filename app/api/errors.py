@@ -19,21 +19,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from app.errors import (
     Conflict,
     DomainError,
+    InsufficientStorage,
     InvalidInput,
     NotAuthenticated,
     NotFound,
     PayloadTooLarge,
     PermissionDenied,
+    QuotaExceeded,
     TooManyRequests,
 )
 
 logger = logging.getLogger(__name__)
 API_PREFIX = '/api/'
 STATUS = {InvalidInput: 400, NotAuthenticated: 401, PermissionDenied: 403, NotFound: 404, Conflict: 409,
-          PayloadTooLarge: 413, TooManyRequests: 429}
+          PayloadTooLarge: 413, TooManyRequests: 429, QuotaExceeded: 429, InsufficientStorage: 507}
 CODES = {400: 'invalid_input', 401: 'not_authenticated', 403: 'forbidden', 404: 'not_found', 405: 'method_not_allowed',
          409: 'conflict', 413: 'payload_too_large', 415: 'unsupported_media_type', 429: 'too_many_requests',
-         500: 'internal_error'}
+         500: 'internal_error', 507: 'insufficient_storage'}
 Handler = Callable[[Request, Exception], Awaitable[Response]]
 
 
@@ -73,7 +75,8 @@ def error_response(request: Request, status: int, message: str, fields: dict[str
 async def domain_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, DomainError)
     status = next((code for cls, code in STATUS.items() if isinstance(exc, cls)), 400)
-    headers = {'Retry-After': str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    retry_after = getattr(exc, 'retry_after', None) if isinstance(exc, TooManyRequests | QuotaExceeded) else None
+    headers = {'Retry-After': str(retry_after)} if retry_after is not None else None
     if isinstance(exc, NotAuthenticated):
         headers = {'WWW-Authenticate': 'Bearer'}
     fields = getattr(exc, 'fields', None) or ({exc.field: exc.message} if exc.field else None)

@@ -1,32 +1,39 @@
 """Problem photos: prepare uploads (off the event loop), attach them in the problem's transaction, serve, delete, sweep.
 
-Lifecycle of a photo: `prepare_photo` validates, re-encodes and writes the files (worker thread) ->
-`report_with_photos` / `attach_photos` insert the rows and commit (files first, rows second) -> on any failure the
-files of the prepared photos are removed (`discard`). Deleting a photo or a problem removes its files after the
-commit; `sweep_orphans` (at start-up) removes files no row points to and reports rows whose file is missing.
+Lifecycle of a photo: `prepare_photo` validates and re-encodes the upload, records a pending-upload marker
+(app/photo_pending.py) and writes the files (worker thread) -> `report_with_photos` / `attach_photos` insert the
+rows and commit (files first, rows second), then drop the marker -> on any failure the files of the prepared photos
+are removed and the marker dropped (`discard`). Deleting a photo or a problem removes its files after the commit.
+`sweep_orphans` (at start-up) removes at once the files of uploads whose process died before the commit (SIGKILL
+included), removes files that no row and no marker names once older than a grace period, and reports rows whose
+file is missing; `reclaim_now` (every minute) does the first part only. Neither removes a file a row points to.
 """
 from __future__ import annotations
 
 import hashlib
 import logging
+import math
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from sqlalchemy import event, select
 from sqlmodel import Session
 
-from app import events, photo_store
+from app import events, photo_pending, photo_store
 from app.config import get_settings
-from app.db import rolls_back, session_scope
-from app.errors import Conflict, InvalidInput, NotFound
+from app.db import read_session, rolls_back
+from app.errors import InsufficientStorage, InvalidInput, NotFound, QuotaExceeded
 from app.models import AuditAction, CTPProblemLog, PhotoKind, ProblemPhoto, utcnow
 from app.models.schemas import ProblemLogCreate
 from app.services import audit, problem_logs
 from app.services.access import Actor, require_log_editable, require_log_visible
 
 logger = logging.getLogger(__name__)
-SWEEP_GRACE_SECONDS = 600.0   # files younger than this may belong to an upload still in progress
+QUOTA_WINDOW = timedelta(hours=24)   # CTP_MAX_PHOTO_BYTES_PER_USER_DAY counts the stored bytes of this window
+MB = 1024 * 1024
+SWEEP_GRACE_SECONDS = 600.0   # files without row or marker younger than this may be a write just starting
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,7 @@ class PreparedPhoto:
     size_bytes: int
     original_name: str | None
     thumb_jpeg: bytes = field(repr=False)   # for previews before the photo has a URL
+    marker: str = ''                          # the pending-upload marker naming the files until the commit
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,7 @@ class ServedPhoto:
     name: str
     filename: str
     etag: str
+    media_type: str
 
 
 @dataclass
@@ -65,18 +74,23 @@ def prepare_photo(data: bytes, original_name: str | None) -> PreparedPhoto:
     nothing is stored then. The caller owns the result: commit it with `report_with_photos`/`attach_photos`
     (which discard it on failure) or call `discard`.
     """
-    image = photo_store.process_niced(data)
+    image = photo_store.process_niced(data)   # a refused upload creates nothing, not even the folder
     store = photo_store.get_store()
-    stored, thumb = photo_store.new_name(), photo_store.new_name()
-    store.put(stored, image.full)
+    _check_free_disk(store, len(image.full) + len(image.thumb))
+    stored, thumb = photo_store.new_name(image.extension), photo_store.new_name()
+    pending = photo_pending.get_pending()
+    marker = pending.begin([stored, thumb])   # before the files: a crash from here on is found by the sweeper
     try:
+        store.put(stored, image.full)
         store.put(thumb, image.thumb)
-    except OSError:
-        photo_store.remove_quietly(store, [stored])
+    except BaseException:
+        photo_store.remove_quietly(store, [stored, thumb])
+        pending.end(marker)
         raise
     return PreparedPhoto(stored_name=stored, thumb_name=thumb, sha256=hashlib.sha256(image.full).hexdigest(),
                          width=image.width, height=image.height, size_bytes=len(image.full),
-                         original_name=photo_store.display_name(original_name), thumb_jpeg=image.thumb)
+                         original_name=photo_store.display_name(original_name), thumb_jpeg=image.thumb,
+                         marker=marker)
 
 
 def prepare_all(uploads: Iterable[tuple[bytes, str | None]]) -> list[PreparedPhoto]:
@@ -92,16 +106,65 @@ def prepare_all(uploads: Iterable[tuple[bytes, str | None]]) -> list[PreparedPho
 
 
 def discard(prepared: Iterable[PreparedPhoto]) -> None:
-    """Remove the files of prepared photos that were never committed."""
+    """Remove the files of prepared photos that were never committed (then their markers)."""
+    prepared = list(prepared)
     photo_store.remove_quietly(photo_store.get_store(),
                                [name for photo in prepared for name in (photo.stored_name, photo.thumb_name)])
+    _settle(prepared)
 
 
-def _check_count(existing: int, adding: int) -> None:
+def _settle(prepared: Iterable[PreparedPhoto]) -> None:
+    """The rows of these photos are committed (or their files removed): drop their pending markers."""
+    pending = photo_pending.get_pending()
+    for photo in prepared:
+        if photo.marker:
+            pending.end(photo.marker)
+
+
+def _check_free_disk(store: photo_store.PhotoStore, adding: int) -> None:
+    """507 while writing `adding` bytes would leave less than CTP_MIN_FREE_DISK_MB free (nothing is stored)."""
+    free, floor = store.free_bytes(), get_settings().min_free_disk_mb * MB
+    if free is not None and free - adding < floor:
+        logger.warning('photo refused: %d MB free on the photo disk, the floor is %d MB', free // MB, floor // MB)
+        raise InsufficientStorage('the server is short of disk space, so the photo was not stored; '
+                                  'please tell an administrator', field='photo')
+
+
+def check_count(existing: int, adding: int) -> None:
+    """429 when a problem with `existing` photos would get more than CTP_MAX_PHOTOS_PER_PROBLEM."""
     limit = get_settings().max_photos_per_problem
     if existing + adding > limit:
         left = max(0, limit - existing)
-        raise Conflict(f'a problem can have at most {limit} photos; {left} more can be added', field='photo')
+        noun = 'photo' if limit == 1 else 'photos'
+        raise QuotaExceeded(f'a problem can have at most {limit} {noun}; {left} more can be added', field='photo')
+
+
+def check_day_bytes(session: Session, user_id: int | None, adding: int = 0) -> None:
+    """429 when the user's photos of the last 24 hours plus `adding` bytes pass CTP_MAX_PHOTO_BYTES_PER_USER_DAY
+    (with `adding` 0: when the quota is already used up), with the seconds until enough leaves the window."""
+    if user_id is None:
+        return
+    limit, now = get_settings().max_photo_bytes_per_user_day, utcnow()
+    recent = session.exec(select(ProblemPhoto.created_at, ProblemPhoto.size_bytes).where(
+        ProblemPhoto.created_by == user_id, ProblemPhoto.created_at > now - QUOTA_WINDOW)
+        .order_by(ProblemPhoto.created_at)).all()
+    used = sum(size for _, size in recent)
+    if (used + adding <= limit) if adding else (used < limit):
+        return
+    retry_after = None
+    for at, size in recent:   # the oldest uploads leave the window first
+        used -= size
+        if (used + adding <= limit) if adding else (used < limit):
+            retry_after = max(1, math.ceil((at + QUOTA_WINDOW - now).total_seconds()))
+            break
+    raise QuotaExceeded(f'photo upload limit reached: at most {limit // MB} MB of photos per person in 24 hours; '
+                        'try again later', field='photo', retry_after=retry_after)
+
+
+def check_can_report(session: Session, *, actor: Actor, count: int) -> None:
+    """Fail fast (429) before the photos of a new report are processed."""
+    check_count(0, count)
+    check_day_bytes(session, actor.user_id)
 
 
 def _kind(kind: str) -> PhotoKind:
@@ -128,7 +191,8 @@ def report_with_photos(session: Session, *, actor: Actor, problem_in: ProblemLog
                        prepared: list[PreparedPhoto]) -> problem_logs.Outcome:
     """Report a problem and its photos in one transaction; on any failure (or a replayed key) the files go."""
     try:
-        _check_count(0, len(prepared))
+        check_count(0, len(prepared))
+        check_day_bytes(session, actor.user_id, sum(photo.size_bytes for photo in prepared))
         with _photos_join_commit(session, actor, prepared):
             outcome = problem_logs.report_problem(session, actor=actor, problem_in=problem_in)
     except BaseException:
@@ -136,6 +200,8 @@ def report_with_photos(session: Session, *, actor: Actor, problem_in: ProblemLog
         raise
     if not outcome.created:
         discard(prepared)   # a replayed key: the first request's photos are the problem's photos
+    else:
+        _settle(prepared)
     return outcome
 
 
@@ -162,9 +228,10 @@ def _photos_join_commit(session: Session, actor: Actor, prepared: list[PreparedP
 
 
 def check_can_attach(session: Session, *, actor: Actor, log_id: int, count: int) -> None:
-    """Fail fast (404/403/409) before any upload is processed: may this actor add `count` photos here?"""
+    """Fail fast (404/403/429) before any upload is processed: may this actor add `count` photos here?"""
     require_log_editable(session, actor, log_id)
-    _check_count(_count(session, log_id), count)
+    check_count(_count(session, log_id), count)
+    check_day_bytes(session, actor.user_id)
 
 
 def _count(session: Session, log_id: int) -> int:
@@ -179,12 +246,14 @@ def attach_photos(session: Session, *, actor: Actor, log_id: int, prepared: list
     try:
         photo_kind = _kind(kind)
         require_log_editable(session, actor, log_id)
-        _check_count(_count(session, log_id), len(prepared))
+        check_count(_count(session, log_id), len(prepared))
+        check_day_bytes(session, actor.user_id, sum(photo.size_bytes for photo in prepared))
         rows = _rows(session, actor, log_id, prepared, photo_kind)
         session.commit()
     except BaseException:
         discard(prepared)
         raise
+    _settle(prepared)
     events.publish(events.problem_log_changed, log_id)
     return rows
 
@@ -228,34 +297,77 @@ def photo_for_viewing(session: Session, *, actor: Actor, photo_id: int, thumb: b
         raise NotFound(f'photo {photo_id} not found')
     require_log_visible(session, actor, photo.log_id)
     suffix = '-thumb' if thumb else ''
-    return ServedPhoto(name=photo.thumb_name if thumb else photo.stored_name,
-                       filename=f'problem-{photo.log_id}-photo-{photo_id}{suffix}.jpg', etag=photo.sha256[:32] + suffix)
+    name = photo.thumb_name if thumb else photo.stored_name
+    extension = name.rsplit('.', 1)[-1]
+    return ServedPhoto(name=name, filename=f'problem-{photo.log_id}-photo-{photo_id}{suffix}.{extension}',
+                       etag=photo.sha256[:32] + suffix, media_type=photo_store.media_type(name))
 
 
-def sweep_orphans(session: Session, store: photo_store.PhotoStore,
-                  grace_seconds: float = SWEEP_GRACE_SECONDS) -> SweepReport:
-    """Remove files no row points to (older than the grace period) and report rows whose file is missing."""
+def sweep_orphans(session: Session, store: photo_store.PhotoStore, grace_seconds: float = SWEEP_GRACE_SECONDS,
+                  pending: photo_pending.PendingUploads | None = None) -> SweepReport:
+    """Remove the files of crashed uploads (at once) and files nobody names (after the grace period); report rows
+    whose file is missing. A file a row points to, or a live upload's marker names, is never removed."""
+    pending = pending or photo_pending.get_pending()
     report = SweepReport()
+    _reclaim_crashed(session, store, pending, report)
+    candidates = list(store.names(older_than=grace_seconds))
+    in_flight = pending.live_names()        # read before the rows: a marker goes only after its row is committed
+    in_flight |= {photo_store.TEMP_PREFIX + name for name in in_flight}
+    session.rollback()                      # a fresh transaction sees every row committed before that read
     known: set[str] = set()
     for photo in session.exec(select(ProblemPhoto)).scalars():
         known |= {photo.stored_name, photo.thumb_name}
         if not store.exists(photo.stored_name) or not store.exists(photo.thumb_name):
             report.rows_without_file.append(photo.id)  # type: ignore[arg-type]
-    for name in list(store.names(older_than=grace_seconds)):
-        if name in known:
-            continue
-        if photo_store.NAME_PATTERN.fullmatch(name):
-            store.delete(name)
-        else:
-            store.remove_partial(name)
-        report.removed_files.append(name)
+    for name in candidates:
+        if name not in known and name not in in_flight:
+            _remove(store, name)
+            report.removed_files.append(name)
     if report.removed_files or report.rows_without_file:
         logger.warning('photo sweep: removed %d orphan file(s); photo rows without a file: %s',
                        len(report.removed_files), report.rows_without_file or 'none')
     return report
 
 
+def _reclaim_crashed(session: Session, store: photo_store.PhotoStore, pending: photo_pending.PendingUploads,
+                     report: SweepReport) -> None:
+    """The files of uploads whose process died between writing them and committing their rows."""
+    with pending.abandoned() as crashed:
+        names = {name for upload in crashed for name in upload.names if photo_store.NAME_PATTERN.fullmatch(name)}
+        if not names:
+            return
+        session.rollback()
+        committed = set(session.exec(select(ProblemPhoto.stored_name).where(ProblemPhoto.stored_name.in_(names))
+                                     ).scalars())
+        committed |= set(session.exec(select(ProblemPhoto.thumb_name).where(ProblemPhoto.thumb_name.in_(names))
+                                      ).scalars())
+        present = set(store.names())
+        for name in sorted(names - committed):
+            for leftover in (name, photo_store.TEMP_PREFIX + name):
+                if leftover in present:
+                    _remove(store, leftover)
+                    report.removed_files.append(leftover)
+
+
+def _remove(store: photo_store.PhotoStore, name: str) -> None:
+    if photo_store.NAME_PATTERN.fullmatch(name):
+        store.delete(name)
+    else:
+        store.remove_partial(name)
+
+
 def sweep_now() -> SweepReport:
-    """The start-up sweep over the configured store (blocking; main.py runs it in a worker thread)."""
-    with session_scope() as session:
+    """The start-up sweep over the configured store (blocking: run it in a worker thread). Reads the database only."""
+    with read_session() as session:
         return sweep_orphans(session, photo_store.get_store())
+
+
+def reclaim_now() -> SweepReport:
+    """The periodic part: only the files of uploads whose process died (no grace period, nothing else: a file no
+    marker names may be another host's upload in flight when the marker folders are not shared)."""
+    report = SweepReport()
+    with read_session() as session:
+        _reclaim_crashed(session, photo_store.get_store(), photo_pending.get_pending(), report)
+    if report.removed_files:
+        logger.warning('photo sweep: removed %d file(s) of crashed uploads', len(report.removed_files))
+    return report

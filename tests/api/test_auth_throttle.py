@@ -1,8 +1,13 @@
 """Failed sign-ins are throttled per account and per address, with one answer for every kind of user."""
+import asyncio
+import statistics
+import time
+
 import httpx
 import pytest
 import time_machine
 
+from app import auth
 from app.db import session_scope
 from app.errors import NotAuthenticated
 from app.models import utcnow
@@ -86,3 +91,49 @@ async def test_failures_from_any_entry_point_count(api_client: httpx.AsyncClient
 ])
 def test_client_address(peer: str | None, header: str | None, trusted: list[str], expected: str) -> None:
     assert throttle.client_address(peer, header, trusted) == expected
+
+
+async def test_in_a_storm_the_429s_do_not_wait_for_the_password_checks_in_flight(
+        api_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """10 wrong sign-ins for one account at once, each password check taking a slow second: the 5 over the limit
+    are answered 429 at once, not after the hashes (before: the check waited for the database lock they held)."""
+    with session_scope() as session:
+        make_user(session, 'tech1')
+
+    def slow_check(_hash: str | None, _password: str) -> bool:
+        time.sleep(1.0)
+        return False
+    monkeypatch.setattr(auth, 'verify_password', slow_check)
+
+    async def timed() -> tuple[int, float]:
+        started = time.perf_counter()
+        response = await api_client.post('/api/auth/login', json={'username': 'tech1', 'password': 'not-it-at-all'})
+        return response.status_code, time.perf_counter() - started
+    answers = await asyncio.gather(*(timed() for _ in range(10)))
+    assert sorted(code for code, _ in answers) == [401] * throttle.ACCOUNT_LIMIT + [429] * 5
+    assert max(seconds for code, seconds in answers if code == 429) < 0.8
+    started = time.perf_counter()   # later attempts: answered from this process's memory of the hold
+    assert (await api_login(api_client, 'tech1', PASSWORD)).status_code == 429
+    assert time.perf_counter() - started < 0.5
+
+
+def test_unknown_user_wrong_password_and_disabled_account_cost_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A3: outside throttling the three failures give the same answer after the same work (median within 20 %)."""
+    monkeypatch.setattr(throttle, 'ACCOUNT_LIMIT', 100)
+    monkeypatch.setattr(throttle, 'ADDRESS_LIMIT', 100)
+    with session_scope() as session:
+        make_user(session, 'tech1')
+        make_user(session, 'gone', active=False)
+    timings: dict[str, list[float]] = {'tech1': [], 'nobody': [], 'gone': []}
+    for round_ in range(7):
+        for username, times in timings.items():
+            with session_scope() as session:
+                started = time.perf_counter()
+                with pytest.raises(NotAuthenticated) as refused:
+                    password = PASSWORD if username == 'gone' else 'wrong-one'
+                    throttle.sign_in(session, username=username, password=password,
+                                     address=f'192.0.2.{round_}')
+                times.append(time.perf_counter() - started)
+            assert refused.value.message == 'wrong user name or password'
+    medians = [statistics.median(times) for times in timings.values()]
+    assert max(medians) <= 1.2 * min(medians), timings

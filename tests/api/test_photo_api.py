@@ -3,13 +3,15 @@ import os
 
 import httpx
 import pytest
+from sqlalchemy import select
 from nicegui.testing import User
 
 from app.config import get_settings
 from app.db import session_scope
+from app.models import ProblemPhoto
 from app.services import photos
 from tests.factories import PASSWORD, actor, make_machine, make_user, report
-from tests.photo_corpus import bad_uploads, camera_jpeg
+from tests.photo_corpus import bad_uploads, camera_jpeg, encoded
 
 
 def files() -> list[str]:
@@ -44,8 +46,27 @@ async def test_assigned_user_gets_the_photo_with_every_header(user: User) -> Non
         assert response.headers['x-content-type-options'] == 'nosniff'
         assert response.headers['content-security-policy'] == "default-src 'none'; sandbox"
         assert response.headers['content-disposition'].startswith('inline; filename="problem-')
-        assert response.headers['cache-control'].startswith('private, max-age=')
+        assert response.headers['cache-control'] == 'private, no-store'
         assert response.content.startswith(b'\xff\xd8\xff') and b'Exif' not in response.content
+
+
+async def test_a_png_named_jpg_is_stored_and_served_as_png(user: User) -> None:
+    log_id, _ = problem_with_photo()
+    client = await signed_in(user, 'owner')
+    parts = [('photo', ('screen.jpg', encoded('PNG', (300, 200), 'RGBA'), 'image/jpeg'))]
+    response = await client.post(f'/api/ctp-problem-logs/{log_id}/photos', files=parts)
+    assert response.status_code == 201, response.text
+    [added] = response.json()
+    assert any(name.endswith('.png') for name in files())
+    full = await client.get(added['url'])
+    assert full.status_code == 200 and full.headers['content-type'] == 'image/png'
+    assert full.content.startswith(b'\x89PNG\r\n\x1a\n')
+    assert full.headers['content-disposition'].endswith('.png"')
+    assert full.headers['cache-control'] == 'private, no-store'
+    assert full.headers['x-content-type-options'] == 'nosniff'
+    assert full.headers['content-security-policy'] == "default-src 'none'; sandbox"
+    thumb = await client.get(added['thumb_url'])
+    assert thumb.headers['content-type'] == 'image/jpeg' and thumb.content.startswith(b'\xff\xd8\xff')
 
 
 async def test_unassigned_user_and_strangers_get_404(user: User) -> None:
@@ -153,3 +174,85 @@ def test_the_middleware_answers_a_bad_content_length_with_400() -> None:
              'headers': [(b'content-length', b'12x')]}
     asyncio.run(PhotoBodyLimit(app)(scope, receive, send))  # type: ignore[arg-type]
     assert sent[0]['status'] == 400
+
+
+# ---- quotas and multipart abuse (SECURITY.md U8) --------------------------------------------------------------------
+
+def photo_parts(count: int) -> list[tuple[str, tuple[str, bytes, str]]]:
+    return [('photo', (f'p{n}.jpg', camera_jpeg(), 'image/jpeg')) for n in range(count)]
+
+
+async def test_the_photo_after_the_last_allowed_is_429(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('CTP_MAX_PHOTOS_PER_PROBLEM', '2')
+    get_settings.cache_clear()
+    log_id, _ = problem_with_photo()
+    client = await signed_in(user, 'owner')
+    assert (await client.post(f'/api/ctp-problem-logs/{log_id}/photos', files=photo_parts(1))).status_code == 201
+    before = files()
+    third = await client.post(f'/api/ctp-problem-logs/{log_id}/photos', files=photo_parts(1))
+    assert third.status_code == 429
+    assert third.json()['error']['message'] == 'a problem can have at most 2 photos; 0 more can be added'
+    machine_id = (await client.get(f'/api/ctp-problem-logs/{log_id}')).json()['machine_id']
+    new_report = await client.post('/api/ctp-problem-logs', files=photo_parts(3),
+                                   data={'machine_id': str(machine_id), 'problem_description': 'Three photos'})
+    assert new_report.status_code == 429 and 'at most 2 photos' in new_report.json()['error']['message']
+    assert files() == before
+
+
+async def test_the_daily_upload_bytes_of_a_person_are_capped_with_429(user: User,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    log_id, _ = problem_with_photo()   # the owner has stored one photo today
+    client = await signed_in(user, 'owner')
+    with session_scope() as session:
+        used = sum(photo.size_bytes for photo in session.exec(select(ProblemPhoto)).scalars())
+    monkeypatch.setenv('CTP_MAX_PHOTO_BYTES_PER_USER_DAY', str(used + 1024))   # room left, but not for a photo
+    get_settings.cache_clear()
+    before = files()
+    response = await client.post(f'/api/ctp-problem-logs/{log_id}/photos', files=photo_parts(1))
+    assert response.status_code == 429, response.text
+    assert response.json()['error']['message'].startswith('photo upload limit reached')
+    assert 0 < int(response.headers['retry-after']) <= 24 * 3600
+    monkeypatch.setenv('CTP_MAX_PHOTO_BYTES_PER_USER_DAY', str(used))          # used up: refused before processing
+    get_settings.cache_clear()
+    machine_id = (await client.get(f'/api/ctp-problem-logs/{log_id}')).json()['machine_id']
+    refused = await client.post('/api/ctp-problem-logs', files=photo_parts(1),
+                                data={'machine_id': str(machine_id), 'problem_description': 'Over quota'})
+    assert refused.status_code == 429 and 'photo upload limit' in refused.json()['error']['message']
+    assert files() == before
+    assert (await client.post('/api/ctp-problem-logs', json={'machine_id': machine_id,
+                                                             'problem_description': 'No photo'})).status_code == 201
+
+
+async def test_below_the_free_disk_floor_uploads_are_507_and_nothing_is_stored(
+        user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    log_id, _ = problem_with_photo()
+    client = await signed_in(user, 'owner')
+    monkeypatch.setenv('CTP_MIN_FREE_DISK_MB', str(10 ** 12))   # more than any disk has free
+    get_settings.cache_clear()
+    before = files()
+    response = await client.post(f'/api/ctp-problem-logs/{log_id}/photos', files=photo_parts(1))
+    assert response.status_code == 507
+    assert response.json()['error']['message'].startswith('the server is short of disk space')
+    machine_id = (await client.get(f'/api/ctp-problem-logs/{log_id}')).json()['machine_id']
+    refused = await client.post('/api/ctp-problem-logs', files=photo_parts(1),
+                                data={'machine_id': str(machine_id), 'problem_description': 'Disk full'})
+    assert refused.status_code == 507
+    assert files() == before and len((await client.get(f'/api/ctp-problem-logs/{log_id}')).json()['photos']) == 1
+
+
+async def test_1001_multipart_parts_and_a_100k_field_form_are_400(user: User) -> None:
+    log_id, _ = problem_with_photo()
+    client = await signed_in(user, 'owner')
+    before = files()
+    many_files = [('photo', (f'p{n}.jpg', b'x', 'image/jpeg')) for n in range(1001)]
+    many_fields = {f'f{n}': 'x' for n in range(1001)}
+    for path in (f'/api/ctp-problem-logs/{log_id}/photos', '/api/ctp-problem-logs'):
+        assert (await client.post(path, files=many_files)).status_code == 400
+        assert (await client.post(path, files=photo_parts(1), data=many_fields)).status_code == 400
+    urlencoded = '&'.join(f'f{n}=x' for n in range(100_000))
+    headers = {'content-type': 'application/x-www-form-urlencoded'}
+    flood = await client.post(f'/api/ctp-problem-logs/{log_id}/photos', content=urlencoded, headers=headers)
+    assert flood.status_code == 400 and flood.json()['error']['message']
+    # the report route reads no urlencoded forms at all
+    assert (await client.post('/api/ctp-problem-logs', content=urlencoded, headers=headers)).status_code == 415
+    assert files() == before

@@ -1,4 +1,6 @@
 """Photo rows and files move together: report/attach/delete, the count limit, failures and the sweeper."""
+import dataclasses
+import json
 import os
 import signal
 import subprocess
@@ -12,7 +14,7 @@ from sqlmodel import Session
 
 from app import photo_store
 from app.config import get_settings
-from app.errors import Conflict, NotFound, PermissionDenied
+from app.errors import NotFound, PermissionDenied, QuotaExceeded
 from app.models import AuditAction, DisplayDevice, DisplayMachine, ProblemAudit, ProblemPhoto, Role
 from app.models.schemas import ProblemLogCreate
 from app.services import photos, problem_logs
@@ -73,7 +75,7 @@ def test_attach_is_limited_to_the_per_problem_maximum(session: Session, monkeypa
     log_id = report(session, tech, machine)
     photos.attach_photos(session, actor=actor(tech), log_id=log_id, prepared=prepared(2), kind='after')
     before = files()
-    with pytest.raises(Conflict, match='at most 2 photos'):
+    with pytest.raises(QuotaExceeded, match='at most 2 photos'):
         photos.attach_photos(session, actor=actor(tech), log_id=log_id, prepared=prepared(1))
     assert files() == before and len(photo_rows(session)) == 2
 
@@ -115,26 +117,73 @@ def test_deleting_a_problem_removes_its_photo_files(session: Session) -> None:
     assert files() == [] and photo_rows(session) == []
 
 
-def test_sweeper_removes_old_files_without_rows_and_reports_rows_without_files(session: Session) -> None:
+def test_sweeper_removes_old_files_nobody_names_and_reports_rows_without_files(session: Session) -> None:
     machine = make_machine(session)
     tech = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
     log_id = report(session, tech, machine)
     [kept] = photos.attach_photos(session, actor=actor(tech), log_id=log_id, prepared=prepared())
-    [orphan] = prepared()
-    [fresh] = prepared()
+    [in_flight] = prepared()            # a form still open: its marker protects it, however old
     store = photo_store.get_store()
+    orphan, fresh = photo_store.new_name(), photo_store.new_name()   # written without a marker (older code)
+    store.put(orphan, b'jpeg')
+    store.put(fresh, b'jpeg')
     folder = get_settings().photo_dir
     (folder / f'{photo_store.TEMP_PREFIX}abandoned').write_bytes(b'half a photo')
     old = time.time() - 3600
-    for name in (orphan.stored_name, orphan.thumb_name, kept.stored_name, kept.thumb_name,
+    for name in (orphan, kept.stored_name, kept.thumb_name, in_flight.stored_name, in_flight.thumb_name,
                  f'{photo_store.TEMP_PREFIX}abandoned'):
         os.utime(folder / name, (old, old))
     store.delete(kept.thumb_name)
     result = photos.sweep_orphans(session, store)
-    assert sorted(result.removed_files) == sorted([orphan.stored_name, orphan.thumb_name,
-                                                   f'{photo_store.TEMP_PREFIX}abandoned'])
+    assert sorted(result.removed_files) == sorted([orphan, f'{photo_store.TEMP_PREFIX}abandoned'])
     assert result.rows_without_file == [kept.id]
-    assert files() == sorted([kept.stored_name, fresh.stored_name, fresh.thumb_name])
+    assert files() == sorted([kept.stored_name, fresh, in_flight.stored_name, in_flight.thumb_name])
+
+
+CRASHING_SERVER = '''
+import json, os, sys, time
+from app import photo_store
+from app.services import photos
+from tests.photo_corpus import camera_jpeg
+ready = [photos.prepare_photo(camera_jpeg(), f'p{n}.jpg') for n in range(2)]
+print(json.dumps([{k: v for k, v in vars(p).items() if k != 'thumb_jpeg'} for p in ready]), flush=True)
+def stuck(*_args):
+    print('third photo half written', flush=True)
+    time.sleep(60)
+os.replace = stuck
+photos.prepare_photo(camera_jpeg(), 'p2.jpg')
+'''
+
+
+def test_a_server_killed_before_the_commit_leaves_no_file_after_the_next_sweep(session: Session) -> None:
+    """SIGKILL with one upload prepared, one committed but not yet settled, one half written: right after the
+    restart's sweep (files seconds old, far inside the grace period) exactly the uncommitted files are gone."""
+    machine = make_machine(session)
+    tech = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
+    log_id = report(session, tech, machine)
+    server = subprocess.Popen([sys.executable, '-c', CRASHING_SERVER], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert server.stdout is not None
+    uncommitted, committed = [photos.PreparedPhoto(**fields, thumb_jpeg=b'') for fields in
+                              json.loads(server.stdout.readline())]
+    assert server.stdout.readline().strip() == 'third photo half written'
+    # the commit happened, the kill came before the marker was dropped: the row's files must survive
+    photos.attach_photos(session, actor=actor(tech), log_id=log_id,
+                         prepared=[dataclasses.replace(committed, marker='')])
+    server.send_signal(signal.SIGKILL)
+    server.wait(timeout=10)
+    assert len(files()) == 5 and any(f.startswith(photo_store.TEMP_PREFIX) for f in files())
+    result = photos.sweep_orphans(session, photo_store.get_store())
+    assert files() == sorted([committed.stored_name, committed.thumb_name])
+    assert uncommitted.stored_name in result.removed_files and result.rows_without_file == []
+    assert photos.sweep_orphans(session, photo_store.get_store()).removed_files == []   # nothing left to do
+
+
+def test_the_sweep_never_touches_an_upload_of_a_live_process(session: Session) -> None:
+    [in_flight] = prepared()
+    assert photos.sweep_orphans(session, photo_store.get_store(), grace_seconds=0).removed_files == []
+    assert files() == sorted([in_flight.stored_name, in_flight.thumb_name])
+    photos.discard([in_flight])
+    assert files() == []
 
 
 def test_wall_displays_see_photos_of_their_machines_only(session: Session) -> None:
@@ -181,3 +230,31 @@ def test_a_writer_killed_mid_write_leaves_no_final_file_and_the_sweep_clears_it(
     assert [f for f in files() if f.startswith(photo_store.TEMP_PREFIX)]   # the half-done write
     result = photos.sweep_orphans(session, store, grace_seconds=0)
     assert result.rows_without_file == [] and files() == []
+
+
+async def test_the_periodic_sweep_removes_a_crashed_uploads_files(session: Session,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Another process died mid-upload (its marker is unlocked); the running server's minute job clears it."""
+    import asyncio
+    import uuid
+
+    from app import jobs, photo_pending
+    store = photo_store.get_store()
+    name = photo_store.new_name()
+    store.put(name, b'jpeg')
+    pending = photo_pending.get_pending()
+    owner = uuid.uuid4().hex
+    (pending.folder / owner).mkdir(parents=True)
+    (pending.folder / f'{owner}.lock').touch()
+    (pending.folder / owner / uuid.uuid4().hex).write_text(name)
+    monkeypatch.setattr(jobs, 'INTERVAL_SECONDS', 0.05)
+    monkeypatch.setattr(jobs, 'run_once', lambda: None)
+    task = asyncio.create_task(jobs._loop())
+    try:
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if not files() and not list(pending.folder.iterdir()):
+                break
+    finally:
+        task.cancel()
+    assert files() == [] and not list(pending.folder.iterdir())

@@ -1,10 +1,11 @@
 """The photo pipeline and the local store: allow-list by content, bombs, metadata removal, orientation, names."""
+import io
 import re
 import time
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 
 from app import photo_store
 from app.config import get_settings
@@ -63,9 +64,8 @@ def test_a_small_pixel_cap_refuses_a_normal_photo_with_400(monkeypatch: pytest.M
         photos.prepare_photo(camera_jpeg((400, 300)), 'normal.jpg')
 
 
-@pytest.mark.parametrize(('fmt', 'mode'), [('JPEG', 'RGB'), ('PNG', 'RGB'), ('PNG', 'RGBA'), ('PNG', 'P'),
-                                           ('WEBP', 'RGB'), ('HEIF', 'RGB')])
-def test_each_allowed_format_is_stored_as_a_clean_jpeg(fmt: str, mode: str) -> None:
+@pytest.mark.parametrize(('fmt', 'mode'), [('JPEG', 'RGB'), ('WEBP', 'RGB'), ('HEIF', 'RGB')])
+def test_camera_formats_are_stored_as_a_clean_jpeg(fmt: str, mode: str) -> None:
     prepared = photos.prepare_photo(encoded(fmt, (640, 480), mode), f'tablet.{fmt.lower()}')
     for name in (prepared.stored_name, prepared.thumb_name):
         assert STORED.fullmatch(name)
@@ -73,6 +73,30 @@ def test_each_allowed_format_is_stored_as_a_clean_jpeg(fmt: str, mode: str) -> N
             assert stored.format == 'JPEG' and stored.mode == 'RGB'
     assert (prepared.width, prepared.height) == (640, 480)
     assert sorted(tree(get_settings().photo_dir)) == sorted([prepared.stored_name, prepared.thumb_name])
+
+
+@pytest.mark.parametrize(('mode', 'stored_mode'), [('RGB', 'RGB'), ('RGBA', 'RGBA'), ('P', 'RGB'), ('L', 'L')])
+def test_a_png_is_stored_as_a_new_png_without_metadata(mode: str, stored_mode: str) -> None:
+    source = Image.open(io.BytesIO(encoded('PNG', (640, 480), mode)))
+    info = PngImagePlugin.PngInfo()
+    info.add_text('Comment', '<script>alert(1)</script>')
+    buffer = io.BytesIO()
+    source.save(buffer, 'PNG', pnginfo=info, exif=Image.Exif(), icc_profile=b'fake-icc')
+    prepared = photos.prepare_photo(buffer.getvalue(), 'screen.jpg')
+    assert re.fullmatch(r'[0-9a-f]{32}\.png', prepared.stored_name) and STORED.fullmatch(prepared.thumb_name)
+    with open_stored(prepared.stored_name) as stored:
+        assert stored.format == 'PNG' and stored.mode == stored_mode and stored.size == (640, 480)
+        assert not stored.info and not stored.getexif()
+    raw = (get_settings().photo_dir / prepared.stored_name).read_bytes()
+    assert b'script' not in raw and b'iCCP' not in raw and b'eXIf' not in raw
+    with open_stored(prepared.thumb_name) as thumb:
+        assert thumb.format == 'JPEG'
+
+
+def test_a_photo_saved_as_png_beyond_the_budget_is_stored_as_jpeg(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(photo_store, 'PNG_BUDGET', 1000)
+    prepared = photos.prepare_photo(encoded('PNG', (640, 480)), 'photo.png')
+    assert STORED.fullmatch(prepared.stored_name)
 
 
 def test_exif_orientation_is_applied_and_all_metadata_removed() -> None:
@@ -107,8 +131,10 @@ def test_client_file_names_never_reach_a_path(name: str, tmp_path: Path) -> None
     for stored in (prepared.stored_name, prepared.thumb_name):
         assert STORED.fullmatch(stored)
         assert (folder / stored).resolve().is_relative_to(folder)
-    assert set(tree(tmp_path)) - set(before) <= {f'data/photos/{prepared.stored_name}',
-                                                 f'data/photos/{prepared.thumb_name}'}
+    written = set(tree(tmp_path)) - set(before)
+    markers = {path for path in written if path.startswith('data/photos-pending')}   # server-named, see photo_pending
+    assert all(re.fullmatch(r'data/photos-pending(/[0-9a-f]{32}(\.lock)?){0,2}', path) for path in markers)
+    assert written - markers <= {f'data/photos/{prepared.stored_name}', f'data/photos/{prepared.thumb_name}'}
     shown = prepared.original_name or ''
     assert '/' not in shown and '\\' not in shown and '\u202e' not in shown and not shown.startswith('C:')
     assert len(shown) <= photo_store.DISPLAY_NAME_LENGTH

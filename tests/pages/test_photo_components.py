@@ -12,7 +12,8 @@ from app.services import photos, problem_queries
 from components.photo_gallery import PhotoGallery
 from components.photo_upload import PhotoUpload
 from components.session import current_actor
-from tests.factories import PASSWORD, make_machine, make_user
+from tests.factories import PASSWORD, actor, make_machine, make_user, report
+from tests.pages.signin import WAIT, sign_in
 from tests.photo_corpus import camera_jpeg
 
 
@@ -117,4 +118,48 @@ async def test_the_upload_route_is_capped_on_the_server(user: User, monkeypatch:
     refused = await user.http_client.post(url, content=stream(),
                                           headers={'content-type': 'multipart/form-data; boundary=zz'})
     assert refused.status_code == 413 and 'too large' in refused.json()['error']['message']
+    assert len(files()) == 2
+
+
+# ---- quotas and multipart abuse on the page side (SECURITY.md U8) ---------------------------------------------------
+
+async def test_below_the_free_disk_floor_the_uploader_says_so_and_keeps_nothing(
+        user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    await report_page(user)
+    monkeypatch.setenv('CTP_MIN_FREE_DISK_MB', str(10 ** 12))
+    get_settings.cache_clear()
+    await uploader_of(user).handle_uploads([ui.upload.SmallFileUpload('p.jpg', 'image/jpeg', camera_jpeg())])
+    await user.should_see('p.jpg: the server is short of disk space')
+    await user.should_see('No photos attached')
+    assert files() == []
+
+
+async def test_the_upload_route_refuses_1001_parts_and_a_100k_field_form_with_400(user: User) -> None:
+    await report_page(user)
+    url = uploader_of(user).props['url']
+    many = [('file', (f'p{n}.jpg', b'x', 'image/jpeg')) for n in range(1001)]
+    assert (await user.http_client.post(url, files=many)).status_code == 400
+    flood = '&'.join(f'f{n}=x' for n in range(100_000))
+    response = await user.http_client.post(url, content=flood,
+                                           headers={'content-type': 'application/x-www-form-urlencoded'})
+    assert response.status_code == 400
+    await user.should_see('No photos attached')
+    assert files() == []
+
+
+async def test_the_problem_page_shows_a_message_when_the_photo_quota_is_used_up(
+        user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('CTP_MAX_PHOTOS_PER_PROBLEM', '1')
+    get_settings.cache_clear()
+    with session_scope() as session:
+        machine = make_machine(session)
+        tech = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
+        log_id = report(session, tech, machine)
+        photos.attach_photos(session, actor=actor(tech), log_id=log_id, prepared=[photos.prepare_photo(
+            camera_jpeg(), 'first.jpg')])
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    await uploader_of(user).handle_uploads([ui.upload.SmallFileUpload('second.jpg', 'image/jpeg', camera_jpeg())])
+    await user.should_see('1 photo attached', retries=WAIT)
+    user.find(marker='save-photos').click()
+    await user.should_see('a problem can have at most 1 photo; 0 more can be added', retries=WAIT)
     assert len(files()) == 2

@@ -7,6 +7,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_read_session, in_session
 from app.config import get_settings
+from app.errors import NotAuthenticated
 from app.models.schemas import StrictModel, UserPublic
 from app.services import throttle, tokens, users
 
@@ -42,12 +43,13 @@ def client_address(request: Request) -> str:
 async def login(body: LoginIn, request: Request) -> UserPublic:
     """Check the credentials and sign a fresh session cookie in (401 if wrong, 429 while throttled)."""
     address = client_address(request)
-
-    def work(session: object) -> UserPublic:
-        user = throttle.sign_in(session, username=body.username, password=body.password,  # type: ignore[arg-type]
-                                address=address)
-        return users.to_public(session, user)  # type: ignore[arg-type]
-    public = await in_session(work)
+    throttle.held_back(body.username, address)   # on the event loop: a known hold never waits for a thread
+    attempt = await in_session(lambda s: throttle.reserve(s, username=body.username, address=address))
+    # the Argon2 check waits for a hash thread without holding a worker thread, so 429s never queue behind hashes
+    if not await throttle.password_matches_async(attempt, body.password):
+        raise NotAuthenticated(throttle.WRONG_CREDENTIALS)
+    public = await in_session(lambda s: users.to_public(s, throttle.complete(s, attempt=attempt,
+                                                                              password=body.password)))
     await request.state.sign_in(public.id)  # installed by the session middleware (components/session.py)
     return public
 

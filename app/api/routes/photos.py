@@ -7,9 +7,9 @@ from starlette.concurrency import run_in_threadpool
 
 from app import photo_store
 from app.api.deps import CurrentActor, CurrentViewer
-from app.api.routes import PathId, in_read_session, in_session
+from app.api.routes import PathId, in_read_session, in_session, report_form
 from app.config import get_settings
-from app.errors import InvalidInput, NotFound, PayloadTooLarge
+from app.errors import NotFound, PayloadTooLarge
 from app.models import PhotoKind
 from app.models.schemas import PhotoPublic
 from app.services import photos, problem_queries
@@ -17,12 +17,12 @@ from app.services.access import Actor
 from app.services.photos import PreparedPhoto
 
 router = APIRouter(tags=['photos'])
-IMMUTABLE = 'private, max-age=31536000, immutable'   # names are random and never reused
+NO_STORE = 'private, no-store'   # a photo may show a person or a screen: no copy in any cache (SECURITY.md U6)
 
 
 @router.get('/photos/{photo_id:int}', response_class=FileResponse)
 async def photo(photo_id: PathId, actor: CurrentViewer) -> Response:
-    """The photo (a clean JPEG) if the caller may see its problem's machine; 404 otherwise."""
+    """The photo (a clean JPEG, or PNG for a PNG upload) if the caller may see its problem's machine; 404 otherwise."""
     return await _serve(photo_id, actor, thumb=False)
 
 
@@ -38,13 +38,14 @@ async def _serve(photo_id: int, actor: Actor, *, thumb: bool) -> Response:
     path = store.local_path(served.name)
     if path is None or not path.is_file():
         raise NotFound(f'photo {photo_id} not found')
-    headers = {'X-Content-Type-Options': 'nosniff', 'Cache-Control': IMMUTABLE,
+    headers = {'X-Content-Type-Options': 'nosniff', 'Cache-Control': NO_STORE,
                'Content-Security-Policy': "default-src 'none'; sandbox",
                'Content-Disposition': f'inline; filename="{served.filename}"', 'ETag': f'"{served.etag}"'}
-    return FileResponse(path, media_type='image/jpeg', headers=headers)
+    return FileResponse(path, media_type=served.media_type, headers=headers)
 
 
-@router.post('/api/ctp-problem-logs/{log_id}/photos', response_model=list[PhotoPublic], status_code=201)
+@router.post('/api/ctp-problem-logs/{log_id}/photos', response_model=list[PhotoPublic], status_code=201,
+             responses=report_form.PHOTO_QUOTA_RESPONSES)
 async def add_photos(log_id: PathId, actor: CurrentActor, photo: list[UploadFile],
                      kind: Annotated[PhotoKind, Form()] = PhotoKind.BEFORE) -> list[PhotoPublic]:
     """Add photos (repeated multipart `photo` parts; `kind` before/after) to a problem the caller may edit."""
@@ -80,8 +81,7 @@ async def prepare_uploads(uploads: list[UploadFile]) -> list[PreparedPhoto]:
     For the API engineer's multipart POST /api/ctp-problem-logs: `prepared = await prepare_uploads(parts)`, then
     `photos.report_with_photos(session, actor=..., problem_in=..., prepared=prepared)` inside `in_session`.
     """
-    if len(uploads) > get_settings().max_photos_per_problem:
-        raise InvalidInput(f'at most {get_settings().max_photos_per_problem} photos per problem', field='photo')
+    photos.check_count(0, len(uploads))
     prepared: list[PreparedPhoto] = []
     try:
         for upload in uploads:   # one at a time: at most one photo's bytes in memory

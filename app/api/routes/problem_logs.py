@@ -22,7 +22,7 @@ from app.api.routes import (
 )
 from app.models import ProblemStatus, TechnicianType
 from app.models.schemas import MAX_ID, ProblemLogCreate, ProblemLogDetail, ProblemLogPage, ProblemLogUpdate
-from app.services import problem_logs, problem_queries
+from app.services import photos, problem_logs, problem_queries
 from app.services.problem_queries import ProblemFilter
 
 router = APIRouter(prefix='/api/ctp-problem-logs', tags=['problem logs'])
@@ -66,7 +66,8 @@ async def read_problem_log(log_id: PathId, actor: CurrentActor) -> ProblemLogDet
 
 
 @router.post('', response_model=ProblemLogDetail, status_code=201, openapi_extra=report_form.OPENAPI,
-             responses={200: {'model': ProblemLogDetail, 'description': 'replayed Idempotency-Key: the first result'}})
+             responses={200: {'model': ProblemLogDetail, 'description': 'replayed Idempotency-Key: the first result'},
+                        **report_form.PHOTO_QUOTA_RESPONSES})
 async def create_problem_log(
         request: Request, actor: CurrentActor, response: Response,
         idempotency_key: Annotated[str | None, Header(min_length=8, max_length=64, pattern=IDEMPOTENCY_KEY)] = None,
@@ -84,6 +85,8 @@ async def create_problem_log(
         raise HTTPException(415, 'send application/json or multipart/form-data')
     if idempotency_key and not problem_in.client_key:
         problem_in = problem_in.model_copy(update={'client_key': idempotency_key})
+    if uploads:   # a used-up quota is answered before any photo is processed
+        await in_read_session(lambda s: photos.check_can_report(s, actor=actor, count=len(uploads)))
     prepared = await report_form.prepare_photos(uploads)
 
     def work(session: Session) -> tuple[bool, ProblemLogDetail]:

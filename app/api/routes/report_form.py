@@ -8,6 +8,7 @@ from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from app.api.errors import ErrorBody
 from app.api.routes import JSON_BODY_LIMIT, content_length, validate
 from app.config import get_settings
 from app.errors import InvalidInput, PayloadTooLarge
@@ -18,6 +19,9 @@ from app.services.problem_logs import Outcome
 
 PHOTO_FIELD = 'photo'
 Upload = tuple[bytes, str | None]
+PHOTO_QUOTA_RESPONSES: dict[int | str, dict[str, Any]] = {
+    429: {'model': ErrorBody, 'description': 'a photo quota is used up (photos per problem, MB per person a day)'},
+    507: {'model': ErrorBody, 'description': 'the server is short of disk space; nothing was stored'}}
 OPENAPI: dict[str, Any] = {'requestBody': {'required': True, 'content': {
     'application/json': {'schema': {'$ref': '#/components/schemas/ProblemLogCreate'}},
     'multipart/form-data': {'schema': {'$ref': '#/components/schemas/ProblemLogCreateForm'}},
@@ -39,7 +43,8 @@ async def read(request: Request) -> tuple[ProblemLogCreate, list[Upload]]:
     settings = get_settings()
     if content_length(request) > settings.max_photo_bytes * settings.max_photos_per_problem + JSON_BODY_LIMIT:
         raise PayloadTooLarge('the upload is too large')
-    form = await request.form(max_files=settings.max_photos_per_problem, max_fields=40)
+    # one file more than allowed reaches our count check (429); more parts than that are refused by the parser (400)
+    form = await request.form(max_files=settings.max_photos_per_problem + 1, max_fields=40)
     fields: dict[str, str] = {}
     uploads: list[Upload] = []
     try:
@@ -72,8 +77,7 @@ async def prepare_photos(uploads: list[Upload]) -> list[photos.PreparedPhoto]:
     """Check and store each upload (Pillow, files) in a worker thread; nothing for a report without photos."""
     if not uploads:
         return []
-    if len(uploads) > get_settings().max_photos_per_problem:
-        raise InvalidInput(f'at most {get_settings().max_photos_per_problem} photos per problem', field=PHOTO_FIELD)
+    photos.check_count(0, len(uploads))
     return await run_in_threadpool(photos.prepare_all, uploads)  # all or nothing: no orphan files
 
 
