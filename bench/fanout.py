@@ -145,9 +145,12 @@ def main() -> None:
     parser.add_argument('--samples', type=int, default=20)
     parser.add_argument('--path', default='/', help='the app page to watch: / (overview) or /display')
     parser.add_argument('--port', type=int, default=8360)
+    parser.add_argument('--profile', type=Path, help='run the app under cProfile (event-loop thread) and write the '
+                        'stats to this file (read them with python -m pstats); figures are then slower')
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix='ctp-fanout-'))
-    app_server = Server(folder / 'app', args.port)
+    app_server = Server(folder / 'app', args.port, **({'script': 'bench/profiled_server.py', 'extra_env': {
+        'CTP_PROFILE_OUT': str(args.profile.resolve())}} if args.profile else {}))
     floor_server = Server(folder / 'floor', args.port + 1, script='bench/floor_app.py')
     try:
         app_server.start()

@@ -1,7 +1,7 @@
 """The overview's recent problems: one row per problem, kept and updated in place as problems change.
 
-A change updates the changed row, or inserts the new problem at the top and drops the one that fell off, rather
-than rebuilding all rows on every screen. A row is four labels in a two-column grid (title | badge, description |
+A change updates the changed row, or shows the new problem at the top in the row of the one that fell off (no
+element built), rather than rebuilding all rows on every screen. A row is four labels in a two-column grid (title | badge, description |
 when), one label per line.
 """
 from nicegui import ui
@@ -17,8 +17,8 @@ class RecentRow:
 
     def __init__(self, problem: ProblemLogPublic) -> None:
         self.problem = problem
-        with ui.item(on_click=lambda: ui.navigate.to(f'/problem-logs/{problem.id}')).classes(TOUCH) \
-                .style(ROW_STYLE).mark(f'recent-{problem.id}') as self.element:
+        with ui.item(on_click=lambda: ui.navigate.to(f'/problem-logs/{self.problem.id}')).classes(TOUCH) \
+                .style(ROW_STYLE) as self.element:
             self.title = ui.label().classes('font-bold text-sm break-words')
             self.badge = ui.badge().classes('text-sm px-2 py-1 justify-self-end')
             self.description = ui.label().classes('text-xs text-gray-500 line-clamp-2 break-words')
@@ -26,7 +26,9 @@ class RecentRow:
         self.update(problem)
 
     def update(self, problem: ProblemLogPublic) -> None:
+        """Show this problem (a newer row of the same one, or another one: rows are reused)."""
         self.problem = problem
+        self.element.mark(f'recent-{problem.id}')
         colour, word = problem_look(problem.status)
         self.title.set_text(f'{problem.machine_name} · {problem.category or "Uncategorised"}')
         self.badge.set_text(word)
@@ -46,16 +48,20 @@ class RecentList:
 
     def show(self, problems: list[ProblemLogPublic]) -> None:
         wanted = {problem.id for problem in problems}
-        for gone in [log_id for log_id in self.rows if log_id not in wanted]:
-            self.rows.pop(gone).element.delete()
+        spare = [self.rows.pop(log_id) for log_id in list(self.rows) if log_id not in wanted]
         for index, problem in enumerate(problems):
             row = self.rows.get(problem.id)
-            if row is None:
+            if row is None and spare:  # the row that fell off shows the new problem: no elements built
+                row = self.rows[problem.id] = spare.pop()
+                row.update(problem)
+            elif row is None:
                 with self.list:
                     row = self.rows[problem.id] = RecentRow(problem)
             elif row.problem != problem:
                 row.update(problem)
             if self.list.default_slot.children[index] is not row.element:
                 row.element.move(target_index=index)
+        for row in spare:
+            row.element.delete()
         self.list.set_visibility(bool(problems))
         self.empty.set_visibility(not problems)

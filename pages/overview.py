@@ -2,16 +2,17 @@
 
 Every screen keeps its cards and rows and updates them in place: a change of one machine updates that machine's
 card (and moves it when the red-first order changes), a new problem is inserted at the top of the recent list.
-The board cache makes the database read once per change for all screens; bursts of changes are coalesced.
+The board cache makes the database read once per change for all screens, and the screens share one read of the
+cache (one worker-thread hop per change); bursts of changes are coalesced.
 """
 from nicegui import ui
 
 from app import events
 from app.db import read_session
-from app.models.schemas import MachinePublic
+from app.models.schemas import MachinePublic, ProblemLogPublic
 from app.services import board_cache
 from app.services.access import ROLE_ACTIONS, Action, Actor
-from components.coalesce import Coalesced
+from components.coalesce import Coalesced, SharedLoad
 from components.design import CARD_GRID
 from components.layout import frame
 from components.machine_card import CARD_CSS, MachineCard
@@ -22,6 +23,10 @@ from components.worker import io
 FILTERS = {'all': 'All', 'down': 'Down', 'maintenance': 'Maintenance', 'degraded': 'Degraded',
            'operational': 'Running'}
 TICK_SECONDS = 20
+# every screen of this process reads the board cache through these: one worker-thread hop per change, not one
+# per screen; each screen keeps the rows of its own scope
+BOARD_READ: SharedLoad[None, list[MachinePublic]] = SharedLoad(lambda _: board_cache.board_rows(None))
+RECENT_READ: SharedLoad[board_cache.Scope, list[ProblemLogPublic]] = SharedLoad(board_cache.recent_problems)
 
 
 class Board:
@@ -78,15 +83,26 @@ async def overview_page() -> None:
     ui.add_head_html(CARD_CSS)
 
     async def load_board() -> None:
-        board.show(await io(board_cache.board_rows, scope))
+        board.show([row for row in await BOARD_READ.get(None) if scope is None or row.id in scope])
 
     async def load_recent() -> None:
-        recent.show(await io(board_cache.recent_problems, scope))
+        recent.show(await RECENT_READ.get(scope))
+
+    def on_machine(machine_id: int) -> None:
+        BOARD_READ.invalidate()
+        if scope is None or machine_id in scope:
+            board_update.request()
+
+    def on_problem() -> None:
+        RECENT_READ.invalidate()
+        recent_update.request()
 
     async def on_access(user_id: int) -> None:
         nonlocal scope
         if user_id == actor.user_id:
             scope = await io(_scope, actor)
+            BOARD_READ.invalidate()
+            RECENT_READ.invalidate()
             board_update.request()
             recent_update.request()
 
@@ -103,9 +119,8 @@ async def overview_page() -> None:
         await load_recent()
     board_update = Coalesced(load_board, 'overview-board')
     recent_update = Coalesced(load_recent, 'overview-recent')
-    events.machine_changed.subscribe(
-        lambda machine_id: board_update.request() if scope is None or machine_id in scope else None)
-    events.problem_log_changed.subscribe(recent_update.request)
+    events.machine_changed.subscribe(on_machine)
+    events.problem_log_changed.subscribe(on_problem)
     events.access_changed.subscribe(on_access)
     ui.timer(TICK_SECONDS, board.tick, immediate=False)
 

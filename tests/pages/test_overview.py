@@ -1,5 +1,6 @@
 """Sign-in and the overview with NiceGUI's simulated user."""
 import asyncio
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -221,3 +222,22 @@ async def test_a_burst_of_changes_does_not_queue_one_update_per_change(user: Use
         events.machine_changed.emit(machine.id)
     await asyncio.sleep(0.5)
     assert 1 <= len(loads) <= 2
+
+
+async def test_screens_share_one_read_of_the_board_per_change(create_user: Callable[[], User], monkeypatch: Any) -> None:
+    from app.services import board_cache
+    with session_scope() as session:
+        machine = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+    screens = [create_user() for _ in range(3)]
+    for screen in screens:
+        await sign_in(screen, 'admin', ADMIN_PASSWORD)
+        await screen.should_see(marker=f'status-{machine.id}', content='RUNNING', retries=WAIT)
+    reads: list[object] = []
+    real = board_cache.board_rows
+    monkeypatch.setattr(board_cache, 'board_rows', lambda scope: reads.append(scope) or real(scope))
+    with session_scope() as session:
+        report(session, tech, machine)
+    for screen in screens:
+        await screen.should_see(marker=f'status-{machine.id}', content='DOWN', retries=WAIT)
+    assert len(reads) == 1  # not one per screen
