@@ -13,6 +13,7 @@ each sample.
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -105,9 +106,20 @@ async def idle_machine(client: httpx.AsyncClient) -> int:
     return next(m['id'] for m in machines if m['open_problem_count'] == 0 and m['retired_at'] is None)
 
 
-async def measure(browser: Browser, base: str, path: str, n: int, samples: int, app: bool) -> list[Sample]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc)."""
+    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+SERVER_CPU: dict[str, float] = {}  # CPU seconds of the server during the samples (page opening excluded)
+
+
+async def measure(browser: Browser, base: str, path: str, n: int, samples: int, app: bool,
+                  pid: int) -> list[Sample]:
     pages = await open_pages(browser, base, path, n, app)
     latencies: list[Sample] = []
+    cpu_before = cpu_seconds(pid)
     async with httpx.AsyncClient(base_url=base, headers={'Origin': base}, timeout=30) as client:
         if app:
             (await sign_in(client, base)).raise_for_status()
@@ -116,24 +128,28 @@ async def measure(browser: Browser, base: str, path: str, n: int, samples: int, 
             batch = await (app_sample(client, pages, machine_id) if app else floor_sample(client, pages))
             latencies += batch if _ else []  # the first sample warms up
             await asyncio.sleep(0.3)
+    SERVER_CPU['last'] = cpu_seconds(pid) - cpu_before
     await pages[0].context.close()
     return latencies
 
 
-async def run(args: argparse.Namespace, app_base: str, floor_base: str) -> list[dict[str, object]]:
+async def run(args: argparse.Namespace, app_server: Server, floor_server: Server) -> list[dict[str, object]]:
     rows = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for n in args.sizes:
-            for name, base, path, app in (('floor', floor_base, '/', False), ('app', app_base, args.path, True)):
+            for name, server, path, app in (('floor', floor_server, '/', False), ('app', app_server, args.path, True)):
                 RELOADS[0] = 0
-                latencies = await measure(browser, base, path, n, args.samples, app)
+                assert server.process is not None
+                latencies = await measure(browser, server.url, path, n, args.samples, app, server.process.pid)
                 p50, p95 = p50_p95([a for a, _ in latencies])
                 s50, s95 = p50_p95([s for _, s in latencies])
                 rows.append({'target': name, 'n': n, 'samples': len(latencies), 'p50_ms': round(p50, 1),
                              'p95_ms': round(p95, 1), 'max_ms': round(max(a for a, _ in latencies), 1),
                              'from_send_p50_ms': round(s50, 1), 'from_send_p95_ms': round(s95, 1),
-                             'pages_reloaded': RELOADS[0]})
+                             'pages_reloaded': RELOADS[0],
+                             # server CPU per sample (the app's sample is a report and a completion: two changes)
+                             'server_cpu_ms_per_sample': round(SERVER_CPU['last'] * 1000 / (args.samples + 1), 1)})
                 print(json.dumps(rows[-1]), flush=True)
         await browser.close()
     return rows
@@ -156,7 +172,7 @@ def main() -> None:
         app_server.start()
         floor_server.start()
         print(machine_line())
-        rows = asyncio.run(run(args, app_server.url, floor_server.url))
+        rows = asyncio.run(run(args, app_server, floor_server))
     finally:
         app_server.stop()
         floor_server.stop()

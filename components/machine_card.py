@@ -34,11 +34,48 @@ class Line:
     marker: str | None = None
 
 
+class LabelPool:
+    """Spare labels of one screen's cards: a line that goes is parked (emptied, hidden) and reused by the next line
+    that comes, on any card. Building an element costs far more than moving one (~0.3-0.9 ms against ~0.02 ms
+    here), and every screen would build the same lines for every change; the pool keeps at most `size` spares.
+    """
+
+    def __init__(self, size: int = 8) -> None:
+        self.size = size
+        self.spare: list[ui.label] = []
+        self.box = ui.element('div')
+        self.box.set_visibility(False)
+
+    def take(self, container: ui.element, index: int, line: Line) -> ui.label:
+        if self.spare:
+            label = self.spare.pop()
+            label.set_text(line.text)
+            label.classes(replace=line.classes)
+            label.move(container, target_index=index)
+        else:
+            with container:
+                label = ui.label(line.text).classes(line.classes)
+            label.move(target_index=index)
+        if line.marker:
+            label.mark(line.marker)
+        return label
+
+    def give(self, label: ui.label) -> None:
+        if len(self.spare) >= self.size:
+            label.delete()
+            return
+        label.mark()
+        label.set_text('')
+        label.move(self.box)
+        self.spare.append(label)
+
+
 class MachineCard:
     """The card of one machine on one screen; `update` applies a newer row of the same machine."""
 
-    def __init__(self, machine: MachinePublic, *, may_report: bool) -> None:
+    def __init__(self, machine: MachinePublic, *, may_report: bool, pool: LabelPool) -> None:
         self.machine = machine
+        self.pool = pool
         self._look: tuple[str, str] | None = None
         self._lines: dict[str, ui.label] = {}
         with ui.card().mark(f'machine-{machine.id}') as self.element:
@@ -75,16 +112,11 @@ class MachineCard:
     def _show_lines(self, lines: list[Line]) -> None:
         wanted = {line.key for line in lines}
         for key in [key for key in self._lines if key not in wanted]:
-            self._lines.pop(key).delete()
+            self.pool.give(self._lines.pop(key))
         for index, line in enumerate(lines, start=2):  # after the status and the name
             label = self._lines.get(line.key)
             if label is None:
-                with self.link:
-                    label = ui.label(line.text).classes(line.classes)
-                if line.marker:
-                    label.mark(line.marker)
-                label.move(target_index=index)
-                self._lines[line.key] = label
+                self._lines[line.key] = self.pool.take(self.link, index, line)
             else:
                 label.set_text(line.text)
                 if label.classes != line.classes.split():

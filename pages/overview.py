@@ -15,7 +15,7 @@ from app.services.access import ROLE_ACTIONS, Action, Actor
 from components.coalesce import Coalesced, SharedLoad
 from components.design import CARD_GRID
 from components.layout import frame
-from components.machine_card import CARD_CSS, MachineCard
+from components.machine_card import CARD_CSS, LabelPool, MachineCard
 from components.recent_list import RecentList
 from components.session import require_page_actor
 from components.worker import io
@@ -39,6 +39,7 @@ class Board:
         self.summary = ui.label().classes('text-sm text-gray-500').mark('board-summary')
         self.grid = ui.element('div').classes(CARD_GRID).mark('board')
         self.empty = ui.label().classes('text-gray-500')
+        self.pool = LabelPool()
 
     def show(self, rows: list[MachinePublic]) -> None:
         """Apply the board's rows (already sorted): update changed cards, add/remove/move only what must."""
@@ -49,7 +50,7 @@ class Board:
             card = self.cards.get(row.id)
             if card is None:
                 with self.grid:
-                    card = self.cards[row.id] = MachineCard(row, may_report=self.may_report)
+                    card = self.cards[row.id] = MachineCard(row, may_report=self.may_report, pool=self.pool)
             elif card.machine != row:
                 card.update(row)
             if self.grid.default_slot.children[index] is not card.element:
