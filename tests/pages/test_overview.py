@@ -117,6 +117,18 @@ def _texts(element: ui.element) -> list[str]:
     return [e.text for e in element.descendants() if isinstance(e, ui.label | ui.badge)]
 
 
+async def _settled_element_ids(user: User) -> set[int]:
+    """The ids of the page's elements, once they have stopped changing (pending updates applied)."""
+    ids: set[int] = set()
+    for _ in range(WAIT):
+        await asyncio.sleep(0.2)
+        now = set(user.client.elements)
+        if now == ids:
+            break
+        ids = now
+    return ids
+
+
 def _board_order(user: User) -> list[int]:
     """The machine ids in the order the board shows its cards (their order in the page)."""
     board = _one(user, 'board')
@@ -241,3 +253,28 @@ async def test_screens_share_one_read_of_the_board_per_change(create_user: Calla
     for screen in screens:
         await screen.should_see(marker=f'status-{machine.id}', content='DOWN', retries=WAIT)
     assert len(reads) == 1  # not one per screen
+
+
+async def test_problems_coming_and_going_build_no_new_elements_once_warm(user: User) -> None:
+    with session_scope() as session:
+        agfa = make_machine(session, 'Agfa Avalon N8-90')
+        kodak = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [agfa.id, kodak.id])  # type: ignore[list-item]
+        for i in range(10):  # a full recent list
+            complete(session, tech, report(session, tech, agfa, start=utcnow() - timedelta(hours=20 - i),
+                                           is_stopping=False))
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.should_see(marker=f'status-{kodak.id}', content='RUNNING', retries=WAIT)
+    seen: list[set[int]] = []
+    for machine, word in ((kodak, 'Drum will not turn'), (agfa, 'Chiller alarm'), (kodak, 'Plate jam again')):
+        with session_scope() as session:
+            log_id = report(session, tech, machine, description=word)
+        await user.should_see(marker=f'status-{machine.id}', content='DOWN', retries=WAIT)
+        await user.should_see(marker=f'recent-{log_id}', retries=WAIT)
+        assert word in _texts(_one(user, f'machine-{machine.id}'))
+        seen.append(await _settled_element_ids(user))
+        with session_scope() as session:
+            complete(session, tech, log_id)
+        await user.should_see(marker=f'status-{machine.id}', content='RUNNING', retries=WAIT)
+        assert word not in _texts(_one(user, f'machine-{machine.id}'))
+    assert seen[2] == seen[1]  # the lines and rows that came were reused, not built (a new element has a new id)
