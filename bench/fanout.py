@@ -22,6 +22,7 @@ from pathlib import Path
 
 import httpx
 from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from bench.common import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, Server, machine_line, p50_p95, sign_in
 
@@ -47,8 +48,22 @@ async def open_pages(browser: Browser, base: str, path: str, n: int, app: bool) 
     for start in range(0, n, 10):  # ten at a time, with room for a loaded machine
         await asyncio.gather(*(p.goto(base + path, wait_until='networkidle', timeout=120_000)
                                for p in pages[start:start + 10]))
-    await asyncio.gather(*(p.evaluate(OBSERVE) for p in pages))
+    await asyncio.gather(*(observe(p) for p in pages))
     return pages
+
+
+async def observe(page: Page) -> None:
+    """Arm the observer; a page that reloaded itself meanwhile (its socket came too late on a loaded machine) is
+    armed once it has loaded again."""
+    for attempt in range(3):
+        try:
+            await page.evaluate(OBSERVE)
+            return
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            RELOADS[0] += 1
+            await page.wait_for_load_state('networkidle', timeout=120_000)
 
 
 async def arm(pages: list[Page], token: str) -> None:
