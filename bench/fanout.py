@@ -67,7 +67,16 @@ async def observe(page: Page) -> None:
 
 
 async def arm(pages: list[Page], token: str) -> None:
-    await asyncio.gather(*(p.evaluate('t => { window.__seen = null; window.__token = t; }', token) for p in pages))
+    await asyncio.gather(*(arm_one(p, token) for p in pages))
+
+
+async def arm_one(page: Page, token: str) -> None:
+    try:
+        await page.evaluate('t => { window.__seen = null; window.__token = t; }', token)
+    except PlaywrightError:  # the page is reloading itself: it sits this sample out (seen() skips it)
+        RELOADS[0] += 1
+        await page.wait_for_load_state('networkidle', timeout=120_000)
+        await observe(page)
 
 
 RELOADS = [0]  # pages that reloaded themselves during a sample (their observer is gone): re-armed, not counted
