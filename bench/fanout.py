@@ -73,10 +73,11 @@ async def arm(pages: list[Page], token: str) -> None:
 async def arm_one(page: Page, token: str) -> None:
     try:
         await page.evaluate('t => { window.__seen = null; window.__token = t; }', token)
-    except PlaywrightError:  # the page is reloading itself: it sits this sample out (seen() skips it)
+    except PlaywrightError:  # the page was reloading itself: arm it again once it has loaded
         RELOADS[0] += 1
         await page.wait_for_load_state('networkidle', timeout=120_000)
         await observe(page)
+        await page.evaluate('t => { window.__seen = null; window.__token = t; }', token)
 
 
 RELOADS = [0]  # pages that reloaded themselves during a sample (their observer is gone): re-armed, not counted
