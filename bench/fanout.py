@@ -13,6 +13,7 @@ each sample.
 import argparse
 import asyncio
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -21,6 +22,7 @@ from pathlib import Path
 
 import httpx
 from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from bench.common import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, Server, machine_line, p50_p95, sign_in
 
@@ -43,13 +45,39 @@ async def open_pages(browser: Browser, base: str, path: str, n: int, app: bool) 
                                               data={'username': 'admin', 'password': ADMIN_PASSWORD})
         assert response.ok, await response.text()
     pages = [first] + [await context.new_page() for _ in range(n - 1)]
-    await asyncio.gather(*(p.goto(base + path, wait_until='networkidle') for p in pages))
-    await asyncio.gather(*(p.evaluate(OBSERVE) for p in pages))
+    for start in range(0, n, 10):  # ten at a time, with room for a loaded machine
+        await asyncio.gather(*(p.goto(base + path, wait_until='networkidle', timeout=120_000)
+                               for p in pages[start:start + 10]))
+    await asyncio.gather(*(observe(p) for p in pages))
     return pages
 
 
+async def observe(page: Page) -> None:
+    """Arm the observer; a page that reloaded itself meanwhile (its socket came too late on a loaded machine) is
+    armed once it has loaded again."""
+    for attempt in range(3):
+        try:
+            await page.evaluate(OBSERVE)
+            return
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            RELOADS[0] += 1
+            await page.wait_for_load_state('networkidle', timeout=120_000)
+
+
 async def arm(pages: list[Page], token: str) -> None:
-    await asyncio.gather(*(p.evaluate('t => { window.__seen = null; window.__token = t; }', token) for p in pages))
+    await asyncio.gather(*(arm_one(p, token) for p in pages))
+
+
+async def arm_one(page: Page, token: str) -> None:
+    try:
+        await page.evaluate('t => { window.__seen = null; window.__token = t; }', token)
+    except PlaywrightError:  # the page was reloading itself: arm it again once it has loaded
+        RELOADS[0] += 1
+        await page.wait_for_load_state('networkidle', timeout=120_000)
+        await observe(page)
+        await page.evaluate('t => { window.__seen = null; window.__token = t; }', token)
 
 
 RELOADS = [0]  # pages that reloaded themselves during a sample (their observer is gone): re-armed, not counted
@@ -105,9 +133,20 @@ async def idle_machine(client: httpx.AsyncClient) -> int:
     return next(m['id'] for m in machines if m['open_problem_count'] == 0 and m['retired_at'] is None)
 
 
-async def measure(browser: Browser, base: str, path: str, n: int, samples: int, app: bool) -> list[Sample]:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (from /proc)."""
+    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+SERVER_CPU: dict[str, float] = {}  # CPU seconds of the server during the samples (page opening excluded)
+
+
+async def measure(browser: Browser, base: str, path: str, n: int, samples: int, app: bool,
+                  pid: int) -> list[Sample]:
     pages = await open_pages(browser, base, path, n, app)
     latencies: list[Sample] = []
+    cpu_before = cpu_seconds(pid)
     async with httpx.AsyncClient(base_url=base, headers={'Origin': base, 'X-CTP-Request': '1'}, timeout=30) as client:
         if app:
             (await sign_in(client, base)).raise_for_status()
@@ -116,24 +155,28 @@ async def measure(browser: Browser, base: str, path: str, n: int, samples: int, 
             batch = await (app_sample(client, pages, machine_id) if app else floor_sample(client, pages))
             latencies += batch if _ else []  # the first sample warms up
             await asyncio.sleep(0.3)
+    SERVER_CPU['last'] = cpu_seconds(pid) - cpu_before
     await pages[0].context.close()
     return latencies
 
 
-async def run(args: argparse.Namespace, app_base: str, floor_base: str) -> list[dict[str, object]]:
+async def run(args: argparse.Namespace, app_server: Server, floor_server: Server) -> list[dict[str, object]]:
     rows = []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for n in args.sizes:
-            for name, base, path, app in (('floor', floor_base, '/', False), ('app', app_base, args.path, True)):
+            for name, server, path, app in (('floor', floor_server, '/', False), ('app', app_server, args.path, True)):
                 RELOADS[0] = 0
-                latencies = await measure(browser, base, path, n, args.samples, app)
+                assert server.process is not None
+                latencies = await measure(browser, server.url, path, n, args.samples, app, server.process.pid)
                 p50, p95 = p50_p95([a for a, _ in latencies])
                 s50, s95 = p50_p95([s for _, s in latencies])
                 rows.append({'target': name, 'n': n, 'samples': len(latencies), 'p50_ms': round(p50, 1),
                              'p95_ms': round(p95, 1), 'max_ms': round(max(a for a, _ in latencies), 1),
                              'from_send_p50_ms': round(s50, 1), 'from_send_p95_ms': round(s95, 1),
-                             'pages_reloaded': RELOADS[0]})
+                             'pages_reloaded': RELOADS[0],
+                             # server CPU per sample (the app's sample is a report and a completion: two changes)
+                             'server_cpu_ms_per_sample': round(SERVER_CPU['last'] * 1000 / (args.samples + 1), 1)})
                 print(json.dumps(rows[-1]), flush=True)
         await browser.close()
     return rows
@@ -145,15 +188,18 @@ def main() -> None:
     parser.add_argument('--samples', type=int, default=20)
     parser.add_argument('--path', default='/', help='the app page to watch: / (overview) or /display')
     parser.add_argument('--port', type=int, default=8360)
+    parser.add_argument('--profile', type=Path, help='run the app under cProfile (event-loop thread) and write the '
+                        'stats to this file (read them with python -m pstats); figures are then slower')
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix='ctp-fanout-'))
-    app_server = Server(folder / 'app', args.port)
+    app_server = Server(folder / 'app', args.port, **({'script': 'bench/profiled_server.py', 'extra_env': {
+        'CTP_PROFILE_OUT': str(args.profile.resolve())}} if args.profile else {}))
     floor_server = Server(folder / 'floor', args.port + 1, script='bench/floor_app.py')
     try:
         app_server.start()
         floor_server.start()
         print(machine_line())
-        rows = asyncio.run(run(args, app_server.url, floor_server.url))
+        rows = asyncio.run(run(args, app_server, floor_server))
     finally:
         app_server.stop()
         floor_server.stop()

@@ -33,9 +33,10 @@ class Screen:
         self.sio = socketio.AsyncClient(reconnection=False)
 
     async def open(self, http: httpx.AsyncClient, base: str, path: str) -> None:
-        html = (await http.get(path)).text
+        response = await http.get(path)
+        html = response.text
         match = QUERY.search(html)
-        assert match, html[:500]
+        assert match, f'{response.status_code} {response.headers} {html[:500]}'
         query = ast.literal_eval(match.group(1))  # a Python dict rendered into the page
         query.update(document_id=str(uuid.uuid4()), tab_id=str(uuid.uuid4()), old_tab_id='')
         query = {k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()}

@@ -30,9 +30,9 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 12
         board = WallBoard(actor, per_page=max(1, min(per_page, 48)), chime=chime)
         await board.build()
 
-    async def on_machine(_machine_id: int) -> None:
+    def on_machine(_machine_id: int) -> None:
         if board.active:
-            await board.reload()
+            board.updates.request()  # a burst of changes reads the board at most twice
 
     async def on_access(changed_id: int) -> None:
         if changed_id not in (actor.display_id, actor.user_id) or not board.active:
@@ -43,7 +43,7 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 12
             with page:
                 _not_paired()
         else:
-            await board.reload()
+            board.updates.request()
 
     events.machine_changed.subscribe(on_machine)
     events.display_changed.subscribe(on_access)

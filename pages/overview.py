@@ -1,4 +1,10 @@
-"""/: the Log CTP Overview: a live card per machine in the user's scope, a status filter, the recent problems."""
+"""/: the Log CTP Overview: a live card per machine in the user's scope, a status filter, the recent problems.
+
+Every screen keeps its cards and rows and updates them in place: a change of one machine updates that machine's
+card (and moves it when the red-first order changes), a new problem is inserted at the top of the recent list.
+The board cache makes the database read once per change for all screens, and the screens share one read of the
+cache (one worker-thread hop per change); bursts of changes are coalesced.
+"""
 from nicegui import ui
 
 from app import events
@@ -6,16 +12,67 @@ from app.db import read_session
 from app.models.schemas import MachinePublic, ProblemLogPublic
 from app.services import board_cache
 from app.services.access import ROLE_ACTIONS, Action, Actor
-from components.design import CARD_GRID, TOUCH, duration_text, local_text
+from components.coalesce import Coalesced, SharedLoad
+from components.design import CARD_GRID
 from components.layout import frame
-from components.machine_card import LiveCounter, machine_card
+from components.machine_card import CARD_CSS, LabelPool, MachineCard
+from components.recent_list import RecentList
 from components.session import require_page_actor
-from components.status_badge import problem_badge
 from components.worker import io
 
 FILTERS = {'all': 'All', 'down': 'Down', 'maintenance': 'Maintenance', 'degraded': 'Degraded',
            'operational': 'Running'}
 TICK_SECONDS = 20
+# every screen of this process reads the board cache through these: one worker-thread hop per change, not one
+# per screen; each screen keeps the rows of its own scope
+BOARD_READ: SharedLoad[None, list[MachinePublic]] = SharedLoad(lambda _: board_cache.board_rows(None))
+RECENT_READ: SharedLoad[board_cache.Scope, list[ProblemLogPublic]] = SharedLoad(board_cache.recent_problems)
+
+
+class Board:
+    """The machine cards of one screen, keyed by machine id, in the board's red-first order."""
+
+    def __init__(self, *, may_report: bool) -> None:
+        self.may_report = may_report
+        self.cards: dict[int, MachineCard] = {}
+        self.status_filter = 'all'
+        self.summary = ui.label().classes('text-sm text-gray-500').mark('board-summary')
+        self.grid = ui.element('div').classes(CARD_GRID).mark('board')
+        self.empty = ui.label().classes('text-gray-500')
+        self.pool = LabelPool()
+
+    def show(self, rows: list[MachinePublic]) -> None:
+        """Apply the board's rows (already sorted): update changed cards, add/remove/move only what must."""
+        wanted = {row.id for row in rows}
+        for gone in [machine_id for machine_id in self.cards if machine_id not in wanted]:
+            self.cards.pop(gone).element.delete()
+        for index, row in enumerate(rows):
+            card = self.cards.get(row.id)
+            if card is None:
+                with self.grid:
+                    card = self.cards[row.id] = MachineCard(row, may_report=self.may_report, pool=self.pool)
+            elif card.machine != row:
+                card.update(row)
+            if self.grid.default_slot.children[index] is not card.element:
+                card.element.move(target_index=index)
+        down = sum(1 for row in rows if row.status == 'down')
+        self.summary.set_text(f'{len(rows)} machines · {down} down' if rows else '')
+        self.filter(self.status_filter)
+
+    def filter(self, status: str) -> None:
+        """Show the cards of one status ('all' for every card); the others are hidden, not rebuilt."""
+        self.status_filter = status
+        shown = 0
+        for card in self.cards.values():
+            visible = status in ('all', card.machine.status)
+            card.element.set_visibility(visible)
+            shown += visible
+        self.empty.set_text('No machine with this status.' if self.cards else 'No machines assigned to you yet.')
+        self.empty.set_visibility(shown == 0)
+
+    def tick(self) -> None:
+        for card in self.cards.values():
+            card.tick()
 
 
 @ui.page('/')
@@ -24,80 +81,51 @@ async def overview_page() -> None:
     if actor is None:
         return
     scope = await io(_scope, actor)
-    may_report = Action.REPORT in ROLE_ACTIONS[actor.role]
-    counters: list[LiveCounter] = []
-    shown: set[int] = set()
+    ui.add_head_html(CARD_CSS)
 
-    @ui.refreshable
-    async def board() -> None:
-        rows = await io(board_cache.board_rows, scope)
-        shown.clear()
-        shown.update(row.id for row in rows)
-        counters.clear()
-        _summary(rows)
-        visible = [row for row in rows if status_filter.value in ('all', row.status)]
-        with ui.element('div').classes(CARD_GRID).mark('board'):
-            for row in visible:
-                if (counter := machine_card(row, may_report=may_report)) is not None:
-                    counters.append(counter)
-        if not visible:
-            ui.label('No machine with this status.' if rows else 'No machines assigned to you yet.') \
-                .classes('text-gray-500')
+    async def load_board() -> None:
+        board.show([row for row in await BOARD_READ.get(None) if scope is None or row.id in scope])
 
-    @ui.refreshable
-    async def recent() -> None:
-        _recent_list(await io(board_cache.recent_problems, scope))
+    async def load_recent() -> None:
+        recent.show(await RECENT_READ.get(scope))
 
     def on_machine(machine_id: int) -> None:
+        BOARD_READ.invalidate()
         if scope is None or machine_id in scope:
-            board.refresh()
+            board_update.request()
+
+    def on_problem() -> None:
+        RECENT_READ.invalidate()
+        recent_update.request()
 
     async def on_access(user_id: int) -> None:
         nonlocal scope
         if user_id == actor.user_id:
             scope = await io(_scope, actor)
-            board.refresh()
-            recent.refresh()
+            BOARD_READ.invalidate()
+            RECENT_READ.invalidate()
+            board_update.request()
+            recent_update.request()
 
     with frame('Overview', actor):
         with ui.row().classes('w-full items-center gap-2'):
             ui.label('Machines').classes('text-2xl font-bold')
             ui.space()
-            status_filter = ui.toggle(FILTERS, value='all', on_change=lambda: board.refresh()) \
+            ui.toggle(FILTERS, value='all', on_change=lambda e: board.filter(e.value)) \
                 .props('no-caps unelevated toggle-color=primary').classes('flex-wrap').mark('status-filter')
-        await board()
+        board = Board(may_report=Action.REPORT in ROLE_ACTIONS[actor.role])
+        await load_board()
         ui.label('Recent problems').classes('text-xl font-bold mt-4')
-        await recent()
+        recent = RecentList()
+        await load_recent()
+    board_update = Coalesced(load_board, 'overview-board')
+    recent_update = Coalesced(load_recent, 'overview-recent')
     events.machine_changed.subscribe(on_machine)
-    events.problem_log_changed.subscribe(lambda _log_id: recent.refresh())
+    events.problem_log_changed.subscribe(on_problem)
     events.access_changed.subscribe(on_access)
-    ui.timer(TICK_SECONDS, lambda: [counter.tick() for counter in counters], immediate=False)
+    ui.timer(TICK_SECONDS, board.tick, immediate=False)
 
 
 def _scope(actor: Actor) -> board_cache.Scope:
     with read_session() as session:
         return board_cache.scope_of(session, actor)
-
-
-def _summary(rows: list[MachinePublic]) -> None:
-    down = sum(1 for row in rows if row.status == 'down')
-    text = f'{len(rows)} machines · {down} down' if rows else ''
-    ui.label(text).classes('text-sm text-gray-500').mark('board-summary')
-
-
-def _recent_list(rows: list[ProblemLogPublic]) -> None:
-    if not rows:
-        ui.label('No problems reported yet.').classes('text-gray-500')
-        return
-    with ui.list().props('bordered separator').classes('w-full rounded').mark('recent'):
-        for row in rows:
-            with ui.item(on_click=lambda r=row: ui.navigate.to(f'/problem-logs/{r.id}')).classes(TOUCH) \
-                    .mark(f'recent-{row.id}'):
-                with ui.item_section():
-                    ui.item_label(f'{row.machine_name} · {row.category or "Uncategorised"}').classes('font-bold')
-                    ui.item_label(row.problem_description).props('caption lines=2')
-                with ui.item_section().props('side'):
-                    problem_badge(row.status)
-                    lost = duration_text(row.downtime_minutes) if row.is_stopping else 'running'
-                    ui.label(f'{local_text(row.start_time)} · {lost}') \
-                        .classes('text-xs text-gray-500')

@@ -1,5 +1,7 @@
 """The wall display: pairing, scope, revocation, tiles and counters, rotation (simulated user)."""
+import asyncio
 from datetime import timedelta
+from typing import Any
 
 from nicegui.testing import User
 
@@ -145,3 +147,55 @@ async def test_rotation_shows_the_page_counter(user: User) -> None:
     await pair(user, code)
     await user.open('/display?per_page=2')
     await user.should_see('page 1/3')
+
+
+def _tile(user: User, machine_id: int) -> Any:
+    """The tile element of a machine, or None when the board has not shown that machine yet."""
+    try:
+        return next(iter(user.find(marker=f'tile-{machine_id}').elements))
+    except AssertionError:
+        return None
+
+
+async def test_a_change_rebuilds_only_the_changed_tile(user: User) -> None:
+    with session_scope() as session:
+        magnus, avalon = make_machine(session, 'Kodak Magnus Q800', nickname='Magnus'), make_machine(session, 'Avalon')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
+    _, code = register()
+    await pair(user, code)
+    await user.open('/display')
+    await user.should_see('Magnus')
+    avalon_tile = _tile(user, avalon.id)
+    avalon_inside = list(avalon_tile.descendants())
+    magnus_tile = _tile(user, magnus.id)
+    with session_scope() as session:
+        report(session, tech, magnus, description='Drum will not turn')
+    await user.should_see('DOWN')
+    await user.should_see('UNASSIGNED')
+    assert _tile(user, magnus.id) is magnus_tile
+    assert 'background:#b71c1c' in '; '.join(f'{k}:{v}' for k, v in magnus_tile.style.items()).replace(' ', '')
+    assert _tile(user, avalon.id) is avalon_tile
+    assert list(avalon_tile.descendants()) == avalon_inside  # untouched
+
+
+async def test_rotation_keeps_its_tiles_and_pins_the_red_one(user: User, monkeypatch: Any) -> None:
+    from components import wall
+    monkeypatch.setattr(wall, 'ROTATE_SECONDS', 0.2)
+    with session_scope() as session:
+        machines = [make_machine(session, f'Machine {i}') for i in range(4)]
+        tech = make_user(session, 'tech1', Role.CTP_USER, [machines[2].id])  # type: ignore[list-item]
+        report(session, tech, machines[2])
+    ids = [m.id for m in machines]
+    _, code = register()
+    await pair(user, code)
+    await user.open('/display?per_page=2')
+    await user.should_see('page 1/3')
+    red = _tile(user, ids[2])
+    pages_seen: set[frozenset[int]] = set()
+    for _ in range(40):
+        shown = frozenset(i for i in ids if (t := _tile(user, i)) is not None and t.visible)
+        assert ids[2] in shown and len(shown) == 2, shown
+        pages_seen.add(shown)
+        await asyncio.sleep(0.05)
+    assert len(pages_seen) == 3  # every machine came round, the red one on every page
+    assert _tile(user, ids[2]) is red

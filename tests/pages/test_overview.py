@@ -1,11 +1,16 @@
 """Sign-in and the overview with NiceGUI's simulated user."""
+import asyncio
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
+from nicegui import ui
 from nicegui.testing import User
 
 from app.db import session_scope
-from app.models import Role
+from app.models import Role, utcnow
 from tests.conftest import ADMIN_PASSWORD
-from tests.factories import PASSWORD, make_machine, make_user, report
+from tests.factories import PASSWORD, complete, make_machine, make_user, report
 from tests.pages.signin import WAIT, sign_in
 
 
@@ -101,3 +106,175 @@ async def test_recent_problem_opens_its_page(user: User) -> None:
     await user.should_see('Kodak Magnus Q800 · Uncategorised')
     user.find(marker='recent-1').click()
     await user.should_see(marker='problem-status', retries=WAIT)
+
+
+def _one(user: User, marker: str) -> ui.element:
+    [element] = user.find(marker=marker).elements
+    return element
+
+
+def _texts(element: ui.element) -> list[str]:
+    return [e.text for e in element.descendants() if isinstance(e, ui.label | ui.badge)]
+
+
+async def _settled_element_ids(user: User) -> set[int]:
+    """The ids of the page's elements, once they have stopped changing (pending updates applied)."""
+    ids: set[int] = set()
+    for _ in range(WAIT):
+        await asyncio.sleep(0.2)
+        now = set(user.client.elements)
+        if now == ids:
+            break
+        ids = now
+    return ids
+
+
+def _board_order(user: User) -> list[int]:
+    """The machine ids in the order the board shows its cards (their order in the page)."""
+    board = _one(user, 'board')
+    return [int(marker.removeprefix('machine-')) for element in board.default_slot.children
+            for marker in element._markers if marker.startswith('machine-')]  # noqa: SLF001
+
+
+async def test_a_problem_updates_only_its_card_in_place_and_moves_it_first(user: User) -> None:
+    with session_scope() as session:
+        agfa = make_machine(session, 'Agfa Avalon N8-90')
+        kodak = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [agfa.id, kodak.id])  # type: ignore[list-item]
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.should_see(marker=f'status-{kodak.id}', content='RUNNING', retries=WAIT)
+    assert _board_order(user) == [agfa.id, kodak.id]
+    agfa_card, kodak_card = _one(user, f'machine-{agfa.id}'), _one(user, f'machine-{kodak.id}')
+    agfa_lines = list(agfa_card.descendants())
+    with session_scope() as session:
+        log_id = report(session, tech, kodak, description='Drum will not turn')
+    await user.should_see(marker=f'status-{kodak.id}', content='DOWN', retries=WAIT)
+    assert 'Drum will not turn' in _texts(kodak_card)
+    assert _one(user, f'machine-{kodak.id}') is kodak_card  # updated, not rebuilt
+    assert 'bg-red-8' in kodak_card.classes and 'bg-green-8' not in kodak_card.classes
+    assert _one(user, f'machine-{agfa.id}') is agfa_card
+    assert list(agfa_card.descendants()) == agfa_lines  # the same elements, none rebuilt
+    assert _board_order(user) == [kodak.id, agfa.id]  # red first
+    assert _one(user, 'board-summary').text == '2 machines · 1 down'
+    with session_scope() as session:
+        complete(session, tech, log_id)
+    await user.should_see(marker=f'status-{kodak.id}', content='RUNNING', retries=WAIT)
+    assert 'Drum will not turn' not in _texts(kodak_card)
+    assert _board_order(user) == [agfa.id, kodak.id]
+    assert 'bg-green-8' in kodak_card.classes and 'bg-red-8' not in kodak_card.classes
+    assert _one(user, f'machine-{kodak.id}') is kodak_card
+
+
+async def test_the_filter_follows_live_changes(user: User) -> None:
+    with session_scope() as session:
+        agfa = make_machine(session, 'Agfa Avalon N8-90')
+        kodak = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [agfa.id, kodak.id])  # type: ignore[list-item]
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.should_see(marker=f'machine-{kodak.id}', retries=WAIT)
+    _one(user, 'status-filter').value = 'down'  # type: ignore[attr-defined]
+    await user.should_not_see(marker=f'machine-{kodak.id}', retries=WAIT)
+    await user.should_see('No machine with this status.')
+    with session_scope() as session:
+        log_id = report(session, tech, kodak)
+    await user.should_see(marker=f'machine-{kodak.id}', retries=WAIT)
+    await user.should_not_see('No machine with this status.')
+    await user.should_not_see(marker=f'machine-{agfa.id}')
+    with session_scope() as session:
+        complete(session, tech, log_id)
+    await user.should_not_see(marker=f'machine-{kodak.id}', retries=WAIT)
+    _one(user, 'status-filter').value = 'all'  # type: ignore[attr-defined]
+    await user.should_see(marker=f'machine-{kodak.id}', retries=WAIT)
+    await user.should_see(marker=f'machine-{agfa.id}')
+
+
+async def test_a_new_problem_tops_the_recent_list_which_keeps_ten(user: User) -> None:
+    with session_scope() as session:
+        machine = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+        first = report(session, tech, machine, start=utcnow() - timedelta(hours=20), description='problem 0',
+                       is_stopping=False)
+        for i in range(1, 10):
+            log_id = report(session, tech, machine, start=utcnow() - timedelta(hours=20 - i),
+                            description=f'problem {i}', is_stopping=False)
+            complete(session, tech, log_id)
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.should_see(marker=f'recent-{first}', retries=WAIT)
+    kept = _one(user, f'recent-{log_id}')
+    with session_scope() as session:
+        newest = report(session, tech, machine, description='Chiller alarm', is_stopping=False)
+    await user.should_see(marker=f'recent-{newest}', retries=WAIT)
+    await user.should_not_see(marker=f'recent-{first}', retries=WAIT)  # the 11th fell off
+    rows = _one(user, 'recent').default_slot.children
+    assert len(rows) == 10
+    assert f'recent-{newest}' in rows[0]._markers  # noqa: SLF001
+    assert _one(user, f'recent-{log_id}') is kept  # the others stay, one place lower
+    assert rows[1] is kept
+    with session_scope() as session:
+        complete(session, tech, newest)
+    for _ in range(WAIT):
+        if 'Completed' in _texts(_one(user, f'recent-{newest}')):
+            break
+        await asyncio.sleep(0.1)
+    assert _texts(_one(user, f'recent-{newest}'))[:2] == ['Kodak Magnus Q800 · Uncategorised', 'Completed']
+
+
+async def test_a_burst_of_changes_does_not_queue_one_update_per_change(user: User, monkeypatch: Any) -> None:
+    from app import events
+    from app.services import board_cache
+    with session_scope() as session:
+        machine = make_machine(session, 'Kodak Magnus Q800')
+        make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.should_see(marker=f'status-{machine.id}', content='RUNNING', retries=WAIT)
+    loads = []
+    real = board_cache.board_rows
+    monkeypatch.setattr(board_cache, 'board_rows', lambda scope: loads.append(scope) or real(scope))
+    for _ in range(30):
+        events.machine_changed.emit(machine.id)
+    await asyncio.sleep(0.5)
+    assert 1 <= len(loads) <= 2
+
+
+async def test_screens_share_one_read_of_the_board_per_change(create_user: Callable[[], User], monkeypatch: Any) -> None:
+    from app.services import board_cache
+    with session_scope() as session:
+        machine = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+    screens = [create_user() for _ in range(3)]
+    for screen in screens:
+        await sign_in(screen, 'admin', ADMIN_PASSWORD)
+        await screen.should_see(marker=f'status-{machine.id}', content='RUNNING', retries=WAIT)
+    reads: list[object] = []
+    real = board_cache.board_rows
+    monkeypatch.setattr(board_cache, 'board_rows', lambda scope: reads.append(scope) or real(scope))
+    with session_scope() as session:
+        report(session, tech, machine)
+    for screen in screens:
+        await screen.should_see(marker=f'status-{machine.id}', content='DOWN', retries=WAIT)
+    assert len(reads) == 1  # not one per screen
+
+
+async def test_problems_coming_and_going_build_no_new_elements_once_warm(user: User) -> None:
+    with session_scope() as session:
+        agfa = make_machine(session, 'Agfa Avalon N8-90')
+        kodak = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [agfa.id, kodak.id])  # type: ignore[list-item]
+        for i in range(10):  # a full recent list
+            complete(session, tech, report(session, tech, agfa, start=utcnow() - timedelta(hours=20 - i),
+                                           is_stopping=False))
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.should_see(marker=f'status-{kodak.id}', content='RUNNING', retries=WAIT)
+    seen: list[set[int]] = []
+    for machine, word in ((kodak, 'Drum will not turn'), (agfa, 'Chiller alarm'), (kodak, 'Plate jam again')):
+        with session_scope() as session:
+            log_id = report(session, tech, machine, description=word)
+        await user.should_see(marker=f'status-{machine.id}', content='DOWN', retries=WAIT)
+        await user.should_see(marker=f'recent-{log_id}', retries=WAIT)
+        assert word in _texts(_one(user, f'machine-{machine.id}'))
+        seen.append(await _settled_element_ids(user))
+        with session_scope() as session:
+            complete(session, tech, log_id)
+        await user.should_see(marker=f'status-{machine.id}', content='RUNNING', retries=WAIT)
+        assert word not in _texts(_one(user, f'machine-{machine.id}'))
+    assert seen[2] == seen[1]  # the lines and rows that came were reused, not built (a new element has a new id)

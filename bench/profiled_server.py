@@ -1,0 +1,24 @@
+"""`main.py` under cProfile, for finding the server's per-screen cost (run by bench/fanout.py --profile FILE).
+
+Profiles the event loop's thread (where NiceGUI builds and updates pages) from start to shutdown and writes the
+stats to $CTP_PROFILE_OUT when the server shuts down (SIGTERM).
+"""
+import cProfile
+import os
+import runpy
+import sys
+from pathlib import Path
+
+if __name__ in {'__main__', '__mp_main__'}:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from nicegui import app
+
+    profiler = cProfile.Profile()
+
+    def dump() -> None:
+        profiler.disable()
+        profiler.dump_stats(os.environ['CTP_PROFILE_OUT'])
+
+    app.on_shutdown(dump)
+    profiler.enable()
+    runpy.run_path(str(Path(__file__).resolve().parents[1] / 'main.py'), run_name='__main__')

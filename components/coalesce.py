@@ -1,0 +1,72 @@
+"""Live updates without a queue: a burst of changes makes a screen update at most twice, and screens share reads."""
+import asyncio
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+from nicegui import background_tasks, ui
+
+from components.worker import io
+
+K = TypeVar('K', bound=Hashable)
+R = TypeVar('R')
+
+
+class Coalesced:
+    """Runs an async update of one screen; requests while it runs make it run once more afterwards, not N times.
+
+    `request()` is cheap and synchronous, so an event subscriber can call it: the reading and the element updates
+    happen in a background task, after the emitter (e.g. the API request that saved the change) has moved on.
+    """
+
+    def __init__(self, job: Callable[[], Awaitable[None]], name: str) -> None:
+        self.job, self.name = job, name
+        self.client = ui.context.client
+        self.pending = self.running = False
+        self.runs = 0  # how often the job ran, for tests
+
+    def request(self) -> None:
+        self.pending = True
+        if not self.running and not self.client.is_deleted:
+            self.running = True
+            background_tasks.create(self._run(), name=self.name)
+
+    async def _run(self) -> None:
+        try:
+            while self.pending and not self.client.is_deleted:
+                self.pending = False
+                self.runs += 1
+                await self.job()
+        finally:
+            self.running = False
+
+
+class SharedLoad(Generic[K, R]):
+    """One blocking read for every screen that asks at about the same time (e.g. right after one change).
+
+    Screens that ask while a read for the same key is running join it instead of each hopping to a worker thread
+    (fifty screens were fifty thread hops per change, fighting the event loop for the GIL). `invalidate()`, called
+    by the screens' event subscribers, makes the next ask start a fresh read, so nobody joins a read that began
+    before the change it is reacting to.
+    """
+
+    def __init__(self, func: Callable[[K], R]) -> None:
+        self.func = func
+        self.running: dict[K, asyncio.Future[R]] = {}
+        self.reads = 0  # reads started, for tests
+
+    def invalidate(self) -> None:
+        self.running.clear()
+
+    async def get(self, key: K) -> R:
+        future = self.running.get(key)
+        if future is None or future.get_loop() is not asyncio.get_running_loop():
+            self.reads += 1
+            future = self.running[key] = asyncio.ensure_future(io(self.func, key))
+            future.add_done_callback(lambda done: self._forget(key, done))
+        return await asyncio.shield(future)
+
+    def _forget(self, key: K, done: 'asyncio.Future[R]') -> None:
+        if self.running.get(key) is done:
+            del self.running[key]
+        if not done.cancelled():
+            done.exception()  # retrieved here, so a failed read nobody awaited is not logged as never retrieved
