@@ -15,13 +15,11 @@ import os
 import re
 import shutil
 import struct
-import threading
 import time
 import unicodedata
 import uuid
 import warnings
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
@@ -31,6 +29,7 @@ from PIL import Image, ImageOps
 
 from app.config import get_settings
 from app.errors import InvalidInput, PayloadTooLarge
+from app.niced_pool import NicedPool
 
 logger = logging.getLogger(__name__)
 NAME_PATTERN = re.compile(r'^[0-9a-f]{32}\.(jpg|png)$')
@@ -167,8 +166,7 @@ class LocalPhotoStore:
 
 
 _stores: dict[Path, PhotoStore] = {}
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
+_PIPELINE = NicedPool(PIPELINE_WORKERS, 'ctp-photo', PIPELINE_NICENESS)  # photo work yields the CPU to requests
 
 
 def get_store() -> PhotoStore:
@@ -207,24 +205,7 @@ def sniff_format(data: bytes) -> str:
 
 def process_niced(data: bytes) -> ProcessedImage:
     """`process` on the photo pool's low-priority threads (blocking the calling worker thread until done)."""
-    return _pipeline_pool().submit(process, data).result()
-
-
-def _pipeline_pool() -> ThreadPoolExecutor:
-    global _pool
-    with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(PIPELINE_WORKERS, thread_name_prefix='ctp-photo', initializer=_lower_priority)
-        return _pool
-
-
-def _lower_priority() -> None:
-    """Photo work yields the CPU to request handling (on Linux the niceness is per thread)."""
-    thread = threading.get_native_id()
-    try:
-        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + PIPELINE_NICENESS)
-    except OSError as error:
-        logger.info('photo threads keep normal priority: %s', error)
+    return _PIPELINE.submit(process, data).result()
 
 
 def process(data: bytes) -> ProcessedImage:

@@ -16,9 +16,7 @@ import ipaddress
 import logging
 import math
 import os
-import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -29,6 +27,7 @@ from app import auth
 from app.db import rolls_back
 from app.errors import NotAuthenticated, TooManyRequests
 from app.models import LoginFailure, User, utcnow
+from app.niced_pool import NicedPool
 
 logger = logging.getLogger(__name__)
 WINDOW = timedelta(minutes=15)
@@ -39,8 +38,7 @@ WRONG_CREDENTIALS = 'wrong user name or password'
 THROTTLED = 'too many failed sign-ins; wait {seconds} seconds and try again'
 HASH_SLOTS = max(2, os.cpu_count() or 2)   # Argon2 checks at once (64 MiB and 4 lanes each)
 HASH_NICENESS = 10   # the checks yield the CPU to answering requests (the 429s of a storm, the pages)
-_hash_pool: ThreadPoolExecutor | None = None
-_hash_pool_guard = threading.Lock()
+_HASH_POOL = NicedPool(HASH_SLOTS, 'ctp-argon2', HASH_NICENESS)
 _held: dict[str, datetime] = {}   # key -> held back until (as last seen in the database by this process)
 
 
@@ -96,33 +94,16 @@ def _serialize(session: Session, keys: Sequence[str]) -> None:
 def password_matches(attempt: Attempt, password: str) -> bool:
     """The Argon2 check on the low-priority hash threads, outside any transaction (blocking). The same work for an
     unknown user (dummy hash), a wrong password and a disabled account."""
-    return _hash_threads().submit(_matches, attempt, password).result()
+    return _HASH_POOL.submit(_matches, attempt, password).result()
 
 
 async def password_matches_async(attempt: Attempt, password: str) -> bool:
     """`password_matches` for the event loop: waiting for a hash thread holds no worker thread."""
-    return await asyncio.wrap_future(_hash_threads().submit(_matches, attempt, password))
+    return await asyncio.wrap_future(_HASH_POOL.submit(_matches, attempt, password))
 
 
 def _matches(attempt: Attempt, password: str) -> bool:
     return auth.verify_password(attempt.password_hash, password) and attempt.user_id is not None
-
-
-def _hash_threads() -> ThreadPoolExecutor:
-    global _hash_pool
-    with _hash_pool_guard:
-        if _hash_pool is None:
-            _hash_pool = ThreadPoolExecutor(HASH_SLOTS, thread_name_prefix='ctp-argon2', initializer=_lower_priority)
-        return _hash_pool
-
-
-def _lower_priority() -> None:
-    """Linux niceness is per thread; Argon2's lane threads inherit it."""
-    thread = threading.get_native_id()
-    try:
-        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + HASH_NICENESS)
-    except OSError as error:
-        logger.info('password checks keep normal priority: %s', error)
 
 
 @rolls_back
