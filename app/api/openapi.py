@@ -13,7 +13,7 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.routing import APIRoute, RouteContext, iter_route_contexts
 from starlette.requests import Request
 
-from app.api.deps import current_actor
+from app.api.deps import caller, current_actor
 from app.api.errors import API_PREFIX, CODES, ErrorBody
 from app.api.routes import report_form
 from app.config import get_settings
@@ -56,7 +56,7 @@ def _needs_actor(route: RouteContext) -> bool:
     stack = list(route.original_route.dependant.dependencies)
     while stack:
         dependant = stack.pop()
-        if dependant.call is current_actor:
+        if dependant.call in (current_actor, caller):
             return True
         stack.extend(dependant.dependencies)
     return False

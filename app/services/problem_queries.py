@@ -85,13 +85,14 @@ def list_problems(session: Session, *, actor: Actor, filters: ProblemFilter) -> 
         keys = keys.where(_after(filters, descending, column))
     tie = CTPProblemLog.id.desc() if descending else CTPProblemLog.id.asc()  # type: ignore[union-attr]
     keys = keys.order_by(column.desc() if descending else column.asc(), tie)  # type: ignore[attr-defined]
-    found = session.execute(keys.limit(filters.limit + 1).offset(filters.offset)).all()
+    core = session.connection()  # Core execution: these are column reads, the ORM layer would only add cost
+    found = core.execute(keys.limit(filters.limit + 1).offset(filters.offset)).all()
     if in_one_pass and found:
         total = int(found[0][2])
     elif in_one_pass and not filters.offset:
         total = 0
     else:  # not a search, or a search's offset past its end (the window counted no rows)
-        total = session.execute(select(func.count()).select_from(CTPProblemLog).where(*where)).scalar_one()
+        total = core.execute(select(func.count()).select_from(CTPProblemLog).where(*where)).scalar_one()
     rows = _rows_in_order(session, [row[0] for row in found[:filters.limit]])
     next_cursor = _encode_cursor(filters.sort, rows[-1]) if len(found) > filters.limit else None
     return ProblemLogPage(items=public_items(session, rows), total=total, next_cursor=next_cursor)
@@ -101,8 +102,10 @@ def _rows_in_order(session: Session, ids: list[int]) -> list[dict[str, Any]]:
     """The list's columns for these problems, in the order given."""
     if not ids:
         return []
-    by_id = {row['id']: dict(row) for row in session.execute(
-        _named_page().where(CTPProblemLog.id.in_(ids))).mappings()}  # type: ignore[union-attr]
+    result = session.connection().execute(_named_page().where(CTPProblemLog.id.in_(ids)))  # type: ignore[union-attr]
+    names = list(result.keys())  # once: a RowMapping builds its key list again for every row
+    at = names.index('id')
+    by_id = {row[at]: dict(zip(names, row, strict=True)) for row in result.all()}
     return [by_id[log_id] for log_id in ids if log_id in by_id]
 
 
@@ -248,11 +251,13 @@ def _labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
 
 def _photos(session: Session, log_ids: list[int]) -> dict[int, list[PhotoPublic]]:
     photos: dict[int, list[PhotoPublic]] = {}
-    for photo in session.exec(select(ProblemPhoto).where(ProblemPhoto.log_id.in_(log_ids))
-                              .order_by(ProblemPhoto.created_at, ProblemPhoto.id)).scalars():
-        photos.setdefault(photo.log_id, []).append(PhotoPublic(
-            id=photo.id, kind=photo.kind, url=photo_url(photo.id), thumb_url=photo_url(photo.id, thumb=True),  # type: ignore[arg-type]
-            original_name=photo.original_name, width=photo.width, height=photo.height, created_at=photo.created_at))
+    query = (select(ProblemPhoto.log_id, ProblemPhoto.id, ProblemPhoto.kind, ProblemPhoto.original_name,  # type: ignore[call-overload]
+                    ProblemPhoto.width, ProblemPhoto.height, ProblemPhoto.created_at)
+             .where(ProblemPhoto.log_id.in_(log_ids)).order_by(ProblemPhoto.created_at, ProblemPhoto.id))
+    for log_id, photo_id, kind, original_name, width, height, created_at in session.connection().execute(query):
+        photos.setdefault(log_id, []).append(PhotoPublic(
+            id=photo_id, kind=kind, url=photo_url(photo_id), thumb_url=photo_url(photo_id, thumb=True),
+            original_name=original_name, width=width, height=height, created_at=created_at))
     return photos
 
 

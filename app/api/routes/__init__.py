@@ -9,10 +9,12 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from app.api.deps import Caller
 from app.api.errors import validation_fields
 from app.db import read_session, session_scope
 from app.errors import InvalidInput, PayloadTooLarge
 from app.models.schemas import MAX_ID
+from app.services.access import Actor
 
 T = TypeVar('T')
 M = TypeVar('M', bound=BaseModel)
@@ -35,6 +37,14 @@ async def in_read_session(work: Callable[[Session], T]) -> T:
     def run() -> T:
         with read_session() as session:
             return work(session)
+    return await run_in_threadpool(run)
+
+
+async def read_as(caller: Caller, work: Callable[[Session, Actor], T]) -> T:
+    """A read as the caller: the caller's rights are checked in the same worker-thread hop and read transaction."""
+    def run() -> T:
+        with read_session() as session:
+            return work(session, caller.actor(session))
     return await run_in_threadpool(run)
 
 

@@ -5,8 +5,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
-from app.api.deps import CurrentActor
-from app.api.routes import PathId, in_read_session, in_session, json_body
+from app.api.deps import CurrentActor, CurrentCaller
+from app.api.routes import PathId, in_read_session, in_session, json_body, read_as
 from app.config import get_settings
 from app.errors import InvalidInput
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate
@@ -46,15 +46,16 @@ class StatsOut(BaseModel):
 
 
 @router.get('', response_model=list[MachinePublic])
-async def read_machines(actor: CurrentActor, include_retired: bool = False) -> list[MachinePublic]:
+async def read_machines(caller: CurrentCaller, include_retired: bool = False) -> list[MachinePublic]:
     """Machines the caller may see, with status, open problem count and current downtime."""
-    return await in_read_session(lambda s: machines.list_machines(s, actor=actor, include_retired=include_retired))
+    return await read_as(caller, lambda s, actor: machines.list_machines(
+        s, actor=actor, include_retired=include_retired))
 
 
 @router.get('/{machine_id}', response_model=MachinePublic)
-async def read_machine(machine_id: PathId, actor: CurrentActor) -> MachinePublic:
+async def read_machine(machine_id: PathId, caller: CurrentCaller) -> MachinePublic:
     """One machine in scope."""
-    return await in_read_session(lambda s: machines.get_machine(s, actor=actor, machine_id=machine_id))
+    return await read_as(caller, lambda s, actor: machines.get_machine(s, actor=actor, machine_id=machine_id))
 
 
 @router.get('/{machine_id}/stats', response_model=StatsOut)

@@ -3,8 +3,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from app.api.deps import CurrentActor
-from app.api.routes import PathId, in_read_session, in_session
+from app.api.deps import CurrentActor, CurrentCaller
+from app.api.routes import PathId, in_session, read_as
 from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import notifications
 
@@ -12,11 +12,11 @@ router = APIRouter(prefix='/api/ctp-notifications', tags=['notifications'])
 
 
 @router.get('', response_model=NotificationPage)
-async def read_notifications(actor: CurrentActor, all: bool = False,  # noqa: A002 - the design's parameter name
+async def read_notifications(caller: CurrentCaller, all: bool = False,  # noqa: A002 - the design's parameter name
                              limit: Annotated[int, Query(ge=1, le=200)] = 50,
                              offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> NotificationPage:
     """The caller's unread notifications (`?all=true` for all), newest first."""
-    return await in_read_session(lambda s: notifications.list_notifications(
+    return await read_as(caller, lambda s, actor: notifications.list_notifications(
         s, actor=actor, include_read=all, limit=limit, offset=offset))
 
 

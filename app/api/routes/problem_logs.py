@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
-from app.api.deps import CurrentActor
+from app.api.deps import CurrentActor, CurrentCaller
 from app.api.routes import (
     PathId,
     SearchText,
@@ -17,6 +17,7 @@ from app.api.routes import (
     json_body,
     json_response,
     media_type,
+    read_as,
     read_json_model,
     report_form,
 )
@@ -35,7 +36,7 @@ ProblemSort = StrEnum('ProblemSort', {  # type: ignore[misc]
 
 @router.get('', response_model=ProblemLogPage)
 async def read_problem_logs(
-        actor: CurrentActor,
+        caller: CurrentCaller,
         machine_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         status: Annotated[list[ProblemStatus] | None, Query(description='repeat for several')] = None,
         category: Annotated[int | None, Query(ge=1, le=MAX_ID, description=CATEGORY_HELP)] = None,
@@ -55,14 +56,14 @@ async def read_problem_logs(
                             technician_type=technician_type, date_from=date_from, date_to=date_to, q=q,
                             sort=str(sort.value if isinstance(sort, StrEnum) else sort), limit=limit,
                             offset=offset, cursor=cursor)
-    page = await in_read_session(lambda s: problem_queries.list_problems(s, actor=actor, filters=filters))
+    page = await read_as(caller, lambda s, actor: problem_queries.list_problems(s, actor=actor, filters=filters))
     return json_response(page)  # type: ignore[return-value]  # already validated: serialize once
 
 
 @router.get('/{log_id}', response_model=ProblemLogDetail)
-async def read_problem_log(log_id: PathId, actor: CurrentActor) -> ProblemLogDetail:
+async def read_problem_log(log_id: PathId, caller: CurrentCaller) -> ProblemLogDetail:
     """One problem with its photos and audit trail."""
-    return await in_read_session(lambda s: problem_queries.get_problem(s, actor=actor, log_id=log_id))
+    return await read_as(caller, lambda s, actor: problem_queries.get_problem(s, actor=actor, log_id=log_id))
 
 
 @router.post('', response_model=ProblemLogDetail, status_code=201, openapi_extra=report_form.OPENAPI,
