@@ -5,6 +5,8 @@ card (and moves it when the red-first order changes), a new problem is inserted 
 The board cache makes the database read once per change for all screens, and the screens share one read of the
 cache (one worker-thread hop per change); bursts of changes are coalesced.
 """
+import asyncio
+
 from nicegui import ui
 
 from app import events
@@ -65,7 +67,8 @@ class Board:
         shown = 0
         for card in self.cards.values():
             visible = status in ('all', card.machine.status)
-            card.element.set_visibility(visible)
+            if card.element.visible != visible:  # setting an unchanged value still runs NiceGUI's binding work
+                card.element.set_visibility(visible)
             shown += visible
         self.empty.set_text('No machine with this status.' if self.cards else 'No machines assigned to you yet.')
         self.empty.set_visibility(shown == 0)
@@ -89,14 +92,20 @@ async def overview_page() -> None:
     async def load_recent() -> None:
         recent.show(await RECENT_READ.get(scope))
 
+    async def refresh() -> None:
+        """Both parts in one pass after the reads: the screen gets one message per change, not one per part."""
+        rows, problems = await asyncio.gather(BOARD_READ.get(None), RECENT_READ.get(scope))
+        board.show([row for row in rows if scope is None or row.id in scope])
+        recent.show(problems)
+
     def on_machine(machine_id: int) -> None:
         BOARD_READ.invalidate()
         if scope is None or machine_id in scope:
-            board_update.request()
+            update.request()
 
     def on_problem() -> None:
         RECENT_READ.invalidate()
-        recent_update.request()
+        update.request()
 
     async def on_access(user_id: int) -> None:
         nonlocal scope
@@ -104,8 +113,7 @@ async def overview_page() -> None:
             scope = await io(_scope, actor)
             BOARD_READ.invalidate()
             RECENT_READ.invalidate()
-            board_update.request()
-            recent_update.request()
+            update.request()
 
     with frame('Overview', actor):
         with ui.row().classes('w-full items-center gap-2'):
@@ -118,8 +126,7 @@ async def overview_page() -> None:
         ui.label('Recent problems').classes('text-xl font-bold mt-4')
         recent = RecentList()
         await load_recent()
-    board_update = Coalesced(load_board, 'overview-board')
-    recent_update = Coalesced(load_recent, 'overview-recent')
+    update = Coalesced(refresh, 'overview-update')
     events.machine_changed.subscribe(on_machine)
     events.problem_log_changed.subscribe(on_problem)
     events.access_changed.subscribe(on_access)
