@@ -14,6 +14,8 @@ bootstrap.prepare(settings)
 api.install(nicegui_app)
 session.install(nicegui_app)
 nicegui_app.on_startup(jobs.start)
+if settings.gc_tuning:
+    nicegui_app.on_startup(ops.tune_garbage_collector)  # last: after the start-up work
 nicegui_app.on_shutdown(jobs.stop)
 
 import pages  # noqa: E402,F401  (registers every @ui.page)

@@ -1,9 +1,11 @@
 """Operations: the database health check, Prometheus metrics and structured logs with a request id.
 
 No web framework here: app/api/routes/ops.py serves /healthz and /metrics, app/api/request_id.py sets the
-request id and records the request metrics, main.py registers the connected-clients callback.
+request id and records the request metrics, main.py registers the connected-clients callback and the garbage
+collector's tuning.
 """
 import contextvars
+import gc
 import json
 import logging
 import threading
@@ -104,6 +106,22 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             entry['exception'] = self.formatException(record.exc_info)
         return json.dumps(entry, ensure_ascii=False)
+
+
+# Python's collector scans every tracked object in a full (generation 2) pass, on the event loop. Fifty connected
+# screens hold ~750,000 objects: at the default thresholds a full pass came every few page builds and froze the
+# loop for 150-500 ms (docs/BENCHMARKS.md, "Garbage collector"). Collecting less often keeps memory flat here.
+GC_THRESHOLDS = (50_000, 20, 20)
+
+
+def tune_garbage_collector() -> None:
+    """At startup, after the imports and the bootstrap: move everything that lives for the whole process out of the
+    collector's scans (`gc.freeze`) and collect young objects in larger batches."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+    logger.info('garbage collector tuned: %d start-up objects frozen, thresholds %s', gc.get_freeze_count(),
+                GC_THRESHOLDS)
 
 
 def configure_logging(*, as_json: bool, level: int = logging.INFO) -> None:

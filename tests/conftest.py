@@ -36,6 +36,7 @@ def ctp_env(tmp_path: Path, template_db: str, monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv('CTP_STORAGE_SECRET', 'test-secret-' + 'x' * 40)
     monkeypatch.setenv('CTP_ADMIN_PASSWORD', ADMIN_PASSWORD)
     monkeypatch.setenv('CTP_TIMEZONE', 'Europe/Berlin')
+    monkeypatch.setenv('CTP_GC_TUNING', '0')  # the simulated app shares pytest's process: never freeze its objects
     get_settings.cache_clear()
     events.clear_subscriptions()
     events.clear_forwarders()
