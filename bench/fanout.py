@@ -27,7 +27,15 @@ from playwright.async_api import Error as PlaywrightError
 from bench.common import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, Server, machine_line, p50_p95, sign_in
 
 OBSERVE = '''() => {
-  window.__token = null; window.__seen = null;
+  window.__token = null; window.__seen = null; window.__arrived = null;
+  // when the socket message carrying the token reached the page (before Vue patched the DOM)
+  if (window.socket && !window.__hooked) {
+    window.__hooked = true;
+    window.socket.onAny((event, message) => {
+      if (window.__token && window.__arrived === null && JSON.stringify(message).includes(window.__token))
+        window.__arrived = performance.timeOrigin + performance.now();
+    });
+  }
   const check = () => {
     if (window.__token && window.__seen === null && document.body.textContent.includes(window.__token))
       window.__seen = performance.timeOrigin + performance.now();
@@ -72,31 +80,32 @@ async def arm(pages: list[Page], token: str) -> None:
 
 async def arm_one(page: Page, token: str) -> None:
     try:
-        await page.evaluate('t => { window.__seen = null; window.__token = t; }', token)
+        await page.evaluate('t => { window.__seen = null; window.__arrived = null; window.__token = t; }', token)
     except PlaywrightError:  # the page was reloading itself: arm it again once it has loaded
         RELOADS[0] += 1
         await page.wait_for_load_state('networkidle', timeout=120_000)
         await observe(page)
-        await page.evaluate('t => { window.__seen = null; window.__token = t; }', token)
+        await page.evaluate('t => { window.__seen = null; window.__arrived = null; window.__token = t; }', token)
 
 
 RELOADS = [0]  # pages that reloaded themselves during a sample (their observer is gone): re-armed, not counted
 
 
-async def seen(pages: list[Page]) -> list[float]:
-    """The appearance times of the pages that kept their document; a reloaded page is re-armed for the next one."""
+async def seen(pages: list[Page]) -> list[tuple[float, float | None]]:
+    """(appearance, message arrival) of the pages that kept their document; a reloaded page is re-armed."""
     ready = "typeof window.__seen === 'number' || window.__token === undefined"
     await asyncio.gather(*(p.wait_for_function(ready, polling=100, timeout=30_000) for p in pages))
-    times = await asyncio.gather(*(p.evaluate('window.__seen') for p in pages))
-    for page, moment in zip(pages, times, strict=True):
+    times = await asyncio.gather(*(p.evaluate('[window.__seen, window.__arrived]') for p in pages))
+    for page, (moment, _) in zip(pages, times, strict=True):
         if moment is None:
             RELOADS[0] += 1
             await page.wait_for_load_state('networkidle')
             await page.evaluate(OBSERVE)
-    return [t for t in times if t is not None]
+    return [(t, arrived) for t, arrived in times if t is not None]
 
 
-Sample = tuple[float, float]  # (ms after the 201 arrived, ms after the POST was sent)
+# (ms after the 201 arrived, ms after the POST was sent, ms from the message's arrival in the page to the DOM)
+Sample = tuple[float, float, float | None]
 
 
 async def floor_sample(client: httpx.AsyncClient, pages: list[Page]) -> list[Sample]:
@@ -106,7 +115,7 @@ async def floor_sample(client: httpx.AsyncClient, pages: list[Page]) -> list[Sam
     response = await client.post('/fire', params={'text': token})
     acknowledged = time.time() * 1000
     assert response.status_code == 201, response.text
-    return [(t - acknowledged, t - sent) for t in await seen(pages)]
+    return [(t - acknowledged, t - sent, None if a is None else t - a) for t, a in await seen(pages)]
 
 
 async def app_sample(client: httpx.AsyncClient, pages: list[Page], machine_id: int) -> list[Sample]:
@@ -117,7 +126,7 @@ async def app_sample(client: httpx.AsyncClient, pages: list[Page], machine_id: i
                                                                  'problem_description': token, 'is_stopping': True})
     acknowledged = time.time() * 1000
     assert response.status_code == 201, response.text
-    latencies = [(t - acknowledged, t - sent) for t in await seen(pages)]
+    latencies = [(t - acknowledged, t - sent, None if a is None else t - a) for t, a in await seen(pages)]
     done = await client.put(f'/api/ctp-problem-logs/{response.json()["id"]}', json={
         'status': 'completed', 'solution': 'bench', 'resolved_by': 'operator'})
     assert done.status_code == 200, done.text
@@ -169,12 +178,16 @@ async def run(args: argparse.Namespace, app_server: Server, floor_server: Server
                 RELOADS[0] = 0
                 assert server.process is not None
                 latencies = await measure(browser, server.url, path, n, args.samples, app, server.process.pid)
-                p50, p95 = p50_p95([a for a, _ in latencies])
-                s50, s95 = p50_p95([s for _, s in latencies])
+                p50, p95 = p50_p95([a for a, _, _ in latencies])
+                s50, s95 = p50_p95([s for _, s, _ in latencies])
+                rendering = [r for _, _, r in latencies if r is not None]
+                r50, r95 = p50_p95(rendering) if rendering else (float('nan'), float('nan'))
                 rows.append({'target': name, 'n': n, 'samples': len(latencies), 'p50_ms': round(p50, 1),
-                             'p95_ms': round(p95, 1), 'max_ms': round(max(a for a, _ in latencies), 1),
+                             'p95_ms': round(p95, 1), 'max_ms': round(max(a for a, _, _ in latencies), 1),
                              'from_send_p50_ms': round(s50, 1), 'from_send_p95_ms': round(s95, 1),
                              'pages_reloaded': RELOADS[0],
+                             # in the page: from the socket message carrying the change to the DOM showing it
+                             'message_to_dom_p50_ms': round(r50, 1), 'message_to_dom_p95_ms': round(r95, 1),
                              # server CPU per sample (the app's sample is a report and a completion: two changes)
                              'server_cpu_ms_per_sample': round(SERVER_CPU['last'] * 1000 / (args.samples + 1), 1)})
                 print(json.dumps(rows[-1]), flush=True)
