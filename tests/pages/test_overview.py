@@ -236,7 +236,8 @@ async def test_a_burst_of_changes_does_not_queue_one_update_per_change(user: Use
     assert 1 <= len(loads) <= 2
 
 
-async def test_screens_share_one_read_of_the_board_per_change(create_user: Callable[[], User], monkeypatch: Any) -> None:
+async def test_screens_share_one_read_of_the_board_per_change(
+        create_user: Callable[[], User], monkeypatch: Any) -> None:
     from app.services import board_cache
     with session_scope() as session:
         machine = make_machine(session, 'Kodak Magnus Q800')
