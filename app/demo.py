@@ -111,7 +111,8 @@ def _add_history_problem(session: Session, machine: CTPMachine, tree: dict[str, 
     vendor = resolved in (ResolvedBy.VENDOR_ONSITE, ResolvedBy.VENDOR_REMOTE)
     called = start + timedelta(minutes=rng.randint(5, 30)) if vendor else None
     log = CTPProblemLog(
-        machine_id=machine.id, problem_date=start.astimezone(get_settings().zone).date(), start_time=start, end_time=end, status='completed',  # type: ignore[arg-type]
+        machine_id=machine.id,  # type: ignore[arg-type]
+        problem_date=start.astimezone(get_settings().zone).date(), start_time=start, end_time=end, status='completed',
         problem_description=DESCRIPTIONS.get(symptom.name, f'{symptom.name} on {machine.nickname}.'),
         solution='Cleared and tested with a test plate.' if not vendor else 'Vendor replaced the faulty part.',
         category_id=symptom.id, is_stopping=stopping, is_planned=planned, created_by=reporter, created_at=start,

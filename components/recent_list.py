@@ -1,8 +1,8 @@
 """The overview's recent problems: one row per problem, kept and updated in place as problems change.
 
 A change updates the changed row, or shows the new problem at the top in the row of the one that fell off (no
-element built), rather than rebuilding all rows on every screen. A row is four labels in a two-column grid (title | badge, description |
-when), one label per line.
+element built), rather than rebuilding all rows on every screen. A row is four labels in a two-column grid
+(title | badge, description | when), one label per line.
 """
 from nicegui import ui
 

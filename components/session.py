@@ -1,7 +1,9 @@
 """Who is at the screen: the sign-in middleware, the current actor of a page, sign-in and sign-out.
 
 The browser's session cookie carries only NiceGUI's opaque session id; `app.storage.user` (keyed by it) holds the
-user id and when the session signed in and was last used (idle and absolute lifetimes, SECURITY.md A7).
+user id and when the session signed in and was last used (idle and absolute lifetimes, SECURITY.md A7), and when it
+last proved the password: a session from before the user's `sessions_valid_after` (deactivation, password change)
+is signed out wherever it is turned into a user (API dependency, page actor), without an extra query.
 Signing in issues a fresh session id (session fixation, SECURITY.md A5): the API rotates it directly,
 the login page checks the password over the websocket and then navigates to GET /login/complete, an HTTP route
 that can set the new cookie.
@@ -11,7 +13,8 @@ import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
@@ -36,6 +39,7 @@ PENDING_SECONDS = 60
 FLUSH_CHECKS, FLUSH_WAIT = 25, 0.02
 SIGNED_IN_AT = 'signed_in_at'  # epoch seconds, in the server-side storage (never in the cookie)
 SEEN_AT = 'seen_at'
+PASSWORD_AT = 'password_at'  # epoch seconds: sign-in, or a change of the user's own password in this session
 SEEN_RESOLUTION = 60  # write seen_at at most once a minute (the storage is persisted on every change)
 
 
@@ -56,12 +60,19 @@ def safe_redirect(target: str | None) -> str:
     return target
 
 
+class LiveSession(NamedTuple):
+    user_id: int
+    since: datetime  # when the session last proved the password (compared with users.sessions_valid_after)
+
+
 class SessionMiddleware(BaseHTTPMiddleware):
     """Puts the signed-in user on request.state; sends signed-out page requests to /login."""
 
     async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         storage = nicegui_app.storage.user
-        request.state.user_id = live_user_id(storage)
+        live = live_session(storage)
+        request.state.user_id = live.user_id if live else None
+        request.state.session_since = live.since if live else None  # checked where the user row is read
         request.state.display_id = storage.get('display_id')
         request.state.sign_in = lambda user_id: rotate_session(request, user_id)
         request.state.sign_out = storage.clear
@@ -81,12 +92,13 @@ async def rotate_session(request: Request, user_id: int) -> None:
     await nicegui_app.storage._create_user_storage(new_id)  # noqa: SLF001 - NiceGUI has no public rotation API
     request.session['id'] = new_id
     now = time.time()
-    nicegui_app.storage.user.update({'user_id': user_id, SIGNED_IN_AT: now, SEEN_AT: now})
+    nicegui_app.storage.user.update({'user_id': user_id, SIGNED_IN_AT: now, SEEN_AT: now, PASSWORD_AT: now})
 
 
-def live_user_id(storage: PersistentDict) -> int | None:
+def live_session(storage: PersistentDict) -> LiveSession | None:
     """The signed-in user of a session, or None; past the idle or absolute lifetime (SECURITY.md A7) the session
-    is signed out. Each use counts as activity."""
+    is signed out. Each use counts as activity. Whether the user's sessions were ended since (deactivation,
+    password change) is checked where the user is read (`actor_for_user(session_since=...)`)."""
     user_id = storage.get('user_id')
     if user_id is None:
         return None
@@ -100,7 +112,9 @@ def live_user_id(storage: PersistentDict) -> int | None:
         return None
     if now - seen >= SEEN_RESOLUTION:
         storage[SEEN_AT] = now
-    return int(user_id)
+    proved = storage.get(PASSWORD_AT, signed_in)  # sessions from before PASSWORD_AT existed: their sign-in
+    since = proved if isinstance(proved, (int, float)) else signed_in
+    return LiveSession(int(user_id), datetime.fromtimestamp(since, UTC))
 
 
 async def complete_login(request: Request, nonce: str = '', redirect_to: str = '/') -> RedirectResponse:
@@ -145,10 +159,17 @@ def sign_out() -> None:
     page_storage().clear()
 
 
-def _load_actor(user_id: object, display_id: object) -> Actor | None:
+def keep_session_after_password_change(user_id: int, valid_after: datetime) -> None:
+    """After the user changed their own password here: this session stays signed in, then the user's other
+    sessions are told (their open pages close; the rest are signed out by `sessions_valid_after` anyway)."""
+    page_storage()[PASSWORD_AT] = valid_after.timestamp()
+    events.publish(events.access_changed, user_id)
+
+
+def _load_actor(live: LiveSession | None, display_id: object) -> Actor | None:
     with read_session() as session:
-        if isinstance(user_id, int):
-            return actor_for_user(session, user_id)
+        if live is not None:
+            return actor_for_user(session, live.user_id, session_since=live.since)
         if isinstance(display_id, int):
             return actor_for_display(session, display_id)
     return None
@@ -157,7 +178,7 @@ def _load_actor(user_id: object, display_id: object) -> Actor | None:
 async def current_actor() -> Actor | None:
     """The page's actor, read from the database now (role changes and deactivation act at once)."""
     storage = page_storage()
-    return await run.io_bound(_load_actor, live_user_id(storage), storage.get('display_id'))
+    return await run.io_bound(_load_actor, live_session(storage), storage.get('display_id'))
 
 
 async def require_page_actor() -> Actor | None:
@@ -188,9 +209,10 @@ def watch_access(actor: Actor) -> None:
     async def on_change(user_id: int) -> None:
         if user_id != actor.user_id:
             return
-        now = await run.io_bound(_load_actor, user_id, None)  # never the emitter's storage
+        live = live_session(page_storage())  # this page's session, never the emitter's
+        now = await run.io_bound(_load_actor, live if live and live.user_id == user_id else None, None)
         if now is None:
-            logger.info('user %s was deactivated; signing out and closing their open page', user_id)
+            logger.info('the session of user %s was ended; signing out and closing their open page', user_id)
             page_storage().clear()
             await close_page('/login')
         elif not has_access(now):

@@ -118,7 +118,8 @@ class WallBoard:
         for machine_id, tile_ in self.tiles.items():
             tile_.element.set_visibility(machine_id in on_page)
         shift = self.ticks % 3  # a few pixels of drift against burn-in
-        self.grid.style(replace=f'margin: {shift}px {2 - shift}px; grid-template-columns: repeat({cols}, minmax(0, 1fr))')
+        self.grid.style(replace=f'margin: {shift}px {2 - shift}px; '
+                                f'grid-template-columns: repeat({cols}, minmax(0, 1fr))')
         self.grid.props(f'data-updated={int(utcnow().timestamp())}')
         self.footer.show(self.data, len(pages), self.page_index % len(pages))
 

@@ -1,5 +1,6 @@
 """/display: the wall-mounted status board of the plate room, for a paired display or a signed-in person."""
-from nicegui import app as nicegui_app
+from datetime import datetime
+
 from nicegui import run, ui
 from starlette.requests import Request
 
@@ -15,7 +16,8 @@ from components.wall_assets import add_wall_assets
 @ui.page('/display', title='CTP wall display')
 async def display_page(request: Request, chime: bool = False, per_page: int = 12) -> None:
     token = request.cookies.get(displays.DISPLAY_COOKIE)
-    actor = await run.io_bound(_resolve, token, nicegui_app.storage.user.get('user_id'))
+    user_id, since = request.state.user_id, request.state.session_since  # the live session (components/session.py)
+    actor = await run.io_bound(_resolve, token, user_id, since)
     ui.dark_mode(True)
     add_wall_assets()
     if actor is None:
@@ -37,7 +39,7 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 12
     async def on_access(changed_id: int) -> None:
         if changed_id not in (actor.display_id, actor.user_id) or not board.active:
             return
-        if await run.io_bound(_resolve, token, actor.user_id) is None:
+        if await run.io_bound(_resolve, token, actor.user_id, since) is None:
             board.stop()
             page.clear()
             with page:
@@ -50,11 +52,11 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 12
     events.access_changed.subscribe(on_access)
 
 
-def _resolve(token: str | None, user_id: object) -> Actor | None:
+def _resolve(token: str | None, user_id: object, since: datetime | None) -> Actor | None:
     with read_session() as session:
         actor = displays.actor_for_token(session, token)
         if actor is None and isinstance(user_id, int):
-            person = actor_for_user(session, user_id)
+            person = actor_for_user(session, user_id, session_since=since)
             actor = person if has_access(person) else None
     if actor is not None and actor.display_id is not None:
         with session_scope() as session:

@@ -86,11 +86,17 @@ async def overview_page() -> None:
     scope = await io(_scope, actor)
     ui.add_head_html(CARD_CSS)
 
+    page = ui.context.client
+
     async def load_board() -> None:
-        board.show([row for row in await BOARD_READ.get(None) if scope is None or row.id in scope])
+        rows = await BOARD_READ.get(None)
+        if not page.is_deleted:  # the page may have been closed during the read (e.g. its user was deactivated)
+            board.show([row for row in rows if scope is None or row.id in scope])
 
     async def load_recent() -> None:
-        recent.show(await RECENT_READ.get(scope))
+        rows = await RECENT_READ.get(scope)
+        if not page.is_deleted:
+            recent.show(rows)
 
     async def refresh() -> None:
         """Both parts in one pass after the reads: the screen gets one message per change, not one per part."""

@@ -1,4 +1,6 @@
 """/profile: the signed-in person changes their password and manages their personal API tokens."""
+from datetime import datetime
+
 from nicegui import run, ui
 
 from app.db import read_session, session_scope
@@ -7,7 +9,7 @@ from app.services import tokens, users
 from app.services.access import Actor
 from app.services.tokens import TokenInfo
 from components.layout import frame
-from components.session import fresh_actor, require_page_actor
+from components.session import fresh_actor, keep_session_after_password_change, require_page_actor
 
 
 @ui.page('/profile')
@@ -32,12 +34,13 @@ def _password_card() -> None:
             if actor is None:
                 return
             try:
-                await run.io_bound(_change_password, actor, current.value or '', new.value or '')
+                valid_after = await run.io_bound(_change_password, actor, current.value or '', new.value or '')
             except DomainError as error:
                 ui.notify(error.message[:1].upper() + error.message[1:], type='negative')
                 return
+            keep_session_after_password_change(actor.user_id or 0, valid_after)
             current.value = new.value = ''
-            ui.notify('Password changed', type='positive')
+            ui.notify('Password changed; your other sessions are signed out', type='positive')
 
         ui.button('Change password', on_click=change).classes('min-h-[48px]')
 
@@ -92,9 +95,9 @@ async def _guarded(work: object, *args: object) -> str | None:
         return None
 
 
-def _change_password(actor: Actor, current: str, new: str) -> None:
+def _change_password(actor: Actor, current: str, new: str) -> datetime:
     with session_scope() as session:
-        users.change_own_password(session, actor=actor, current=current, new=new)
+        return users.change_own_password(session, actor=actor, current=current, new=new)
 
 
 def _list_tokens(actor: Actor) -> list[TokenInfo]:

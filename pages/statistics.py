@@ -50,7 +50,8 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
             query = f"from={state['first']}&to={state['last']}"
             ui.link('Excel', f'/api/exports/stats.xlsx?{query}').classes('min-h-[48px] content-center')
             ui.link('CSV', f'/api/exports/stats.csv?{query}').classes('min-h-[48px] content-center')
-            ui.link('Problems (Excel)', f'/api/exports/problem-logs.xlsx?{query}').classes('min-h-[48px] content-center')
+            ui.link('Problems (Excel)', f'/api/exports/problem-logs.xlsx?{query}') \
+                .classes('min-h-[48px] content-center')
         stats_view.kpi_table([*report.rows, report.total], lambda mid: drill_down(actor, mid, state))
         with ui.row().classes('w-full no-wrap max-md:flex-wrap'):
             stats_view.trend_chart(report.week_labels, report.week_minutes)
@@ -83,7 +84,8 @@ def build_report(actor: Actor, first: date, last: date) -> Report:
     with read_session() as session:
         names = {m.id: m.name for m in session.exec(select(CTPMachine)).scalars()}
         per = stats.machine_stats(session, actor=actor, start=start, end=end)
-        trend = stats.downtime_trend(session, actor=actor, buckets=[calendar.local_range_bounds(a, b) for a, b in weeks])
+        buckets = [calendar.local_range_bounds(a, b) for a, b in weeks]
+        trend = stats.downtime_trend(session, actor=actor, buckets=buckets)
     total = stats.plant_totals(per)
     rows = sorted((stats_view.kpi_row(names.get(mid, '?'), row, mid) for mid, row in per.items()),
                   key=lambda r: -float(r['downtime_raw']))  # type: ignore[arg-type]

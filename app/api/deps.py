@@ -31,8 +31,8 @@ def _resolve(request: Request, session: Session) -> Actor | None:
     if token is not None:
         return _actor_for_token(session, token)
     user_id = getattr(request.state, 'user_id', None)
-    if user_id is not None:
-        return actor_for_user(session, user_id)
+    if user_id is not None:  # a cookie session: signed out if it proved the password before the user's sessions ended
+        return actor_for_user(session, user_id, session_since=getattr(request.state, 'session_since', None))
     display_id = getattr(request.state, 'display_id', None)
     if display_id is not None:
         return actor_for_display(session, display_id)

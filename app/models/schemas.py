@@ -94,7 +94,8 @@ class ProblemLogCreate(StrictModel):
     vendor_called_at: AwareDatetime | None = None
     vendor_ticket: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64)] | None = None
     plates_lost: int = Field(default=0, ge=0, le=9999)
-    client_key: Annotated[str, StringConstraints(min_length=8, max_length=64, pattern=r'^[A-Za-z0-9_.:-]+$')] | None = None
+    client_key: Annotated[
+        str, StringConstraints(min_length=8, max_length=64, pattern=r'^[A-Za-z0-9_.:-]+$')] | None = None
 
 
 class ProblemLogUpdate(StrictModel):
@@ -102,7 +103,8 @@ class ProblemLogUpdate(StrictModel):
 
     version: int | None = Field(default=None, ge=1, le=MAX_ID)
     status: ProblemStatus | None = None
-    problem_description: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None = None
+    problem_description: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=4000)] | None = None
     category_id: Id | None = None
     is_stopping: bool | None = None
     is_planned: bool | None = None

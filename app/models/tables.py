@@ -38,6 +38,8 @@ class User(SQLModel, table=True):
     is_active: bool = Field(default=True)
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    # Cookie sessions that proved the password before this moment are signed out (deactivation, password change).
+    sessions_valid_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class UserMachine(SQLModel, table=True):

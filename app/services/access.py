@@ -1,5 +1,6 @@
 """Authorization in one place: who may see which machine and do what to which problem."""
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, false, select, true
@@ -50,11 +51,19 @@ def parse_role(value: str) -> Role:
         return Role.NONE
 
 
-def actor_for_user(session: Session, user_id: int | None) -> Actor | None:
-    """The active user as an Actor, or None (unknown or deactivated)."""
+def actor_for_user(session: Session, user_id: int | None, *, session_since: datetime | None = None) -> Actor | None:
+    """The active user as an Actor, or None (unknown or deactivated).
+
+    For a cookie session pass `session_since`, when it last proved the password: a session from before the user's
+    `sessions_valid_after` (deactivation, password change) is signed out, also after a reactivation. Checked on the
+    row read anyway, so it costs no query. API tokens pass nothing: they stay valid until revoked.
+    """
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
         return None
+    if session_since is not None and user.sessions_valid_after is not None:
+        if session_since < user.sessions_valid_after:
+            return None
     return Actor(user_id=user.id, role=parse_role(user.role), name=user.name)
 
 

@@ -40,10 +40,10 @@ def summarize(session: Session, machines: list[CTPMachine]) -> list[MachinePubli
         CTPProblemLog.machine_id.in_(ids), CTPProblemLog.status.in_(OPEN_STATUSES),
         CTPProblemLog.deleted_at.is_(None)).order_by(CTPProblemLog.machine_id)).scalars(),
         key=lambda log: log.start_time)
-    running = {mid: down for mid, down in session.exec(
+    running = dict(session.exec(  # type: ignore[misc]
         select(DowntimeSegment.machine_id, func.min(DowntimeSegment.down_at))
         .where(DowntimeSegment.machine_id.in_(ids), DowntimeSegment.up_at.is_(None))
-        .group_by(DowntimeSegment.machine_id))}  # type: ignore[misc]
+        .group_by(DowntimeSegment.machine_id)).all())  # .all(): a Result has keys(), dict() would take it as a mapping
     today = _today_downtime(session, ids, now)
     return [_machine_public(session, m, [log for log in open_logs if log.machine_id == m.id],
                             running.get(m.id), today.get(m.id, 0.0), now) for m in machines]  # type: ignore[arg-type]
@@ -72,7 +72,8 @@ def _machine_public(session: Session, machine: CTPMachine, open_logs: list[CTPPr
     current = (now - down_since).total_seconds() if down_since else 0.0
     return MachinePublic(
         **machine.model_dump(), open_problem_count=len(open_logs), down_since=down_since,
-        current_downtime_minutes=downtime.to_minutes(current), today_downtime_minutes=downtime.to_minutes(today_seconds),
+        current_downtime_minutes=downtime.to_minutes(current),
+        today_downtime_minutes=downtime.to_minutes(today_seconds),
         open_problem=summary)
 
 

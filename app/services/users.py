@@ -1,4 +1,6 @@
 """Users: create, edit, deactivate, passwords, machine assignments, and the configured admin."""
+from datetime import datetime
+
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
@@ -47,7 +49,10 @@ def create_user(session: Session, *, actor: Actor | None, username: str, name: s
 
 @rolls_back
 def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[str, object]) -> User:
-    """Admin: name, role, division, password, active; the last active admin cannot be removed."""
+    """Admin: name, role, division, password, active; the last active admin cannot be removed.
+
+    Deactivating the user or setting their password signs all their sessions out (`sessions_valid_after`), also
+    those without an open page: a reactivated account needs a new sign-in."""
     require(actor, Action.ADMINISTER)
     user = get_user_or_raise(session, user_id)
     if changes.get('username') and str(changes['username']).strip().lower() != user.username:
@@ -65,6 +70,8 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
         user.password_hash = auth.hash_password(str(changes['password']))
     _keep_an_admin(session, user)
     user.updated_at = utcnow()
+    if changes.get('password') or changes.get('is_active') is False:
+        user.sessions_valid_after = user.updated_at
     session.add(user)
     session.commit()
     events.publish(events.access_changed, user_id)
@@ -72,15 +79,20 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
 
 
 @rolls_back
-def change_own_password(session: Session, *, actor: Actor, current: str, new: str) -> None:
-    """Anyone signed in: replace their own password after proving the current one."""
+def change_own_password(session: Session, *, actor: Actor, current: str, new: str) -> datetime:
+    """Anyone signed in: replace their own password after proving the current one; their other sessions end.
+
+    Returns the moment sessions must have proved the password since: the caller gives it to its own session (so
+    that one stays signed in) and then publishes `events.access_changed`, which closes the other sessions' pages."""
     user = get_user_or_raise(session, actor.user_id or 0)
     if not auth.verify_password(user.password_hash, current):
         raise InvalidInput('the current password is not right', field='current')
     user.password_hash = auth.hash_password(new)
-    user.updated_at = utcnow()
+    now = utcnow()
+    user.updated_at = user.sessions_valid_after = now
     session.add(user)
     session.commit()
+    return now
 
 
 def _keep_an_admin(session: Session, changed: User) -> None:
@@ -125,6 +137,7 @@ def ensure_admin(session: Session, *, username: str, password: str | None) -> Us
     user.role, user.is_active = Role.ADMIN, True
     if password is not None and not auth.verify_password(user.password_hash, password):
         user.password_hash = auth.hash_password(password)
+        user.sessions_valid_after = utcnow()  # a new configured password ends the sessions signed in with the old
     session.add(user)
     session.commit()
     return user

@@ -3,8 +3,8 @@ import os
 
 import httpx
 import pytest
-from sqlalchemy import select
 from nicegui.testing import User
+from sqlalchemy import select
 
 from app.config import get_settings
 from app.db import session_scope

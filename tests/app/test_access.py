@@ -16,7 +16,8 @@ def plant(session: Session):  # type: ignore[no-untyped-def]
     mine, other = make_machine(session, 'Magnus'), make_machine(session, 'Avalon')
     tech = make_user(session, 'tech1', Role.CTP_USER, [mine.id])  # type: ignore[list-item]
     colleague = make_user(session, 'tech2', Role.CTP_USER, [mine.id, other.id])  # type: ignore[list-item]
-    return mine, other, tech, colleague, make_user(session, 'boss', Role.ADMIN), make_user(session, 'maria', Role.MANAGER)
+    boss, manager = make_user(session, 'boss', Role.ADMIN), make_user(session, 'maria', Role.MANAGER)
+    return mine, other, tech, colleague, boss, manager
 
 
 def test_ctp_user_sees_only_assigned_machines_and_their_problems(session: Session, plant) -> None:  # type: ignore[no-untyped-def]

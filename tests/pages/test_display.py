@@ -35,7 +35,8 @@ async def test_unpaired_screen_says_so(user: User) -> None:
 
 async def test_paired_display_shows_its_machines_live(user: User) -> None:
     with session_scope() as session:
-        magnus, avalon = make_machine(session, 'Kodak Magnus Q800', nickname='Magnus'), make_machine(session, 'Avalon')
+        magnus = make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
+        make_machine(session, 'Avalon')  # not paired with the screen: must not show (asserted below)
         tech = make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
     _, code = register([magnus.id])  # type: ignore[list-item]
     await pair(user, code)
@@ -122,6 +123,24 @@ async def test_signed_in_manager_can_open_the_board(user: User) -> None:
     await user.should_see('Overview', retries=50)
     await user.open('/display')
     await user.should_see('Magnus')
+
+
+async def test_a_session_ended_by_deactivation_does_not_open_the_board_after_reactivation(user: User) -> None:
+    from app.services import users
+    from tests.conftest import api_login
+    from tests.factories import PASSWORD
+    with session_scope() as session:
+        make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
+        maria = make_user(session, 'maria', Role.MANAGER)
+        admin = actor(users.find_by_username(session, 'admin'))  # type: ignore[arg-type]
+    assert (await api_login(user.http_client, 'maria', PASSWORD)).status_code == 200
+    await user.open('/display')
+    await user.should_see('Magnus')
+    with session_scope() as session:
+        for active in (False, True):
+            users.update_user(session, actor=admin, user_id=maria.id, changes={'is_active': active})  # type: ignore[arg-type]
+    await user.open('/display')
+    await user.should_see('This screen is not paired')
 
 
 def test_pages_rotate_with_red_tiles_pinned() -> None:

@@ -236,7 +236,8 @@ async def test_a_burst_of_changes_does_not_queue_one_update_per_change(user: Use
     assert 1 <= len(loads) <= 2
 
 
-async def test_screens_share_one_read_of_the_board_per_change(create_user: Callable[[], User], monkeypatch: Any) -> None:
+async def test_screens_share_one_read_of_the_board_per_change(
+        create_user: Callable[[], User], monkeypatch: Any) -> None:
     from app.services import board_cache
     with session_scope() as session:
         machine = make_machine(session, 'Kodak Magnus Q800')
@@ -278,3 +279,34 @@ async def test_problems_coming_and_going_build_no_new_elements_once_warm(user: U
         await user.should_see(marker=f'status-{machine.id}', content='RUNNING', retries=WAIT)
         assert word not in _texts(_one(user, f'machine-{machine.id}'))
     assert seen[2] == seen[1]  # the lines and rows that came were reused, not built (a new element has a new id)
+
+
+async def test_a_page_closed_during_a_board_read_is_left_alone(user: User, monkeypatch: Any) -> None:
+    """E.g. its user was deactivated: the read finishes after the page was dropped and must not touch it (an
+    IndexError used to be logged; the user fixture fails the test on any ERROR log)."""
+    import threading
+
+    from app.services import board_cache
+    from components.session import drop_client
+    with session_scope() as session:
+        machine = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+    await sign_in(user, 'admin', ADMIN_PASSWORD)
+    await user.should_see(marker=f'status-{machine.id}', content='RUNNING', retries=WAIT)
+    gate, started, real = threading.Event(), threading.Event(), board_cache.board_rows
+
+    def slow(scope: Any) -> Any:
+        started.set()
+        gate.wait(10)
+        return real(scope)
+    monkeypatch.setattr(board_cache, 'board_rows', slow)
+    with session_scope() as session:
+        report(session, tech, machine)
+    for _ in range(WAIT):
+        if started.is_set():
+            break
+        await asyncio.sleep(0.05)
+    assert started.is_set()
+    await drop_client(user.client)  # type: ignore[arg-type]
+    gate.set()
+    await asyncio.sleep(0.5)

@@ -1,4 +1,8 @@
 """/profile with NiceGUI's simulated user: change one's own password, create and revoke API tokens."""
+import asyncio
+from collections.abc import Callable
+
+from nicegui import Client
 from nicegui.testing import User
 from sqlmodel import select
 
@@ -6,8 +10,9 @@ from app import auth
 from app.db import session_scope
 from app.models import ApiToken
 from app.models import User as UserRow
+from tests.conftest import api_login
 from tests.factories import PASSWORD, make_user
-from tests.pages.signin import sign_in
+from tests.pages.signin import WAIT, sign_in
 
 
 async def test_a_user_changes_their_password(user: User) -> None:
@@ -42,3 +47,29 @@ async def test_a_user_creates_and_revokes_a_token(user: User) -> None:
     await user.should_see("Token 'laptop script' revoked", retries=30)
     with session_scope() as session:
         assert session.exec(select(ApiToken)).one().revoked_at is not None
+
+
+async def test_changing_ones_password_keeps_this_session_and_ends_the_others(create_user: Callable[[], User]) -> None:
+    with session_scope() as session:
+        make_user(session, 'tech1')
+    here, tablet, script = create_user(), create_user(), create_user()
+    script.http_client.headers['X-CTP-Request'] = '1'
+    assert (await api_login(script.http_client, 'tech1', PASSWORD)).status_code == 200  # a session without a page
+    await sign_in(tablet, 'tech1', PASSWORD, then='/')  # a session with an open page
+    await sign_in(here, 'tech1', PASSWORD, '/login?redirect_to=/profile')
+    here.find('Current password').type(PASSWORD)
+    here.find('New password').type('a brand new passphrase')
+    here.find('Change password').click()
+    await here.should_see('your other sessions are signed out', retries=WAIT)
+    tablet_page = tablet.client
+    for _ in range(WAIT):  # the open page is closed on the server (the simulation sends its navigation elsewhere)
+        if tablet_page.id not in Client.instances:
+            break
+        await asyncio.sleep(0.1)
+    assert tablet_page.id not in Client.instances
+    assert (await script.http_client.get('/api/auth/me')).status_code == 401
+    assert (await here.http_client.get('/api/auth/me')).status_code == 200  # this session stays signed in
+    await here.open('/profile')
+    await here.should_see('Change your password', retries=WAIT)
+    await tablet.open('/')
+    await tablet.should_see('Sign in', retries=WAIT)

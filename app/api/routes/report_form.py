@@ -81,7 +81,8 @@ async def prepare_photos(uploads: list[Upload]) -> list[photos.PreparedPhoto]:
     return await run_in_threadpool(photos.prepare_all, uploads)  # all or nothing: no orphan files
 
 
-def report(session: Session, *, actor: Actor, problem_in: ProblemLogCreate, prepared: list[photos.PreparedPhoto]) -> Outcome:
+def report(session: Session, *, actor: Actor, problem_in: ProblemLogCreate,
+           prepared: list[photos.PreparedPhoto]) -> Outcome:
     """Save the problem (and its prepared photos in the same transaction)."""
     if not prepared:
         return problem_logs.report_problem(session, actor=actor, problem_in=problem_in)
