@@ -101,8 +101,9 @@ async def overview_page() -> None:
     async def refresh() -> None:
         """Both parts in one pass after the reads: the screen gets one message per change, not one per part."""
         rows, problems = await asyncio.gather(BOARD_READ.get(None), RECENT_READ.get(scope))
-        board.show([row for row in rows if scope is None or row.id in scope])
-        recent.show(problems)
+        if not page.is_deleted:
+            board.show([row for row in rows if scope is None or row.id in scope])
+            recent.show(problems)
 
     def on_machine(machine_id: int) -> None:
         BOARD_READ.invalidate()
