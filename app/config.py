@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     sqlite_journal: Literal['auto', 'wal', 'delete', 'truncate'] = 'auto'  # auto: WAL only on a fixed SQLite
     sqlite_single_connection: bool = False  # one pooled connection (the only way WAL is allowed on an affected SQLite)
     sqlite_cache_mb: int = Field(default=32, ge=1, le=4096)  # page cache per connection, filled only as pages are read
-    gc_tuning: bool = True  # freeze start-up objects and collect in larger batches (app.ops.tune_garbage_collector)
+    gc_tuning: bool = True  # freeze the start-up objects out of the collector's scans (app.ops.tune_garbage_collector)
 
     @field_validator('timezone')
     @classmethod

@@ -14,12 +14,11 @@ print(json.dumps({"before": before, "after": gc.get_threshold(), "frozen": gc.ge
 '''
 
 
-def test_start_up_objects_are_frozen_and_young_ones_collected_in_batches() -> None:
+def test_start_up_objects_are_frozen_out_of_the_collectors_scans() -> None:
     # a fresh interpreter: freezing pytest's own process would keep other tests' objects out of the collector
     done = subprocess.run([sys.executable, '-c', PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60,
                           check=True)
     result = json.loads(done.stdout.strip().splitlines()[-1])
-    assert result['before'][0] < 50_000
-    assert tuple(result['after']) == (50_000, 20, 20)
+    assert result['after'] == result['before']  # Python's thresholds: closed pages are reclaimed as often as before
     assert result['frozen'] > 1_000  # the imported modules' objects, out of every later scan
 
