@@ -88,22 +88,24 @@ async def overview_page() -> None:
 
     page = ui.context.client
 
-    async def load_board() -> None:
-        rows = await BOARD_READ.get(None)
-        if not page.is_deleted:  # the page may have been closed during the read (e.g. its user was deactivated)
+    def show(rows: list[MachinePublic] | None = None, problems: list[ProblemLogPublic] | None = None) -> None:
+        if page.is_deleted:  # the page may have been closed during the read (e.g. its user was deactivated)
+            return
+        if rows is not None:
             board.show([row for row in rows if scope is None or row.id in scope])
+        if problems is not None:
+            recent.show(problems)
+
+    async def load_board() -> None:
+        show(rows=await BOARD_READ.get(None))
 
     async def load_recent() -> None:
-        rows = await RECENT_READ.get(scope)
-        if not page.is_deleted:
-            recent.show(rows)
+        show(problems=await RECENT_READ.get(scope))
 
     async def refresh() -> None:
         """Both parts in one pass after the reads: the screen gets one message per change, not one per part."""
         rows, problems = await asyncio.gather(BOARD_READ.get(None), RECENT_READ.get(scope))
-        if not page.is_deleted:
-            board.show([row for row in rows if scope is None or row.id in scope])
-            recent.show(problems)
+        show(rows, problems)
 
     def on_machine(machine_id: int) -> None:
         BOARD_READ.invalidate()
