@@ -61,9 +61,9 @@ def actor_for_user(session: Session, user_id: int | None, *, session_since: date
     user = session.get(User, user_id) if user_id is not None else None
     if user is None or not user.is_active:
         return None
-    if session_since is not None and user.sessions_valid_after is not None:
-        if session_since < user.sessions_valid_after:
-            return None
+    ended = user.sessions_valid_after
+    if session_since is not None and ended is not None and session_since < ended:
+        return None
     return Actor(user_id=user.id, role=parse_role(user.role), name=user.name)
 
 
