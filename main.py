@@ -23,4 +23,5 @@ import pages  # noqa: E402,F401  (registers every @ui.page)
 if __name__ in {'__main__', '__mp_main__'}:
     ui.run(host=settings.host, port=settings.port, title=settings.plant_name, reload=False, show=False,
            storage_secret=settings.resolve_storage_secret(), fastapi_docs=False, favicon='🖨',
-           session_middleware_kwargs=session.cookie_options(settings))
+           session_middleware_kwargs=session.cookie_options(settings),
+           ws_per_message_deflate=settings.ws_compression)

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     sqlite_single_connection: bool = False  # one pooled connection (the only way WAL is allowed on an affected SQLite)
     sqlite_cache_mb: int = Field(default=32, ge=1, le=4096)  # page cache per connection, filled only as pages are read
     gc_tuning: bool = True  # freeze the start-up objects out of the collector's scans (app.ops.tune_garbage_collector)
+    ws_compression: bool = False  # per-message deflate of the live-update websocket (costs CPU per screen; for WANs)
 
     @field_validator('timezone')
     @classmethod

@@ -26,6 +26,7 @@ EVENTS_BY_NAME: dict[str, Event[int]] = {
     'taxonomy_changed': taxonomy_changed,
 }
 NAMES_BY_EVENT = {id(event): name for name, event in EVENTS_BY_NAME.items()}
+Change = tuple[Event[int], int]  # an event and its id
 
 _loop: asyncio.AbstractEventLoop | None = None
 # Forwarders send local events to other processes (PostgreSQL NOTIFY); they get (name, id).
@@ -48,23 +49,41 @@ def clear_forwarders() -> None:
 
 def publish(event: Event[int], value: int) -> None:
     """Emit on this process's event loop (from any thread) and hand the event to the forwarders."""
-    emit_local(event, value)
-    name = NAMES_BY_EVENT[id(event)]
-    for forward in list(_forwarders):
-        forward(name, value)
+    publish_all([(event, value)])
+
+
+def publish_all(items: list[Change]) -> None:
+    """The events of one commit, emitted together: from a worker thread they reach the loop in one callback, so a
+    screen reacting to several of them (the overview to a problem and its machine) updates once, not once per event
+    that happened to arrive first."""
+    emit_all_local(items)
+    for event, value in items:
+        name = NAMES_BY_EVENT[id(event)]
+        for forward in list(_forwarders):
+            forward(name, value)
 
 
 def emit_local(event: Event[int], value: int) -> None:
+    emit_all_local([(event, value)])
+
+
+def emit_all_local(items: list[Change]) -> None:
     try:
         running = asyncio.get_running_loop()
     except RuntimeError:
         running = None
     if running is not None and (_loop is None or running is _loop):
-        event.emit(value)
+        _emit(items)
     elif _loop is not None and not _loop.is_closed():
-        _loop.call_soon_threadsafe(event.emit, value)
+        _loop.call_soon_threadsafe(_emit, items)
     else:
-        logger.debug('no event loop bound; event %s(%s) not delivered', NAMES_BY_EVENT.get(id(event)), value)
+        logger.debug('no event loop bound; events %s not delivered',
+                     [(NAMES_BY_EVENT.get(id(event)), value) for event, value in items])
+
+
+def _emit(items: list[Change]) -> None:
+    for event, value in items:
+        event.emit(value)
 
 
 def clear_subscriptions() -> None:

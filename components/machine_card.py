@@ -1,8 +1,10 @@
 """A machine card for the overview: status colour + icon + word, the open problem, down-for counter, today.
 
-A card is built once per machine and screen and then updated in place: a change of its machine sets the texts and
-colour classes that differ and adds or removes the lines that appear or go (a handful of element updates), instead
-of rebuilding the card. One label per line keeps a screen's element count (and memory) low.
+A card is one element drawn by our own Vue component (machine_card.js) from one `card` prop: a change of its
+machine sets that prop and the colour classes (one element update per screen), and the browser redraws only this
+card (NiceGUI re-renders a page's whole tree on every update; the component's `v-memo` skips cards whose prop did
+not change). A card of NiceGUI labels and a Quasar button cost every screen ~7 ms per update message, redrawn
+whole; see docs/BENCHMARKS.md, fan-out.
 """
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,15 +15,17 @@ from app.models import utcnow
 from app.models.schemas import MachinePublic
 from components.design import BIG_BUTTON, duration_text, status_look
 
-# The status icon is drawn by the word's own label (a ligature of the icon font NiceGUI already loads), so the
-# status line is one element; `/ ''` gives the glyph no spoken text: screen readers read the word only.
+# The status icon is drawn like the frame's icons (components/layout.py ICON_CSS), larger.
 CARD_CSS = '''<style>
-.ctp-status { display: flex; align-items: center; gap: .5rem; }
-.ctp-status::before { content: attr(data-icon) / ''; font-family: 'Material Icons'; font-weight: normal;
-  font-style: normal; font-size: 2.25rem; line-height: 1; letter-spacing: normal; text-transform: none;
-  white-space: nowrap; word-wrap: normal; direction: ltr; font-feature-settings: 'liga';
-  -webkit-font-smoothing: antialiased; }
+.ctp-icon.ctp-status { display: flex; }
+.ctp-icon.ctp-status::before { font-size: 2.25rem; }
+.ctp-card-link { display: block; width: 100%; color: inherit; text-decoration: none; }
+.ctp-recent-row { display: grid; grid-template-columns: minmax(0, 1fr) auto; column-gap: 1rem; align-items: start;
+  min-height: 48px; padding: 8px 16px; color: inherit; text-decoration: none; }
+.ctp-recent-row:hover, .ctp-recent-row:focus-visible { background: rgba(0, 0, 0, .06); }
 </style>'''
+REPORT_BUTTON = (f'ctp-icon justify-center w-full mt-2 rounded bg-white text-black uppercase font-medium '
+                 f'tracking-wide no-underline {BIG_BUTTON}')
 
 
 @dataclass(frozen=True)
@@ -31,96 +35,46 @@ class Line:
     key: str
     text: str
     classes: str
-    marker: str | None = None
 
 
-class LabelPool:
-    """Spare labels of one screen's cards: a line that goes is parked (emptied, hidden) and reused by the next line
-    that comes, on any card. Building an element costs far more than moving one (~0.3-0.9 ms against ~0.02 ms
-    here), and every screen would build the same lines for every change; the pool keeps at most `size` spares.
-    """
+class MachineCard(ui.element, component='machine_card.js'):
+    """The card of one machine on one screen; `show` applies a newer row of the same machine."""
 
-    def __init__(self, size: int = 8) -> None:
-        self.size = size
-        self.spare: list[ui.label] = []
-        self.box = ui.element('div')
-        self.box.set_visibility(False)
-
-    def take(self, container: ui.element, index: int, line: Line) -> ui.label:
-        if self.spare:
-            label = self.spare.pop()
-            label.set_text(line.text)
-            label.classes(replace=line.classes)
-            label.move(container, target_index=index)
-        else:
-            with container:
-                label = ui.label(line.text).classes(line.classes)
-            label.move(target_index=index)
-        if line.marker:
-            label.mark(line.marker)
-        return label
-
-    def give(self, label: ui.label) -> None:
-        if len(self.spare) >= self.size:
-            label.delete()
-            return
-        label.mark()
-        label.set_text('')
-        label.move(self.box)
-        self.spare.append(label)
-
-
-class MachineCard:
-    """The card of one machine on one screen; `update` applies a newer row of the same machine."""
-
-    def __init__(self, machine: MachinePublic, *, may_report: bool, pool: LabelPool) -> None:
+    def __init__(self, machine: MachinePublic, *, may_report: bool) -> None:
+        super().__init__()
         self.machine = machine
-        self.pool = pool
-        self._look: tuple[str, str] | None = None
-        self._lines: dict[str, ui.label] = {}
-        with ui.card().mark(f'machine-{machine.id}') as self.element:
-            with ui.link(target=f'/machines/{machine.id}') as self.link:
-                self.status = ui.label().classes('ctp-status text-2xl font-black tracking-wide') \
-                    .mark(f'status-{machine.id}')
-                self.name = ui.label().classes('text-lg font-bold leading-tight')
-            if may_report:
-                ui.button('Report problem', icon='report', on_click=lambda: ui.navigate.to(
-                    f'/machines/{machine.id}/report')).props('color=white text-color=black unelevated') \
-                    .classes(f'w-full mt-2 {BIG_BUTTON}').mark(f'report-{machine.id}')
-        self.update(machine)
+        self.mark(f'machine-{machine.id}')
+        if may_report:
+            with self:
+                ui.link('Report problem', f'/machines/{machine.id}/report').props('data-icon=report') \
+                    .classes(replace=REPORT_BUTTON).mark(f'report-{machine.id}')
+        self.show(machine)
 
-    def update(self, machine: MachinePublic, now: datetime | None = None) -> None:
-        """Show this row of the machine: only what differs from what the screen shows is sent."""
+    def show(self, machine: MachinePublic, now: datetime | None = None) -> None:
+        """Show this row of the machine: the screen gets an update only when what it shows differs."""
         self.machine = machine
         colour, icon, word = status_look(machine.status)
         text = 'text-black' if colour.startswith('amber') else 'text-white'  # white on amber is hard to read
-        if self._look != (colour, text):
-            self._look = (colour, text)
-            self.element.classes(replace=f'w-full bg-{colour} {text} gap-1 p-4')
-            self.link.classes(replace=f'w-full {text} no-underline')
-        if self.status.props.get('data-icon') != icon:
-            self.status.props(f'data-icon={icon}')
-        self.status.set_text(word)
-        self.name.set_text(machine.name)
-        self._show_lines(lines_of(machine, now or utcnow()))
+        classes = f'w-full bg-{colour} {text} gap-1 p-4'
+        card = {'href': f'/machines/{machine.id}', 'icon': icon, 'word': word, 'name': machine.name,
+                'lines': [[line.key, line.text, line.classes] for line in lines_of(machine, now or utcnow())]}
+        if card != self.props.get('card') or self.classes != classes.split():
+            self.classes(replace=classes)
+            self.props['card'] = card  # one update of this element carries both
 
     def tick(self, now: datetime | None = None) -> None:
         """The clock moved: a down machine's counters change (the page's single timer calls this)."""
         if self.machine.down_since is not None:
-            self._show_lines(lines_of(self.machine, now or utcnow()))
+            self.show(self.machine, now)
 
-    def _show_lines(self, lines: list[Line]) -> None:
-        wanted = {line.key for line in lines}
-        for key in [key for key in self._lines if key not in wanted]:
-            self.pool.give(self._lines.pop(key))
-        for index, line in enumerate(lines, start=2):  # after the status and the name
-            label = self._lines.get(line.key)
-            if label is None:
-                self._lines[line.key] = self.pool.take(self.link, index, line)
-            else:
-                label.set_text(line.text)
-                if label.classes != line.classes.split():
-                    label.classes(replace=line.classes)
+    def texts(self) -> list[str]:
+        """What the card shows, in reading order."""
+        card = self.props['card']
+        return [card['word'], card['name'], *(text for _, text, _ in card['lines'])]
+
+    def _displayed_contents(self, *, only_visible: bool) -> list:
+        """The card's texts, for NiceGUI's element filter (`user.should_see`) as for a reader of the screen."""
+        return self.texts()
 
 
 def lines_of(machine: MachinePublic, now: datetime) -> list[Line]:
@@ -143,8 +97,7 @@ def lines_of(machine: MachinePublic, now: datetime) -> list[Line]:
     # the row's figures were computed when it was read; add the time since then
     today = machine.today_downtime_minutes + max(0.0, elapsed - machine.current_downtime_minutes)
     return [*lines,
-            Line('down-for', f'{_verb(machine.status)} for {duration_text(elapsed)}', 'text-xl font-bold mt-1',
-                 f'down-for-{machine.id}'),
+            Line('down-for', f'{_verb(machine.status)} for {duration_text(elapsed)}', 'text-xl font-bold mt-1'),
             Line('today', f'Today: {duration_text(today)} down', 'text-sm')]
 
 

@@ -6,10 +6,21 @@ from app.db import read_session, session_scope
 from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import notifications
 from app.services.access import Actor
+from components.coalesce import Coalesced, SharedLoad
 from components.design import TOUCH, local_text
 from components.worker import io
 
 PANEL_SIZE = 20
+
+
+def _latest(actor: Actor) -> NotificationPage:
+    with read_session() as session:
+        return notifications.list_notifications(session, actor=actor, limit=5)
+
+
+# the unread count and newest items of one user: the screens of that user share one read per change (a plant's
+# many screens of the same account, e.g. a shift's shared tablet login, do not each hop to a worker thread)
+LATEST_READ: SharedLoad[Actor, NotificationPage] = SharedLoad(_latest)
 
 
 class NotificationBell:
@@ -30,11 +41,12 @@ class NotificationBell:
                 ui.button(icon='close', on_click=self.dialog.close).props('flat round').classes(TOUCH)
             self.items = ui.column().classes('w-full gap-1')
             ui.link('All notifications', '/notifications').classes('mt-2')
+        self.refresh = Coalesced(self._refresh, 'bell-update')
         events.notifications_changed.subscribe(self._on_change)
 
     async def load(self) -> None:
         """Read the unread count and newest item; remember the newest so later arrivals can toast."""
-        page = await io(self._read)
+        page = await LATEST_READ.get(self.actor)
         self._show_count(page.unread)
         self.newest_id = max([n.id for n in page.items], default=0)
 
@@ -50,24 +62,27 @@ class NotificationBell:
         self._show_count(0)
         self.dialog.open()
 
-    async def _on_change(self, user_id: int) -> None:
-        if user_id != self.actor.user_id:
+    def _on_change(self, user_id: int) -> None:
+        if user_id == self.actor.user_id:
+            LATEST_READ.invalidate()
+            self.refresh.request()
+
+    async def _refresh(self) -> None:
+        """Show the new count; toast what arrived since this screen last looked (at most three)."""
+        page = await LATEST_READ.get(self.actor)
+        if self.button.client.is_deleted:  # the page closed during the read
             return
-        page = await io(self._read)
         self._show_count(page.unread)
         fresh = [n for n in page.items if n.id > self.newest_id and not n.is_read]
         self.newest_id = max([self.newest_id, *[n.id for n in page.items]])
-        for item in reversed(fresh[:3]):
-            ui.notify(item.message, type='warning' if item.notification_type == 'problem_created' else 'info',
-                      position='top', close_button='OK', timeout=8000)
+        with self.button:  # runs in a background task: the toast goes to this screen
+            for item in reversed(fresh[:3]):
+                ui.notify(item.message, type='warning' if item.notification_type == 'problem_created' else 'info',
+                          position='top', close_button='OK', timeout=8000)
 
     def _show_count(self, count: int) -> None:
         self.badge.text = str(count) if count < 100 else '99+'
         self.badge.set_visibility(count > 0)
-
-    def _read(self) -> NotificationPage:
-        with read_session() as session:
-            return notifications.list_notifications(session, actor=self.actor, limit=5)
 
     def _read_all_and_mark(self) -> NotificationPage:
         with session_scope() as session:

@@ -1,41 +1,41 @@
 """The overview's recent problems: one row per problem, kept and updated in place as problems change.
 
 A change updates the changed row, or shows the new problem at the top in the row of the one that fell off (no
-element built), rather than rebuilding all rows on every screen. A row is four labels in a two-column grid
-(title | badge, description | when), one label per line.
+element built), rather than rebuilding all rows on every screen. A row is one link element drawn by our own Vue
+component (recent_row.js) from one `row` prop: title | badge, description | when in a two-column grid.
 """
 from nicegui import ui
 
 from app.models.schemas import ProblemLogPublic
-from components.design import TOUCH, duration_text, local_text, problem_look
-
-ROW_STYLE = 'display: grid; grid-template-columns: minmax(0, 1fr) auto; column-gap: 1rem; align-items: start'
+from components.design import duration_text, local_text, problem_look
 
 
-class RecentRow:
-    """One problem of the list; clicking it opens the problem."""
+class RecentRow(ui.link, component='recent_row.js'):
+    """One problem of the list: a link to the problem's page."""
 
     def __init__(self, problem: ProblemLogPublic) -> None:
-        self.problem = problem
-        with ui.item(on_click=lambda: ui.navigate.to(f'/problem-logs/{self.problem.id}')).classes(TOUCH) \
-                .style(ROW_STYLE) as self.element:
-            self.title = ui.label().classes('font-bold text-sm break-words')
-            self.badge = ui.badge().classes('text-sm px-2 py-1 justify-self-end')
-            self.description = ui.label().classes('text-xs text-gray-500 line-clamp-2 break-words')
-            self.when = ui.label().classes('text-xs text-gray-500 text-right whitespace-nowrap')
-        self.update(problem)
+        super().__init__(target=f'/problem-logs/{problem.id}')
+        self.classes(remove='nicegui-link')  # the component draws its own look
+        self.show(problem)
 
-    def update(self, problem: ProblemLogPublic) -> None:
+    def show(self, problem: ProblemLogPublic) -> None:
         """Show this problem (a newer row of the same one, or another one: rows are reused)."""
         self.problem = problem
-        self.element.mark(f'recent-{problem.id}')
+        self.mark(f'recent-{problem.id}')
         colour, word = problem_look(problem.status)
-        self.title.set_text(f'{problem.machine_name} · {problem.category or "Uncategorised"}')
-        self.badge.set_text(word)
-        self.badge.set_background_color(colour)
-        self.description.set_text(problem.problem_description)
         lost = duration_text(problem.downtime_minutes) if problem.is_stopping else 'running'
-        self.when.set_text(f'{local_text(problem.start_time)} · {lost}')
+        self.props['href'] = f'/problem-logs/{problem.id}'
+        self.props['row'] = {'title': f'{problem.machine_name} · {problem.category or "Uncategorised"}',
+                             'badge': word, 'colour': colour, 'description': problem.problem_description,
+                             'when': f'{local_text(problem.start_time)} · {lost}'}
+
+    def texts(self) -> list[str]:
+        """What the row shows, in reading order."""
+        row = self.props['row']
+        return [row['title'], row['badge'], row['description'], row['when']]
+
+    def _displayed_contents(self, *, only_visible: bool) -> list:
+        return self.texts()
 
 
 class RecentList:
@@ -53,15 +53,15 @@ class RecentList:
             row = self.rows.get(problem.id)
             if row is None and spare:  # the row that fell off shows the new problem: no elements built
                 row = self.rows[problem.id] = spare.pop()
-                row.update(problem)
+                row.show(problem)
             elif row is None:
                 with self.list:
                     row = self.rows[problem.id] = RecentRow(problem)
             elif row.problem != problem:
-                row.update(problem)
-            if self.list.default_slot.children[index] is not row.element:
-                row.element.move(target_index=index)
+                row.show(problem)
+            if self.list.default_slot.children[index] is not row:
+                row.move(target_index=index)
         for row in spare:
-            row.element.delete()
+            row.delete()
         self.list.set_visibility(bool(problems))
         self.empty.set_visibility(not problems)

@@ -17,7 +17,7 @@ from app.services.access import ROLE_ACTIONS, Action, Actor
 from components.coalesce import Coalesced, SharedLoad
 from components.design import CARD_GRID
 from components.layout import frame
-from components.machine_card import CARD_CSS, LabelPool, MachineCard
+from components.machine_card import CARD_CSS, MachineCard
 from components.recent_list import RecentList
 from components.session import require_page_actor
 from components.worker import io
@@ -41,22 +41,21 @@ class Board:
         self.summary = ui.label().classes('text-sm text-gray-500').mark('board-summary')
         self.grid = ui.element('div').classes(CARD_GRID).mark('board')
         self.empty = ui.label().classes('text-gray-500')
-        self.pool = LabelPool()
 
     def show(self, rows: list[MachinePublic]) -> None:
         """Apply the board's rows (already sorted): update changed cards, add/remove/move only what must."""
         wanted = {row.id for row in rows}
         for gone in [machine_id for machine_id in self.cards if machine_id not in wanted]:
-            self.cards.pop(gone).element.delete()
+            self.cards.pop(gone).delete()
         for index, row in enumerate(rows):
             card = self.cards.get(row.id)
             if card is None:
                 with self.grid:
-                    card = self.cards[row.id] = MachineCard(row, may_report=self.may_report, pool=self.pool)
+                    card = self.cards[row.id] = MachineCard(row, may_report=self.may_report)
             elif card.machine != row:
-                card.update(row)
-            if self.grid.default_slot.children[index] is not card.element:
-                card.element.move(target_index=index)
+                card.show(row)
+            if self.grid.default_slot.children[index] is not card:
+                card.move(target_index=index)
         down = sum(1 for row in rows if row.status == 'down')
         self.summary.set_text(f'{len(rows)} machines · {down} down' if rows else '')
         self.filter(self.status_filter)
@@ -67,8 +66,8 @@ class Board:
         shown = 0
         for card in self.cards.values():
             visible = status in ('all', card.machine.status)
-            if card.element.visible != visible:  # setting an unchanged value still runs NiceGUI's binding work
-                card.element.set_visibility(visible)
+            if card.visible != visible:  # setting an unchanged value still runs NiceGUI's binding work
+                card.set_visibility(visible)
             shown += visible
         self.empty.set_text('No machine with this status.' if self.cards else 'No machines assigned to you yet.')
         self.empty.set_visibility(shown == 0)

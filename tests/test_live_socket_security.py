@@ -79,3 +79,19 @@ async def test_live_sockets_check_the_origin_and_close_when_the_user_is_deactiva
         assert await wait_for(lambda: not tab.connected, 5), 'the deactivated user\'s socket is still open'
         assert (await tablet.get('/api/auth/me')).status_code == 401
         await tab.disconnect()
+
+
+async def test_live_updates_are_sent_uncompressed_unless_configured(server: str) -> None:
+    """Per-message deflate cost the server ~25 % of its CPU per change with 50 screens (docs/BENCHMARKS.md): a
+    browser that offers it is answered without it (CTP_WS_COMPRESSION=1 turns it back on)."""
+    host, port = server.removeprefix('http://').split(':')
+    reader, writer = await asyncio.open_connection(host, int(port))
+    writer.write(('GET /_nicegui_ws/socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n'
+                  f'Host: {host}:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n'
+                  'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n'
+                  'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n').encode())
+    await writer.drain()
+    head = (await asyncio.wait_for(reader.readuntil(b'\r\n\r\n'), 10)).decode().lower()
+    writer.close()
+    assert head.startswith('http/1.1 101')  # the socket was accepted ...
+    assert 'sec-websocket-extensions' not in head  # ... without compression

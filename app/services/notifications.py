@@ -40,8 +40,12 @@ def notify(session: Session, *, user_ids: set[int], machine_id: int, log_id: int
 
 
 def publish_for(user_ids: set[int]) -> None:
-    for user_id in sorted(user_ids):
-        events.publish(events.notifications_changed, user_id)
+    events.publish_all(changes_for(user_ids))
+
+
+def changes_for(user_ids: set[int]) -> list[events.Change]:
+    """The events telling these users' screens that their notifications changed."""
+    return [(events.notifications_changed, user_id) for user_id in sorted(user_ids)]
 
 
 def _unread_clause(now: datetime) -> object:

@@ -320,9 +320,9 @@ def _message(session: Session, machine: CTPMachine, log: CTPProblemLog, verb: st
 
 
 def _announce(outcome: Outcome) -> None:
-    events.publish(events.problem_log_changed, outcome.log.id)  # type: ignore[arg-type]
-    events.publish(events.machine_changed, outcome.log.machine_id)
-    notifications.publish_for(outcome.notified)
+    events.publish_all([(events.problem_log_changed, outcome.log.id),  # type: ignore[list-item]
+                        (events.machine_changed, outcome.log.machine_id),
+                        *notifications.changes_for(outcome.notified)])
 
 
 __all__ = ['Outcome', 'report_problem', 'update_problem', 'delete_problem', 'TechnicianType']

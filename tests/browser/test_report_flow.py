@@ -94,7 +94,7 @@ def test_report_on_a_tablet_turns_another_screen_red_then_green(plant: str, brow
     tablet = _page(browser, plant, 'tech1', PASSWORD, errors)
     _card(watcher, 'Kodak Magnus Q800').and_(watcher.locator('.bg-green-8')).wait_for()
 
-    tablet.get_by_role('button', name='Report problem').first.tap()                 # tap 1
+    tablet.get_by_role('link', name='Report problem').first.tap()                 # tap 1
     tablet.get_by_role('button', name='Imaging head / laser').tap()                 # tap 2
     if photos_available():  # issue 5's PhotoUpload; without it the form has no photo step yet
         photo = tmp_path / 'laser.jpg'
@@ -127,7 +127,7 @@ def test_report_on_a_tablet_turns_another_screen_red_then_green(plant: str, brow
 def test_typed_text_survives_a_reload_and_a_double_tap_makes_one_problem(plant: str, browser: Any) -> None:
     errors: list[str] = []
     tablet = _page(browser, plant, 'tech1', PASSWORD, errors)
-    tablet.get_by_role('button', name='Report problem').first.tap()
+    tablet.get_by_role('link', name='Report problem').first.tap()
     tablet.get_by_label('What happened?').fill('Laser power drops after warm-up')
     tablet.get_by_text('Draft saved').wait_for()
     tablet.reload()
@@ -135,5 +135,5 @@ def test_typed_text_survives_a_reload_and_a_double_tap_makes_one_problem(plant: 
     tablet.get_by_role('button', name='Machine DOWN').dblclick()
     tablet.wait_for_url(f'{plant}/problem-logs/*')
     tablet.goto(f'{plant}/')
-    assert tablet.locator('.q-item', has_text='Laser power drops after warm-up').count() == 1
+    assert tablet.locator('.ctp-recent-row', has_text='Laser power drops after warm-up').count() == 1
     assert errors == []

@@ -43,12 +43,12 @@ async def test_a_report_elsewhere_turns_the_other_screens_red_with_a_toast(
     admin, watcher = create_user(), create_user()
     await sign_in(admin, 'admin', 'admin-pass-123')
     await sign_in(watcher, 'tech2', PASSWORD)
-    await watcher.should_see(marker=f'status-{magnus}', content='RUNNING')
+    await watcher.should_see(marker=f'machine-{magnus}', content='RUNNING')
     _report_as('tech1', magnus)
     await watcher.should_see('Kodak Magnus Q800: problem reported (DOWN)', retries=WAIT)  # the toast
-    await watcher.should_see(marker=f'status-{magnus}', content='DOWN', retries=WAIT)
+    await watcher.should_see(marker=f'machine-{magnus}', content='DOWN', retries=WAIT)
     await watcher.should_see(marker='unread', content='1', retries=WAIT)
-    await admin.should_see(marker=f'status-{magnus}', content='DOWN', retries=WAIT)
+    await admin.should_see(marker=f'machine-{magnus}', content='DOWN', retries=WAIT)
     await admin.should_see(marker='unread', content='1', retries=WAIT)
 
 
@@ -70,10 +70,10 @@ async def test_completing_turns_the_card_back_to_running_everywhere(create_user:
     await sign_in(second, 'tech2', PASSWORD)
     log_id = _report_as('tech1', magnus)
     for screen in (first, second):
-        await screen.should_see(marker=f'status-{magnus}', content='DOWN', retries=WAIT)
+        await screen.should_see(marker=f'machine-{magnus}', content='DOWN', retries=WAIT)
     _complete_as('tech1', log_id)
     for screen in (first, second):
-        await screen.should_see(marker=f'status-{magnus}', content='RUNNING', retries=WAIT)
+        await screen.should_see(marker=f'machine-{magnus}', content='RUNNING', retries=WAIT)
 
 
 class BoardStatements:
@@ -101,7 +101,7 @@ async def _statements_for_a_change(screens: list[User], username: str, machine_i
     _report_as(username, machine_id, is_stopping=word == 'DOWN')  # the service's statements run before counting
     with BoardStatements() as counter:
         for screen in screens:
-            await screen.should_see(marker=f'status-{machine_id}', content=word, retries=WAIT)
+            await screen.should_see(marker=f'machine-{machine_id}', content=word, retries=WAIT)
             await screen.should_see(f'{name} · Uncategorised', retries=WAIT)
     return counter.count
 

@@ -9,6 +9,8 @@ from nicegui.testing import User
 
 from app.db import session_scope
 from app.models import Role, utcnow
+from components.machine_card import MachineCard
+from components.recent_list import RecentRow
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PASSWORD, complete, make_machine, make_user, report
 from tests.pages.signin import WAIT, sign_in
@@ -51,10 +53,10 @@ async def test_new_problem_turns_the_card_red_without_reload(user: User) -> None
         machine = make_machine(session, 'Kodak Magnus Q800')
         tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
     await sign_in(user, 'tech1', PASSWORD)
-    await user.should_see(marker=f'status-{machine.id}', content='RUNNING')
+    await user.should_see(marker=f'machine-{machine.id}', content='RUNNING')
     with session_scope() as session:
         report(session, tech, machine)
-    await user.should_see(marker=f'status-{machine.id}', content='DOWN', retries=WAIT)
+    await user.should_see(marker=f'machine-{machine.id}', content='DOWN', retries=WAIT)
 
 
 async def test_card_shows_problem_counter_and_today(user: User) -> None:
@@ -66,9 +68,9 @@ async def test_card_shows_problem_counter_and_today(user: User) -> None:
         tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
         report(session, tech, machine, start=utcnow() - timedelta(minutes=72), description='Drum will not turn')
     await sign_in(user, 'tech1', PASSWORD)
-    await user.should_see(marker=f'status-{machine.id}', content='DOWN')
+    await user.should_see(marker=f'machine-{machine.id}', content='DOWN')
     await user.should_see('Drum will not turn')
-    await user.should_see(marker=f'down-for-{machine.id}', content='down for 1 h 12 min')
+    await user.should_see(marker=f'machine-{machine.id}', content='down for 1 h 12 min')
     await user.should_see('Who: UNASSIGNED')
     await user.should_see('Recent problems')
 
@@ -114,7 +116,9 @@ def _one(user: User, marker: str) -> ui.element:
 
 
 def _texts(element: ui.element) -> list[str]:
-    return [e.text for e in element.descendants() if isinstance(e, ui.label | ui.badge)]
+    """What a card or a recent row shows (each is one element drawn from its data)."""
+    assert isinstance(element, MachineCard | RecentRow)
+    return element.texts()
 
 
 async def _settled_element_ids(user: User) -> set[int]:
@@ -142,23 +146,24 @@ async def test_a_problem_updates_only_its_card_in_place_and_moves_it_first(user:
         kodak = make_machine(session, 'Kodak Magnus Q800')
         tech = make_user(session, 'tech1', Role.CTP_USER, [agfa.id, kodak.id])  # type: ignore[list-item]
     await sign_in(user, 'tech1', PASSWORD)
-    await user.should_see(marker=f'status-{kodak.id}', content='RUNNING', retries=WAIT)
+    await user.should_see(marker=f'machine-{kodak.id}', content='RUNNING', retries=WAIT)
     assert _board_order(user) == [agfa.id, kodak.id]
     agfa_card, kodak_card = _one(user, f'machine-{agfa.id}'), _one(user, f'machine-{kodak.id}')
-    agfa_lines = list(agfa_card.descendants())
+    agfa_lines, agfa_shown = list(agfa_card.descendants()), agfa_card.props['card']
     with session_scope() as session:
         log_id = report(session, tech, kodak, description='Drum will not turn')
-    await user.should_see(marker=f'status-{kodak.id}', content='DOWN', retries=WAIT)
+    await user.should_see(marker=f'machine-{kodak.id}', content='DOWN', retries=WAIT)
     assert 'Drum will not turn' in _texts(kodak_card)
     assert _one(user, f'machine-{kodak.id}') is kodak_card  # updated, not rebuilt
     assert 'bg-red-8' in kodak_card.classes and 'bg-green-8' not in kodak_card.classes
     assert _one(user, f'machine-{agfa.id}') is agfa_card
     assert list(agfa_card.descendants()) == agfa_lines  # the same elements, none rebuilt
+    assert agfa_card.props['card'] is agfa_shown  # and the other card was not sent again
     assert _board_order(user) == [kodak.id, agfa.id]  # red first
     assert _one(user, 'board-summary').text == '2 machines · 1 down'
     with session_scope() as session:
         complete(session, tech, log_id)
-    await user.should_see(marker=f'status-{kodak.id}', content='RUNNING', retries=WAIT)
+    await user.should_see(marker=f'machine-{kodak.id}', content='RUNNING', retries=WAIT)
     assert 'Drum will not turn' not in _texts(kodak_card)
     assert _board_order(user) == [agfa.id, kodak.id]
     assert 'bg-green-8' in kodak_card.classes and 'bg-red-8' not in kodak_card.classes
@@ -226,7 +231,7 @@ async def test_a_burst_of_changes_does_not_queue_one_update_per_change(user: Use
         machine = make_machine(session, 'Kodak Magnus Q800')
         make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
     await sign_in(user, 'tech1', PASSWORD)
-    await user.should_see(marker=f'status-{machine.id}', content='RUNNING', retries=WAIT)
+    await user.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
     loads = []
     real = board_cache.board_rows
     monkeypatch.setattr(board_cache, 'board_rows', lambda scope: loads.append(scope) or real(scope))
@@ -245,14 +250,14 @@ async def test_screens_share_one_read_of_the_board_per_change(
     screens = [create_user() for _ in range(3)]
     for screen in screens:
         await sign_in(screen, 'admin', ADMIN_PASSWORD)
-        await screen.should_see(marker=f'status-{machine.id}', content='RUNNING', retries=WAIT)
+        await screen.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
     reads: list[object] = []
     real = board_cache.board_rows
     monkeypatch.setattr(board_cache, 'board_rows', lambda scope: reads.append(scope) or real(scope))
     with session_scope() as session:
         report(session, tech, machine)
     for screen in screens:
-        await screen.should_see(marker=f'status-{machine.id}', content='DOWN', retries=WAIT)
+        await screen.should_see(marker=f'machine-{machine.id}', content='DOWN', retries=WAIT)
     assert len(reads) == 1  # not one per screen
 
 
@@ -265,18 +270,18 @@ async def test_problems_coming_and_going_build_no_new_elements_once_warm(user: U
             complete(session, tech, report(session, tech, agfa, start=utcnow() - timedelta(hours=20 - i),
                                            is_stopping=False))
     await sign_in(user, 'tech1', PASSWORD)
-    await user.should_see(marker=f'status-{kodak.id}', content='RUNNING', retries=WAIT)
+    await user.should_see(marker=f'machine-{kodak.id}', content='RUNNING', retries=WAIT)
     seen: list[set[int]] = []
     for machine, word in ((kodak, 'Drum will not turn'), (agfa, 'Chiller alarm'), (kodak, 'Plate jam again')):
         with session_scope() as session:
             log_id = report(session, tech, machine, description=word)
-        await user.should_see(marker=f'status-{machine.id}', content='DOWN', retries=WAIT)
+        await user.should_see(marker=f'machine-{machine.id}', content='DOWN', retries=WAIT)
         await user.should_see(marker=f'recent-{log_id}', retries=WAIT)
         assert word in _texts(_one(user, f'machine-{machine.id}'))
         seen.append(await _settled_element_ids(user))
         with session_scope() as session:
             complete(session, tech, log_id)
-        await user.should_see(marker=f'status-{machine.id}', content='RUNNING', retries=WAIT)
+        await user.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
         assert word not in _texts(_one(user, f'machine-{machine.id}'))
     assert seen[2] == seen[1]  # the lines and rows that came were reused, not built (a new element has a new id)
 
@@ -292,7 +297,7 @@ async def test_a_page_closed_during_a_board_read_is_left_alone(user: User, monke
         machine = make_machine(session, 'Kodak Magnus Q800')
         tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
     await sign_in(user, 'admin', ADMIN_PASSWORD)
-    await user.should_see(marker=f'status-{machine.id}', content='RUNNING', retries=WAIT)
+    await user.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
     gate, started, real = threading.Event(), threading.Event(), board_cache.board_rows
 
     def slow(scope: Any) -> Any:
