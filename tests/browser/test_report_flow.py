@@ -108,7 +108,8 @@ def test_report_on_a_tablet_turns_another_screen_red_then_green(plant: str, brow
     red_after = (seen_wall - _saved_at(data, 'created_at')).total_seconds()
     logger.info('other screen red %.3f s after the save (%.3f s after the tap)', red_after, seen - tapped)
     assert red_after < LIVE_BUDGET_SECONDS, f'the other screen turned red {red_after:.2f} s after the save'
-    assert 'DOWN' in _card(watcher, 'Kodak Magnus Q800').inner_text()
+    shown = _card(watcher, 'Kodak Magnus Q800').inner_text()  # the card's text is redrawn with its colour
+    assert 'DOWN' in shown and 'Imaging head / laser' in shown and 'Who: UNASSIGNED' in shown
 
     tablet.get_by_role('button', name='Complete').tap()
     tablet.get_by_label('Solution').fill('Cleaned the laser optics')
@@ -121,6 +122,8 @@ def test_report_on_a_tablet_turns_another_screen_red_then_green(plant: str, brow
     green_after = (seen_wall - _saved_at(data, 'updated_at')).total_seconds()
     logger.info('other screen green %.3f s after the save (%.3f s after the tap)', green_after, seen - tapped)
     assert green_after < LIVE_BUDGET_SECONDS, f'the other screen turned green {green_after:.2f} s after the save'
+    shown = _card(watcher, 'Kodak Magnus Q800').inner_text()
+    assert 'RUNNING' in shown and 'Imaging head / laser' not in shown
     assert errors == []
 
 
