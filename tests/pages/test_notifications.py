@@ -1,4 +1,7 @@
 """The bell, its panel, the inbox page, the user menu and the theme."""
+from collections.abc import Callable
+from typing import Any
+
 from nicegui.testing import User
 from sqlalchemy import func, select
 
@@ -74,3 +77,23 @@ async def test_sign_out_from_the_user_menu(user: User) -> None:
     await user.should_see('Sign in', retries=WAIT)
     await user.open('/')
     await user.should_see('Sign in', retries=WAIT)
+
+
+async def test_screens_of_one_user_share_one_read_of_the_bell_per_change(
+        create_user: Callable[[], User], monkeypatch: Any) -> None:
+    from app.services import notifications
+    with session_scope() as session:
+        machine = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+    screens = [create_user() for _ in range(3)]
+    for screen in screens:
+        await sign_in(screen, 'admin', ADMIN_PASSWORD)
+        await screen.should_see(marker='bell', retries=WAIT)
+    reads: list[object] = []
+    real = notifications.list_notifications
+    monkeypatch.setattr(notifications, 'list_notifications', lambda *a, **k: reads.append(k) or real(*a, **k))
+    with session_scope() as session:
+        report(session, tech, machine)  # the admin is notified
+    for screen in screens:
+        await screen.should_see(marker='unread', content='1', retries=WAIT)
+    assert len(reads) == 1  # not one per screen
