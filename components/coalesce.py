@@ -58,12 +58,17 @@ class SharedLoad(Generic[K, R]):
         self.running.clear()
 
     async def get(self, key: K) -> R:
+        return await self.ask(key)
+
+    def ask(self, key: K) -> 'asyncio.Future[R]':
+        """The read for `key` (joined, or started now), shielded: a caller that is cancelled leaves it running for
+        the others. Two reads asked for before awaiting either run at the same time, without a task per screen."""
         future = self.running.get(key)
         if future is None or future.get_loop() is not asyncio.get_running_loop():
             self.reads += 1
             future = self.running[key] = asyncio.ensure_future(io(self.func, key))
             future.add_done_callback(lambda done: self._forget(key, done))
-        return await asyncio.shield(future)
+        return asyncio.shield(future)
 
     def _forget(self, key: K, done: 'asyncio.Future[R]') -> None:
         if self.running.get(key) is done:

@@ -103,7 +103,8 @@ async def overview_page() -> None:
 
     async def refresh() -> None:
         """Both parts in one pass after the reads: the screen gets one message per change, not one per part."""
-        rows, problems = await asyncio.gather(BOARD_READ.get(None), RECENT_READ.get(scope))
+        # both reads at once; gathering futures (not coroutines) makes no task per screen
+        rows, problems = await asyncio.gather(BOARD_READ.ask(None), RECENT_READ.ask(scope))
         show(rows, problems)
 
     def on_machine(machine_id: int) -> None:
