@@ -1,10 +1,12 @@
 """The tablet form: three taps, one problem per client key, drafts that survive a reload."""
+import pytest
 from nicegui.testing import User
 from sqlalchemy import func, select
 
 from app.db import session_scope
 from app.models import CTPMachine, CTPProblemLog, Role
-from tests.factories import PASSWORD, make_machine, make_user, seeded_category
+from app.services import users
+from tests.factories import PASSWORD, change_behind_the_pages, make_machine, make_user, seeded_category
 from tests.pages.signin import WAIT, sign_in
 
 
@@ -119,3 +121,26 @@ async def test_too_long_technician_name_is_explained(user: User) -> None:
     user.find(marker='submit-down').click()
     await user.should_see('technician_name: String should have at most 120 characters', retries=WAIT)
     assert _problems() == []
+
+
+@pytest.mark.parametrize(('change', 'refusal'), [
+    ({'is_active': False}, 'your session has ended'),
+    ({'role': Role.MANAGER}, 'your role does not allow this'),
+    ({'role': Role.NONE}, 'no access to CTP Log'),
+    ({'unassign': True}, 'not found'),
+])
+async def test_a_save_uses_the_rights_the_user_has_at_save_time(user: User, change: dict[str, object],
+                                                                refusal: str) -> None:
+    machine_id, subsystem_id = _setup()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}/report')
+    user.find(marker=f'subsystem-{subsystem_id}').click()
+    change_behind_the_pages(_user_id('tech1'), **change)  # type: ignore[arg-type]
+    user.find(marker='submit-down').click()
+    await user.should_see(refusal, retries=WAIT)
+    assert _problems() == []
+    await user.should_see(marker='submit-down')  # still on the form, the draft kept
+
+
+def _user_id(username: str) -> int:
+    with session_scope() as session:
+        return users.find_by_username(session, username).id  # type: ignore[union-attr,return-value]
