@@ -5,11 +5,11 @@ from typing import Literal
 from nicegui import run, ui
 
 from app import events
-from app.db import read_session, session_scope
+from app.db import read_session
 from app.models import Role
 from app.models.schemas import MachinePublic, UserPublic
 from app.services import machines, users
-from app.services.access import Actor
+from app.services.access import Actor, SignedIn, acting_as
 from components.admin import act, admin_nav
 from components.layout import frame
 from components.session import keep_session_after_password_change, require_page_admin
@@ -100,16 +100,16 @@ def _load(actor: Actor) -> tuple[list[UserPublic], list[MachinePublic]]:
         return users.list_users(session, actor=actor), machines.list_machines(session, actor=actor)
 
 
-def _create(actor: Actor, fields: dict[str, object]) -> int:
-    with session_scope() as session:
+def _create(who: SignedIn | None, fields: dict[str, object]) -> int:
+    with acting_as(who) as (session, actor):
         return users.create_user(session, actor=actor, **fields).id  # type: ignore[arg-type,return-value]
 
 
-def _update(actor: Actor, user_id: int, changes: dict[str, object], machine_ids: list[int],
+def _update(who: SignedIn | None, user_id: int, changes: dict[str, object], machine_ids: list[int],
             own: bool) -> datetime | Literal[False]:
     """Save the dialog; the moment the user's sessions were ended from (deactivation, new password), else False.
     A change to the admin's own account is not announced here: `_after_own_change` does it."""
-    with session_scope() as session:
+    with acting_as(who) as (session, actor):
         user = users.update_user(session, actor=actor, user_id=user_id, changes=changes, announce=not own)
         users.set_assignments(session, actor=actor, user_id=user_id, machine_ids=machine_ids, announce=not own)
         return user.sessions_valid_after if changes.get('password') and user.is_active else False

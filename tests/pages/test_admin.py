@@ -12,7 +12,7 @@ from app.db import session_scope
 from app.models import Category, CTPMachine, OperatingWindow, PlantClosure, Role, UserMachine
 from app.models import User as UserRow
 from tests.conftest import ADMIN_PASSWORD, api_login
-from tests.factories import PASSWORD, make_machine, make_user
+from tests.factories import PASSWORD, change_behind_the_pages, make_machine, make_user
 from tests.pages.signin import WAIT, sign_in
 
 ADMIN_PAGES = ['/admin', '/admin/users', '/admin/machines', '/admin/taxonomy', '/admin/calendar']
@@ -81,6 +81,24 @@ async def test_admin_adds_and_retires_a_machine(user: User) -> None:
     await user.should_see('retired', retries=30)
     with session_scope() as session:
         assert session.exec(select(CTPMachine)).one().retired_at is not None
+
+
+@pytest.mark.parametrize(('change', 'then'), [
+    ({'role': Role.MANAGER}, 'Your role does not allow this'),
+    ({'is_active': False}, 'Sign in'),
+])
+async def test_an_admin_changed_behind_the_open_page_cannot_add_a_machine(user: User, change: dict[str, object],
+                                                                         then: str) -> None:
+    with session_scope() as session:
+        make_user(session, 'boss', Role.ADMIN)
+        boss_id = session.exec(select(UserRow).where(UserRow.username == 'boss')).one().id
+    await sign_in(user, 'boss', PASSWORD, '/login?redirect_to=/admin/machines')
+    user.find('Machine name').type('Screen PlateRite 8600')
+    change_behind_the_pages(boss_id, **change)  # type: ignore[arg-type]
+    user.find('Add machine').click()
+    await user.should_see(then, retries=WAIT)
+    with session_scope() as session:
+        assert session.exec(select(CTPMachine)).all() == []
 
 
 async def test_admin_adds_a_subsystem(user: User) -> None:
