@@ -76,7 +76,6 @@ class NotificationBell:
             return notifications.list_notifications(session, actor=self.actor, limit=5)
 
 
-
 def _read_all_and_mark(who: SignedIn | None) -> NotificationPage:
     with acting_as(who) as (session, actor):  # the user as they are now, not when the page opened
         page = notifications.list_notifications(session, actor=actor, include_read=True, limit=PANEL_SIZE)

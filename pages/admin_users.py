@@ -107,7 +107,7 @@ def _create(who: SignedIn | None, fields: dict[str, object]) -> int:
 
 def _update(who: SignedIn | None, user_id: int, changes: dict[str, object], machine_ids: list[int],
             own: bool) -> datetime | Literal[False]:
-    """Save the dialog; the moment the user's sessions were ended from (deactivation, new password), else False.
+    """Save the dialog. Returns when a new password ended the (still active) user's sessions, else False.
     A change to the admin's own account is not announced here: `_after_own_change` does it."""
     with acting_as(who) as (session, actor):
         user = users.update_user(session, actor=actor, user_id=user_id, changes=changes, announce=not own)
