@@ -280,14 +280,3 @@ async def require_page_admin(title: str = 'Administration') -> Actor | None:
         return None
     return actor
 
-
-async def fresh_actor() -> Actor | None:
-    """For a button's handler: the actor as the database says now; if access is gone, leave the page."""
-    actor = await current_actor()
-    if actor is None:
-        ui.navigate.to('/logout')
-    elif not has_access(actor):
-        ui.navigate.to('/no-access')
-    else:
-        return actor
-    return None
