@@ -4,8 +4,9 @@ from typing import TypeVar
 
 from nicegui import run, ui
 
-from app.errors import DomainError
-from components.session import fresh_actor
+from app.errors import DomainError, NotAuthenticated
+from app.services.access import SignedIn
+from components.session import signed_in
 
 T = TypeVar('T')
 SECTIONS = (('Users', '/admin/users'), ('Machines', '/admin/machines'), ('Failure taxonomy', '/admin/taxonomy'),
@@ -22,19 +23,22 @@ def admin_nav(current: str) -> None:
 
 
 async def act(work: Callable[..., T], *args: object, done: str | None = None) -> T | None:
-    """Re-read the actor, run `work(actor, *args)` off the event loop, and report the outcome to the user.
+    """Run `work(who, *args)` off the event loop and report the outcome to the user. `who` is the page's session
+    as it is now: `work` reads the admin inside its own transaction (`access.acting_as`), so the action is done
+    with the rights they have at that moment, as the API would.
 
-    Returns None (after a notification) when the action was refused or the input was wrong.
+    Returns None (after a notification) when the action was refused or the input was wrong; a session that has
+    ended is sent to sign in again.
     """
-    actor = await fresh_actor()
-    if actor is None:
-        return None
+    who: SignedIn | None = signed_in()
     try:
-        result = await run.io_bound(work, actor, *args)
+        result = await run.io_bound(work, who, *args)
+    except NotAuthenticated:
+        ui.navigate.to('/logout')
+        return None
     except DomainError as error:
         ui.notify(error.message[:1].upper() + error.message[1:], type='negative')
         return None
     if done:
         ui.notify(done, type='positive')
     return result
-

@@ -2,12 +2,14 @@
 from nicegui import ui
 
 from app import events
-from app.db import read_session, session_scope
+from app.db import read_session
+from app.errors import DomainError
 from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import notifications
-from app.services.access import Actor
+from app.services.access import Actor, SignedIn, acting_as
 from components.coalesce import Coalesced, SharedLoad
 from components.design import TOUCH, local_text
+from components.session import signed_in
 from components.worker import io
 
 PANEL_SIZE = 20
@@ -52,7 +54,11 @@ class NotificationBell:
 
     async def open_panel(self) -> None:
         """Viewing the panel marks what it shows as read."""
-        page = await io(self._read_all_and_mark)
+        try:
+            page = await io(_read_all_and_mark, signed_in())
+        except DomainError as error:
+            ui.notify(str(error), type='negative')
+            return
         self.items.clear()
         with self.items:
             if not page.items:
@@ -84,12 +90,13 @@ class NotificationBell:
         self.badge.text = str(count) if count < 100 else '99+'
         self.badge.set_visibility(count > 0)
 
-    def _read_all_and_mark(self) -> NotificationPage:
-        with session_scope() as session:
-            page = notifications.list_notifications(session, actor=self.actor, include_read=True, limit=PANEL_SIZE)
-            if page.unread:
-                notifications.mark_all_read(session, actor=self.actor)
-        return page
+
+def _read_all_and_mark(who: SignedIn | None) -> NotificationPage:
+    with acting_as(who) as (session, actor):  # the user as they are now, not when the page opened
+        page = notifications.list_notifications(session, actor=actor, include_read=True, limit=PANEL_SIZE)
+        if page.unread:
+            notifications.mark_all_read(session, actor=actor)
+    return page
 
 
 def _notification_row(item: NotificationPublic) -> None:

@@ -28,7 +28,15 @@ from starlette.responses import RedirectResponse, Response
 from app import events
 from app.config import Settings, get_settings
 from app.db import read_session
-from app.services.access import ROLE_ACTIONS, Action, Actor, actor_for_display, actor_for_user, has_access
+from app.services.access import (
+    ROLE_ACTIONS,
+    Action,
+    Actor,
+    SignedIn,
+    actor_for_display,
+    actor_for_user,
+    has_access,
+)
 
 logger = logging.getLogger(__name__)
 PUBLIC_PATHS = frozenset({'/login', '/login/complete', '/favicon.ico', '/healthz', '/metrics', '/no-access',
@@ -140,6 +148,13 @@ def page_storage() -> PersistentDict:
         return nicegui_app.storage.user
     finally:
         request_contextvar.reset(token)
+
+
+def signed_in() -> SignedIn | None:
+    """For a save handler: the page's session as it is now (None once it was signed out or expired), to be turned
+    into the actor inside the save's own transaction (`access.acting_as`), never the actor the page opened with."""
+    live = live_session(page_storage())
+    return SignedIn(live.user_id, live.since) if live is not None else None
 
 
 def prepare_login(user_id: int) -> str:
@@ -265,14 +280,3 @@ async def require_page_admin(title: str = 'Administration') -> Actor | None:
         return None
     return actor
 
-
-async def fresh_actor() -> Actor | None:
-    """For a button's handler: the actor as the database says now; if access is gone, leave the page."""
-    actor = await current_actor()
-    if actor is None:
-        ui.navigate.to('/logout')
-    elif not has_access(actor):
-        ui.navigate.to('/no-access')
-    else:
-        return actor
-    return None

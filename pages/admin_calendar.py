@@ -4,10 +4,10 @@ from datetime import date
 
 from nicegui import run, ui
 
-from app.db import read_session, session_scope
+from app.db import read_session
 from app.errors import InvalidInput
 from app.services import calendar
-from app.services.access import Actor
+from app.services.access import SignedIn, acting_as
 from components.admin import act, admin_nav
 from components.layout import frame
 from components.session import require_page_admin
@@ -71,9 +71,9 @@ def _load() -> tuple[list[tuple[int, int, int]], list[tuple[date, str | None]]]:
         return calendar.weekly_windows(session), calendar.closed_days(session)
 
 
-def _save(actor: Actor, window_texts: list[str], closure_text: str) -> bool:
+def _save(who: SignedIn | None, window_texts: list[str], closure_text: str) -> bool:
     windows, days = parse_windows(window_texts), parse_closures(closure_text)
-    with session_scope() as session:
+    with acting_as(who) as (session, actor):
         calendar.set_weekly_windows(session, actor=actor, windows=windows)
         calendar.set_closures(session, actor=actor, days=days)
     return True

@@ -1,11 +1,11 @@
 """/admin/machines: add machines, edit name, nickname and description, retire or bring back (admins only)."""
 from nicegui import run, ui
 
-from app.db import read_session, session_scope
+from app.db import read_session
 from app.errors import InvalidInput
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate
 from app.services import machines
-from app.services.access import Actor
+from app.services.access import Actor, SignedIn, acting_as
 from components.admin import act, admin_nav
 from components.layout import frame
 from components.session import require_page_admin
@@ -86,19 +86,19 @@ def _load(actor: Actor) -> list[MachinePublic]:
         return machines.list_machines(session, actor=actor, include_retired=True)
 
 
-def _create(actor: Actor, fields: dict[str, object]) -> int:
+def _create(who: SignedIn | None, fields: dict[str, object]) -> int:
     try:
         body = MachineCreate(**fields)  # type: ignore[arg-type]
     except ValueError as error:
         raise InvalidInput('a machine needs a name of 1 to 120 characters') from error
-    with session_scope() as session:
+    with acting_as(who) as (session, actor):
         return machines.create_machine(session, actor=actor, machine_in=body).id  # type: ignore[return-value]
 
 
-def _update(actor: Actor, machine_id: int, fields: dict[str, object]) -> int:
+def _update(who: SignedIn | None, machine_id: int, fields: dict[str, object]) -> int:
     try:
         body = MachineUpdate(**fields)  # type: ignore[arg-type]
     except ValueError as error:
         raise InvalidInput('a machine needs a name of 1 to 120 characters') from error
-    with session_scope() as session:
+    with acting_as(who) as (session, actor):
         return machines.update_machine(session, actor=actor, machine_id=machine_id, changes=body).id  # type: ignore[return-value]

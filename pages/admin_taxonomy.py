@@ -1,10 +1,10 @@
 """/admin/taxonomy: failure subsystems and their symptoms: add, rename, (de)activate, delete unused (admins only)."""
 from nicegui import run, ui
 
-from app.db import read_session, session_scope
+from app.db import read_session
 from app.models import Category
 from app.services import taxonomy
-from app.services.access import Actor
+from app.services.access import SignedIn, acting_as
 from components.admin import act, admin_nav
 from components.layout import frame
 from components.session import require_page_admin
@@ -72,17 +72,17 @@ def _load() -> list[tuple[Category, list[Category]]]:
         return taxonomy.list_tree(session, include_inactive=True)
 
 
-def _create(actor: Actor, name: str, parent_id: int | None) -> int:
-    with session_scope() as session:
+def _create(who: SignedIn | None, name: str, parent_id: int | None) -> int:
+    with acting_as(who) as (session, actor):
         return taxonomy.create_category(session, actor=actor, name=name, parent_id=parent_id).id  # type: ignore[return-value]
 
 
-def _update(actor: Actor, category_id: int, fields: dict[str, object]) -> int:
-    with session_scope() as session:
+def _update(who: SignedIn | None, category_id: int, fields: dict[str, object]) -> int:
+    with acting_as(who) as (session, actor):
         return taxonomy.update_category(session, actor=actor, category_id=category_id, **fields).id  # type: ignore[arg-type,return-value]
 
 
-def _delete(actor: Actor, category_id: int) -> bool:
-    with session_scope() as session:
+def _delete(who: SignedIn | None, category_id: int) -> bool:
+    with acting_as(who) as (session, actor):
         taxonomy.delete_category(session, actor=actor, category_id=category_id)
         return True

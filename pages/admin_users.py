@@ -1,14 +1,18 @@
 """/admin/users: people, their role, password reset, deactivation and machine assignments (admins only)."""
+from datetime import datetime
+from typing import Literal
+
 from nicegui import run, ui
 
-from app.db import read_session, session_scope
+from app import events
+from app.db import read_session
 from app.models import Role
 from app.models.schemas import MachinePublic, UserPublic
 from app.services import machines, users
-from app.services.access import Actor
+from app.services.access import Actor, SignedIn, acting_as
 from components.admin import act, admin_nav
 from components.layout import frame
-from components.session import require_page_admin
+from components.session import keep_session_after_password_change, require_page_admin
 
 ROLE_LABELS = {Role.ADMIN: 'Admin', Role.CTP_USER: 'CTP user', Role.MANAGER: 'Manager', Role.NONE: 'No access'}
 
@@ -32,7 +36,8 @@ async def admin_users_page() -> None:
                         ui.label('deactivated').classes('text-red-700')
                     ui.label(', '.join(names.get(i, str(i)) for i in row.machine_ids))
                     ui.space()
-                    ui.button('Edit', on_click=lambda r=row: _edit_dialog(r, machine_rows, user_list.refresh)) \
+                    ui.button('Edit', on_click=lambda r=row: _edit_dialog(r, machine_rows, user_list.refresh,
+                                                                          own=r.id == actor.user_id)) \
                         .mark(f'edit-{row.username}')
 
     with frame('Users', actor):
@@ -60,7 +65,8 @@ def _new_user_form(refresh: object) -> None:
         ui.button('Add user', on_click=add).classes('min-h-[48px]')
 
 
-def _edit_dialog(row: UserPublic, machine_rows: list[MachinePublic], refresh: object) -> None:
+def _edit_dialog(row: UserPublic, machine_rows: list[MachinePublic], refresh: object, *, own: bool) -> None:
+    """Edit a user; `own`: the signed-in admin themselves, whose page keeps its session after a new password."""
     with ui.dialog() as dialog, ui.card().classes('w-96'):
         ui.label(f'Edit {row.username}').classes('text-lg')
         name = ui.input('Full name', value=row.name)
@@ -74,9 +80,14 @@ def _edit_dialog(row: UserPublic, machine_rows: list[MachinePublic], refresh: ob
             changes: dict[str, object] = {'name': name.value, 'role': Role(role.value), 'is_active': active.value}
             if password.value:
                 changes['password'] = password.value
-            if await act(_update, row.id, changes, list(assigned.value or []), done='Saved') is not None:
-                dialog.close()
-                refresh()  # type: ignore[operator]
+            saved = await act(_update, row.id, changes, list(assigned.value or []), own)
+            if saved is None:
+                return
+            if own:
+                _after_own_change(row.id, saved)
+            ui.notify('Saved; your other sessions are signed out' if own and saved else 'Saved', type='positive')
+            dialog.close()
+            refresh()  # type: ignore[operator]
 
         with ui.row():
             ui.button('Save', on_click=save)
@@ -89,13 +100,25 @@ def _load(actor: Actor) -> tuple[list[UserPublic], list[MachinePublic]]:
         return users.list_users(session, actor=actor), machines.list_machines(session, actor=actor)
 
 
-def _create(actor: Actor, fields: dict[str, object]) -> int:
-    with session_scope() as session:
+def _create(who: SignedIn | None, fields: dict[str, object]) -> int:
+    with acting_as(who) as (session, actor):
         return users.create_user(session, actor=actor, **fields).id  # type: ignore[arg-type,return-value]
 
 
-def _update(actor: Actor, user_id: int, changes: dict[str, object], machine_ids: list[int]) -> bool:
-    with session_scope() as session:
-        users.update_user(session, actor=actor, user_id=user_id, changes=changes)
-        users.set_assignments(session, actor=actor, user_id=user_id, machine_ids=machine_ids)
-        return True
+def _update(who: SignedIn | None, user_id: int, changes: dict[str, object], machine_ids: list[int],
+            own: bool) -> datetime | Literal[False]:
+    """Save the dialog. Returns when a new password ended the (still active) user's sessions, else False.
+    A change to the admin's own account is not announced here: `_after_own_change` does it."""
+    with acting_as(who) as (session, actor):
+        user = users.update_user(session, actor=actor, user_id=user_id, changes=changes, announce=not own)
+        users.set_assignments(session, actor=actor, user_id=user_id, machine_ids=machine_ids, announce=not own)
+        return user.sessions_valid_after if changes.get('password') and user.is_active else False
+
+
+def _after_own_change(user_id: int, ended: datetime | Literal[False]) -> None:
+    """The admin changed their own account: like a password change on the Profile page, this session stays
+    signed in and their other sessions end; then their open pages follow the change (role, deactivation)."""
+    if ended:
+        keep_session_after_password_change(user_id, ended)
+    else:
+        events.publish(events.access_changed, user_id)

@@ -1,16 +1,20 @@
 """/admin/displays: register wall displays, show their one-time pairing link and QR code, revoke them."""
+from collections.abc import Callable
+
 from nicegui import run, ui
 from starlette.requests import Request
 
 from app.config import get_settings
-from app.db import read_session, session_scope
+from app.db import read_session
 from app.errors import DomainError
 from app.models import Role
 from app.services import displays, labels, machines
-from app.services.access import Actor
+from app.services.access import Actor, SignedIn, acting_as
 from components.admin import admin_nav
 from components.layout import frame
-from components.session import require_page_actor
+from components.session import require_page_actor, signed_in
+
+_REFUSED = object()
 
 
 @ui.page('/admin/displays')
@@ -35,7 +39,7 @@ async def displays_admin_page(request: Request) -> None:
     async def register() -> None:
         chosen = list(scope.value or [])
         try:
-            info, code = await run.io_bound(_register, actor, name.value or '', chosen or None)
+            info, code = await run.io_bound(_register, signed_in(), name.value or '', chosen or None)
         except DomainError as error:
             ui.notify(str(error), type='negative')
             return
@@ -44,14 +48,15 @@ async def displays_admin_page(request: Request) -> None:
         listing.refresh()
 
     async def revoke(display_id: int) -> None:
-        await run.io_bound(_call, displays.revoke_display, actor, display_id)
-        ui.notify('Display revoked: its board is cut off now')
-        listing.refresh()
+        if await _attempt(_call, displays.revoke_display, signed_in(), display_id) is not _REFUSED:
+            ui.notify('Display revoked: its board is cut off now')
+            listing.refresh()
 
     async def renew(display_id: int, display_name: str) -> None:
-        code = await run.io_bound(_call, displays.new_pairing_code, actor, display_id)
-        _show_link(display_name, base + '/display/pair?code=' + code)
-        listing.refresh()
+        code = await _attempt(_call, displays.new_pairing_code, signed_in(), display_id)
+        if code is not _REFUSED:
+            _show_link(display_name, base + '/display/pair?code=' + str(code))
+            listing.refresh()
 
     with frame('Wall displays', actor):
         admin_nav('/admin/displays')
@@ -74,13 +79,22 @@ def _list(actor: Actor) -> list[displays.DisplayInfo]:
         return [d for d in displays.list_displays(session, actor=actor) if d.revoked_at is None or d.pairing_pending]
 
 
-def _register(actor: Actor, name: str, machine_ids: list[int] | None) -> tuple[displays.DisplayInfo, str]:
-    with session_scope() as session:
+async def _attempt(work: Callable[..., object], *args: object) -> object:
+    """`work(*args)` off the loop; a refusal is shown and answered with _REFUSED."""
+    try:
+        return await run.io_bound(work, *args)
+    except DomainError as error:
+        ui.notify(str(error), type='negative')
+        return _REFUSED
+
+
+def _register(who: SignedIn | None, name: str, machine_ids: list[int] | None) -> tuple[displays.DisplayInfo, str]:
+    with acting_as(who) as (session, actor):  # the admin as they are now, not when the page opened
         return displays.register_display(session, actor=actor, name=name, machine_ids=machine_ids)
 
 
-def _call(service: object, actor: Actor, display_id: int) -> object:
-    with session_scope() as session:
+def _call(service: object, who: SignedIn | None, display_id: int) -> object:
+    with acting_as(who) as (session, actor):
         return service(session, actor=actor, display_id=display_id)  # type: ignore[operator]
 
 

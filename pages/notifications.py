@@ -2,13 +2,14 @@
 from nicegui import ui
 
 from app import events
-from app.db import read_session, session_scope
+from app.db import read_session
+from app.errors import DomainError
 from app.models.schemas import NotificationPage
 from app.services import notifications
-from app.services.access import Actor
+from app.services.access import Actor, SignedIn, acting_as
 from components.design import TOUCH, local_text
 from components.layout import frame
-from components.session import require_page_actor
+from components.session import require_page_actor, signed_in
 from components.worker import io
 
 
@@ -33,7 +34,10 @@ async def notifications_page() -> None:
                         ui.item_label(local_text(item.created_at)).props('caption')
 
     async def mark_all() -> None:
-        await io(_mark_all, actor)
+        try:
+            await io(_mark_all, signed_in())
+        except DomainError as error:
+            ui.notify(str(error), type='negative')
 
     with frame('Notifications', actor):
         with ui.row().classes('w-full items-center'):
@@ -50,6 +54,6 @@ def _read(actor: Actor) -> NotificationPage:
         return notifications.list_notifications(session, actor=actor, include_read=True, limit=100)
 
 
-def _mark_all(actor: Actor) -> None:
-    with session_scope() as session:
+def _mark_all(who: SignedIn | None) -> None:
+    with acting_as(who) as (session, actor):  # the user as they are now, not when the page opened
         notifications.mark_all_read(session, actor=actor)

@@ -5,18 +5,17 @@ from collections.abc import Awaitable, Callable
 from nicegui import ui
 
 from app import events
-from app.db import read_session, session_scope
 from app.errors import DomainError
 from app.models import Role
 from app.models.schemas import ProblemLogDetail, ProblemLogUpdate
 from app.services import notifications, problem_logs, problem_queries
-from app.services.access import Actor
+from app.services.access import Actor, SignedIn, acting_as
 from components.confirm_dialog import ask_reason, confirm
 from components.design import RESOLVED_BY_WORDS, TOUCH, duration_text, error_text, local_text
 from components.layout import frame
 from components.photo_slot import photo_gallery, photo_service, photo_uploader, photos_available
 from components.problem_dialogs import Act, complete_dialog, edit_dialog
-from components.session import require_page_actor
+from components.session import require_page_actor, signed_in
 from components.status_badge import problem_badge
 from components.worker import io
 
@@ -32,7 +31,7 @@ async def problem_detail_page(log_id: int) -> None:
         """Run an update through the service; rights and rules are checked there."""
         try:
             body = ProblemLogUpdate(**changes)
-            await io(_update, actor, log_id, body)
+            await io(_update, signed_in(), log_id, body)
         except (DomainError, ValueError) as error:
             with host:
                 ui.notify(error_text(error), type='negative')
@@ -47,7 +46,7 @@ async def problem_detail_page(log_id: int) -> None:
                                  'and statistic; the audit trail stays.'):
                 return
             try:
-                await io(_delete, actor, log_id)
+                await io(_delete, signed_in(), log_id)
             except DomainError as error:
                 ui.notify(str(error), type='negative')
                 return
@@ -57,12 +56,12 @@ async def problem_detail_page(log_id: int) -> None:
     @ui.refreshable
     async def body() -> None:
         try:
-            detail = await io(_read, actor, log_id)
+            now, detail = await io(_read, signed_in(), log_id)
         except DomainError as error:
             ui.label(str(error)).classes('text-lg')
             return
         _header(detail)
-        _actions(actor, detail, act, delete, host)
+        _actions(now, detail, act, delete, host)  # the buttons follow the user's rights as they are now
         _facts(detail)
         _photos(detail)
         _audit(detail)
@@ -72,7 +71,7 @@ async def problem_detail_page(log_id: int) -> None:
         if not prepared:
             return
         try:
-            await io(_attach, actor, log_id, prepared)
+            await io(_attach, signed_in(), log_id, prepared)
         except DomainError as error:
             with host:
                 ui.notify(str(error), type='negative')
@@ -87,28 +86,29 @@ async def problem_detail_page(log_id: int) -> None:
     events.problem_log_changed.subscribe(lambda changed: body.refresh() if changed == log_id else None)
 
 
-def _read(actor: Actor, log_id: int) -> ProblemLogDetail:
-    with read_session() as session:  # a read; the write lock is taken only when there is news to mark read
+def _read(who: SignedIn | None, log_id: int) -> tuple[Actor, ProblemLogDetail]:
+    """The user as they are now and the problem; every change below re-reads the user in its own transaction."""
+    with acting_as(who, write=False) as (session, actor):  # the write lock only when there is news to mark read
         detail = problem_queries.get_problem(session, actor=actor, log_id=log_id)
         news = notifications.unread_count(session, actor=actor, log_id=log_id)
     if news:
-        with session_scope() as session:
-            notifications.mark_all_read(session, actor=actor, log_id=log_id)  # opening the problem reads its news
-    return detail
+        with acting_as(who) as (session, now):
+            notifications.mark_all_read(session, actor=now, log_id=log_id)  # opening the problem reads its news
+    return actor, detail
 
 
-def _update(actor: Actor, log_id: int, body: ProblemLogUpdate) -> None:
-    with session_scope() as session:
+def _update(who: SignedIn | None, log_id: int, body: ProblemLogUpdate) -> None:
+    with acting_as(who) as (session, actor):
         problem_logs.update_problem(session, actor=actor, log_id=log_id, changes=body)
 
 
-def _attach(actor: Actor, log_id: int, prepared: list[object]) -> None:
-    with session_scope() as session:
+def _attach(who: SignedIn | None, log_id: int, prepared: list[object]) -> None:
+    with acting_as(who) as (session, actor):
         photo_service().attach_photos(session, actor=actor, log_id=log_id, prepared=prepared)
 
 
-def _delete(actor: Actor, log_id: int) -> None:
-    with session_scope() as session:
+def _delete(who: SignedIn | None, log_id: int) -> None:
+    with acting_as(who) as (session, actor):
         problem_logs.delete_problem(session, actor=actor, log_id=log_id)
 
 

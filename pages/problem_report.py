@@ -12,16 +12,16 @@ from nicegui import app as nicegui_app
 from nicegui import ui
 
 from app.config import get_settings
-from app.db import read_session, session_scope
+from app.db import read_session
 from app.errors import DomainError
 from app.models import TechnicianType
 from app.models.schemas import ProblemLogCreate
 from app.services import machines, problem_logs, taxonomy
-from app.services.access import ROLE_ACTIONS, Action, Actor
+from app.services.access import ROLE_ACTIONS, Action, Actor, SignedIn, acting_as
 from components.design import BIG_BUTTON, TOUCH, error_text
 from components.layout import frame
 from components.photo_slot import photo_service, photo_uploader
-from components.session import page_storage, require_page_actor
+from components.session import page_storage, require_page_actor, signed_in
 from components.worker import io
 
 Tree = list[tuple[int, str, list[tuple[int, str]]]]
@@ -69,7 +69,7 @@ async def problem_report_page(machine_id: int) -> None:
             button.disable()
         try:
             body = _body(machine_id, draft, stopping, tree)
-            log_id = await io(_report, actor, body, take_photos() if take_photos else [])
+            log_id = await io(_report, signed_in(), body, take_photos() if take_photos else [])
         except (DomainError, ValueError) as error:
             ui.notify(error_text(error), type='negative')
             for button in buttons:
@@ -112,9 +112,9 @@ def _load(actor: Actor, machine_id: int) -> tuple[str, Tree]:
     return machine.name, tree  # type: ignore[return-value]
 
 
-def _report(actor: Actor, body: ProblemLogCreate, prepared: list[Any]) -> int:
-    """Report the problem, with its photos in the same transaction when there are any."""
-    with session_scope() as session:
+def _report(who: SignedIn | None, body: ProblemLogCreate, prepared: list[Any]) -> int:
+    """Report the problem, with its photos in the same transaction when there are any, as the user is now."""
+    with acting_as(who) as (session, actor):
         if prepared:
             outcome = photo_service().report_with_photos(session, actor=actor, problem_in=body, prepared=prepared)
         else:

@@ -1,15 +1,19 @@
 """/profile: the signed-in person changes their password and manages their personal API tokens."""
+from collections.abc import Callable
 from datetime import datetime
+from typing import TypeVar
 
 from nicegui import run, ui
 
-from app.db import read_session, session_scope
-from app.errors import DomainError
+from app.db import read_session
+from app.errors import DomainError, NotAuthenticated
 from app.services import tokens, users
-from app.services.access import Actor
+from app.services.access import Actor, SignedIn, acting_as
 from app.services.tokens import TokenInfo
 from components.layout import frame
-from components.session import fresh_actor, keep_session_after_password_change, require_page_actor
+from components.session import keep_session_after_password_change, require_page_actor, signed_in
+
+T = TypeVar('T')
 
 
 @ui.page('/profile')
@@ -30,15 +34,10 @@ def _password_card() -> None:
         new = ui.input('New password', password=True).props('hint="at least 8 characters"').classes('w-full')
 
         async def change() -> None:
-            actor = await fresh_actor()
-            if actor is None:
+            changed = await _guarded(_change_password, current.value or '', new.value or '')
+            if changed is None:
                 return
-            try:
-                valid_after = await run.io_bound(_change_password, actor, current.value or '', new.value or '')
-            except DomainError as error:
-                ui.notify(error.message[:1].upper() + error.message[1:], type='negative')
-                return
-            keep_session_after_password_change(actor.user_id or 0, valid_after)
+            keep_session_after_password_change(*changed)
             current.value = new.value = ''
             ui.notify('Password changed; your other sessions are signed out', type='positive')
 
@@ -58,16 +57,12 @@ async def _tokens_card(actor: Actor) -> None:
                 ui.button('Revoke', on_click=lambda r=row: revoke(r)).props('flat color=negative')
 
     async def revoke(row: TokenInfo) -> None:
-        if (now := await fresh_actor()) is None:
-            return
-        await _guarded(_revoke_token, now, row.id)
-        ui.notify(f'Token {row.name!r} revoked')
+        if await _guarded(_revoke_token, row.id) is not None:
+            ui.notify(f'Token {row.name!r} revoked')
         token_list.refresh()
 
     async def create() -> None:
-        if (now := await fresh_actor()) is None:
-            return
-        secret = await _guarded(_create_token, now, name.value or '')
+        secret = await _guarded(_create_token, name.value or '')
         if secret is not None:
             name.value = ''
             shown.text = secret
@@ -87,17 +82,22 @@ async def _tokens_card(actor: Actor) -> None:
         await token_list()
 
 
-async def _guarded(work: object, *args: object) -> str | None:
+async def _guarded(work: Callable[..., T], *args: object) -> T | None:
+    """`work(who, *args)` off the loop, `who` the page's session now (the user is read inside the work's own
+    transaction); a refusal is shown and answered with None, an ended session is sent to sign in again."""
     try:
-        return await run.io_bound(work, *args)  # type: ignore[arg-type]
+        return await run.io_bound(work, signed_in(), *args)
+    except NotAuthenticated:
+        ui.navigate.to('/logout')
     except DomainError as error:
         ui.notify(error.message[:1].upper() + error.message[1:], type='negative')
-        return None
+    return None
 
 
-def _change_password(actor: Actor, current: str, new: str) -> datetime:
-    with session_scope() as session:
-        return users.change_own_password(session, actor=actor, current=current, new=new)
+def _change_password(who: SignedIn | None, current: str, new: str) -> tuple[int, datetime]:
+    """The user's id and the moment their other sessions end from."""
+    with acting_as(who) as (session, actor):
+        return actor.user_id or 0, users.change_own_password(session, actor=actor, current=current, new=new)
 
 
 def _list_tokens(actor: Actor) -> list[TokenInfo]:
@@ -105,11 +105,12 @@ def _list_tokens(actor: Actor) -> list[TokenInfo]:
         return tokens.list_tokens(session, actor=actor)
 
 
-def _create_token(actor: Actor, name: str) -> str:
-    with session_scope() as session:
+def _create_token(who: SignedIn | None, name: str) -> str:
+    with acting_as(who) as (session, actor):
         return tokens.create_token(session, actor=actor, name=name)[1]
 
 
-def _revoke_token(actor: Actor, token_id: int) -> None:
-    with session_scope() as session:
+def _revoke_token(who: SignedIn | None, token_id: int) -> bool:
+    with acting_as(who) as (session, actor):
         tokens.revoke_token(session, actor=actor, token_id=token_id)
+        return True

@@ -4,9 +4,11 @@ from datetime import datetime
 from functools import lru_cache
 
 from PIL import Image
+from sqlalchemy import delete
 from sqlmodel import Session
 
 from app import auth
+from app.db import session_scope
 from app.models import Category, CTPMachine, Role, User, UserMachine
 from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
 from app.services import problem_logs, taxonomy
@@ -74,3 +76,15 @@ def tiny_jpeg(size: tuple[int, int] = (64, 48), colour: str = 'red') -> bytes:
     buffer = io.BytesIO()
     Image.new('RGB', size, colour).save(buffer, 'JPEG')
     return buffer.getvalue()
+
+
+def change_behind_the_pages(user_id: int, *, unassign: bool = False, **fields: object) -> None:
+    """Change a user straight in the database, with no event to the open pages (another process, a script, a
+    race): what a page saves next must follow it anyway."""
+    with session_scope() as session:
+        user = session.get(User, user_id)
+        for name, value in fields.items():
+            setattr(user, name, value)
+        if unassign:
+            session.execute(delete(UserMachine).where(UserMachine.user_id == user_id))  # type: ignore[arg-type]
+        session.commit()

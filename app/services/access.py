@@ -1,4 +1,6 @@
 """Authorization in one place: who may see which machine and do what to which problem."""
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -6,6 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, false, select, true
 from sqlmodel import Session
 
+from app.db import read_session, session_scope
 from app.errors import NotAuthenticated, NotFound, PermissionDenied
 from app.models.enums import Role
 from app.models.tables import CTPMachine, CTPProblemLog, DisplayDevice, DisplayMachine, User, UserMachine
@@ -65,6 +68,34 @@ def actor_for_user(session: Session, user_id: int | None, *, session_since: date
     if session_since is not None and ended is not None and session_since < ended:
         return None
     return Actor(user_id=user.id, role=parse_role(user.role), name=user.name)
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    """A page's signed-in session: the user id and when the session last proved the password. Pages turn it into
+    an Actor inside each save's own transaction (`acting_as`), so a save acts with the rights the user has then."""
+
+    user_id: int
+    since: datetime | None = None
+
+
+def actor_signed_in(session: Session, who: SignedIn | None) -> Actor:
+    """The session's user as they are now, as the API resolves a caller: 401 when the session has ended (signed
+    out, deactivated, password reset), 403 without access to CTP Log. The action's own rules (role, machine
+    scope, ownership) are checked by the service that runs it, with this actor."""
+    actor = actor_for_user(session, who.user_id, session_since=who.since) if who is not None else None
+    if actor is None:
+        raise NotAuthenticated('your session has ended: sign in again')
+    if not has_access(actor):
+        raise PermissionDenied('your account has no access to CTP Log')
+    return actor
+
+
+@contextmanager
+def acting_as(who: SignedIn | None, *, write: bool = True) -> Iterator[tuple[Session, Actor]]:
+    """A session (a write, or a read with `write=False`) and the signed-in user's actor read inside it."""
+    with (session_scope() if write else read_session()) as session:
+        yield session, actor_signed_in(session, who)
 
 
 def actor_for_display(session: Session, display_id: int) -> Actor | None:

@@ -48,11 +48,14 @@ def create_user(session: Session, *, actor: Actor | None, username: str, name: s
 
 
 @rolls_back
-def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[str, object]) -> User:
+def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[str, object],
+                announce: bool = True) -> User:
     """Admin: name, role, division, password, active; the last active admin cannot be removed.
 
     Deactivating the user or setting their password signs all their sessions out (`sessions_valid_after`), also
-    those without an open page: a reactivated account needs a new sign-in."""
+    those without an open page: a reactivated account needs a new sign-in. With `announce=False` the caller
+    publishes `events.access_changed` itself: an admin changing their own account on a page first keeps that
+    page's session (as `change_own_password` does), so only their other sessions end."""
     require(actor, Action.ADMINISTER)
     user = get_user_or_raise(session, user_id)
     if changes.get('username') and str(changes['username']).strip().lower() != user.username:
@@ -74,7 +77,8 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
         user.sessions_valid_after = user.updated_at
     session.add(user)
     session.commit()
-    events.publish(events.access_changed, user_id)
+    if announce:
+        events.publish(events.access_changed, user_id)
     return user
 
 
@@ -109,8 +113,9 @@ def _check_division(session: Session, division_id: object) -> None:
 
 
 @rolls_back
-def set_assignments(session: Session, *, actor: Actor, user_id: int, machine_ids: list[int]) -> list[int]:
-    """Admin: the machines a CTP user is assigned to (replaces the previous set)."""
+def set_assignments(session: Session, *, actor: Actor, user_id: int, machine_ids: list[int],
+                    announce: bool = True) -> list[int]:
+    """Admin: the machines a CTP user is assigned to (replaces the previous set); `announce` as in update_user."""
     require(actor, Action.ADMINISTER)
     get_user_or_raise(session, user_id)
     wanted = set(machine_ids)
@@ -121,7 +126,8 @@ def set_assignments(session: Session, *, actor: Actor, user_id: int, machine_ids
     for machine_id in sorted(wanted):
         session.add(UserMachine(user_id=user_id, machine_id=machine_id))
     session.commit()
-    events.publish(events.access_changed, user_id)
+    if announce:
+        events.publish(events.access_changed, user_id)
     return sorted(wanted)
 
 

@@ -1,4 +1,6 @@
 """Authorization rules, enforced in the services for UI, API, exports and live updates alike."""
+from datetime import timedelta
+
 import pytest
 from sqlmodel import Session
 
@@ -6,7 +8,7 @@ from app.errors import NotAuthenticated, NotFound, PermissionDenied
 from app.models import Role
 from app.models.types import utcnow
 from app.services import machines, problem_logs, problem_queries, stats
-from app.services.access import actor_for_user, has_access
+from app.services.access import SignedIn, actor_for_user, actor_signed_in, has_access
 from app.services.problem_queries import ProblemFilter
 from tests.factories import actor, change, complete, make_machine, make_user, report
 
@@ -75,3 +77,19 @@ def test_statistics_respect_scope(session: Session, plant) -> None:  # type: ign
     mine, other, tech, *_ = plant
     rows = stats.machine_stats(session, actor=actor(tech), start=utcnow(), end=utcnow())
     assert set(rows) == {mine.id}
+
+
+def test_a_signed_in_session_is_resolved_like_an_api_caller(session: Session, plant) -> None:  # type: ignore[no-untyped-def]
+    _, _, tech, *_ = plant
+    since = utcnow() - timedelta(minutes=5)
+    assert actor_signed_in(session, SignedIn(tech.id, since)) == actor(tech)
+    with pytest.raises(NotAuthenticated):
+        actor_signed_in(session, None)  # signed out or expired
+    tech.sessions_valid_after = utcnow()  # a password reset after this session proved its password
+    session.commit()
+    with pytest.raises(NotAuthenticated):
+        actor_signed_in(session, SignedIn(tech.id, since))
+    tech.sessions_valid_after, tech.role = None, Role.NONE
+    session.commit()
+    with pytest.raises(PermissionDenied):
+        actor_signed_in(session, SignedIn(tech.id, since))

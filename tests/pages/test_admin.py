@@ -1,15 +1,19 @@
 """Administration pages with NiceGUI's simulated user: only admins, and each section does its job."""
+import asyncio
+from collections.abc import Callable
+
 import pytest
-from nicegui import ui
+from nicegui import Client, ui
 from nicegui.testing import User
 from sqlmodel import select
 
+from app import auth
 from app.db import session_scope
 from app.models import Category, CTPMachine, OperatingWindow, PlantClosure, Role, UserMachine
 from app.models import User as UserRow
-from tests.conftest import ADMIN_PASSWORD
-from tests.factories import PASSWORD, make_machine, make_user
-from tests.pages.signin import sign_in
+from tests.conftest import ADMIN_PASSWORD, api_login
+from tests.factories import PASSWORD, change_behind_the_pages, make_machine, make_user
+from tests.pages.signin import WAIT, sign_in
 
 ADMIN_PAGES = ['/admin', '/admin/users', '/admin/machines', '/admin/taxonomy', '/admin/calendar']
 
@@ -79,6 +83,24 @@ async def test_admin_adds_and_retires_a_machine(user: User) -> None:
         assert session.exec(select(CTPMachine)).one().retired_at is not None
 
 
+@pytest.mark.parametrize(('change', 'then'), [
+    ({'role': Role.MANAGER}, 'Your role does not allow this'),
+    ({'is_active': False}, 'Sign in'),
+])
+async def test_an_admin_changed_behind_the_open_page_cannot_add_a_machine(user: User, change: dict[str, object],
+                                                                         then: str) -> None:
+    with session_scope() as session:
+        make_user(session, 'boss', Role.ADMIN)
+        boss_id = session.exec(select(UserRow).where(UserRow.username == 'boss')).one().id
+    await sign_in(user, 'boss', PASSWORD, '/login?redirect_to=/admin/machines')
+    user.find('Machine name').type('Screen PlateRite 8600')
+    change_behind_the_pages(boss_id, **change)  # type: ignore[arg-type]
+    user.find('Add machine').click()
+    await user.should_see(then, retries=WAIT)
+    with session_scope() as session:
+        assert session.exec(select(CTPMachine)).all() == []
+
+
 async def test_admin_adds_a_subsystem(user: User) -> None:
     await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/taxonomy')
     user.find('New subsystem').type('Cooling')
@@ -108,3 +130,52 @@ async def test_bad_operating_hours_are_explained_and_not_saved(user: User) -> No
     await user.should_see("Tuesday: write a window as 06:00-14:00, not '6 to 2'", retries=30)
     with session_scope() as session:
         assert session.exec(select(OperatingWindow)).first() is None
+
+
+async def _open_close_wait(page: Client) -> bool:
+    for _ in range(WAIT):
+        if page.id not in Client.instances:
+            return True
+        await asyncio.sleep(0.1)
+    return False
+
+
+async def test_an_admin_setting_their_own_password_keeps_this_session_and_ends_the_others(
+        create_user: Callable[[], User]) -> None:
+    here, tablet, script = create_user(), create_user(), create_user()
+    script.http_client.headers['X-CTP-Request'] = '1'
+    assert (await api_login(script.http_client, 'admin', ADMIN_PASSWORD)).status_code == 200
+    await sign_in(tablet, 'admin', ADMIN_PASSWORD, then='/')
+    await sign_in(here, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/users')
+    here.find(marker='edit-admin').click()
+    await here.should_see('New password (leave empty to keep)')
+    here.find('New password (leave empty to keep)').type('a brand new passphrase')
+    page = here.client
+    here.find('Save').click()
+    await here.should_see('your other sessions are signed out', retries=WAIT)
+    assert await _open_close_wait(tablet.client)  # the other open page is closed on the server
+    assert page.id in Client.instances  # this one is not
+    assert (await script.http_client.get('/api/auth/me')).status_code == 401
+    assert (await here.http_client.get('/api/auth/me')).status_code == 200  # this session stays signed in
+    await here.open('/admin/users')
+    await here.should_see(marker='edit-admin', retries=WAIT)
+    with session_scope() as session:
+        row = session.exec(select(UserRow).where(UserRow.username == 'admin')).one()
+        assert auth.verify_password(row.password_hash, 'a brand new passphrase')
+
+
+async def test_an_admin_setting_someone_elses_password_ends_all_their_sessions(
+        create_user: Callable[[], User]) -> None:
+    with session_scope() as session:
+        make_user(session, 'tech1')
+    admin, tablet = create_user(), create_user()
+    await sign_in(tablet, 'tech1', PASSWORD, then='/')
+    await sign_in(admin, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/users')
+    admin.find(marker='edit-tech1').click()
+    await admin.should_see('New password (leave empty to keep)')
+    admin.find('New password (leave empty to keep)').type('a brand new passphrase')
+    admin.find('Save').click()
+    await admin.should_see('Saved', retries=WAIT)
+    assert await _open_close_wait(tablet.client)
+    assert (await tablet.http_client.get('/api/auth/me')).status_code == 401
+    assert (await admin.http_client.get('/api/auth/me')).status_code == 200

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app.db import session_scope
 from app.models import CTPNotification, Role
 from tests.conftest import ADMIN_PASSWORD
-from tests.factories import PASSWORD, make_machine, make_user, report
+from tests.factories import PASSWORD, change_behind_the_pages, make_machine, make_user, report
 from tests.pages.signin import WAIT, sign_in
 
 
@@ -43,6 +43,27 @@ async def test_inbox_lists_and_marks_all_read(user: User) -> None:
     user.find(marker='mark-all-read').click()
     await user.should_see('0 unread', retries=WAIT)
     assert _unread_of_admin() == 0
+
+
+async def test_mark_all_read_is_refused_once_the_session_has_ended(user: User) -> None:
+    _two_problems()
+    await sign_in(user, 'admin', ADMIN_PASSWORD, then='/notifications')
+    await user.should_see('2 unread', retries=WAIT)
+    change_behind_the_pages(1, is_active=False)
+    user.find(marker='mark-all-read').click()
+    await user.should_see('your session has ended', retries=WAIT)
+    assert _unread_of_admin() == 2
+
+
+async def test_the_bell_panel_is_refused_once_the_session_has_ended(user: User) -> None:
+    _two_problems()
+    await sign_in(user, 'admin', ADMIN_PASSWORD, then='/profile')
+    await user.should_see(marker='unread', content='2', retries=WAIT)
+    change_behind_the_pages(1, is_active=False)
+    user.find(marker='bell').click()
+    await user.should_see('your session has ended', retries=WAIT)
+    await user.should_not_see('Kodak Magnus Q800: problem reported (DOWN)')
+    assert _unread_of_admin() == 2
 
 
 async def test_opening_the_problem_reads_its_notifications(user: User) -> None:

@@ -1,10 +1,12 @@
 """The problem page: complete with downtime shown first, cancel and reopen with a reason, delete for admins only."""
+import pytest
 from nicegui.testing import User
 
 from app.db import session_scope
 from app.models import CTPMachine, CTPProblemLog, ProblemPhoto, Role
+from app.services import users
 from tests.conftest import ADMIN_PASSWORD
-from tests.factories import PASSWORD, complete, make_machine, make_user, report
+from tests.factories import PASSWORD, change_behind_the_pages, complete, make_machine, make_user, report
 from tests.pages.signin import WAIT, sign_in
 
 
@@ -126,3 +128,34 @@ async def test_photos_of_the_problem_are_shown_as_thumbnails(user: User) -> None
     await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
     await user.should_see('Photos', retries=WAIT)
     await user.should_see(marker=f'photo-{photo_id}')
+
+
+@pytest.mark.parametrize(('change', 'refusal'), [
+    ({'is_active': False}, 'your session has ended'),
+    ({'role': Role.MANAGER}, 'your role does not allow this'),
+    ({'unassign': True}, 'not found'),
+])
+async def test_an_edit_uses_the_rights_the_user_has_at_save_time(user: User, change: dict[str, object],
+                                                                 refusal: str) -> None:
+    _, log_id = _open_problem()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    user.find(marker='edit').click()
+    await user.should_see(marker='edit-description', retries=WAIT)
+    user.find(marker='edit-description').elements.pop().value = 'Changed after losing the rights'  # type: ignore[attr-defined]
+    change_behind_the_pages(_log(log_id).created_by, **change)  # type: ignore[arg-type]
+    user.find(marker='edit-save').click()
+    await user.should_see(refusal, retries=WAIT)
+    assert _log(log_id).problem_description == 'Vacuum pump noisy'
+
+
+async def test_a_demoted_admin_cannot_delete_from_a_page_opened_before(user: User) -> None:
+    _, log_id = _open_problem()
+    await sign_in(user, 'admin', ADMIN_PASSWORD, then=f'/problem-logs/{log_id}')
+    user.find(marker='delete').click()
+    await user.should_see(marker='confirm-dialog', retries=WAIT)
+    with session_scope() as session:
+        admin_id = users.find_by_username(session, 'admin').id  # type: ignore[union-attr]
+    change_behind_the_pages(admin_id, role=Role.MANAGER)  # type: ignore[arg-type]
+    user.find(marker='confirm-yes').click()
+    await user.should_see('your role does not allow this', retries=WAIT)
+    assert _log(log_id).deleted_at is None

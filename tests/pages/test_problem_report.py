@@ -1,10 +1,14 @@
 """The tablet form: three taps, one problem per client key, drafts that survive a reload."""
+from collections.abc import Callable
+
+import pytest
 from nicegui.testing import User
 from sqlalchemy import func, select
 
 from app.db import session_scope
-from app.models import CTPMachine, CTPProblemLog, Role
-from tests.factories import PASSWORD, make_machine, make_user, seeded_category
+from app.models import CTPMachine, CTPProblemLog, Role, UserMachine
+from app.services import users
+from tests.factories import PASSWORD, change_behind_the_pages, make_machine, make_user, seeded_category
 from tests.pages.signin import WAIT, sign_in
 
 
@@ -119,3 +123,55 @@ async def test_too_long_technician_name_is_explained(user: User) -> None:
     user.find(marker='submit-down').click()
     await user.should_see('technician_name: String should have at most 120 characters', retries=WAIT)
     assert _problems() == []
+
+
+@pytest.mark.parametrize(('change', 'refusal'), [
+    ({'is_active': False}, 'your session has ended'),
+    ({'role': Role.MANAGER}, 'your role does not allow this'),
+    ({'role': Role.NONE}, 'no access to CTP Log'),
+    ({'unassign': True}, 'not found'),
+])
+async def test_a_save_uses_the_rights_the_user_has_at_save_time(user: User, change: dict[str, object],
+                                                                refusal: str) -> None:
+    machine_id, subsystem_id = _setup()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}/report')
+    user.find(marker=f'subsystem-{subsystem_id}').click()
+    change_behind_the_pages(_user_id('tech1'), **change)  # type: ignore[arg-type]
+    user.find(marker='submit-down').click()
+    await user.should_see(refusal, retries=WAIT)
+    assert _problems() == []
+    await user.should_see(marker='submit-down')  # still on the form, the draft kept
+
+
+def _user_id(username: str) -> int:
+    with session_scope() as session:
+        return users.find_by_username(session, username).id  # type: ignore[union-attr,return-value]
+
+
+async def test_two_tabs_on_two_machines_keep_their_own_drafts(create_user: Callable[[], User]) -> None:
+    """The draft is kept per user AND machine: a second tab (same session) reporting on another machine does not
+    overwrite it. Two tabs on the same machine share one draft (and its client key), on purpose: one report."""
+    magnus_id, subsystem_id = _setup()
+    with session_scope() as session:
+        avalon_id = make_machine(session, 'Agfa Avalon N8-90').id
+        tech_id = users.find_by_username(session, 'tech1').id  # type: ignore[union-attr]
+        session.add(UserMachine(user_id=tech_id, machine_id=avalon_id))  # type: ignore[arg-type]
+        session.commit()
+    first, second = create_user(), create_user()
+    await sign_in(first, 'tech1', PASSWORD, then=f'/machines/{magnus_id}/report')
+    second.http_client.cookies.update(first.http_client.cookies)  # a second tab of the same browser
+    await second.open(f'/machines/{avalon_id}/report')
+    await second.should_see(marker='description', retries=WAIT)
+    first.find(marker=f'subsystem-{subsystem_id}').click()
+    first.find(marker='description').type('Plate stuck in the autoloader')
+    await first.should_see('Draft saved')
+    second.find(marker='description').type('Vacuum pump noisy')
+    await second.should_see('Draft saved')
+    for tab, machine_id, text in ((first, magnus_id, 'Plate stuck in the autoloader'),
+                                  (second, avalon_id, 'Vacuum pump noisy')):
+        await tab.open(f'/machines/{machine_id}/report')  # a reload of each tab
+        await tab.should_see(marker='description', retries=WAIT)
+        [field] = tab.find(marker='description').elements
+        assert field.value == text  # type: ignore[attr-defined]
+    await first.should_see('2. Symptom (optional)')  # the subsystem chosen in the first tab is kept too
+    await second.should_not_see('2. Symptom (optional)')

@@ -4,11 +4,12 @@ from datetime import timedelta
 import time_machine
 from nicegui import ui
 from nicegui.testing import User
+from sqlalchemy import func, select
 
 from app.config import get_settings
 from app.db import session_scope
-from app.models import Role, utcnow
-from tests.factories import PASSWORD, complete, make_machine, make_user, report
+from app.models import DisplayDevice, Role, utcnow
+from tests.factories import PASSWORD, change_behind_the_pages, complete, make_machine, make_user, report
 from tests.pages import signin
 
 
@@ -71,6 +72,21 @@ async def test_admin_registers_a_display_and_gets_its_pairing_link(user: User) -
     assert response.status_code == 303
     await user.should_see(marker='display-1', retries=20)
     assert isinstance(user.find(ui.select).elements.pop(), ui.select)
+
+
+async def test_an_admin_demoted_behind_the_open_page_cannot_register_a_display(user: User) -> None:
+    with session_scope() as session:
+        boss = make_user(session, 'boss', Role.ADMIN)
+    await sign_in(user, 'boss')
+    await user.open('/admin/displays')
+    await user.should_see('Register a display', retries=20)
+    user.find('Name').type('Plate room wall')
+    change_behind_the_pages(boss.id, role=Role.MANAGER)  # type: ignore[arg-type]
+    user.find(marker='register-display').click()
+    await user.should_see('your role does not allow this', retries=20)
+    await user.should_not_see(marker='pairing-link')
+    with session_scope() as session:
+        assert session.exec(select(func.count()).select_from(DisplayDevice)).one()[0] == 0
 
 
 async def test_only_admins_manage_displays(user: User) -> None:
