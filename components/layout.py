@@ -29,7 +29,8 @@ ICON_CSS = '''<style>
   font-style: normal; font-size: 1.5rem; line-height: 1; letter-spacing: normal; text-transform: none;
   white-space: nowrap; word-wrap: normal; direction: ltr; font-feature-settings: 'liga';
   -webkit-font-smoothing: antialiased; }
-.ctp-nav { color: white; text-decoration: none; padding: 0 .75rem; border-radius: 4px; font-weight: 500; }
+.ctp-nav { color: white; text-decoration: none; padding: 0 .75rem; border-radius: 4px; font-weight: 500;
+  white-space: nowrap; }
 .ctp-nav:hover, .ctp-nav:focus-visible { background: rgba(255, 255, 255, .15); }
 </style>'''
 
@@ -43,15 +44,16 @@ def frame(title: str, actor: Actor) -> Iterator[None]:
     dark = ui.dark_mode(value=bool(nicegui_app.storage.user.get(THEME_KEY, False)))
     items = [(label, path, icon) for label, path, icon, roles in NAVIGATION
              if (roles is None or actor.role in roles) and _page_exists(path)]
+    wide = 'lg' if len(items) > 3 else 'md'  # the screen width from which the links fit in the header
     with ui.header().classes('items-center gap-1 bg-slate-800 px-2 sm:px-4 py-1 no-wrap'):
-        with ui.button(icon='menu').props('flat round color=white').classes(f'{TOUCH} md:hidden').mark('nav-menu'):
+        with ui.button(icon='menu').props('flat round color=white').classes(f'{TOUCH} {wide}:hidden').mark('nav-menu'):
             with ui.menu():
                 for label, path, _icon in items:
                     ui.menu_item(label, lambda p=path: ui.navigate.to(p)).classes(TOUCH)
         ui.link(plant, '/').classes('text-white text-lg sm:text-xl font-bold no-underline truncate')
         ui.label(title).classes('text-slate-300 text-base max-lg:hidden ml-2')
         ui.space()
-        with ui.row().classes('gap-1 max-md:hidden items-center no-wrap'):
+        with ui.row().classes(f'gap-1 max-{wide}:hidden items-center no-wrap'):
             for label, path, icon in items:  # links, not buttons: they navigate (and cost a page less per update)
                 ui.link(label, path).props(f'data-icon={icon}').classes(replace=f'ctp-icon ctp-nav {TOUCH}')
         bell = NotificationBell(actor)

@@ -1,5 +1,6 @@
 """Signing in with the simulated user; Argon2 is slow on purpose, so wait for the outcome rather than 0.3 s."""
 import asyncio
+from collections.abc import Callable
 
 from nicegui.testing import User
 
@@ -23,6 +24,14 @@ async def sign_in(user: User, username: str, password: str, path: str = '/login'
     if then is not None:
         await user.open(then)
         await user.should_see(marker='user-menu', retries=WAIT)
+
+
+async def screens_signed_in(create_user: Callable[[], User], count: int, username: str, password: str) -> list[User]:
+    """`count` screens of one user, each signed in on its own page (a plant's several screens of one account)."""
+    screens = [create_user() for _ in range(count)]
+    for screen in screens:
+        await sign_in(screen, username, password)
+    return screens
 
 
 async def _landed(user: User) -> None:

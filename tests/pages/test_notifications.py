@@ -9,7 +9,7 @@ from app.db import session_scope
 from app.models import CTPNotification, Role
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PASSWORD, change_behind_the_pages, make_machine, make_user, report
-from tests.pages.signin import WAIT, sign_in
+from tests.pages.signin import WAIT, screens_signed_in, sign_in
 
 
 def _two_problems() -> None:
@@ -106,10 +106,7 @@ async def test_screens_of_one_user_share_one_read_of_the_bell_per_change(
     with session_scope() as session:
         machine = make_machine(session, 'Kodak Magnus Q800')
         tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
-    screens = [create_user() for _ in range(3)]
-    for screen in screens:
-        await sign_in(screen, 'admin', ADMIN_PASSWORD)
-        await screen.should_see(marker='bell', retries=WAIT)
+    screens = await screens_signed_in(create_user, 3, 'admin', ADMIN_PASSWORD)
     reads: list[object] = []
     real = notifications.list_notifications
     monkeypatch.setattr(notifications, 'list_notifications', lambda *a, **k: reads.append(k) or real(*a, **k))

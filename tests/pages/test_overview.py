@@ -13,7 +13,7 @@ from components.machine_card import MachineCard
 from components.recent_list import RecentRow
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PASSWORD, complete, make_machine, make_user, report
-from tests.pages.signin import WAIT, sign_in
+from tests.pages.signin import WAIT, screens_signed_in, sign_in
 
 
 async def test_signed_out_visitor_is_sent_to_login(user: User) -> None:
@@ -247,9 +247,8 @@ async def test_screens_share_one_read_of_the_board_per_change(
     with session_scope() as session:
         machine = make_machine(session, 'Kodak Magnus Q800')
         tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
-    screens = [create_user() for _ in range(3)]
+    screens = await screens_signed_in(create_user, 3, 'admin', ADMIN_PASSWORD)
     for screen in screens:
-        await sign_in(screen, 'admin', ADMIN_PASSWORD)
         await screen.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
     reads: list[object] = []
     real = board_cache.board_rows
