@@ -31,7 +31,7 @@ async def signed_in(http: httpx.AsyncClient, username: str, password: str) -> No
 
 
 async def connect_tab(http: httpx.AsyncClient, base: str, path: str, headers: dict[str, str],
-                      client_id: str | None = None) -> socketio.AsyncClient:
+                      client_id: str | None = None, ssl_verify: bool = True) -> socketio.AsyncClient:
     """GET the page, then connect its socket with the page's query (implicit handshake), as NiceGUI's JS does."""
     html = (await http.get(path)).text
     match = QUERY.search(html)
@@ -42,7 +42,7 @@ async def connect_tab(http: httpx.AsyncClient, base: str, path: str, headers: di
         query['client_id'] = client_id
     query = {k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()}
     cookie = '; '.join(f'{c.name}={c.value}' for c in http.cookies.jar)
-    tab = socketio.AsyncClient(reconnection=False)
+    tab = socketio.AsyncClient(reconnection=False, ssl_verify=ssl_verify)
     await tab.connect(f'{base}?{urlencode(query)}', socketio_path='/_nicegui_ws/socket.io', transports=['websocket'],
                       headers={'Cookie': cookie, **headers}, wait_timeout=10)
     return tab

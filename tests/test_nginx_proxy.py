@@ -1,0 +1,234 @@
+"""deploy/nginx/ctp-log.conf, run for real: nginx over HTTPS in front of two app processes on one PostgreSQL.
+
+The file's own proxy rules; the test changes only what a plant edits (upstream addresses, listen ports, certificate
+paths) and wraps it in a minimal nginx.conf with temporary paths. Checked through nginx: API sign-in, the sticky
+`ctp_node` cookie, X-Request-ID from nginx's log to the app's, upload limits (413 from nginx, nothing stored), and
+a page's websocket that gets a change made through the other upstream. Skips without nginx (`nginx-light`), fails
+then under CTP_REQUIRE_NGINX=1 (CI).
+"""
+import asyncio
+import io
+import json
+import os
+import re
+import shutil
+import ssl
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from PIL import Image
+
+from tests.browser.server import free_port
+from tests.conftest import ADMIN_PASSWORD
+from tests.test_live_socket_security import connect_tab, wait_for
+from tests.test_multiprocess_live import AppProcess, two_apps  # noqa: F401 (the fixture)
+
+pytestmark = pytest.mark.slow
+ROOT = Path(__file__).resolve().parents[1]
+CONF = ROOT / 'deploy' / 'nginx' / 'ctp-log.conf'
+REQUIRE_NGINX = os.environ.get('CTP_REQUIRE_NGINX') == '1'  # read once: ctp_env clears CTP_* per test
+NGINX = os.environ.get('CTP_NGINX') or shutil.which('nginx') or '/usr/sbin/nginx'
+
+
+@dataclass
+class Proxy:
+    base: str
+    plain_port: int
+    tls: ssl.SSLContext
+    access_log: Path
+
+
+def require_nginx() -> None:
+    if Path(NGINX).is_file() and os.access(NGINX, os.X_OK):
+        return
+    reason = f'no nginx at {NGINX} (apt-get install nginx-light, or set CTP_NGINX)'
+    if REQUIRE_NGINX:
+        pytest.fail(f'CTP_REQUIRE_NGINX=1 but {reason}')
+    pytest.skip(reason)
+
+
+def self_signed(tmp: Path) -> tuple[Path, Path]:
+    cert, key = tmp / 'cert.pem', tmp / 'key.pem'
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+                    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', str(key), '-out', str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def render(text: str, replacements: dict[str, str]) -> str:
+    """The shipped config with only the plant-specific values replaced (each must occur, or the file changed)."""
+    for old, new in replacements.items():
+        assert old in text, f'{old!r} is no longer in {CONF.name}: update the test'
+        text = text.replace(old, new)
+    return text
+
+
+def nginx_conf(tmp: Path, site: Path) -> Path:
+    """A minimal nginx.conf around the site file: temp paths and an access log with nginx's request id."""
+    temp_paths = '\n'.join(f'    {name}_temp_path {tmp / name};' for name in
+                           ('client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'))
+    user = 'user root;\n' if os.geteuid() == 0 else ''  # as root, workers would be `nobody`, locked out of tmp
+    conf = tmp / 'nginx.conf'
+    conf.write_text(f'{user}worker_processes 1;\nevents {{ worker_connections 256; }}\nhttp {{\n'
+                    f"    log_format ctp '$request_id $status $upstream_addr \"$request\"';\n"
+                    f'    access_log {tmp / "access.log"} ctp;\n{temp_paths}\n    include {site};\n}}\n')
+    return conf
+
+
+@pytest.fixture
+def behind_nginx(ctp_env: str, monkeypatch: pytest.MonkeyPatch) -> int:
+    """The environment the app processes inherit, as docs/DEPLOYMENT.md sets it behind nginx; nginx's port."""
+    require_nginx()
+    port = free_port()
+    monkeypatch.setenv('CTP_PUBLIC_ORIGINS', json.dumps([f'https://127.0.0.1:{port}']))
+    monkeypatch.setenv('CTP_TRUSTED_PROXIES', '["127.0.0.1"]')
+    monkeypatch.setenv('CTP_LOG_JSON', '1')
+    return port
+
+
+@pytest.fixture
+def proxy(behind_nginx: int, two_apps: tuple[AppProcess, AppProcess], tmp_path: Path) -> Iterator[Proxy]:  # noqa: F811
+    a, b = two_apps
+    tmp = tmp_path / 'nginx'
+    tmp.mkdir()
+    cert, key = self_signed(tmp)
+    plain = free_port()
+    site = tmp / 'ctp-log.conf'
+    site.write_text(render(CONF.read_text(), {
+        '10.0.0.11:8080': f'127.0.0.1:{a.port}', '10.0.0.12:8080': f'127.0.0.1:{b.port}',
+        'listen 443 ssl': f'listen 127.0.0.1:{behind_nginx} ssl', 'listen 80;': f'listen 127.0.0.1:{plain};',
+        '/etc/ssl/ctp/fullchain.pem': str(cert), '/etc/ssl/ctp/privkey.pem': str(key)}))
+    conf = nginx_conf(tmp, site)
+    check = subprocess.run([NGINX, '-t', '-p', str(tmp), '-c', str(conf), '-g', f'error_log {tmp / "error.log"};'],
+                           capture_output=True, text=True)
+    assert check.returncode == 0, check.stderr
+    process = subprocess.Popen([NGINX, '-p', str(tmp), '-c', str(conf), '-g',
+                                f'daemon off; pid {tmp / "nginx.pid"}; error_log {tmp / "error.log"};'],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    tls = ssl.create_default_context(cafile=str(cert))
+    base = f'https://127.0.0.1:{behind_nginx}'
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            assert process.poll() is None, process.stderr.read().decode() if process.stderr else 'nginx exited'
+            try:
+                if httpx.get(f'{base}/healthz', verify=tls, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, 'nginx did not start'
+                time.sleep(0.1)
+        yield Proxy(base, plain, tls, tmp / 'access.log')
+    finally:
+        process.terminate()
+        process.wait(10)
+
+
+def nginx_client(proxy: Proxy, node: str | None = None) -> httpx.Client:
+    client = httpx.Client(base_url=proxy.base, verify=proxy.tls, headers={'X-CTP-Request': '1'}, timeout=30)
+    if node:
+        client.cookies.set('ctp_node', node, domain='127.0.0.1')
+    return client
+
+
+def sign_in(client: httpx.Client) -> httpx.Response:
+    response = client.post('/api/auth/login', json={'username': 'admin', 'password': ADMIN_PASSWORD})
+    assert response.status_code == 200, response.text
+    return response
+
+
+def served_by(apps: tuple[AppProcess, AppProcess], request_id: str) -> list[int]:
+    """The ports of the app processes whose log has a line with this request id."""
+    wait_until_logged = time.monotonic() + 5
+    while True:
+        found = [app.port for app in apps if any(
+            json.loads(line).get('request_id') == request_id
+            for line in app.log.read_text().splitlines() if line.startswith('{'))]
+        if found or time.monotonic() > wait_until_logged:
+            return found
+        time.sleep(0.05)
+
+
+def jpeg(size: int) -> bytes:
+    """A JPEG of about `size` bytes or more (noise does not compress)."""
+    side = int((size / 2) ** 0.5) + 16
+    buffer = io.BytesIO()
+    Image.frombytes('RGB', (side, side), os.urandom(side * side * 3)).save(buffer, 'JPEG', quality=95)
+    return buffer.getvalue()
+
+
+def stored_photos(apps: tuple[AppProcess, AppProcess]) -> list[Path]:
+    return [p for app in apps for p in (app.log.with_suffix('') / 'photos').rglob('*') if p.is_file()]
+
+
+def test_through_nginx_sign_in_sticks_to_one_process_carries_the_request_id_and_limits_uploads(
+        proxy: Proxy, two_apps: tuple[AppProcess, AppProcess]) -> None:  # noqa: F811
+    redirect = httpx.get(f'http://127.0.0.1:{proxy.plain_port}/login?x=1')
+    assert redirect.status_code == 301 and redirect.headers['location'] == 'https://127.0.0.1/login?x=1'
+
+    with nginx_client(proxy) as client:
+        login = sign_in(client)
+        assert login.headers['strict-transport-security'] == 'max-age=31536000'
+        node = client.cookies['ctp_node']
+        assert node in ('a', 'b')
+        pinned = two_apps['ab'.index(node)].port
+        ids = [login.headers['x-request-id']] + [client.get('/api/auth/me').headers['x-request-id'] for _ in range(4)]
+        assert len(set(ids)) == 5
+        assert all(served_by(two_apps, rid) == [pinned] for rid in ids)  # all five on the process of the cookie
+        logged = proxy.access_log.read_text()
+        assert all(re.search(rf'^{rid} 200 127\.0\.0\.1:{pinned} ', logged, re.M) for rid in ids)  # nginx's own id
+
+        polling = client.get('/_nicegui_ws/socket.io/', params={'EIO': '4', 'transport': 'polling'})
+        assert polling.status_code == 200  # Socket.IO's long-polling fallback, with the headers of the others:
+        assert re.search(rf'^{polling.headers["x-request-id"]} 200 ', proxy.access_log.read_text(), re.M)
+
+        photo = jpeg(2 * 1024 * 1024)  # over the 1 MB for JSON, under the photo routes' limit
+        problem = client.post('/api/ctp-problem-logs', data={'machine_id': '1', 'problem_description': 'Plate jam'},
+                              files={'photo': ('first.jpg', photo, 'image/jpeg')})
+        assert problem.status_code == 201, problem.text
+        photos = f'/api/ctp-problem-logs/{problem.json()["id"]}/photos'
+        stored = stored_photos(two_apps)
+        too_large = client.post(photos, files={'photo': ('big.jpg', b'\xff' * (92 * 1024 * 1024), 'image/jpeg')})
+        assert too_large.status_code == 413 and 'nginx' in too_large.text  # refused by nginx, not the app
+        assert 'set-cookie' not in too_large.headers  # nginx's own answers never unpin the client
+        assert stored_photos(two_apps) == stored
+        added = client.post(photos, files={'photo': ('second.jpg', photo, 'image/jpeg')})
+        assert added.status_code == 201, added.text
+        assert len(client.get(photos.removesuffix('/photos')).json()['photos']) == 2
+        assert client.post('/api/auth/logout', content=b'x' * (1024 * 1024 + 1),
+                           headers={'Content-Type': 'application/json'}).status_code == 413
+        assert client.get('/metrics').status_code == 403  # only the Prometheus server
+        assert client.cookies['ctp_node'] == node
+
+    other = 'ba'['ab'.index(node)]
+    with nginx_client(proxy, other) as client:
+        rid = sign_in(client).headers['x-request-id']
+        assert served_by(two_apps, rid) == [two_apps['ab'.index(other)].port]
+
+
+async def test_a_page_socket_through_nginx_gets_a_change_made_through_the_other_process(
+        proxy: Proxy, two_apps: tuple[AppProcess, AppProcess]) -> None:  # noqa: F811
+    async with httpx.AsyncClient(base_url=proxy.base, verify=proxy.tls, headers={'X-CTP-Request': '1'},
+                                 timeout=30) as tablet:
+        tablet.cookies.set('ctp_node', 'a', domain='127.0.0.1')
+        assert (await tablet.post('/api/auth/login', json={'username': 'admin', 'password': ADMIN_PASSWORD})
+                ).status_code == 200
+        tab = await connect_tab(tablet, proxy.base, '/', {'Origin': proxy.base}, ssl_verify=False)
+        updates: list[str] = []
+        tab.on('update', lambda data: updates.append(json.dumps(data)))
+        try:
+            await asyncio.sleep(0.5)
+            assert tab.connected and tab.transport() == 'websocket'
+            with nginx_client(proxy, 'b') as writer:
+                sign_in(writer)
+                reported = await asyncio.to_thread(writer.post, '/api/ctp-problem-logs',
+                                                   json={'machine_id': 1, 'problem_description': 'Plate jam'})
+                assert reported.status_code == 201, reported.text
+                assert served_by(two_apps, reported.headers['x-request-id']) == [two_apps[1].port]
+            assert await wait_for(lambda: any('DOWN' in u for u in updates), 5), 'no live update through nginx'
+        finally:
+            await tab.disconnect()
