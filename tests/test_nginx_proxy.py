@@ -26,7 +26,7 @@ from PIL import Image
 from tests.browser.server import free_port
 from tests.conftest import ADMIN_PASSWORD
 from tests.test_live_socket_security import connect_tab, wait_for
-from tests.test_multiprocess_live import AppProcess, two_apps  # noqa: F401 (the fixture)
+from tests.test_multiprocess_live import AppProcess, stop_app, two_apps  # noqa: F401 (the fixture)
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
@@ -153,6 +153,16 @@ def served_by(apps: tuple[AppProcess, AppProcess], request_id: str) -> list[int]
         time.sleep(0.05)
 
 
+def nginx_logged(proxy: Proxy, pattern: str) -> bool:
+    """Has nginx's access log a line matching `pattern` (written just after the answer: wait a moment)?"""
+    deadline = time.monotonic() + 5
+    while not re.search(pattern, proxy.access_log.read_text(), re.M):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def jpeg(size: int) -> bytes:
     """A JPEG of about `size` bytes or more (noise does not compress)."""
     side = int((size / 2) ** 0.5) + 16
@@ -179,12 +189,11 @@ def test_through_nginx_sign_in_sticks_to_one_process_carries_the_request_id_and_
         ids = [login.headers['x-request-id']] + [client.get('/api/auth/me').headers['x-request-id'] for _ in range(4)]
         assert len(set(ids)) == 5
         assert all(served_by(two_apps, rid) == [pinned] for rid in ids)  # all five on the process of the cookie
-        logged = proxy.access_log.read_text()
-        assert all(re.search(rf'^{rid} 200 127\.0\.0\.1:{pinned} ', logged, re.M) for rid in ids)  # nginx's own id
+        assert all(nginx_logged(proxy, rf'^{rid} 200 127\.0\.0\.1:{pinned} ') for rid in ids)  # nginx's own id
 
         polling = client.get('/_nicegui_ws/socket.io/', params={'EIO': '4', 'transport': 'polling'})
         assert polling.status_code == 200  # Socket.IO's long-polling fallback, with the headers of the others:
-        assert re.search(rf'^{polling.headers["x-request-id"]} 200 ', proxy.access_log.read_text(), re.M)
+        assert nginx_logged(proxy, rf'^{polling.headers["x-request-id"]} 200 ')
 
         photo = jpeg(2 * 1024 * 1024)  # over the 1 MB for JSON, under the photo routes' limit
         problem = client.post('/api/ctp-problem-logs', data={'machine_id': '1', 'problem_description': 'Plate jam'},
@@ -232,3 +241,15 @@ async def test_a_page_socket_through_nginx_gets_a_change_made_through_the_other_
             assert await wait_for(lambda: any('DOWN' in u for u in updates), 5), 'no live update through nginx'
         finally:
             await tab.disconnect()
+
+
+def test_when_the_pinned_process_is_down_nginx_fails_over_and_the_cookie_follows(
+        proxy: Proxy, two_apps: tuple[AppProcess, AppProcess]) -> None:  # noqa: F811
+    a, b = two_apps
+    with nginx_client(proxy, 'a') as client:
+        assert served_by(two_apps, sign_in(client).headers['x-request-id']) == [a.port]
+        stop_app(a)
+        answer = client.get('/api/auth/me')
+        assert served_by(two_apps, answer.headers['x-request-id']) == [b.port]
+        assert answer.status_code == 401  # sessions are per instance (unless shared via Redis): sign in again
+        assert client.cookies['ctp_node'] == 'b'  # the next requests go straight to b
