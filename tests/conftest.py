@@ -15,6 +15,8 @@ from app.db import dispose_engine, init_engine, session_scope
 from app.services import throttle
 from tests import dbutil
 
+pytest_plugins = ['tests.clock']
+
 ADMIN_PASSWORD = 'admin-pass-123'
 
 
@@ -25,7 +27,8 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(autouse=True)
-def ctp_env(tmp_path: Path, template_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def ctp_env(tmp_path: Path, template_db: str, monkeypatch: pytest.MonkeyPatch,
+            pinned_clock: object) -> Iterator[str]:
     """Settings, database and events for one test: nothing is shared between tests."""
     url = dbutil.fresh_database(template_db, tmp_path)
     for key in [k for k in os.environ if k.startswith('CTP_') and k != 'CTP_TEST_DATABASE_URL']:

@@ -1,5 +1,6 @@
 """The statistics page: staff only, per-machine KPIs for a range, and drill-down to the problems."""
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import time_machine
 from nicegui import ui
@@ -58,11 +59,15 @@ async def test_drill_down_lists_the_problems_behind_a_number(user: User) -> None
     await user.should_see('5 h 0 min')
 
 
+@time_machine.travel(datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo('Europe/Berlin')), tick=True)
 async def test_ranges_change_the_numbers(user: User) -> None:
+    """Seeded 3 days ago, i.e. 15 November: in the default range, not in "Last month" (October). The clock is pinned
+    because on the first days of a month "3 days ago" *is* last month."""
     seed()
     await sign_in(user, 'maria', PASSWORD)
     await user.open('/statistics')
     await user.should_see(marker='kpi-table', retries=30)
+    assert user.find(ui.table).elements.pop().rows[-1]['problems'] == 2
     user.find('Last month').click()
     first, last = preset_range('Last month', utcnow().astimezone(get_settings().zone).date())
     await user.should_see(f'{first:%d %b %Y} – {last:%d %b %Y}', retries=30)

@@ -1,0 +1,63 @@
+"""Run the suite at a pinned moment: a test that passes only on some days of the year fails on every day.
+
+`pytest --clock=month-start` (or any ISO date-time with an offset, or `CTP_TEST_CLOCK=...`) starts every test at that
+moment, with the clock ticking from there (time-machine moves `datetime.now`, `date.today` and `time.time`; the event
+loop's monotonic clock is left alone). `scripts/test-dates` runs the date-sensitive tests (marker `dates`) at each of
+the awkward MOMENTS below; CI calls it, so a test that only passes on some days cannot land.
+"""
+import os
+from collections.abc import Iterator
+from datetime import datetime
+
+import pytest
+import time_machine
+
+# Plant-local moments (Europe/Berlin, the suite's plant zone) where date arithmetic goes wrong first.
+MOMENTS: dict[str, str] = {
+    'month-start': '2026-12-01T00:30:00+01:00',    # the 1st, just after midnight: "last month" is yesterday
+    'february-end': '2027-02-28T12:00:00+01:00',   # the last day of a short month
+    'sunday-night': '2026-11-29T23:30:00+01:00',   # the week's last half hour (ISO weeks start on Monday)
+    'dst-spring': '2027-03-28T03:30:00+02:00',     # the day with 23 hours, just after the jump
+    'dst-autumn': '2026-10-25T02:30:00+01:00',     # the day with 25 hours, in the repeated hour's second pass
+    'year-end': '2026-12-31T23:30:00+01:00',       # the year's last half hour
+}
+
+
+def pinned_moment(value: str) -> datetime:
+    """A named moment or an ISO date-time with an offset."""
+    try:
+        moment = datetime.fromisoformat(MOMENTS.get(value, value))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise pytest.UsageError(f'--clock needs a time zone offset or one of {", ".join(MOMENTS)}: {value!r}')
+    return moment
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption('--clock', default=os.environ.get('CTP_TEST_CLOCK') or None,
+                     help=f'start every test at this moment (ISO with offset, or one of: {", ".join(MOMENTS)})')
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line('markers', 'dates: the outcome depends on the date; run at every pinned moment in CI')
+    value = config.getoption('--clock')
+    if value:
+        pinned_moment(value)  # refuse a bad value before any test runs
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    value = config.getoption('--clock')
+    return f'clock pinned at {pinned_moment(value).isoformat()} ({value})' if value else None
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
+    """With --clock, the test starts at that moment and the clock ticks on from there."""
+    value = request.config.getoption('--clock')
+    if not value:
+        yield None
+        return
+    moment = pinned_moment(value)
+    with time_machine.travel(moment, tick=True):
+        yield moment
