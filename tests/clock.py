@@ -2,8 +2,9 @@
 
 `pytest --clock=month-start` (or any ISO date-time with an offset, or `CTP_TEST_CLOCK=...`) starts every test at that
 moment, with the clock ticking from there (time-machine moves `datetime.now`, `date.today` and `time.time`; the event
-loop's monotonic clock is left alone). `scripts/test-dates` runs the date-sensitive tests (marker `dates`) at each of
-the awkward MOMENTS below; CI calls it, so a test that only passes on some days cannot land.
+loop's monotonic clock and the file system's clock are left alone). `pytest -m dates --clock=all` runs every test
+marked `dates` once at each of the awkward MOMENTS below (one test id per moment); CI does, so a test that only passes
+on some days cannot land. Mark a module or test `dates` when its outcome depends on the date or the time of day.
 """
 import os
 from collections.abc import Iterator
@@ -21,6 +22,9 @@ MOMENTS: dict[str, str] = {
     'dst-autumn': '2026-10-25T02:30:00+01:00',     # the day with 25 hours, in the repeated hour's second pass
     'year-end': '2026-12-31T23:30:00+01:00',       # the year's last half hour
 }
+
+
+ALL = 'all'
 
 
 def pinned_moment(value: str) -> datetime:
@@ -42,12 +46,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line('markers', 'dates: the outcome depends on the date; run at every pinned moment in CI')
     value = config.getoption('--clock')
-    if value:
+    if value and value != ALL:
         pinned_moment(value)  # refuse a bad value before any test runs
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """--clock=all: each test marked `dates` runs once per moment; unmarked tests run once, unpinned."""
+    if metafunc.config.getoption('--clock') == ALL and metafunc.definition.get_closest_marker('dates'):
+        metafunc.fixturenames.append('clock_moment')
+        metafunc.parametrize('clock_moment', list(MOMENTS), indirect=True)
+
+
+@pytest.fixture
+def clock_moment(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     value = config.getoption('--clock')
+    if value == ALL:
+        return f'clock: tests marked dates run at each of {", ".join(MOMENTS)}'
     return f'clock pinned at {pinned_moment(value).isoformat()} ({value})' if value else None
 
 
@@ -55,6 +73,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 def pinned_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
     """With --clock, the test starts at that moment and the clock ticks on from there."""
     value = request.config.getoption('--clock')
+    if value == ALL:
+        callspec = getattr(request.node, 'callspec', None)
+        value = callspec.params.get('clock_moment') if callspec else None
     if not value:
         yield None
         return

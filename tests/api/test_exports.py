@@ -4,6 +4,7 @@ import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from nicegui.testing import User
 from openpyxl import load_workbook
@@ -11,6 +12,8 @@ from openpyxl import load_workbook
 from app.db import session_scope
 from app.models import Role
 from tests.factories import PASSWORD, complete, make_machine, make_user, report
+
+pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
 
 BERLIN = ZoneInfo('Europe/Berlin')
 

@@ -2,10 +2,13 @@
 from datetime import UTC, datetime, timedelta
 
 import httpx
+import pytest
 
 from app.db import session_scope
 from tests.api.conftest import Plant, login, login_admin
 from tests.factories import complete, report
+
+pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
 
 URL = '/api/ctp-machines'
 

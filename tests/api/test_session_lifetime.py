@@ -12,6 +12,8 @@ from app.config import get_settings
 from tests.conftest import ADMIN_PASSWORD, api_login
 from tests.pages.signin import WAIT, sign_in
 
+pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
+
 START = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 

@@ -10,6 +10,8 @@ from app.models import Role
 from app.services import calendar, machines, stats
 from tests.factories import actor, change, complete, make_machine, make_user, report, seeded_category
 
+pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
+
 BERLIN = ZoneInfo('Europe/Berlin')
 
 

@@ -11,6 +11,8 @@ from app.models import Role, utcnow
 from app.services import notifications, users
 from tests.factories import actor, complete, make_machine, make_user, report
 
+pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
+
 
 @pytest.fixture
 def plant(session: Session):  # type: ignore[no-untyped-def]

@@ -21,6 +21,8 @@ from app.services import calendar, problem_logs, rollup, stats, taxonomy
 from tests.app.test_kpis import at, kpis, stop
 from tests.factories import actor, change, complete, make_machine, make_user, report
 
+pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
+
 BERLIN = ZoneInfo('Europe/Berlin')
 FIELDS = ('operating_minutes', 'problem_count', 'failure_count', 'planned_count', 'episodes',
           'unplanned_downtime_minutes', 'unplanned_operating_downtime_minutes', 'planned_downtime_minutes',

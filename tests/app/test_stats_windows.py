@@ -1,6 +1,7 @@
 """Statistics read only the segments near a window (issue 9): long stops that began far before it still count."""
 from datetime import date
 
+import pytest
 import time_machine
 from sqlmodel import Session
 
@@ -8,6 +9,8 @@ from app.models import Role
 from app.services import calendar, stats
 from tests.app.test_kpis import at, kpis, stop
 from tests.factories import actor, make_machine, make_user, report
+
+pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
 
 
 def test_a_stop_running_since_long_before_the_window_fills_it(session: Session) -> None:

@@ -3,6 +3,7 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from nicegui.testing import User
 
 from app.db import session_scope
@@ -11,6 +12,8 @@ from app.models.schemas import ProblemLogUpdate
 from app.services import displays, problem_logs
 from components.wall import pages_of
 from tests.factories import actor, make_machine, make_user, report, seeded_category
+
+pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
 
 
 def register(machine_ids: list[int] | None = None) -> tuple[int, str]:

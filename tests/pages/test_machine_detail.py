@@ -2,6 +2,7 @@
 import asyncio
 from datetime import timedelta
 
+import pytest
 from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
@@ -12,6 +13,8 @@ from app.models import User as UserRow
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PASSWORD, complete, make_machine, make_user, report, seeded_category
 from tests.pages.signin import WAIT, sign_in
+
+pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
 
 
 def _history(count: int = 3) -> int:

@@ -2,6 +2,7 @@
 from collections.abc import Callable
 from typing import Any
 
+import pytest
 from nicegui.testing import User
 from sqlalchemy import func, select
 
@@ -10,6 +11,8 @@ from app.models import CTPNotification, Role
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PASSWORD, change_behind_the_pages, make_machine, make_user, report
 from tests.pages.signin import WAIT, screens_signed_in, sign_in
+
+pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
 
 
 def _two_problems() -> None:

@@ -1,6 +1,7 @@
 """Labels, the monthly report and the displays admin page with the simulated user."""
 from datetime import timedelta
 
+import pytest
 import time_machine
 from nicegui import ui
 from nicegui.testing import User
@@ -11,6 +12,8 @@ from app.db import session_scope
 from app.models import DisplayDevice, Role, utcnow
 from tests.factories import PASSWORD, change_behind_the_pages, complete, make_machine, make_user, report
 from tests.pages import signin
+
+pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
 
 
 async def sign_in(user: User, username: str, password: str = PASSWORD) -> None:

@@ -2,6 +2,7 @@
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import pytest
 import time_machine
 from nicegui import ui
 from nicegui.testing import User
@@ -12,6 +13,8 @@ from app.models import Role, utcnow
 from components.stats_view import preset_range
 from tests.factories import PASSWORD, complete, make_machine, make_user, report, seeded_category
 from tests.pages import signin
+
+pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
 
 
 async def sign_in(user: User, username: str, password: str) -> None:
