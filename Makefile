@@ -1,24 +1,32 @@
-# CTP Log: `make run` serves the demo plant, `make test` passes the whole suite. Both set themselves up.
+# CTP Log: `make run` serves the demo plant, `make test` passes the whole suite. Both set themselves up:
+# `make run` installs only what running needs; `make test` and `make lint` add the test and bench tools ([dev]).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+RUN_STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test lint clean
 
-$(STAMP): pyproject.toml
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(STAMP)
 
-run: $(STAMP)
+$(RUN_STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUN_STAMP)
+
+$(DEV_STAMP): pyproject.toml $(RUN_STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP)
+
+run: $(RUN_STAMP)
 	CTP_DEMO=$${CTP_DEMO:-1} $(BIN)/python main.py
 
-test: $(STAMP)
+test: $(DEV_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test-all
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check app pages components tests main.py
 
 clean:

@@ -1,19 +1,31 @@
 """Passwords (Argon2id via argon2-cffi) and secret tokens (random, stored as SHA-256)."""
 import hashlib
 import secrets
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from app.config import get_settings
 from app.errors import InvalidInput
 
 # OWASP floor is m=19456 KiB, t=2, p=1; we use argon2-cffi's RFC 9106 low-memory profile (64 MiB, t=3, p=4).
-_hasher = PasswordHasher()
+_PRODUCTION = PasswordHasher()
+_CHEAP = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # CTP_CHEAP_PASSWORD_HASHES: test suites only
 MIN_PASSWORD_LENGTH = 8
 MAX_PASSWORD_LENGTH = 128
 COMMON_PASSWORDS = frozenset({'password', 'password1', 'password123', '12345678', '123456789', 'qwertyui',
                               'iloveyou', 'admin123', 'letmein1', 'welcome1', 'changeme', 'ctplog123'})
-_DUMMY_HASH = _hasher.hash('not-a-real-password-but-costs-the-same')
+
+
+def _hasher() -> PasswordHasher:
+    return _CHEAP if get_settings().cheap_password_hashes else _PRODUCTION
+
+
+@lru_cache(maxsize=2)
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    """Checked for unknown users, so they cost what a real check costs (made on first use, not at import)."""
+    return hasher.hash('not-a-real-password-but-costs-the-same')
 
 
 def validate_password(password: str) -> str:
@@ -26,19 +38,20 @@ def validate_password(password: str) -> str:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(validate_password(password))
+    return _hasher().hash(validate_password(password))
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Constant work whether or not the user exists (a dummy hash is checked for unknown users)."""
+    hasher = _hasher()
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+        return hasher.verify(password_hash or _dummy_hash(hasher), password) and bool(password_hash)
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
 
 def needs_rehash(password_hash: str) -> bool:
-    return _hasher.check_needs_rehash(password_hash)
+    return _hasher().check_needs_rehash(password_hash)
 
 
 def new_token(prefix: str = 'ctp') -> str:

@@ -57,6 +57,7 @@ class Settings(BaseSettings):
     sqlite_cache_mb: int = Field(default=32, ge=1, le=4096)  # page cache per connection, filled only as pages are read
     gc_tuning: bool = True  # freeze the start-up objects out of the collector's scans (app.ops.tune_garbage_collector)
     ws_compression: bool = False  # per-message deflate of the live-update websocket (costs CPU per screen; for WANs)
+    cheap_password_hashes: bool = False  # test suites only (refused unless CTP_ENV=test): Argon2 at its minimum cost
 
     @field_validator('timezone')
     @classmethod
@@ -81,6 +82,12 @@ class Settings(BaseSettings):
     def _idle_within_absolute(self) -> 'Settings':
         if self.session_idle_hours > self.session_absolute_hours:
             raise ValueError('CTP_SESSION_IDLE_HOURS cannot be longer than CTP_SESSION_ABSOLUTE_HOURS')
+        return self
+
+    @model_validator(mode='after')
+    def _cheap_hashes_only_in_tests(self) -> 'Settings':
+        if self.cheap_password_hashes and self.env != Environment.TEST:
+            raise ValueError('CTP_CHEAP_PASSWORD_HASHES is for test suites only (it needs CTP_ENV=test)')
         return self
 
     @model_validator(mode='after')

@@ -110,7 +110,7 @@ class JsonFormatter(logging.Formatter):
 
 # Python's collector scans every tracked object in a full (generation 2) pass, on the event loop: with many page
 # clients a pass took 130-375 ms, and ~230,000 of the objects it scanned were the imported modules' own, alive for
-# the whole process (docs/BENCHMARKS.md, "Quiet re-measure and the garbage collector"). Larger thresholds made the
+# the whole process (docs/BENCHMARKS.md, "The garbage collector"). Larger thresholds made the
 # passes rarer but let closed pages' garbage pile up (RSS grew 105 MB over ten cycles of 50 screens): not taken.
 
 

@@ -1,4 +1,5 @@
 """Fixtures: a fresh database per test (SQLite file, or PostgreSQL when CTP_TEST_DATABASE_URL is set)."""
+import gc
 import os
 import shutil
 from collections.abc import Iterator
@@ -20,10 +21,19 @@ pytest_plugins = ['tests.clock']
 ADMIN_PASSWORD = 'admin-pass-123'
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Freeze what is alive after collection (modules, test items) out of the garbage collector's scans: NiceGUI's
+    reset runs two full collections around every test of the app, which otherwise walk the whole heap each time."""
+    gc.collect()
+    gc.freeze()
+
+
 @pytest.fixture(scope='session')
 def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database created once per run; each test gets a copy."""
-    return dbutil.make_template(tmp_path_factory.mktemp('template'))
+    template = dbutil.make_template(tmp_path_factory.mktemp('template'))
+    gc.freeze()  # Alembic's modules, loaded just now, live as long as the run
+    return template
 
 
 @pytest.fixture(autouse=True)
@@ -40,6 +50,7 @@ def ctp_env(tmp_path: Path, template_db: str, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv('CTP_ADMIN_PASSWORD', ADMIN_PASSWORD)
     monkeypatch.setenv('CTP_TIMEZONE', 'Europe/Berlin')
     monkeypatch.setenv('CTP_GC_TUNING', '0')  # the simulated app shares pytest's process: never freeze its objects
+    monkeypatch.setenv('CTP_CHEAP_PASSWORD_HASHES', '1')  # Argon2 at minimum cost; see production_password_hashes
     get_settings.cache_clear()
     events.clear_subscriptions()
     events.clear_forwarders()
@@ -52,6 +63,13 @@ def ctp_env(tmp_path: Path, template_db: str, monkeypatch: pytest.MonkeyPatch,
     dbutil.drop_database(url)
     get_settings.cache_clear()
     shutil.rmtree(tmp_path / 'data', ignore_errors=True)
+
+
+@pytest.fixture
+def production_password_hashes(ctp_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The production Argon2 parameters for this test (every other test hashes at minimum cost, for speed)."""
+    monkeypatch.setenv('CTP_CHEAP_PASSWORD_HASHES', '0')
+    get_settings.cache_clear()
 
 
 @pytest.fixture

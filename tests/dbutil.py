@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from app.migrate import upgrade_to_head
 
 PG_URL = os.environ.get('CTP_TEST_DATABASE_URL', '')
-PG_TEMPLATE = 'ctp_test_template'
+PG_TEMPLATE = f"ctp_test_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # one per parallel worker
 
 
 def using_postgres() -> bool:

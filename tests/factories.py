@@ -1,4 +1,4 @@
-"""Small builders for test data; passwords share one precomputed hash (Argon2 is slow on purpose)."""
+"""Small builders for test data; passwords share one precomputed hash (per Argon2 cost, see tests/conftest.py)."""
 import io
 from datetime import datetime
 from functools import lru_cache
@@ -8,6 +8,7 @@ from sqlalchemy import delete
 from sqlmodel import Session
 
 from app import auth
+from app.config import get_settings
 from app.db import session_scope
 from app.models import Category, CTPMachine, Role, User, UserMachine
 from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
@@ -17,8 +18,12 @@ from app.services.access import Actor
 PASSWORD = 'correct-horse-9'
 
 
-@lru_cache
 def _password_hash() -> str:
+    return _hash_at_cost(get_settings().cheap_password_hashes)
+
+
+@lru_cache
+def _hash_at_cost(cheap: bool) -> str:  # `cheap` is the cache key: a hash made at the cost in force
     return auth.hash_password(PASSWORD)
 
 

@@ -98,7 +98,7 @@ async def test_demotion_takes_effect_on_an_open_session(api_client: httpx.AsyncC
     assert (await api_client.get('/api/ctp-machines')).status_code == 403
 
 
-def test_password_hashes_are_argon2id_at_or_above_the_owasp_floor() -> None:
+def test_password_hashes_are_argon2id_at_or_above_the_owasp_floor(production_password_hashes: None) -> None:
     encoded = auth.hash_password('a long passphrase')
     match = re.fullmatch(r'\$argon2id\$v=19\$m=(\d+),t=(\d+),p=(\d+)\$[A-Za-z0-9+/]+\$[A-Za-z0-9+/]+', encoded)
     assert match is not None
@@ -106,7 +106,8 @@ def test_password_hashes_are_argon2id_at_or_above_the_owasp_floor() -> None:
     assert memory >= OWASP_FLOOR['m'] and time_cost >= OWASP_FLOOR['t'] and parallelism >= OWASP_FLOOR['p']
 
 
-async def test_a_weak_hash_is_upgraded_at_login(api_client: httpx.AsyncClient) -> None:
+async def test_a_weak_hash_is_upgraded_at_login(production_password_hashes: None,
+                                                api_client: httpx.AsyncClient) -> None:
     weak = PasswordHasher(time_cost=1, memory_cost=8192, parallelism=1).hash(PASSWORD)
     with session_scope() as session:
         session.add(User(username='old', name='Old', role=Role.CTP_USER, password_hash=weak))
@@ -115,6 +116,20 @@ async def test_a_weak_hash_is_upgraded_at_login(api_client: httpx.AsyncClient) -
     with session_scope() as session:
         stored = session.exec(select(User).where(User.username == 'old')).one().password_hash
     assert stored != weak and not auth.needs_rehash(stored)
+    assert stored.startswith('$argon2id$v=19$m=65536,t=3,p=4$')  # the production parameters
+
+
+def test_the_suites_cheap_hashes_are_refused_outside_tests(monkeypatch: pytest.MonkeyPatch) -> None:
+    """CTP_CHEAP_PASSWORD_HASHES (the suite's minimum-cost Argon2) cannot reach a real server."""
+    from pydantic import ValidationError
+
+    from app.config import Settings
+    for env in ('development', 'production'):
+        monkeypatch.setenv('CTP_ENV', env)
+        with pytest.raises(ValidationError, match='CTP_CHEAP_PASSWORD_HASHES'):
+            Settings()
+    monkeypatch.setenv('CTP_ENV', 'test')
+    assert Settings().cheap_password_hashes and auth.hash_password(PASSWORD).startswith('$argon2id$v=19$m=8,t=1,p=1$')
 
 
 @pytest.mark.parametrize(('password', 'ok'), [('x' * 64, True), ('correct horse battery', True),

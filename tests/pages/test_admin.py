@@ -77,6 +77,7 @@ async def test_admin_adds_and_retires_a_machine(user: User) -> None:
     user.find('Machine name').type('Screen PlateRite 8600')
     user.find('Add machine').click()
     await user.should_see('Machine Screen PlateRite 8600 added', retries=30)
+    await user.should_see('Retire', retries=30)  # the list is redrawn after the notification (slow under load)
     user.find('Retire').click()
     await user.should_see('retired', retries=30)
     with session_scope() as session:

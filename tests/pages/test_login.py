@@ -9,7 +9,7 @@ from app.services.access import Actor
 from components.session import safe_redirect
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PASSWORD, make_machine, make_user
-from tests.pages.signin import sign_in
+from tests.pages.signin import sign_in_with_form as sign_in  # the real form, every time
 
 
 def as_admin() -> Actor:
