@@ -9,12 +9,12 @@ from app.config import get_settings
 from app.db import read_session, session_scope
 from app.services import displays
 from app.services.access import Actor, actor_for_user, has_access
-from components.wall import WallBoard
+from components.wall import WallBoard, plant_clock
 from components.wall_assets import add_wall_assets
 
 
 @ui.page('/display', title='CTP wall display')
-async def display_page(request: Request, chime: bool = False, per_page: int = 12) -> None:
+async def display_page(request: Request, chime: bool = False, per_page: int = 0) -> None:
     token = request.cookies.get(displays.DISPLAY_COOKIE)
     user_id, since = request.state.user_id, request.state.session_since  # the live session (components/session.py)
     actor = await run.io_bound(_resolve, token, user_id, since)
@@ -23,13 +23,13 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 12
     if actor is None:
         _not_paired()
         return
-    page = ui.column().classes('w-full gap-2')
+    page = ui.element('div').classes('ctp-stage')
     with page:
-        with ui.row().classes('ctp-wall-header w-full items-center'):
-            ui.label(get_settings().plant_name).classes('font-bold')
-            ui.space()
-            ui.label(actor.name)
-        board = WallBoard(actor, per_page=max(1, min(per_page, 48)), chime=chime)
+        with ui.element('div').classes('ctp-wall-header'):
+            ui.label(get_settings().plant_name).classes('ctp-plant')
+            ui.label(actor.name).classes('ctp-screen-name')
+            plant_clock()
+        board = WallBoard(actor, per_page=max(1, min(per_page, 48)) if per_page else None, chime=chime)
         await board.build()
 
     def on_machine(_machine_id: int) -> None:
