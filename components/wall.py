@@ -5,10 +5,10 @@ from datetime import datetime, timedelta
 from nicegui import run, ui
 
 from app.config import get_settings
-from app.db import read_session
+from app.db import read_session, session_scope
 from app.models import MachineStatus, utcnow
 from app.models.schemas import MachinePublic
-from app.services import calendar, machines, stats
+from app.services import calendar, displays, machines, stats
 from app.services.access import Actor
 from components import wall_layout
 from components.coalesce import Coalesced
@@ -35,6 +35,9 @@ def load_board(actor: Actor) -> BoardData:
     with read_session() as session:
         rows = machines.sort_for_board(machines.list_machines(session, actor=actor))
         causes = stats.board_causes(session, actor=actor, start=week_start, end=now)
+    if actor.display_id is not None:  # the heartbeat behind "connected now" in Admin -> Displays
+        with session_scope() as session:
+            displays.touch(session, actor.display_id)
     return BoardData(rows, causes, now)
 
 

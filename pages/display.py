@@ -21,7 +21,7 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
     ui.dark_mode(True)
     add_wall_assets()
     if actor is None:
-        _not_paired()
+        _not_paired(known_before=bool(token))
         return
     page = ui.element('div').classes('ctp-stage')
     with page:
@@ -43,7 +43,7 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
             board.stop()
             page.clear()
             with page:
-                _not_paired()
+                _not_paired(known_before=True)
         else:
             board.updates.request()
 
@@ -64,9 +64,13 @@ def _resolve(token: str | None, user_id: object, since: datetime | None) -> Acto
     return actor
 
 
-def _not_paired() -> None:
+def _not_paired(*, known_before: bool = False) -> None:
+    """A friendly page for a screen with no pairing, or whose pairing was revoked or replaced."""
     with ui.column().classes('absolute-center items-center gap-4 text-center'):
         ui.icon('tv_off').classes('text-8xl text-grey-6')
         ui.label('This screen is not paired').classes('text-4xl font-bold').mark('not-paired')
+        if known_before:
+            ui.label('It was paired once, but that display was revoked or paired on another screen.') \
+                .classes('text-xl text-grey-4')
         ui.label('An admin registers it under Admin → Displays and opens the pairing link here once.') \
-            .classes('text-xl text-grey-5')
+            .classes('text-xl text-grey-4')

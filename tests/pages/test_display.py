@@ -3,8 +3,10 @@ import asyncio
 from datetime import timedelta
 from typing import Any
 
+import time_machine
 from nicegui.testing import User
 
+from app.config import get_settings
 from app.db import session_scope
 from app.models import Role, utcnow
 from app.models.schemas import ProblemLogUpdate
@@ -60,6 +62,9 @@ async def test_pairing_code_works_once(user: User) -> None:
     await pair(user, code)
     again = await user.http_client.get(f'/display/pair?code={code}')
     assert again.status_code == 404
+    assert again.headers['content-type'].startswith('text/html')  # the wall screen shows a page, not JSON
+    assert 'This pairing link is no longer valid' in again.text and 'Admin &rarr; Displays' in again.text
+    assert '"error"' not in again.text
 
 
 async def test_revoking_cuts_the_open_board_off(user: User) -> None:
@@ -73,8 +78,32 @@ async def test_revoking_cuts_the_open_board_off(user: User) -> None:
         admin = make_user(session, 'admin2', Role.ADMIN)
         displays.revoke_display(session, actor=actor(admin), display_id=display_id)
     await user.should_see('This screen is not paired', retries=LIVE)
+    await user.should_see('It was paired once, but that display was revoked', retries=LIVE)
     response = await user.http_client.get('/api/ctp-machines')
     assert response.status_code == 401
+    await user.open('/display')  # the revoked device's cookie, on a fresh load: the same friendly page
+    await user.should_see('It was paired once, but that display was revoked', retries=LIVE)
+
+
+async def test_admin_sees_when_each_display_was_last_in_contact_and_whether_it_is_connected(user: User) -> None:
+    from tests.factories import PASSWORD
+    from tests.pages.signin import sign_in
+    with session_scope() as session:
+        make_machine(session, 'Kodak Magnus Q800')
+    start = utcnow().replace(microsecond=0)
+    with time_machine.travel(start, tick=True):
+        _, code = register()
+        await pair(user, code)  # pairing is the first contact
+    with time_machine.travel(start + timedelta(seconds=40), tick=True):
+        await sign_in(user, 'boss', PASSWORD)
+        await user.open('/admin/displays')
+        await user.should_see('connected now', retries=LIVE)
+        zone = get_settings().zone
+        await user.should_see(f'last contact {start.astimezone(zone):%d %b %H:%M} ({zone.key})', retries=LIVE)
+    with time_machine.travel(start + timedelta(minutes=5), tick=True):  # no board open since: no heartbeat
+        await user.open('/admin/displays')
+        await user.should_see('not connected', retries=LIVE)
+        await user.should_not_see('connected now')
 
 
 async def test_display_reads_its_board_and_nothing_else(user: User) -> None:
