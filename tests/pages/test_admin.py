@@ -37,6 +37,13 @@ async def test_admin_pages_send_visitors_to_login(user: User, path: str) -> None
     await user.should_see('Sign in')
 
 
+async def test_admin_index_lists_its_sections_once(user: User) -> None:
+    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin')
+    await user.should_see('Choose a section above', retries=50)
+    assert len(user.find('Failure taxonomy').elements) == 1  # the section links, not a second list below them
+    await user.should_not_see('Manage failure taxonomy')
+
+
 async def test_admin_adds_a_user_and_assigns_a_machine(user: User) -> None:
     with session_scope() as session:
         machine_id = make_machine(session, 'Kodak Magnus Q800').id
