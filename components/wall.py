@@ -5,16 +5,18 @@ from datetime import datetime, timedelta
 from nicegui import run, ui
 
 from app.config import get_settings
-from app.db import read_session
+from app.db import read_session, session_scope
 from app.models import MachineStatus, utcnow
 from app.models.schemas import MachinePublic
-from app.services import calendar, machines, stats
+from app.services import calendar, displays, machines, stats
 from app.services.access import Actor
+from components import wall_layout
 from components.coalesce import Coalesced
 from components.design import duration_text, status_look
 
 ROTATE_SECONDS = 10
 RESYNC_TICKS = 6  # full re-read every 60 s; pushes are immediate anyway
+FOOTER_ITEMS = 4
 TILE_BG = {'down': '#b71c1c', 'maintenance': '#0d47a1', 'degraded': '#a86b00', 'operational': '#1b5e20'}
 
 
@@ -33,17 +35,15 @@ def load_board(actor: Actor) -> BoardData:
     with read_session() as session:
         rows = machines.sort_for_board(machines.list_machines(session, actor=actor))
         causes = stats.board_causes(session, actor=actor, start=week_start, end=now)
+    if actor.display_id is not None:  # the heartbeat behind "connected now" in Admin -> Displays
+        with session_scope() as session:
+            displays.touch(session, actor.display_id)
     return BoardData(rows, causes, now)
 
 
-def pages_of(tiles: list[MachinePublic], per_page: int) -> list[list[MachinePublic]]:
-    """Pages of tiles; red tiles are pinned to every page when they do not all fit on one."""
-    if len(tiles) <= per_page:
-        return [tiles]
-    red = [t for t in tiles if t.status == MachineStatus.DOWN][:per_page - 1]
-    rest = [t for t in tiles if t not in red]
-    room = per_page - len(red)
-    return [red + rest[i:i + room] for i in range(0, len(rest), room)] or [red]
+def pages_of(tiles: list[MachinePublic], per_page: int | None = None) -> list[list[MachinePublic]]:
+    """Pages of tiles: one page when they fit readably, else red tiles pinned to every page (wall_layout.py)."""
+    return wall_layout.paginate(tiles, per_page)
 
 
 class WallBoard:
@@ -53,7 +53,7 @@ class WallBoard:
     rotation shows/hides and reorders the kept tiles, and the footer's texts are set in place.
     """
 
-    def __init__(self, actor: Actor, *, per_page: int = 12, chime: bool = False) -> None:
+    def __init__(self, actor: Actor, *, per_page: int | None = None, chime: bool = False) -> None:
         self.actor, self.per_page, self.chime = actor, per_page, chime
         self.page_index, self.ticks = 0, 0
         self.data: BoardData | None = None
@@ -63,7 +63,9 @@ class WallBoard:
         self.tiles: dict[int, Tile] = {}
 
     async def build(self) -> None:
-        self.grid = ui.element('div').classes('ctp-wall-grid w-full').mark('wall-grid')
+        with ui.element('div').classes('ctp-wall-grid').mark('wall-grid') as self.grid:
+            self.sections = (ui.element('div').classes('ctp-section ctp-section-big'),
+                             ui.element('div').classes('ctp-section ctp-section-small'))
         self.footer = Footer()
         await self.reload()
         self._timer = ui.timer(ROTATE_SECONDS, self._tick)
@@ -105,23 +107,35 @@ class WallBoard:
             self.tiles.pop(gone).element.delete()
         pages = pages_of(self.data.machines, self.per_page)
         page = pages[self.page_index % len(pages)]
-        cols = grid_columns(len(page))
-        for index, machine in enumerate(page):
-            tile_ = self.tiles.get(machine.id)
-            if tile_ is None:
-                with self.grid:
-                    tile_ = self.tiles[machine.id] = Tile(machine.id)
-            tile_.show(machine, wide=cols > 1 and machine.status == MachineStatus.DOWN)
-            if self.grid.default_slot.children[index] is not tile_.element:
-                tile_.element.move(target_index=index)
+        big = [m for m in page if wall_layout.is_big(m)]
+        layout = wall_layout.plan(len(big), len(page) - len(big))
+        for section, group, shape in zip(self.sections, (big, page[len(big):]),
+                                         (layout.big, layout.small) if layout else (None, None), strict=True):
+            self._place(section, group, shape)
         on_page = {m.id for m in page}
         for machine_id, tile_ in self.tiles.items():
             tile_.element.set_visibility(machine_id in on_page)
         shift = self.ticks % 3  # a few pixels of drift against burn-in
-        self.grid.style(replace=f'margin: {shift}px {2 - shift}px; '
-                                f'grid-template-columns: repeat({cols}, minmax(0, 1fr))')
-        self.grid.props(f'data-updated={int(utcnow().timestamp())}')
+        self.grid.style(replace=f'transform: translate({shift}px, {2 - shift}px)')
+        self.grid.props(f'data-updated={int(utcnow().timestamp())} data-pages={len(pages)} '
+                        f'data-machines={len(self.data.machines)} data-down={len(self._red)}')
         self.footer.show(self.data, len(pages), self.page_index % len(pages))
+
+    def _place(self, section: ui.element, group: list[MachinePublic], shape: wall_layout.Section | None) -> None:
+        """Put the group's tiles into the section in order and size the section's grid."""
+        for index, machine in enumerate(group):
+            tile_ = self.tiles.get(machine.id)
+            if tile_ is None:
+                with section:
+                    tile_ = self.tiles[machine.id] = Tile(machine.id)
+            tile_.show(machine)
+            children = section.default_slot.children
+            if index >= len(children) or children[index] is not tile_.element:
+                tile_.element.move(target_container=section, target_index=index)
+        section.set_visibility(bool(group))
+        if shape is not None and group:
+            section.style(replace=f'--s: {shape.scale}; grid-template-columns: repeat({shape.cols}, minmax(0, 1fr)); '
+                                  f'grid-template-rows: repeat({shape.rows}, calc(var(--u) * {shape.row_height}))')
 
 
 class Tile:
@@ -132,9 +146,9 @@ class Tile:
         self.shown: tuple[MachinePublic, bool] | None = None
         self.look: tuple[str, str] | None = None
 
-    def show(self, machine: MachinePublic, *, wide: bool) -> None:
+    def show(self, machine: MachinePublic) -> None:
         flashing = machine.open_problem is not None and _unacknowledged_too_long(machine)
-        classes = 'ctp-tile' + (' ctp-flash' if flashing else '') + (' ctp-wide' if wide else '')
+        classes = 'ctp-tile' + (' ctp-flash' if flashing else '')
         look = (classes, f'background:{TILE_BG.get(machine.status, "#333")}')
         if look != self.look:
             self.look = look
@@ -147,63 +161,67 @@ class Tile:
 
 
 class Footer:
-    """Today's downtime per machine, the week's top causes, the page counter and the update time."""
+    """Today's downtime (worst first), the week's top causes, the page counter and the update time (plant zone)."""
 
     def __init__(self) -> None:
         self.texts: tuple[list[str], list[str]] | None = None
-        with ui.row().classes('ctp-wall-footer w-full items-center gap-6 no-wrap'):
-            self.today = ui.row().classes('gap-4 items-center')
-            ui.space()
-            self.causes = ui.row().classes('gap-4 items-center')
-            self.page = ui.label()
-            self.updated = ui.label().mark('updated')
+        with ui.element('div').classes('ctp-wall-footer'):
+            self.today = ui.element('div').classes('ctp-footer-list')
+            self.causes = ui.element('div').classes('ctp-footer-list')
+            self.page = ui.label().classes('ctp-footer-fixed')
+            self.updated = ui.label().classes('ctp-footer-fixed').mark('updated')
 
     def show(self, data: BoardData, page_count: int, page_index: int) -> None:
-        texts = ([f'{m.nickname or m.name} {duration_text(m.today_downtime_minutes)}' for m in data.machines],
-                 [f'{cause.subsystem} {duration_text(cause.minutes)}' for cause in data.causes])
+        worst = sorted((m for m in data.machines if m.today_downtime_minutes > 0),
+                       key=lambda m: -m.today_downtime_minutes)
+        texts = ([f'{m.nickname or m.name} {duration_text(m.today_downtime_minutes)}' for m in worst[:FOOTER_ITEMS]],
+                 [f'{cause.subsystem} {duration_text(cause.minutes)}' for cause in data.causes[:FOOTER_ITEMS]])
         if texts != self.texts:
             self.texts = texts
-            for row, title, lines in ((self.today, 'Today', texts[0]), (self.causes, 'Top causes this week', texts[1])):
+            titled = ((self.today, 'Down today', texts[0]), (self.causes, 'Top causes this week', texts[1]))
+            for row, title, lines in titled:
                 row.clear()
                 with row:
                     ui.label(title).classes('ctp-footer-title')
-                    for line in lines:
-                        ui.label(line)
+                    for line in lines or ['none']:
+                        ui.label(line)  # items that do not fit wrap onto a hidden line: whole, never cut
         self.page.set_text(f'page {page_index + 1}/{page_count}')
         self.page.set_visibility(page_count > 1)
         self.updated.set_text(f'updated {data.at.astimezone(get_settings().zone):%H:%M:%S}')
 
 
-def grid_columns(count: int) -> int:
-    """Columns for a landscape wall screen: 1, 2x2, 3x3, then 4 wide."""
-    return 1 if count <= 1 else 2 if count <= 3 else 3 if count <= 8 else 4
+def plant_clock() -> None:
+    """The plant's time and zone; the browser ticks it in the plant zone (wall_assets.py), never its own."""
+    zone = get_settings().zone
+    with ui.row().classes('ctp-clock-box'):
+        ui.label(f'{utcnow().astimezone(zone):%H:%M}').classes('ctp-clock').props(f'data-zone={zone.key}')
+        ui.label(zone.key).classes('ctp-zone')
 
 
 def tile_body(machine: MachinePublic, *, flashing: bool) -> None:
-    """What a tile shows: status, name, and for an open problem the counter, who, what and the vendor."""
+    """Status and machine; for an open problem also the counter, who has it (or the alarm) and the cause."""
     _colour, icon, word = status_look(machine.status)
     problem = machine.open_problem
-    with ui.row().classes('items-center gap-3 no-wrap w-full'):
+    with ui.row().classes('ctp-tile-head'):
         ui.icon(icon).classes('ctp-tile-icon')
         ui.label(word).classes('ctp-tile-word')
-        if flashing:
-            ui.space()
-            ui.label('NOT ACKNOWLEDGED').classes('ctp-badge ctp-badge-alert')
     ui.label(machine.nickname or machine.name).classes('ctp-tile-name')
     if problem is None:
         return
-    with ui.row().classes('items-baseline gap-4 no-wrap w-full'):
-        if machine.down_since is not None:
-            ui.label(duration_text(machine.current_downtime_minutes)).classes('ctp-counter').props(
-                f'data-since={int(machine.down_since.timestamp())}')
-        ui.space()
-        ui.label(problem.acknowledged_by_name or 'UNASSIGNED').classes('ctp-tile-line')
-    ui.label(problem.category or problem.problem_description[:60]).classes('ctp-tile-line w-full')
-    if problem.vendor_arrived_at is not None:
-        ui.label('Vendor on site').classes('ctp-badge')
-    elif problem.vendor_called_at is not None:
-        local = problem.vendor_called_at.astimezone(get_settings().zone)
-        ui.label(f'Vendor called {local:%H:%M}').classes('ctp-badge')
+    if machine.down_since is not None:
+        ui.label(duration_text(machine.current_downtime_minutes)).classes('ctp-counter').props(
+            f'data-since={int(machine.down_since.timestamp())}')
+    with ui.row().classes('ctp-tile-who'):
+        if flashing:
+            ui.label('NOT ACKNOWLEDGED').classes('ctp-badge ctp-badge-alert')
+        else:
+            ui.label(problem.acknowledged_by_name or 'UNASSIGNED').classes('ctp-who')
+        if problem.vendor_arrived_at is not None:
+            ui.label('Vendor on site').classes('ctp-badge')
+        elif problem.vendor_called_at is not None:
+            local = problem.vendor_called_at.astimezone(get_settings().zone)
+            ui.label(f'Vendor called {local:%H:%M}').classes('ctp-badge')
+    ui.label(problem.category or problem.problem_description[:80]).classes('ctp-tile-cause')
 
 
 def _unacknowledged_too_long(machine: MachinePublic) -> bool:

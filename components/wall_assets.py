@@ -2,28 +2,57 @@
 from nicegui import ui
 
 WALL_CSS = '''
+:root { --u: min(1vw, 1.77778vh); }   /* 1 u = 1 % of a 16:9 stage (components/wall_layout.py) */
 body { background: #0b0d10; color: #e8e8e8; overflow: hidden; }
-.ctp-wall-grid { display: grid; gap: 1vw; height: 84vh; grid-auto-rows: minmax(0, 1fr); }
-.ctp-tile { border-radius: 1vw; padding: 1.2vw 1.6vw; color: #fff; border: 0.6vw solid transparent;
-  display: flex; flex-direction: column; gap: 0.2vw; overflow: hidden; min-width: 0; }
-.ctp-tile > * { flex-shrink: 0; }
-.ctp-tile-icon { font-size: 3.4vw; }
-.ctp-tile-word { font-size: 3vw; font-weight: 800; letter-spacing: 0.05em; line-height: 1; }
-.ctp-tile-name { font-size: 2.2vw; font-weight: 700; line-height: 1.1; white-space: nowrap; overflow: hidden;
-  text-overflow: ellipsis; max-width: 100%; }
-.ctp-counter { font-size: 3.6vw; font-weight: 800; font-variant-numeric: tabular-nums; line-height: 1; }
-.ctp-tile-line { font-size: 1.5vw; line-height: 1.2; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
-.ctp-wide { grid-column: span 2; }
-.ctp-badge { white-space: nowrap; font-size: 1.5vw; font-weight: 700; background: rgba(0,0,0,.35); border-radius: .4vw;
-  padding: .1vw .6vw; align-self: flex-start; }
+.ctp-stage { position: fixed; left: calc((100vw - var(--u) * 100) / 2); top: calc((100vh - var(--u) * 56.25) / 2);
+  width: calc(var(--u) * 100); height: calc(var(--u) * 56.25); box-sizing: border-box;
+  padding: calc(var(--u) * 0.4) calc(var(--u) * 1); display: flex; flex-direction: column; gap: calc(var(--u) * 0.6); }
+.ctp-wall-header { height: calc(var(--u) * 3.2); flex: none; display: flex; align-items: center;
+  gap: calc(var(--u) * 2); font-size: calc(var(--u) * 1.8); line-height: 1.15; white-space: nowrap; overflow: hidden; }
+.ctp-plant { font-weight: 700; }
+.ctp-screen-name { color: #c8c8c8; font-size: calc(var(--u) * 1.5); flex: 1 1 0; min-width: 0; overflow: hidden;
+  text-overflow: ellipsis; }
+.ctp-clock-box { align-items: baseline; gap: calc(var(--u) * 0.6); flex-wrap: nowrap; }
+.ctp-clock { font-size: calc(var(--u) * 2.2); font-weight: 800; font-variant-numeric: tabular-nums; }
+.ctp-zone { font-size: calc(var(--u) * 1.5); color: #c8c8c8; }
+.ctp-wall-grid { height: calc(var(--u) * 48.4); flex: none; display: flex; flex-direction: column;
+  gap: calc(var(--u) * 0.8); }
+.ctp-section { display: grid; gap: calc(var(--u) * 0.8); flex: none; --s: 1; --pad: 0.5; }
+.ctp-section-small { --pad: 0.4; }
+.ctp-tile { border-radius: calc(var(--u) * 0.8); box-sizing: border-box; color: #fff;
+  padding: calc(var(--u) * var(--pad) * var(--s)) calc(var(--u) * 0.6 * var(--s));
+  border: calc(var(--u) * 0.35) solid transparent; display: flex; flex-direction: column;
+  gap: calc(var(--u) * 0.2 * var(--s)); overflow: hidden; min-width: 0; min-height: 0; line-height: 1.15; }
+.ctp-tile > * { flex-shrink: 0; min-width: 0; max-width: 100%; }
+.ctp-tile-head { display: flex; flex-wrap: nowrap; align-items: center; gap: calc(var(--u) * 0.4 * var(--s)); }
+.ctp-tile-icon { font-size: calc(var(--u) * 2 * var(--s)); }
+.ctp-tile-word { font-size: calc(var(--u) * 2 * var(--s)); font-weight: 800; letter-spacing: 0.03em;
+  white-space: nowrap; }
+.ctp-section-small .ctp-tile-icon, .ctp-section-small .ctp-tile-word { font-size: calc(var(--u) * 1.5 * var(--s)); }
+.ctp-tile-name { font-size: calc(var(--u) * 2 * var(--s)); font-weight: 700; white-space: nowrap; overflow: hidden;
+  text-overflow: ellipsis; }
+.ctp-section-small .ctp-tile-name { font-size: calc(var(--u) * 1.7 * var(--s)); }
+.ctp-counter { font-size: calc(var(--u) * 2.6 * var(--s)); font-weight: 800; font-variant-numeric: tabular-nums;
+  white-space: nowrap; }
+.ctp-tile-who { display: flex; flex-wrap: nowrap; align-items: center; gap: calc(var(--u) * 0.6 * var(--s));
+  font-size: calc(var(--u) * 1.5 * var(--s)); white-space: nowrap; }
+.ctp-who { overflow: hidden; text-overflow: ellipsis; min-width: 0; font-weight: 700; }
+.ctp-tile-cause { font-size: calc(var(--u) * 1.5 * var(--s)); display: -webkit-box; -webkit-line-clamp: 2;
+  -webkit-box-orient: vertical; overflow: hidden; overflow-wrap: anywhere; }
+.ctp-badge { white-space: nowrap; font-weight: 700; background: rgba(0,0,0,.35); border-radius: calc(var(--u) * .3);
+  padding: 0 calc(var(--u) * .4); flex: none; }
 .ctp-badge-alert { background: #fff; color: #b71c1c; }
 .ctp-flash { animation: ctp-flash 1s steps(2, start) infinite; }   /* one flash per second (WCAG 2.3.1) */
 @keyframes ctp-flash { to { border-color: #ffeb3b; } }
-.ctp-wall-footer { min-height: 6vh; font-size: 1.1vw; color: #b0b0b0; }
+.ctp-wall-footer { height: calc(var(--u) * 2.6); flex: none; display: flex; align-items: center;
+  gap: calc(var(--u) * 2); font-size: calc(var(--u) * 1.5); line-height: 1.15; color: #c8c8c8; white-space: nowrap;
+  overflow: hidden; }
+.ctp-footer-list { display: flex; flex-wrap: wrap; column-gap: calc(var(--u) * 1); height: 1.15em; overflow: hidden;
+  flex: 1 1 0; min-width: 0; }
+.ctp-footer-fixed { flex: none; }
 .ctp-footer-title { color: #fff; font-weight: 700; }
-.ctp-wall-header { height: 6vh; font-size: 1.6vw; }
-#ctp-stale { display: none; position: fixed; top: 0; left: 0; right: 0; z-index: 9999; padding: 1vw;
-  background: #ffeb3b; color: #000; font-size: 2.4vw; font-weight: 800; text-align: center; }
+#ctp-stale { display: none; position: fixed; top: 0; left: 0; right: 0; z-index: 9999; padding: calc(var(--u) * 0.6);
+  background: #ffeb3b; color: #000; font-size: calc(var(--u) * 2.2); font-weight: 800; text-align: center; }
 body.ctp-stale #ctp-stale { display: block; }
 body.ctp-stale .ctp-tile { filter: grayscale(1) brightness(.6); }
 '''
@@ -35,7 +64,12 @@ WALL_SCRIPT = '''
 <script>
 (function () {
   let staleSince = null;
-  const pad = n => String(n).padStart(2, '0');
+  function plantTime(date) {  // the plant's zone (data-zone of the clock), never the browser's
+    const clock = document.querySelector('[data-zone]');
+    const zone = clock ? clock.dataset.zone : undefined;
+    return new Intl.DateTimeFormat('en-GB', {hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone})
+      .format(date) + (zone ? ` (${zone})` : '');
+  }
   function tick() {
     const now = Date.now() / 1000;
     document.querySelectorAll('[data-since]').forEach(el => {
@@ -43,13 +77,15 @@ WALL_SCRIPT = '''
       const d = Math.floor(m / 1440), h = Math.floor((m % 1440) / 60), mm = m % 60;
       el.textContent = d ? `${d} d ${h} h` : (h ? `${h} h ${mm} min` : `${mm} min`);
     });
+    const clock = document.querySelector('[data-zone]');
+    if (clock) clock.textContent = plantTime(new Date()).split(' ')[0];
     const grid = document.querySelector('[data-updated]');
     const updated = grid ? Number(grid.dataset.updated) : now;
     const connected = window.socket ? window.socket.connected : true;
     const stale = !connected || now - updated > 60;
     if (stale && staleSince === null) {
       const t = connected ? new Date(updated * 1000) : new Date();
-      staleSince = `${pad(t.getHours())}:${pad(t.getMinutes())}`;
+      staleSince = plantTime(t);
       document.getElementById('ctp-stale-since').textContent = staleSince;
     }
     if (!stale) staleSince = null;

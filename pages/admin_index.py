@@ -1,7 +1,7 @@
 """/admin: the administration area's entry (admins only)."""
 from nicegui import ui
 
-from components.admin import SECTIONS, admin_nav
+from components.admin import admin_nav
 from components.layout import frame
 from components.session import require_page_admin
 
@@ -13,7 +13,5 @@ async def admin_page() -> None:
         return
     with frame('Administration', actor):
         admin_nav('/admin')
-        ui.label('Administration').classes('text-xl')
-        with ui.column():
-            for label, path in SECTIONS:
-                ui.link(f'Manage {label.lower()}', path)
+        ui.label('Choose a section above: users and their machines, machines, the failure taxonomy, operating '
+                 'hours, wall displays and QR labels.').classes('text-base')

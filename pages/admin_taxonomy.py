@@ -1,4 +1,4 @@
-"""/admin/taxonomy: failure subsystems and their symptoms: add, rename, (de)activate, delete unused (admins only)."""
+"""/admin/taxonomy: failure subsystems and symptoms: add, rename, archive/restore, delete unused (admins only)."""
 from nicegui import run, ui
 
 from app.db import read_session
@@ -6,6 +6,7 @@ from app.models import Category
 from app.services import taxonomy
 from app.services.access import SignedIn, acting_as
 from components.admin import act, admin_nav
+from components.confirm_dialog import confirm
 from components.layout import frame
 from components.session import require_page_admin
 
@@ -18,12 +19,13 @@ async def admin_taxonomy_page() -> None:
 
     @ui.refreshable
     async def tree() -> None:
-        for parent, children in await run.io_bound(_load):
+        rows, used = await run.io_bound(_load)
+        for parent, children in rows:
             with ui.card().classes('w-full').mark(f'subsystem-{parent.id}'):
-                _category_row(parent, tree.refresh, bold=True)
+                _category_row(parent, tree.refresh, used.get(parent.id, 0), symptoms=len(children))  # type: ignore[arg-type]
                 with ui.column().classes('pl-6 gap-1'):
                     for child in children:
-                        _category_row(child, tree.refresh)
+                        _category_row(child, tree.refresh, used.get(child.id, 0))  # type: ignore[arg-type]
                     _add_row(f'New symptom of {parent.name}', parent.id, tree.refresh)
 
     with frame('Failure taxonomy', actor):
@@ -32,27 +34,43 @@ async def admin_taxonomy_page() -> None:
         await tree()
 
 
-def _category_row(row: Category, refresh: object, *, bold: bool = False) -> None:
-    with ui.row().classes('items-center gap-2'):
-        name = ui.input(value=row.name).props('dense maxlength=120').classes('w-72' + (' font-bold' if bold else ''))
+def _category_row(row: Category, refresh: object, used: int, *, symptoms: int | None = None) -> None:
+    """One entry: rename; archive (hidden from new reports, kept on old ones) or restore; delete only when unused."""
+    what = f'{row.name!r}' + (f' and its {symptoms} symptoms' if symptoms else '')
+    problems = f'{used} problem{"s" if used != 1 else ""}'
+    kept = (f'{problems} keep{"s" if used == 1 else ""} it' if used else 'no problem uses it')
+    with ui.row().classes('items-center gap-2').mark(f'category-{row.id}'):
+        name = ui.input(value=row.name).props('dense maxlength=120').classes(
+            'w-72' + (' font-bold' if symptoms is not None else ''))
 
         async def rename() -> None:
             if await act(_update, row.id, {'name': name.value or ''}, done='Renamed') is not None:
                 refresh()  # type: ignore[operator]
 
-        async def toggle() -> None:
-            if await act(_update, row.id, {'active': not row.active}) is not None:
+        async def archive() -> None:
+            if row.active and not await confirm(f'Archive {what}?', action='Archive', detail=(
+                    f'It disappears from new reports; {kept}. You can restore it here at any time.')):
+                return
+            done = f'{row.name} archived' if row.active else f'{row.name} restored'
+            if await act(_update, row.id, {'active': not row.active}, done=done) is not None:
                 refresh()  # type: ignore[operator]
 
         async def delete() -> None:
+            if not await confirm(f'Delete {what} for good?', action='Delete',
+                                 detail='No problem uses it. This cannot be undone; archiving can.'):
+                return
             if await act(_delete, row.id, done=f'{row.name} deleted') is not None:
                 refresh()  # type: ignore[operator]
 
         ui.button('Rename', on_click=rename).props('flat dense')
-        ui.button('Deactivate' if row.active else 'Activate', on_click=toggle).props('flat dense')
-        ui.button('Delete', on_click=delete).props('flat dense color=negative')
+        ui.button('Archive' if row.active else 'Restore', on_click=archive).props('flat dense').mark(
+            f'archive-{row.id}')
+        if not used:  # a category in use is never destroyed (the service refuses too: 409)
+            ui.button('Delete', on_click=delete).props('flat dense color=negative').mark(f'delete-{row.id}')
         if not row.active:
-            ui.label('inactive').classes('text-slate-500')
+            ui.label(f'archived · {kept}').classes('text-slate-600')
+        elif used:
+            ui.label(problems).classes('text-slate-600')
 
 
 def _add_row(label: str, parent_id: int | None, refresh: object) -> None:
@@ -67,9 +85,9 @@ def _add_row(label: str, parent_id: int | None, refresh: object) -> None:
         ui.button('Add', on_click=add).props('flat dense').mark(f'add-{parent_id or "subsystem"}')
 
 
-def _load() -> list[tuple[Category, list[Category]]]:
+def _load() -> tuple[list[tuple[Category, list[Category]]], dict[int, int]]:
     with read_session() as session:
-        return taxonomy.list_tree(session, include_inactive=True)
+        return taxonomy.list_tree(session, include_inactive=True), taxonomy.usage(session)
 
 
 def _create(who: SignedIn | None, name: str, parent_id: int | None) -> int:

@@ -9,27 +9,27 @@ from app.config import get_settings
 from app.db import read_session, session_scope
 from app.services import displays
 from app.services.access import Actor, actor_for_user, has_access
-from components.wall import WallBoard
+from components.wall import WallBoard, plant_clock
 from components.wall_assets import add_wall_assets
 
 
 @ui.page('/display', title='CTP wall display')
-async def display_page(request: Request, chime: bool = False, per_page: int = 12) -> None:
+async def display_page(request: Request, chime: bool = False, per_page: int = 0) -> None:
     token = request.cookies.get(displays.DISPLAY_COOKIE)
     user_id, since = request.state.user_id, request.state.session_since  # the live session (components/session.py)
     actor = await run.io_bound(_resolve, token, user_id, since)
     ui.dark_mode(True)
     add_wall_assets()
     if actor is None:
-        _not_paired()
+        _not_paired(known_before=bool(token))
         return
-    page = ui.column().classes('w-full gap-2')
+    page = ui.element('div').classes('ctp-stage')
     with page:
-        with ui.row().classes('ctp-wall-header w-full items-center'):
-            ui.label(get_settings().plant_name).classes('font-bold')
-            ui.space()
-            ui.label(actor.name)
-        board = WallBoard(actor, per_page=max(1, min(per_page, 48)), chime=chime)
+        with ui.element('div').classes('ctp-wall-header'):
+            ui.label(get_settings().plant_name).classes('ctp-plant')
+            ui.label(actor.name).classes('ctp-screen-name')
+            plant_clock()
+        board = WallBoard(actor, per_page=max(1, min(per_page, 48)) if per_page else None, chime=chime)
         await board.build()
 
     def on_machine(_machine_id: int) -> None:
@@ -43,7 +43,7 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 12
             board.stop()
             page.clear()
             with page:
-                _not_paired()
+                _not_paired(known_before=True)
         else:
             board.updates.request()
 
@@ -64,9 +64,13 @@ def _resolve(token: str | None, user_id: object, since: datetime | None) -> Acto
     return actor
 
 
-def _not_paired() -> None:
+def _not_paired(*, known_before: bool = False) -> None:
+    """A friendly page for a screen with no pairing, or whose pairing was revoked or replaced."""
     with ui.column().classes('absolute-center items-center gap-4 text-center'):
         ui.icon('tv_off').classes('text-8xl text-grey-6')
         ui.label('This screen is not paired').classes('text-4xl font-bold').mark('not-paired')
+        if known_before:
+            ui.label('It was paired once, but that display was revoked or paired on another screen.') \
+                .classes('text-xl text-grey-4')
         ui.label('An admin registers it under Admin → Displays and opens the pairing link here once.') \
-            .classes('text-xl text-grey-5')
+            .classes('text-xl text-grey-4')

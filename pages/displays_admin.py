@@ -11,6 +11,7 @@ from app.models import Role
 from app.services import displays, labels, machines
 from app.services.access import Actor, SignedIn, acting_as
 from components.admin import admin_nav
+from components.design import local_text
 from components.layout import frame
 from components.session import require_page_actor, signed_in
 
@@ -101,10 +102,16 @@ def _call(service: object, who: SignedIn | None, display_id: int) -> object:
 def _row(info: displays.DisplayInfo, names: dict[int, str], *, on_revoke: object, on_renew: object) -> None:
     scope = 'all machines' if info.machine_ids is None else ', '.join(names.get(i, '?') for i in info.machine_ids)
     state = 'paired' if info.paired else ('waiting for pairing' if info.pairing_pending else 'revoked')
+    contact = 'never' if info.last_seen_at is None else f'{local_text(info.last_seen_at)} ({get_settings().timezone})'
     with ui.card().classes('w-full').mark(f'display-{info.id}'):
         with ui.row().classes('items-center w-full gap-4'):
             ui.label(info.name).classes('text-lg font-bold')
             ui.label(f'{state} · {scope}')
+            if info.connected:
+                ui.badge('connected now', color='green-9').classes('text-sm')
+            else:
+                ui.badge('not connected', color='grey-8').classes('text-sm')
+            ui.label(f'last contact {contact}').classes('text-grey-8')
             ui.space()
             ui.button('New pairing link', on_click=lambda: on_renew(info.id, info.name)).props('outline')  # type: ignore[operator]
             ui.button('Revoke', color='negative', on_click=lambda: _confirm_revoke(info, on_revoke))

@@ -22,7 +22,9 @@ async def labels_page(request: Request) -> None:
     actor = await require_page_actor()
     if actor is None:
         return
+    configured = bool(get_settings().public_origins)
     base = (get_settings().public_origins or [str(request.base_url)])[0]
+    warning = labels.address_warning(base, configured=configured)
     rows = await run.io_bound(_machines, actor)
     ui.add_css(PRINT_CSS)
     with frame('Machine labels', actor):
@@ -30,6 +32,11 @@ async def labels_page(request: Request) -> None:
             ui.label('Print these and stick each on its machine: a scan opens its problem form.')
             ui.button('Print', icon='print', on_click=lambda: ui.run_javascript('window.print()')).classes(
                 'min-h-[48px]')
+        if warning:  # on screen and on the print: a label that cannot be scanned is worse than none
+            with ui.row().classes('items-center gap-2 no-wrap w-full p-3 bg-amber-2 text-black rounded') \
+                    .mark('label-address-warning'):
+                ui.icon('warning').classes('text-2xl text-amber-10')
+                ui.label(warning)
         with ui.row().classes('gap-4'):
             for machine in rows:
                 _label(machine, labels.report_url(base, machine.id))

@@ -18,7 +18,17 @@ from components.layout import frame
 from components.session import require_page_actor
 from components.stats_view import minutes, percent
 
-PRINT_CSS = '@media print { .q-header, .no-print { display: none !important; } body { font-size: 11px; } }'
+PRINT_CSS = '''
+@page { size: A4; margin: 10mm; }
+@media print {
+  .q-header, .q-drawer, .no-print { display: none !important; }
+  .q-page-container { padding: 0 !important; } .nicegui-content { padding: 0 !important; gap: 6px !important; }
+  body { font-size: 10px; } .text-2xl { font-size: 16px; line-height: 1.2; } .text-lg { font-size: 12px; }
+  .ctp-kpi { padding: 2px 6px !important; box-shadow: none; border: 1px solid #ccc; }
+  .ctp-report-row { font-size: 9px !important; line-height: 1.25; }
+}
+.ctp-report-text { min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
+'''  # one A4 page (tests/browser/test_monthly_report_print.py prints it and counts the pages)
 
 
 @dataclass
@@ -46,6 +56,10 @@ async def monthly_report_page(machine_id: int, month: str = '') -> None:
     with frame(f'{data.machine.name} {first:%B %Y}', actor):
         _header(data, first, machine_id)
         _kpis(data.kpis)
+        if data.total != data.kpis.problem_count:  # the list shows every problem; the KPIs count machine faults
+            ui.label(f'Problems counts {data.kpis.problem_count} machine problems; {data.total} problems were '
+                     f'reported, the others (e.g. workflow/RIP) are listed below but not counted.') \
+                .classes('text-sm text-grey-8').mark('count-note')
         _causes(data.kpis)
         _problems(data)
 
@@ -94,7 +108,7 @@ def _kpis(k: stats.MachineStats) -> None:
              ('Plates lost', str(k.plates_lost))]
     with ui.grid(columns=4).classes('w-full gap-2'):
         for name, value in cells:
-            with ui.card().classes('p-2'):
+            with ui.card().classes('p-2 ctp-kpi'):
                 ui.label(name).classes('text-xs text-grey-7')
                 ui.label(value).classes('text-lg font-bold')
 
@@ -110,11 +124,12 @@ def _causes(k: stats.MachineStats) -> None:
 
 
 def _problems(data: Monthly) -> None:
-    ui.label(f'Longest problems ({len(data.problems)} of {data.total})').classes('text-lg font-bold')
+    ui.label(f'Longest problems ({len(data.problems)} of {data.total}; times in {get_settings().timezone})') \
+        .classes('text-lg font-bold')
     zone = get_settings().zone
     for problem in data.problems:
-        with ui.row().classes('w-full gap-2 no-wrap text-sm'):
+        with ui.row().classes('w-full gap-2 no-wrap text-sm ctp-report-row'):
             ui.label(f'{problem.start_time.astimezone(zone):%d %b %H:%M}').classes('w-24 shrink-0')
-            ui.label(problem.category or '—').classes('w-72 shrink-0')
-            ui.label(problem.solution or problem.problem_description).classes('grow')
+            ui.label(problem.category or '—').classes('w-72 shrink-0 ctp-report-text')
+            ui.label(problem.solution or problem.problem_description).classes('grow ctp-report-text')
             ui.label(duration_text(problem.downtime_minutes)).classes('w-20 text-right shrink-0')

@@ -38,7 +38,8 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
         ui.navigate.to('/')
         return
     today = utcnow().astimezone(get_settings().zone).date()
-    first, last = stats_view.preset_range(preset if preset in stats_view.PRESETS else 'Last 30 days', today)
+    preset = preset if preset in stats_view.PRESETS else 'Last 30 days'
+    first, last = stats_view.preset_range(preset, today)
     state = {'first': first, 'last': last}
 
     @ui.refreshable
@@ -57,8 +58,13 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
             stats_view.trend_chart(report.week_labels, report.week_minutes)
             stats_view.pareto_chart(report.causes)
 
-    def choose(name: str) -> None:
-        state['first'], state['last'] = stats_view.preset_range(name, today)
+    def choose(name: str | None) -> None:
+        """A preset fills the From/To fields and stays highlighted; a custom range highlights none."""
+        if name is not None:
+            state['first'], state['last'] = stats_view.preset_range(name, today)
+            date_from.value, date_to.value = str(state['first']), str(state['last'])
+        for preset_name, button in presets.items():
+            button.props(remove='outline unelevated').props('unelevated' if preset_name == name else 'outline')
         body.refresh()
 
     def custom() -> None:
@@ -66,12 +72,13 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
             ui.notify('Choose a start date on or before the end date', type='negative')
             return
         state['first'], state['last'] = date.fromisoformat(date_from.value), date.fromisoformat(date_to.value)
-        body.refresh()
+        choose(None)
 
     with frame('Statistics', actor):
         with ui.row().classes('items-center gap-2 flex-wrap'):
-            for name in stats_view.PRESETS:
-                ui.button(name, on_click=lambda n=name: choose(n)).props('outline').classes('min-h-[48px]')
+            presets = {name: ui.button(name, on_click=lambda n=name: choose(n)).props(
+                'unelevated' if name == preset else 'outline').classes('min-h-[48px]').mark(f'preset-{name}')
+                for name in stats_view.PRESETS}
             date_from = ui.input('From', value=str(first)).props('type=date')
             date_to = ui.input('To', value=str(last)).props('type=date')
             ui.button('Show', on_click=custom).classes('min-h-[48px]')

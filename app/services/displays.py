@@ -1,6 +1,6 @@
 """Wall displays: registered by an admin, paired once with a one-time code, read-only, scoped, revocable."""
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 from sqlmodel import Session
@@ -13,6 +13,8 @@ from app.services.access import Action, Actor, actor_for_display, require
 
 DISPLAY_COOKIE = 'ctp_display'
 DISPLAY_COOKIE_MAX_AGE = 10 * 365 * 24 * 3600  # kiosks never time out; revocation is the off switch
+HEARTBEAT = timedelta(seconds=60)  # an open board reports in this often (components/wall.py)
+CONNECTED_WITHIN = timedelta(seconds=150)  # heard from within this: "connected now" (a missed beat is forgiven)
 
 
 @dataclass(frozen=True)
@@ -24,6 +26,11 @@ class DisplayInfo:
     pairing_pending: bool
     last_seen_at: datetime | None
     revoked_at: datetime | None
+
+    @property
+    def connected(self) -> bool:
+        """A paired display whose board reported in lately (works across app processes: it is in the database)."""
+        return self.paired and self.last_seen_at is not None and utcnow() - self.last_seen_at < CONNECTED_WITHIN
 
 
 def _info(session: Session, display: DisplayDevice) -> DisplayInfo:
@@ -127,8 +134,11 @@ def actor_for_token(session: Session, token: str | None) -> Actor | None:
 
 
 def touch(session: Session, display_id: int) -> None:
+    """The display is on: note the time of contact (at most one write per half heartbeat)."""
     display = session.get(DisplayDevice, display_id)
-    if display is not None:
+    recent = display is not None and display.last_seen_at is not None and \
+        utcnow() - display.last_seen_at < HEARTBEAT / 2
+    if display is not None and not recent:
         display.last_seen_at = utcnow()
         session.add(display)
         session.commit()

@@ -1,6 +1,7 @@
 """Exports in the caller's scope: problem logs and statistics as CSV and Excel (typed cells, dates as dates)."""
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date, datetime
@@ -15,7 +16,7 @@ from app.config import get_settings
 from app.models import CTPMachine
 from app.models.schemas import ProblemLogPublic
 from app.services import problem_queries
-from app.services.access import Action, Actor, require
+from app.services.access import Action, Actor, require, require_machine_visible
 from app.services.problem_queries import ProblemFilter
 from app.services.stats import MachineStats
 
@@ -34,9 +35,44 @@ STATS_COLUMNS = [
     ('Machine', 'name'), ('Problems', 'problem_count'), ('Failures', 'failure_count'), ('Stops', 'episodes'),
     ('Unplanned downtime (min)', 'unplanned_downtime_minutes'), ('Planned downtime (min)', 'planned_downtime_minutes'),
     ('MTTR (min)', 'mttr_minutes'), ('MTBF (min)', 'mtbf_minutes'), ('MTTA (min)', 'mtta_minutes'),
-    ('Vendor response (min)', 'vendor_response_minutes'), ('Availability (operating)', 'availability'),
-    ('Availability (24/7)', 'availability_24_7'), ('Plates lost', 'plates_lost'), ('Top cause', 'top_cause'),
+    ('Vendor response (min)', 'vendor_response_minutes'), ('Availability (shifts, %)', 'availability'),
+    ('Availability (24/7, %)', 'availability_24_7'), ('Plates lost', 'plates_lost'), ('Top cause', 'top_cause'),
 ]
+
+
+# What the screens say instead of stored values (components/design.py has the same words for the pages).
+WORDS: dict[str, dict[str, str]] = {
+    'status': {'open': 'Open', 'in_progress': 'In progress', 'completed': 'Completed', 'cancelled': 'Cancelled'},
+    'technician_type': {'internal': 'Internal', 'vendor': 'Vendor'},
+    'resolved_by': {'operator': 'Operator', 'internal_technician': 'Internal technician',
+                    'vendor_remote': 'Vendor (remote)', 'vendor_onsite': 'Vendor (on site)'},
+}
+PLANT_TIMES = {'start_time', 'end_time', 'acknowledged_at', 'vendor_called_at', 'vendor_arrived_at'}
+PERCENTS = {'availability', 'availability_24_7'}
+
+
+def problem_headers() -> list[str]:
+    """The column titles; times say their zone (the cells are plant-local, spreadsheets keep no zone)."""
+    zone = get_settings().timezone
+    return [f'{header} ({zone})' if attr in PLANT_TIMES else header for header, attr in PROBLEM_COLUMNS]
+
+
+def file_name(session: Session, *, actor: Actor, kind: str, first: date, last: date,
+              machine_id: int | None = None) -> str:
+    """'ctp-problems-kodak-magnus-q800-2026-10-01-2026-10-31': what, which machine (or all) and the range."""
+    machine = require_machine_visible(session, actor, machine_id) if machine_id is not None else None
+    scope = re.sub(r'[^a-z0-9]+', '-', machine.name.lower()).strip('-') if machine is not None else 'all-machines'
+    return f'ctp-{kind}-{scope or "machine"}-{first}-{last}'
+
+
+def _shown(attr: str, value: object) -> object:
+    """A cell as the screen shows it: words for stored values, Yes/No, plant-local times."""
+    if isinstance(value, bool):
+        return 'Yes' if value else 'No'
+    if attr in WORDS and value is not None:
+        raw = str(getattr(value, 'value', value))
+        return WORDS[attr].get(raw, raw)
+    return _local(value)
 
 
 def iter_problems(session: Session, *, actor: Actor, filters: ProblemFilter) -> Iterator[ProblemLogPublic]:
@@ -67,7 +103,7 @@ def inert(value: object) -> object:
 
 def problem_rows(problems: Iterator[ProblemLogPublic]) -> Iterator[list[object]]:
     for problem in problems:
-        yield [_local(getattr(problem, attr)) for _, attr in PROBLEM_COLUMNS]
+        yield [_shown(attr, getattr(problem, attr)) for _, attr in PROBLEM_COLUMNS]
 
 
 def to_csv(headers: list[str], rows: Iterator[list[object]]) -> bytes:
@@ -122,7 +158,7 @@ def to_xlsx(title: str, headers: list[str], rows: Iterator[list[object]]) -> byt
 
 
 def problems_export(session: Session, *, actor: Actor, filters: ProblemFilter, fmt: str) -> bytes:
-    headers = [h for h, _ in PROBLEM_COLUMNS]
+    headers = problem_headers()
     rows = problem_rows(iter_problems(session, actor=actor, filters=filters))
     return to_csv(headers, rows) if fmt == 'csv' else to_xlsx('Problem logs', headers, rows)
 
@@ -139,7 +175,11 @@ def _stats_row(name: str, stats: MachineStats) -> list[object]:
                                  'mtbf_minutes': stats.mtbf_minutes, 'availability': stats.availability,
                                  'availability_24_7': stats.availability_24_7,
                                  'top_cause': stats.top_causes[0].subsystem if stats.top_causes else None}
-    return [_round(values[attr]) for _, attr in STATS_COLUMNS]
+    return [_percent(values[attr]) if attr in PERCENTS else _round(values[attr]) for _, attr in STATS_COLUMNS]
+
+
+def _percent(share: object) -> object:
+    return round(share * 100, 1) if isinstance(share, float) else share  # as on screen: 97.3, not 0.973
 
 
 def _round(value: object) -> object:

@@ -1,6 +1,8 @@
 """QR codes (segno) for machine labels: scanning one opens that machine's problem form."""
 import base64
 import io
+import ipaddress
+from urllib.parse import urlsplit
 
 import segno
 
@@ -12,6 +14,27 @@ def report_path(machine_id: int) -> str:
 def report_url(base_url: str, machine_id: int) -> str:
     """The absolute address a machine's label encodes (base_url: the address users reach the app at)."""
     return base_url.rstrip('/') + report_path(machine_id)
+
+
+def address_warning(base_url: str, *, configured: bool) -> str | None:
+    """Why labels printed with this address may not work on the tablets, naming the setting that fixes it."""
+    host = (urlsplit(base_url).hostname or '').lower()
+    fix = 'Set CTP_PUBLIC_ORIGINS to the address tablets use, e.g. ["https://ctp.plant.example"], and print again.'
+    if _loopback(host):
+        return f'These labels carry {base_url}, an address only this computer can reach. {fix}'
+    if not configured:
+        return f'No public address is set (CTP_PUBLIC_ORIGINS): these labels carry {base_url}, the address this ' \
+               f'page was opened at. {fix}'
+    return None
+
+
+def _loopback(host: str) -> bool:
+    if host in ('localhost', '') or host.endswith('.localhost'):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback or ipaddress.ip_address(host).is_unspecified
+    except ValueError:
+        return False
 
 
 def qr_svg_data_uri(content: str, *, scale: int = 6) -> str:

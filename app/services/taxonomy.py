@@ -142,6 +142,18 @@ def update_category(session: Session, *, actor: Actor, category_id: int, name: s
 
 
 @rolls_back
+def usage(session: Session) -> dict[int, int]:
+    """Problems per category, a subsystem counting its symptoms' problems too (what archiving would touch)."""
+    rows = session.exec(select(CTPProblemLog.category_id, func.count()).where(CTPProblemLog.category_id.is_not(None))
+                        .group_by(CTPProblemLog.category_id)).all()
+    own = {int(category_id): int(count) for category_id, count in rows}
+    counts = dict(own)
+    for child_id, parent_id in session.exec(select(Category.id, Category.parent_id)
+                                            .where(Category.parent_id.is_not(None))).all():
+        counts[parent_id] = counts.get(parent_id, 0) + own.get(child_id, 0)
+    return counts
+
+
 def delete_category(session: Session, *, actor: Actor, category_id: int) -> None:
     """Delete an unused category; one in use must be deactivated instead (409)."""
     require(actor, Action.ADMINISTER)

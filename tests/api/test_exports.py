@@ -8,9 +8,10 @@ import pytest
 import time_machine
 from nicegui.testing import User
 from openpyxl import load_workbook
+from sqlalchemy import select
 
 from app.db import session_scope
-from app.models import Role
+from app.models import CTPMachine, Role
 from tests.factories import PASSWORD, complete, make_machine, make_user, report
 
 pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
@@ -45,7 +46,7 @@ async def test_csv_export_is_scoped_and_formula_safe(user: User) -> None:
     rows = list(csv.DictReader(io.StringIO(response.content.decode('utf-8-sig'))))
     assert [r['Machine'] for r in rows] == ['Magnus']
     assert rows[0]['Description'] == '\'=HYPERLINK("http://evil")'
-    assert rows[0]['Downtime (min)'] == '45' and rows[0]['Start'] == '2026-03-10 08:00:00'
+    assert rows[0]['Downtime (min)'] == '45' and rows[0]['Start (Europe/Berlin)'] == '2026-03-10 08:00:00'
 
 
 async def test_xlsx_export_has_typed_cells(user: User) -> None:
@@ -58,7 +59,7 @@ async def test_xlsx_export_has_typed_cells(user: User) -> None:
     row = dict(zip(header, [c.value for c in sheet[2]], strict=True))
     assert sheet.max_row == 2
     assert row['Machine'] == 'Avalon' and row['Description'] == 'Vacuum error'
-    assert row['Start'] == datetime(2026, 3, 10, 8, 0) and row['Problem date'] == datetime(2026, 3, 10)
+    assert row['Start (Europe/Berlin)'] == datetime(2026, 3, 10, 8, 0) and row['Problem date'] == datetime(2026, 3, 10)
     assert isinstance(row['Plates lost'], int)
 
 
@@ -90,3 +91,32 @@ def test_control_characters_never_break_a_spreadsheet() -> None:
     from app.services import exports
     book = load_workbook(io.BytesIO(exports.to_xlsx('x', ['Name'], iter([['Mag\x01nus\x1b']]))))
     assert book.active['A2'].value == 'Magnus'
+
+
+async def test_exports_use_the_screens_words_and_units_and_name_machine_and_range(user: User) -> None:
+    seed()
+    await login(user, 'maria')
+    with session_scope() as session:
+        magnus = session.exec(select(CTPMachine).where(CTPMachine.name == 'Magnus')).scalars().one()
+    march = 'from=2026-03-01&to=2026-03-31'
+    one = await user.http_client.get(f'/api/exports/problem-logs.csv?machine_id={magnus.id}&{march}')
+    assert 'filename="ctp-problems-magnus-2026-03-01-2026-03-31.csv"' in one.headers['content-disposition']
+    row = next(csv.DictReader(io.StringIO(one.content.decode('utf-8-sig'))))
+    assert row['Status'] == 'Completed' and row['Stopping'] == 'Yes' and row['Technician type'] == 'Internal'
+    assert row['Resolved by'] == 'Operator' and row['End (Europe/Berlin)'] == '2026-03-10 08:45:00'
+    every = await user.http_client.get(f'/api/exports/problem-logs.csv?{march}')
+    assert 'filename="ctp-problems-all-machines-2026-03-01-2026-03-31.csv"' in every.headers['content-disposition']
+    stats_file = await user.http_client.get('/api/exports/stats.csv?from=2026-03-10&to=2026-03-10')
+    assert 'ctp-statistics-all-machines-2026-03-10-2026-03-10.csv' in stats_file.headers['content-disposition']
+    stats_rows = {r['Machine']: r for r in csv.DictReader(io.StringIO(stats_file.content.decode('utf-8-sig')))}
+    share = float(stats_rows['Magnus']['Availability (24/7, %)'])
+    assert 90 < share < 100  # 45 min down in a day: a percentage as on screen, not a fraction
+
+
+async def test_a_machine_outside_the_scope_is_not_named_in_a_file(user: User) -> None:
+    seed()
+    await login(user, 'tech1')
+    with session_scope() as session:
+        avalon = session.exec(select(CTPMachine).where(CTPMachine.name == 'Avalon')).scalars().one()
+    response = await user.http_client.get(f'/api/exports/problem-logs.csv?machine_id={avalon.id}')
+    assert response.status_code in (403, 404) and 'Avalon' not in response.text

@@ -1,6 +1,7 @@
 """Machine QR labels decode to the machine's problem form address."""
 import io
 
+import pytest
 import zxingcpp
 from PIL import Image
 
@@ -17,3 +18,20 @@ def test_qr_decodes_to_the_report_form_address() -> None:
 def test_svg_data_uri_is_an_image() -> None:
     uri = labels.qr_svg_data_uri('https://x/machines/1/report')
     assert uri.startswith('data:image/svg+xml;base64,')
+
+
+@pytest.mark.parametrize(('base', 'configured', 'expected'), [
+    ('http://127.0.0.1:8301', True, 'only this computer can reach'),
+    ('http://localhost:8080/', False, 'only this computer can reach'),
+    ('http://[::1]:8301', True, 'only this computer can reach'),
+    ('http://0.0.0.0:8301', True, 'only this computer can reach'),
+    ('http://10.0.4.17:8301', False, 'No public address is set (CTP_PUBLIC_ORIGINS)'),
+])
+def test_labels_warn_about_an_address_tablets_cannot_use(base: str, configured: bool, expected: str) -> None:
+    warning = labels.address_warning(base, configured=configured)
+    assert warning is not None and expected in warning and base in warning
+    assert 'Set CTP_PUBLIC_ORIGINS' in warning
+
+
+def test_a_configured_public_address_needs_no_warning() -> None:
+    assert labels.address_warning('https://ctp.plant.example', configured=True) is None

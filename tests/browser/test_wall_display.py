@@ -1,6 +1,8 @@
 """The wall display in a real headless Chromium: pairing, live tiles, ticking counters, the stale banner."""
 import os
+from datetime import datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -19,13 +21,20 @@ def _pairing_url(base: str) -> str:
         return base + created.json()['pairing_path']
 
 
+def _plant_times(minutes: int = 1) -> list[str]:
+    """HH:MM in the plant's zone for now and the last few minutes (the clock may just have turned)."""
+    now = datetime.now(ZoneInfo('Europe/Berlin'))
+    return [f'{now - timedelta(minutes=m):%H:%M}' for m in range(minutes + 1)]
+
+
 def test_paired_wall_display_shows_live_tiles_and_a_stale_banner(tmp_path: Path) -> None:
     require_chromium()
     from playwright.sync_api import sync_playwright
     data, port, errors = tmp_path / 'data', free_port(), []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_context(viewport={'width': 1920, 'height': 1080}).new_page()
+        # the screen's browser runs in another zone than the plant (Europe/Berlin): every time shown is the plant's
+        page = browser.new_context(viewport={'width': 1920, 'height': 1080}, timezone_id='Pacific/Auckland').new_page()
         page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
         with running_server(data, port, demo=True) as base:
             page.goto(_pairing_url(base))
@@ -34,10 +43,14 @@ def test_paired_wall_display_shows_live_tiles_and_a_stale_banner(tmp_path: Path)
             page.get_by_text('DOWN', exact=True).first.wait_for(timeout=10_000)
             assert page.locator('[data-since]').first.inner_text().endswith('min')
             assert not page.locator('#ctp-stale').is_visible()
+            assert page.locator('[data-zone]').inner_text() in _plant_times()
+            assert page.get_by_text('Europe/Berlin', exact=True).is_visible()
             if os.environ.get('SCREENSHOT_DIR'):
                 page.screenshot(path=os.path.join(os.environ['SCREENSHOT_DIR'], 'wall-display.png'))
         page.locator('#ctp-stale').wait_for(state='visible', timeout=15_000)
-        assert 'DATA STALE since' in page.locator('#ctp-stale').inner_text()
+        banner = page.locator('#ctp-stale').inner_text()
+        assert 'DATA STALE since' in banner and '(Europe/Berlin)' in banner
+        assert any(f'since {t} (Europe/Berlin)' in banner for t in _plant_times(minutes=2)), banner
         with running_server(data, port, demo=True):
             page.locator('#ctp-stale').wait_for(state='hidden', timeout=30_000)
             page.get_by_text('DOWN', exact=True).first.wait_for(timeout=10_000)

@@ -37,6 +37,13 @@ async def test_admin_pages_send_visitors_to_login(user: User, path: str) -> None
     await user.should_see('Sign in')
 
 
+async def test_admin_index_lists_its_sections_once(user: User) -> None:
+    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin')
+    await user.should_see('Choose a section above', retries=50)
+    assert len(user.find('Failure taxonomy').elements) == 1  # the section links, not a second list below them
+    await user.should_not_see('Manage failure taxonomy')
+
+
 async def test_admin_adds_a_user_and_assigns_a_machine(user: User) -> None:
     with session_scope() as session:
         machine_id = make_machine(session, 'Kodak Magnus Q800').id
@@ -100,6 +107,48 @@ async def test_an_admin_changed_behind_the_open_page_cannot_add_a_machine(user: 
     await user.should_see(then, retries=WAIT)
     with session_scope() as session:
         assert session.exec(select(CTPMachine)).all() == []
+
+
+async def test_taxonomy_entries_are_archived_with_a_confirmation_and_restored(user: User) -> None:
+    from app.services import taxonomy
+    from tests.factories import report, seeded_category
+    with session_scope() as session:
+        magnus = make_machine(session, 'Kodak Magnus Q800')
+        admin = session.exec(select(UserRow).where(UserRow.username == 'admin')).one()
+        jam = seeded_category(session, 'Plate loading / autoloader', 'Plate jam')
+        report(session, admin, magnus, category_id=jam.id)
+        unused = seeded_category(session, 'Plate loading / autoloader', 'Double pick')
+    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/taxonomy')
+    await user.should_see(marker=f'archive-{jam.id}', retries=50)
+    await user.should_not_see(marker=f'delete-{jam.id}')  # in use: it can be archived, never destroyed
+    await user.should_see(marker=f'delete-{unused.id}')
+    user.find(marker=f'archive-{jam.id}').click()
+    await user.should_see("Archive 'Plate jam'?", retries=WAIT)
+    await user.should_see('It disappears from new reports; 1 problem keeps it.')
+    user.find(marker='confirm-yes').click()
+    await user.should_see('Plate jam archived', retries=WAIT)
+    await user.should_see('archived · 1 problem keeps it', retries=WAIT)
+    with session_scope() as session:
+        assert jam.id not in {c.id for _, children in taxonomy.list_tree(session) for c in children}  # new reports
+        assert taxonomy.category_info(session, jam.id).label.endswith('Plate jam')  # old reports keep it
+    user.find(marker=f'archive-{jam.id}').click()  # now "Restore": no question needed
+    await user.should_see('Plate jam restored', retries=WAIT)
+    with session_scope() as session:
+        assert jam.id in {c.id for _, children in taxonomy.list_tree(session) for c in children}
+
+
+async def test_deleting_an_unused_entry_asks_first(user: User) -> None:
+    from tests.factories import seeded_category
+    with session_scope() as session:
+        unused = seeded_category(session, 'Plate loading / autoloader', 'Double pick')
+    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/taxonomy')
+    await user.should_see(marker=f'delete-{unused.id}', retries=50)
+    user.find(marker=f'delete-{unused.id}').click()
+    await user.should_see("Delete 'Double pick' for good?", retries=WAIT)
+    user.find(marker='confirm-back').click()
+    await user.should_not_see('Double pick deleted')
+    with session_scope() as session:
+        assert session.get(Category, unused.id) is not None
 
 
 async def test_admin_adds_a_subsystem(user: User) -> None:

@@ -1,5 +1,6 @@
 """Labels, the monthly report and the displays admin page with the simulated user."""
 from datetime import timedelta
+from typing import Any
 
 import pytest
 import time_machine
@@ -30,6 +31,20 @@ async def test_labels_show_a_qr_code_per_machine_in_scope(user: User) -> None:
     await user.should_see(marker=f'label-{magnus.id}')
     await user.should_not_see(marker=f'label-{avalon.id}')
     await user.should_see(f'http://test/machines/{magnus.id}/report')
+    await user.should_see(marker='label-address-warning')  # no CTP_PUBLIC_ORIGINS in tests: the page says so
+    await user.should_see('No public address is set (CTP_PUBLIC_ORIGINS)')
+
+
+async def test_labels_with_a_public_address_carry_it_and_no_warning(user: User, monkeypatch: Any) -> None:
+    monkeypatch.setenv('CTP_PUBLIC_ORIGINS', '["https://ctp.plant.example"]')
+    get_settings.cache_clear()
+    with session_scope() as session:
+        magnus = make_machine(session, 'Kodak Magnus Q800')
+        make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
+    await sign_in(user, 'tech1')
+    await user.open('/labels')
+    await user.should_see(f'https://ctp.plant.example/machines/{magnus.id}/report', retries=20)
+    await user.should_not_see(marker='label-address-warning')
 
 
 async def test_monthly_report_shows_the_months_kpis(user: User) -> None:

@@ -2,16 +2,25 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import RedirectResponse
-from pydantic import BaseModel, Field
+from fastapi.responses import HTMLResponse, RedirectResponse
+from pydantic import AwareDatetime, BaseModel, Field
 
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_read_session, in_session
 from app.config import get_settings
+from app.errors import NotFound
 from app.models.schemas import Id, StrictModel
 from app.services import displays
 
 router = APIRouter(tags=['displays'])
+# Static text only (no request data in it): what a wall screen shows for a used, replaced or revoked pairing link.
+LINK_NOT_VALID = '''<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Pairing link not valid</title>
+<style>body{background:#0b0d10;color:#e8e8e8;font-family:Roboto,Arial,sans-serif;display:flex;align-items:center;
+justify-content:center;height:100vh;margin:0;text-align:center}h1{font-size:3vw}p{font-size:1.8vw;max-width:60vw}
+a{color:#90caf9}</style></head><body><main><h1>This pairing link is no longer valid</h1>
+<p>It was used already, replaced by a newer link, or the display was revoked. Ask an admin for a new link under
+Admin &rarr; Displays and open it on this screen once.</p><p><a href="/display">Show this screen's board</a></p>
+</main></body></html>'''
 
 
 class DisplayIn(StrictModel):
@@ -29,6 +38,8 @@ class DisplayOut(BaseModel):
     machine_ids: list[int] | None
     paired: bool
     pairing_pending: bool
+    last_seen_at: AwareDatetime | None = None
+    connected: bool = False
 
 
 class PairingOut(BaseModel):
@@ -38,7 +49,7 @@ class PairingOut(BaseModel):
 
 def _out(info: displays.DisplayInfo) -> DisplayOut:
     return DisplayOut(id=info.id, name=info.name, machine_ids=info.machine_ids, paired=info.paired,
-                      pairing_pending=info.pairing_pending)
+                      pairing_pending=info.pairing_pending, last_seen_at=info.last_seen_at, connected=info.connected)
 
 
 def pairing_path(code: str) -> str:
@@ -48,7 +59,10 @@ def pairing_path(code: str) -> str:
 @router.get('/display/pair', include_in_schema=False)
 async def pair_display(request: Request, code: Annotated[str, Query(min_length=8, max_length=128)]) -> Response:
     """Open once on the wall screen: stores the device cookie and drops the code from the address bar."""
-    token = await in_session(lambda s: displays.pair(s, code=code))
+    try:
+        token = await in_session(lambda s: displays.pair(s, code=code))
+    except NotFound:
+        return HTMLResponse(LINK_NOT_VALID, status_code=404)  # a wall screen shows a page, not a JSON error
     response = RedirectResponse('/display', status_code=303)
     response.set_cookie(displays.DISPLAY_COOKIE, token, max_age=displays.DISPLAY_COOKIE_MAX_AGE, httponly=True,
                         samesite='lax', secure=get_settings().cookie_secure, path='/')

@@ -48,8 +48,13 @@ async def export_problem_logs(
     first, last = _window(date_from, date_to)
     filters = ProblemFilter(machine_id=machine_id, status=tuple(status or ()), category_id=category,
                             technician_type=technician_type, date_from=first, date_to=last, q=q)
-    content = await in_read_session(lambda s: exports.problems_export(s, actor=actor, filters=filters, fmt=fmt))
-    return _download(content, f'ctp-problems-{first}-{last}', fmt)
+    def work(session: object) -> tuple[bytes, str]:
+        content = exports.problems_export(session, actor=actor, filters=filters, fmt=fmt)  # type: ignore[arg-type]
+        name = exports.file_name(session, actor=actor, kind='problems', first=first, last=last,  # type: ignore[arg-type]
+                                 machine_id=machine_id)
+        return content, name
+    content, name = await in_read_session(work)
+    return _download(content, name, fmt)
 
 
 @router.get('/stats.{fmt}', response_class=Response)
@@ -65,4 +70,4 @@ async def export_stats(fmt: Literal['csv', 'xlsx'], actor: CurrentActor,
         rows = exports.stats_rows(session, per, stats.plant_totals(per))  # type: ignore[arg-type]
         headers = [h for h, _ in exports.STATS_COLUMNS]
         return exports.to_csv(headers, rows) if fmt == 'csv' else exports.to_xlsx('Statistics', headers, rows)
-    return _download(await in_read_session(work), f'ctp-statistics-{first}-{last}', fmt)
+    return _download(await in_read_session(work), f'ctp-statistics-all-machines-{first}-{last}', fmt)
