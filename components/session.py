@@ -168,6 +168,20 @@ def prepare_login(user_id: int) -> str:
 def install(app: FastAPI) -> None:
     app.add_middleware(SessionMiddleware)
     app.add_api_route('/login/complete', complete_login, methods=['GET'], include_in_schema=False)
+    app.add_api_route('/sign-out', sign_out_post, methods=['POST'], include_in_schema=False)
+
+
+async def sign_out_post(request: Request) -> RedirectResponse:
+    """POST /sign-out, from our own pages only (the CSRF middleware checks the origin): a link cannot sign out."""
+    nicegui_app.storage.user.clear()
+    return RedirectResponse('/login', status_code=303)
+
+
+def sign_out_form(label: str = 'Sign out') -> ui.element:
+    """A form that signs out by POST /sign-out (GET /logout only offers this form)."""
+    with ui.element('form').props('method=post action=/sign-out').classes('w-full') as form:
+        ui.button(label).props('type=submit flat no-caps align=left').classes('w-full').mark('sign-out')
+    return form
 
 
 def sign_out() -> None:

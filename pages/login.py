@@ -7,7 +7,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.errors import NotAuthenticated, TooManyRequests
 from app.services import throttle
-from components.session import prepare_login, safe_redirect, sign_out
+from components.session import prepare_login, safe_redirect, sign_out_form
 
 
 @ui.page('/login')
@@ -50,8 +50,11 @@ def _check(username: str, password: str, address: str) -> int:
 
 @ui.page('/logout')
 def logout_page() -> None:
-    sign_out()
-    ui.navigate.to('/login')
+    """Signing out is a POST from this form or the header's: a link (GET) from anywhere never signs out."""
+    ui.page_title('Sign out · CTP Log')
+    with ui.card().classes('absolute-center'):
+        ui.label('Sign out of CTP Log on this device?').classes('text-lg')
+        sign_out_form()
 
 
 @ui.page('/no-access')
@@ -60,4 +63,4 @@ def no_access_page() -> None:
     with ui.card().classes('absolute-center'):
         ui.label('Your account has no access to CTP Log.').classes('text-lg')
         ui.label('Ask an administrator if you need it.')
-        ui.link('Sign in as someone else', '/logout')
+        sign_out_form('Sign in as someone else')

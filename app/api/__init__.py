@@ -1,7 +1,7 @@
 """The REST adapter (the only FastAPI importer): routers on the design's fixed paths and the error contract."""
 from fastapi import FastAPI
 
-from app.api import csrf, errors, openapi
+from app.api import csrf, errors, ids, openapi
 from app.api.limits import PhotoBodyLimit
 from app.api.request_id import RequestIdMiddleware
 from app.api.routes import (
@@ -26,6 +26,7 @@ ROUTERS = (auth, machines, problem_logs, notifications, users, admin_categories,
 def install(app: FastAPI) -> None:
     """Include every router, register the error handlers, the CSRF check of cookie-authenticated writes, the
     photo body limit and request ids (when enabled also the OpenAPI docs)."""
+    ids.register()  # before any route (pages included) declares `{name:id}`
     errors.install(app)
     app.add_middleware(csrf.CSRFMiddleware)
     app.add_middleware(PhotoBodyLimit)
