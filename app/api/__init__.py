@@ -2,7 +2,7 @@
 from fastapi import FastAPI
 
 from app.api import csrf, errors, ids, openapi
-from app.api.limits import PhotoBodyLimit
+from app.api.limits import BodyLimit
 from app.api.request_id import RequestIdMiddleware
 from app.api.routes import (
     admin_calendar,
@@ -29,7 +29,7 @@ def install(app: FastAPI) -> None:
     ids.register()  # before any route (pages included) declares `{name:id}`
     errors.install(app)
     app.add_middleware(csrf.CSRFMiddleware)
-    app.add_middleware(PhotoBodyLimit)
+    app.add_middleware(BodyLimit)
     app.add_middleware(RequestIdMiddleware)  # outside the error middleware: one id for logs, headers, bodies
     lifespan = app.router.lifespan_context
     for module in ROUTERS:
