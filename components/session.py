@@ -28,6 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from app import events
 from app.config import Settings, get_settings
 from app.db import read_session
+from app.services import throttle
 from app.services.access import (
     ROLE_ACTIONS,
     Action,
@@ -155,6 +156,13 @@ def signed_in() -> SignedIn | None:
     into the actor inside the save's own transaction (`access.acting_as`), never the actor the page opened with."""
     live = live_session(page_storage())
     return SignedIn(live.user_id, live.since) if live is not None else None
+
+
+def client_address() -> str:
+    """The page's client address for throttling password checks (X-Forwarded-For only from our proxies)."""
+    request = ui.context.client.request
+    peer = request.client.host if request.client else None
+    return throttle.client_address(peer, request.headers.get('x-forwarded-for'), get_settings().trusted_proxies)
 
 
 def prepare_login(user_id: int) -> str:

@@ -3,17 +3,16 @@ from urllib.parse import urlencode
 
 from nicegui import run, ui
 
-from app.config import get_settings
 from app.db import session_scope
 from app.errors import NotAuthenticated, TooManyRequests
 from app.services import throttle
-from components.session import prepare_login, safe_redirect, sign_out_form
+from components.session import client_address, prepare_login, safe_redirect, sign_out_form
 
 
 @ui.page('/login')
 def login_page(redirect_to: str = '/') -> None:
     target = safe_redirect(redirect_to)
-    address = _client_address()
+    address = client_address()
 
     async def try_login() -> None:
         try:
@@ -34,12 +33,6 @@ def login_page(redirect_to: str = '/') -> None:
         password = ui.input('Password', password=True).props('autocomplete=current-password').classes('w-full')
         password.on('keydown.enter', try_login)
         ui.button('Sign in', on_click=try_login).classes('w-full min-h-[48px]')
-
-
-def _client_address() -> str:
-    request = ui.context.client.request
-    peer = request.client.host if request.client else None
-    return throttle.client_address(peer, request.headers.get('x-forwarded-for'), get_settings().trusted_proxies)
 
 
 def _check(username: str, password: str, address: str) -> int:

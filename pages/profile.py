@@ -11,7 +11,7 @@ from app.services import tokens, users
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.tokens import TokenInfo
 from components.layout import frame
-from components.session import keep_session_after_password_change, require_page_actor, signed_in
+from components.session import client_address, keep_session_after_password_change, require_page_actor, signed_in
 
 T = TypeVar('T')
 
@@ -34,7 +34,7 @@ def _password_card() -> None:
         new = ui.input('New password', password=True).props('hint="at least 8 characters"').classes('w-full')
 
         async def change() -> None:
-            changed = await _guarded(_change_password, current.value or '', new.value or '')
+            changed = await _guarded(_change_password, current.value or '', new.value or '', client_address())
             if changed is None:
                 return
             keep_session_after_password_change(*changed)
@@ -94,10 +94,11 @@ async def _guarded(work: Callable[..., T], *args: object) -> T | None:
     return None
 
 
-def _change_password(who: SignedIn | None, current: str, new: str) -> tuple[int, datetime]:
+def _change_password(who: SignedIn | None, current: str, new: str, address: str) -> tuple[int, datetime]:
     """The user's id and the moment their other sessions end from."""
     with acting_as(who) as (session, actor):
-        return actor.user_id or 0, users.change_own_password(session, actor=actor, current=current, new=new)
+        return actor.user_id or 0, users.change_own_password(session, actor=actor, current=current, new=new,
+                                                             address=address)
 
 
 def _list_tokens(actor: Actor) -> list[TokenInfo]:

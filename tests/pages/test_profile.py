@@ -25,7 +25,7 @@ async def test_a_user_changes_their_password(user: User) -> None:
     await user.should_see('The current password is not right', retries=30)
     user.find('Current password').clear().type(PASSWORD)
     user.find('Change password').click()
-    await user.should_see('Password changed', retries=30)
+    await user.should_see('Password changed', retries=150)
     with session_scope() as session:
         stored = session.exec(select(UserRow).where(UserRow.username == 'tech1')).one().password_hash
     assert auth.verify_password(stored, 'a brand new passphrase')

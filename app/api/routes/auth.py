@@ -7,7 +7,6 @@ from pydantic import BaseModel, Field
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_read_session, in_session
 from app.config import get_settings
-from app.errors import NotAuthenticated
 from app.models.schemas import StrictModel, UserPublic
 from app.services import throttle, tokens, users
 
@@ -47,7 +46,7 @@ async def login(body: LoginIn, request: Request) -> UserPublic:
     attempt = await in_session(lambda s: throttle.reserve(s, username=body.username, address=address))
     # the Argon2 check waits for a hash thread without holding a worker thread, so 429s never queue behind hashes
     if not await throttle.password_matches_async(attempt, body.password):
-        raise NotAuthenticated(throttle.WRONG_CREDENTIALS)
+        throttle.refuse(attempt)
     public = await in_session(lambda s: users.to_public(s, throttle.complete(s, attempt=attempt,
                                                                               password=body.password)))
     await request.state.sign_in(public.id)  # installed by the session middleware (components/session.py)
