@@ -43,6 +43,14 @@ def _password_card() -> None:
 
         ui.button('Change password', on_click=change).classes('min-h-[48px]')
 
+        async def end_tokens() -> None:
+            ended = await _guarded(_end_all_tokens)
+            if ended is not None:
+                ui.notify(f'{ended} API token(s) ended', type='positive')
+                ui.navigate.reload()
+
+        ui.button('End all my API tokens', on_click=end_tokens).props('flat color=negative').classes('min-h-[48px]')
+
 
 async def _tokens_card(actor: Actor) -> None:
     @ui.refreshable
@@ -62,7 +70,8 @@ async def _tokens_card(actor: Actor) -> None:
         token_list.refresh()
 
     async def create() -> None:
-        secret = await _guarded(_create_token, name.value or '')
+        secret = await _guarded(_create_token, name.value or '', password.value or '', client_address())
+        password.value = ''
         if secret is not None:
             name.value = ''
             shown.text = secret
@@ -74,6 +83,7 @@ async def _tokens_card(actor: Actor) -> None:
         ui.label('Scripts send a token as "Authorization: Bearer <token>"; it carries your rights, no more.')
         with ui.row().classes('items-center'):
             name = ui.input('Token name').props('maxlength=80')
+            password = ui.input('Your password', password=True).props('autocomplete=current-password')
             ui.button('Create token', on_click=create).classes('min-h-[48px]')
         with ui.column().classes('bg-amber-100 p-2') as shown_row:
             ui.label('Copy this token now; it will not be shown again:')
@@ -106,9 +116,14 @@ def _list_tokens(actor: Actor) -> list[TokenInfo]:
         return tokens.list_tokens(session, actor=actor)
 
 
-def _create_token(who: SignedIn | None, name: str) -> str:
+def _create_token(who: SignedIn | None, name: str, password: str, address: str) -> str:
     with acting_as(who) as (session, actor):
-        return tokens.create_token(session, actor=actor, name=name)[1]
+        return tokens.create_token(session, actor=actor, name=name, password=password, address=address)[1]
+
+
+def _end_all_tokens(who: SignedIn | None) -> int:
+    with acting_as(who) as (session, actor):
+        return tokens.revoke_all_own(session, actor=actor)
 
 
 def _revoke_token(who: SignedIn | None, token_id: int) -> bool:

@@ -55,9 +55,11 @@ class Row:
 
 MATRIX: list[Row] = [
     Row('GET', '/api/auth/me', every(200)),
-    Row('GET', '/api/auth/tokens', every(200, display=403)),
-    Row('POST', '/api/auth/tokens', every(201, display=403), {'name': 'laptop'}),
-    Row('DELETE', '/api/auth/tokens/{token}', every(404, ctp=204, display=403)),
+    Row('GET', '/api/auth/tokens', every(403)),  # tokens are managed from a session, never with a token
+    Row('POST', '/api/auth/tokens', every(403), {'name': 'laptop', 'password': 'x'}),
+    Row('DELETE', '/api/auth/tokens/{token}', every(403)),
+    Row('GET', '/api/users/{user}/tokens', admin_only(200)),
+    Row('DELETE', '/api/users/{user}/tokens/{token}', admin_only(404)),  # {token} is not {user}'s
     Row('GET', '/api/ctp-machines', every(200)),
     Row('GET', '/api/ctp-machines/{machine}', every(200, ctp_other=404)),
     Row('GET', '/api/ctp-machines/{machine}/stats', every(200, ctp_other=404, display=403)),
