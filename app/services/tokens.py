@@ -65,13 +65,7 @@ def create_token(session: Session, *, actor: Actor, name: str, password: str, ad
 @rolls_back
 def revoke_token(session: Session, *, actor: Actor, token_id: int) -> None:
     """Revoke one of the actor's own tokens; someone else's (or a revoked one) is 404."""
-    user_id = _require_person(actor)
-    row = session.get(ApiToken, token_id)
-    if row is None or row.user_id != user_id or row.revoked_at is not None:
-        raise NotFound(f'token {token_id} not found')
-    row.revoked_at = utcnow()
-    session.add(row)
-    session.commit()
+    _revoke_one(session, _require_person(actor), token_id)
 
 
 @rolls_back
@@ -96,13 +90,17 @@ def revoke_user_token(session: Session, *, actor: Actor, user_id: int, token_id:
     users.get_user_or_raise(session, user_id)
     if token_id is None:
         return _revoke_all(session, user_id)
+    _revoke_one(session, user_id, token_id)
+    return 1
+
+
+def _revoke_one(session: Session, user_id: int, token_id: int) -> None:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user_id or row.revoked_at is not None:
         raise NotFound(f'token {token_id} not found')
     row.revoked_at = utcnow()
     session.add(row)
     session.commit()
-    return 1
 
 
 def _revoke_all(session: Session, user_id: int) -> int:
