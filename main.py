@@ -5,7 +5,7 @@ from nicegui import app as nicegui_app
 
 from app import api, bootstrap, jobs, ops
 from app.config import get_settings
-from components import session
+from components import error_page, session
 
 settings = get_settings()
 ops.configure_logging(as_json=settings.log_json)
@@ -13,6 +13,7 @@ ops.count_clients_with(lambda: sum(1 for c in Client.instances.values() if c.has
 bootstrap.prepare(settings)
 api.install(nicegui_app)
 session.install(nicegui_app)
+error_page.install(nicegui_app)
 nicegui_app.on_startup(jobs.start)
 if settings.gc_tuning:
     nicegui_app.on_startup(ops.tune_garbage_collector)  # last: after the start-up work

@@ -8,6 +8,7 @@ import contextvars
 import gc
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -98,6 +99,28 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+CONTROL = re.compile('[\x00-\x1f\x7f\x85\u2028\u2029]')
+QUERY = re.compile(r'\?\S*')
+
+
+class TextFormatter(logging.Formatter):
+    """One record, one line: control characters a client put in a path or a name are escaped (no forged lines,
+    no NUL bytes); a traceback below the line stays as it is."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:  # noqa: N802 - logging's name
+        return CONTROL.sub(lambda match: f'\\x{ord(match.group()):02x}', super().formatMessage(record))
+
+
+class NotFoundWithoutQuery(logging.Filter):
+    """NiceGUI's "<url> not found" warning without the query string (a mistyped pairing link carries its code)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if record.levelno == logging.WARNING and message.endswith(' not found'):
+            record.msg, record.args = QUERY.sub('', message[:-len(' not found')]) + ' not found', None
+        return True
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         entry = {'time': time.strftime('%Y-%m-%dT%H:%M:%S', time.gmtime(record.created)) + f'.{record.msecs:03.0f}Z',
@@ -126,7 +149,8 @@ def configure_logging(*, as_json: bool, level: int = logging.INFO) -> None:
     """Root logging: one line per record, JSON (CTP_LOG_JSON=1) or text, always with the request id."""
     handler = logging.StreamHandler()
     handler.addFilter(RequestIdFilter())
-    handler.setFormatter(JsonFormatter() if as_json else logging.Formatter(
+    handler.addFilter(NotFoundWithoutQuery())
+    handler.setFormatter(JsonFormatter() if as_json else TextFormatter(
         '%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s'))
     handler.set_name('ctp')
     root = logging.getLogger()

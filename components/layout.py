@@ -10,7 +10,7 @@ from app.models import Role
 from app.services.access import Actor
 from components.design import TOUCH
 from components.notification_bell import NotificationBell
-from components.session import page_storage
+from components.session import page_storage, sign_out_form
 
 # (label, path, icon, roles allowed or None for everyone); shown only when the page exists
 NAVIGATION: list[tuple[str, str, str, frozenset[Role] | None]] = [
@@ -74,7 +74,7 @@ def _user_menu(actor: Actor, dark: ui.dark_mode) -> None:
             if _page_exists('/profile'):
                 ui.menu_item('Profile', lambda: ui.navigate.to('/profile')).classes(TOUCH)
             ui.menu_item('Light / dark theme', toggle_theme).classes(TOUCH).mark('theme-toggle')
-            ui.menu_item('Sign out', lambda: ui.navigate.to('/logout')).classes(TOUCH).mark('sign-out')
+            sign_out_form().classes(TOUCH)
 
 
 def _page_exists(path: str) -> bool:

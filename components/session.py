@@ -28,6 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from app import events
 from app.config import Settings, get_settings
 from app.db import read_session
+from app.services import throttle
 from app.services.access import (
     ROLE_ACTIONS,
     Action,
@@ -157,6 +158,13 @@ def signed_in() -> SignedIn | None:
     return SignedIn(live.user_id, live.since) if live is not None else None
 
 
+def client_address() -> str:
+    """The page's client address for throttling password checks (X-Forwarded-For only from our proxies)."""
+    request = ui.context.client.request
+    peer = request.client.host if request.client else None
+    return throttle.client_address(peer, request.headers.get('x-forwarded-for'), get_settings().trusted_proxies)
+
+
 def prepare_login(user_id: int) -> str:
     """Called by the login page after the password was checked: the nonce for /login/complete."""
     nonce = secrets.token_urlsafe(24)
@@ -168,6 +176,20 @@ def prepare_login(user_id: int) -> str:
 def install(app: FastAPI) -> None:
     app.add_middleware(SessionMiddleware)
     app.add_api_route('/login/complete', complete_login, methods=['GET'], include_in_schema=False)
+    app.add_api_route('/sign-out', sign_out_post, methods=['POST'], include_in_schema=False)
+
+
+async def sign_out_post(request: Request) -> RedirectResponse:
+    """POST /sign-out, from our own pages only (the CSRF middleware checks the origin): a link cannot sign out."""
+    nicegui_app.storage.user.clear()
+    return RedirectResponse('/login', status_code=303)
+
+
+def sign_out_form(label: str = 'Sign out') -> ui.element:
+    """A form that signs out by POST /sign-out (GET /logout only offers this form)."""
+    with ui.element('form').props('method=post action=/sign-out').classes('w-full') as form:
+        ui.button(label).props('type=submit flat no-caps align=left').classes('w-full').mark('sign-out')
+    return form
 
 
 def sign_out() -> None:

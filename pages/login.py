@@ -3,17 +3,16 @@ from urllib.parse import urlencode
 
 from nicegui import run, ui
 
-from app.config import get_settings
 from app.db import session_scope
 from app.errors import NotAuthenticated, TooManyRequests
 from app.services import throttle
-from components.session import prepare_login, safe_redirect, sign_out
+from components.session import client_address, prepare_login, safe_redirect, sign_out_form
 
 
 @ui.page('/login')
 def login_page(redirect_to: str = '/') -> None:
     target = safe_redirect(redirect_to)
-    address = _client_address()
+    address = client_address()
 
     async def try_login() -> None:
         try:
@@ -36,12 +35,6 @@ def login_page(redirect_to: str = '/') -> None:
         ui.button('Sign in', on_click=try_login).classes('w-full min-h-[48px]')
 
 
-def _client_address() -> str:
-    request = ui.context.client.request
-    peer = request.client.host if request.client else None
-    return throttle.client_address(peer, request.headers.get('x-forwarded-for'), get_settings().trusted_proxies)
-
-
 def _check(username: str, password: str, address: str) -> int:
     with session_scope() as session:
         user = throttle.sign_in(session, username=username, password=password, address=address)
@@ -50,8 +43,11 @@ def _check(username: str, password: str, address: str) -> int:
 
 @ui.page('/logout')
 def logout_page() -> None:
-    sign_out()
-    ui.navigate.to('/login')
+    """Signing out is a POST from this form or the header's: a link (GET) from anywhere never signs out."""
+    ui.page_title('Sign out · CTP Log')
+    with ui.card().classes('absolute-center'):
+        ui.label('Sign out of CTP Log on this device?').classes('text-lg')
+        sign_out_form()
 
 
 @ui.page('/no-access')
@@ -60,4 +56,4 @@ def no_access_page() -> None:
     with ui.card().classes('absolute-center'):
         ui.label('Your account has no access to CTP Log.').classes('text-lg')
         ui.label('Ask an administrator if you need it.')
-        ui.link('Sign in as someone else', '/logout')
+        sign_out_form('Sign in as someone else')

@@ -38,7 +38,7 @@ class Report:
     weeks: list[tuple[str, float, float]]
 
 
-@ui.page('/machines/{machine_id}')
+@ui.page('/machines/{machine_id:id}')
 async def machine_detail_page(machine_id: int) -> None:
     actor = await require_page_actor()
     if actor is None:

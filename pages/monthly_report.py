@@ -39,7 +39,7 @@ class Monthly:
     total: int
 
 
-@ui.page('/reports/monthly/{machine_id}')
+@ui.page('/reports/monthly/{machine_id:id}')
 async def monthly_report_page(machine_id: int, month: str = '') -> None:
     actor = await require_page_actor()
     if actor is None:

@@ -20,7 +20,7 @@ from components.status_badge import problem_badge
 from components.worker import io
 
 
-@ui.page('/problem-logs/{log_id}', reconnect_timeout=120)  # the complete dialog is a form
+@ui.page('/problem-logs/{log_id:id}', reconnect_timeout=120)  # the complete dialog is a form
 async def problem_detail_page(log_id: int) -> None:
     actor = await require_page_actor()
     if actor is None:

@@ -27,8 +27,8 @@ from components.worker import io
 Tree = list[tuple[int, str, list[tuple[int, str]]]]
 
 
-@ui.page('/m/{machine_id}/report', reconnect_timeout=120)  # the short URL on a machine's QR label
-@ui.page('/machines/{machine_id}/report', reconnect_timeout=120)
+@ui.page('/m/{machine_id:id}/report', reconnect_timeout=120)  # the short URL on a machine's QR label
+@ui.page('/machines/{machine_id:id}/report', reconnect_timeout=120)
 async def problem_report_page(machine_id: int) -> None:
     actor = await require_page_actor()
     if actor is None:

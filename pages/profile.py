@@ -11,7 +11,7 @@ from app.services import tokens, users
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.tokens import TokenInfo
 from components.layout import frame
-from components.session import keep_session_after_password_change, require_page_actor, signed_in
+from components.session import client_address, keep_session_after_password_change, require_page_actor, signed_in
 
 T = TypeVar('T')
 
@@ -34,7 +34,7 @@ def _password_card() -> None:
         new = ui.input('New password', password=True).props('hint="at least 8 characters"').classes('w-full')
 
         async def change() -> None:
-            changed = await _guarded(_change_password, current.value or '', new.value or '')
+            changed = await _guarded(_change_password, current.value or '', new.value or '', client_address())
             if changed is None:
                 return
             keep_session_after_password_change(*changed)
@@ -42,6 +42,14 @@ def _password_card() -> None:
             ui.notify('Password changed; your other sessions are signed out', type='positive')
 
         ui.button('Change password', on_click=change).classes('min-h-[48px]')
+
+        async def end_tokens() -> None:
+            ended = await _guarded(_end_all_tokens)
+            if ended is not None:
+                ui.notify(f'{ended} API token(s) ended', type='positive')
+                ui.navigate.reload()
+
+        ui.button('End all my API tokens', on_click=end_tokens).props('flat color=negative').classes('min-h-[48px]')
 
 
 async def _tokens_card(actor: Actor) -> None:
@@ -62,7 +70,8 @@ async def _tokens_card(actor: Actor) -> None:
         token_list.refresh()
 
     async def create() -> None:
-        secret = await _guarded(_create_token, name.value or '')
+        secret = await _guarded(_create_token, name.value or '', password.value or '', client_address())
+        password.value = ''
         if secret is not None:
             name.value = ''
             shown.text = secret
@@ -74,6 +83,7 @@ async def _tokens_card(actor: Actor) -> None:
         ui.label('Scripts send a token as "Authorization: Bearer <token>"; it carries your rights, no more.')
         with ui.row().classes('items-center'):
             name = ui.input('Token name').props('maxlength=80')
+            password = ui.input('Your password', password=True).props('autocomplete=current-password')
             ui.button('Create token', on_click=create).classes('min-h-[48px]')
         with ui.column().classes('bg-amber-100 p-2') as shown_row:
             ui.label('Copy this token now; it will not be shown again:')
@@ -94,10 +104,11 @@ async def _guarded(work: Callable[..., T], *args: object) -> T | None:
     return None
 
 
-def _change_password(who: SignedIn | None, current: str, new: str) -> tuple[int, datetime]:
+def _change_password(who: SignedIn | None, current: str, new: str, address: str) -> tuple[int, datetime]:
     """The user's id and the moment their other sessions end from."""
     with acting_as(who) as (session, actor):
-        return actor.user_id or 0, users.change_own_password(session, actor=actor, current=current, new=new)
+        return actor.user_id or 0, users.change_own_password(session, actor=actor, current=current, new=new,
+                                                             address=address)
 
 
 def _list_tokens(actor: Actor) -> list[TokenInfo]:
@@ -105,9 +116,14 @@ def _list_tokens(actor: Actor) -> list[TokenInfo]:
         return tokens.list_tokens(session, actor=actor)
 
 
-def _create_token(who: SignedIn | None, name: str) -> str:
+def _create_token(who: SignedIn | None, name: str, password: str, address: str) -> str:
     with acting_as(who) as (session, actor):
-        return tokens.create_token(session, actor=actor, name=name)[1]
+        return tokens.create_token(session, actor=actor, name=name, password=password, address=address)[1]
+
+
+def _end_all_tokens(who: SignedIn | None) -> int:
+    with acting_as(who) as (session, actor):
+        return tokens.revoke_all_own(session, actor=actor)
 
 
 def _revoke_token(who: SignedIn | None, token_id: int) -> bool:

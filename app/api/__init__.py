@@ -1,8 +1,8 @@
 """The REST adapter (the only FastAPI importer): routers on the design's fixed paths and the error contract."""
 from fastapi import FastAPI
 
-from app.api import csrf, errors, openapi
-from app.api.limits import PhotoBodyLimit
+from app.api import csrf, errors, ids, openapi
+from app.api.limits import BodyLimit
 from app.api.request_id import RequestIdMiddleware
 from app.api.routes import (
     admin_calendar,
@@ -26,9 +26,10 @@ ROUTERS = (auth, machines, problem_logs, notifications, users, admin_categories,
 def install(app: FastAPI) -> None:
     """Include every router, register the error handlers, the CSRF check of cookie-authenticated writes, the
     photo body limit and request ids (when enabled also the OpenAPI docs)."""
+    ids.register()  # before any route (pages included) declares `{name:id}`
     errors.install(app)
     app.add_middleware(csrf.CSRFMiddleware)
-    app.add_middleware(PhotoBodyLimit)
+    app.add_middleware(BodyLimit)
     app.add_middleware(RequestIdMiddleware)  # outside the error middleware: one id for logs, headers, bodies
     lifespan = app.router.lifespan_context
     for module in ROUTERS:

@@ -22,6 +22,7 @@ SAFE_METHODS = frozenset({'GET', 'HEAD', 'OPTIONS'})
 REQUEST_HEADER = 'x-ctp-request'
 NICEGUI_SOCKET = '/_nicegui_ws/'
 LOGIN_PATH = '/api/auth/login'
+SIGN_OUT_FORM = '/sign-out'  # the header's sign-out form: a same-origin POST only
 REFUSED = 'cross-site request refused: send writes from CTP Log itself, or use an API token'
 NEEDS_HEADER = ('send the header "X-CTP-Request: 1" with every POST/PUT/DELETE that uses the session cookie '
                 '(or use an API token: Authorization: Bearer ...)')
@@ -50,7 +51,8 @@ class CSRFMiddleware:
 def _refusal(scope: Scope) -> tuple[int, str] | None:
     """(status, message) when the request must be refused, else None."""
     path = str(scope['path'])
-    if path.startswith(NICEGUI_SOCKET) or (scope.get('method') == 'POST' and NICEGUI_UPLOAD.match(path)):
+    own_form = scope.get('method') == 'POST' and (NICEGUI_UPLOAD.match(path) or path == SIGN_OUT_FORM)
+    if path.startswith(NICEGUI_SOCKET) or own_form:
         return None if is_same_origin(scope) else (403, REFUSED)
     if scope['type'] != 'http' or scope['method'] in SAFE_METHODS or not path.startswith('/api/'):
         return None

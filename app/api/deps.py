@@ -113,6 +113,14 @@ async def caller(request: Request) -> Caller:
     return Caller(request)
 
 
+async def current_session_actor(request: Request) -> Actor:
+    """A person signed in with the session cookie: what manages API tokens (a token cannot mint tokens)."""
+    if bearer_token(request) is not None:
+        raise PermissionDenied('API tokens are managed from a signed-in session (Profile), not with a token')
+    return await current_actor(request)
+
+
 CurrentActor = Annotated[Actor, Depends(current_actor)]
+SessionActor = Annotated[Actor, Depends(current_session_actor)]
 CurrentViewer = Annotated[Actor, Depends(current_viewer)]
 CurrentCaller = Annotated[Caller, Depends(caller)]

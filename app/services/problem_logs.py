@@ -5,7 +5,7 @@ Every action is one transaction (problem, segments, machine status, notification
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -29,11 +29,12 @@ from app.models import (
 from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
 from app.services import audit, downtime, notifications, photos, rollup, taxonomy
 from app.services.access import Action, Actor, require, require_log_editable, require_machine_visible
+from app.services.time_bounds import CLOCK_SKEW, check_client_times
 
-CLOCK_SKEW = timedelta(minutes=2)  # tablets' clocks may run a little ahead of the server's
 EDITABLE_FIELDS = ('problem_description', 'category_id', 'is_stopping', 'is_planned', 'start_time', 'end_time',
                    'solution', 'resolved_by', 'technician_type', 'technician_name', 'vendor_called_at',
                    'vendor_arrived_at', 'vendor_ticket', 'plates_lost')
+TIME_FIELDS = {'start_time', 'end_time', 'vendor_called_at', 'vendor_arrived_at'}  # bounded by time_bounds
 NOT_NULL_FIELDS = frozenset({'problem_description', 'is_stopping', 'is_planned', 'start_time', 'technician_type',
                              'plates_lost'})
 
@@ -71,6 +72,7 @@ def report_problem(session: Session, *, actor: Actor, problem_in: ProblemLogCrea
 
 def _new_log(session: Session, actor: Actor, problem_in: ProblemLogCreate, request_hash: str) -> CTPProblemLog:
     now = utcnow()
+    check_client_times(actor, now, problem_in.model_dump(include=TIME_FIELDS))
     start = problem_in.start_time or now
     if start > now + CLOCK_SKEW:
         raise InvalidInput('start_time cannot be in the future', field='start_time')
@@ -130,6 +132,8 @@ def update_problem(session: Session, *, actor: Actor, log_id: int, changes: Prob
         raise Conflict('this problem was changed by someone else; reload and try again')
     before = rollup.span_of(session, log)
     now = utcnow()
+    sent = changes.model_dump(include=TIME_FIELDS, exclude_unset=True)
+    check_client_times(actor, now, {name: value for name, value in sent.items() if value != getattr(log, name)})
     changed = _apply_fields(session, actor, log, changes, now)
     kind = _transition(session, actor, log, changes, now)
     _validate_times(log, now)

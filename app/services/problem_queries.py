@@ -15,8 +15,8 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.errors import InvalidInput
 from app.models import Category, CTPMachine, CTPProblemLog, ProblemAudit, ProblemPhoto, User, utcnow
-from app.models.schemas import AuditEntryPublic, PhotoPublic, ProblemLogDetail, ProblemLogPage, ProblemLogPublic
-from app.services import calendar, downtime
+from app.models.schemas import MAX_ID, AuditEntryPublic, PhotoPublic, ProblemLogDetail, ProblemLogPage, ProblemLogPublic
+from app.services import calendar, downtime, time_bounds
 from app.services.access import Action, Actor, machine_scope, require, require_log_visible
 
 SORTS: dict[str, ColumnElement[object]] = {
@@ -172,17 +172,23 @@ def _after(filters: ProblemFilter, descending: bool, column: ColumnElement[objec
                        field='cursor')
     try:
         sort, value, last_id = json.loads(base64.urlsafe_b64decode(filters.cursor + '=' * (-len(filters.cursor) % 4)))
-        if sort != filters.sort or not isinstance(last_id, int) or isinstance(last_id, bool):
+        if sort != filters.sort or not _bounded_int(last_id, 1, MAX_ID):
             raise bad
-        value = datetime.fromisoformat(value) if sort.lstrip('-') in DATETIME_SORTS else int(value)
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as error:
+        if sort.lstrip('-') in DATETIME_SORTS:
+            value = time_bounds.storable(datetime.fromisoformat(value), 'cursor')
+        elif not _bounded_int(value, -MAX_ID, MAX_ID):
+            raise bad
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError, InvalidInput) as error:
         raise bad from error
-    if value is not None and isinstance(value, datetime) and value.tzinfo is None:
-        raise bad
     key = CTPProblemLog.id
     if descending:
         return and_(column <= value, or_(column < value, key < last_id))  # type: ignore[operator]
     return and_(column >= value, or_(column > value, key > last_id))  # type: ignore[operator]
+
+
+def _bounded_int(value: object, low: int, high: int) -> bool:
+    """A JSON integer (not a float, not a bool) within what every database column holds."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def to_public(session: Session, logs: list[CTPProblemLog]) -> list[ProblemLogPublic]:

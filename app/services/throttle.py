@@ -9,6 +9,11 @@ account and the address, then commits; only then does the slow Argon2 check run,
 database lock is never held during a hash and the 429s of a storm do not wait behind the hashes in flight. A
 success takes its address reservation back and clears the account's failures. This process also remembers for a
 little while which keys are held back, so the API answers their 429 on the event loop, before any thread hop.
+
+Nobody can keep someone else locked out (issue 18): a held-back account still gets its password checked when the
+attempt comes from an address without recent failures, and signs in if it is right (a wrong one is a 429 as well).
+Holds back off (2, 4, 8 ... seconds after the latest failure, at most the window) instead of one 15-minute wall; an
+IPv6 client is counted per /64, the block one subscriber gets.
 """
 import asyncio
 import hashlib
@@ -25,7 +30,7 @@ from sqlmodel import Session
 
 from app import auth
 from app.db import rolls_back
-from app.errors import NotAuthenticated, TooManyRequests
+from app.errors import InvalidInput, NotAuthenticated, TooManyRequests
 from app.models import LoginFailure, User, utcnow
 from app.niced_pool import NicedPool
 
@@ -40,6 +45,7 @@ HASH_SLOTS = max(2, os.cpu_count() or 2)   # Argon2 checks at once (64 MiB and 4
 HASH_NICENESS = 10   # the checks yield the CPU to answering requests (the 429s of a storm, the pages)
 _HASH_POOL = NicedPool(HASH_SLOTS, 'ctp-argon2', HASH_NICENESS)
 _held: dict[str, datetime] = {}   # key -> held back until (as last seen in the database by this process)
+_failed: dict[str, datetime] = {}  # address key -> it had a failure this process saw (until then)
 
 
 @dataclass(frozen=True)
@@ -50,6 +56,7 @@ class Attempt:
     reservation: int                 # its failure row for the address, taken back on success
     user_id: int | None = None       # the active user of that name, if any
     password_hash: str | None = field(default=None, repr=False)
+    held_for: int = 0                # the account is held back: a wrong password is a 429 (seconds), not a 401
 
 
 @rolls_back
@@ -57,8 +64,24 @@ def sign_in(session: Session, *, username: str, password: str, address: str) -> 
     """The active user with these credentials; 429 while throttled, 401 for any wrong combination."""
     attempt = reserve(session, username=username, address=address)
     if not password_matches(attempt, password):
-        raise NotAuthenticated(WRONG_CREDENTIALS)
+        refuse(attempt)
     return complete(session, attempt=attempt, password=password)
+
+
+def prove_password(session: Session, *, username: str, password: str, address: str, field: str = 'current') -> None:
+    """A signed-in person re-enters their password (Profile, API tokens): the same throttle as signing in;
+    a wrong password is a 400 naming `field`, a held-back one a 429."""
+    try:
+        sign_in(session, username=username, password=password, address=address)
+    except NotAuthenticated as error:
+        raise InvalidInput('the current password is not right', field=field) from error
+
+
+def refuse(attempt: Attempt) -> None:
+    """The answer to a wrong password: 401, or the account's 429 while it is held back."""
+    if attempt.held_for:
+        raise TooManyRequests(THROTTLED.format(seconds=attempt.held_for), retry_after=attempt.held_for)
+    raise NotAuthenticated(WRONG_CREDENTIALS)
 
 
 @rolls_back
@@ -67,7 +90,7 @@ def reserve(session: Session, *, username: str, address: str) -> Attempt:
     held_back(username, address)   # this process already knows: no database work
     keys = _keys(username, address)
     _serialize(session, keys)
-    check(session, keys=keys)
+    held_for = check(session, keys=keys)
     user = session.exec(select(User).where(func.lower(User.username) == username.strip().lower())).scalars().first()
     now = utcnow()
     session.execute(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW))
@@ -75,9 +98,10 @@ def reserve(session: Session, *, username: str, address: str) -> Attempt:
     session.add_all([LoginFailure(key=keys[0], at=now), address_row])
     session.commit()
     active = user is not None and user.is_active
+    _failed[keys[1]] = now + MEMORY
     return Attempt(keys=keys, reservation=address_row.id,  # type: ignore[arg-type]
                    user_id=user.id if active else None,  # type: ignore[union-attr]
-                   password_hash=user.password_hash if user is not None else None)
+                   password_hash=user.password_hash if user is not None else None, held_for=held_for)
 
 
 def _serialize(session: Session, keys: Sequence[str]) -> None:
@@ -120,45 +144,76 @@ def complete(session: Session, *, attempt: Attempt, password: str) -> User:
         session.add(user)
     session.commit()
     _held.pop(attempt.keys[0], None)
+    _failed.pop(attempt.keys[1], None)
     return user
 
 
 def forget() -> None:
     """Drop this process's memory of holds (tests: a new database)."""
     _held.clear()
+    _failed.clear()
 
 
 def held_back(username: str, address: str) -> None:
-    """429 at once when this process recently saw the account or the address held back (no database, no thread)."""
+    """429 at once when this process recently saw the address held back, or the account held back while this
+    address had failures (no database, no thread). A clean address never waits here for someone else's guesses."""
     now = utcnow()
-    longest = max((_held.get(key, now) for key in _keys(username, address)), default=now)
+    account, place = _keys(username, address)
+    keys = [account, place] if _failed.get(place, now) > now else [place]
+    longest = max((_held.get(key, now) for key in keys), default=now)
     if longest > now:
         seconds = max(1, math.ceil((longest - now).total_seconds()))
         raise TooManyRequests(THROTTLED.format(seconds=seconds), retry_after=seconds)
 
 
-def check(session: Session, *, keys: Sequence[str]) -> None:
-    """Raise 429 (with the seconds to wait) when the account or the address is over its limit."""
+def check(session: Session, *, keys: Sequence[str]) -> int:
+    """Raise 429 (with the seconds to wait) when the address is over its limit, or the account is and this address
+    has failed recently; return the account's wait when only a clean address keeps it from a 429."""
     now = utcnow()
-    limits = zip(keys, (ACCOUNT_LIMIT, ADDRESS_LIMIT), strict=True)
-    waits = [_wait_seconds(session, key, limit, now) for key, limit in limits]
-    longest = max(waits, default=0)
+    account_wait = _wait_seconds(session, keys[0], ACCOUNT_LIMIT, now)
+    address_wait = _wait_seconds(session, keys[1], ADDRESS_LIMIT, now)
+    dirty = account_wait > 0 and (address_wait > 0 or _failures(session, keys[1], now) > 0)
+    longest = max(address_wait, account_wait if dirty else 0)
     if longest > 0:
         raise TooManyRequests(THROTTLED.format(seconds=longest), retry_after=longest)
+    return account_wait
+
+
+def _failures(session: Session, key: str, now: datetime) -> int:
+    return int(session.exec(select(func.count()).select_from(LoginFailure).where(
+        LoginFailure.key == key, LoginFailure.at > now - WINDOW)).one()[0])
 
 
 def _wait_seconds(session: Session, key: str, limit: int, now: datetime) -> int:
+    """Seconds until the next attempt: 0 below the limit, then 2, 4, 8 ... after the latest failure (a back-off,
+    at most the window)."""
     times = sorted(session.exec(select(LoginFailure.at).where(LoginFailure.key == key,
                                                               LoginFailure.at > now - WINDOW)).scalars())
     if len(times) < limit:
         return 0
-    release = times[len(times) - limit] + WINDOW  # when enough failures have left the window
+    backoff = min(WINDOW, timedelta(seconds=2 ** min(20, len(times) - limit + 1)))
+    release = times[-1] + backoff
+    if release <= now:
+        return 0
     _held[key] = min(release, now + MEMORY)
     return max(1, math.ceil((release - now).total_seconds()))
 
 
 def _keys(username: str, address: str) -> tuple[str, str]:
-    return f'user:{username.strip().lower()[:150]}', f'addr:{address[:150]}'
+    return f'user:{username.strip().lower()[:150]}', f'addr:{address_block(address)[:150]}'
+
+
+def address_block(address: str) -> str:
+    """What one client controls: an IPv4 address, or the /64 of an IPv6 address (IPv4-mapped ones as IPv4)."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.IPv6Network((ip, 64), strict=False))
+    return str(ip)
 
 
 def client_address(peer: str | None, forwarded_for: str | None, trusted_proxies: Sequence[str]) -> str:

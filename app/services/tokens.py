@@ -1,4 +1,8 @@
-"""Personal API tokens: a user creates and revokes their own; the secret is shown once and stored as SHA-256."""
+"""Personal API tokens: a user creates and revokes their own; the secret is shown once and stored as SHA-256.
+
+Creating one needs the password re-entered (throttled like signing in), and the callers only offer this from a
+signed-in session, never from a token (a token cannot breed tokens). Admins list and revoke anyone's tokens.
+"""
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -9,7 +13,8 @@ from app import auth
 from app.db import rolls_back
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.models import ApiToken, utcnow
-from app.services.access import Actor, has_access
+from app.services import throttle, users
+from app.services.access import Action, Actor, has_access, require
 
 MAX_ACTIVE_TOKENS = 20
 
@@ -37,12 +42,15 @@ def list_tokens(session: Session, *, actor: Actor) -> list[TokenInfo]:
 
 
 @rolls_back
-def create_token(session: Session, *, actor: Actor, name: str) -> tuple[TokenInfo, str]:
-    """A new token for the actor: (info, secret). The secret is not kept and cannot be shown again."""
+def create_token(session: Session, *, actor: Actor, name: str, password: str, address: str) -> tuple[TokenInfo, str]:
+    """A new token for the actor: (info, secret), after the actor's password was re-entered. The secret is not
+    kept and cannot be shown again."""
     user_id = _require_person(actor)
     name = name.strip()
     if not 1 <= len(name) <= 80:
         raise InvalidInput('a token name has 1 to 80 characters', field='name')
+    username = users.get_user_or_raise(session, user_id).username
+    throttle.prove_password(session, username=username, password=password, address=address, field='password')
     active = session.exec(select(func.count()).select_from(ApiToken).where(
         ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))).one()[0]
     if active >= MAX_ACTIVE_TOKENS:
@@ -57,13 +65,53 @@ def create_token(session: Session, *, actor: Actor, name: str) -> tuple[TokenInf
 @rolls_back
 def revoke_token(session: Session, *, actor: Actor, token_id: int) -> None:
     """Revoke one of the actor's own tokens; someone else's (or a revoked one) is 404."""
-    user_id = _require_person(actor)
+    _revoke_one(session, _require_person(actor), token_id)
+
+
+@rolls_back
+def revoke_all_own(session: Session, *, actor: Actor) -> int:
+    """End every token of the actor at once; how many were active."""
+    return _revoke_all(session, _require_person(actor))
+
+
+def list_user_tokens(session: Session, *, actor: Actor, user_id: int) -> list[TokenInfo]:
+    """Admins: a user's active tokens (never the secrets)."""
+    require(actor, Action.ADMINISTER)
+    users.get_user_or_raise(session, user_id)
+    rows = session.exec(select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
+                        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).scalars()
+    return [_info(row) for row in rows]
+
+
+@rolls_back
+def revoke_user_token(session: Session, *, actor: Actor, user_id: int, token_id: int | None) -> int:
+    """Admins: revoke one of a user's tokens (404 if it is not theirs or already revoked), or all (token_id None)."""
+    require(actor, Action.ADMINISTER)
+    users.get_user_or_raise(session, user_id)
+    if token_id is None:
+        return _revoke_all(session, user_id)
+    _revoke_one(session, user_id, token_id)
+    return 1
+
+
+def _revoke_one(session: Session, user_id: int, token_id: int) -> None:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user_id or row.revoked_at is not None:
         raise NotFound(f'token {token_id} not found')
     row.revoked_at = utcnow()
     session.add(row)
     session.commit()
+
+
+def _revoke_all(session: Session, user_id: int) -> int:
+    rows = list(session.exec(select(ApiToken).where(ApiToken.user_id == user_id,
+                                                    ApiToken.revoked_at.is_(None))).scalars())
+    now = utcnow()
+    for row in rows:
+        row.revoked_at = now
+        session.add(row)
+    session.commit()
+    return len(rows)
 
 
 def _info(row: ApiToken) -> TokenInfo:

@@ -9,6 +9,7 @@ from app.db import rolls_back
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import CTPMachine, Division, Role, User, UserMachine, utcnow
 from app.models.schemas import UserPublic
+from app.services import throttle
 from app.services.access import Action, Actor, require
 
 
@@ -83,14 +84,13 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
 
 
 @rolls_back
-def change_own_password(session: Session, *, actor: Actor, current: str, new: str) -> datetime:
+def change_own_password(session: Session, *, actor: Actor, current: str, new: str, address: str) -> datetime:
     """Anyone signed in: replace their own password after proving the current one; their other sessions end.
 
     Returns the moment sessions must have proved the password since: the caller gives it to its own session (so
     that one stays signed in) and then publishes `events.access_changed`, which closes the other sessions' pages."""
     user = get_user_or_raise(session, actor.user_id or 0)
-    if not auth.verify_password(user.password_hash, current):
-        raise InvalidInput('the current password is not right', field='current')
+    throttle.prove_password(session, username=user.username, password=current, address=address)
     user.password_hash = auth.hash_password(new)
     now = utcnow()
     user.updated_at = user.sessions_valid_after = now

@@ -55,9 +55,11 @@ class Row:
 
 MATRIX: list[Row] = [
     Row('GET', '/api/auth/me', every(200)),
-    Row('GET', '/api/auth/tokens', every(200, display=403)),
-    Row('POST', '/api/auth/tokens', every(201, display=403), {'name': 'laptop'}),
-    Row('DELETE', '/api/auth/tokens/{token}', every(404, ctp=204, display=403)),
+    Row('GET', '/api/auth/tokens', every(403)),  # tokens are managed from a session, never with a token
+    Row('POST', '/api/auth/tokens', every(403), {'name': 'laptop', 'password': 'x'}),
+    Row('DELETE', '/api/auth/tokens/{token}', every(403)),
+    Row('GET', '/api/users/{user}/tokens', admin_only(200)),
+    Row('DELETE', '/api/users/{user}/tokens/{token}', admin_only(404)),  # {token} is not {user}'s
     Row('GET', '/api/ctp-machines', every(200)),
     Row('GET', '/api/ctp-machines/{machine}', every(200, ctp_other=404)),
     Row('GET', '/api/ctp-machines/{machine}/stats', every(200, ctp_other=404, display=403)),
@@ -105,6 +107,7 @@ PUBLIC_ROUTES = {('POST', '/api/auth/login'), ('POST', '/api/auth/logout'), ('GE
                  ('GET', '/healthz'), ('GET', '/metrics'),  # operations (tests/api/test_ops.py)
                  ('GET', '/api/openapi.json'), ('GET', '/api/docs'),
                  ('GET', '/api/docs/assets/{name}')}  # the API's description, no data
+PUBLIC_ROUTES |= {('POST', '/sign-out')}  # the sign-out form, same-origin only (tests/pages/test_sign_out.py)
 
 # Pages: the anonymous visitor is sent to /login, `none` to /no-access (tests/pages/test_login*.py),
 # admin pages refuse everyone but admins (tests/pages/test_admin*.py).
@@ -112,9 +115,9 @@ PAGES = {'/': 'signed in', '/login': 'public', '/logout': 'public', '/no-access'
          '/profile': 'signed in', '/admin': 'admin', '/admin/users': 'admin', '/admin/machines': 'admin',
          '/admin/taxonomy': 'admin', '/admin/calendar': 'admin', '/admin/displays': 'admin',
          '/display': 'display cookie or signed in', '/statistics': 'admin or manager', '/labels': 'signed in',
-         '/reports/monthly/{machine_id}': 'signed in, scoped', '/machines/{machine_id}': 'signed in, scoped',
-         '/machines/{machine_id}/report': 'may report, scoped', '/m/{machine_id}/report': 'may report, scoped',
-         '/problem-logs/{log_id}': 'signed in, scoped', '/notifications': 'signed in'}
+         '/reports/monthly/{machine_id:id}': 'signed in, scoped', '/machines/{machine_id:id}': 'signed in, scoped',
+         '/machines/{machine_id:id}/report': 'may report, scoped', '/m/{machine_id:id}/report': 'may report, scoped',
+         '/problem-logs/{log_id:id}': 'signed in, scoped', '/notifications': 'signed in'}
 
 CELLS = [pytest.param(row, role, id=f'{row.method} {row.path} as {role}') for row in MATRIX for role in ROLES]
 

@@ -78,7 +78,7 @@ async def test_failures_from_any_entry_point_count(api_client: httpx.AsyncClient
         make_user(session, 'tech1')
         for _ in range(throttle.ACCOUNT_LIMIT):
             with pytest.raises(NotAuthenticated, match='wrong user name or password'):
-                throttle.sign_in(session, username='tech1', password='not-it', address='192.0.2.1')
+                throttle.sign_in(session, username='tech1', password='not-it', address='127.0.0.1')
     assert (await api_login(api_client, 'tech1', PASSWORD)).status_code == 429
 
 
@@ -94,11 +94,14 @@ def test_client_address(peer: str | None, header: str | None, trusted: list[str]
 
 
 async def test_in_a_storm_the_429s_do_not_wait_for_the_password_checks_in_flight(
-        api_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+        api_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest) -> None:
     """10 wrong sign-ins for one account at once, each password check taking a slow second: the 5 over the limit
     are answered 429 at once, not after the hashes (before: the check waited for the database lock they held)."""
     with session_scope() as session:
         make_user(session, 'tech1')
+    clock = time_machine.travel(utcnow(), tick=False)  # the wall clock stands: the back-off does not run out
+    clock.start()
+    request.addfinalizer(clock.stop)
 
     def slow_check(_hash: str | None, _password: str) -> bool:
         time.sleep(1.0)
@@ -137,3 +140,75 @@ def test_unknown_user_wrong_password_and_disabled_account_cost_the_same(monkeypa
             assert refused.value.message == 'wrong user name or password'
     medians = [statistics.median(times) for times in timings.values()]
     assert max(medians) <= 1.2 * min(medians), timings
+
+
+# ---- nobody can keep someone else locked out (issue 18) ----------------------------------------------------------
+
+@pytest.fixture
+def behind_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test client is our proxy: X-Forwarded-For names the client."""
+    from app.config import get_settings
+    monkeypatch.setenv('CTP_TRUSTED_PROXIES', '["127.0.0.1/32"]')
+    get_settings.cache_clear()
+
+
+async def test_a_stranger_cannot_lock_the_real_user_out(api_client: httpx.AsyncClient, behind_proxy: None) -> None:
+    with session_scope() as session:
+        make_user(session, 'admin2')
+    for _ in range(3):   # repeated every few minutes, for ever
+        await fail(api_client, 'admin2', throttle.ACCOUNT_LIMIT + 2, **{'X-Forwarded-For': '203.0.113.66'})
+    wrong = await api_client.post('/api/auth/login', json={'username': 'admin2', 'password': 'guess-again'},
+                                  headers={'X-Forwarded-For': '198.51.100.7'})
+    assert wrong.status_code == 429   # a clean address guessing gets no 401/429 oracle either
+    right = await api_client.post('/api/auth/login', json={'username': 'admin2', 'password': PASSWORD},
+                                  headers={'X-Forwarded-For': '198.51.100.8'})
+    assert right.status_code == 200, right.text
+
+
+async def test_the_hold_backs_off_instead_of_a_wall(api_client: httpx.AsyncClient) -> None:
+    with session_scope() as session:
+        make_user(session, 'tech1')
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        await fail(api_client, 'tech1', throttle.ACCOUNT_LIMIT)
+        first = await api_login(api_client, 'tech1', PASSWORD)
+        assert first.status_code == 429 and int(first.headers['retry-after']) <= 2
+        clock.shift(3)
+        throttle.forget()
+        await fail(api_client, 'tech1', 3)
+        longer = await api_login(api_client, 'tech1', PASSWORD)
+        assert 2 < int(longer.headers['retry-after']) < throttle.WINDOW.total_seconds()
+        clock.shift(int(longer.headers['retry-after']) + 1)
+        throttle.forget()
+        assert (await api_login(api_client, 'tech1', PASSWORD)).status_code == 200
+
+
+async def test_an_ipv6_client_is_counted_per_64(api_client: httpx.AsyncClient, behind_proxy: None,
+                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(throttle, 'ADDRESS_LIMIT', 4)
+    for n in range(throttle.ADDRESS_LIMIT):
+        await fail(api_client, f'guess{n}', 1, **{'X-Forwarded-For': f'2001:db8:1:2::{n + 1:x}'})
+    held = await api_client.post('/api/auth/login', json={'username': 'other', 'password': 'x'},
+                                 headers={'X-Forwarded-For': '2001:db8:1:2:ffff::9'})
+    assert held.status_code == 429
+    elsewhere = await api_client.post('/api/auth/login', json={'username': 'other', 'password': 'x'},
+                                      headers={'X-Forwarded-For': '2001:db8:1:3::1'})
+    assert elsewhere.status_code == 401
+    assert throttle.address_block('::ffff:192.0.2.5') == '192.0.2.5'
+
+
+def test_the_profile_password_check_is_throttled(session: object) -> None:
+    from app.errors import InvalidInput, TooManyRequests
+    from app.services import users
+    from app.services.access import actor_for_user
+    with session_scope() as db:
+        user = make_user(db, 'tech1')
+        actor = actor_for_user(db, user.id)  # type: ignore[arg-type]
+        for _ in range(throttle.ACCOUNT_LIMIT + 6):
+            with pytest.raises((InvalidInput, TooManyRequests)):
+                users.change_own_password(db, actor=actor, current='a-wrong-guess', new='new-password-1',  # type: ignore[arg-type]
+                                          address='192.0.2.1')
+        with pytest.raises(TooManyRequests):
+            users.change_own_password(db, actor=actor, current=PASSWORD, new='new-password-1',  # type: ignore[arg-type]
+                                      address='192.0.2.1')
+        db.expire_all()
+        assert auth.verify_password(db.get(type(user), user.id).password_hash, PASSWORD)  # type: ignore[union-attr]

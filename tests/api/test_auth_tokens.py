@@ -11,8 +11,8 @@ from tests.factories import PASSWORD, make_machine, make_user
 
 
 async def new_token(client: httpx.AsyncClient, name: str = 'script') -> dict[str, object]:
-    response = await client.post('/api/auth/tokens', json={'name': name})
-    assert response.status_code == 201
+    response = await client.post('/api/auth/tokens', json={'name': name, 'password': PASSWORD})
+    assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
 
 
@@ -77,7 +77,65 @@ async def test_token_names_are_checked(api_client: httpx.AsyncClient) -> None:
     with session_scope() as session:
         make_user(session, 'boss', Role.ADMIN)
     await api_login(api_client, 'boss', PASSWORD)
-    for body in ({'name': ''}, {'name': 'x' * 81}, {'name': 'ok', 'user_id': 1}, {}):
+    for body in ({'name': '', 'password': PASSWORD}, {'name': 'x' * 81, 'password': PASSWORD},
+                 {'name': 'ok', 'password': PASSWORD, 'user_id': 1}, {}, {'name': 'no password'}):
         assert (await api_client.post('/api/auth/tokens', json=body)).status_code == 400
     with session_scope() as session:
         assert session.exec(select(ApiToken)).first() is None
+
+
+# ---- tokens do not breed tokens (issue 18) ------------------------------------------------------------------------
+
+async def test_a_token_cannot_mint_list_or_revoke_tokens(api_client: httpx.AsyncClient) -> None:
+    with session_scope() as session:
+        make_user(session, 'tech1')
+    await api_login(api_client, 'tech1', PASSWORD)
+    created = await new_token(api_client)
+    api_client.cookies.clear()
+    bearer = {'Authorization': f'Bearer {created["token"]}'}
+    minted = await api_client.post('/api/auth/tokens', json={'name': 'child', 'password': PASSWORD}, headers=bearer)
+    assert minted.status_code == 403
+    assert (await api_client.get('/api/auth/tokens', headers=bearer)).status_code == 403
+    assert (await api_client.delete(f'/api/auth/tokens/{created["id"]}', headers=bearer)).status_code == 403
+    with session_scope() as session:
+        assert len(session.exec(select(ApiToken)).all()) == 1
+
+
+async def test_creating_a_token_needs_the_password_re_entered(api_client: httpx.AsyncClient) -> None:
+    with session_scope() as session:
+        make_user(session, 'tech1')
+    await api_login(api_client, 'tech1', PASSWORD)
+    wrong = await api_client.post('/api/auth/tokens', json={'name': 'x', 'password': 'not-my-password'})
+    assert wrong.status_code == 400 and 'password' in wrong.json()['error']['fields']
+    with session_scope() as session:
+        assert session.exec(select(ApiToken)).first() is None
+
+
+async def test_admins_list_and_revoke_anyones_tokens(api_client: httpx.AsyncClient) -> None:
+    with session_scope() as session:
+        tech = make_user(session, 'tech1')
+        make_user(session, 'boss', Role.ADMIN)
+    await api_login(api_client, 'tech1', PASSWORD)
+    created = await new_token(api_client)
+    api_client.cookies.clear()
+    await api_login(api_client, 'boss', PASSWORD)
+    listed = (await api_client.get(f'/api/users/{tech.id}/tokens')).json()
+    assert [row['id'] for row in listed] == [created['id']] and 'token' not in listed[0]
+    assert (await api_client.delete(f'/api/users/{tech.id}/tokens/{created["id"]}')).status_code == 204
+    assert (await api_client.get(f'/api/users/{tech.id}/tokens')).json() == []
+    api_client.cookies.clear()
+    revoked = await api_client.get('/api/auth/me', headers={'Authorization': f'Bearer {created["token"]}'})
+    assert revoked.status_code == 401
+
+
+def test_a_user_ends_all_their_tokens(session: object) -> None:
+    from app.services import tokens
+    from app.services.access import actor_for_user
+    with session_scope() as db:
+        tech = make_user(db, 'tech1')
+        for name in ('a', 'b'):
+            db.add(ApiToken(user_id=tech.id, name=name, token_hash=name * 64))  # type: ignore[arg-type]
+        db.commit()
+        actor = actor_for_user(db, tech.id)  # type: ignore[arg-type]
+        assert tokens.revoke_all_own(db, actor=actor) == 2  # type: ignore[arg-type]
+        assert tokens.list_tokens(db, actor=actor) == []  # type: ignore[arg-type]

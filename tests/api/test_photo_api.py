@@ -159,7 +159,7 @@ async def test_an_oversized_body_is_cut_off_with_413_before_the_route(user: User
 def test_the_middleware_answers_a_bad_content_length_with_400() -> None:
     import asyncio
 
-    from app.api.limits import PhotoBodyLimit
+    from app.api.limits import BodyLimit
     sent: list[dict[str, object]] = []
 
     async def app(scope: object, receive: object, send: object) -> None:
@@ -172,7 +172,7 @@ def test_the_middleware_answers_a_bad_content_length_with_400() -> None:
         return {'type': 'http.request', 'body': b'', 'more_body': False}
     scope = {'type': 'http', 'method': 'POST', 'path': '/api/ctp-problem-logs/1/photos',
              'headers': [(b'content-length', b'12x')]}
-    asyncio.run(PhotoBodyLimit(app)(scope, receive, send))  # type: ignore[arg-type]
+    asyncio.run(BodyLimit(app)(scope, receive, send))  # type: ignore[arg-type]
     assert sent[0]['status'] == 400
 
 

@@ -52,7 +52,8 @@ async def test_the_login_completion_needs_the_nonce_of_this_session(user: User) 
 async def test_sign_out_clears_the_session(user: User) -> None:
     await sign_in(user, 'admin', ADMIN_PASSWORD)
     await user.should_see('Machines')
-    await user.open('/logout')
+    response = await user.http_client.post('/sign-out', headers={'Origin': 'http://test'})
+    assert response.status_code == 303
     await user.open('/profile')
     await user.should_see('Sign in')
 

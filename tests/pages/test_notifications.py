@@ -97,8 +97,9 @@ async def test_theme_choice_is_remembered(user: User) -> None:
 
 async def test_sign_out_from_the_user_menu(user: User) -> None:
     await sign_in(user, 'admin', ADMIN_PASSWORD)
-    user.find(marker='sign-out').click()
-    await user.should_see('Sign in', retries=WAIT)
+    [form] = [e for e in user.find(marker='sign-out').elements.pop().ancestors() if e.tag == 'form']
+    assert (form.props['method'], form.props['action']) == ('post', '/sign-out')
+    assert (await user.http_client.post('/sign-out', headers={'Sec-Fetch-Site': 'same-origin'})).status_code == 303
     await user.open('/')
     await user.should_see('Sign in', retries=WAIT)
 

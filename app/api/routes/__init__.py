@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from app.api.deps import Caller
 from app.api.errors import validation_fields
+from app.api.limits import JSON_BODY_LIMIT
 from app.db import read_session, session_scope
 from app.errors import InvalidInput, PayloadTooLarge
 from app.models.schemas import MAX_ID
@@ -18,7 +19,6 @@ from app.services.access import Actor
 
 T = TypeVar('T')
 M = TypeVar('M', bound=BaseModel)
-JSON_BODY_LIMIT = 64 * 1024
 PathId = Annotated[int, Path(ge=1, le=MAX_ID)]
 SearchText = Annotated[str | None, Query(max_length=200, pattern=r'^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$',
                                          description='words in description or solution')]

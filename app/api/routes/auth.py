@@ -4,10 +4,9 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
-from app.api.deps import CurrentActor
+from app.api.deps import CurrentActor, SessionActor
 from app.api.routes import PathId, in_read_session, in_session
 from app.config import get_settings
-from app.errors import NotAuthenticated
 from app.models.schemas import StrictModel, UserPublic
 from app.services import throttle, tokens, users
 
@@ -21,6 +20,7 @@ class LoginIn(StrictModel):
 
 class TokenIn(StrictModel):
     name: str = Field(min_length=1, max_length=80)
+    password: str = Field(min_length=1, max_length=256, description='your password, re-entered')
 
 
 class TokenOut(BaseModel):
@@ -47,7 +47,7 @@ async def login(body: LoginIn, request: Request) -> UserPublic:
     attempt = await in_session(lambda s: throttle.reserve(s, username=body.username, address=address))
     # the Argon2 check waits for a hash thread without holding a worker thread, so 429s never queue behind hashes
     if not await throttle.password_matches_async(attempt, body.password):
-        raise NotAuthenticated(throttle.WRONG_CREDENTIALS)
+        throttle.refuse(attempt)
     public = await in_session(lambda s: users.to_public(s, throttle.complete(s, attempt=attempt,
                                                                               password=body.password)))
     await request.state.sign_in(public.id)  # installed by the session middleware (components/session.py)
@@ -70,21 +70,24 @@ async def me(actor: CurrentActor) -> UserPublic:
 
 
 @router.get('/tokens', response_model=list[TokenOut])
-async def read_tokens(actor: CurrentActor) -> list[TokenOut]:
-    """The caller's personal API tokens (without their secrets)."""
+async def read_tokens(actor: SessionActor) -> list[TokenOut]:
+    """The caller's personal API tokens (without their secrets); from a signed-in session only."""
     rows = await in_read_session(lambda s: tokens.list_tokens(s, actor=actor))
     return [TokenOut(**vars(row)) for row in rows]
 
 
 @router.post('/tokens', response_model=NewTokenOut, status_code=201)
-async def create_token(body: TokenIn, actor: CurrentActor) -> NewTokenOut:
-    """A new personal API token; the secret is in this answer only."""
-    info, secret = await in_session(lambda s: tokens.create_token(s, actor=actor, name=body.name))
+async def create_token(body: TokenIn, actor: SessionActor, request: Request) -> NewTokenOut:
+    """A new personal API token, from a signed-in session with the password re-entered; the secret is in this
+    answer only."""
+    address = client_address(request)
+    info, secret = await in_session(lambda s: tokens.create_token(s, actor=actor, name=body.name,
+                                                                  password=body.password, address=address))
     return NewTokenOut(**vars(info), token=secret)
 
 
 @router.delete('/tokens/{token_id}', status_code=204)
-async def revoke_token(token_id: PathId, actor: CurrentActor) -> Response:
-    """Revoke one of the caller's tokens at once."""
+async def revoke_token(token_id: PathId, actor: SessionActor) -> Response:
+    """Revoke one of the caller's tokens at once (from a signed-in session)."""
     await in_session(lambda s: tokens.revoke_token(s, actor=actor, token_id=token_id))
     return Response(status_code=204)

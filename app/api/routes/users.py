@@ -1,14 +1,15 @@
 """/api/users: administration of people (admin only): list, create, edit, machine assignments."""
 from typing import Annotated
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from pydantic import Field, StringConstraints
 
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_read_session, in_session
+from app.api.routes.auth import TokenOut
 from app.models import Role
 from app.models.schemas import Id, StrictModel, UserPublic
-from app.services import users
+from app.services import tokens, users
 
 router = APIRouter(prefix='/api/users', tags=['users'])
 
@@ -72,3 +73,17 @@ async def update_assignments(user_id: PathId, body: AssignmentsIn, actor: Curren
         users.set_assignments(session, actor=actor, user_id=user_id, machine_ids=body.machine_ids)  # type: ignore[arg-type]
         return users.to_public(session, users.get_user_or_raise(session, user_id))  # type: ignore[arg-type]
     return await in_session(work)
+
+
+@router.get('/{user_id}/tokens', response_model=list[TokenOut])
+async def read_user_tokens(user_id: PathId, actor: CurrentActor) -> list[TokenOut]:
+    """Admins: a user's active API tokens (never the secrets)."""
+    rows = await in_read_session(lambda s: tokens.list_user_tokens(s, actor=actor, user_id=user_id))
+    return [TokenOut(**vars(row)) for row in rows]
+
+
+@router.delete('/{user_id}/tokens/{token_id}', status_code=204)
+async def revoke_user_token(user_id: PathId, token_id: PathId, actor: CurrentActor) -> Response:
+    """Admins: revoke one of a user's API tokens at once."""
+    await in_session(lambda s: tokens.revoke_user_token(s, actor=actor, user_id=user_id, token_id=token_id))
+    return Response(status_code=204)
