@@ -8,6 +8,7 @@ from app.api.routes import (
     admin_calendar,
     admin_categories,
     auth,
+    device_links,
     displays,
     exports,
     machines,
@@ -20,7 +21,7 @@ from app.api.routes import (
 from app.config import get_settings
 
 ROUTERS = (auth, machines, problem_logs, notifications, users, admin_categories, admin_calendar, ops, exports,
-           displays, photos)
+           displays, photos, device_links)
 
 
 def install(app: FastAPI) -> None:
