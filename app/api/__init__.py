@@ -11,6 +11,7 @@ from app.api.routes import (
     device_links,
     displays,
     exports,
+    jmf,
     machines,
     notifications,
     ops,
@@ -21,7 +22,7 @@ from app.api.routes import (
 from app.config import get_settings
 
 ROUTERS = (auth, machines, problem_logs, notifications, users, admin_categories, admin_calendar, ops, exports,
-           displays, photos, device_links)
+           displays, photos, device_links, jmf)
 
 
 def install(app: FastAPI) -> None:
