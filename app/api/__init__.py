@@ -12,6 +12,7 @@ from app.api.routes import (
     displays,
     exports,
     jmf,
+    machine_reports,
     machines,
     notifications,
     ops,
@@ -22,7 +23,8 @@ from app.api.routes import (
 from app.config import get_settings
 
 ROUTERS = (auth, machines, problem_logs, notifications, users, admin_categories, admin_calendar, ops, exports,
-           displays, photos, device_links, jmf)
+           displays, photos, device_links, jmf,
+           machine_reports)
 
 
 def install(app: FastAPI) -> None:

@@ -138,3 +138,15 @@ async def test_refusals_are_jmf_errors_never_json(client: httpx.AsyncClient, ses
     assert unauthorized.headers['www-authenticate'].startswith('Basic')
     with session_scope() as check:
         assert check.exec(select(func.count()).select_from(JmfSignal)).one()[0] == 0
+
+
+@pytest.mark.parametrize('body', [
+    b'\xff\xfe\x00<', b"<?xml version='1.0' encoding='UTF-7'?><JMF/>", b'<JMF SenderID="\xff"/>',
+    b'<?xml-stylesheet href="http://127.0.0.1:9/x.xsl"?><JMF SenderID="MAGNUS-Q800-01"/>',
+    b'<JMF SenderID="MAGNUS-Q800-01"><Signal Type="Status"><DeviceInfo DeviceStatus="Idle" HourCounter="1e400"/>'
+    b'</Signal></JMF>', b'<x:JMF xmlns:x="urn:other" SenderID="MAGNUS-Q800-01"/>' + b' ' * 10])
+async def test_odd_bytes_never_make_a_server_error(client: httpx.AsyncClient, session: Session, body: bytes) -> None:
+    secret = link(session, 'MAGNUS-Q800-01')
+    response = await client.post(f'/api/jmf/{secret}', content=body, headers={'Content-Type': JMF})
+    assert response.status_code in (200, 400), response.text
+    assert fromstring(response.content).tag.endswith('JMF')

@@ -35,8 +35,13 @@ MEDIA_TYPES = {JMF_MEDIA_TYPE: 'jmf', XJMF_MEDIA_TYPE: 'xjmf', 'application/xml'
 XML_BODY = {'requestBody': {'required': True, 'content': {
     JMF_MEDIA_TYPE: {'schema': {'type': 'string', 'description': 'JMF 1.x with Signal[@Type="Status"]/DeviceInfo'}},
     XJMF_MEDIA_TYPE: {'schema': {'type': 'string', 'description': 'XJMF 2.x with SignalStatus/DeviceInfo'}}}},
-    'responses': {'200': {'description': 'JMF Response / XJMF ResponseStatus with ReturnCode 0',
-                          'content': {JMF_MEDIA_TYPE: {}, XJMF_MEDIA_TYPE: {}}}}}
+    'responses': {str(code): {'description': text, 'content': {JMF_MEDIA_TYPE: {}, XJMF_MEDIA_TYPE: {}}}
+                  for code, text in ((200, 'JMF Response / XJMF ResponseStatus with ReturnCode 0'),
+                                     (400, 'not well-formed, a DTD or entity, over the depth or element cap, or not a '
+                                           'status message: ReturnCode 3 or 6'),
+                                     (401, 'unknown or revoked link secret'),
+                                     (403, 'not from an allowed address, or another sender than the link'),
+                                     (413, 'over CTP_JMF_MAX_BYTES'), (415, 'not a JMF/XJMF media type'))}}
 REALM = {'WWW-Authenticate': 'Basic realm="CTP Log JMF", charset="UTF-8"'}
 
 

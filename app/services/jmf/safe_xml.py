@@ -51,7 +51,7 @@ def parse(body: bytes, limits: Limits) -> Element:
                 raise XmlRefused(f'more than {limits.max_elements} elements')
     except DefusedXmlException as error:
         raise XmlRefused(f'refused: {type(error).__name__} (DTDs and entities are not accepted)') from error
-    except ParseError as error:
+    except (ParseError, ValueError, LookupError) as error:  # ValueError/LookupError: an encoding expat lacks
         raise XmlRefused(f'not well-formed XML: {error}') from error
     assert root is not None
     return root
