@@ -23,22 +23,28 @@ def increase(previous: float | None, value: float) -> float:
 
 
 def record(session: Session, machine_id: int, at: datetime, report: DeviceReport) -> int:
-    """Store the counters of a report that changed; returns how many readings were added."""
+    """Store the counters of an in-order report that changed; returns how many readings were added."""
+    values = {meter: getattr(report, attribute) for meter, attribute in METERS.items()}
+    if all(value is None for value in values.values()):
+        return 0
+    previous = _latest_values(session, machine_id)
     added = 0
-    for meter, attribute in METERS.items():
-        value = getattr(report, attribute)
-        if value is None:
-            continue
-        previous = session.exec(select(MeterReading.value).where(
-            MeterReading.machine_id == machine_id, MeterReading.meter == meter)
-            .order_by(MeterReading.at.desc(), MeterReading.id.desc()).limit(1)).scalars().first()
-        if previous == value:
+    for meter, value in values.items():
+        if value is None or previous.get(meter) == value:
             continue
         unit = 'h' if meter == 'hours' else report.counter_unit
         session.add(MeterReading(machine_id=machine_id, meter=meter, at=at, value=value,
-                                 delta=increase(previous, value), unit=unit))
+                                 delta=increase(previous.get(meter), value), unit=unit))
         added += 1
     return added
+
+
+def _latest_values(session: Session, machine_id: int) -> dict[str, float]:
+    """Each meter's latest value in one query (readings are stored in time order, so the highest id is latest)."""
+    newest = select(func.max(MeterReading.id)).where(MeterReading.machine_id == machine_id) \
+        .group_by(MeterReading.meter)
+    rows = session.exec(select(MeterReading.meter, MeterReading.value).where(MeterReading.id.in_(newest))).all()
+    return dict(rows)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
