@@ -13,6 +13,7 @@ from app.config import get_settings
 from app.db import get_engine, session_scope
 from app.models import CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, utcnow
 from app.services import notifications, photos
+from app.services.jmf import ingest as jmf_ingest
 
 logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60.0
@@ -52,6 +53,7 @@ def run_once() -> None:
     with session_scope() as session:
         notifications.auto_read_job(session)
         escalate_unacknowledged(session)
+        jmf_ingest.purge_signals(session)  # raw JMF signals past CTP_JMF_SIGNAL_RETENTION_DAYS
 
 
 def escalate_unacknowledged(session: Session) -> int:

@@ -8,8 +8,11 @@ from app.api.routes import (
     admin_calendar,
     admin_categories,
     auth,
+    device_links,
     displays,
     exports,
+    jmf,
+    machine_reports,
     machines,
     notifications,
     ops,
@@ -20,7 +23,8 @@ from app.api.routes import (
 from app.config import get_settings
 
 ROUTERS = (auth, machines, problem_logs, notifications, users, admin_categories, admin_calendar, ops, exports,
-           displays, photos)
+           displays, photos, device_links, jmf,
+           machine_reports)
 
 
 def install(app: FastAPI) -> None:

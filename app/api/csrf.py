@@ -8,6 +8,7 @@
 - NiceGUI's upload route and its Socket.IO endpoint (websocket and HTTP polling) get the same Origin check: the
   page's `client_id` is a bearer secret there, and Socket.IO itself allows any origin.
 """
+import re
 from urllib.parse import urlsplit
 
 from starlette.datastructures import Headers
@@ -29,6 +30,9 @@ NEEDS_HEADER = ('send the header "X-CTP-Request: 1" with every POST/PUT/DELETE t
 NOT_JSON = 'send the body as application/json'
 NOT_JSON_OR_FORM = 'send the body as application/json or multipart/form-data'
 WS_SCHEMES = {'ws': 'http', 'wss': 'https'}
+JMF_RECEIVER = re.compile(r'^/api/jmf(/[^/]+)?$')
+JMF_MEDIA_TYPES = frozenset({'application/vnd.cip4-jmf+xml', 'application/vnd.cip4-xjmf+xml', 'application/xml',
+                             'text/xml'})
 
 
 class CSRFMiddleware:
@@ -87,6 +91,8 @@ def _media_type_refusal(scope: Scope, headers: Headers) -> tuple[int, str] | Non
     takes_photos = scope['method'] == 'POST' and API_PHOTO_ROUTES.match(str(scope['path'])) is not None
     if takes_photos and kind == 'multipart/form-data':
         return None
+    if scope['method'] == 'POST' and JMF_RECEIVER.match(str(scope['path'])) and kind in JMF_MEDIA_TYPES:
+        return None  # devices post JMF/XJMF with their link's secret (app/api/routes/jmf.py)
     return 415, NOT_JSON_OR_FORM if takes_photos else NOT_JSON
 
 

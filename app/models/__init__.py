@@ -10,6 +10,7 @@ from app.models.enums import (
     Role,
     TechnicianType,
 )
+from app.models.jmf import DeviceLink, JmfSignal, MachineStop, MeterReading
 from app.models.tables import (
     ApiToken,
     Category,
@@ -38,4 +39,5 @@ __all__ = [
     'DailyCauseRollup', 'DailyRollup', 'DisplayDevice', 'DisplayMachine', 'Division', 'DowntimeSegment',
     'LoginFailure', 'OperatingWindow',
     'PlantClosure', 'ProblemAudit', 'ProblemPhoto', 'User', 'UserMachine', 'UTCDateTime', 'utcnow',
+    'DeviceLink', 'JmfSignal', 'MachineStop', 'MeterReading',
 ]

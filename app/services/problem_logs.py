@@ -58,6 +58,8 @@ def report_problem(session: Session, *, actor: Actor, problem_in: ProblemLogCrea
         return Outcome(log=replay)
     if machine.retired_at is not None:
         raise Conflict(f'{machine.name} is retired; no new problems can be reported')
+    if (joined := _join_machine_stop(session, actor, problem_in)) is not None:
+        return Outcome(log=joined)
     log = _new_log(session, actor, problem_in, request_hash)
     try:
         outcome = _insert(session, actor, machine, log)
@@ -68,6 +70,14 @@ def report_problem(session: Session, *, actor: Actor, problem_in: ProblemLogCrea
         raise
     _announce(outcome)
     return outcome
+
+
+def _join_machine_stop(session: Session, actor: Actor, problem_in: ProblemLogCreate) -> CTPProblemLog | None:
+    """A person's stopping report while the machine itself reported a stop joins that stop (issue #21)."""
+    if not problem_in.is_stopping or problem_in.is_planned or actor.user_id is None:
+        return None
+    from app.services.jmf import stops  # imported here: machine stops are built on this module
+    return stops.join_open_stop(session, actor=actor, problem_in=problem_in)
 
 
 def _new_log(session: Session, actor: Actor, problem_in: ProblemLogCreate, request_hash: str) -> CTPProblemLog:

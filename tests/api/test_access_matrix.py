@@ -94,6 +94,14 @@ MATRIX: list[Row] = [
     Row('POST', '/api/displays/{display}/pairing', admin_only(200)),
     Row('PUT', '/api/displays/{display}', admin_only(200), {'machine_ids': None}),
     Row('DELETE', '/api/displays/{display}', admin_only(204)),
+    Row('GET', '/api/device-links', admin_only(200)),
+    Row('POST', '/api/device-links', admin_only(201), {'machine_id': '{machine}', 'sender_id': 'Magnus-Q800-1'}),
+    Row('DELETE', '/api/device-links/{missing}', admin_only(404)),
+    Row('GET', '/api/machine-stops', every(200)),
+    Row('PUT', '/api/machine-stops/{missing}/reason', every(404, manager=403), {'note': 'plate jam'}),
+    Row('GET', '/api/ctp-machines/{machine}/meters', every(200, ctp_other=404)),
+    Row('GET', '/api/ctp-machines/{machine}/ledger', admin_only(200)),
+    Row('GET', '/api/ctp-machines/{machine}/signals', admin_only(200)),
     Row('GET', '/photos/{photo}', every(200, ctp_other=404, display=200)),
     Row('GET', '/photos/{photo}/thumb', every(200, ctp_other=404, display=200)),
     Row('POST', '/api/ctp-problem-logs/{log}/photos', every(403, admin=201, ctp=201, ctp_other=404),
@@ -104,6 +112,7 @@ MATRIX: list[Row] = [
 # Public on purpose: signing in and out (throttled and CSRF-checked; tests/api/test_auth*.py).
 PUBLIC_ROUTES = {('POST', '/api/auth/login'), ('POST', '/api/auth/logout'), ('GET', '/login/complete'),
                  ('GET', '/display/pair'),  # a one-time pairing code is the credential (tests/pages/test_display.py)
+                 ('POST', '/api/jmf/{secret}'), ('POST', '/api/jmf'),  # a device link's secret (tests/api/test_jmf_*)
                  ('GET', '/healthz'), ('GET', '/metrics'),  # operations (tests/api/test_ops.py)
                  ('GET', '/api/openapi.json'), ('GET', '/api/docs'),
                  ('GET', '/api/docs/assets/{name}')}  # the API's description, no data
@@ -162,7 +171,8 @@ def world(session: Session) -> dict[str, Any]:
     session.commit()
     return {'machine': a.id, 'machine_b': b.id, 'log': log_id, 'notification': note.id, 'token': spare.id,
             'user': people['ctp_peer'].id, 'category': category.id, 'unused_category': unused.id,
-            'display': display.id, 'ctp_other_user': people['ctp_other'].id, 'photo': photo.id, 'fmt': 'csv'}
+            'display': display.id, 'ctp_other_user': people['ctp_other'].id, 'photo': photo.id, 'fmt': 'csv',
+            'missing': 999999}  # an id nothing has: for routes whose rows this world does not build
 
 
 def fill(value: Any, ids: dict[str, Any]) -> Any:

@@ -1,0 +1,47 @@
+"""Admin: device links of machines that report over JMF/XJMF (the secret is shown once, on creation)."""
+from fastapi import APIRouter, Depends, Response
+from pydantic import BaseModel, Field
+
+from app.api.deps import CurrentActor
+from app.api.routes import PathId, in_read_session, in_session, json_body
+from app.models.schemas import Id, StrictModel
+from app.services.jmf import links
+
+router = APIRouter(tags=['device links'])
+
+
+class DeviceLinkIn(StrictModel):
+    machine_id: Id
+    sender_id: str = Field(min_length=1, max_length=120, description='JMF @SenderID / XJMF Header@DeviceID')
+    device_id: str = Field(default='', max_length=120, description="DeviceInfo's DeviceID; '' takes every device")
+    allowed_addresses: list[str] = Field(default_factory=list, max_length=links.MAX_ADDRESSES,
+                                         description='IP addresses or networks; empty allows any')
+
+
+class DeviceLinkCreated(BaseModel):
+    link: links.LinkInfo
+    secret: str = Field(description='shown once: the URL token, or the HTTP Basic password (user = sender_id)')
+    url_path: str = Field(description='where the device posts its JMF/XJMF signals')
+
+
+@router.get('/api/device-links', response_model=list[links.LinkInfo])
+async def read_device_links(actor: CurrentActor) -> list[links.LinkInfo]:
+    """Admin: every device link with its health (last signal, last error)."""
+    return await in_read_session(lambda s: links.list_links(s, actor=actor))
+
+
+@router.post('/api/device-links', response_model=DeviceLinkCreated, status_code=201,
+             dependencies=[Depends(json_body)])
+async def create_device_link(body: DeviceLinkIn, actor: CurrentActor) -> DeviceLinkCreated:
+    """Admin: link a JMF sender to a machine; the secret is in this answer only."""
+    info, secret = await in_session(lambda s: links.create_link(
+        s, actor=actor, machine_id=body.machine_id, sender_id=body.sender_id, device_id=body.device_id,
+        allowed_addresses=body.allowed_addresses))
+    return DeviceLinkCreated(link=info, secret=secret, url_path=f'/api/jmf/{secret}')
+
+
+@router.delete('/api/device-links/{link_id}', status_code=204)
+async def revoke_device_link(link_id: PathId, actor: CurrentActor) -> Response:
+    """Admin: revoke a link; its secret stops working at once."""
+    await in_session(lambda s: links.revoke_link(s, actor=actor, link_id=link_id))
+    return Response(status_code=204)

@@ -1,0 +1,97 @@
+"""JMF/XJMF ingest: signals per second and signal-to-red latency against the real app (main.py, SQLite).
+
+    python bench/jmf_ingest.py [--devices 60] [--ticks 25] [--samples 30] [--load-seconds 30]
+
+1. Throughput: `--devices` simulated platesetters (half JMF with the URL token, half XJMF with HTTP Basic) post
+   `--ticks` signals each, all at once, as fast as the server answers (one simulated minute per signal, so jams,
+   breakdowns and repairs happen along the way). Figure: accepted signals per second.
+2. Signal-to-red under load: while every device posts 200/devices signals a second (200 signals/s in all), one
+   device at a time reports a breakdown; the time from sending it until GET /api/ctp-machines/{id} says "down"
+   (the problem, its events and the machine status are committed before the receiver answers). Then it runs again.
+"""
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.common import Server, machine_line, p50_p95, sign_in  # noqa: E402
+from bench.jmf_sim import Linked, link_devices, play, request_for  # noqa: E402
+
+
+async def throughput(client: httpx.AsyncClient, url: str, devices: list[Linked], ticks: int) -> tuple[float, int]:
+    began = time.perf_counter()
+    stats = await play(client, url, devices, rate=0, ticks=ticks, time_scale=60)
+    elapsed = time.perf_counter() - began
+    print(f'throughput: {stats.ok}/{stats.sent} accepted in {elapsed:.1f} s = {stats.ok / elapsed:.0f} signals/s; '  # noqa: T201
+          f'POST p50/p95 {p50_p95(stats.latencies)[0] * 1000:.0f}/{p50_p95(stats.latencies)[1] * 1000:.0f} ms')
+    return stats.ok / elapsed, stats.failed
+
+
+async def red_latency(client: httpx.AsyncClient, url: str, devices: list[Linked], samples: int,
+                      seconds: float) -> list[float]:
+    background, probes = devices[:-1], devices[-1]
+    rate = 200 / len(devices)
+    load = asyncio.create_task(play(client, url, background, rate=rate, ticks=int(seconds * rate), time_scale=1))
+    machine_id = await _machine_of(client, url, probes.device.sender_id)
+    latencies = []
+    for _ in range(samples):
+        for episode in ('breakdown', 'run'):
+            probes.device.episode, probes.device.left, probes.device.script = episode, 3600, []
+            target, body, headers = request_for(probes, url, datetime.now(UTC))
+            began = time.perf_counter()
+            (await client.post(target, content=body, headers=headers)).raise_for_status()
+            if episode == 'breakdown':
+                while (await client.get(f'{url}/api/ctp-machines/{machine_id}')).json()['status'] != 'down':
+                    await asyncio.sleep(0.005)
+                latencies.append(time.perf_counter() - began)
+            await asyncio.sleep(seconds / samples / 2)
+    stats = await load
+    p50, p95 = p50_p95(latencies)
+    print(f'signal-to-red under {stats.sent / seconds:.0f} signals/s background: p50 {p50 * 1000:.0f} ms, '  # noqa: T201
+          f'p95 {p95 * 1000:.0f} ms (n = {len(latencies)}); background accepted {stats.ok}/{stats.sent}')
+    return latencies
+
+
+async def _machine_of(client: httpx.AsyncClient, url: str, sender: str) -> int:
+    rows = (await client.get(f'{url}/api/ctp-machines')).json()
+    return next(row['id'] for row in rows if row['name'].endswith(sender))
+
+
+async def run(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory(prefix='jmf-bench-') as folder:
+        server = Server(Path(folder), args.port, demo=False, extra_env={'CTP_JMF_MICRO_STOP_SECONDS': '0',
+                                                                        'CTP_LOG_JSON': '0'})
+        server.start()
+        try:
+            limits = httpx.Limits(max_connections=args.devices + 5)
+            async with httpx.AsyncClient(timeout=60, limits=limits, headers={'Origin': server.url,
+                                                                             'X-CTP-Request': '1'}) as client:
+                (await sign_in(client, server.url)).raise_for_status()
+                devices = await link_devices(client, server.url, args.devices, seed=21)
+                await throughput(client, server.url, devices, args.ticks)
+                await red_latency(client, server.url, devices, args.samples, args.load_seconds)
+            db = Path(folder) / 'ctp-log.sqlite3'
+            print(f'database after the run: {db.stat().st_size / 1e6:.1f} MB')  # noqa: T201
+        finally:
+            server.stop()
+    print(machine_line())  # noqa: T201
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument('--devices', type=int, default=60)
+    parser.add_argument('--ticks', type=int, default=25)
+    parser.add_argument('--samples', type=int, default=30)
+    parser.add_argument('--load-seconds', type=float, default=30)
+    parser.add_argument('--port', type=int, default=8791)
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == '__main__':
+    main()
