@@ -26,6 +26,7 @@ from app.models.tables import (
     OperatingWindow,
     PlantClosure,
     ProblemAudit,
+    ProblemComment,
     ProblemPhoto,
     User,
     UserMachine,
@@ -37,5 +38,5 @@ __all__ = [
     'Role', 'TechnicianType', 'ApiToken', 'Category', 'CTPMachine', 'CTPNotification', 'CTPProblemLog',
     'DailyCauseRollup', 'DailyRollup', 'DisplayDevice', 'DisplayMachine', 'Division', 'DowntimeSegment',
     'LoginFailure', 'OperatingWindow',
-    'PlantClosure', 'ProblemAudit', 'ProblemPhoto', 'User', 'UserMachine', 'UTCDateTime', 'utcnow',
+    'PlantClosure', 'ProblemAudit', 'ProblemComment', 'ProblemPhoto', 'User', 'UserMachine', 'UTCDateTime', 'utcnow',
 ]
