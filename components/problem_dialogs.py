@@ -112,3 +112,32 @@ def edit_dialog(detail: ProblemLogDetail, act: Act) -> None:
             ui.button('Save', on_click=save).classes(TOUCH).mark('edit-save')
     dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
     dialog.open()
+
+
+def vendor_dialog(detail: ProblemLogDetail, act: Act) -> None:
+    """When the vendor was called and arrived, and their ticket: the team sets these while the problem is open."""
+    with ui.dialog() as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('vendor-dialog'):
+        ui.label('Vendor').classes('text-lg font-bold')
+        called = ui.input('Vendor called', value=_local_input(detail.vendor_called_at or utcnow())) \
+            .props('outlined').classes('w-full').mark('vendor-called')
+        arrived = ui.input('Vendor arrived (empty = not yet)', value=_local_input(detail.vendor_arrived_at)) \
+            .props('outlined').classes('w-full').mark('vendor-arrived')
+        ticket = ui.input('Vendor ticket', value=detail.vendor_ticket or '').props('outlined maxlength=64 counter') \
+            .classes('w-full').mark('vendor-ticket')
+
+        async def save() -> None:
+            try:
+                changes = {'version': detail.version, 'vendor_ticket': (ticket.value or '').strip() or None,
+                           **_changed_time('vendor_called_at', called.value, detail.vendor_called_at),
+                           **_changed_time('vendor_arrived_at', arrived.value, detail.vendor_arrived_at)}
+            except ValueError as error:
+                ui.notify(str(error), type='negative')
+                return
+            if await act(changes, 'Vendor details saved'):
+                dialog.close()
+
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
+            ui.button('Save', on_click=save).classes(TOUCH).mark('vendor-save')
+    dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
+    dialog.open()

@@ -1,11 +1,24 @@
 """Team work on a problem (DOMAIN.md §4): which rights an edit needs, and handing a problem to a colleague."""
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlmodel import Session
 
 from app.errors import Conflict, InvalidInput
-from app.models import AuditAction, CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, User
-from app.models.schemas import ProblemLogUpdate
-from app.services import audit, notifications
-from app.services.access import Ability, Actor, ability_reason, actor_for_user, require_ability, visible_machine_ids
+from app.models import AuditAction, CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, User, utcnow
+from app.models.schemas import CommentPublic, ProblemLogUpdate
+from app.services import audit, comments, notifications
+from app.services.access import (
+    UNDO_WINDOW,
+    Ability,
+    Actor,
+    ability_reason,
+    actor_for_user,
+    problem_abilities,
+    require_ability,
+    require_log_visible,
+    visible_machine_ids,
+)
 
 REPORT_FIELDS = frozenset({'problem_description', 'category_id', 'is_stopping', 'is_planned', 'start_time'})
 NOT_FIELDS = frozenset({'version', 'status', 'reason', 'never_ran', 'owner_id'})
@@ -65,3 +78,26 @@ def colleagues(session: Session, log: CTPProblemLog) -> list[tuple[int, str]]:
         if colleague is not None and ability_reason(colleague, log, Ability.TAKE) is None:
             people.append((user_id, colleague.name))
     return sorted(people, key=lambda person: person[1].lower())
+
+
+@dataclass(frozen=True)
+class WorkView:
+    """What the problem page needs beyond the problem: what this user may do (and why not), whom they could hand
+    the problem to, and the team's comments."""
+
+    abilities: dict[Ability, str | None]
+    colleagues: list[tuple[int, str]]
+    comments: list[CommentPublic]
+    undo_until: datetime | None
+    owner_name: str | None  # who has the problem (took it or was handed it)
+
+
+def work_view(session: Session, *, actor: Actor, log_id: int) -> WorkView:
+    """The actions, colleagues and comments of a problem in the actor's scope (404 outside it)."""
+    log = require_log_visible(session, actor, log_id)
+    abilities = problem_abilities(actor, log, now=utcnow())
+    people = colleagues(session, log) if Ability.HAND_OVER in abilities else []
+    until = log.created_at + UNDO_WINDOW if Ability.UNDO in abilities else None
+    owner = session.get(User, log.acknowledged_by) if log.acknowledged_by else None
+    return WorkView(abilities=abilities, colleagues=people, undo_until=until, owner_name=owner.name if owner else None,
+                    comments=comments.list_comments(session, actor=actor, log_id=log_id))
