@@ -3,14 +3,8 @@ Completed", never field names or enum values."""
 from datetime import datetime
 
 from app.models.schemas import AuditEntryPublic
-from components.design import PROBLEM_LOOK, RESOLVED_BY_WORDS, local_text
+from components.design import FIELD_WORDS, PROBLEM_LOOK, RESOLVED_BY_WORDS, local_text
 
-FIELD_WORDS = {'problem_description': 'Description', 'category_id': 'Category', 'is_stopping': 'Machine stopped',
-               'is_planned': 'Planned', 'start_time': 'Started', 'end_time': 'Ended', 'solution': 'Solution',
-               'resolved_by': 'Resolved by', 'technician_type': 'Technician', 'technician_name': 'Technician name',
-               'vendor_called_at': 'Vendor called', 'vendor_arrived_at': 'Vendor arrived',
-               'vendor_ticket': 'Vendor ticket', 'plates_lost': 'Plates lost', 'status': 'Status',
-               'reason': 'Reason', 'owner': 'Who has it', 'comment': 'Comment', 'photo': 'Photo'}
 ACTION_WORDS = {'create': 'Reported', 'update': 'Changed', 'acknowledge': 'Took it', 'complete': 'Completed',
                 'reopen': 'Reopened', 'cancel': 'Cancelled', 'delete': 'Deleted', 'photo_added': 'Added a photo',
                 'photo_removed': 'Removed a photo', 'hand_over': 'Handed over', 'comment': 'Commented',

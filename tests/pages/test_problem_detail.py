@@ -46,7 +46,7 @@ async def test_complete_without_solution_explains_and_writes_nothing(user: User)
     await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
     user.find(marker='complete').click()
     user.find(marker='complete-save').click()
-    await user.should_see('a solution is required', retries=WAIT)
+    await user.should_see('A solution is required', retries=WAIT)
     assert _log(log_id).status == 'open'
 
 
@@ -179,8 +179,8 @@ async def test_photos_of_the_problem_are_shown_as_thumbnails(user: User) -> None
 
 
 @pytest.mark.parametrize(('change', 'refusal'), [
-    ({'is_active': False}, 'your session has ended'),
-    ({'role': Role.MANAGER}, 'your role can read problems but not change them'),
+    ({'is_active': False}, 'Your session has ended'),
+    ({'role': Role.MANAGER}, 'Your role can read problems but not change them'),
     ({'unassign': True}, 'not found'),
 ])
 async def test_an_edit_uses_the_rights_the_user_has_at_save_time(user: User, change: dict[str, object],
@@ -205,5 +205,5 @@ async def test_a_demoted_admin_cannot_delete_from_a_page_opened_before(user: Use
         admin_id = users.find_by_username(session, 'admin').id  # type: ignore[union-attr]
     change_behind_the_pages(admin_id, role=Role.MANAGER)  # type: ignore[arg-type]
     user.find(marker='confirm-yes').click()
-    await user.should_see('your role does not allow this', retries=WAIT)
+    await user.should_see('Your role does not allow this', retries=WAIT)
     assert _log(log_id).deleted_at is None
