@@ -130,7 +130,8 @@ PAGES = {'/': 'signed in', '/login': 'public', '/logout': 'public', '/no-access'
          '/display': 'display cookie or signed in', '/statistics': 'admin or manager', '/labels': 'signed in',
          '/reports/monthly/{machine_id}': 'signed in, scoped', '/machines/{machine_id}': 'signed in, scoped',
          '/machines/{machine_id}/report': 'may report, scoped', '/m/{machine_id}/report': 'may report, scoped',
-         '/problem-logs/{log_id}': 'signed in, scoped', '/notifications': 'signed in'}
+         '/problem-logs/{log_id}': 'signed in, scoped', '/notifications': 'signed in',
+         '/problems': 'signed in, scoped'}
 
 CELLS = [pytest.param(row, role, id=f'{row.method} {row.path}{row.note} as {role}') for row in MATRIX for role in ROLES]
 
