@@ -204,7 +204,8 @@ def _details(draft: dict[str, object], saved: Callable[[], None]) -> None:
 
 
 def _action_bar(submit: Callable[[bool], Awaitable[None]]) -> list[ui.button]:
-    ui.add_css('.ctp-action-bar { background: white } '
+    ui.add_css('.q-notifications__list--bottom { bottom: 96px } '  # toasts above the action bar, never on it
+               '.ctp-action-bar { background: white } '
                'body.body--dark .ctp-action-bar { background: var(--q-dark-page) }')
     with ui.element('div').classes('ctp-action-bar w-full sticky bottom-0 z-10 py-2 '
                                    'grid grid-cols-1 sm:grid-cols-2 gap-2'):
@@ -220,6 +221,7 @@ def _offline_hint() -> None:
     ui.label('Offline: keep typing, nothing is lost; it is saved when the connection is back.') \
         .classes('fixed top-16 left-1/2 -translate-x-1/2 z-50 bg-amber-300 text-black px-3 py-2 rounded shadow') \
         .style('display:none').classes('ctp-offline-hint')
+    ui.add_css('#popup { display: none !important; }')  # NiceGUI's own "connection lost" box: one indicator
     ui.add_body_html('<script>setInterval(() => { const el = document.querySelector(".ctp-offline-hint");'
                      ' if (el && window.socket) el.style.display = window.socket.connected ? "none" : "block"; },'
                      ' 1000);</script>')

@@ -41,6 +41,8 @@ from app.services.access import (
 )
 
 CLOCK_SKEW = timedelta(minutes=2)
+MACHINE_WORDS = {'down': 'DOWN', 'maintenance': 'MAINTENANCE', 'degraded': 'DEGRADED', 'operational': 'RUNNING',
+                 'retired': 'RETIRED'}  # the wall's words, one casing
 UNDO_REASON = 'reported by mistake (undone by the reporter)'  # tablets' clocks may run a little ahead of the server's
 EDITABLE_FIELDS = ('problem_description', 'category_id', 'is_stopping', 'is_planned', 'start_time', 'end_time',
                    'solution', 'resolved_by', 'technician_type', 'technician_name', 'vendor_called_at',
@@ -340,9 +342,9 @@ def delete_problem(session: Session, *, actor: Actor, log_id: int) -> None:
 
 
 def _message(session: Session, machine: CTPMachine, log: CTPProblemLog, verb: str) -> str:
+    """'Kodak: Plate jam resolved · machine RUNNING': the machine's state now (its status is already refreshed)."""
     what = taxonomy.category_info(session, log.category_id).label if log.category_id else 'problem'
-    state = 'DOWN' if log.is_stopping and not log.is_planned else ('maintenance' if log.is_stopping else 'degraded')
-    return f'{machine.name}: {what} {verb} ({state})'
+    return f'{machine.name}: {what} {verb} · machine {MACHINE_WORDS.get(machine.status, machine.status.upper())}'
 
 
 def _announce(outcome: Outcome) -> None:

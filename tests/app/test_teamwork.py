@@ -37,6 +37,8 @@ def test_the_night_shift_takes_comments_and_completes_what_the_day_shift_reporte
     comments.add_comment(session, actor=actor(night), log_id=log_id, comment_in=CommentCreate(body='Belt worn'))
     change(session, night, log_id, vendor_called_at=utcnow(), vendor_ticket='K-77')
     complete(session, night, log_id, solution='New pick-up belt')
+    told = session.exec(select(CTPNotification.message).where(CTPNotification.user_id == day.id)).scalars().all()
+    assert told[-1] == 'PlateRite: problem resolved · machine RUNNING'  # the state now, not when reported
     change(session, night, log_id, status='in_progress', reason='jams again')
     detail = problem_queries.get_problem(session, actor=actor(day), log_id=log_id)
     assert detail.status == 'in_progress' and detail.acknowledged_by == night.id
