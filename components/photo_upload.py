@@ -69,6 +69,8 @@ class PhotoUpload(ui.column):
             self.upload.props['bordered'] = True
             self.upload.add_slot('header', PICK_HEADER)
             self.upload.add_slot('list')  # empty: the states are shown below, per photo
+            self.upload.classes('ctp-uploader')
+            ui.add_css('.ctp-uploader .q-uploader__list { display: none }')
             self.upload.on('rejected', self._rejected, js_handler=REJECTED_JS)
             self.status = ui.label('No photos attached').classes('text-sm text-grey-8').mark('photo-status')
             self.previews = ui.row().classes('gap-2')

@@ -24,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PORT = 8352
 SIZES = {'phone': PHONE, 'tablet': TABLET, 'desktop': DESKTOP}
 PAGES = {'overview': '/', 'machine-detail': '/machines/1', 'report-form': '/machines/1/report',
-         'problem-detail': '/problem-logs/1', 'notifications': '/notifications'}
+         'problem-detail': '/problem-logs/1', 'notifications': '/notifications', 'problems': '/problems'}
 SHOTS = os.environ.get('CTP_SCREENSHOT_DIR')
 
 
