@@ -65,8 +65,9 @@ class ProblemLogTable:
         with ui.row().classes('w-full items-center gap-2'):
             self.count = ui.label().classes('text-sm text-gray-500').mark('problem-count')
             ui.space()
+            ui.add_css('.ctp-pages .q-btn { min-width: 48px; min-height: 48px }')  # touch targets, not 28x30 px
             self.pages = ui.pagination(1, 1, direction_links=True, on_change=self._page_changed) \
-                .props('boundary-links max-pages=5').classes(TOUCH)
+                .props('boundary-links max-pages=5').classes(f'ctp-pages {TOUCH}')
 
     async def reload(self) -> None:
         """Read the current page again (after a filter change or a live update)."""
