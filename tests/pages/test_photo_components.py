@@ -176,5 +176,5 @@ async def test_the_problem_page_shows_a_message_when_the_photo_quota_is_used_up(
     await uploader_of(user).handle_uploads([ui.upload.SmallFileUpload('second.jpg', 'image/jpeg', camera_jpeg())])
     await user.should_see('1 photo attached', retries=WAIT)
     user.find(marker='save-photos').click()
-    await user.should_see('a problem can have at most 1 photo; 0 more can be added', retries=WAIT)
+    await user.should_see('A problem can have at most 1 photo; 0 more can be added', retries=WAIT)
     assert len(files()) == 2
