@@ -1,5 +1,7 @@
 """Colours, icons and words per status (never colour alone), and shared class strings."""
+import re
 from datetime import datetime
+from typing import Any
 
 from app.config import get_settings
 from app.models import MachineStatus
@@ -65,9 +67,37 @@ def percent_text(share: float | None) -> str:
     return '—' if share is None else f'{share * 100:.1f} %'
 
 
+FIELD_WORDS = {'problem_description': 'Description', 'category_id': 'Category', 'is_stopping': 'Machine stopped',
+               'is_planned': 'Planned', 'start_time': 'Started', 'end_time': 'Ended', 'solution': 'Solution',
+               'resolved_by': 'Resolved by', 'technician_type': 'Technician', 'technician_name': 'Technician name',
+               'vendor_called_at': 'Vendor called', 'vendor_arrived_at': 'Vendor arrived',
+               'vendor_ticket': 'Vendor ticket', 'plates_lost': 'Plates lost', 'status': 'Status',
+               'reason': 'Reason', 'owner': 'Who has it', 'owner_id': 'Colleague', 'comment': 'Comment',
+               'body': 'Comment', 'photo': 'Photo', 'problem_date': 'Problem date'}
+_FIELD_NAME = re.compile(r'\b(' + '|'.join(sorted((name for name in FIELD_WORDS if '_' in name), key=len,
+                                                   reverse=True)) + r')\b')  # code names only, not 'solution'
+
+
+def field_words(text: str) -> str:
+    """Field names in a message as the form calls them: 'start_time cannot be …' → 'Started cannot be …'."""
+    return _FIELD_NAME.sub(lambda match: FIELD_WORDS[match.group(1)], text)
+
+
+def _validation_text(error: dict[str, Any]) -> str:
+    name = FIELD_WORDS.get(str(error['loc'][-1]), str(error['loc'][-1]).replace('_', ' ').capitalize())
+    context, given = error.get('ctx') or {}, error.get('input')
+    if error['type'] == 'string_too_long':
+        return f'{name}: at most {context["max_length"]} characters (this has {len(str(given))}); shorten it'
+    if error['type'] in ('missing', 'string_too_short'):
+        return f'{name}: fill this in'
+    return f'{name}: {error["msg"][0].lower()}{error["msg"][1:]}'
+
+
 def error_text(error: Exception) -> str:
-    """A DomainError's message, or a validation error as 'field: problem; ...' (no raw dumps on screen)."""
+    """A DomainError's message, or a validation error, in the form's words: 'Technician name: at most 120
+    characters (this has 130); shorten it' (no raw dumps or field names on screen)."""
     errors = getattr(error, 'errors', None)
     if callable(errors):
-        return '; '.join(f'{".".join(str(p) for p in e["loc"])}: {e["msg"]}' for e in errors())
-    return str(error)
+        return '; '.join(_validation_text(e) for e in errors())
+    text = field_words(str(error))
+    return text[0].upper() + text[1:] if text else text

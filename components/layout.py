@@ -15,6 +15,7 @@ from components.session import page_storage, sign_out_form
 # (label, path, icon, roles allowed or None for everyone); shown only when the page exists
 NAVIGATION: list[tuple[str, str, str, frozenset[Role] | None]] = [
     ('Overview', '/', 'dashboard', None),
+    ('Problems', '/problems', 'list', None),
     ('Statistics', '/statistics', 'insights', frozenset({Role.ADMIN, Role.MANAGER})),
     ('Wall display', '/display', 'tv', frozenset({Role.ADMIN, Role.MANAGER})),
     ('Notifications', '/notifications', 'notifications', None),

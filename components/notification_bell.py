@@ -84,7 +84,7 @@ class NotificationBell:
         with self.button:  # runs in a background task: the toast goes to this screen
             for item in reversed(fresh[:3]):
                 ui.notify(item.message, type='warning' if item.notification_type == 'problem_created' else 'info',
-                          position='top', close_button='OK', timeout=8000)
+                          position='bottom-right', timeout=6000, group=False)  # away from navigation, goes by itself
 
     def _show_count(self, count: int) -> None:
         self.badge.text = str(count) if count < 100 else '99+'

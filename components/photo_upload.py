@@ -24,6 +24,27 @@ from app.services.photos import PreparedPhoto
 from components.design import TOUCH
 
 logger = logging.getLogger(__name__)
+MB = 1024 * 1024
+# Quasar's own list would show a refused file with ✓ 100 % and its header "0.0B / 0.00%": our list shows real states.
+PICK_HEADER = r'''
+<div class="flex items-center gap-2 p-2">
+  <q-btn v-if="props.canAddFiles" color="primary" icon="add_a_photo" label="Take or pick photos" no-caps
+         class="min-h-[48px]" @click="props.pickFiles"><q-uploader-add-trigger /></q-btn>
+  <q-spinner v-if="props.isUploading" size="24px" />
+  <span v-if="props.isUploading">Checking the photo…</span>
+</div>'''
+REJECTED_JS = ('(entries) => emit(entries.map(e => ({name: e.file.name, size: e.file.size, '
+               'why: e.failedPropValidation})))')
+
+
+def size_text(size: int) -> str:
+    """31 MB, 0.4 MB: the size the way a phone's gallery shows it."""
+    return f'{size / MB:.0f} MB' if size >= 10 * MB else f'{size / MB:.1f} MB'
+
+
+def too_big_text(size: int) -> str:
+    limit = get_settings().max_photo_bytes
+    return f'{size_text(limit)} is the most; this one is {size_text(size)}'
 
 
 class PhotoUpload(ui.column):
@@ -44,27 +65,50 @@ class PhotoUpload(ui.column):
                                     max_file_size=get_settings().max_photo_bytes).classes('w-full')
             self.upload.props['accept'] = 'image/*'
             self.upload.props['capture'] = 'environment'
-            self.status = ui.label('No photos attached').classes('text-sm text-grey-8')
+            self.upload.props['flat'] = True
+            self.upload.props['bordered'] = True
+            self.upload.add_slot('header', PICK_HEADER)
+            self.upload.add_slot('list')  # empty: the states are shown below, per photo
+            self.upload.classes('ctp-uploader')
+            ui.add_css('.ctp-uploader .q-uploader__list { display: none }')
+            self.upload.on('rejected', self._rejected, js_handler=REJECTED_JS)
+            self.status = ui.label('No photos attached').classes('text-sm text-grey-8').mark('photo-status')
             self.previews = ui.row().classes('gap-2')
+            self.refusals = ui.column().classes('gap-1 w-full').mark('photo-refusals')
 
     async def _handle_upload(self, e: events.UploadEventArguments) -> None:
-        limit = get_settings().max_photo_bytes
         if len(self.prepared) >= self.max_photos:
-            ui.notify(f'At most {self.max_photos} photos can be added', type='warning')
+            self._refuse(e.file.name, f'at most {self.max_photos} photos can be added here; this one was not added')
             return
-        if e.file.size() > limit:
-            ui.notify(f'{_name(e.file.name)} is too large (at most {limit // (1024 * 1024)} MB)', type='negative')
+        if e.file.size() > get_settings().max_photo_bytes:
+            self._refuse(e.file.name, too_big_text(e.file.size()))
             return
         try:
             prepared = await run.io_bound(photos.prepare_photo, await e.file.read(), e.file.name)
         except DomainError as error:   # refused (400/413), short of disk (507): say why, keep nothing
-            ui.notify(f'{_name(e.file.name)}: {error.message}', type='negative')
+            self._refuse(e.file.name, error.message)
             return
         if self.is_deleted or len(self.prepared) >= self.max_photos:
             await run.io_bound(photos.discard, [prepared])
             return
         self.prepared.append(prepared)
         self._changed()
+
+    def _rejected(self, e: events.GenericEventArguments) -> None:
+        """Files the browser refused before sending (over the size limit): told on the photo, with the limit."""
+        for entry in e.args if isinstance(e.args, list) else []:
+            size = int(entry.get('size') or 0)
+            why = too_big_text(size) if entry.get('why') == 'max-file-size' else 'this file cannot be added'
+            self._refuse(str(entry.get('name') or ''), why)
+
+    def _refuse(self, name: str | None, reason: str) -> None:
+        """A refused photo stays in view with its name and the reason until the user dismisses it."""
+        with self.refusals:
+            with ui.row().classes('items-center gap-2 w-full no-wrap rounded border border-red-8 p-1') as row:
+                ui.icon('block', color='red-8').props('aria-hidden=true')
+                ui.label(f'{_name(name)} was not added: {reason}').classes('text-red-10 break-words grow') \
+                    .mark('photo-refused')
+                ui.button('OK', on_click=row.delete).props('flat').classes(TOUCH)
 
     def take(self) -> list[PreparedPhoto]:
         """Hand the prepared photos over to the caller (who commits or discards them) and empty the list."""

@@ -8,25 +8,26 @@ from app.config import get_settings
 from app.models import utcnow
 from app.models.schemas import ProblemLogDetail
 from components.design import RESOLVED_BY_WORDS, TOUCH, duration_text
+from components.time_pick import TimeField
 
 TIME_FORMAT = '%Y-%m-%d %H:%M'
 Act = Callable[[dict[str, object], str], Awaitable[bool]]  # (changes, success message) -> saved?
 
 
-def parse_local(text: str | None) -> datetime | None:
+def parse_local(text: str | None, label: str = 'Time') -> datetime | None:
     if not text or not text.strip():
         return None
     try:
         return datetime.strptime(text.strip(), TIME_FORMAT).replace(tzinfo=get_settings().zone)
     except ValueError as error:
-        raise ValueError(f'times look like {utcnow().astimezone(get_settings().zone):{TIME_FORMAT}}') from error
+        raise ValueError(f'{label}: pick a date and time with the clock button') from error
 
 
-def _changed_time(key: str, text: str | None, shown: datetime | None) -> dict[str, object]:
+def _changed_time(key: str, field: TimeField, shown: datetime | None) -> dict[str, object]:
     """Only a time the user changed is sent: the field shows whole minutes, the stored value has seconds."""
-    if (text or '') == _local_input(shown):
+    if field.value == _local_input(shown):
         return {}
-    return {key: parse_local(text)}
+    return {key: parse_local(field.value, field.label)}
 
 
 def _local_input(moment: datetime | None) -> str:
@@ -38,14 +39,15 @@ def complete_dialog(detail: ProblemLogDetail, act: Act) -> None:
     loaded = utcnow()
     with ui.dialog() as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('complete-dialog'):
         ui.label('Complete problem').classes('text-lg font-bold')
-        solution = ui.textarea('Solution', value=detail.solution or '').props('outlined autogrow') \
+        solution = ui.textarea('Solution *', value=detail.solution or '') \
+            .props('outlined autogrow counter maxlength=4000') \
             .classes('w-full').mark('solution')
-        resolved = ui.select(RESOLVED_BY_WORDS, label='Resolved by', value=detail.resolved_by) \
+        resolved = ui.select(RESOLVED_BY_WORDS, label='Resolved by *', value=detail.resolved_by) \
             .props('outlined').classes('w-full').mark('resolved-by')
-        end = ui.input('Ended', value=_local_input(loaded)).props('outlined').classes('w-full').mark('end-time')
+        end = TimeField('Ended', _local_input(loaded), mark='end-time', optional=False)
         with ui.row().classes('w-full gap-2 no-wrap'):
-            called = ui.input('Vendor called', value=_local_input(detail.vendor_called_at)).props('outlined')
-            arrived = ui.input('Vendor arrived', value=_local_input(detail.vendor_arrived_at)).props('outlined')
+            called = TimeField('Vendor called', _local_input(detail.vendor_called_at), mark='vendor-called')
+            arrived = TimeField('Vendor arrived', _local_input(detail.vendor_arrived_at), mark='vendor-arrived')
         with ui.row().classes('w-full gap-2 no-wrap'):
             ticket = ui.input('Vendor ticket', value=detail.vendor_ticket or '').props('outlined maxlength=64')
             plates = ui.number('Plates lost', value=detail.plates_lost, min=0, max=9999, precision=0) \
@@ -54,7 +56,7 @@ def complete_dialog(detail: ProblemLogDetail, act: Act) -> None:
 
         def show_downtime() -> None:
             try:
-                ended = parse_local(end.value) or loaded
+                ended = parse_local(end.value, end.label) or loaded
             except ValueError:
                 preview.text = 'Downtime: check the end time'
                 return
@@ -67,16 +69,16 @@ def complete_dialog(detail: ProblemLogDetail, act: Act) -> None:
                 changes = {'version': detail.version, 'status': 'completed', 'solution': solution.value,
                            'resolved_by': resolved.value, 'vendor_ticket': (ticket.value or '').strip() or None,
                            'plates_lost': int(plates.value or 0),
-                           **_changed_time('end_time', end.value, loaded),
-                           **_changed_time('vendor_called_at', called.value, detail.vendor_called_at),
-                           **_changed_time('vendor_arrived_at', arrived.value, detail.vendor_arrived_at)}
+                           **_changed_time('end_time', end, loaded),
+                           **_changed_time('vendor_called_at', called, detail.vendor_called_at),
+                           **_changed_time('vendor_arrived_at', arrived, detail.vendor_arrived_at)}
             except ValueError as error:
                 ui.notify(str(error), type='negative')
                 return
             if await act(changes, 'Problem completed'):
                 dialog.close()
 
-        end.on_value_change(show_downtime)
+        end.input.on_value_change(show_downtime)
         show_downtime()
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
@@ -90,9 +92,10 @@ def edit_dialog(detail: ProblemLogDetail, act: Act) -> None:
     """Description, start time, stopping or not, technician name."""
     with ui.dialog() as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('edit-dialog'):
         ui.label('Edit problem').classes('text-lg font-bold')
-        text = ui.textarea('Description', value=detail.problem_description).props('outlined autogrow') \
+        text = ui.textarea('Description *', value=detail.problem_description) \
+            .props('outlined autogrow counter maxlength=4000') \
             .classes('w-full').mark('edit-description')
-        start = ui.input('Started', value=_local_input(detail.start_time)).props('outlined').classes('w-full')
+        start = TimeField('Started', _local_input(detail.start_time), mark='edit-start', optional=False)
         stopping = ui.switch('Machine stopped', value=detail.is_stopping)
         name = ui.input('Technician name', value=detail.technician_name or '').props('outlined').classes('w-full')
 
@@ -100,7 +103,7 @@ def edit_dialog(detail: ProblemLogDetail, act: Act) -> None:
             try:
                 changes = {'version': detail.version, 'problem_description': text.value,
                            'is_stopping': stopping.value, 'technician_name': (name.value or '').strip() or None,
-                           **_changed_time('start_time', start.value, detail.start_time)}
+                           **_changed_time('start_time', start, detail.start_time)}
             except ValueError as error:
                 ui.notify(str(error), type='negative')
                 return
@@ -110,5 +113,32 @@ def edit_dialog(detail: ProblemLogDetail, act: Act) -> None:
         with ui.row().classes('w-full justify-end gap-2'):
             ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
             ui.button('Save', on_click=save).classes(TOUCH).mark('edit-save')
+    dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
+    dialog.open()
+
+
+def vendor_dialog(detail: ProblemLogDetail, act: Act) -> None:
+    """When the vendor was called and arrived, and their ticket: the team sets these while the problem is open."""
+    with ui.dialog() as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('vendor-dialog'):
+        ui.label('Vendor').classes('text-lg font-bold')
+        called = TimeField('Vendor called', _local_input(detail.vendor_called_at or utcnow()), mark='vendor-called')
+        arrived = TimeField('Vendor arrived', _local_input(detail.vendor_arrived_at), mark='vendor-arrived')
+        ticket = ui.input('Vendor ticket', value=detail.vendor_ticket or '').props('outlined maxlength=64 counter') \
+            .classes('w-full').mark('vendor-ticket')
+
+        async def save() -> None:
+            try:
+                changes = {'version': detail.version, 'vendor_ticket': (ticket.value or '').strip() or None,
+                           **_changed_time('vendor_called_at', called, detail.vendor_called_at),
+                           **_changed_time('vendor_arrived_at', arrived, detail.vendor_arrived_at)}
+            except ValueError as error:
+                ui.notify(str(error), type='negative')
+                return
+            if await act(changes, 'Vendor details saved'):
+                dialog.close()
+
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
+            ui.button('Save', on_click=save).classes(TOUCH).mark('vendor-save')
     dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
     dialog.open()

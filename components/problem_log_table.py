@@ -1,19 +1,25 @@
 """ProblemLogTable: a machine's problem history with server-side pages, filters and a debounced search."""
+from datetime import timedelta
+
 from nicegui import ui
 
+from app.config import get_settings
 from app.db import read_session
+from app.models import utcnow
 from app.models.schemas import ProblemLogPage, ProblemLogPublic
 from app.services import problem_queries
 from app.services.access import Actor
 from app.services.problem_queries import ProblemFilter
-from components.design import TOUCH, duration_text, local_text
+from components.design import PROBLEM_LOOK, TOUCH, duration_text, local_text
 from components.worker import io
 
 PAGE_SIZE = 20
-STATUSES = {'': 'Any status', 'open': 'Open', 'in_progress': 'In progress', 'completed': 'Completed',
-            'cancelled': 'Cancelled'}
+STATUSES = {'': 'Any status', **{key: word for key, (_, word) in PROBLEM_LOOK.items()}}
+PERIODS = {0: 'Any time', 1: 'Today', 7: 'Last 7 days', 30: 'Last 30 days', 90: 'Last 90 days'}
+FILTER = 'outlined'  # not dense: every filter is a 48 px touch target
 COLUMNS = [
     {'name': 'start', 'label': 'Started', 'field': 'start', 'align': 'left'},
+    {'name': 'machine', 'label': 'Machine', 'field': 'machine', 'align': 'left'},
     {'name': 'category', 'label': 'Category', 'field': 'category', 'align': 'left'},
     {'name': 'description', 'label': 'Description', 'field': 'description', 'align': 'left',
      'classes': 'ellipsis max-w-[280px] max-sm:hidden', 'headerClasses': 'max-sm:hidden'},
@@ -25,30 +31,43 @@ COLUMNS = [
 class ProblemLogTable:
     """Only one page of rows lives in the browser; filters and search run in the database."""
 
-    def __init__(self, actor: Actor, machine_id: int | None = None, subsystems: dict[int, str] | None = None) -> None:
+    def __init__(self, actor: Actor, machine_id: int | None = None, subsystems: dict[int, str] | None = None,
+                 *, machines: dict[int, str] | None = None, search: str = '') -> None:
         """:param actor: whose scope the rows come from
         :param machine_id: only this machine's problems (None: every machine in scope)
         :param subsystems: subsystem id -> name, for the cause filter
+        :param machines: machine id -> name: adds the machine, "reported by me" and period filters (the list of
+            every problem); None on a machine's own page
         """
         self.actor = actor
         self.machine_id = machine_id
         self.page = 1
+        self.machine = self.mine = self.period = None
         with ui.row().classes('w-full gap-2 items-center'):
-            self.search = ui.input('Search description or solution', on_change=self._filter_changed) \
-                .props('outlined dense clearable debounce=400').classes('grow min-w-[200px]').mark('search')
+            self.search = ui.input('Search description or solution', value=search, on_change=self._filter_changed) \
+                .props(f'{FILTER} clearable debounce=400').classes('grow min-w-[200px]').mark('search')
+            if machines is not None:
+                self.machine = ui.select({0: 'Every machine', **machines}, value=0, on_change=self._filter_changed) \
+                    .props(FILTER).classes('w-56').mark('machine-select')
             self.status = ui.select(STATUSES, value='', on_change=self._filter_changed) \
-                .props('outlined dense').classes('w-44').mark('status-select')
+                .props(FILTER).classes('w-44').mark('status-select')
             self.subsystem = ui.select({0: 'Any cause', **(subsystems or {})}, value=0,
                                        on_change=self._filter_changed) \
-                .props('outlined dense').classes('w-56').mark('subsystem-select')
-        self.table = ui.table(columns=COLUMNS, rows=[], row_key='id').props('flat bordered wrap-cells') \
+                .props(FILTER).classes('w-56').mark('subsystem-select')
+            if machines is not None:
+                self.period = ui.select(PERIODS, value=0, on_change=self._filter_changed).props(FILTER) \
+                    .classes('w-44').mark('period-select')
+                self.mine = ui.switch('Reported by me', on_change=self._filter_changed).classes(TOUCH).mark('mine')
+        columns = COLUMNS if machines is not None else [c for c in COLUMNS if c['name'] != 'machine']
+        self.table = ui.table(columns=columns, rows=[], row_key='id').props('flat bordered wrap-cells') \
             .classes('w-full').mark('problem-table')
         self.table.on('row-click', lambda e: ui.navigate.to(f'/problem-logs/{e.args[1]["id"]}'))
         with ui.row().classes('w-full items-center gap-2'):
             self.count = ui.label().classes('text-sm text-gray-500').mark('problem-count')
             ui.space()
+            ui.add_css('.ctp-pages .q-btn { min-width: 48px; min-height: 48px }')  # touch targets, not 28x30 px
             self.pages = ui.pagination(1, 1, direction_links=True, on_change=self._page_changed) \
-                .props('boundary-links max-pages=5').classes(TOUCH)
+                .props('boundary-links max-pages=5').classes(f'ctp-pages {TOUCH}')
 
     async def reload(self) -> None:
         """Read the current page again (after a filter change or a live update)."""
@@ -68,8 +87,12 @@ class ProblemLogTable:
             await self.reload()
 
     def _read(self) -> ProblemLogPage:
-        filters = ProblemFilter(machine_id=self.machine_id, status=(self.status.value,) if self.status.value else (),
-                                category_id=self.subsystem.value or None,
+        days = int(self.period.value or 0) if self.period is not None else 0
+        since = (utcnow().astimezone(get_settings().zone) - timedelta(days=days - 1)).date() if days else None
+        filters = ProblemFilter(machine_id=self.machine_id or (self.machine.value if self.machine else None) or None,
+                                status=(self.status.value,) if self.status.value else (),
+                                category_id=self.subsystem.value or None, date_from=since,
+                                created_by=self.actor.user_id if self.mine is not None and self.mine.value else None,
                                 q=(self.search.value or '').strip() or None, limit=PAGE_SIZE,
                                 offset=(self.page - 1) * PAGE_SIZE)
         with read_session() as session:
@@ -77,6 +100,7 @@ class ProblemLogTable:
 
 
 def _row(item: ProblemLogPublic) -> dict[str, object]:
-    return {'id': item.id, 'start': local_text(item.start_time), 'category': item.category or '—',
-            'description': item.problem_description, 'status': item.status.replace('_', ' '),
+    return {'id': item.id, 'start': local_text(item.start_time), 'machine': item.machine_name,
+            'category': item.category or '—',
+            'description': item.problem_description, 'status': PROBLEM_LOOK.get(item.status, ('', item.status))[1],
             'downtime': duration_text(item.downtime_minutes) if item.is_stopping else '—'}

@@ -45,6 +45,8 @@ class RecentList:
         self.rows: dict[int, RecentRow] = {}
         self.list = ui.list().props('bordered separator').classes('w-full rounded').mark('recent')
         self.empty = ui.label('No problems reported yet.').classes('text-gray-500')
+        ui.link('See all problems, search and filter', '/problems') \
+            .classes('inline-flex items-center min-h-[48px] text-base').mark('see-all')
 
     def show(self, problems: list[ProblemLogPublic]) -> None:
         wanted = {problem.id for problem in problems}

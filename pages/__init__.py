@@ -14,6 +14,7 @@ from pages import (  # noqa: F401
     notifications,
     overview,
     problem_detail,
+    problem_list,
     problem_report,
     profile,
     statistics,

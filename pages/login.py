@@ -15,13 +15,18 @@ def login_page(redirect_to: str = '/') -> None:
     address = client_address()
 
     async def try_login() -> None:
+        if not button.enabled:  # Enter and a tap, or a second Enter, while the first check runs
+            return
+        button.disable()
+        button.props('loading')  # feedback at once: the password check takes a moment on purpose
         try:
             user_id = await run.io_bound(_check, username.value or '', password.value or '', address)
-        except TooManyRequests as error:
-            ui.notify(error.message[:1].upper() + error.message[1:], type='warning')
-            return
-        except NotAuthenticated:
-            ui.notify('Wrong user name or password', type='negative')
+        except (TooManyRequests, NotAuthenticated) as error:
+            button.enable()
+            button.props(remove='loading')
+            too_many = isinstance(error, TooManyRequests)
+            ui.notify(error.message[:1].upper() + error.message[1:] if too_many else 'Wrong user name or password',
+                      type='warning' if too_many else 'negative')
             return
         nonce = prepare_login(user_id)
         ui.navigate.to('/login/complete?' + urlencode({'nonce': nonce, 'redirect_to': target}))
@@ -32,7 +37,7 @@ def login_page(redirect_to: str = '/') -> None:
         username = ui.input('User name').props('autofocus autocomplete=username').classes('w-full')
         password = ui.input('Password', password=True).props('autocomplete=current-password').classes('w-full')
         password.on('keydown.enter', try_login)
-        ui.button('Sign in', on_click=try_login).classes('w-full min-h-[48px]')
+        button = ui.button('Sign in', on_click=try_login).classes('w-full min-h-[48px]').mark('sign-in')
 
 
 def _check(username: str, password: str, address: str) -> int:

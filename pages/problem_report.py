@@ -18,10 +18,12 @@ from app.models import TechnicianType
 from app.models.schemas import ProblemLogCreate
 from app.services import machines, problem_logs, taxonomy
 from app.services.access import ROLE_ACTIONS, Action, Actor, SignedIn, acting_as
+from components.confirm_dialog import confirm
 from components.design import BIG_BUTTON, TOUCH, error_text
 from components.layout import frame
 from components.photo_slot import photo_service, photo_uploader
 from components.session import page_storage, require_page_actor, signed_in
+from components.time_pick import StartChoices
 from components.worker import io
 
 Tree = list[tuple[int, str, list[tuple[int, str]]]]
@@ -67,6 +69,12 @@ async def problem_report_page(machine_id: int) -> None:
             return
         for button in buttons:
             button.disable()
+        if _is_empty(draft) and not await confirm(
+                'Report a problem without saying what it is?', action='Report anyway',
+                detail='Nothing is chosen and nothing is typed. Tap Back to pick what is affected.'):
+            for button in buttons:
+                button.enable()
+            return
         try:
             body = _body(machine_id, draft, stopping, tree)
             log_id = await io(_report, signed_in(), body, take_photos() if take_photos else [])
@@ -97,6 +105,11 @@ async def problem_report_page(machine_id: int) -> None:
         take_photos = photo_uploader()
         buttons = _action_bar(submit)
     _offline_hint()
+
+
+def _is_empty(draft: dict[str, object]) -> bool:
+    """Nothing chosen and nothing typed: maybe an accidental tap, so the form asks once before saving."""
+    return not (draft.get('subsystem_id') or draft.get('symptom_id') or str(draft.get('description') or '').strip())
 
 
 def _empty_draft() -> dict[str, object]:
@@ -139,7 +152,7 @@ def _parse_start(text: str) -> datetime | None:
     try:
         return datetime.strptime(text.strip(), '%Y-%m-%d %H:%M').replace(tzinfo=get_settings().zone)
     except ValueError as error:
-        raise ValueError('start time must look like 2026-11-25 14:05') from error
+        raise ValueError('When did it start: tap one of the choices or Pick… to set the time') from error
 
 
 def _label(tree: Tree, category: object) -> str | None:
@@ -180,11 +193,10 @@ def _details(draft: dict[str, object], saved: Callable[[], None]) -> None:
 
     with ui.expansion('Details (optional): description, start time, technician', icon='edit_note', value=True) \
             .classes('w-full text-base'):
-        bind(ui.textarea('What happened?').props('outlined autogrow debounce=400').classes('w-full')
-             .mark('description'), 'description')
+        bind(ui.textarea('What happened?').props('outlined autogrow debounce=400 counter maxlength=4000')
+             .classes('w-full').mark('description'), 'description')
+        StartChoices(str(draft.get('start') or ''), lambda text: (draft.__setitem__('start', text), saved()))
         with ui.row().classes('w-full gap-2'):
-            bind(ui.input('Started (empty = now)', placeholder='YYYY-MM-DD HH:MM').props('outlined debounce=400')
-                 .classes('grow').mark('start'), 'start')
             bind(ui.select({'internal': 'Internal', 'vendor': 'Vendor'}, label='Technician', value='internal')
                  .props('outlined').classes('w-40').mark('technician-type'), 'technician_type')
             bind(ui.input('Technician name').props('outlined debounce=400').classes('grow')
@@ -192,7 +204,8 @@ def _details(draft: dict[str, object], saved: Callable[[], None]) -> None:
 
 
 def _action_bar(submit: Callable[[bool], Awaitable[None]]) -> list[ui.button]:
-    ui.add_css('.ctp-action-bar { background: white } '
+    ui.add_css('.q-notifications__list--bottom { bottom: 96px } '  # toasts above the action bar, never on it
+               '.ctp-action-bar { background: white } '
                'body.body--dark .ctp-action-bar { background: var(--q-dark-page) }')
     with ui.element('div').classes('ctp-action-bar w-full sticky bottom-0 z-10 py-2 '
                                    'grid grid-cols-1 sm:grid-cols-2 gap-2'):
@@ -208,6 +221,7 @@ def _offline_hint() -> None:
     ui.label('Offline: keep typing, nothing is lost; it is saved when the connection is back.') \
         .classes('fixed top-16 left-1/2 -translate-x-1/2 z-50 bg-amber-300 text-black px-3 py-2 rounded shadow') \
         .style('display:none').classes('ctp-offline-hint')
+    ui.add_css('#popup { display: none !important; }')  # NiceGUI's own "connection lost" box: one indicator
     ui.add_body_html('<script>setInterval(() => { const el = document.querySelector(".ctp-offline-hint");'
                      ' if (el && window.socket) el.style.display = window.socket.connected ? "none" : "block"; },'
                      ' 1000);</script>')

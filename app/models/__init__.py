@@ -27,6 +27,7 @@ from app.models.tables import (
     OperatingWindow,
     PlantClosure,
     ProblemAudit,
+    ProblemComment,
     ProblemPhoto,
     User,
     UserMachine,
@@ -38,6 +39,6 @@ __all__ = [
     'Role', 'TechnicianType', 'ApiToken', 'Category', 'CTPMachine', 'CTPNotification', 'CTPProblemLog',
     'DailyCauseRollup', 'DailyRollup', 'DisplayDevice', 'DisplayMachine', 'Division', 'DowntimeSegment',
     'LoginFailure', 'OperatingWindow',
-    'PlantClosure', 'ProblemAudit', 'ProblemPhoto', 'User', 'UserMachine', 'UTCDateTime', 'utcnow',
+    'PlantClosure', 'ProblemAudit', 'ProblemComment', 'ProblemPhoto', 'User', 'UserMachine', 'UTCDateTime', 'utcnow',
     'DeviceLink', 'JmfSignal', 'MachineStop', 'MeterReading',
 ]

@@ -69,3 +69,6 @@ class AuditAction(StrEnum):
     DELETE = 'delete'
     PHOTO_ADDED = 'photo_added'
     PHOTO_REMOVED = 'photo_removed'
+    HAND_OVER = 'hand_over'
+    COMMENT = 'comment'
+    UNDO = 'undo'

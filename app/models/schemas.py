@@ -120,6 +120,7 @@ class ProblemLogUpdate(StrictModel):
     plates_lost: int | None = Field(default=None, ge=0, le=9999)
     reason: LongText | None = None
     never_ran: bool = False
+    owner_id: Id | None = Field(default=None, description='hand the problem over to this colleague')
 
 
 class PhotoPublic(BaseModel):
@@ -179,6 +180,24 @@ class ProblemLogPublic(BaseModel):
 
 class ProblemLogDetail(ProblemLogPublic):
     audit: list[AuditEntryPublic] = []
+
+
+COMMENT_LIMIT = 2000
+
+
+class CommentCreate(StrictModel):
+    """A comment on a problem: what was tried, parts ordered, a note for the next shift."""
+
+    body: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=COMMENT_LIMIT)]
+
+
+class CommentPublic(BaseModel):
+    id: int
+    log_id: int
+    author_id: int | None
+    author_name: str | None
+    created_at: datetime
+    body: str
 
 
 class ProblemLogPage(BaseModel):

@@ -152,6 +152,16 @@ class ProblemAudit(SQLModel, table=True):
     new: str | None = Field(default=None, sa_type=Text)
 
 
+# The team's thread on a problem: what was tried, parts ordered, notes for the next shift (append-only).
+class ProblemComment(SQLModel, table=True):
+    __tablename__ = 'problem_comments'
+    id: int | None = Field(default=None, primary_key=True)
+    log_id: int = Field(foreign_key='ctp_problem_logs.id', index=True, ondelete='CASCADE')
+    author_id: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    body: str = Field(sa_type=Text)
+
+
 # Photos of a problem (before/after), stored under random names.
 class ProblemPhoto(SQLModel, table=True):
     __tablename__ = 'problem_photos'

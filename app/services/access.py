@@ -2,7 +2,7 @@
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, false, select, true
@@ -31,16 +31,19 @@ class Actor:
 class Action(StrEnum):
     READ = 'read'                    # see machines, problems, photos in scope
     REPORT = 'report'                # create a problem on a machine in scope
-    EDIT_PROBLEM = 'edit_problem'    # edit fields, acknowledge, complete, reopen, cancel, photos
+    EDIT_PROBLEM = 'edit_problem'    # edit the report itself: description, category, start, flags, cancel
+    WORK_PROBLEM = 'work_problem'    # team work: take, hand over, photos, comments, vendor, complete, reopen
     DELETE_PROBLEM = 'delete_problem'
     READ_STATS = 'read_stats'        # statistics and exports
     ADMINISTER = 'administer'        # users, machines, taxonomy, calendar, displays
 
 
 # The matrix. Ownership rules for EDIT_PROBLEM are in may_edit_problem(); scope is in visible_machine_ids().
+# WORK_PROBLEM has no ownership rule: anyone assigned to the machine works its problems (DOMAIN.md §4).
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
-    Role.CTP_USER: frozenset({Action.READ, Action.REPORT, Action.EDIT_PROBLEM, Action.READ_STATS}),
+    Role.CTP_USER: frozenset({Action.READ, Action.REPORT, Action.EDIT_PROBLEM, Action.WORK_PROBLEM,
+                              Action.READ_STATS}),
     Role.MANAGER: frozenset({Action.READ, Action.READ_STATS}),
     Role.NONE: frozenset(),
 }
@@ -184,3 +187,78 @@ def require_log_editable(session: Session, actor: Actor, log_id: int) -> CTPProb
     if not may_edit_problem(actor, log):
         raise PermissionDenied('you can only change problems you reported')
     return log
+
+
+def require_log_workable(session: Session, actor: Actor, log_id: int) -> CTPProblemLog:
+    """The problem, if the actor may work it (team work, DOMAIN.md §4): 404 outside the scope, 403 by role."""
+    log = require_log_visible(session, actor, log_id)
+    require_ability(actor, log, Ability.COMMENT)
+    return log
+
+
+class Ability(StrEnum):
+    """What a person can do on one problem; the page shows a button per ability, the services check the same."""
+
+    TAKE = 'take'
+    HAND_OVER = 'hand_over'
+    COMMENT = 'comment'
+    ADD_PHOTOS = 'add_photos'
+    VENDOR = 'vendor'
+    COMPLETE = 'complete'
+    REOPEN = 'reopen'
+    EDIT = 'edit'
+    CANCEL = 'cancel'
+    UNDO = 'undo'
+    DELETE = 'delete'
+
+
+REPORT_ABILITIES = frozenset({Ability.EDIT, Ability.CANCEL})  # the report itself: reporter or admin
+UNDO_WINDOW = timedelta(minutes=2)
+_OPEN = ('open', 'in_progress')
+_APPLIES = {Ability.TAKE: ('open',), Ability.HAND_OVER: ('in_progress',), Ability.VENDOR: _OPEN,
+            Ability.COMPLETE: _OPEN, Ability.REOPEN: ('completed',), Ability.CANCEL: _OPEN, Ability.UNDO: _OPEN,
+            Ability.ADD_PHOTOS: (*_OPEN, 'completed')}
+_WORDS = {Ability.EDIT: 'edit the report', Ability.CANCEL: 'cancel this problem',
+          Ability.DELETE: 'delete a problem', Ability.UNDO: 'undo this report'}
+
+
+def ability_reason(actor: Actor, log: CTPProblemLog, ability: Ability) -> str | None:
+    """Why the actor may not do this on the problem (by rights, not by state), or None when they may."""
+    if actor.is_display or not ({Action.WORK_PROBLEM, Action.EDIT_PROBLEM} & ROLE_ACTIONS[actor.role]):
+        return 'your role can read problems but not change them'
+    if ability == Ability.DELETE:
+        return None if actor.role == Role.ADMIN else 'only an admin can delete a problem'
+    if ability == Ability.UNDO:
+        return None if log.created_by == actor.user_id else 'only the reporter can undo a report'
+    if ability in REPORT_ABILITIES:
+        return None if may_edit_problem(actor, log) else f'only the reporter or an admin can {_WORDS[ability]}'
+    return None if Action.WORK_PROBLEM in ROLE_ACTIONS[actor.role] else 'your role cannot work on problems'
+
+
+def _applies(log: CTPProblemLog, ability: Ability, now: datetime) -> bool:
+    if ability == Ability.UNDO and now - log.created_at > UNDO_WINDOW:
+        return False
+    states = _APPLIES.get(ability)
+    return states is None or log.status in states
+
+
+def problem_abilities(actor: Actor, log: CTPProblemLog, *, now: datetime) -> dict[Ability, str | None]:
+    """What the actor can do on the problem now: ability → None (allowed) or the reason why not.
+
+    Abilities that do not fit the problem's state (reopen an open problem) are left out, and so are the ones this
+    person never has a use for (undo someone else's report, delete without being an admin): pages hide those and
+    show the others, disabled with the reason when it is not None."""
+    result = {ability: ability_reason(actor, log, ability) for ability in Ability if _applies(log, ability, now)}
+    for hidden in (Ability.UNDO, Ability.DELETE):
+        if result.get(hidden):
+            del result[hidden]
+    if actor.is_display or actor.role not in (Role.ADMIN, Role.CTP_USER):
+        return {}
+    return result
+
+
+def require_ability(actor: Actor, log: CTPProblemLog, ability: Ability) -> None:
+    """403 with the reason when the actor may not do this on the problem."""
+    reason = ability_reason(actor, log, ability)
+    if reason is not None:
+        raise PermissionDenied(reason)

@@ -28,7 +28,7 @@ from app.errors import InsufficientStorage, InvalidInput, NotFound, QuotaExceede
 from app.models import AuditAction, CTPProblemLog, PhotoKind, ProblemPhoto, utcnow
 from app.models.schemas import ProblemLogCreate
 from app.services import audit, problem_logs
-from app.services.access import Actor, require_log_editable, require_log_visible
+from app.services.access import Actor, require_log_editable, require_log_visible, require_log_workable
 
 logger = logging.getLogger(__name__)
 QUOTA_WINDOW = timedelta(hours=24)   # CTP_MAX_PHOTO_BYTES_PER_USER_DAY counts the stored bytes of this window
@@ -229,7 +229,7 @@ def _photos_join_commit(session: Session, actor: Actor, prepared: list[PreparedP
 
 def check_can_attach(session: Session, *, actor: Actor, log_id: int, count: int) -> None:
     """Fail fast (404/403/429) before any upload is processed: may this actor add `count` photos here?"""
-    require_log_editable(session, actor, log_id)
+    require_log_workable(session, actor, log_id)
     check_count(_count(session, log_id), count)
     check_day_bytes(session, actor.user_id)
 
@@ -242,10 +242,10 @@ def _count(session: Session, log_id: int) -> int:
 @rolls_back
 def attach_photos(session: Session, *, actor: Actor, log_id: int, prepared: list[PreparedPhoto],
                   kind: str = 'before') -> list[ProblemPhoto]:
-    """Add photos to a problem the actor may edit (at most CTP_MAX_PHOTOS_PER_PROBLEM); files go on failure."""
+    """Add photos to a problem the actor may work on (at most CTP_MAX_PHOTOS_PER_PROBLEM); files go on failure."""
     try:
         photo_kind = _kind(kind)
-        require_log_editable(session, actor, log_id)
+        require_log_workable(session, actor, log_id)
         check_count(_count(session, log_id), len(prepared))
         check_day_bytes(session, actor.user_id, sum(photo.size_bytes for photo in prepared))
         rows = _rows(session, actor, log_id, prepared, photo_kind)

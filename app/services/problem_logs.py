@@ -27,10 +27,23 @@ from app.models import (
     utcnow,
 )
 from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
-from app.services import audit, downtime, notifications, photos, rollup, taxonomy
-from app.services.access import Action, Actor, require, require_log_editable, require_machine_visible
+from app.services import audit, downtime, notifications, photos, rollup, taxonomy, teamwork
+from app.services.access import (
+    UNDO_WINDOW,
+    Ability,
+    Action,
+    Actor,
+    require,
+    require_ability,
+    require_log_editable,
+    require_log_visible,
+    require_machine_visible,
+)
 from app.services.time_bounds import CLOCK_SKEW, check_client_times
 
+MACHINE_WORDS = {'down': 'DOWN', 'maintenance': 'MAINTENANCE', 'degraded': 'DEGRADED', 'operational': 'RUNNING',
+                 'retired': 'RETIRED'}  # the wall's words, one casing
+UNDO_REASON = 'reported by mistake (undone by the reporter)'
 EDITABLE_FIELDS = ('problem_description', 'category_id', 'is_stopping', 'is_planned', 'start_time', 'end_time',
                    'solution', 'resolved_by', 'technician_type', 'technician_name', 'vendor_called_at',
                    'vendor_arrived_at', 'vendor_ticket', 'plates_lost')
@@ -137,7 +150,8 @@ def _hash(problem_in: ProblemLogCreate) -> str:
 @rolls_back
 def update_problem(session: Session, *, actor: Actor, log_id: int, changes: ProblemLogUpdate) -> Outcome:
     """Edit fields and/or move through the lifecycle by setting `status`; a stale version is 409."""
-    log = require_log_editable(session, actor, log_id)
+    log = require_log_visible(session, actor, log_id)
+    teamwork.check_rights(actor, log, changes)  # the report is the reporter's, the work is the team's
     if changes.version is not None and changes.version != log.version:
         raise Conflict('this problem was changed by someone else; reload and try again')
     before = rollup.span_of(session, log)
@@ -146,15 +160,16 @@ def update_problem(session: Session, *, actor: Actor, log_id: int, changes: Prob
     check_client_times(actor, now, {name: value for name, value in sent.items() if value != getattr(log, name)})
     changed = _apply_fields(session, actor, log, changes, now)
     kind = _transition(session, actor, log, changes, now)
+    handed = teamwork.hand_over(session, actor, log, changes.owner_id) if changes.owner_id else None
     _validate_times(log, now)
-    if not changed and kind is None:
+    if not changed and kind is None and handed is None:
         return Outcome(log=log)
     log.updated_at = now
     downtime.rebuild_segments(session, log)
     downtime.refresh_downtime_cache(session, log)
     rollup.refresh_problem(session, log, before)
     downtime.refresh_machine_status(session, log.machine_id)
-    notified = _notify_transition(session, actor, log, kind, changed)
+    notified = _notify_transition(session, actor, log, kind, changed) | (handed or set())
     try:
         session.commit()
     except StaleDataError as error:
@@ -305,6 +320,19 @@ def _notify_transition(session: Session, actor: Actor, log: CTPProblemLog, kind:
                                 log_id=log.id, kind=kind, message=_message(session, machine, log, verb))
 
 
+def undo_report(session: Session, *, actor: Actor, log_id: int) -> Outcome:
+    """The reporter takes a report back within UNDO_WINDOW: cancelled as reported by mistake, out of every KPI,
+    its audit trail kept."""
+    log = require_log_visible(session, actor, log_id)
+    require_ability(actor, log, Ability.UNDO)
+    if utcnow() - log.created_at > UNDO_WINDOW:
+        raise Conflict('a report can only be undone in the first 2 minutes; cancel it with a reason instead')
+    if log.status not in (ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS):
+        raise Conflict('only an open problem can be undone')
+    changes = ProblemLogUpdate(status=ProblemStatus.CANCELLED, reason=UNDO_REASON)
+    return update_problem(session, actor=actor, log_id=log_id, changes=changes)
+
+
 @rolls_back
 def delete_problem(session: Session, *, actor: Actor, log_id: int) -> None:
     """Admin only: a soft delete with the effects of cancel; the audit trail stays."""
@@ -328,9 +356,9 @@ def delete_problem(session: Session, *, actor: Actor, log_id: int) -> None:
 
 
 def _message(session: Session, machine: CTPMachine, log: CTPProblemLog, verb: str) -> str:
+    """'Kodak: Plate jam resolved · machine RUNNING': the machine's state now (its status is already refreshed)."""
     what = taxonomy.category_info(session, log.category_id).label if log.category_id else 'problem'
-    state = 'DOWN' if log.is_stopping and not log.is_planned else ('maintenance' if log.is_stopping else 'degraded')
-    return f'{machine.name}: {what} {verb} ({state})'
+    return f'{machine.name}: {what} {verb} · machine {MACHINE_WORDS.get(machine.status, machine.status.upper())}'
 
 
 def _announce(outcome: Outcome) -> None:
@@ -339,4 +367,4 @@ def _announce(outcome: Outcome) -> None:
                         *notifications.changes_for(outcome.notified)])
 
 
-__all__ = ['Outcome', 'report_problem', 'update_problem', 'delete_problem', 'TechnicianType']
+__all__ = ['Outcome', 'report_problem', 'update_problem', 'undo_report', 'delete_problem', 'TechnicianType']

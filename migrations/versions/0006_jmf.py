@@ -4,7 +4,7 @@ Device links hold a per-link secret (SHA-256); jmf_signals keeps each received D
 (the source of the time ledger); machine_stops ties a machine-reported stop to its problem (or counts a micro-stop);
 meter_readings keeps counter changes with the increase since the previous reading.
 
-Revision ID: 0006_jmf
+Revision ID: 0006
 Revises: 0005
 Create Date: 2026-12-02 12:00:00
 """
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0006_jmf'
+revision: str = '0006'
 down_revision: str | None = '0005'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from app.config import get_settings
 from app.db import session_scope
-from app.models import ProblemPhoto
+from app.models import CTPProblemLog, ProblemPhoto, UserMachine
+from app.models import User as UserRow
 from app.services import photos
 from tests.factories import PASSWORD, actor, make_machine, make_user, report
 from tests.photo_corpus import bad_uploads, camera_jpeg, encoded
@@ -112,12 +113,18 @@ async def test_bad_uploads_get_their_answer_and_store_nothing(user: User, bad: o
     assert len((await client.get(f'/api/ctp-problem-logs/{log_id}')).json()['photos']) == 1
 
 
-async def test_other_users_cannot_add_photos(user: User) -> None:
-    log_id, _ = problem_with_photo(assigned=True)
+async def test_a_colleague_on_the_machine_adds_photos_and_others_cannot(user: User) -> None:
+    log_id, _ = problem_with_photo(assigned=False)
     client = await signed_in(user, 'tech1')
     parts = [('photo', ('a.jpg', camera_jpeg(), 'image/jpeg'))]
-    assert (await client.post(f'/api/ctp-problem-logs/{log_id}/photos', files=parts)).status_code == 403
+    assert (await client.post(f'/api/ctp-problem-logs/{log_id}/photos', files=parts)).status_code == 404
     assert len(files()) == 2
+    with session_scope() as session:
+        tech = session.exec(select(UserRow).where(UserRow.username == 'tech1')).scalars().one()
+        session.add(UserMachine(user_id=tech.id, machine_id=session.get(CTPProblemLog, log_id).machine_id))  # type: ignore[union-attr,arg-type]
+        session.commit()
+    assert (await client.post(f'/api/ctp-problem-logs/{log_id}/photos', files=parts)).status_code == 201
+    assert len(files()) == 4
 
 
 async def test_a_photo_over_the_cap_is_413(user: User, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -116,12 +116,15 @@ async def test_stale_version_is_409_and_loses_nothing(client: httpx.AsyncClient,
     assert unversioned.status_code == 200 and unversioned.json()['technician_name'] == 'Ben'
 
 
-async def test_only_the_reporter_or_an_admin_edits(client: httpx.AsyncClient, plant: Plant) -> None:
+async def test_only_the_reporter_or_an_admin_edits_the_report_the_team_works_it(client: httpx.AsyncClient,
+                                                                                   plant: Plant) -> None:
     await login_admin(client)
     log = (await client.post(URL, json={'machine_id': plant.press1.id, 'problem_description': 'Jam'})).json()
     await login(client, 'tech1')
-    response = await client.put(f'{URL}/{log["id"]}', json={'technician_name': 'Me'})
+    response = await client.put(f'{URL}/{log["id"]}', json={'problem_description': 'Mine now'})
     assert response.status_code == 403
+    assert response.json()['error']['message'] == 'only the reporter or an admin can edit the report'
+    assert (await client.put(f'{URL}/{log["id"]}', json={'technician_name': 'Me'})).status_code == 200
     assert (await client.put(f'{URL}/424242', json={'technician_name': 'Me'})).status_code == 404
     assert (await client.put(f'{URL}/{log["id"]}', json={'nonsense': 1})).status_code == 400
 

@@ -80,18 +80,19 @@ def test_attach_is_limited_to_the_per_problem_maximum(session: Session, monkeypa
     assert files() == before and len(photo_rows(session)) == 2
 
 
-def test_only_someone_who_may_edit_the_problem_attaches_or_deletes(session: Session) -> None:
+def test_the_team_attaches_photos_and_only_the_reporter_or_an_admin_deletes(session: Session) -> None:
     machine = make_machine(session)
     owner = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
     colleague = make_user(session, 'tech2', machines=[machine.id])  # type: ignore[list-item]
     stranger = make_user(session, 'tech3', machines=[])
+    manager = make_user(session, 'maria', Role.MANAGER)
     log_id = report(session, owner, machine)
-    with pytest.raises(PermissionDenied):
-        photos.attach_photos(session, actor=actor(colleague), log_id=log_id, prepared=prepared())
     with pytest.raises(NotFound):
         photos.attach_photos(session, actor=actor(stranger), log_id=log_id, prepared=prepared())
+    with pytest.raises(PermissionDenied):
+        photos.attach_photos(session, actor=actor(manager), log_id=log_id, prepared=prepared())
     assert files() == []
-    [row] = photos.attach_photos(session, actor=actor(owner), log_id=log_id, prepared=prepared())
+    [row] = photos.attach_photos(session, actor=actor(colleague), log_id=log_id, prepared=prepared())
     with pytest.raises(PermissionDenied):
         photos.delete_photo(session, actor=actor(colleague), photo_id=row.id)  # type: ignore[arg-type]
     assert len(files()) == 2

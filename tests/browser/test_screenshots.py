@@ -16,15 +16,16 @@ from tests.browser.server import (
     DESKTOP,
     PHONE,
     TABLET,
+    free_port,
     require_chromium,
     running_server,
 )
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-PORT = 8352
+PORT = free_port()  # worktrees and CI jobs on one host run these at the same time
 SIZES = {'phone': PHONE, 'tablet': TABLET, 'desktop': DESKTOP}
 PAGES = {'overview': '/', 'machine-detail': '/machines/1', 'report-form': '/machines/1/report',
-         'problem-detail': '/problem-logs/1', 'notifications': '/notifications'}
+         'problem-detail': '/problem-logs/1', 'notifications': '/notifications', 'problems': '/problems'}
 SHOTS = os.environ.get('CTP_SCREENSHOT_DIR')
 
 

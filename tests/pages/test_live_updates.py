@@ -45,7 +45,7 @@ async def test_a_report_elsewhere_turns_the_other_screens_red_with_a_toast(
     await sign_in(watcher, 'tech2', PASSWORD)
     await watcher.should_see(marker=f'machine-{magnus}', content='RUNNING')
     _report_as('tech1', magnus)
-    await watcher.should_see('Kodak Magnus Q800: problem reported (DOWN)', retries=WAIT)  # the toast
+    await watcher.should_see('Kodak Magnus Q800: problem reported · machine DOWN', retries=WAIT)  # the toast
     await watcher.should_see(marker=f'machine-{magnus}', content='DOWN', retries=WAIT)
     await watcher.should_see(marker='unread', content='1', retries=WAIT)
     await admin.should_see(marker=f'machine-{magnus}', content='DOWN', retries=WAIT)

@@ -1,4 +1,6 @@
 """Sign-in pages with NiceGUI's simulated user: redirects, access levels, throttling, open pages losing access."""
+import asyncio
+
 import pytest
 from nicegui.testing import User
 
@@ -98,3 +100,18 @@ async def test_an_open_page_of_a_user_losing_ctp_access_goes_to_the_plain_page(u
     with session_scope() as session:
         users.update_user(session, actor=as_admin(), user_id=tech.id, changes={'role': Role.NONE})  # type: ignore[arg-type]
     await user.should_see('no access to CTP Log', retries=20)
+
+
+async def test_the_sign_in_button_shows_it_is_working_and_comes_back_after_a_refusal(user: User) -> None:
+    await user.open('/login')
+    user.find('User name').type('admin')
+    user.find('Password').type('not the password')
+    button = user.find(marker='sign-in').elements.pop()
+    user.find(marker='sign-in').click()
+    for _ in range(50):  # the click's handler starts on the next turns of the event loop
+        if not button.enabled:
+            break
+        await asyncio.sleep(0.01)
+    assert not button.enabled and 'loading' in button.props  # before the (slow) password check ends
+    await user.should_see('Wrong user name or password', retries=150)
+    assert button.enabled and 'loading' not in button.props

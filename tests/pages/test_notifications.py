@@ -34,7 +34,7 @@ async def test_bell_shows_unread_and_the_panel_marks_them_read(user: User) -> No
     await sign_in(user, 'admin', ADMIN_PASSWORD)
     await user.should_see(marker='unread', content='2', retries=WAIT)
     user.find(marker='bell').click()
-    await user.should_see('Kodak Magnus Q800: problem reported (DOWN)', retries=WAIT)
+    await user.should_see('Kodak Magnus Q800: problem reported · machine DOWN', retries=WAIT)
     await user.should_not_see(marker='unread', retries=WAIT)
     assert _unread_of_admin() == 0
 
@@ -65,7 +65,7 @@ async def test_the_bell_panel_is_refused_once_the_session_has_ended(user: User) 
     change_behind_the_pages(1, is_active=False)
     user.find(marker='bell').click()
     await user.should_see('your session has ended', retries=WAIT)
-    await user.should_not_see('Kodak Magnus Q800: problem reported (DOWN)')
+    await user.should_not_see('Kodak Magnus Q800: problem reported · machine DOWN')
     assert _unread_of_admin() == 2
 
 

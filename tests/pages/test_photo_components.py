@@ -64,7 +64,7 @@ async def test_camera_photo_is_attached_saved_and_shown_as_lazy_thumbnail(user: 
     await user.should_see('1 photo attached')
     assert len(files()) == 2
     user.find('Save').click()
-    await user.should_see(marker='photo-1')
+    await user.should_see(marker='photo-1', retries=WAIT)
     thumb = user.find(marker='photo-1').elements.pop()
     assert thumb.props['src'] == '/photos/1/thumb' and thumb.props['loading'] == 'lazy'
     user.find(marker='photo-1').click()
@@ -77,8 +77,23 @@ async def test_a_fake_photo_is_refused_with_a_message_and_nothing_kept(user: Use
     await report_page(user)
     html = b'<html><script>alert(1)</script></html>'
     await uploader_of(user).handle_uploads([ui.upload.SmallFileUpload('evil.jpg', 'image/jpeg', html)])
-    await user.should_see('evil.jpg: this file is not a photo')
+    await user.should_see(marker='photo-refused', content='evil.jpg was not added: this file is not a photo')
     await user.should_see('No photos attached')
+    assert files() == []
+
+
+async def test_an_oversized_photo_is_told_on_the_photo_with_the_limit(user: User) -> None:
+    await report_page(user)
+    limit = get_settings().max_photo_bytes
+    uploader_of(user).run_method = lambda *args, **kwargs: None  # type: ignore[method-assign]
+    user.find(ui.upload).trigger('rejected', [{'name': 'IMG_0031.jpg', 'size': 31 * 1024 * 1024,
+                                               'why': 'max-file-size'}])
+    await user.should_see(marker='photo-refused', content=f'IMG_0031.jpg was not added: {limit // (1024 * 1024)} '
+                                                           'MB is the most; this one is 31 MB')
+    await user.should_see('No photos attached')
+    big = ui.upload.SmallFileUpload('big.jpg', 'image/jpeg', camera_jpeg() + b'\0' * limit)
+    await uploader_of(user).handle_uploads([big])
+    await user.should_see(marker='photo-refused', content='big.jpg was not added: ')
     assert files() == []
 
 
@@ -88,7 +103,7 @@ async def test_more_than_the_allowed_photos_are_refused(user: User) -> None:
     for index in range(3):
         await upload.handle_uploads([ui.upload.SmallFileUpload(f'p{index}.jpg', 'image/jpeg', camera_jpeg())])
         await user.should_see(f'{min(index + 1, 2)} photo')
-    await user.should_see('At most 2 photos')
+    await user.should_see(marker='photo-refused', content='at most 2 photos can be added here')
     await user.should_see('2 photos attached')
     assert len(files()) == 4
 
@@ -129,7 +144,7 @@ async def test_below_the_free_disk_floor_the_uploader_says_so_and_keeps_nothing(
     monkeypatch.setenv('CTP_MIN_FREE_DISK_MB', str(10 ** 12))
     get_settings.cache_clear()
     await uploader_of(user).handle_uploads([ui.upload.SmallFileUpload('p.jpg', 'image/jpeg', camera_jpeg())])
-    await user.should_see('p.jpg: the server is short of disk space')
+    await user.should_see(marker='photo-refused', content='p.jpg was not added: the server is short of disk space')
     await user.should_see('No photos attached')
     assert files() == []
 
@@ -161,5 +176,5 @@ async def test_the_problem_page_shows_a_message_when_the_photo_quota_is_used_up(
     await uploader_of(user).handle_uploads([ui.upload.SmallFileUpload('second.jpg', 'image/jpeg', camera_jpeg())])
     await user.should_see('1 photo attached', retries=WAIT)
     user.find(marker='save-photos').click()
-    await user.should_see('a problem can have at most 1 photo; 0 more can be added', retries=WAIT)
+    await user.should_see('A problem can have at most 1 photo; 0 more can be added', retries=WAIT)
     assert len(files()) == 2

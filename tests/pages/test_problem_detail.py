@@ -4,9 +4,10 @@ from nicegui.testing import User
 
 from app.db import session_scope
 from app.models import CTPMachine, CTPProblemLog, ProblemPhoto, Role
+from app.models import User as UserRow
 from app.services import users
 from tests.conftest import ADMIN_PASSWORD
-from tests.factories import PASSWORD, change_behind_the_pages, complete, make_machine, make_user, report
+from tests.factories import PASSWORD, change, change_behind_the_pages, complete, make_machine, make_user, report
 from tests.pages.signin import WAIT, sign_in
 
 
@@ -45,7 +46,7 @@ async def test_complete_without_solution_explains_and_writes_nothing(user: User)
     await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
     user.find(marker='complete').click()
     user.find(marker='complete-save').click()
-    await user.should_see('a solution is required', retries=WAIT)
+    await user.should_see('A solution is required', retries=WAIT)
     assert _log(log_id).status == 'open'
 
 
@@ -93,13 +94,60 @@ async def test_backing_out_of_delete_keeps_the_problem(user: User) -> None:
     assert _log(log_id).deleted_at is None
 
 
-async def test_colleague_sees_the_problem_but_no_actions(user: User) -> None:
+async def test_a_colleague_works_the_problem_but_the_report_stays_the_reporters(user: User) -> None:
     _, log_id = _open_problem(other_reporter=True)
     await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
     await user.should_see('Vacuum pump noisy')
-    await user.should_see('History')
-    for marker in ('complete', 'edit', 'cancel', 'delete', 'acknowledge'):
+    await user.should_see(marker='complete')
+    await user.should_see(marker='edit-reason', content='Only the reporter or an admin can edit the report')
+    await user.should_see(marker='cancel-reason', content='Only the reporter or an admin can cancel this problem')
+    for marker in ('delete', 'undo'):
         await user.should_not_see(marker=marker)
+    user.find(marker='acknowledge').click()
+    await user.should_see('It is yours now', retries=WAIT)
+    await user.should_see(marker='fact-who-has-it', content='Tech1', retries=WAIT)
+    assert _log(log_id).acknowledged_by is not None and _log(log_id).status == 'in_progress'
+
+
+async def test_the_shift_leaves_a_comment_for_the_next_one(user: User) -> None:
+    _, log_id = _open_problem(other_reporter=True)
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    await user.should_see('No comments yet.')
+    user.find(marker='comment-text').type('Ordered a new vacuum hose, arrives 14:00')
+    user.find(marker='comment-add').click()
+    await user.should_see('Comment added', retries=WAIT)
+    await user.should_see(marker='comment', content='Ordered a new vacuum hose, arrives 14:00', retries=WAIT)
+    await user.should_see('Commented · Comment: Ordered a new vacuum hose', retries=WAIT)
+
+
+async def test_hand_over_to_a_colleague(user: User) -> None:
+    _, log_id = _open_problem(other_reporter=True)
+    with session_scope() as session:
+        tech1 = session.get(CTPProblemLog, log_id)
+        change(session, session.get(UserRow, tech1.created_by), log_id, status='in_progress')  # type: ignore[arg-type,union-attr]
+    await sign_in(user, 'tech2', PASSWORD, then=f'/problem-logs/{log_id}')
+    user.find(marker='hand-over').click()
+    await user.should_see(marker='hand-over-dialog', retries=WAIT)
+    user.find(marker='hand-over-to').elements.pop().value = _user_id('tech1')  # type: ignore[attr-defined]
+    user.find(marker='hand-over-save').click()
+    await user.should_see('Handed over', retries=WAIT)
+    await user.should_see(marker='fact-who-has-it', content='Tech1', retries=WAIT)
+    assert _log(log_id).acknowledged_by == _user_id('tech1')
+
+
+async def test_the_reporter_undoes_a_report_made_by_mistake(user: User) -> None:
+    _, log_id = _open_problem()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    user.find(marker='undo').click()
+    await user.should_see('Report undone', retries=WAIT)
+    await user.should_see(marker='problem-status', content='Cancelled', retries=WAIT)
+    await user.should_not_see(marker='undo', retries=WAIT)
+    assert 'reported by mistake' in (_log(log_id).cancel_reason or '')
+
+
+def _user_id(username: str) -> int:
+    with session_scope() as session:
+        return users.find_by_username(session, username).id  # type: ignore[union-attr,return-value]
 
 
 async def test_edit_description_is_audited_and_shown_live(user: User) -> None:
@@ -131,8 +179,8 @@ async def test_photos_of_the_problem_are_shown_as_thumbnails(user: User) -> None
 
 
 @pytest.mark.parametrize(('change', 'refusal'), [
-    ({'is_active': False}, 'your session has ended'),
-    ({'role': Role.MANAGER}, 'your role does not allow this'),
+    ({'is_active': False}, 'Your session has ended'),
+    ({'role': Role.MANAGER}, 'Your role can read problems but not change them'),
     ({'unassign': True}, 'not found'),
 ])
 async def test_an_edit_uses_the_rights_the_user_has_at_save_time(user: User, change: dict[str, object],
@@ -157,5 +205,5 @@ async def test_a_demoted_admin_cannot_delete_from_a_page_opened_before(user: Use
         admin_id = users.find_by_username(session, 'admin').id  # type: ignore[union-attr]
     change_behind_the_pages(admin_id, role=Role.MANAGER)  # type: ignore[arg-type]
     user.find(marker='confirm-yes').click()
-    await user.should_see('your role does not allow this', retries=WAIT)
+    await user.should_see('Your role does not allow this', retries=WAIT)
     assert _log(log_id).deleted_at is None

@@ -1,12 +1,13 @@
 """The tablet form: three taps, one problem per client key, drafts that survive a reload."""
 from collections.abc import Callable
+from datetime import UTC
 
 import pytest
 from nicegui.testing import User
 from sqlalchemy import func, select
 
 from app.db import session_scope
-from app.models import CTPMachine, CTPProblemLog, Role, UserMachine
+from app.models import CTPMachine, CTPProblemLog, Role, UserMachine, utcnow
 from app.services import users
 from tests.factories import PASSWORD, change_behind_the_pages, make_machine, make_user, seeded_category
 from tests.pages.signin import WAIT, sign_in
@@ -80,13 +81,34 @@ async def test_typed_input_comes_back_after_a_reload(user: User) -> None:
     await user.should_see('2. Symptom (optional)')  # the chosen subsystem is restored too
 
 
-async def test_a_bad_start_time_is_explained_and_nothing_is_written(user: User) -> None:
+async def test_the_start_is_one_tap_without_typing(user: User) -> None:
+    machine_id, subsystem_id = _setup()
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}/report')
+    await user.should_see('When did it start? (Europe/Berlin time)', retries=WAIT)
+    user.find(marker=f'subsystem-{subsystem_id}').click()
+    before = utcnow()
+    user.find(marker='start-15').click()
+    await user.should_see(marker='start', content='Started ')
+    user.find(marker='submit-down').click()
+    await user.should_see('Problem reported', retries=WAIT)
+    [log] = _problems()
+    ago = (before - log.start_time.replace(tzinfo=UTC)).total_seconds() / 60
+    assert 14 <= ago <= 16
+
+
+async def test_a_report_with_nothing_chosen_or_typed_asks_once(user: User) -> None:
     machine_id, _ = _setup()
     await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}/report')
-    user.find(marker='start').type('yesterday')
-    user.find(marker='submit-down').click()
-    await user.should_see('start time must look like', retries=WAIT)
+    user.find(marker='submit-running').click()
+    await user.should_see('Report a problem without saying what it is?', retries=WAIT)
+    user.find(marker='confirm-back').click()
+    await user.should_not_see(marker='confirm-dialog', retries=WAIT)
     assert _problems() == []
+    user.find(marker='submit-running').click()
+    await user.should_see(marker='confirm-dialog', retries=WAIT)
+    user.find(marker='confirm-yes').click()
+    await user.should_see('Problem reported', retries=WAIT)
+    assert len(_problems()) == 1
 
 
 async def test_machine_outside_the_scope_cannot_be_reported(user: User) -> None:
@@ -120,14 +142,15 @@ async def test_too_long_technician_name_is_explained(user: User) -> None:
     machine_id, _ = _setup()
     await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine_id}/report')
     user.find(marker='technician-name').type('x' * 130)
+    user.find(marker='description').type('Laser power low')
     user.find(marker='submit-down').click()
-    await user.should_see('technician_name: String should have at most 120 characters', retries=WAIT)
+    await user.should_see('Technician name: at most 120 characters (this has 130); shorten it', retries=WAIT)
     assert _problems() == []
 
 
 @pytest.mark.parametrize(('change', 'refusal'), [
-    ({'is_active': False}, 'your session has ended'),
-    ({'role': Role.MANAGER}, 'your role does not allow this'),
+    ({'is_active': False}, 'Your session has ended'),
+    ({'role': Role.MANAGER}, 'Your role does not allow this'),
     ({'role': Role.NONE}, 'no access to CTP Log'),
     ({'unassign': True}, 'not found'),
 ])

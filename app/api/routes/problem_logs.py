@@ -22,8 +22,16 @@ from app.api.routes import (
     report_form,
 )
 from app.models import ProblemStatus, TechnicianType
-from app.models.schemas import MAX_ID, ProblemLogCreate, ProblemLogDetail, ProblemLogPage, ProblemLogUpdate
-from app.services import photos, problem_logs, problem_queries
+from app.models.schemas import (
+    MAX_ID,
+    CommentCreate,
+    CommentPublic,
+    ProblemLogCreate,
+    ProblemLogDetail,
+    ProblemLogPage,
+    ProblemLogUpdate,
+)
+from app.services import comments, photos, problem_logs, problem_queries
 from app.services.problem_queries import ProblemFilter
 
 router = APIRouter(prefix='/api/ctp-problem-logs', tags=['problem logs'])
@@ -115,3 +123,26 @@ async def delete_problem_log(log_id: PathId, actor: CurrentActor) -> Response:
     """Admin: delete a problem (soft: it leaves every list and KPI; the audit trail stays)."""
     await in_session(lambda s: problem_logs.delete_problem(s, actor=actor, log_id=log_id))
     return Response(status_code=204)
+
+
+@router.post('/{log_id}/undo', response_model=ProblemLogDetail)
+async def undo_problem_log(log_id: PathId, actor: CurrentActor) -> ProblemLogDetail:
+    """The reporter takes a report back in its first 2 minutes: cancelled as reported by mistake, out of every KPI;
+    the audit trail stays. Later, or for anyone else, 409/403: cancel with a reason instead."""
+    def work(session: Session) -> ProblemLogDetail:
+        problem_logs.undo_report(session, actor=actor, log_id=log_id)
+        return problem_queries.get_problem(session, actor=actor, log_id=log_id)
+    return await in_session(work)
+
+
+@router.get('/{log_id}/comments', response_model=list[CommentPublic])
+async def read_comments(log_id: PathId, caller: CurrentCaller) -> list[CommentPublic]:
+    """The problem's comments, oldest first."""
+    return await read_as(caller, lambda s, actor: comments.list_comments(s, actor=actor, log_id=log_id))
+
+
+@router.post('/{log_id}/comments', response_model=CommentPublic, status_code=201,
+             dependencies=[Depends(json_body)])
+async def create_comment(log_id: PathId, body: CommentCreate, actor: CurrentActor) -> CommentPublic:
+    """Comment on a problem: anyone who may work it (admins, CTP users assigned to its machine)."""
+    return await in_session(lambda s: comments.add_comment(s, actor=actor, log_id=log_id, comment_in=body))

@@ -1,0 +1,47 @@
+"""The problem page's action buttons, rendered from what the services say this user may do (and why not)."""
+from collections.abc import Callable
+from typing import Any
+
+from nicegui import ui
+
+from app.services.access import Ability
+from components.design import TOUCH
+
+Abilities = dict[Ability, str | None]
+
+
+def ability_button(abilities: Abilities, ability: Ability, label: str, *, icon: str, mark: str,
+                   on_click: Callable[[], Any], props: str = '') -> ui.button | None:
+    """A button for an ability: hidden when it does not apply, disabled with the reason shown when not allowed.
+
+    :param abilities: what the user may do on the problem (access.problem_abilities)
+    :param ability: the ability this button uses
+    :param mark: test marker; the reason line is marked `<mark>-reason`
+    """
+    if ability not in abilities:
+        return None
+    reason = abilities[ability]
+    with ui.column().classes('gap-0 items-start'):
+        button = ui.button(label, icon=icon, on_click=on_click).props(props).classes(TOUCH).mark(mark)
+        if reason:
+            button.disable()
+            ui.label(reason[0].upper() + reason[1:]).classes('text-xs text-gray-600 dark:text-gray-300 max-w-[16rem]') \
+                .mark(f'{mark}-reason')
+    return button
+
+
+async def pick_colleague(colleagues: list[tuple[int, str]], current: int | None) -> int | None:
+    """Ask whom to hand the problem to; None when the user backs out."""
+    options = {user_id: name for user_id, name in colleagues if user_id != current}
+    with ui.dialog() as dialog, ui.card().classes('min-w-[300px]').mark('hand-over-dialog'):
+        ui.label('Hand over to').classes('text-lg font-bold')
+        if not options:
+            ui.label('Nobody else is assigned to this machine.')
+        who = ui.select(options, label='Colleague').props('outlined').classes('w-full').mark('hand-over-to')
+        with ui.row().classes('w-full justify-end gap-2'):
+            ui.button('Back', on_click=lambda: dialog.submit(None)).props('flat').classes(TOUCH)
+            ui.button('Hand over', on_click=lambda: dialog.submit(who.value)).classes(TOUCH).mark('hand-over-save')
+    result = await dialog
+    dialog.delete()
+    return result if isinstance(result, int) else None
+
