@@ -120,6 +120,7 @@ class ProblemLogUpdate(StrictModel):
     plates_lost: int | None = Field(default=None, ge=0, le=9999)
     reason: LongText | None = None
     never_ran: bool = False
+    reopened_at: AwareDatetime | None = None  # with status in_progress on a completed problem: when it went down again
 
 
 class PhotoPublic(BaseModel):

@@ -15,7 +15,6 @@ clipped to a piece, episodes by the piece they start in, problems by the piece t
 Changing the plant's zone (`CTP_TIMEZONE`) moves the day boundaries: run `rebuild` (python -m app.services.rollup).
 """
 import logging
-import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
@@ -53,21 +52,16 @@ from app.models import (
     ProblemStatus,
     utcnow,
 )
-from app.services import calendar
+from app.services import calendar, failures
+from app.services.failures import CHAIN_MARGIN, ts
 
 logger = logging.getLogger(__name__)
 
-CHAIN_MARGIN = timedelta(days=31)  # segments this far outside a range may still chain into an episode reaching it
 Span = tuple[datetime, datetime]
 Piece = tuple[datetime, datetime, int]  # a live interval and the index of what it belongs to (a trend bucket, or 0)
 SUMMED = ('unplanned_s', 'unplanned_op_s', 'stopped_s', 'stopped_op_s', 'episodes', 'episode_s', 'problems',
           'planned', 'ack_n', 'ack_s', 'vendor_n', 'vendor_s', 'plates_lost')  # the day's figures, all additive
 INTEGERS = ('episodes', 'problems', 'planned', 'ack_n', 'vendor_n', 'plates_lost')
-
-
-def ts(moment: datetime) -> float:
-    """Epoch seconds rounded to the millisecond, as stats' SQL rounds them (day boundaries then agree exactly)."""
-    return math.floor(moment.timestamp() * 1000 + 0.5) / 1000
 
 
 # ----------------------------------------------------------------------------------------------------------- writing
@@ -99,6 +93,9 @@ def refresh(session: Session, machine_id: int, lo: datetime, hi: datetime, now: 
         if first.s <= ts(hi) and last >= ts(lo):
             lo = min(lo, datetime.fromtimestamp(first.s, lo.tzinfo))
             hi = max(hi, datetime.fromtimestamp(last, hi.tzinfo))
+    reached = failures.fetch(session, [machine_id], lo, hi, now)[machine_id]  # a reopen's failure went down earlier
+    if reached:
+        lo = min(lo, datetime.fromtimestamp(failures.link(reached)[0].start, lo.tzinfo))
     zone = get_settings().zone
     _write_days(session, machine_id, lo.astimezone(zone).date(), hi.astimezone(zone).date(), now)
 
@@ -159,6 +156,7 @@ class _Seg:
     planned: bool
     subsystem_id: int | None
     running: bool
+    log_id: int = 0
 
 
 def _live_logs():  # type: ignore[no-untyped-def]
@@ -174,14 +172,14 @@ def _subsystem_id():  # type: ignore[no-untyped-def]
 
 def _segments(session: Session, machine_id: int, lo: datetime, hi: datetime, now: datetime) -> list[_Seg]:
     seg = DowntimeSegment
-    query = (select(seg.down_at, seg.up_at, seg.is_planned, _subsystem_id())
+    query = (select(seg.down_at, seg.up_at, seg.is_planned, _subsystem_id(), seg.log_id)
              .join(CTPProblemLog, CTPProblemLog.id == seg.log_id)
              .outerjoin(Category, Category.id == CTPProblemLog.category_id)
-             .where(seg.machine_id == machine_id, *_live_logs(), seg.down_at < hi,
+             .where(seg.machine_id == machine_id, *failures.counted(), seg.down_at < hi,
                     or_(seg.up_at.is_(None), seg.up_at > lo)))
-    rows = [_Seg(ts(down), ts(up or now), bool(planned), category, up is None)
-            for down, up, planned, category in session.execute(query)]
-    return sorted(rows, key=lambda r: (r.s, r.e))
+    rows = [_Seg(ts(down), ts(up or now), bool(planned), category, up is None, log_id)
+            for down, up, planned, category, log_id in session.execute(query)]
+    return sorted(rows, key=lambda r: (r.s, r.e, r.log_id))
 
 
 def _episodes(segments: list[_Seg]) -> list[tuple[_Seg, float]]:
@@ -221,6 +219,7 @@ def _write_days(session: Session, machine_id: int, first: date, last: date, now:
         a, b = ts(start), ts(end)
         ops = [(max(x, a), min(y, b)) for x, y in all_ops if x < b and y > a]
     _fill_unions(days, bounds, segments, ops)
+    _fill_failures(days, bounds, failures.link(failures.fetch(session, [machine_id], start, end, now)[machine_id]))
     _fill_causes(days, bounds, [s for s in segments if not s.planned])
     _fill_problems(session, days, bounds, machine_id, start, end)
     session.execute(delete(DailyRollup).where(DailyRollup.machine_id == machine_id, DailyRollup.day >= first,
@@ -279,18 +278,26 @@ def _fill_unions(days: list[_Day], bounds: list[float], segments: list[_Seg], op
         for a, b in _intersect(episodes, ops):
             for i, seconds in _days_of(bounds, a, b):
                 days[i].values[f'{name}_op_s'] += seconds
-    for first, end in unplanned:
-        if bounds[0] <= first.s < bounds[-1]:
-            day = days[bisect_right(bounds, first.s) - 1]
+
+
+def _fill_failures(days: list[_Day], bounds: list[float], found: list[failures.Failure]) -> None:
+    """Each failure (a reopen joined to it) counts on the day it first went down, with its whole length."""
+    for failure in found:
+        if bounds[0] <= failure.start < bounds[-1]:
+            day = days[bisect_right(bounds, failure.start) - 1]
             day.values['episodes'] += 1
-            day.values['episode_s'] += end - first.s
-            day.is_open = day.is_open or first.running
+            day.values['episode_s'] += failure.seconds
+            day.is_open = day.is_open or failure.running
 
 
 def _fill_causes(days: list[_Day], bounds: list[float], unplanned: list[_Seg]) -> None:
-    for segment in unplanned:
-        for i, seconds in _days_of(bounds, segment.s, segment.e):
-            days[i].causes.setdefault(segment.subsystem_id, [0.0, 0])[0] += seconds
+    """Each minute once, to the segment that went down first (DOMAIN.md §5.17), as stats' Pareto does."""
+    covered = float('-inf')
+    for segment in unplanned:  # in (s, e, log) order
+        if segment.e > covered:
+            for i, seconds in _days_of(bounds, max(segment.s, covered), segment.e):
+                days[i].causes.setdefault(segment.subsystem_id, [0.0, 0])[0] += seconds
+        covered = max(covered, segment.e)
 
 
 def _fill_problems(session: Session, days: list[_Day], bounds: list[float], machine_id: int, start: datetime,
