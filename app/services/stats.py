@@ -32,7 +32,7 @@ from app.models import (
     ProblemStatus,
     utcnow,
 )
-from app.services import calendar, failures, rollup
+from app.services import calendar, failures, rollup, rollup_read
 from app.services.access import Action, Actor, machine_scope, require
 from app.sqlfuncs import epoch, greatest, least
 
@@ -185,9 +185,9 @@ def _compute(session: Session, ids: list[int], start: datetime, end: datetime, n
     result = {mid: MachineStats(machine_id=mid, window_minutes=window) for mid in ids}
     ops = calendar.operating_intervals(session, start, end)
     op_minutes = sum((b - a).total_seconds() for a, b in ops) / 60
-    totals = {mid: rollup.Totals() for mid in ids}
-    plan = rollup.split(ids, start, end, rollup.cut_days(session, ids, now) if use_rollup else None)
-    rollup.add_rolled(session, totals, plan.days)
+    totals = {mid: rollup_read.Totals() for mid in ids}
+    plan = rollup_read.split(ids, start, end, rollup_read.cut_days(session, ids, now) if use_rollup else None)
+    rollup_read.add_rolled(session, totals, plan.days)
     for (a, b, _), mids in plan.live.items():
         _add_live(session, totals, mids, a, b, now)
     for mid, stats in result.items():
@@ -229,7 +229,7 @@ def _add_not_machine_faults(session: Session, result: dict[int, MachineStats], s
         result[m].not_machine_fault_minutes = seconds / 60
 
 
-def _finish(stats: MachineStats, total: rollup.Totals, op_minutes: float) -> None:
+def _finish(stats: MachineStats, total: rollup_read.Totals, op_minutes: float) -> None:
     stats.operating_minutes = op_minutes
     stats.unplanned_downtime_minutes = total.unplanned_s / 60
     stats.unplanned_operating_downtime_minutes = total.unplanned_op_s / 60
@@ -246,7 +246,7 @@ def _finish(stats: MachineStats, total: rollup.Totals, op_minutes: float) -> Non
                               key=lambda c: (-c.minutes, -c.count, c.subsystem))
 
 
-def _add_live(session: Session, totals: dict[int, rollup.Totals], ids: list[int], start: datetime, end: datetime,
+def _add_live(session: Session, totals: dict[int, rollup_read.Totals], ids: list[int], start: datetime, end: datetime,
               now: datetime) -> None:
     """Add the live figures of [start, end) for these machines, computed from segments and problems."""
     ops = calendar.operating_intervals(session, start, end)
@@ -310,7 +310,7 @@ def _sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[
     query = select(literal(0).label('k'), ep.c.m, func.sum(_clipped(ep, ws, we))).group_by(ep.c.m)
     op_rows = [(rollup.ts(a), rollup.ts(b)) for a, b in ops]
     if op_rows:
-        opv = rollup.rows_cte('ops', {'a': Float, 'b': Float}, op_rows)  # type: ignore[arg-type]
+        opv = rollup_read.rows_cte('ops', {'a': Float, 'b': Float}, op_rows)  # type: ignore[arg-type]
         query = query.union_all(  # type: ignore[assignment]
             select(literal(1), ep.c.m, func.sum(_clipped(ep, opv.c.a, opv.c.b)))
             .join(opv, (ep.c.s < opv.c.b) & (ep.c.e > opv.c.a)).group_by(ep.c.m))
@@ -320,7 +320,7 @@ def _sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[
     return sums
 
 
-def _add_downtime(session: Session, totals: dict[int, rollup.Totals], ids: list[int], start: datetime,
+def _add_downtime(session: Session, totals: dict[int, rollup_read.Totals], ids: list[int], start: datetime,
                   end: datetime, now: datetime, ops: list[calendar.Interval]) -> None:
     ws, we = rollup.ts(start), rollup.ts(end)
     u_in, u_op = _sum_by_machine(session, _episodes(_segments(ids, start, end, now, False, timedelta(0))), ws, we, ops)
@@ -338,7 +338,7 @@ def _add_downtime(session: Session, totals: dict[int, rollup.Totals], ids: list[
         total.stopped_op_s += a_op.get(m, 0.0)
 
 
-def _add_counts(session: Session, totals: dict[int, rollup.Totals], ids: list[int], start: datetime,
+def _add_counts(session: Session, totals: dict[int, rollup_read.Totals], ids: list[int], start: datetime,
                 end: datetime) -> None:
     log = CTPProblemLog
     planned = case((log.is_planned == true(), 1), else_=0)
@@ -363,7 +363,7 @@ def _add_counts(session: Session, totals: dict[int, rollup.Totals], ids: list[in
         total.plates_lost += int(plates or 0)
 
 
-def _add_causes(session: Session, totals: dict[int, rollup.Totals], ids: list[int], start: datetime,
+def _add_causes(session: Session, totals: dict[int, rollup_read.Totals], ids: list[int], start: datetime,
                 end: datetime, now: datetime) -> None:
     """Pareto of unplanned downtime by subsystem, with problem counts. Each minute goes once, to the segment that
     went down first (DOMAIN.md §5.17): a segment adds only what lies after every earlier one's end."""
@@ -434,16 +434,16 @@ def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[dateti
     if not ids:
         return totals
     now = now or utcnow()
-    cuts = rollup.cut_days(session, ids, now) if use_rollup and planned is not True else None
-    plan, whole = rollup.Plan(), []
+    cuts = rollup_read.cut_days(session, ids, now) if use_rollup and planned is not True else None
+    plan, whole = rollup_read.Plan(), []
     for i, (a, b) in enumerate(buckets):
-        rollup.split(ids, a, b, cuts, plan, key=i)
-        first, stop = rollup.whole_days(a, b)
+        rollup_read.split(ids, a, b, cuts, plan, key=i)
+        first, stop = rollup_read.whole_days(a, b)
         if cuts is not None and first < stop:
             whole.append((first, stop, i))
-    for i, seconds in rollup.rolled_trend(session, ids, whole, planned, cuts or {}).items():
+    for i, seconds in rollup_read.rolled_trend(session, ids, whole, planned, cuts or {}).items():
         totals[i] += seconds / 60
-    by_machines: dict[tuple[int, ...], list[rollup.Piece]] = {}
+    by_machines: dict[tuple[int, ...], list[rollup_read.Piece]] = {}
     for (a, b, i), mids in plan.live.items():
         by_machines.setdefault(tuple(mids), []).append((a, b, i))
     for mids, pieces in by_machines.items():
@@ -452,13 +452,13 @@ def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[dateti
     return totals
 
 
-def _live_trend(session: Session, ids: list[int], pieces: list[rollup.Piece], now: datetime,
+def _live_trend(session: Session, ids: list[int], pieces: list[rollup_read.Piece], now: datetime,
                 planned: bool | None) -> dict[int, float]:
     """Merged stop seconds per bucket index inside the pieces, from segments, in one statement."""
     episodes = _episodes(_segments(ids, min(p[0] for p in pieces), max(p[1] for p in pieces), now, planned,
                                    timedelta(0)))
     rows = [(i, rollup.ts(a), rollup.ts(b)) for a, b, i in pieces]
-    bv = rollup.rows_cte('buckets', {'i': Integer, 'a': Float, 'b': Float}, rows)  # type: ignore[arg-type]
+    bv = rollup_read.rows_cte('buckets', {'i': Integer, 'a': Float, 'b': Float}, rows)  # type: ignore[arg-type]
     query_sum = (select(bv.c.i, func.sum(_clipped(episodes, bv.c.a, bv.c.b)))
                  .join(bv, (episodes.c.s < bv.c.b) & (episodes.c.e > bv.c.a)).group_by(bv.c.i))
     return {index: float(seconds or 0.0) for index, seconds in session.execute(query_sum)}
