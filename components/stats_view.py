@@ -37,13 +37,27 @@ def percent(value: float | None) -> str:
     return '—' if value is None else f'{value * 100:.1f} %'
 
 
+def with_n(text: str, n: int) -> str:
+    """A figure with the number of events behind it (DOMAIN.md §5: every figure shows its n)."""
+    return f'{text} (n = {n})'
+
+
+def not_machine_faults(row: MachineStats) -> str:
+    """The "not machine faults: n, minutes" cell: reported on its own, never dropped."""
+    return f'{row.not_machine_fault_count}, {duration_text(row.not_machine_fault_minutes)}'
+
+
 def kpi_row(name: str, row: MachineStats, machine_id: int | None) -> dict[str, object]:
     top = row.top_causes[0].subsystem if row.top_causes else '—'
     return {'id': machine_id or 0, 'machine': name, 'problems': row.problem_count, 'stops': row.episodes,
             'downtime': minutes(row.unplanned_downtime_minutes), 'downtime_raw': row.unplanned_downtime_minutes,
-            'mttr': minutes(row.mttr_minutes), 'mtbf': minutes(row.mtbf_minutes), 'mtta': minutes(row.mtta_minutes),
-            'vendor': minutes(row.vendor_response_minutes), 'availability': percent(row.availability),
-            'availability_247': percent(row.availability_24_7), 'plates': row.plates_lost, 'top_cause': top}
+            'mttr': with_n(minutes(row.mttr_minutes), row.episodes),
+            'mtbf': with_n(minutes(row.mtbf_minutes), row.episodes),
+            'mtta': with_n(minutes(row.mtta_minutes), row.ack_count),
+            'vendor': with_n(minutes(row.vendor_response_minutes), row.vendor_count),
+            'availability': percent(row.availability), 'availability_247': percent(row.availability_24_7),
+            'ftf': with_n(percent(row.first_time_fix_rate), row.failure_count), 'reopens': row.reopen_count,
+            'not_machine_faults': not_machine_faults(row), 'plates': row.plates_lost, 'top_cause': top}
 
 
 COLUMNS = [
@@ -59,6 +73,9 @@ COLUMNS = [
     {'name': 'availability', 'label': 'Availability (shifts)', 'field': 'availability'},
     {'name': 'availability_247', 'label': 'Availability (24/7)', 'field': 'availability_247'},
     {'name': 'plates', 'label': 'Plates lost', 'field': 'plates', 'sortable': True},
+    {'name': 'ftf', 'label': 'First-time fix', 'field': 'ftf'},
+    {'name': 'reopens', 'label': 'Reopens', 'field': 'reopens', 'sortable': True},
+    {'name': 'not_machine_faults', 'label': 'Not machine faults (n, time)', 'field': 'not_machine_faults'},
 ]
 
 

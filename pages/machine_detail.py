@@ -58,13 +58,15 @@ async def machine_detail_page(machine_id: int) -> None:
             with ui.row().classes('w-full items-center gap-2'):
                 ui.toggle(RANGES, value=window.days, on_change=lambda e: choose(int(e.value))) \
                     .props('no-caps').mark('range')
-                ui.label(f'{window.first:%d %b %Y} – {window.last:%d %b %Y}').classes('text-gray-500')
+                so_far = ' (so far)' if window.last >= today else ''
+                ui.label(f'{window.first:%d %b %Y} – {window.last:%d %b %Y}{so_far}').classes('text-gray-500') \
+                    .mark('window')
                 ui.space()
                 _downloads(machine_id, window.first, window.last)
             if window.days == 0:
                 ui.date(value={'from': window.first.isoformat(), 'to': window.last.isoformat()},
                         on_change=lambda e: custom_range(e.value)).props('range minimal').mark('custom-range')
-            _kpis(report.total)
+            _kpis(report.total, report.machine.status)
             with ui.element('div').classes('w-full grid grid-cols-1 lg:grid-cols-2 gap-4'):
                 with ui.card().classes('w-full'):
                     ui.label('Downtime per week').classes('font-bold')
@@ -152,19 +154,33 @@ def _downloads(machine_id: int, first: date, last: date) -> None:
         'min-h-[48px] content-center')
 
 
-def _kpis(total: MachineStats) -> None:
+def _kpis(total: MachineStats, status: str) -> None:
     n = total.episodes
     tiles = [
         ('Downtime (unplanned)', duration_text(total.unplanned_downtime_minutes), f'n = {n} stops'),
         ('Planned downtime', duration_text(total.planned_downtime_minutes), f'n = {total.planned_count}'),
         ('MTTR', minutes_text(total.mttr_minutes), f'n = {n}'),
         ('MTBF', minutes_text(total.mtbf_minutes), f'n = {n}'),
-        ('Availability', percent_text(total.availability), f'24/7: {percent_text(total.availability_24_7)}'),
+        headline_availability(total, status),
         ('Problems', str(total.problem_count), f'{total.failure_count} failures · {total.planned_count} planned'),
+        ('MTTA', minutes_text(total.mtta_minutes), f'n = {total.ack_count}'),
+        ('Vendor response', minutes_text(total.vendor_response_minutes), f'n = {total.vendor_count}'),
+        ('First-time fix', percent_text(total.first_time_fix_rate),
+         f'n = {total.failure_count} · {total.reopen_count} reopens'),
+        ('Not machine faults', duration_text(total.not_machine_fault_minutes), f'n = {total.not_machine_fault_count}'),
     ]
-    with ui.element('div').classes('w-full grid grid-cols-2 md:grid-cols-3 xl:grid-cols-6 gap-2').mark('kpis'):
+    with ui.element('div').classes('w-full grid grid-cols-2 md:grid-cols-3 xl:grid-cols-5 gap-2').mark('kpis'):
         for title, value, note in tiles:
             with ui.card().classes('gap-0 p-3'):
                 ui.label(title).classes('text-sm text-gray-500')
                 ui.label(value).classes('text-2xl font-bold')
                 ui.label(note).classes('text-xs text-gray-500')
+
+
+def headline_availability(total: MachineStats, status: str) -> tuple[str, str, str]:
+    """The availability that matches the card: a machine that is down now while its stop lies outside the shifts
+    (so the shift figure has not moved) headlines the 24/7 figure, which already counts the stop."""
+    shifts, full = percent_text(total.availability), percent_text(total.availability_24_7)
+    if status == 'down' and total.unplanned_downtime_minutes > total.unplanned_operating_downtime_minutes:
+        return 'Availability (24/7)', full, f'shifts: {shifts} · down now'
+    return 'Availability (shifts)', shifts, f'24/7: {full}'

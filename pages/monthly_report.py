@@ -16,7 +16,7 @@ from app.services.problem_queries import ProblemFilter
 from components.design import duration_text
 from components.layout import frame
 from components.session import require_page_actor
-from components.stats_view import minutes, percent
+from components.stats_view import minutes, not_machine_faults, percent, with_n
 
 PRINT_CSS = '''
 @page { size: A4; margin: 10mm; }
@@ -101,11 +101,15 @@ def _header(data: Monthly, first: date, machine_id: int) -> None:
 def _kpis(k: stats.MachineStats) -> None:
     cells = [('Problems', str(k.problem_count)), ('Unplanned stops', str(k.episodes)),
              ('Unplanned downtime', minutes(k.unplanned_downtime_minutes)),
-             ('Planned downtime', minutes(k.planned_downtime_minutes)), ('MTTR', minutes(k.mttr_minutes)),
-             ('MTBF', minutes(k.mtbf_minutes)), ('MTTA', minutes(k.mtta_minutes)),
-             ('Vendor response', minutes(k.vendor_response_minutes)),
+             ('Planned downtime', minutes(k.planned_downtime_minutes)),
+             ('MTTR', with_n(minutes(k.mttr_minutes), k.episodes)),
+             ('MTBF', with_n(minutes(k.mtbf_minutes), k.episodes)),
+             ('MTTA', with_n(minutes(k.mtta_minutes), k.ack_count)),
+             ('Vendor response', with_n(minutes(k.vendor_response_minutes), k.vendor_count)),
              ('Availability (shifts)', percent(k.availability)), ('Availability (24/7)', percent(k.availability_24_7)),
-             ('Plates lost', str(k.plates_lost))]
+             ('Plates lost', str(k.plates_lost)), ('First-time fix', with_n(percent(k.first_time_fix_rate),
+                                                                          k.failure_count)),
+             ('Reopens', str(k.reopen_count)), ('Not machine faults', not_machine_faults(k))]
     with ui.grid(columns=4).classes('w-full gap-2'):
         for name, value in cells:
             with ui.card().classes('p-2 ctp-kpi'):

@@ -46,7 +46,8 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
     async def body() -> None:
         report = await run.io_bound(build_report, actor, state['first'], state['last'])
         with ui.row().classes('w-full items-center gap-4'):
-            ui.label(f"{state['first']:%d %b %Y} – {state['last']:%d %b %Y}").classes('text-lg font-bold')
+            so_far = ' (so far)' if state['last'] >= today else ''
+            ui.label(f"{state['first']:%d %b %Y} – {state['last']:%d %b %Y}{so_far}").classes('text-lg font-bold')
             ui.space()
             query = f"from={state['first']}&to={state['last']}"
             ui.link('Excel', f'/api/exports/stats.xlsx?{query}').classes('min-h-[48px] content-center')
@@ -94,7 +95,7 @@ def build_report(actor: Actor, first: date, last: date) -> Report:
         buckets = [calendar.local_range_bounds(a, b) for a, b in weeks]
         trend = stats.downtime_trend(session, actor=actor, buckets=buckets)
     total = stats.plant_totals(per)
-    rows = sorted((stats_view.kpi_row(names.get(mid, '?'), row, mid) for mid, row in per.items()),
+    rows = sorted((stats_view.kpi_row(names.get(mid, '?'), row, mid) for mid, row in per.items() if row.counted),
                   key=lambda r: -float(r['downtime_raw']))  # type: ignore[arg-type]
     return Report(rows, stats_view.kpi_row('Plant total', total, None), total.top_causes,
                   [f'{a:%d %b}' for a, _ in weeks], trend)

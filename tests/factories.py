@@ -1,6 +1,6 @@
 """Small builders for test data; passwords share one precomputed hash (per Argon2 cost, see tests/conftest.py)."""
 import io
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 
 from PIL import Image
@@ -42,7 +42,11 @@ def actor(user: User) -> Actor:
     return Actor(user_id=user.id, role=Role(user.role), name=user.name)
 
 
+LONG_AGO = datetime(2020, 1, 1, tzinfo=UTC)  # machines exist before the (pinned) times of their problems (§5.15)
+
+
 def make_machine(session: Session, name: str = 'Kodak Magnus Q800', **fields: object) -> CTPMachine:
+    fields.setdefault('created_at', LONG_AGO)
     machine = CTPMachine(name=name, **fields)
     session.add(machine)
     session.commit()

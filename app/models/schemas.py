@@ -121,6 +121,7 @@ class ProblemLogUpdate(StrictModel):
     reason: LongText | None = None
     never_ran: bool = False
     owner_id: Id | None = Field(default=None, description='hand the problem over to this colleague')
+    reopened_at: AwareDatetime | None = None  # with status in_progress on a completed problem: when it went down again
 
 
 class PhotoPublic(BaseModel):

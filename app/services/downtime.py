@@ -4,6 +4,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
+from app.config import get_settings
+from app.errors import InvalidInput
 from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment, MachineStatus, utcnow
 
 
@@ -19,7 +21,7 @@ def open_segment(session: Session, log: CTPProblemLog, down_at: datetime) -> Non
 def close_running_segment(session: Session, log: CTPProblemLog, up_at: datetime) -> None:
     for segment in segments_of(session, log.id):  # type: ignore[arg-type]
         if segment.up_at is None:
-            segment.up_at = max(up_at, segment.down_at)
+            segment.up_at = up_at  # an end before the segment's start is refused by fit_segments
             session.add(segment)
 
 
@@ -28,28 +30,54 @@ def void_segments(session: Session, log_id: int) -> None:
 
 
 def rebuild_segments(session: Session, log: CTPProblemLog) -> None:
-    """Fit the segments to the problem after an edit: first starts at start_time, last ends at end_time."""
+    """Fit the segments to the problem after an edit: first starts at start_time, last ends at end_time.
+
+    A problem that is not stopping keeps its segments (they count only while it stops: DOMAIN.md §5.13), so
+    turning the flag off and on again restores its history instead of one segment from start to end."""
     segments = segments_of(session, log.id)  # type: ignore[arg-type]
-    if not log.is_stopping or log.status == 'cancelled':
+    if log.status == 'cancelled':
         void_segments(session, log.id)  # type: ignore[arg-type]
         return
     if not segments:
+        if not log.is_stopping:
+            return
         open_segment(session, log, log.start_time)
         session.flush()
         segments = segments_of(session, log.id)  # type: ignore[arg-type]
     segments[0].down_at = log.start_time
     if log.status == 'completed' and log.end_time is not None:
         segments[-1].up_at = log.end_time
+    _check_order(segments)
     for segment in segments:
         segment.is_planned = log.is_planned
-        if segment.up_at is not None and segment.up_at < segment.down_at:
-            segment.up_at = segment.down_at
         session.add(segment)
 
 
+def _check_order(segments: list[DowntimeSegment]) -> None:
+    """Segments never invert or overlap each other (DOMAIN.md §5.12): the time that would do so is refused."""
+    for index, segment in enumerate(segments):
+        if segment.up_at is not None and segment.up_at < segment.down_at:
+            if index == len(segments) - 1 and index > 0:
+                raise InvalidInput(f'end_time cannot be before {_when(segment.down_at)}, when this problem was '
+                                   'reopened', field='end_time')
+            if index == 0 and len(segments) > 1:
+                raise InvalidInput(f'start_time cannot be after {_when(segment.up_at)}, when the machine first '
+                                   'ran again', field='start_time')
+            raise InvalidInput('end_time cannot be before start_time', field='end_time')
+        if index and (segments[index - 1].up_at is None or segments[index - 1].up_at > segment.down_at):  # type: ignore[operator]
+            raise InvalidInput('start_time cannot be after the time this problem was reopened', field='start_time')
+
+
+def _when(moment: datetime) -> str:
+    return f'{moment.astimezone(get_settings().zone):%d %b %Y %H:%M}'
+
+
 def downtime_seconds(session: Session, log_id: int, now: datetime | None = None) -> float:
-    """Downtime of one problem from its segments; a running segment counts up to now."""
+    """Downtime of one problem from its segments; a running segment counts up to now; none unless stopping."""
     now = now or utcnow()
+    log = session.get(CTPProblemLog, log_id)
+    if log is None or not log.is_stopping:
+        return 0.0
     total = 0.0
     for segment in segments_of(session, log_id):
         total += max(0.0, ((segment.up_at or now) - segment.down_at).total_seconds())

@@ -37,6 +37,10 @@ STATS_COLUMNS = [
     ('MTTR (min)', 'mttr_minutes'), ('MTBF (min)', 'mtbf_minutes'), ('MTTA (min)', 'mtta_minutes'),
     ('Vendor response (min)', 'vendor_response_minutes'), ('Availability (shifts, %)', 'availability'),
     ('Availability (24/7, %)', 'availability_24_7'), ('Plates lost', 'plates_lost'), ('Top cause', 'top_cause'),
+    ('Acknowledgements (n)', 'ack_count'), ('Vendor visits (n)', 'vendor_count'),
+    ('First-time fix rate (%)', 'first_time_fix_rate'), ('Reopens', 'reopen_count'),
+    ('Not machine faults (n)', 'not_machine_fault_count'), ('Not machine faults (min)', 'not_machine_fault_minutes'),
+    ('From', 'window_from'), ('To', 'window_to'),
 ]
 
 
@@ -48,7 +52,7 @@ WORDS: dict[str, dict[str, str]] = {
                     'vendor_remote': 'Vendor (remote)', 'vendor_onsite': 'Vendor (on site)'},
 }
 PLANT_TIMES = {'start_time', 'end_time', 'acknowledged_at', 'vendor_called_at', 'vendor_arrived_at'}
-PERCENTS = {'availability', 'availability_24_7'}
+PERCENTS = {'availability', 'availability_24_7', 'first_time_fix_rate'}
 
 
 def problem_headers() -> list[str]:
@@ -163,17 +167,23 @@ def problems_export(session: Session, *, actor: Actor, filters: ProblemFilter, f
     return to_csv(headers, rows) if fmt == 'csv' else to_xlsx('Problem logs', headers, rows)
 
 
-def stats_rows(session: Session, per_machine: dict[int, MachineStats], total: MachineStats) -> Iterator[list[object]]:
+def stats_rows(session: Session, per_machine: dict[int, MachineStats], total: MachineStats,
+               window: tuple[date, date] | None = None) -> Iterator[list[object]]:
+    """A row per machine counted in the window (its life, up to now), then the plant total; `window` the dates."""
     names = {m.id: m.name for m in session.exec(select(CTPMachine)).scalars()}
     for machine_id, stats in sorted(per_machine.items(), key=lambda kv: -kv[1].unplanned_downtime_minutes):
-        yield _stats_row(names.get(machine_id, '?'), stats)
-    yield _stats_row('Plant total', total)
+        if stats.counted:
+            yield _stats_row(names.get(machine_id, '?'), stats, window)
+    yield _stats_row('Plant total', total, window)
 
 
-def _stats_row(name: str, stats: MachineStats) -> list[object]:
+def _stats_row(name: str, stats: MachineStats, window: tuple[date, date] | None) -> list[object]:
     values: dict[str, object] = {**vars(stats), 'name': name, 'mttr_minutes': stats.mttr_minutes,
                                  'mtbf_minutes': stats.mtbf_minutes, 'availability': stats.availability,
                                  'availability_24_7': stats.availability_24_7,
+                                 'first_time_fix_rate': stats.first_time_fix_rate,
+                                 'window_from': window[0] if window else None,
+                                 'window_to': window[1] if window else None,
                                  'top_cause': stats.top_causes[0].subsystem if stats.top_causes else None}
     return [_percent(values[attr]) if attr in PERCENTS else _round(values[attr]) for _, attr in STATS_COLUMNS]
 

@@ -42,7 +42,8 @@ def summarize(session: Session, machines: list[CTPMachine]) -> list[MachinePubli
         key=lambda log: log.start_time)
     running = dict(session.exec(  # type: ignore[misc]
         select(DowntimeSegment.machine_id, func.min(DowntimeSegment.down_at))
-        .where(DowntimeSegment.machine_id.in_(ids), DowntimeSegment.up_at.is_(None))
+        .join(CTPProblemLog, CTPProblemLog.id == DowntimeSegment.log_id)  # a non-stopping problem keeps its history
+        .where(DowntimeSegment.machine_id.in_(ids), DowntimeSegment.up_at.is_(None), CTPProblemLog.is_stopping)
         .group_by(DowntimeSegment.machine_id)).all())  # .all(): a Result has keys(), dict() would take it as a mapping
     today = _today_downtime(session, ids, now)
     return [_machine_public(session, m, [log for log in open_logs if log.machine_id == m.id],

@@ -20,6 +20,7 @@ from app.models import (
     AuditAction,
     CTPMachine,
     CTPProblemLog,
+    DowntimeSegment,
     NotificationType,
     ProblemStatus,
     ResolvedBy,
@@ -224,7 +225,7 @@ def _transition(session: Session, actor: Actor, log: CTPProblemLog, changes: Pro
 
 def _acknowledge(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
                  now: datetime) -> NotificationType:
-    log.acknowledged_at, log.acknowledged_by = now, actor.user_id
+    log.acknowledged_at, log.acknowledged_by = max(now, log.created_at), actor.user_id
     return NotificationType.PROBLEM_ACKNOWLEDGED
 
 
@@ -236,8 +237,8 @@ def _complete(session: Session, actor: Actor, log: CTPProblemLog, changes: Probl
         raise InvalidInput('say who resolved it (resolved_by) to complete a problem', field='resolved_by')
     if changes.end_time is None:
         log.end_time = now
-    if log.acknowledged_at is None:
-        log.acknowledged_at, log.acknowledged_by = log.end_time, actor.user_id
+    if log.acknowledged_at is None:  # recorded now, never the back-dated end (DOMAIN.md §4)
+        log.acknowledged_at, log.acknowledged_by = max(now, log.created_at), actor.user_id
     downtime.close_running_segment(session, log, log.end_time)  # type: ignore[arg-type]
     return NotificationType.PROBLEM_RESOLVED
 
@@ -248,15 +249,29 @@ def _reopen(session: Session, actor: Actor, log: CTPProblemLog, changes: Problem
         raise InvalidInput('give a reason to reopen a problem', field='reason')
     audit.record(session, log_id=log.id, actor_id=actor.user_id, action=AuditAction.REOPEN,  # type: ignore[arg-type]
                  field='reason', new=changes.reason)
+    segments = downtime.segments_of(session, log.id)  # type: ignore[arg-type]
+    down_again = _reopened_at(log, segments, changes.reopened_at, now)
     if log.is_stopping:
-        segments = downtime.segments_of(session, log.id)  # type: ignore[arg-type]
         if changes.never_ran and segments:
             segments[-1].up_at = None
             session.add(segments[-1])
         else:
-            downtime.open_segment(session, log, now)
+            downtime.open_segment(session, log, down_again)
     log.end_time = None
     return NotificationType.PROBLEM_REOPENED
+
+
+def _reopened_at(log: CTPProblemLog, segments: list[DowntimeSegment], given: datetime | None,
+                 now: datetime) -> datetime:
+    """When the machine went down again: now, or a given time not after now and not before the last end."""
+    if given is None:
+        return now
+    if given > now + CLOCK_SKEW:
+        raise InvalidInput('reopened_at cannot be in the future', field='reopened_at')
+    ends = [moment for moment in (log.end_time, *(s.up_at for s in segments)) if moment is not None]
+    if ends and given < max(ends):
+        raise InvalidInput('reopened_at cannot be before the problem last ended', field='reopened_at')
+    return min(given, now)
 
 
 def _cancel(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,

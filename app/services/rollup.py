@@ -1,9 +1,7 @@
 """The daily roll-up of the KPIs (issue 9): per machine and plant-local day, what app/services/stats.py needs.
 
 Written by the services in the transaction that changes segments, problems or the operating calendar
-(`refresh_problem`, `rebuild`); read by stats for the whole, closed days of a window (`cut_days`, `split`,
-`add_rolled`). A day is left to the live computation from segments when it is today or later, when a stop touching it
-was still running when it was written (`is_open`), or when it lies after the start of a machine's running stop.
+(`refresh_problem`, `rebuild`); read by stats for the whole, closed days of a window (app/services/rollup_read.py).
 
 What a day holds (DOMAIN.md §5): the merged unplanned and all-stop seconds inside the day and inside its operating
 hours, the unplanned episodes that start that day with their whole length, the problems that start that day (counts,
@@ -15,31 +13,20 @@ clipped to a piece, episodes by the piece they start in, problems by the piece t
 Changing the plant's zone (`CTP_TIMEZONE`) moves the day boundaries: run `rebuild` (python -m app.services.rollup).
 """
 import logging
-import math
 from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
-    Date,
-    Float,
-    Integer,
-    Select,
-    column,
     delete,
     func,
     insert,
-    literal,
     or_,
     select,
     true,
-    union_all,
-    values,
 )
-from sqlalchemy.sql.selectable import CTE
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -53,21 +40,15 @@ from app.models import (
     ProblemStatus,
     utcnow,
 )
-from app.services import calendar
+from app.services import calendar, failures
+from app.services.failures import CHAIN_MARGIN, ts
+from app.services.rollup_read import SUMMED
+from app.services.rollup_read import midnight as _midnight
 
 logger = logging.getLogger(__name__)
 
-CHAIN_MARGIN = timedelta(days=31)  # segments this far outside a range may still chain into an episode reaching it
 Span = tuple[datetime, datetime]
-Piece = tuple[datetime, datetime, int]  # a live interval and the index of what it belongs to (a trend bucket, or 0)
-SUMMED = ('unplanned_s', 'unplanned_op_s', 'stopped_s', 'stopped_op_s', 'episodes', 'episode_s', 'problems',
-          'planned', 'ack_n', 'ack_s', 'vendor_n', 'vendor_s', 'plates_lost')  # the day's figures, all additive
 INTEGERS = ('episodes', 'problems', 'planned', 'ack_n', 'vendor_n', 'plates_lost')
-
-
-def ts(moment: datetime) -> float:
-    """Epoch seconds rounded to the millisecond, as stats' SQL rounds them (day boundaries then agree exactly)."""
-    return math.floor(moment.timestamp() * 1000 + 0.5) / 1000
 
 
 # ----------------------------------------------------------------------------------------------------------- writing
@@ -99,6 +80,9 @@ def refresh(session: Session, machine_id: int, lo: datetime, hi: datetime, now: 
         if first.s <= ts(hi) and last >= ts(lo):
             lo = min(lo, datetime.fromtimestamp(first.s, lo.tzinfo))
             hi = max(hi, datetime.fromtimestamp(last, hi.tzinfo))
+    reached = failures.fetch(session, [machine_id], lo, hi, now)[machine_id]  # a reopen's failure went down earlier
+    if reached:
+        lo = min(lo, datetime.fromtimestamp(failures.link(reached)[0].start, lo.tzinfo))
     zone = get_settings().zone
     _write_days(session, machine_id, lo.astimezone(zone).date(), hi.astimezone(zone).date(), now)
 
@@ -159,6 +143,7 @@ class _Seg:
     planned: bool
     subsystem_id: int | None
     running: bool
+    log_id: int = 0
 
 
 def _live_logs():  # type: ignore[no-untyped-def]
@@ -174,14 +159,14 @@ def _subsystem_id():  # type: ignore[no-untyped-def]
 
 def _segments(session: Session, machine_id: int, lo: datetime, hi: datetime, now: datetime) -> list[_Seg]:
     seg = DowntimeSegment
-    query = (select(seg.down_at, seg.up_at, seg.is_planned, _subsystem_id())
+    query = (select(seg.down_at, seg.up_at, seg.is_planned, _subsystem_id(), seg.log_id)
              .join(CTPProblemLog, CTPProblemLog.id == seg.log_id)
              .outerjoin(Category, Category.id == CTPProblemLog.category_id)
-             .where(seg.machine_id == machine_id, *_live_logs(), seg.down_at < hi,
+             .where(seg.machine_id == machine_id, *failures.counted(), seg.down_at < hi,
                     or_(seg.up_at.is_(None), seg.up_at > lo)))
-    rows = [_Seg(ts(down), ts(up or now), bool(planned), category, up is None)
-            for down, up, planned, category in session.execute(query)]
-    return sorted(rows, key=lambda r: (r.s, r.e))
+    rows = [_Seg(ts(down), ts(up or now), bool(planned), category, up is None, log_id)
+            for down, up, planned, category, log_id in session.execute(query)]
+    return sorted(rows, key=lambda r: (r.s, r.e, r.log_id))
 
 
 def _episodes(segments: list[_Seg]) -> list[tuple[_Seg, float]]:
@@ -221,6 +206,7 @@ def _write_days(session: Session, machine_id: int, first: date, last: date, now:
         a, b = ts(start), ts(end)
         ops = [(max(x, a), min(y, b)) for x, y in all_ops if x < b and y > a]
     _fill_unions(days, bounds, segments, ops)
+    _fill_failures(days, bounds, failures.link(failures.fetch(session, [machine_id], start, end, now)[machine_id]))
     _fill_causes(days, bounds, [s for s in segments if not s.planned])
     _fill_problems(session, days, bounds, machine_id, start, end)
     session.execute(delete(DailyRollup).where(DailyRollup.machine_id == machine_id, DailyRollup.day >= first,
@@ -238,10 +224,6 @@ def _write_days(session: Session, machine_id: int, first: date, last: date, now:
     if causes:
         connection.execute(insert(DailyCauseRollup.__table__), causes)  # type: ignore[arg-type]
     return len(rows)
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(), zone)
 
 
 def _days_of(bounds: list[float], s: float, e: float) -> Iterable[tuple[int, float]]:
@@ -279,18 +261,26 @@ def _fill_unions(days: list[_Day], bounds: list[float], segments: list[_Seg], op
         for a, b in _intersect(episodes, ops):
             for i, seconds in _days_of(bounds, a, b):
                 days[i].values[f'{name}_op_s'] += seconds
-    for first, end in unplanned:
-        if bounds[0] <= first.s < bounds[-1]:
-            day = days[bisect_right(bounds, first.s) - 1]
+
+
+def _fill_failures(days: list[_Day], bounds: list[float], found: list[failures.Failure]) -> None:
+    """Each failure (a reopen joined to it) counts on the day it first went down, with its whole length."""
+    for failure in found:
+        if bounds[0] <= failure.start < bounds[-1]:
+            day = days[bisect_right(bounds, failure.start) - 1]
             day.values['episodes'] += 1
-            day.values['episode_s'] += end - first.s
-            day.is_open = day.is_open or first.running
+            day.values['episode_s'] += failure.seconds
+            day.is_open = day.is_open or failure.running
 
 
 def _fill_causes(days: list[_Day], bounds: list[float], unplanned: list[_Seg]) -> None:
-    for segment in unplanned:
-        for i, seconds in _days_of(bounds, segment.s, segment.e):
-            days[i].causes.setdefault(segment.subsystem_id, [0.0, 0])[0] += seconds
+    """Each minute once, to the segment that went down first (DOMAIN.md §5.17), as stats' Pareto does."""
+    covered = float('-inf')
+    for segment in unplanned:  # in (s, e, log) order
+        if segment.e > covered:
+            for i, seconds in _days_of(bounds, max(segment.s, covered), segment.e):
+                days[i].causes.setdefault(segment.subsystem_id, [0.0, 0])[0] += seconds
+        covered = max(covered, segment.e)
 
 
 def _fill_problems(session: Session, days: list[_Day], bounds: list[float], machine_id: int, start: datetime,
@@ -316,174 +306,6 @@ def _fill_problems(session: Session, days: list[_Day], bounds: list[float], mach
             day.values['vendor_s'] += (arrived - called).total_seconds()
         if not planned:
             day.causes.setdefault(subsystem, [0.0, 0])[1] += 1
-
-
-# ----------------------------------------------------------------------------------------------------------- reading
-@dataclass
-class Totals:
-    """Sums over pieces of a window (rolled-up days and live intervals) for one machine, in seconds."""
-
-    unplanned_s: float = 0.0
-    unplanned_op_s: float = 0.0
-    stopped_s: float = 0.0
-    stopped_op_s: float = 0.0
-    episodes: int = 0
-    episode_s: float = 0.0
-    problems: int = 0
-    planned: int = 0
-    ack_n: int = 0
-    ack_s: float = 0.0
-    vendor_n: int = 0
-    vendor_s: float = 0.0
-    plates_lost: int = 0
-    causes: dict[str, list[float]] = field(default_factory=dict)  # subsystem -> [seconds, problems]
-
-    def add_cause(self, name: str, seconds: float, problems: int) -> None:
-        row = self.causes.setdefault(name, [0.0, 0])
-        row[0] += seconds
-        row[1] += problems
-
-
-
-
-def cut_days(session: Session, ids: list[int], now: datetime) -> dict[int, date]:
-    """Per machine the first plant-local day left to the live computation: today, or an earlier day a running
-    stop touches (an open row, or the day its segment went down). Cuts less than CLUSTER apart are moved to the
-    earliest of them, so a window has few distinct live pieces (each costs a handful of statements)."""
-    zone = get_settings().zone
-    cut = dict.fromkeys(ids, now.astimezone(zone).date())
-    if not ids:
-        return cut
-    for machine_id, day in session.execute(select(DailyRollup.machine_id, func.min(DailyRollup.day))
-                                           .where(DailyRollup.machine_id.in_(ids), DailyRollup.is_open)
-                                           .group_by(DailyRollup.machine_id)):
-        cut[machine_id] = min(cut[machine_id], day)
-    for machine_id, down in session.execute(select(DowntimeSegment.machine_id, func.min(DowntimeSegment.down_at))
-                                            .where(DowntimeSegment.machine_id.in_(ids), DowntimeSegment.up_at.is_(None))
-                                            .group_by(DowntimeSegment.machine_id)):
-        cut[machine_id] = min(cut[machine_id], down.astimezone(zone).date())  # type: ignore[union-attr]
-    return _cluster(cut)
-
-
-CLUSTER = timedelta(days=7)
-
-
-def _cluster(cuts: dict[int, date]) -> dict[int, date]:
-    earliest: dict[date, date] = {}
-    group: date | None = None
-    for day in sorted(set(cuts.values())):
-        if group is None or day - group > CLUSTER:
-            group = day
-        earliest[day] = group
-    return {machine_id: earliest[day] for machine_id, day in cuts.items()}
-
-
-@dataclass
-class Plan:
-    """How a window is read: rolled-up days [first, cut) per machine, and live intervals with their machines."""
-
-    days: dict[int, tuple[date, date]] = field(default_factory=dict)
-    live: dict[Piece, list[int]] = field(default_factory=dict)
-
-
-def whole_days(start: datetime, end: datetime) -> tuple[date, date]:
-    """[first, stop): the plant-local days that lie wholly inside [start, end) (first >= stop: none)."""
-    zone = get_settings().zone
-    first = start.astimezone(zone).date()
-    if _midnight(first, zone) < start:
-        first += timedelta(days=1)
-    return first, end.astimezone(zone).date()
-
-
-def split(ids: list[int], start: datetime, end: datetime, cuts: dict[int, date] | None, plan: Plan | None = None,
-          key: int = 0) -> Plan:
-    """Split [start, end) into whole rolled-up days and live pieces (the partial first and last days, and what
-    lies from a machine's cut day on); `cuts` None: all live. `key` tags the live pieces (e.g. a trend bucket)."""
-    plan = plan or Plan()
-    zone = get_settings().zone
-    first, stop = whole_days(start, end)
-    for machine_id in ids:
-        cut = min(stop, cuts.get(machine_id, stop)) if cuts is not None else first
-        pieces = [(start, end)]
-        if cut > first:
-            plan.days[machine_id] = (first, cut)
-            pieces = [(start, _midnight(first, zone)), (_midnight(cut, zone), end)]
-        for a, b in pieces:
-            if a < b:
-                plan.live.setdefault((a, b, key), []).append(machine_id)
-    return plan
-
-
-def add_rolled(session: Session, totals: dict[int, Totals], days: dict[int, tuple[date, date]]) -> None:
-    """Add the rolled-up days of each machine to its totals (two statements per distinct day range)."""
-    by_range: dict[tuple[date, date], list[int]] = {}
-    for machine_id, day_range in days.items():
-        by_range.setdefault(day_range, []).append(machine_id)
-    names: dict[int | None, str] = dict(session.execute(  # type: ignore[arg-type]
-        select(Category.id, Category.name).where(Category.parent_id.is_(None))).all()) if days else {}
-    for (first, stop), ids in by_range.items():
-        r = DailyRollup
-        query = (select(r.machine_id, *[func.sum(getattr(r, name)) for name in SUMMED])
-                 .where(r.machine_id.in_(ids), r.day >= first, r.day < stop).group_by(r.machine_id))
-        for machine_id, *sums in session.execute(query):
-            total = totals[machine_id]
-            for field_name, value in zip(SUMMED, sums, strict=True):
-                setattr(total, field_name, getattr(total, field_name) + (value or 0))
-        for machine_id, subsystem, seconds, problems in session.execute(_causes_query(ids, first, stop)):
-            if seconds is None and problems is None:
-                continue
-            subsystem = names.get(subsystem, 'Uncategorised')
-            totals[machine_id].add_cause(subsystem, seconds or 0.0, int(problems or 0))
-
-
-def _causes_query(ids: list[int], first: date, stop: date) -> Select[tuple[int, int | None, float, int]]:
-    """Per machine and subsystem the sums of [first, stop), as two correlated sums per pair: each one a range of
-    the (machine, subsystem, day) covering index, so no sort of a year of rows (GROUP BY took ~8x longer)."""
-    subsystems = union_all(select(Category.id.label('k')).where(Category.parent_id.is_(None)),
-                           select(literal(None, Integer).label('k'))).cte('subsystems')
-    c = DailyCauseRollup
-
-    def total(column_):  # type: ignore[no-untyped-def]
-        return (select(func.sum(column_)).where(c.machine_id == CTPMachine.id,
-                                                c.subsystem_id.is_not_distinct_from(subsystems.c.k),
-                                                c.day >= first, c.day < stop).scalar_subquery())
-    return (select(CTPMachine.id, subsystems.c.k, total(c.seconds), total(c.problems))  # type: ignore[return-value]
-            .select_from(CTPMachine).join(subsystems, true()).where(CTPMachine.id.in_(ids)))
-
-
-def rows_cte(name: str, columns: dict[str, type[Integer] | type[Float] | type[Date]],
-             rows: list[tuple[object, ...]]) -> CTE:
-    """A small constant table as a CTE. Few rows: a UNION ALL of bound SELECTs, which SQLAlchemy can cache (a
-    VALUES clause is compiled anew every time: ~10-40 ms); many rows: VALUES (SQLite caps UNION ALL at 500)."""
-    if len(rows) > 100:
-        return values(*[column(c, t) for c, t in columns.items()], name=name).data(rows).cte(name)
-    selects: list[Select[tuple[object, ...]]] = [
-        select(*[literal(v, t).label(c) for (c, t), v in zip(columns.items(), row, strict=True)]) for row in rows]
-    return (union_all(*selects) if len(selects) > 1 else selects[0]).cte(name)
-
-
-def rolled_trend(session: Session, ids: list[int], buckets: list[tuple[date, date, int]], planned: bool | None,
-                 cuts: dict[int, date]) -> dict[int, float]:
-    """Seconds per bucket index from the rolled-up days [a, b) of each bucket, each machine up to its cut: one
-    statement per distinct cut (day sums from the (machine, day) key), the days put in their buckets here."""
-    if not buckets or not ids:
-        return {}
-    column_ = DailyRollup.unplanned_s if planned is False else DailyRollup.stopped_s
-    by_cut: dict[date, list[int]] = {}
-    for machine_id in ids:
-        by_cut.setdefault(cuts[machine_id], []).append(machine_id)
-    first, last = min(a for a, _, _ in buckets), max(b for _, b, _ in buckets)
-    result: dict[int, float] = {}
-    for cut, machines in by_cut.items():
-        query = (select(DailyRollup.day, func.sum(column_))
-                 .where(DailyRollup.machine_id.in_(machines), DailyRollup.day >= first,
-                        DailyRollup.day < min(last, cut))
-                 .group_by(DailyRollup.day))
-        for day, seconds in session.execute(query):
-            for a, b, i in buckets:
-                if a <= day < b:
-                    result[i] = result.get(i, 0.0) + (seconds or 0.0)
-    return result
 
 
 def main() -> None:

@@ -22,8 +22,17 @@ from sqlalchemy import (
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session
 
-from app.models import Category, CTPMachine, CTPProblemLog, DowntimeSegment, ProblemStatus, utcnow
-from app.services import calendar, rollup
+from app.models import (
+    AuditAction,
+    Category,
+    CTPMachine,
+    CTPProblemLog,
+    DowntimeSegment,
+    ProblemAudit,
+    ProblemStatus,
+    utcnow,
+)
+from app.services import calendar, failures, rollup, rollup_read
 from app.services.access import Action, Actor, machine_scope, require
 from app.sqlfuncs import epoch, greatest, least
 
@@ -54,9 +63,20 @@ class MachineStats:
     planned_operating_minutes: float = 0.0
     episode_minutes: float = 0.0
     mtta_minutes: float | None = None
+    ack_count: int = 0  # n of MTTA: the acknowledgements
     vendor_response_minutes: float | None = None
+    vendor_count: int = 0  # n of the vendor response: the visits
     plates_lost: int = 0
+    reopened_failures: int = 0  # failures reopened at least once
+    reopen_count: int = 0
+    not_machine_fault_count: int = 0  # workflow/RIP and the like: reported on their own, never dropped
+    not_machine_fault_minutes: float = 0.0
     top_causes: list[CauseRow] = field(default_factory=list)
+
+    @property
+    def counted(self) -> bool:
+        """Some of the window lies in the machine's life and before now (DOMAIN.md §5.15-16); else no KPIs."""
+        return self.window_minutes > 0
 
     @property
     def planned_operating_time(self) -> float:
@@ -74,13 +94,19 @@ class MachineStats:
         return 1 - self.unplanned_downtime_minutes / w if w > 0 else None
 
     @property
+    def first_time_fix_rate(self) -> float | None:
+        """Failures never reopened ÷ failures (DOMAIN.md §5.12)."""
+        n = self.failure_count
+        return (n - self.reopened_failures) / n if n else None
+
+    @property
     def mttr_minutes(self) -> float | None:
         return self.episode_minutes / self.episodes if self.episodes else None
 
     @property
     def mtbf_minutes(self) -> float | None:
         p = self.planned_operating_time
-        return (p - self.unplanned_operating_downtime_minutes) / self.episodes if self.episodes else None
+        return (p - self.unplanned_operating_downtime_minutes) / self.episodes if self.episodes and p > 0 else None
 
 
 def machine_stats(session: Session, *, actor: Actor, start: datetime, end: datetime,
@@ -100,10 +126,12 @@ def plant_totals(per_machine: dict[int, MachineStats]) -> MachineStats:
     total = MachineStats(machine_id=None, window_minutes=sum(r.window_minutes for r in rows))
     for name in ('operating_minutes', 'problem_count', 'failure_count', 'planned_count', 'episodes',
                  'unplanned_downtime_minutes', 'unplanned_operating_downtime_minutes', 'planned_downtime_minutes',
-                 'planned_operating_minutes', 'episode_minutes', 'plates_lost'):
+                 'planned_operating_minutes', 'episode_minutes', 'plates_lost', 'reopened_failures', 'reopen_count',
+                 'not_machine_fault_count', 'not_machine_fault_minutes'):
         setattr(total, name, sum(getattr(r, name) for r in rows))
-    total.mtta_minutes = _weighted([(r.mtta_minutes, r.problem_count) for r in rows])
-    total.vendor_response_minutes = _weighted([(r.vendor_response_minutes, r.problem_count) for r in rows])
+    total.ack_count, total.vendor_count = sum(r.ack_count for r in rows), sum(r.vendor_count for r in rows)
+    total.mtta_minutes = _weighted([(r.mtta_minutes, r.ack_count) for r in rows])  # the mean over the plant's
+    total.vendor_response_minutes = _weighted([(r.vendor_response_minutes, r.vendor_count) for r in rows])  # events
     causes: dict[str, CauseRow] = {}
     for row in rows:
         for cause in row.top_causes:
@@ -122,26 +150,86 @@ def _weighted(pairs: list[tuple[float | None, int]]) -> float | None:
 
 def compute(session: Session, ids: list[int], start: datetime, end: datetime, now: datetime, *,
             use_rollup: bool = True) -> dict[int, MachineStats]:
-    """KPIs of [start, end): whole closed days from the daily roll-up, the rest live from segments.
+    """KPIs of [start, end) cut to each machine's life and to now (DOMAIN.md §5.15-16): whole closed days from the
+    daily roll-up, the rest live from segments. A machine with nothing of the window left gets window 0, no KPIs.
 
     `use_rollup=False` computes everything live (the roll-up's tests compare the two)."""
+    result = {mid: MachineStats(machine_id=mid, window_minutes=0.0) for mid in ids}
+    windows: dict[tuple[datetime, datetime], list[int]] = {}
+    for mid, (first, stop) in lives(session, ids, start, min(end, now)).items():
+        if first < stop:
+            windows.setdefault((first, stop), []).append(mid)
+    for (first, stop), mids in windows.items():
+        result.update(_compute(session, mids, first, stop, now, use_rollup))
+    return result
+
+
+def lives(session: Session, ids: list[int], start: datetime, end: datetime) -> dict[int, tuple[datetime, datetime]]:
+    """[start, end) cut per machine to its life: from created_at (or its first problem, if earlier) to retired_at."""
+    if not ids:
+        return {}
+    first = (select(CTPProblemLog.machine_id.label('m'), func.min(CTPProblemLog.start_time).label('t'))
+             .where(CTPProblemLog.machine_id.in_(ids)).group_by(CTPProblemLog.machine_id).subquery())
+    rows = session.execute(select(CTPMachine.id, CTPMachine.created_at, CTPMachine.retired_at, first.c.t)
+                           .outerjoin(first, first.c.m == CTPMachine.id).where(CTPMachine.id.in_(ids)))
+    result = {}
+    for mid, created, retired, first_problem in rows:
+        born = min(created, first_problem) if first_problem is not None else created
+        result[mid] = (max(start, born), min(end, retired) if retired is not None else end)
+    return result
+
+
+def _compute(session: Session, ids: list[int], start: datetime, end: datetime, now: datetime,
+             use_rollup: bool) -> dict[int, MachineStats]:
     window = (end - start).total_seconds() / 60
     result = {mid: MachineStats(machine_id=mid, window_minutes=window) for mid in ids}
-    if not ids:
-        return result
     ops = calendar.operating_intervals(session, start, end)
     op_minutes = sum((b - a).total_seconds() for a, b in ops) / 60
-    totals = {mid: rollup.Totals() for mid in ids}
-    plan = rollup.split(ids, start, end, rollup.cut_days(session, ids, now) if use_rollup else None)
-    rollup.add_rolled(session, totals, plan.days)
+    totals = {mid: rollup_read.Totals() for mid in ids}
+    plan = rollup_read.split(ids, start, end, rollup_read.cut_days(session, ids, now) if use_rollup else None)
+    rollup_read.add_rolled(session, totals, plan.days)
     for (a, b, _), mids in plan.live.items():
         _add_live(session, totals, mids, a, b, now)
     for mid, stats in result.items():
         _finish(stats, totals[mid], op_minutes)
+    _add_reopens(session, result, start, end)
+    _add_not_machine_faults(session, result, start, end, now)
     return result
 
 
-def _finish(stats: MachineStats, total: rollup.Totals, op_minutes: float) -> None:
+def _add_reopens(session: Session, result: dict[int, MachineStats], start: datetime, end: datetime) -> None:
+    """Per machine the failures starting in the window that were reopened, and their reopens (from the audit)."""
+    log = CTPProblemLog
+    reopens = (select(ProblemAudit.log_id.label('k'), func.count().label('n'))
+               .where(ProblemAudit.action == AuditAction.REOPEN).group_by(ProblemAudit.log_id).subquery())
+    query = (select(log.machine_id, func.count(), func.sum(reopens.c.n))
+             .join(reopens, reopens.c.k == log.id)
+             .outerjoin(Category, Category.id == log.category_id)
+             .where(log.machine_id.in_(list(result)), log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED,
+                    log.is_planned == false(), func.coalesce(Category.machine_fault, true()) == true(),
+                    log.start_time >= start, log.start_time < end)
+             .group_by(log.machine_id))
+    for m, failures_, count in session.execute(query):
+        result[m].reopened_failures, result[m].reopen_count = int(failures_), int(count or 0)
+
+
+def _add_not_machine_faults(session: Session, result: dict[int, MachineStats], start: datetime, end: datetime,
+                            now: datetime) -> None:
+    """Problems outside machine faults starting in the window, and their stop minutes (merged) inside it."""
+    ids, log = list(result), CTPProblemLog
+    query = (select(log.machine_id, func.count()).join(Category, Category.id == log.category_id)
+             .where(log.machine_id.in_(ids), log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED,
+                    Category.machine_fault == false(), log.start_time >= start, log.start_time < end)
+             .group_by(log.machine_id))
+    for m, count in session.execute(query):
+        result[m].not_machine_fault_count = int(count)
+    stops = _episodes(_segments(ids, start, end, now, None, timedelta(0), machine_fault=False))
+    inside, _ = _sum_by_machine(session, stops, rollup.ts(start), rollup.ts(end), [])
+    for m, seconds in inside.items():
+        result[m].not_machine_fault_minutes = seconds / 60
+
+
+def _finish(stats: MachineStats, total: rollup_read.Totals, op_minutes: float) -> None:
     stats.operating_minutes = op_minutes
     stats.unplanned_downtime_minutes = total.unplanned_s / 60
     stats.unplanned_operating_downtime_minutes = total.unplanned_op_s / 60
@@ -152,12 +240,13 @@ def _finish(stats: MachineStats, total: rollup.Totals, op_minutes: float) -> Non
     stats.failure_count = stats.problem_count - stats.planned_count
     stats.mtta_minutes = total.ack_s / total.ack_n / 60 if total.ack_n else None
     stats.vendor_response_minutes = total.vendor_s / total.vendor_n / 60 if total.vendor_n else None
+    stats.ack_count, stats.vendor_count = int(total.ack_n), int(total.vendor_n)
     stats.plates_lost = int(total.plates_lost)
     stats.top_causes = sorted((CauseRow(name, secs / 60, int(n)) for name, (secs, n) in total.causes.items()),
                               key=lambda c: (-c.minutes, -c.count, c.subsystem))
 
 
-def _add_live(session: Session, totals: dict[int, rollup.Totals], ids: list[int], start: datetime, end: datetime,
+def _add_live(session: Session, totals: dict[int, rollup_read.Totals], ids: list[int], start: datetime, end: datetime,
               now: datetime) -> None:
     """Add the live figures of [start, end) for these machines, computed from segments and problems."""
     ops = calendar.operating_intervals(session, start, end)
@@ -173,8 +262,8 @@ def _ms(value: ColumnElement[float]) -> ColumnElement[float]:
 
 
 def _segments(ids: list[int], start: datetime, end: datetime, now: datetime, planned: bool | None,
-              margin: timedelta = CHAIN_MARGIN) -> Select[tuple[int, float, float]]:
-    """Machine-fault stop segments near the window as (m, s, e) epoch seconds; running ones end now.
+              margin: timedelta = CHAIN_MARGIN, machine_fault: bool = True) -> Select[tuple[int, float, float]]:
+    """Stop segments near the window as (m, s, e) epoch seconds; running ones end now (machine faults by default).
 
     `margin` lets segments that start after the window chain into the episodes that start inside it (their whole
     length is MTTR's). Nothing before the window is needed: an episode that started earlier covers the window's
@@ -185,9 +274,7 @@ def _segments(ids: list[int], start: datetime, end: datetime, now: datetime, pla
                     _ms(epoch(up)).label('e'))
              .join(CTPProblemLog, CTPProblemLog.id == DowntimeSegment.log_id)
              .outerjoin(Category, Category.id == CTPProblemLog.category_id)
-             .where(DowntimeSegment.machine_id.in_(ids), CTPProblemLog.deleted_at.is_(None),
-                    CTPProblemLog.status != ProblemStatus.CANCELLED,
-                    func.coalesce(Category.machine_fault, true()) == true(),
+             .where(DowntimeSegment.machine_id.in_(ids), *failures.counted(machine_fault),
                     DowntimeSegment.down_at < end + margin, up >= start, _ends_after(start, inclusive=True)))
     if planned is not None:
         query = query.where(DowntimeSegment.is_planned == (true() if planned else false()))
@@ -223,7 +310,7 @@ def _sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[
     query = select(literal(0).label('k'), ep.c.m, func.sum(_clipped(ep, ws, we))).group_by(ep.c.m)
     op_rows = [(rollup.ts(a), rollup.ts(b)) for a, b in ops]
     if op_rows:
-        opv = rollup.rows_cte('ops', {'a': Float, 'b': Float}, op_rows)  # type: ignore[arg-type]
+        opv = rollup_read.rows_cte('ops', {'a': Float, 'b': Float}, op_rows)  # type: ignore[arg-type]
         query = query.union_all(  # type: ignore[assignment]
             select(literal(1), ep.c.m, func.sum(_clipped(ep, opv.c.a, opv.c.b)))
             .join(opv, (ep.c.s < opv.c.b) & (ep.c.e > opv.c.a)).group_by(ep.c.m))
@@ -233,17 +320,16 @@ def _sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[
     return sums
 
 
-def _add_downtime(session: Session, totals: dict[int, rollup.Totals], ids: list[int], start: datetime,
+def _add_downtime(session: Session, totals: dict[int, rollup_read.Totals], ids: list[int], start: datetime,
                   end: datetime, now: datetime, ops: list[calendar.Interval]) -> None:
     ws, we = rollup.ts(start), rollup.ts(end)
     u_in, u_op = _sum_by_machine(session, _episodes(_segments(ids, start, end, now, False, timedelta(0))), ws, we, ops)
     a_in, a_op = _sum_by_machine(session, _episodes(_segments(ids, start, end, now, None, timedelta(0))), ws, we, ops)
-    unplanned = _episodes(_segments(ids, start, end, now, planned=False))  # with the margin: whole episodes
-    started = session.execute(select(unplanned.c.m, func.count(), func.sum(unplanned.c.e - unplanned.c.s))
-                              .where(unplanned.c.s >= ws, unplanned.c.s < we).group_by(unplanned.c.m))
-    for m, count, seconds in started:
-        totals[m].episodes += int(count)
-        totals[m].episode_s += float(seconds or 0.0)
+    for m, segments in failures.fetch(session, ids, start, end, now).items():  # whole failures, reopens joined
+        for failure in failures.link(segments):
+            if ws <= failure.start < we:
+                totals[m].episodes += 1
+                totals[m].episode_s += failure.seconds
     for m in ids:
         total = totals[m]
         total.unplanned_s += u_in.get(m, 0.0)
@@ -252,7 +338,7 @@ def _add_downtime(session: Session, totals: dict[int, rollup.Totals], ids: list[
         total.stopped_op_s += a_op.get(m, 0.0)
 
 
-def _add_counts(session: Session, totals: dict[int, rollup.Totals], ids: list[int], start: datetime,
+def _add_counts(session: Session, totals: dict[int, rollup_read.Totals], ids: list[int], start: datetime,
                 end: datetime) -> None:
     log = CTPProblemLog
     planned = case((log.is_planned == true(), 1), else_=0)
@@ -277,25 +363,27 @@ def _add_counts(session: Session, totals: dict[int, rollup.Totals], ids: list[in
         total.plates_lost += int(plates or 0)
 
 
-def _add_causes(session: Session, totals: dict[int, rollup.Totals], ids: list[int], start: datetime,
+def _add_causes(session: Session, totals: dict[int, rollup_read.Totals], ids: list[int], start: datetime,
                 end: datetime, now: datetime) -> None:
-    """Pareto of unplanned downtime by subsystem (per problem, clipped), with problem counts."""
+    """Pareto of unplanned downtime by subsystem, with problem counts. Each minute goes once, to the segment that
+    went down first (DOMAIN.md §5.17): a segment adds only what lies after every earlier one's end."""
     parent = Category.__table__.alias('subsystem')
     name = func.coalesce(parent.c.name, Category.name, literal('Uncategorised'))
     up = func.coalesce(DowntimeSegment.up_at, now)
-    seconds = greatest(literal(0.0), least(_ms(epoch(up)), literal(rollup.ts(end)))
-                       - greatest(_ms(epoch(DowntimeSegment.down_at)), literal(rollup.ts(start))))
     log = CTPProblemLog
-    minutes_q = (select(DowntimeSegment.machine_id, name.label('n'), func.sum(seconds))  # from segments: a short
-                 .select_from(DowntimeSegment)                                       # window reads only its own
-                 .join(log, DowntimeSegment.log_id == log.id)
-                 .outerjoin(Category, Category.id == log.category_id)
-                 .outerjoin(parent, parent.c.id == Category.parent_id)
-                 .where(DowntimeSegment.machine_id.in_(ids), log.deleted_at.is_(None),
-                        log.status != ProblemStatus.CANCELLED,
-                        DowntimeSegment.is_planned == false(), func.coalesce(Category.machine_fault, true()) == true(),
-                        DowntimeSegment.down_at < end, up > start, _ends_after(start))
-                 .group_by(DowntimeSegment.machine_id, name))
+    seg = (select(DowntimeSegment.machine_id.label('m'), name.label('n'), log.id.label('k'),
+                  _ms(epoch(DowntimeSegment.down_at)).label('s'), _ms(epoch(up)).label('e'))
+           .select_from(DowntimeSegment)
+           .join(log, DowntimeSegment.log_id == log.id)
+           .outerjoin(Category, Category.id == log.category_id)
+           .outerjoin(parent, parent.c.id == Category.parent_id)
+           .where(DowntimeSegment.machine_id.in_(ids), *failures.counted(), DowntimeSegment.is_planned == false(),
+                  DowntimeSegment.down_at < end, up > start, _ends_after(start))).cte('cause_segments')
+    before = func.max(seg.c.e).over(partition_by=seg.c.m, order_by=(seg.c.s, seg.c.e, seg.c.k), rows=(None, -1))
+    covered = select(seg.c.m, seg.c.n, seg.c.s, seg.c.e, before.label('p')).cte('covered')
+    seconds = greatest(literal(0.0), least(covered.c.e, literal(rollup.ts(end)))
+                       - greatest(covered.c.s, func.coalesce(covered.c.p, covered.c.s), literal(rollup.ts(start))))
+    minutes_q = select(covered.c.m, covered.c.n, func.sum(seconds)).group_by(covered.c.m, covered.c.n)
     counts_q = (select(log.machine_id, name.label('n'), func.count())
                 .outerjoin(Category, Category.id == log.category_id)
                 .outerjoin(parent, parent.c.id == Category.parent_id)
@@ -304,7 +392,8 @@ def _add_causes(session: Session, totals: dict[int, rollup.Totals], ids: list[in
                        log.start_time >= start, log.start_time < end)
                 .group_by(log.machine_id, name))
     for m, n, secs in session.execute(minutes_q):
-        totals[m].add_cause(n, float(secs or 0.0), 0)
+        if secs:  # a stop wholly covered by an earlier one adds no minutes (and no row, as in the roll-up)
+            totals[m].add_cause(n, float(secs), 0)
     for m, n, count in session.execute(counts_q):
         totals[m].add_cause(n, 0.0, int(count))
 
@@ -345,16 +434,16 @@ def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[dateti
     if not ids:
         return totals
     now = now or utcnow()
-    cuts = rollup.cut_days(session, ids, now) if use_rollup and planned is not True else None
-    plan, whole = rollup.Plan(), []
+    cuts = rollup_read.cut_days(session, ids, now) if use_rollup and planned is not True else None
+    plan, whole = rollup_read.Plan(), []
     for i, (a, b) in enumerate(buckets):
-        rollup.split(ids, a, b, cuts, plan, key=i)
-        first, stop = rollup.whole_days(a, b)
+        rollup_read.split(ids, a, b, cuts, plan, key=i)
+        first, stop = rollup_read.whole_days(a, b)
         if cuts is not None and first < stop:
             whole.append((first, stop, i))
-    for i, seconds in rollup.rolled_trend(session, ids, whole, planned, cuts or {}).items():
+    for i, seconds in rollup_read.rolled_trend(session, ids, whole, planned, cuts or {}).items():
         totals[i] += seconds / 60
-    by_machines: dict[tuple[int, ...], list[rollup.Piece]] = {}
+    by_machines: dict[tuple[int, ...], list[rollup_read.Piece]] = {}
     for (a, b, i), mids in plan.live.items():
         by_machines.setdefault(tuple(mids), []).append((a, b, i))
     for mids, pieces in by_machines.items():
@@ -363,13 +452,13 @@ def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[dateti
     return totals
 
 
-def _live_trend(session: Session, ids: list[int], pieces: list[rollup.Piece], now: datetime,
+def _live_trend(session: Session, ids: list[int], pieces: list[rollup_read.Piece], now: datetime,
                 planned: bool | None) -> dict[int, float]:
     """Merged stop seconds per bucket index inside the pieces, from segments, in one statement."""
     episodes = _episodes(_segments(ids, min(p[0] for p in pieces), max(p[1] for p in pieces), now, planned,
                                    timedelta(0)))
     rows = [(i, rollup.ts(a), rollup.ts(b)) for a, b, i in pieces]
-    bv = rollup.rows_cte('buckets', {'i': Integer, 'a': Float, 'b': Float}, rows)  # type: ignore[arg-type]
+    bv = rollup_read.rows_cte('buckets', {'i': Integer, 'a': Float, 'b': Float}, rows)  # type: ignore[arg-type]
     query_sum = (select(bv.c.i, func.sum(_clipped(episodes, bv.c.a, bv.c.b)))
                  .join(bv, (episodes.c.s < bv.c.b) & (episodes.c.e > bv.c.a)).group_by(bv.c.i))
     return {index: float(seconds or 0.0) for index, seconds in session.execute(query_sum)}

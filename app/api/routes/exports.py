@@ -67,7 +67,7 @@ async def export_stats(fmt: Literal['csv', 'xlsx'], actor: CurrentActor,
     def work(session: object) -> bytes:
         start, end = calendar.local_range_bounds(first, last)
         per = stats.machine_stats(session, actor=actor, start=start, end=end)  # type: ignore[arg-type]
-        rows = exports.stats_rows(session, per, stats.plant_totals(per))  # type: ignore[arg-type]
+        rows = exports.stats_rows(session, per, stats.plant_totals(per), (first, last))  # type: ignore[arg-type]
         headers = [h for h, _ in exports.STATS_COLUMNS]
         return exports.to_csv(headers, rows) if fmt == 'csv' else exports.to_xlsx('Statistics', headers, rows)
     return _download(await in_read_session(work), f'ctp-statistics-all-machines-{first}-{last}', fmt)

@@ -43,6 +43,18 @@ class StatsOut(BaseModel):
     availability_24_7: float | None
     plates_lost: int
     top_causes: list[CauseOut]
+    ack_count: int  # the n of mtta_minutes
+    vendor_count: int  # the n of vendor_response_minutes
+    reopened_failures: int  # failures reopened at least once
+    reopen_count: int
+    first_time_fix_rate: float | None
+    not_machine_fault_count: int
+    not_machine_fault_minutes: float
+
+
+LOCAL_DATE = r'^\d{4}-\d{2}-\d{2}$'
+DATE_DOC = ('a plant-local calendar date (YYYY-MM-DD, zone CTP_TIMEZONE), inclusive; a date-time is refused '
+            '(400) rather than truncated')
 
 
 @router.get('', response_model=list[MachinePublic])
@@ -60,12 +72,16 @@ async def read_machine(machine_id: PathId, caller: CurrentCaller) -> MachinePubl
 
 @router.get('/{machine_id}/stats', response_model=StatsOut)
 async def read_machine_stats(machine_id: PathId, actor: CurrentActor,
-                             date_from: Annotated[date | None, Query(alias='from')] = None,
-                             date_to: Annotated[date | None, Query(alias='to')] = None) -> StatsOut:
-    """KPIs of one machine between two plant-local dates (inclusive; default: the last 30 days)."""
+                             date_from: Annotated[str | None, Query(alias='from', pattern=LOCAL_DATE,
+                                                                    description='First day: ' + DATE_DOC)] = None,
+                             date_to: Annotated[str | None, Query(alias='to', pattern=LOCAL_DATE,
+                                                                  description='Last day: ' + DATE_DOC)] = None,
+                             ) -> StatsOut:
+    """KPIs of one machine between two plant-local dates, both inclusive (default: the last 30 days), cut to
+    the machine's life and to now."""
     today = utcnow().astimezone(get_settings().zone).date()
-    last = date_to or today
-    first = date_from or date.fromordinal(last.toordinal() - 29)
+    last = _local_date(date_to, 'to') or today
+    first = _local_date(date_from, 'from') or date.fromordinal(last.toordinal() - 29)
     if first > last:
         raise InvalidInput('"from" must not be after "to"', field='from')
 
@@ -76,9 +92,17 @@ async def read_machine_stats(machine_id: PathId, actor: CurrentActor,
                                   machine_ids=[machine_id])[machine_id]
         return StatsOut(date_from=first, date_to=last, mttr_minutes=row.mttr_minutes, mtbf_minutes=row.mtbf_minutes,
                         availability=row.availability, availability_24_7=row.availability_24_7,
+                        first_time_fix_rate=row.first_time_fix_rate,
                         top_causes=[CauseOut(**vars(c)) for c in row.top_causes],
                         **{k: v for k, v in vars(row).items() if k != 'top_causes'})
     return await in_read_session(work)
+
+
+def _local_date(value: str | None, field: str) -> date | None:
+    try:
+        return date.fromisoformat(value) if value is not None else None
+    except ValueError as error:
+        raise InvalidInput(f'"{field}" is not a calendar date (YYYY-MM-DD)', field=field) from error
 
 
 @router.post('', response_model=MachinePublic, status_code=201, dependencies=[Depends(json_body)])
