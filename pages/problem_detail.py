@@ -190,9 +190,17 @@ def _in(host: ui.element, build: Callable[[ProblemLogDetail, Act], None], detail
         build(detail, act)
 
 
+def _downtime_text(detail: ProblemLogDetail) -> str:
+    if not detail.is_stopping:
+        return 'none (running)'
+    if detail.end_time is not None and detail.end_time == detail.start_time:  # DOMAIN.md §5 rule 11
+        return 'none: a false alarm (it ended when it started, so it is not counted as a stop)'
+    return duration_text(detail.downtime_minutes)
+
+
 def _facts(detail: ProblemLogDetail, owner: str | None) -> None:
     rows = [('Started', local_text(detail.start_time)), ('Ended', local_text(detail.end_time)),
-            ('Downtime', duration_text(detail.downtime_minutes) if detail.is_stopping else 'none (running)'),
+            ('Downtime', _downtime_text(detail)),
             ('Reported by', detail.created_by_name or '—'), ('Acknowledged', local_text(detail.acknowledged_at)),
             ('Who has it', owner or 'Nobody yet'),
             ('Technician', f'{detail.technician_type.value.title()} {detail.technician_name or ""}'.strip()),

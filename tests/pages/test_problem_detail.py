@@ -1,6 +1,7 @@
 """The problem page: complete with downtime shown first, cancel and reopen with a reason, delete for admins only."""
 import pytest
 from nicegui.testing import User
+from sqlmodel import select
 
 from app.db import session_scope
 from app.models import CTPMachine, CTPProblemLog, ProblemPhoto, Role
@@ -207,3 +208,15 @@ async def test_a_demoted_admin_cannot_delete_from_a_page_opened_before(user: Use
     user.find(marker='confirm-yes').click()
     await user.should_see('Your role does not allow this', retries=WAIT)
     assert _log(log_id).deleted_at is None
+
+
+async def test_a_stop_that_ended_when_it_started_says_it_was_a_false_alarm(user: User) -> None:
+    """DOMAIN.md §5 rule 11: a zero-length stop is no episode and has no downtime; the page says so."""
+    _, log_id = _open_problem()
+    started = _log(log_id).start_time
+    with session_scope() as session:
+        tech = session.exec(select(UserRow).where(UserRow.username == 'tech1')).one()
+        complete(session, tech, log_id, end=started)
+    await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
+    await user.should_see('none: a false alarm (it ended when it started, so it is not counted as a stop)',
+                          retries=WAIT)
