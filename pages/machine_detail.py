@@ -12,7 +12,7 @@ from app.models import utcnow
 from app.models.schemas import MachinePublic
 from app.services import calendar, machines, stats, taxonomy
 from app.services.access import ROLE_ACTIONS, Action, Actor
-from app.services.stats import MachineStats
+from app.services.stats import MachineStats, headline_is_24_7
 from components.design import BIG_BUTTON, duration_text, minutes_text, percent_text
 from components.downtime_chart import downtime_chart, pareto_chart
 from components.layout import frame
@@ -178,9 +178,8 @@ def _kpis(total: MachineStats, status: str) -> None:
 
 
 def headline_availability(total: MachineStats, status: str) -> tuple[str, str, str]:
-    """The availability that matches the card: a machine that is down now while its stop lies outside the shifts
-    (so the shift figure has not moved) headlines the 24/7 figure, which already counts the stop."""
+    """Title, figure and note of the availability tile: the one that matches the card (stats.headline_is_24_7)."""
     shifts, full = percent_text(total.availability), percent_text(total.availability_24_7)
-    if status == 'down' and total.unplanned_downtime_minutes > total.unplanned_operating_downtime_minutes:
+    if headline_is_24_7(total, status):
         return 'Availability (24/7)', full, f'shifts: {shifts} · down now'
     return 'Availability (shifts)', shifts, f'24/7: {full}'

@@ -462,3 +462,10 @@ def _live_trend(session: Session, ids: list[int], pieces: list[rollup_read.Piece
     query_sum = (select(bv.c.i, func.sum(_clipped(episodes, bv.c.a, bv.c.b)))
                  .join(bv, (episodes.c.s < bv.c.b) & (episodes.c.e > bv.c.a)).group_by(bv.c.i))
     return {index: float(seconds or 0.0) for index, seconds in session.execute(query_sum)}
+
+
+def headline_is_24_7(total: MachineStats, status: str) -> bool:
+    """Whether a machine page headlines the 24/7 availability instead of the shift one: when the machine is down now
+    and some of its unplanned downtime lies outside the shifts, the shift figure has not moved while the card is red
+    (a machine down for 2 h at night must not headline "100.0 %")."""
+    return status == 'down' and total.unplanned_downtime_minutes > total.unplanned_operating_downtime_minutes

@@ -213,3 +213,15 @@ def test_plant_totals_add_up(session: Session, plant) -> None:  # type: ignore[n
     assert total.unplanned_downtime_minutes == pytest.approx(90, abs=0.01)
     assert total.episodes == 2 and total.mttr_minutes == pytest.approx(45, abs=0.01)
     assert timedelta(minutes=total.window_minutes) == timedelta(days=2)
+
+
+@pytest.mark.parametrize(('status', 'outside_shifts', 'headline_24_7'), [
+    ('down', 60.0, True),  # down since 23:00: the shift figure has not moved while the card is red
+    ('down', 0.0, False),  # down inside the shifts: the shift figure already shows it
+    ('operational', 60.0, False),  # running again: the plant's headline figure, the shift one
+])
+def test_the_machine_pages_headline_availability_matches_the_cards_state(status: str, outside_shifts: float,
+                                                                          headline_24_7: bool) -> None:
+    total = stats.MachineStats(machine_id=1, window_minutes=1440, operating_minutes=960,
+                               unplanned_downtime_minutes=outside_shifts + 30, unplanned_operating_downtime_minutes=30)
+    assert stats.headline_is_24_7(total, status) is headline_24_7
