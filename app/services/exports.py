@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlmodel import Session
@@ -132,8 +132,16 @@ def _csv_cell(value: object) -> object:
 def _xlsx_cell(value: object) -> object:
     """Spreadsheets cannot hold control characters: drop them from text (it is shown, never parsed)."""
     if isinstance(value, str):
-        return inert(ILLEGAL_CHARACTERS_RE.sub('', value))
+        return ILLEGAL_CHARACTERS_RE.sub('', value)
     return value
+
+
+def _as_text(cell: Cell) -> None:
+    """openpyxl stores a string starting with '=' as a formula: keep formula-like text a string, shown as text by
+    Excel even when the cell is edited (quotePrefix), with its value unchanged (no apostrophe, unlike CSV)."""
+    if cell.data_type == 'f' or (isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS)):
+        cell.data_type = 's'
+        cell.quotePrefix = True
 
 
 def to_xlsx(title: str, headers: list[str], rows: Iterator[list[object]]) -> bytes:
@@ -151,6 +159,7 @@ def to_xlsx(title: str, headers: list[str], rows: Iterator[list[object]]) -> byt
         sheet.column_dimensions[get_column_letter(index)].width = width + 2
     for cells in sheet.iter_rows(min_row=2):
         for cell in cells:
+            _as_text(cell)
             if isinstance(cell.value, datetime):
                 cell.number_format = 'yyyy-mm-dd hh:mm'
             elif isinstance(cell.value, date):

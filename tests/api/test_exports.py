@@ -63,6 +63,19 @@ async def test_xlsx_export_has_typed_cells(user: User) -> None:
     assert isinstance(row['Plates lost'], int)
 
 
+async def test_xlsx_keeps_formula_like_text_as_text_without_an_apostrophe(user: User) -> None:
+    """An XLSX cell is typed: text starting with '=' is stored as a string (never a formula) and keeps its value; the
+    apostrophe guard is for CSV, which a spreadsheet parses."""
+    seed()
+    await login(user, 'tech1')
+    response = await user.http_client.get('/api/exports/problem-logs.xlsx?from=2026-03-01&to=2026-03-31')
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    header = [c.value for c in sheet[1]]
+    cell = sheet.cell(row=2, column=header.index('Description') + 1)
+    assert (cell.value, cell.data_type) == ('=HYPERLINK("http://evil")', 's')
+    assert cell.quotePrefix  # Excel shows it as text and keeps it text when the cell is edited
+
+
 async def test_stats_export_matches_the_kpis(user: User) -> None:
     seed()
     await login(user, 'maria')
