@@ -2,6 +2,7 @@
 
 from nicegui import Client, ui
 from nicegui import app as nicegui_app
+from nicegui.storage import Storage
 
 from app import api, bootstrap, jobs, ops
 from app.config import get_settings
@@ -9,6 +10,8 @@ from components import error_page, session
 
 settings = get_settings()
 ops.configure_logging(as_json=settings.log_json)
+ops.keep_files_private(settings.data_dir)
+Storage.path = (settings.data_dir / 'sessions').resolve()  # NiceGUI's per-user storage: with the data, private
 ops.count_clients_with(lambda: sum(1 for c in Client.instances.values() if c.has_socket_connection))
 bootstrap.prepare(settings)
 api.install(nicegui_app)

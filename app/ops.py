@@ -5,6 +5,7 @@ request id and records the request metrics, main.py registers the connected-clie
 collector's tuning.
 """
 import contextvars
+import os
 import gc
 import json
 import logging
@@ -12,6 +13,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
@@ -135,6 +137,14 @@ class JsonFormatter(logging.Formatter):
 # clients a pass took 130-375 ms, and ~230,000 of the objects it scanned were the imported modules' own, alive for
 # the whole process (docs/BENCHMARKS.md, "The garbage collector"). Larger thresholds made the
 # passes rarer but let closed pages' garbage pile up (RSS grew 105 MB over ten cycles of 50 screens): not taken.
+
+
+def keep_files_private(data_dir: Path) -> None:
+    """The server's files are its own (SECURITY.md): the data folder (database, photos, sessions, the storage
+    secret) is 0700 whatever was there before, and everything the process creates from now on is 0600 / 0700."""
+    os.umask(0o077)
+    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.chmod(0o700)
 
 
 def tune_garbage_collector() -> None:
