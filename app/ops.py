@@ -5,10 +5,10 @@ request id and records the request metrics, main.py registers the connected-clie
 collector's tuning.
 """
 import contextvars
-import os
 import gc
 import json
 import logging
+import os
 import re
 import threading
 import time
