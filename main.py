@@ -11,7 +11,7 @@ from components import error_page, session
 settings = get_settings()
 ops.configure_logging(as_json=settings.log_json)
 ops.keep_files_private(settings.data_dir)
-Storage.path = (settings.data_dir / 'sessions').resolve()  # NiceGUI's per-user storage: with the data, private
+Storage.path = settings.resolved_session_dir  # NiceGUI's per-user storage: with the data, private
 ops.count_clients_with(lambda: sum(1 for c in Client.instances.values() if c.has_socket_connection))
 bootstrap.prepare(settings)
 api.install(nicegui_app)

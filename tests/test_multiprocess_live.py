@@ -56,7 +56,7 @@ def start_app(port: int, data_dir: Path) -> AppProcess:
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))}  # not test mode
     env = {**inherited, 'CTP_PORT': str(port), 'CTP_DEMO': '0', 'CTP_DATA_DIR': str(data_dir),
            'CTP_ADMIN_PASSWORD': ADMIN_PASSWORD, 'CTP_ENV': 'development',
-           'NICEGUI_STORAGE_PATH': str(data_dir / '.nicegui')}  # per instance, as in docs/DEPLOYMENT.md
+           'CTP_SESSION_DIR': str(data_dir / 'sessions')}  # per instance, as in docs/DEPLOYMENT.md
     log = data_dir.with_suffix('.log')
     with log.open('wb') as out:
         process = subprocess.Popen([sys.executable, 'main.py'], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)

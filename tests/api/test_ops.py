@@ -118,3 +118,22 @@ async def test_json_log_lines_carry_the_request_id(client: httpx.AsyncClient) ->
         access.removeHandler(handler)
     entries = [json.loads(line) for line in stream.getvalue().splitlines()]
     assert any(e['request_id'] == 'trace-abc-123' and '/api/auth/me -> 401' in e['message'] for e in entries)
+
+
+async def test_metrics_are_closed_to_other_hosts_unless_allowed(ctp_env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without a token, /metrics answers only the addresses of CTP_METRICS_ALLOW (default: this host)."""
+    app = FastAPI()
+    api.install(app)
+
+    async def status_from(address: str) -> int:
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=(address, 40000))
+        async with httpx.AsyncClient(transport=transport, base_url='http://testserver') as far:
+            response = await far.get('/metrics')
+            assert response.status_code == 200 or response.json()['error']['code'] == 'forbidden'
+            return response.status_code
+
+    assert await status_from('127.0.0.1') == 200 and await status_from('::1') == 200
+    assert await status_from('10.20.30.40') == 403 and await status_from('2001:db8::7') == 403
+    monkeypatch.setenv('CTP_METRICS_ALLOW', '["10.20.30.0/24"]')  # the Prometheus server's network
+    get_settings.cache_clear()
+    assert await status_from('10.20.30.40') == 200 and await status_from('10.20.31.1') == 403

@@ -1,6 +1,7 @@
 """/healthz (database reachable, answers within a second) and /metrics (Prometheus); not in the API schema."""
 import asyncio
 import hmac
+import ipaddress
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -9,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app import ops
 from app.config import get_settings
-from app.errors import NotAuthenticated
+from app.errors import NotAuthenticated, PermissionDenied
 
 router = APIRouter(include_in_schema=False)
 HEALTH_TIMEOUT_SECONDS = 0.8  # the answer, good or bad, leaves within a second
@@ -36,11 +37,25 @@ def _check() -> bool:
 
 @router.get('/metrics')
 async def metrics(request: Request) -> Response:
-    """Prometheus text format; with CTP_METRICS_TOKEN set, only for `Authorization: Bearer <token>`."""
-    token = get_settings().metrics_token
+    """Prometheus text format; with CTP_METRICS_TOKEN set, only for `Authorization: Bearer <token>`, else only for
+    the addresses of CTP_METRICS_ALLOW (default: this host, e.g. a local Prometheus or nginx in front)."""
+    settings = get_settings()
+    token = settings.metrics_token
     if token is not None:
         given = request.headers.get('authorization', '').removeprefix('Bearer ').strip()
         if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
             raise NotAuthenticated('metrics need the bearer token (CTP_METRICS_TOKEN)')
+    elif not _allowed(request.client.host if request.client else None, settings.metrics_allow):
+        raise PermissionDenied('metrics are served only to the addresses of CTP_METRICS_ALLOW or with the token')
     return Response(await run_in_threadpool(ops.metrics_text), media_type=CONTENT_TYPE_LATEST,
                     headers={'Cache-Control': 'no-store'})
+
+
+def _allowed(host: str | None, networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> bool:
+    try:
+        address = ipaddress.ip_address(host or '')
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return any(address in network for network in networks)
