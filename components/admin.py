@@ -34,7 +34,7 @@ async def act(work: Callable[..., T], *args: object, done: str | None = None) ->
     try:
         result = await run.io_bound(work, who, *args)
     except NotAuthenticated:
-        ui.navigate.to('/logout')
+        ui.navigate.to('/login')  # the session has ended: sign in again (signing out needs a POST)
         return None
     except DomainError as error:
         ui.notify(error.message[:1].upper() + error.message[1:], type='negative')

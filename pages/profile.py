@@ -98,7 +98,7 @@ async def _guarded(work: Callable[..., T], *args: object) -> T | None:
     try:
         return await run.io_bound(work, signed_in(), *args)
     except NotAuthenticated:
-        ui.navigate.to('/logout')
+        ui.navigate.to('/login')  # the session has ended: sign in again (signing out needs a POST)
     except DomainError as error:
         ui.notify(error.message[:1].upper() + error.message[1:], type='negative')
     return None
