@@ -51,6 +51,7 @@ def ctp_env(tmp_path: Path, template_db: str, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv('CTP_TIMEZONE', 'Europe/Berlin')
     monkeypatch.setenv('CTP_GC_TUNING', '0')  # the simulated app shares pytest's process: never freeze its objects
     monkeypatch.setenv('CTP_CHEAP_PASSWORD_HASHES', '1')  # Argon2 at minimum cost; see production_password_hashes
+    monkeypatch.setenv('CTP_REPORT_LOOKBACK_DAYS', '3660')  # seeds date history freely; time-bound tests set 30
     get_settings.cache_clear()
     events.clear_subscriptions()
     events.clear_forwarders()

@@ -22,7 +22,8 @@ def token_count() -> int:
 ])
 async def test_cross_site_cookie_writes_are_refused(api_client: httpx.AsyncClient, headers: dict[str, str]) -> None:
     await api_login(api_client, 'admin', ADMIN_PASSWORD)
-    response = await api_client.post('/api/auth/tokens', json={'name': 'stolen'}, headers=headers)
+    response = await api_client.post('/api/auth/tokens', json={'name': 'stolen', 'password': ADMIN_PASSWORD},
+                                      headers=headers)
     assert response.status_code == 403
     assert 'cross-site' in response.json()['error']['message']
     assert token_count() == 0
@@ -32,7 +33,8 @@ async def test_cross_site_cookie_writes_are_refused(api_client: httpx.AsyncClien
                                      {'Referer': 'http://test/profile'}, {}])
 async def test_our_own_pages_and_scripts_may_write(api_client: httpx.AsyncClient, headers: dict[str, str]) -> None:
     await api_login(api_client, 'admin', ADMIN_PASSWORD)
-    response = await api_client.post('/api/auth/tokens', json={'name': 'laptop'}, headers=headers)
+    response = await api_client.post('/api/auth/tokens', json={'name': 'laptop', 'password': ADMIN_PASSWORD},
+                                      headers=headers)
     assert response.status_code == 201
 
 
@@ -42,7 +44,7 @@ async def test_a_configured_public_origin_is_allowed(api_client: httpx.AsyncClie
     monkeypatch.setenv('CTP_PUBLIC_ORIGINS', '["https://ctp.plant.example"]')
     get_settings.cache_clear()
     await api_login(api_client, 'admin', ADMIN_PASSWORD)
-    ok = await api_client.post('/api/auth/tokens', json={'name': 'a'}, headers={'Origin': 'https://ctp.plant.example'})
+    ok = await api_client.post('/api/auth/tokens', json={'name': 'a', 'password': ADMIN_PASSWORD}, headers={'Origin': 'https://ctp.plant.example'})
     assert ok.status_code == 201
 
 
@@ -55,10 +57,11 @@ async def test_the_login_form_is_protected_too(api_client: httpx.AsyncClient) ->
 
 async def test_bearer_requests_are_exempt_and_gets_are_never_blocked(api_client: httpx.AsyncClient) -> None:
     await api_login(api_client, 'admin', ADMIN_PASSWORD)
-    secret = (await api_client.post('/api/auth/tokens', json={'name': 'script'})).json()['token']
+    made = await api_client.post('/api/auth/tokens', json={'name': 'script', 'password': ADMIN_PASSWORD})
+    secret = made.json()['token']
     api_client.cookies.clear()
     evil = {'Origin': 'https://evil.example'}
-    created = await api_client.post('/api/auth/tokens', json={'name': 'ci'},
+    created = await api_client.post('/api/categories', json={'name': 'Cooling'},  # a write, as an integration's
                                     headers={**evil, 'Authorization': f'Bearer {secret}'})
     assert created.status_code == 201
     me = await api_client.get('/api/auth/me', headers={**evil, 'Authorization': f'Bearer {secret}'})
@@ -72,12 +75,13 @@ def drop_request_header(client: httpx.AsyncClient) -> None:
 
 async def test_cookie_writes_without_the_request_header_are_refused(api_client: httpx.AsyncClient) -> None:
     await api_login(api_client, 'admin', ADMIN_PASSWORD)
-    created = await api_client.post('/api/auth/tokens', json={'name': 'kept'})
+    created = await api_client.post('/api/auth/tokens', json={'name': 'kept', 'password': ADMIN_PASSWORD})
     assert created.status_code == 201
     drop_request_header(api_client)
-    for response in (await api_client.post('/api/auth/tokens', json={'name': 'forged'}),
+    for response in (await api_client.post('/api/auth/tokens', json={'name': 'forged', 'password': ADMIN_PASSWORD}),
                      await api_client.delete(f'/api/auth/tokens/{created.json()["id"]}'),
-                     await api_client.post('/api/auth/tokens', json={'name': 'x'}, headers={'X-CTP-Request': '0'})):
+                     await api_client.post('/api/auth/tokens', json={'name': 'x', 'password': ADMIN_PASSWORD},
+                                           headers={'X-CTP-Request': '0'})):
         assert response.status_code == 403
         assert 'X-CTP-Request: 1' in response.json()['error']['message']
     assert token_count() == 1
@@ -93,10 +97,11 @@ async def test_the_login_call_needs_the_request_header(api_client: httpx.AsyncCl
 
 async def test_bearer_callers_need_no_request_header(api_client: httpx.AsyncClient) -> None:
     await api_login(api_client, 'admin', ADMIN_PASSWORD)
-    secret = (await api_client.post('/api/auth/tokens', json={'name': 'script'})).json()['token']
+    made = await api_client.post('/api/auth/tokens', json={'name': 'script', 'password': ADMIN_PASSWORD})
+    secret = made.json()['token']
     api_client.cookies.clear()
     drop_request_header(api_client)
-    created = await api_client.post('/api/auth/tokens', json={'name': 'ci'},
+    created = await api_client.post('/api/categories', json={'name': 'Cooling'},  # a write, as an integration's
                                     headers={'Authorization': f'Bearer {secret}'})
     assert created.status_code == 201
 
@@ -122,7 +127,8 @@ async def test_a_json_endpoint_refuses_other_bodies_with_415(api_client: httpx.A
 
 async def test_bearer_callers_get_415_for_text_plain_too(api_client: httpx.AsyncClient) -> None:
     await api_login(api_client, 'admin', ADMIN_PASSWORD)
-    secret = (await api_client.post('/api/auth/tokens', json={'name': 'script'})).json()['token']
+    made = await api_client.post('/api/auth/tokens', json={'name': 'script', 'password': ADMIN_PASSWORD})
+    secret = made.json()['token']
     api_client.cookies.clear()
     response = await api_client.post('/api/auth/tokens', content=b'{"name": "x"}',
                                      headers={'Authorization': f'Bearer {secret}', 'Content-Type': 'text/plain'})
@@ -132,7 +138,7 @@ async def test_bearer_callers_get_415_for_text_plain_too(api_client: httpx.Async
 
 async def test_writes_without_a_body_need_no_media_type(api_client: httpx.AsyncClient) -> None:
     await api_login(api_client, 'admin', ADMIN_PASSWORD)
-    created = (await api_client.post('/api/auth/tokens', json={'name': 'old'})).json()
+    created = (await api_client.post('/api/auth/tokens', json={'name': 'old', 'password': ADMIN_PASSWORD})).json()
     assert (await api_client.delete(f'/api/auth/tokens/{created["id"]}')).status_code == 204
     assert (await api_client.post('/api/auth/logout')).status_code == 204
 
@@ -140,5 +146,5 @@ async def test_writes_without_a_body_need_no_media_type(api_client: httpx.AsyncC
 async def test_a_cookieless_anonymous_write_is_simply_unauthenticated(api_client: httpx.AsyncClient) -> None:
     drop_request_header(api_client)
     api_client.cookies.clear()
-    response = await api_client.post('/api/auth/tokens', json={'name': 'x'})
+    response = await api_client.post('/api/auth/tokens', json={'name': 'x', 'password': ADMIN_PASSWORD})
     assert response.status_code == 401

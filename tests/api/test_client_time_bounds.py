@@ -7,6 +7,7 @@ import httpx
 import pytest
 import time_machine
 
+from app.config import get_settings
 from tests.api.conftest import Plant, login, login_admin
 
 URL = '/api/ctp-problem-logs'
@@ -18,7 +19,9 @@ def _report(plant: Plant, start: str) -> dict[str, object]:
 
 
 @pytest.fixture(autouse=True)
-def frozen_clock() -> object:
+def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> object:
+    monkeypatch.setenv('CTP_REPORT_LOOKBACK_DAYS', '30')  # the plant default (the suite's seeds use a longer one)
+    get_settings.cache_clear()
     with time_machine.travel(NOW, tick=True) as traveller:
         yield traveller
 

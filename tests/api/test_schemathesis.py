@@ -81,6 +81,8 @@ def test_no_input_makes_the_api_fail(api_schema: Any, role: str, role_headers: d
     for operation in operations:
         if operation.path.startswith('/api/auth/'):
             continue  # sign-in has its own tests (issue 3); its throttling would lock the token out
+        if operation.path.startswith('/api/jmf'):
+            continue  # XML bodies schemathesis cannot generate; tests/api/test_jmf_receiver.py fuzzes them
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             _run(operation, mode, role_headers, None, examples)
         if '{' in operation.path:  # again on rows that exist, so edits and transitions get exercised too

@@ -76,6 +76,7 @@ async def test_over_https_the_cookie_is_secure_and_host_prefixed(https_client: h
     ({'CTP_HTTPS': 'true'}, True),
 ])
 def test_when_cookies_are_secure(monkeypatch: pytest.MonkeyPatch, env: dict[str, str], secure: bool) -> None:
+    monkeypatch.delenv('CTP_CHEAP_PASSWORD_HASHES', raising=False)  # test-only: refused outside CTP_ENV=test
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()

@@ -94,7 +94,7 @@ async def test_api_tokens_outlive_a_password_reset_until_revoked(user: User) -> 
     tech_id = make_tech()
     client = user.http_client
     assert (await api_login(client, 'tech1', PASSWORD)).status_code == 200
-    created = await client.post('/api/auth/tokens', json={'name': 'line script'})
+    created = await client.post('/api/auth/tokens', json={'name': 'line script', 'password': PASSWORD})
     assert created.status_code == 201
     bearer = {'Authorization': f"Bearer {created.json()['token']}"}
     admin_changes(tech_id, {'password': NEW_PASSWORD})
