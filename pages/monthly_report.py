@@ -25,6 +25,7 @@ PRINT_CSS = '''
   .q-page-container { padding: 0 !important; } .nicegui-content { padding: 0 !important; gap: 6px !important; }
   body { font-size: 10px; } .text-2xl { font-size: 16px; line-height: 1.2; } .text-lg { font-size: 12px; }
   .ctp-kpi { padding: 2px 6px !important; box-shadow: none; border: 1px solid #ccc; }
+  .ctp-kpi-grid { grid-template-columns: repeat(6, minmax(0, 1fr)) !important; gap: 4px !important; }
   .ctp-report-row { font-size: 9px !important; line-height: 1.25; }
 }
 .ctp-report-text { min-width: 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
@@ -81,7 +82,7 @@ def _load(actor: Actor, machine_id: int, first: date, last: date) -> Monthly:
         until = min(end, max(start, utcnow()))  # the current month counts up to now
         kpis = stats.machine_stats(session, actor=actor, start=start, end=until, machine_ids=[machine_id])[machine_id]
         page = problem_queries.list_problems(session, actor=actor, filters=ProblemFilter(
-            machine_id=machine_id, date_from=first, date_to=last, sort='-downtime_minutes', limit=15))
+            machine_id=machine_id, date_from=first, date_to=last, sort='-downtime_minutes', limit=10))
     return Monthly(machine, kpis, page.items, page.total)
 
 
@@ -110,7 +111,7 @@ def _kpis(k: stats.MachineStats) -> None:
              ('Plates lost', str(k.plates_lost)), ('First-time fix', with_n(percent(k.first_time_fix_rate),
                                                                           k.failure_count)),
              ('Reopens', str(k.reopen_count)), ('Not machine faults', not_machine_faults(k))]
-    with ui.grid(columns=4).classes('w-full gap-2'):
+    with ui.grid(columns=4).classes('w-full gap-2 ctp-kpi-grid'):
         for name, value in cells:
             with ui.card().classes('p-2 ctp-kpi'):
                 ui.label(name).classes('text-xs text-grey-7')

@@ -30,7 +30,7 @@ def test_a_busy_month_prints_on_one_a4_page(tmp_path: Path) -> None:
         text = page.inner_text('body')
         pdf = page.pdf(format='A4', print_background=True)
         browser.close()
-    assert 'Longest problems (15 of' in text
+    assert 'Longest problems (10 of' in text
     pages = len(re.findall(rb'/Type\s*/Page[^s]', pdf))
     assert pages == 1, f'the report of machine {machine_id} for {last_month} prints on {pages} A4 pages'
 
