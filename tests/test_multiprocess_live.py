@@ -53,7 +53,8 @@ def free_ports(count: int) -> list[int]:
 
 
 def start_app(port: int, data_dir: Path) -> AppProcess:
-    inherited = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))}  # not test mode
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(('PYTEST', 'NICEGUI'))  # not test mode
+                 and k != 'CTP_CHEAP_PASSWORD_HASHES'}  # refused outside CTP_ENV=test
     env = {**inherited, 'CTP_PORT': str(port), 'CTP_DEMO': '0', 'CTP_DATA_DIR': str(data_dir),
            'CTP_ADMIN_PASSWORD': ADMIN_PASSWORD, 'CTP_ENV': 'development',
            'CTP_SESSION_DIR': str(data_dir / 'sessions')}  # per instance, as in docs/DEPLOYMENT.md
