@@ -7,6 +7,7 @@ from nicegui import ui
 from nicegui.testing import User
 from sqlmodel import select
 
+from app.config import get_settings
 from app.db import session_scope
 from app.models import CTPMachine, Role, utcnow
 from app.models import User as UserRow
@@ -109,7 +110,8 @@ async def test_range_switches_to_seven_days_and_to_a_custom_range(user: User) ->
     [toggle] = user.find(marker='range').elements
     toggle.value = 0  # type: ignore[attr-defined]
     await user.should_see(marker='custom-range', retries=WAIT)
-    day = (utcnow() - timedelta(days=20)).date().isoformat().replace('-', '/')
+    plant_day = (utcnow() - timedelta(days=20)).astimezone(get_settings().zone).date()  # the range is in plant days
+    day = plant_day.isoformat().replace('-', '/')
     user.find(marker='custom-range').elements.pop().value = {'from': day, 'to': day}  # type: ignore[attr-defined]
     await user.should_see('n = 1 stops', retries=WAIT)
 
