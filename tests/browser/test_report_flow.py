@@ -15,8 +15,6 @@ from app.models import Role
 from components.photo_slot import photos_available
 from tests.browser.server import (
     ADMIN_PASSWORD,
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TABLET,
     database_url,
     require_chromium,
@@ -44,15 +42,6 @@ def plant(tmp_path: Path) -> Iterator[str]:
         engine.dispose()
         yield base
 
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        # launch() gives every run a fresh temporary profile (user-data-dir)
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def _page(browser: Any, base: str, username: str, password: str, errors: list[str]) -> Any:

@@ -12,8 +12,6 @@ from sqlmodel import Session
 from app.db import build_engine
 from app.models import Role
 from tests.browser.server import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     TABLET,
     database_url,
     free_port,
@@ -41,14 +39,6 @@ def plant(tmp_path: Path) -> Iterator[str]:
         engine.dispose()
         yield base
 
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def _signed_in(browser: Any, base: str, username: str) -> Any:
