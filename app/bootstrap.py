@@ -41,4 +41,6 @@ def _announce_demo(settings: Settings) -> None:
     admin_password = settings.admin_password.get_secret_value() if settings.admin_password else demo.DEMO_ADMIN_PASSWORD
     lines = [f'  {settings.admin_username} / {admin_password} (admin)']
     lines += [f'  {username} / {password} ({role.value})' for username, _, role, password, _ in demo.DEMO_USERS]
-    logger.warning('demo plant loaded; sign in with one of:\n%s', '\n'.join(lines))
+    logger.warning('demo plant loaded; sign in with one of:')
+    for line in lines:  # one record each: log lines escape control characters, newlines included
+        logger.warning('%s', line.strip())
