@@ -79,7 +79,7 @@ class WallBoard:
 
     async def reload(self) -> None:
         data = await run.io_bound(load_board, self.actor)
-        if not self.active:
+        if data is None or not self.active:  # None: the app is shutting down
             return
         self.data = data
         red = {m.id for m in data.machines if m.status == MachineStatus.DOWN}
@@ -94,7 +94,7 @@ class WallBoard:
         self.ticks += 1
         self.page_index += 1
         if self.ticks % RESYNC_TICKS == 0:
-            await self.reload()
+            self.updates.request()  # through the same queue as pushes: an older read never lands after a newer one
         else:
             self.render()
 

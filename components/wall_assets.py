@@ -57,13 +57,15 @@ body.ctp-stale #ctp-stale { display: block; }
 body.ctp-stale .ctp-tile { filter: grayscale(1) brightness(.6); }
 '''
 
-# Counters tick in the browser from the server's down_at; the board is stale when the socket is down or no
-# server update arrived for 60 s; a chime sounds when the server says a tile turned red.
+# Counters tick in the browser from the server's down_at; the board is stale when the socket is down for 5 s (a
+# shorter blip, or a socket still connecting after the page loads, is not) or no server update arrived for 60 s;
+# a chime sounds when the server says a tile turned red.
 WALL_SCRIPT = '''
 <div id="ctp-stale">DATA STALE since <span id="ctp-stale-since"></span> — reconnecting</div>
 <script>
 (function () {
-  let staleSince = null;
+  const LOST_GRACE = 5;  // seconds without the server's socket before the board says it is stale
+  let staleSince = null, lostAt = null;
   function plantTime(date) {  // the plant's zone (data-zone of the clock), never the browser's
     const clock = document.querySelector('[data-zone]');
     const zone = clock ? clock.dataset.zone : undefined;
@@ -82,9 +84,11 @@ WALL_SCRIPT = '''
     const grid = document.querySelector('[data-updated]');
     const updated = grid ? Number(grid.dataset.updated) : now;
     const connected = window.socket ? window.socket.connected : true;
-    const stale = !connected || now - updated > 60;
+    if (connected) lostAt = null; else if (lostAt === null) lostAt = now;
+    // a socket still connecting after the page loads, or a blip shorter than LOST_GRACE, is not stale
+    const stale = (!connected && now - lostAt >= LOST_GRACE) || now - updated > 60;
     if (stale && staleSince === null) {
-      const t = connected ? new Date(updated * 1000) : new Date();
+      const t = connected ? new Date(updated * 1000) : new Date(lostAt * 1000);
       staleSince = plantTime(t);
       document.getElementById('ctp-stale-since').textContent = staleSince;
     }
