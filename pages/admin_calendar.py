@@ -10,13 +10,14 @@ from app.services import calendar
 from app.services.access import SignedIn, acting_as
 from components.admin import act, admin_nav
 from components.layout import frame
+from components.page import page
 from components.session import require_page_admin
 
 WEEKDAYS = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday')
 RANGE = re.compile(r'^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$')
 
 
-@ui.page('/admin/calendar')
+@page('/admin/calendar')
 async def admin_calendar_page() -> None:
     actor = await require_page_admin('Operating hours')
     if actor is None:

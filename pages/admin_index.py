@@ -3,10 +3,11 @@ from nicegui import ui
 
 from components.admin import admin_nav
 from components.layout import frame
+from components.page import page
 from components.session import require_page_admin
 
 
-@ui.page('/admin')
+@page('/admin')
 async def admin_page() -> None:
     actor = await require_page_admin()
     if actor is None:

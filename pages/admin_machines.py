@@ -8,10 +8,11 @@ from app.services import machines
 from app.services.access import Actor, SignedIn, acting_as
 from components.admin import act, admin_nav
 from components.layout import frame
+from components.page import page
 from components.session import require_page_admin
 
 
-@ui.page('/admin/machines')
+@page('/admin/machines')
 async def admin_machines_page() -> None:
     actor = await require_page_admin('Machines')
     if actor is None:

@@ -8,10 +8,11 @@ from app.services.access import SignedIn, acting_as
 from components.admin import act, admin_nav
 from components.confirm_dialog import confirm
 from components.layout import frame
+from components.page import page
 from components.session import require_page_admin
 
 
-@ui.page('/admin/taxonomy')
+@page('/admin/taxonomy')
 async def admin_taxonomy_page() -> None:
     actor = await require_page_admin('Failure taxonomy')
     if actor is None:

@@ -12,12 +12,13 @@ from app.services import machines, users
 from app.services.access import Actor, SignedIn, acting_as
 from components.admin import act, admin_nav
 from components.layout import frame
+from components.page import page
 from components.session import keep_session_after_password_change, require_page_admin
 
 ROLE_LABELS = {Role.ADMIN: 'Admin', Role.CTP_USER: 'CTP user', Role.MANAGER: 'Manager', Role.NONE: 'No access'}
 
 
-@ui.page('/admin/users')
+@page('/admin/users')
 async def admin_users_page() -> None:
     actor = await require_page_admin('Users')
     if actor is None:

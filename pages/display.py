@@ -9,11 +9,12 @@ from app.config import get_settings
 from app.db import read_session, session_scope
 from app.services import displays
 from app.services.access import Actor, actor_for_user, has_access
+from components.page import page
 from components.wall import WallBoard, plant_clock
 from components.wall_assets import add_wall_assets
 
 
-@ui.page('/display', title='CTP wall display')
+@page('/display', title='CTP wall display')
 async def display_page(request: Request, chime: bool = False, per_page: int = 0) -> None:
     token = request.cookies.get(displays.DISPLAY_COOKIE)
     user_id, since = request.state.user_id, request.state.session_since  # the live session (components/session.py)

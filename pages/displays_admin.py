@@ -13,12 +13,13 @@ from app.services.access import Actor, SignedIn, acting_as
 from components.admin import admin_nav
 from components.design import local_text
 from components.layout import frame
+from components.page import page
 from components.session import require_page_actor, signed_in
 
 _REFUSED = object()
 
 
-@ui.page('/admin/displays')
+@page('/admin/displays')
 async def displays_admin_page(request: Request) -> None:
     actor = await require_page_actor()
     if actor is None:

@@ -8,6 +8,7 @@ from app.models.schemas import MachinePublic
 from app.services import labels, machines
 from app.services.access import Actor
 from components.layout import frame
+from components.page import page
 from components.session import require_page_actor
 
 PRINT_CSS = '''
@@ -17,7 +18,7 @@ PRINT_CSS = '''
 '''
 
 
-@ui.page('/labels')
+@page('/labels')
 async def labels_page(request: Request) -> None:
     actor = await require_page_actor()
     if actor is None:

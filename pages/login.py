@@ -6,10 +6,11 @@ from nicegui import run, ui
 from app.db import session_scope
 from app.errors import NotAuthenticated, TooManyRequests
 from app.services import throttle
+from components.page import page
 from components.session import client_address, prepare_login, safe_redirect, sign_out_form
 
 
-@ui.page('/login')
+@page('/login')
 def login_page(redirect_to: str = '/') -> None:
     target = safe_redirect(redirect_to)
     address = client_address()
@@ -46,7 +47,7 @@ def _check(username: str, password: str, address: str) -> int:
         return user.id  # type: ignore[return-value]
 
 
-@ui.page('/logout')
+@page('/logout')
 def logout_page() -> None:
     """Signing out is a POST from this form or the header's: a link (GET) from anywhere never signs out."""
     ui.page_title('Sign out · CTP Log')
@@ -55,7 +56,7 @@ def logout_page() -> None:
         sign_out_form()
 
 
-@ui.page('/no-access')
+@page('/no-access')
 def no_access_page() -> None:
     ui.page_title('No access · CTP Log')
     with ui.card().classes('absolute-center'):

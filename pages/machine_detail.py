@@ -16,6 +16,7 @@ from app.services.stats import MachineStats, headline_is_24_7
 from components.design import BIG_BUTTON, duration_text, minutes_text, percent_text
 from components.downtime_chart import downtime_chart, pareto_chart
 from components.layout import frame
+from components.page import page
 from components.problem_log_table import ProblemLogTable
 from components.session import require_page_actor
 from components.status_badge import status_badge
@@ -38,7 +39,7 @@ class Report:
     weeks: list[tuple[str, float, float]]
 
 
-@ui.page('/machines/{machine_id:id}')
+@page('/machines/{machine_id:id}')
 async def machine_detail_page(machine_id: int) -> None:
     actor = await require_page_actor()
     if actor is None:

@@ -15,6 +15,7 @@ from app.services.access import Action, Actor, require
 from app.services.problem_queries import ProblemFilter
 from components.design import duration_text
 from components.layout import frame
+from components.page import page
 from components.session import require_page_actor
 from components.stats_view import minutes, not_machine_faults, percent, with_n
 
@@ -40,7 +41,7 @@ class Monthly:
     total: int
 
 
-@ui.page('/reports/monthly/{machine_id:id}')
+@page('/reports/monthly/{machine_id:id}')
 async def monthly_report_page(machine_id: int, month: str = '') -> None:
     actor = await require_page_actor()
     if actor is None:

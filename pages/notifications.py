@@ -9,11 +9,12 @@ from app.services import notifications
 from app.services.access import Actor, SignedIn, acting_as
 from components.design import TOUCH, local_text
 from components.layout import frame
+from components.page import page
 from components.session import require_page_actor, signed_in
 from components.worker import io
 
 
-@ui.page('/notifications')
+@page('/notifications')
 async def notifications_page() -> None:
     actor = await require_page_actor()
     if actor is None:

@@ -18,6 +18,7 @@ from components.coalesce import Coalesced, SharedLoad
 from components.design import CARD_GRID
 from components.layout import frame
 from components.machine_card import CARD_CSS, MachineCard
+from components.page import page
 from components.recent_list import RecentList
 from components.session import require_page_actor
 from components.worker import io
@@ -77,7 +78,7 @@ class Board:
             card.tick()
 
 
-@ui.page('/')
+@page('/')
 async def overview_page() -> None:
     actor = await require_page_actor()
     if actor is None:

@@ -17,6 +17,7 @@ from components.confirm_dialog import ask_reason, confirm
 from components.design import RESOLVED_BY_WORDS, duration_text, error_text, local_text
 from components.history import history_text
 from components.layout import frame
+from components.page import page
 from components.photo_slot import photo_gallery, photo_service, photo_uploader, photos_available
 from components.problem_actions import ability_button, pick_colleague
 from components.problem_dialogs import Act, complete_dialog, edit_dialog, vendor_dialog
@@ -25,7 +26,7 @@ from components.status_badge import problem_badge
 from components.worker import io
 
 
-@ui.page('/problem-logs/{log_id:id}', reconnect_timeout=120)  # the complete dialog is a form
+@page('/problem-logs/{log_id:id}', reconnect_timeout=120)  # the complete dialog is a form
 async def problem_detail_page(log_id: int) -> None:
     actor = await require_page_actor()
     if actor is None:

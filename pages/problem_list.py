@@ -7,12 +7,13 @@ from app.db import read_session
 from app.services import machines, taxonomy
 from app.services.access import Actor
 from components.layout import frame
+from components.page import page
 from components.problem_log_table import ProblemLogTable
 from components.session import require_page_actor
 from components.worker import io
 
 
-@ui.page('/problems')
+@page('/problems')
 async def problem_list_page(q: str = '') -> None:
     actor = await require_page_actor()
     if actor is None:

@@ -21,6 +21,7 @@ from app.services.access import ROLE_ACTIONS, Action, Actor, SignedIn, acting_as
 from components.confirm_dialog import confirm
 from components.design import BIG_BUTTON, TOUCH, error_text
 from components.layout import frame
+from components.page import page
 from components.photo_slot import photo_service, photo_uploader
 from components.session import page_storage, require_page_actor, signed_in
 from components.time_pick import StartChoices
@@ -29,8 +30,8 @@ from components.worker import io
 Tree = list[tuple[int, str, list[tuple[int, str]]]]
 
 
-@ui.page('/m/{machine_id:id}/report', reconnect_timeout=120)  # the short URL on a machine's QR label
-@ui.page('/machines/{machine_id:id}/report', reconnect_timeout=120)
+@page('/m/{machine_id:id}/report', reconnect_timeout=120)  # the short URL on a machine's QR label
+@page('/machines/{machine_id:id}/report', reconnect_timeout=120)
 async def problem_report_page(machine_id: int) -> None:
     actor = await require_page_actor()
     if actor is None:

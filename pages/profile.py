@@ -11,12 +11,13 @@ from app.services import tokens, users
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.tokens import TokenInfo
 from components.layout import frame
+from components.page import page
 from components.session import client_address, keep_session_after_password_change, require_page_actor, signed_in
 
 T = TypeVar('T')
 
 
-@ui.page('/profile')
+@page('/profile')
 async def profile_page() -> None:
     actor = await require_page_actor()
     if actor is None:

@@ -15,6 +15,7 @@ from app.services.problem_queries import ProblemFilter
 from components import stats_view
 from components.design import duration_text
 from components.layout import frame
+from components.page import page
 from components.session import require_page_actor
 
 STAFF = (Role.ADMIN, Role.MANAGER)
@@ -29,7 +30,7 @@ class Report:
     week_minutes: list[float]
 
 
-@ui.page('/statistics')
+@page('/statistics')
 async def statistics_page(preset: str = 'Last 30 days') -> None:
     actor = await require_page_actor()
     if actor is None:

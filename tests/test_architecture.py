@@ -66,3 +66,11 @@ def test_no_print_and_no_rich_editor() -> None:
             calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]
             assert not [c for c in calls if isinstance(c.func, ast.Name) and c.func.id == 'print'], path
             assert not [c for c in calls if isinstance(c.func, ast.Attribute) and c.func.attr == 'editor'], path
+
+
+def test_every_screen_is_declared_with_the_apps_page_defaults() -> None:
+    """components.page.page, not ui.page: NiceGUI's 3 s build limit would show a loaded server's screens as errors."""
+    offenders = [p for p in modules('pages') for node in ast.walk(ast.parse(p.read_text()))
+                 if isinstance(node, ast.Attribute) and node.attr == 'page'
+                 and isinstance(node.value, ast.Name) and node.value.id == 'ui']
+    assert offenders == []

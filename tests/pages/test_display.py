@@ -251,3 +251,59 @@ async def test_rotation_keeps_its_tiles_and_pins_the_red_one(user: User, monkeyp
         await asyncio.sleep(0.05)
     assert len(pages_seen) == 3  # every machine came round, the red one on every page
     assert _tile(user, ids[2]) is red
+
+
+async def test_a_slow_resync_never_paints_over_a_newer_push(user: User, monkeypatch: Any) -> None:
+    """The minute's full re-read and a pushed change queue behind each other: a re-read that started before the
+    change and ends after it never turns the red tile back to green."""
+    import threading
+    import time
+
+    from components import wall
+    monkeypatch.setattr(wall, 'ROTATE_SECONDS', 0.2)
+    monkeypatch.setattr(wall, 'RESYNC_TICKS', 1)
+    with session_scope() as session:
+        magnus = make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
+    real_load, armed, slow_read_started = wall.load_board, threading.Event(), threading.Event()
+
+    def load(board_actor: Any) -> Any:
+        data = real_load(board_actor)
+        if armed.is_set() and not slow_read_started.is_set():
+            slow_read_started.set()
+            time.sleep(1.5)  # read before the change, finished after it
+            wall.RESYNC_TICKS = 10**6  # no more re-reads: whatever this read paints stays
+        return data
+
+    monkeypatch.setattr(wall, 'load_board', load)
+    _, code = register()
+    await pair(user, code)
+    await user.open('/display')
+    await user.should_see('RUNNING', retries=LIVE)
+    armed.set()
+    for _ in range(100):
+        if slow_read_started.is_set():
+            break
+        await asyncio.sleep(0.05)
+    with session_scope() as session:
+        report(session, tech, magnus, description='Drum will not turn')
+    await user.should_see('DOWN', retries=LIVE)
+    for _ in range(50):  # 2.5 s: past the slow read and many re-reads
+        await user.should_not_see('RUNNING')
+        await asyncio.sleep(0.05)
+
+
+async def test_a_board_that_takes_seconds_to_read_still_opens(user: User, monkeypatch: Any) -> None:
+    """A loaded server (a month-end export, a burst of machine signals) may need more than NiceGUI's default 3 s to
+    build a page: the screen waits for it instead of showing "The page took longer than the response_timeout"."""
+    import time
+
+    from components import wall
+    with session_scope() as session:
+        make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
+    real_load = wall.load_board
+    monkeypatch.setattr(wall, 'load_board', lambda board_actor: time.sleep(3.5) or real_load(board_actor))
+    _, code = register()
+    await pair(user, code)
+    await user.open('/display')
+    await user.should_see('Magnus', retries=LIVE)
