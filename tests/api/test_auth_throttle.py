@@ -1,11 +1,11 @@
 """Failed sign-ins are throttled per account and per address, with one answer for every kind of user."""
 import asyncio
-import statistics
 import time
 
 import httpx
 import pytest
 import time_machine
+from argon2 import PasswordHasher
 
 from app import auth
 from app.db import session_scope
@@ -121,25 +121,31 @@ async def test_in_a_storm_the_429s_do_not_wait_for_the_password_checks_in_flight
 
 
 def test_unknown_user_wrong_password_and_disabled_account_cost_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A3: outside throttling the three failures give the same answer after the same work (median within 20 %)."""
+    """A3: outside throttling the three failures give the same answer after the same work: exactly one Argon2
+    verification each, at the same cost parameters (the timing itself is measured by bench/login_storm.py; a
+    wall-clock comparison on a shared CI machine measures the machine, not the code)."""
     monkeypatch.setattr(throttle, 'ACCOUNT_LIMIT', 100)
     monkeypatch.setattr(throttle, 'ADDRESS_LIMIT', 100)
     with session_scope() as session:
         make_user(session, 'tech1')
         make_user(session, 'gone', active=False)
-    timings: dict[str, list[float]] = {'tech1': [], 'nobody': [], 'gone': []}
-    for round_ in range(7):
-        for username, times in timings.items():
-            with session_scope() as session:
-                started = time.perf_counter()
-                with pytest.raises(NotAuthenticated) as refused:
-                    password = PASSWORD if username == 'gone' else 'wrong-one'
-                    throttle.sign_in(session, username=username, password=password,
-                                     address=f'192.0.2.{round_}')
-                times.append(time.perf_counter() - started)
-            assert refused.value.message == 'wrong user name or password'
-    medians = [statistics.median(times) for times in timings.values()]
-    assert max(medians) <= 1.2 * min(medians), timings
+    verified: list[str] = []
+    real_verify = PasswordHasher.verify
+
+    def counting_verify(self: PasswordHasher, hash_: str, password: str) -> bool:
+        verified.append(hash_.split('$')[3])  # the cost parameters: m=...,t=...,p=...
+        return real_verify(self, hash_, password)
+
+    monkeypatch.setattr(PasswordHasher, 'verify', counting_verify)
+    work: dict[str, list[str]] = {}
+    for round_, username in enumerate(['tech1', 'nobody', 'gone']):
+        verified.clear()
+        with session_scope() as session, pytest.raises(NotAuthenticated) as refused:
+            password = PASSWORD if username == 'gone' else 'wrong-one'
+            throttle.sign_in(session, username=username, password=password, address=f'192.0.2.{round_}')
+        assert refused.value.message == 'wrong user name or password'
+        work[username] = list(verified)
+    assert len(work['tech1']) == 1 and work['nobody'] == work['tech1'] and work['gone'] == work['tech1'], work
 
 
 # ---- nobody can keep someone else locked out (issue 18) ----------------------------------------------------------

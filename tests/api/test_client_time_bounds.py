@@ -68,4 +68,4 @@ async def test_admins_enter_old_history_and_one_write_stays_short(client: httpx.
     response = await client.post(URL, json=_report(plant, '2000-01-02T08:00:00Z'))
     took = time.perf_counter() - began
     assert response.status_code == 201, response.text
-    assert took < 2.0, f'one write held the database for {took:.1f} s'
+    assert took < 5.0, f'one write held the database for {took:.1f} s'  # no re-computation of 26 years

@@ -1,9 +1,11 @@
 """Sign-in pages with NiceGUI's simulated user: redirects, access levels, throttling, open pages losing access."""
 import asyncio
+import time
 
 import pytest
 from nicegui.testing import User
 
+from app import auth
 from app.db import session_scope
 from app.models import Role
 from app.services import throttle, users
@@ -102,7 +104,14 @@ async def test_an_open_page_of_a_user_losing_ctp_access_goes_to_the_plain_page(u
     await user.should_see('no access to CTP Log', retries=20)
 
 
-async def test_the_sign_in_button_shows_it_is_working_and_comes_back_after_a_refusal(user: User) -> None:
+async def test_the_sign_in_button_shows_it_is_working_and_comes_back_after_a_refusal(
+        user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_verify = auth.verify_password
+
+    def slow_verify(password_hash: str | None, password: str) -> bool:
+        time.sleep(1.0)  # the production Argon2 check on a busy server; the test's cheap hash takes microseconds
+        return real_verify(password_hash, password)
+    monkeypatch.setattr(auth, 'verify_password', slow_verify)
     await user.open('/login')
     user.find('User name').type('admin')
     user.find('Password').type('not the password')
