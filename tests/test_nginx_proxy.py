@@ -28,7 +28,7 @@ from tests.conftest import ADMIN_PASSWORD
 from tests.test_live_socket_security import connect_tab, wait_for
 from tests.test_multiprocess_live import AppProcess, stop_app, two_apps  # noqa: F401 (the fixture)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
 ROOT = Path(__file__).resolve().parents[1]
 CONF = ROOT / 'deploy' / 'nginx' / 'ctp-log.conf'
 REQUIRE_NGINX = os.environ.get('CTP_REQUIRE_NGINX') == '1'  # read once: ctp_env clears CTP_* per test

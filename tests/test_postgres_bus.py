@@ -9,6 +9,8 @@ import pytest
 from app import bus, events
 from tests.dbutil import pg_execute, require_postgres
 
+pytestmark = pytest.mark.postgres_only  # runs in the PostgreSQL run of scripts/test-all only
+
 
 @pytest.fixture
 def pg_url(ctp_env: str) -> str:

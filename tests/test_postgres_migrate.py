@@ -8,6 +8,8 @@ from app.db import build_engine
 from app.migrate import upgrade_to_head
 from tests import dbutil
 
+pytestmark = pytest.mark.postgres_only  # runs in the PostgreSQL run of scripts/test-all only
+
 
 def test_concurrent_upgrades_on_an_empty_database_all_succeed() -> None:
     dbutil.require_postgres()
