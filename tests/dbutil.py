@@ -6,8 +6,10 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlmodel import Session
 
 from app.migrate import upgrade_to_head
+from app.services import taxonomy
 
 PG_URL = os.environ.get('CTP_TEST_DATABASE_URL', '')
 PG_TEMPLATE = f"ctp_test_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"  # one per parallel worker
@@ -18,14 +20,24 @@ def using_postgres() -> bool:
 
 
 def make_template(folder: Path) -> str:
+    """Migrated and carrying what every start-up seeds (the default taxonomy), so no test pays for seeding it."""
     if using_postgres():
         _pg_admin(f'DROP DATABASE IF EXISTS {PG_TEMPLATE}', f'CREATE DATABASE {PG_TEMPLATE}')
         url = make_url(PG_URL).set(database=PG_TEMPLATE).render_as_string(hide_password=False)
-        upgrade_to_head(url)
+        _prepare(url)
         return url
     path = folder / 'template.sqlite3'
-    upgrade_to_head(f'sqlite:///{path}')
+    _prepare(f'sqlite:///{path}')
     return str(path)
+
+
+def _prepare(url: str) -> None:
+    upgrade_to_head(url)
+    engine = create_engine(url)
+    with Session(engine) as session:
+        taxonomy.seed_default_taxonomy(session)
+        session.commit()
+    engine.dispose()  # PostgreSQL copies a template only while nobody is connected to it
 
 
 def fresh_database(template: str, folder: Path) -> str:
