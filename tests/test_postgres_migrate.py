@@ -1,6 +1,7 @@
 """Instances starting together on one new PostgreSQL database migrate one at a time (advisory lock)."""
 import threading
 
+import pytest
 from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
