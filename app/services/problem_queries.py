@@ -17,7 +17,7 @@ from app.errors import InvalidInput
 from app.models import Category, CTPMachine, CTPProblemLog, ProblemAudit, ProblemPhoto, User, utcnow
 from app.models.schemas import MAX_ID, AuditEntryPublic, PhotoPublic, ProblemLogDetail, ProblemLogPage, ProblemLogPublic
 from app.services import calendar, downtime, time_bounds
-from app.services.access import Action, Actor, machine_scope, require, require_log_visible
+from app.services.access import Action, Actor, machine_scope, problem_abilities, require, require_log_visible
 
 SORTS: dict[str, ColumnElement[object]] = {
     'start_time': CTPProblemLog.start_time,  # type: ignore[dict-item]
@@ -65,7 +65,8 @@ def get_problem(session: Session, *, actor: Actor, log_id: int) -> ProblemLogDet
     names = _user_names(session, {row.actor_id for row in trail})
     entries = [AuditEntryPublic(at=row.at, actor_name=names.get(row.actor_id or -1), action=row.action,
                                 field=row.field, old=row.old, new=row.new) for row in trail]
-    return ProblemLogDetail(**public.model_dump(), audit=entries)
+    abilities = {ability.value: reason for ability, reason in problem_abilities(actor, log, now=utcnow()).items()}
+    return ProblemLogDetail(**public.model_dump(), audit=entries, abilities=abilities)
 
 
 def list_problems(session: Session, *, actor: Actor, filters: ProblemFilter) -> ProblemLogPage:

@@ -177,3 +177,18 @@ async def test_dates_outside_any_calendar_are_400_not_500(client: httpx.AsyncCli
         assert set(response.json()['error']['fields']) <= {'from', 'to'}
     stats = await client.get(f'/api/ctp-machines/{plant.press1.id}/stats?from=0001-01-01&to=2026-01-01')
     assert stats.status_code == 400
+
+
+async def test_a_problem_says_what_the_caller_may_do_next_and_why_not(client: httpx.AsyncClient, plant: Plant) -> None:
+    """The REST answer carries the same abilities as the problem page's buttons (access.problem_abilities)."""
+    with session_scope() as session:
+        make_user(session, 'tech2', machines=[plant.press1.id])  # type: ignore[list-item]
+        log_id = report(session, plant.tech, plant.press1, description='Plate jam')
+    await login(client, 'tech2')
+    abilities = (await client.get(f'/api/ctp-problem-logs/{log_id}')).json()['abilities']
+    assert abilities['take'] is None and abilities['complete'] is None and abilities['comment'] is None
+    assert abilities['edit'] == 'only the reporter or an admin can edit the report'
+    assert 'reopen' not in abilities and 'undo' not in abilities  # not for an open problem / not their report
+    await client.post('/api/auth/logout')
+    await login(client, 'manager1')
+    assert (await client.get(f'/api/ctp-problem-logs/{log_id}')).json()['abilities'] == {}
