@@ -7,19 +7,24 @@ from nicegui import background_tasks, ui
 
 from app.config import get_settings
 from app.models import Role
-from app.services.access import Actor
+from app.services.access import ROLE_ACTIONS, Action, Actor
 from components.design import TOUCH
 from components.notification_bell import NotificationBell
 from components.session import page_storage, sign_out_form
+
+
+def _roles_that_may(action: Action) -> frozenset[Role]:
+    return frozenset(role for role, actions in ROLE_ACTIONS.items() if action in actions)
+
 
 # (label, path, icon, roles allowed or None for everyone); shown only when the page exists
 NAVIGATION: list[tuple[str, str, str, frozenset[Role] | None]] = [
     ('Overview', '/', 'dashboard', None),
     ('Problems', '/problems', 'list', None),
-    ('Statistics', '/statistics', 'insights', frozenset({Role.ADMIN, Role.MANAGER})),
+    ('Statistics', '/statistics', 'insights', _roles_that_may(Action.READ_STATS)),
     ('Wall display', '/display', 'tv', frozenset({Role.ADMIN, Role.MANAGER})),
     ('Notifications', '/notifications', 'notifications', None),
-    ('Admin', '/admin', 'admin_panel_settings', frozenset({Role.ADMIN})),
+    ('Admin', '/admin', 'admin_panel_settings', _roles_that_may(Action.ADMINISTER)),
 ]
 THEME_KEY = 'dark_mode'
 # An icon drawn by its element's own ::before (a ligature of the icon font NiceGUI already loads) from `data-icon`,

@@ -38,6 +38,7 @@ from app.services.access import (
     actor_for_user,
     has_access,
 )
+from components.notice import NOT_ALLOWED, refusal
 
 logger = logging.getLogger(__name__)
 PUBLIC_PATHS = frozenset({'/login', '/login/complete', '/favicon.ico', '/healthz', '/metrics', '/no-access',
@@ -296,9 +297,7 @@ async def require_page_admin(title: str = 'Administration') -> Actor | None:
         return None
     if Action.ADMINISTER not in ROLE_ACTIONS[actor.role] or actor.is_display:
         ui.page_title(f'{title} · CTP Log')
-        with ui.card().classes('absolute-center'):
-            ui.label('This page is for administrators only.').classes('text-lg')
-            ui.link('Back to the overview', '/')
+        refusal(NOT_ALLOWED, 'This page is for administrators only.')
         return None
     return actor
 

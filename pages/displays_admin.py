@@ -7,25 +7,21 @@ from starlette.requests import Request
 from app.config import get_settings
 from app.db import read_session
 from app.errors import DomainError
-from app.models import Role
 from app.services import displays, labels, machines
 from app.services.access import Actor, SignedIn, acting_as
 from components.admin import admin_nav
 from components.design import local_text
 from components.layout import frame
 from components.page import page
-from components.session import require_page_actor, signed_in
+from components.session import require_page_admin, signed_in
 
 _REFUSED = object()
 
 
 @page('/admin/displays')
 async def displays_admin_page(request: Request) -> None:
-    actor = await require_page_actor()
+    actor = await require_page_admin('Displays')
     if actor is None:
-        return
-    if actor.role != Role.ADMIN:
-        ui.navigate.to('/')
         return
     base = (get_settings().public_origins or [str(request.base_url)])[0].rstrip('/')
     machine_names = await run.io_bound(_machine_names, actor)

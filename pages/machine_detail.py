@@ -16,6 +16,7 @@ from app.services.stats import MachineStats, headline_is_24_7
 from components.design import BIG_BUTTON, duration_text, minutes_text, percent_text
 from components.downtime_chart import downtime_chart, pareto_chart
 from components.layout import frame
+from components.notice import refusal_for
 from components.page import page
 from components.problem_log_table import ProblemLogTable
 from components.session import require_page_actor
@@ -52,8 +53,10 @@ async def machine_detail_page(machine_id: int) -> None:
         try:
             report = await io(_report, actor, machine_id, window.first, window.last)
         except DomainError as error:
-            ui.label(str(error)).classes('text-lg')
+            refusal_for(error)
+            show_history(False)  # no empty, working-looking table under "not found"
             return
+        show_history(True)
         _machine_header(report.machine, Action.REPORT in ROLE_ACTIONS[actor.role])
         if report.total is not None:
             with ui.row().classes('w-full items-center gap-2'):
@@ -90,11 +93,22 @@ async def machine_detail_page(machine_id: int) -> None:
             window.last = date.fromisoformat(value['to'].replace('/', '-'))
             summary.refresh()
 
+    history: dict[str, bool | ui.column] = {'shown': True}
+
+    def show_history(shown: bool) -> None:
+        history['shown'] = shown
+        if isinstance(section := history.get('section'), ui.column):
+            section.set_visibility(shown)
+
     with frame('Machine', actor):
         await summary()
-        ui.label('Problem history').classes('text-xl font-bold mt-2')
-        table = ProblemLogTable(actor, machine_id, await io(_subsystems))
-        await table.reload()
+        with ui.column().classes('w-full gap-2') as section:
+            ui.label('Problem history').classes('text-xl font-bold mt-2')
+            table = ProblemLogTable(actor, machine_id, await io(_subsystems))
+        history['section'] = section
+        show_history(bool(history['shown']))
+        if history['shown']:
+            await table.reload()
 
     async def on_machine(changed: int) -> None:
         if changed == machine_id:

@@ -15,6 +15,7 @@ from app.services.access import Action, Actor, require
 from app.services.problem_queries import ProblemFilter
 from components.design import duration_text
 from components.layout import frame
+from components.notice import refusal_for
 from components.page import page
 from components.session import require_page_actor
 from components.stats_view import minutes, not_machine_faults, percent, with_n
@@ -52,7 +53,7 @@ async def monthly_report_page(machine_id: int, month: str = '') -> None:
         data = await run.io_bound(_load, actor, machine_id, first, last)
     except DomainError as error:
         with frame('Monthly report', actor):
-            ui.label(str(error)).classes('text-lg')
+            refusal_for(error)
         return
     ui.add_css(PRINT_CSS)
     with frame(f'{data.machine.name} {first:%B %Y}', actor):

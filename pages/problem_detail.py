@@ -17,6 +17,7 @@ from components.confirm_dialog import ask_reason, confirm
 from components.design import RESOLVED_BY_WORDS, duration_text, error_text, local_text
 from components.history import history_text
 from components.layout import frame
+from components.notice import refusal_for
 from components.page import page
 from components.photo_slot import photo_gallery, photo_service, photo_uploader, photos_available
 from components.problem_actions import ability_button, pick_colleague
@@ -64,7 +65,7 @@ async def problem_detail_page(log_id: int) -> None:
         try:
             detail, view = await io(_read, signed_in(), log_id)
         except DomainError as error:
-            ui.label(str(error)).classes('text-lg')
+            refusal_for(error)
             return
         _header(detail)
         _actions(detail, view, act, run, delete, host)  # the buttons follow the user's rights as they are now

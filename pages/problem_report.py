@@ -21,6 +21,7 @@ from app.services.access import ROLE_ACTIONS, Action, Actor, SignedIn, acting_as
 from components.confirm_dialog import confirm
 from components.design import BIG_BUTTON, TOUCH, error_text
 from components.layout import frame
+from components.notice import NOT_ALLOWED, refusal, refusal_for
 from components.page import page
 from components.photo_slot import photo_service, photo_uploader
 from components.session import page_storage, require_page_actor, signed_in
@@ -38,13 +39,13 @@ async def problem_report_page(machine_id: int) -> None:
         return
     if Action.REPORT not in ROLE_ACTIONS[actor.role]:
         with frame('Report problem', actor):
-            ui.label('Your role can look at machines but not report problems.').classes('text-lg')
+            refusal(NOT_ALLOWED, 'Your role can look at machines but not report problems.')
         return
     try:
         name, tree = await io(_load, actor, machine_id)
     except DomainError as error:
         with frame('Report problem', actor):
-            ui.label(str(error)).classes('text-lg')
+            refusal_for(error)
         return
     drafts = nicegui_app.storage.user.setdefault('drafts', {})
     draft: dict[str, object] = drafts.setdefault(f'report-{machine_id}', _empty_draft())

@@ -1,4 +1,5 @@
-"""/statistics: plant downtime statistics for managers and admins, with drill-down and exports."""
+"""/statistics: downtime statistics of the machines the person may read (access.py READ_STATS), with drill-down and
+exports."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -7,18 +8,17 @@ from sqlalchemy import select
 
 from app.config import get_settings
 from app.db import read_session
-from app.models import CTPMachine, Role, utcnow
+from app.models import CTPMachine, utcnow
 from app.models.schemas import ProblemLogPage, ProblemLogPublic
 from app.services import calendar, problem_queries, stats
-from app.services.access import Actor
+from app.services.access import ROLE_ACTIONS, Action, Actor
 from app.services.problem_queries import ProblemFilter
 from components import stats_view
 from components.design import duration_text
 from components.layout import frame
+from components.notice import NOT_ALLOWED, refusal
 from components.page import page
 from components.session import require_page_actor
-
-STAFF = (Role.ADMIN, Role.MANAGER)
 
 
 @dataclass
@@ -35,8 +35,9 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
     actor = await require_page_actor()
     if actor is None:
         return
-    if actor.role not in STAFF:
-        ui.navigate.to('/')
+    if Action.READ_STATS not in ROLE_ACTIONS[actor.role]:
+        with frame('Statistics', actor):
+            refusal(NOT_ALLOWED, 'Your role cannot read statistics.')
         return
     today = utcnow().astimezone(get_settings().zone).date()
     preset = preset if preset in stats_view.PRESETS else 'Last 30 days'

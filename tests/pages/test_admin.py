@@ -15,7 +15,7 @@ from tests.conftest import ADMIN_PASSWORD, api_login
 from tests.factories import PASSWORD, change_behind_the_pages, make_machine, make_user
 from tests.pages.signin import WAIT, sign_in
 
-ADMIN_PAGES = ['/admin', '/admin/users', '/admin/machines', '/admin/taxonomy', '/admin/calendar']
+ADMIN_PAGES = ['/admin', '/admin/users', '/admin/machines', '/admin/taxonomy', '/admin/calendar', '/admin/displays']
 
 
 @pytest.mark.parametrize('role', [Role.CTP_USER, Role.MANAGER])
@@ -27,8 +27,10 @@ async def test_admin_pages_refuse_other_roles(user: User, role: Role) -> None:
     await user.should_not_see('Admin')
     for path in ADMIN_PAGES:
         await user.open(path)
+        await user.should_see('Not allowed')
         await user.should_see('This page is for administrators only.')
         await user.should_not_see('Add user')
+        await user.should_not_see('Register display')
 
 
 @pytest.mark.parametrize('path', ADMIN_PAGES)

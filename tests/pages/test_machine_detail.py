@@ -92,8 +92,11 @@ async def test_machine_outside_the_scope_is_not_found(user: User) -> None:
     with session_scope() as session:
         other = make_machine(session, 'Agfa Avalon N8-90')
     await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{other.id}')
-    await user.should_see('not found', retries=WAIT)
+    await user.should_see('Not found', retries=WAIT)  # the same page as every other route's "not found"
+    await user.should_see(f'Machine {other.id} not found')
+    await user.should_see('Back to the overview')
     await user.should_not_see('Agfa Avalon N8-90')
+    await user.should_not_see('Problem history')  # no empty, working-looking table under the message
 
 
 async def test_range_switches_to_seven_days_and_to_a_custom_range(user: User) -> None:

@@ -112,7 +112,7 @@ async def test_only_admins_manage_displays(user: User) -> None:
         make_user(session, 'maria', Role.MANAGER)
     await sign_in(user, 'maria')
     await user.open('/admin/displays')
-    await user.should_see('Machines', retries=20)
+    await user.should_see('This page is for administrators only.', retries=20)
     await user.should_not_see('Register a display')
 
 

@@ -82,9 +82,16 @@ async def test_ranges_change_the_numbers(user: User) -> None:
     assert table.rows[-1]['problems'] == 0
 
 
-async def test_ctp_users_are_sent_back_to_the_overview(user: User) -> None:
+async def test_ctp_users_see_the_statistics_of_their_own_machines(user: User) -> None:
+    """The page asks access.py (READ_STATS, scoped to assigned machines), like the API and the exports do."""
     seed()
+    with session_scope() as session:
+        other = make_machine(session, 'Screen PlateRite 8600')  # not assigned to tech1, with downtime
+        report(session, make_user(session, 'boss', Role.ADMIN), other, start=utcnow() - timedelta(days=2))
     await sign_in(user, 'tech1', PASSWORD)
     await user.open('/statistics')
-    await user.should_see('Machines')
-    await user.should_not_see('Plant total')
+    await user.should_see(marker='kpi-table', retries=30)
+    rows = [r['machine'] for r in user.find(ui.table).elements.pop().rows]
+    assert rows == ['Agfa Avalon N8-90', 'Kodak Magnus Q800', 'Plant total']
+
+
