@@ -118,9 +118,12 @@ async def drill_down(actor: Actor, machine_id: int, state: dict[str, date]) -> N
     filters = ProblemFilter(machine_id=machine_id or None, date_from=state['first'], date_to=state['last'],
                             sort='-downtime_minutes', limit=200)
     page = await run.io_bound(_problems, actor, filters)
+    whose = page.items[0].machine_name if machine_id and page.items else 'All machines'
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-3xl'):
         plural = '' if page.total == 1 else 's'
-        ui.label(f'{page.total} problem{plural}').classes('text-lg font-bold').mark('drill-down')
+        ui.label(f'{whose}: {page.total} problem{plural}').classes('text-lg font-bold').mark('drill-down')
+        ui.label(f"{state['first']:%d %b %Y} – {state['last']:%d %b %Y}, longest downtime first"
+                 + (f' (the first {len(page.items)})' if page.total > len(page.items) else '')).classes('text-grey-8')
         for problem in page.items:
             _problem_line(problem)
         ui.button('Close', on_click=dialog.close).classes('min-h-[48px]')
@@ -138,4 +141,4 @@ def _problem_line(problem: ProblemLogPublic) -> None:
         ui.label(problem.machine_name).classes('w-40 shrink-0')
         ui.label(problem.category or problem.problem_description[:60]).classes('grow')
         ui.label(duration_text(problem.downtime_minutes)).classes('w-24 text-right shrink-0')
-        ui.link('open', f'/problem-logs/{problem.id}')
+        ui.link('Open problem', f'/problem-logs/{problem.id}').classes('min-h-[48px] inline-flex items-center shrink-0')

@@ -57,9 +57,11 @@ async def test_drill_down_lists_the_problems_behind_a_number(user: User) -> None
     table = user.find(ui.table).elements.pop()
     avalon = table.rows[0]
     user.find(ui.table).trigger('rowClick', [{}, avalon, 0])
-    await user.should_see('1 problem', retries=20)
+    await user.should_see('Agfa Avalon N8-90: 1 problem', retries=20)  # whose problems, not just how many
     await user.should_see('Imaging head / laser – Banding/streaks')
     await user.should_see('5 h 0 min')
+    await user.should_see('Open problem')  # a link that reads as one, not a lowercase "open" like a status
+    await user.should_not_see('open')
 
 
 @time_machine.travel(datetime(2026, 11, 18, 10, 0, tzinfo=ZoneInfo('Europe/Berlin')), tick=True)
