@@ -43,11 +43,12 @@ async def admin_users_page() -> None:
 
     with frame('Users', actor):
         admin_nav('/admin/users')
-        _new_user_form(lambda: user_list.refresh())
+        _, machine_rows = await run.io_bound(_load, actor)
+        _new_user_form(lambda: user_list.refresh(), {m.id: m.name for m in machine_rows})
         await user_list()
 
 
-def _new_user_form(refresh: object) -> None:
+def _new_user_form(refresh: object, machine_names: dict[int, str]) -> None:
     with ui.card().classes('w-full'):
         ui.label('Add a user').classes('text-lg')
         with ui.row().classes('items-end'):
@@ -55,12 +56,17 @@ def _new_user_form(refresh: object) -> None:
             name = ui.input('Full name').props('maxlength=120')
             role = ui.select({r.value: label for r, label in ROLE_LABELS.items()}, value='ctp_user', label='Role')
             password = ui.input('Initial password', password=True)
+        assigned = ui.select(machine_names, multiple=True, value=[], label='Assigned machines') \
+            .props('use-chips').classes('w-full').mark('new-user-machines') \
+            .bind_visibility_from(role, 'value', backward=lambda value: value == Role.CTP_USER.value)
 
         async def add() -> None:
+            machine_ids = list(assigned.value or []) if role.value == Role.CTP_USER.value else []
             fields = {'username': username.value or '', 'name': name.value or '', 'role': Role(role.value),
-                      'password': password.value or ''}
+                      'password': password.value or '', 'machine_ids': machine_ids}
             if await act(_create, fields, done=f'User {fields["username"]} added') is not None:
                 username.value = name.value = password.value = ''
+                assigned.value = []
                 refresh()  # type: ignore[operator]
 
         ui.button('Add user', on_click=add).classes('min-h-[48px]')

@@ -33,19 +33,32 @@ def get_user_or_raise(session: Session, user_id: int) -> User:
 
 @rolls_back
 def create_user(session: Session, *, actor: Actor | None, username: str, name: str, role: Role, password: str,
-                division_id: int | None = None, is_active: bool = True) -> User:
-    """Admin (or the bootstrap when actor is None): add a user with an Argon2id password hash."""
+                division_id: int | None = None, is_active: bool = True, machine_ids: list[int] | None = None) -> User:
+    """Admin (or the bootstrap when actor is None): add a user with an Argon2id password hash, assigned to
+    `machine_ids` in the same transaction (all of them or no user at all)."""
     if actor is not None:
         require(actor, Action.ADMINISTER)
     username = username.strip().lower()
     if session.exec(select(User.id).where(func.lower(User.username) == username)).first():
         raise Conflict(f'user name {username!r} is taken')
     _check_division(session, division_id)
+    wanted = _known_machines(session, machine_ids or [])
     user = User(username=username, name=name.strip() or username, role=role, division_id=division_id,
                 password_hash=auth.hash_password(password), is_active=is_active)
     session.add(user)
+    session.flush()
+    session.add_all(UserMachine(user_id=user.id, machine_id=machine_id) for machine_id in wanted)  # type: ignore[arg-type]
     session.commit()
     return user
+
+
+def _known_machines(session: Session, machine_ids: list[int]) -> list[int]:
+    """The ids, sorted and without repeats; 400 naming any that is not a machine."""
+    wanted = set(machine_ids)
+    known = set(session.exec(select(CTPMachine.id).where(CTPMachine.id.in_(wanted))).scalars()) if wanted else set()
+    if unknown := wanted - known:
+        raise InvalidInput(f'unknown machines: {sorted(unknown)}', field='machine_ids')
+    return sorted(wanted)
 
 
 @rolls_back
@@ -118,17 +131,14 @@ def set_assignments(session: Session, *, actor: Actor, user_id: int, machine_ids
     """Admin: the machines a CTP user is assigned to (replaces the previous set); `announce` as in update_user."""
     require(actor, Action.ADMINISTER)
     get_user_or_raise(session, user_id)
-    wanted = set(machine_ids)
-    known = set(session.exec(select(CTPMachine.id).where(CTPMachine.id.in_(wanted))).scalars())
-    if unknown := wanted - known:
-        raise InvalidInput(f'unknown machines: {sorted(unknown)}', field='machine_ids')
+    wanted = _known_machines(session, machine_ids)
     session.execute(delete(UserMachine).where(UserMachine.user_id == user_id))
-    for machine_id in sorted(wanted):
+    for machine_id in wanted:
         session.add(UserMachine(user_id=user_id, machine_id=machine_id))
     session.commit()
     if announce:
         events.publish(events.access_changed, user_id)
-    return sorted(wanted)
+    return wanted
 
 
 def ensure_admin(session: Session, *, username: str, password: str | None) -> User | None:

@@ -139,7 +139,7 @@ PUBLIC_ROUTES |= {('POST', '/sign-out')}  # the sign-out form, same-origin only 
 PAGES = {'/': 'signed in', '/login': 'public', '/logout': 'public', '/no-access': 'public',
          '/profile': 'signed in', '/admin': 'admin', '/admin/users': 'admin', '/admin/machines': 'admin',
          '/admin/taxonomy': 'admin', '/admin/calendar': 'admin', '/admin/displays': 'admin',
-         '/display': 'display cookie or signed in', '/statistics': 'may read statistics, scoped', '/labels': 'signed in',
+         '/display': 'display cookie or signed in', '/statistics': 'stats, scoped', '/labels': 'signed in',
          '/reports/monthly/{machine_id:id}': 'signed in, scoped', '/machines/{machine_id:id}': 'signed in, scoped',
          '/machines/{machine_id:id}/report': 'may report, scoped', '/m/{machine_id:id}/report': 'may report, scoped',
          '/problem-logs/{log_id:id}': 'signed in, scoped', '/notifications': 'signed in',

@@ -53,6 +53,20 @@ async def test_bad_new_users_are_400_and_nothing_is_written(admin: httpx.AsyncCl
     assert user_rows() == before
 
 
+async def test_a_new_user_is_assigned_machines_in_the_same_write(admin: httpx.AsyncClient) -> None:
+    with session_scope() as session:
+        press = make_machine(session, 'Kodak Magnus Q800')
+    response = await admin.post('/api/users', json={'username': 'tech9', 'name': 'Tina Tech', 'role': 'ctp_user',
+                                                    'password': 'a long passphrase', 'machine_ids': [press.id]})
+    assert response.status_code == 201, response.text
+    assert response.json()['machine_ids'] == [press.id]
+    before = user_rows()
+    refused = await admin.post('/api/users', json={'username': 'tech10', 'name': 'T', 'role': 'ctp_user',
+                                                   'password': 'a long passphrase', 'machine_ids': [press.id, 999]})
+    assert refused.status_code == 400 and 'unknown machines' in refused.json()['error']['message']
+    assert user_rows() == before  # no user without the machines they were meant to have
+
+
 async def test_a_taken_user_name_is_409(admin: httpx.AsyncClient) -> None:
     response = await admin.post('/api/users', json={'username': 'ADMIN', 'name': 'Second', 'role': 'manager',
                                                     'password': 'a long passphrase'})

@@ -68,6 +68,22 @@ async def test_admin_adds_a_user_and_assigns_a_machine(user: User) -> None:
     await user.should_see('Kodak Magnus Q800')
 
 
+async def test_a_new_ctp_user_gets_machines_in_the_add_form(user: User) -> None:
+    with session_scope() as session:
+        machine_id = make_machine(session, 'Kodak Magnus Q800').id
+    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/users')
+    user.find('New user name').type('tech9')
+    user.find('Full name').type('Tina Tech')
+    user.find('Initial password').type('a long passphrase')
+    user.find(marker='new-user-machines').elements.pop().set_value([machine_id])
+    user.find('Add user').click()
+    await user.should_see(marker='user-tech9', retries=30)
+    with session_scope() as session:
+        tech = session.exec(select(UserRow).where(UserRow.username == 'tech9')).one()
+        assert [m.machine_id for m in session.exec(select(UserMachine).where(UserMachine.user_id == tech.id))] == \
+            [machine_id]
+
+
 async def test_the_last_admin_cannot_be_demoted_in_the_ui(user: User) -> None:
     await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/users')
     await user.should_see(marker='user-admin')

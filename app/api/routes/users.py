@@ -26,6 +26,8 @@ class UserCreate(StrictModel):
     password: Password
     division_id: Id | None = None
     is_active: bool = True
+    machine_ids: list[Id] = Field(default_factory=list, max_length=1000,
+                                  description='machines a CTP user is assigned to (PUT /{id}/machines changes them)')
 
 
 class UserUpdate(StrictModel):
