@@ -30,16 +30,15 @@ async def admin_users_page() -> None:
         names = {m.id: m.name for m in machine_rows}
         for row in rows:
             with ui.card().classes('w-full').mark(f'user-{row.username}'):
-                with ui.row().classes('items-center gap-4'):
+                with ui.row().classes('w-full items-center gap-4 no-wrap'):  # Edit buttons line up on the right
                     ui.label(f'{row.name} ({row.username})').classes('font-bold')
                     ui.label(ROLE_LABELS[row.role])
                     if not row.is_active:
                         ui.label('deactivated').classes('text-red-700')
-                    ui.label(', '.join(names.get(i, str(i)) for i in row.machine_ids))
-                    ui.space()
+                    ui.label(', '.join(names.get(i, str(i)) for i in row.machine_ids)).classes('grow min-w-0')
                     ui.button('Edit', on_click=lambda r=row: _edit_dialog(r, machine_rows, user_list.refresh,
                                                                           own=r.id == actor.user_id)) \
-                        .mark(f'edit-{row.username}')
+                        .classes('min-h-[48px] shrink-0').mark(f'edit-{row.username}')
 
     with frame('Users', actor):
         admin_nav('/admin/users')
@@ -74,14 +73,15 @@ def _new_user_form(refresh: object, machine_names: dict[int, str]) -> None:
 
 def _edit_dialog(row: UserPublic, machine_rows: list[MachinePublic], refresh: object, *, own: bool) -> None:
     """Edit a user; `own`: the signed-in admin themselves, whose page keeps its session after a new password."""
-    with ui.dialog() as dialog, ui.card().classes('w-96'):
+    with ui.dialog() as dialog, ui.card().classes('w-full max-w-lg'):
         ui.label(f'Edit {row.username}').classes('text-lg')
         name = ui.input('Full name', value=row.name)
         role = ui.select({r.value: label for r, label in ROLE_LABELS.items()}, value=row.role.value, label='Role')
         active = ui.switch('Active', value=row.is_active)
-        password = ui.input('New password (leave empty to keep)', password=True)
+        password = ui.input('New password', password=True).props('hint="Leave empty to keep the current one"') \
+            .classes('w-full')
         assigned = ui.select({m.id: m.name for m in machine_rows}, value=list(row.machine_ids), multiple=True,
-                             label='Assigned machines').classes('w-full')
+                             label='Assigned machines').props('use-chips').classes('w-full').mark('edit-machines')
 
         async def save() -> None:
             changes: dict[str, object] = {'name': name.value, 'role': Role(role.value), 'is_active': active.value}
