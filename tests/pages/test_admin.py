@@ -46,13 +46,27 @@ async def test_admin_index_lists_its_sections_once(user: User) -> None:
     await user.should_not_see('Manage failure taxonomy')
 
 
-async def test_admin_adds_a_user_and_assigns_a_machine(user: User) -> None:
+async def _start_new_user(user: User) -> int:
+    """A machine to assign, and the Users page with the add form filled in for tech9 (not sent yet)."""
     with session_scope() as session:
         machine_id = make_machine(session, 'Kodak Magnus Q800').id
+    assert machine_id is not None
     await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/users')
     user.find('New user name').type('tech9')
     user.find('Full name').type('Tina Tech')
     user.find('Initial password').type('a long passphrase')
+    return machine_id
+
+
+def _assigned_to_tech9() -> list[int]:
+    with session_scope() as session:
+        tech = session.exec(select(UserRow).where(UserRow.username == 'tech9')).one()
+        assert tech.role == 'ctp_user' and tech.name == 'Tina Tech'
+        return [m.machine_id for m in session.exec(select(UserMachine).where(UserMachine.user_id == tech.id))]
+
+
+async def test_admin_adds_a_user_and_assigns_a_machine(user: User) -> None:
+    machine_id = await _start_new_user(user)
     user.find('Add user').click()
     await user.should_see(marker='user-tech9', retries=30)
     user.find(marker='edit-tech9').click()
@@ -60,28 +74,16 @@ async def test_admin_adds_a_user_and_assigns_a_machine(user: User) -> None:
     user.find(marker='edit-machines').elements.pop().set_value([machine_id])
     user.find('Save').click()
     await user.should_see('Saved', retries=30)
-    with session_scope() as session:
-        tech = session.exec(select(UserRow).where(UserRow.username == 'tech9')).one()
-        assert tech.role == 'ctp_user' and tech.name == 'Tina Tech'
-        assert [m.machine_id for m in session.exec(select(UserMachine).where(UserMachine.user_id == tech.id))] == \
-            [machine_id]
+    assert _assigned_to_tech9() == [machine_id]
     await user.should_see('Kodak Magnus Q800')
 
 
 async def test_a_new_ctp_user_gets_machines_in_the_add_form(user: User) -> None:
-    with session_scope() as session:
-        machine_id = make_machine(session, 'Kodak Magnus Q800').id
-    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/users')
-    user.find('New user name').type('tech9')
-    user.find('Full name').type('Tina Tech')
-    user.find('Initial password').type('a long passphrase')
+    machine_id = await _start_new_user(user)
     user.find(marker='new-user-machines').elements.pop().set_value([machine_id])
     user.find('Add user').click()
     await user.should_see(marker='user-tech9', retries=30)
-    with session_scope() as session:
-        tech = session.exec(select(UserRow).where(UserRow.username == 'tech9')).one()
-        assert [m.machine_id for m in session.exec(select(UserMachine).where(UserMachine.user_id == tech.id))] == \
-            [machine_id]
+    assert _assigned_to_tech9() == [machine_id]
 
 
 async def test_the_last_admin_cannot_be_demoted_in_the_ui(user: User) -> None:
