@@ -87,14 +87,19 @@ def kpi_table(rows: list[dict[str, object]], on_select: Callable[[int], object])
     return table
 
 
-def trend_chart(labels: list[str], values: list[float]) -> ui.echart:
+def trend_chart(labels: list[str], values: list[float | None]) -> ui.echart:
+    """Hours per week; a week outside every machine's life or in the future has no bar (None), not 0."""
     return ui.echart({
         'title': {'text': 'Unplanned downtime per week (h)', 'textStyle': {'fontSize': 14}},
         'tooltip': {'trigger': 'axis'},
         'xAxis': {'type': 'category', 'data': labels},
         'yAxis': {'type': 'value'},
-        'series': [{'type': 'bar', 'data': [round(v / 60, 1) for v in values], 'name': 'hours'}],
+        'series': [{'type': 'bar', 'data': [_hours(v) for v in values], 'name': 'hours'}],
     }).classes('w-full h-72')
+
+
+def _hours(minutes: float | None) -> float | None:
+    return None if minutes is None else round(minutes / 60, 1)
 
 
 def pareto_chart(causes: list[CauseRow]) -> ui.echart:

@@ -4,7 +4,7 @@ Times are turned into epoch seconds inside the query; overlapping segments of a 
 window functions (gaps and islands), so a year of history is a handful of aggregate queries.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
     Float,
@@ -420,36 +420,54 @@ def board_causes(session: Session, *, actor: Actor, start: datetime, end: dateti
 
 def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[datetime, datetime]],
                    machine_ids: list[int] | None = None, now: datetime | None = None,
-                   planned: bool | None = False, use_rollup: bool = True) -> list[float]:
+                   planned: bool | None = False, use_rollup: bool = True) -> list[float | None]:
     """Unplanned (planned=None: all, merged) downtime minutes per bucket, e.g. per week, in scope: whole closed
-    days from the roll-up, the rest live (planned=True, planned only, is always live)."""
+    days from the roll-up, the rest live (planned=True, planned only, is always live). Each machine counts only
+    within its life and before now (DOMAIN.md §5.15-16); a bucket with none of that is None ("—"), not 0."""
     require(actor, Action.READ_STATS)
-    if not buckets:
-        return []
     query = select(CTPMachine.id).where(machine_scope(session, actor, CTPMachine.id))
     if machine_ids is not None:
         query = query.where(CTPMachine.id.in_(machine_ids))
-    ids = list(session.exec(query).scalars())
-    totals = [0.0] * len(buckets)
+    ids = list(session.exec(query).scalars()) if buckets else []
+    totals: list[float | None] = [None] * len(buckets)
     if not ids:
         return totals
     now = now or utcnow()
     cuts = rollup_read.cut_days(session, ids, now) if use_rollup and planned is not True else None
-    plan, whole = rollup_read.Plan(), []
-    for i, (a, b) in enumerate(buckets):
-        rollup_read.split(ids, a, b, cuts, plan, key=i)
-        first, stop = rollup_read.whole_days(a, b)
-        if cuts is not None and first < stop:
-            whole.append((first, stop, i))
-    for i, seconds in rollup_read.rolled_trend(session, ids, whole, planned, cuts or {}).items():
-        totals[i] += seconds / 60
+    plan = rollup_read.Plan()
+    whole: dict[tuple[int, ...], list[tuple[date, date, int]]] = {}
+    for i, alive in enumerate(_bucket_lives(session, ids, buckets, now)):
+        for (a, b), mids in alive.items():
+            totals[i] = 0.0
+            rollup_read.split(mids, a, b, cuts, plan, key=i)
+            first, stop = rollup_read.whole_days(a, b)
+            if cuts is not None and first < stop:
+                whole.setdefault(tuple(mids), []).append((first, stop, i))
+    for mids, days in whole.items():
+        for i, seconds in rollup_read.rolled_trend(session, list(mids), days, planned, cuts or {}).items():
+            totals[i] = (totals[i] or 0.0) + seconds / 60
     by_machines: dict[tuple[int, ...], list[rollup_read.Piece]] = {}
     for (a, b, i), mids in plan.live.items():
         by_machines.setdefault(tuple(mids), []).append((a, b, i))
     for mids, pieces in by_machines.items():
         for i, seconds in _live_trend(session, list(mids), pieces, now, planned).items():
-            totals[i] += seconds / 60
+            totals[i] = (totals[i] or 0.0) + seconds / 60
     return totals
+
+
+def _bucket_lives(session: Session, ids: list[int], buckets: list[tuple[datetime, datetime]],
+                  now: datetime) -> list[dict[tuple[datetime, datetime], list[int]]]:
+    """Per bucket, its part inside each machine's life and before now, with the machines sharing that part."""
+    life = lives(session, ids, min(a for a, _ in buckets), min(max(b for _, b in buckets), now))
+    result: list[dict[tuple[datetime, datetime], list[int]]] = []
+    for a, b in buckets:
+        alive: dict[tuple[datetime, datetime], list[int]] = {}
+        for mid, (born, gone) in life.items():
+            first, stop = max(a, born), min(b, gone, now)
+            if first < stop:
+                alive.setdefault((first, stop), []).append(mid)
+        result.append(alive)
+    return result
 
 
 def _live_trend(session: Session, ids: list[int], pieces: list[rollup_read.Piece], now: datetime,
