@@ -4,8 +4,9 @@ from nicegui import ui
 from app.services.stats import CauseRow
 
 
-def downtime_chart(weeks: list[tuple[str, float, float]]) -> ui.echart:
-    """Stacked bars of unplanned and planned downtime hours per week: rows are (week label, unplanned, planned)."""
+def downtime_chart(weeks: list[tuple[str, float | None, float | None]]) -> ui.echart:
+    """Stacked bars of unplanned and planned downtime hours per week: rows are (week label, unplanned, planned);
+    None (a week outside the machine's life or in the future) draws no bar."""
     return ui.echart({
         'tooltip': {'trigger': 'axis'},
         'legend': {'data': ['Unplanned', 'Planned'], 'top': 0, 'right': 0},
@@ -14,11 +15,15 @@ def downtime_chart(weeks: list[tuple[str, float, float]]) -> ui.echart:
         'yAxis': {'type': 'value', 'name': 'hours'},
         'series': [
             {'name': 'Unplanned', 'type': 'bar', 'stack': 'down', 'color': '#c62828',
-             'data': [round(u / 60, 1) for _, u, _ in weeks]},
+             'data': [_hours(u) for _, u, _ in weeks]},
             {'name': 'Planned', 'type': 'bar', 'stack': 'down', 'color': '#1565c0',
-             'data': [round(p / 60, 1) for _, _, p in weeks]},
+             'data': [_hours(p) for _, _, p in weeks]},
         ],
     }).classes('w-full h-72').mark('downtime-chart')
+
+
+def _hours(minutes: float | None) -> float | None:
+    return None if minutes is None else round(minutes / 60, 1)
 
 
 def pareto_chart(causes: list[CauseRow]) -> ui.echart:

@@ -4,6 +4,7 @@ from datetime import date, timedelta
 
 from nicegui import ui
 
+from app.services.kpi_figures import HOW_COMPUTED
 from app.services.stats import CauseRow, MachineStats
 from components.design import duration_text
 
@@ -60,6 +61,10 @@ def kpi_row(name: str, row: MachineStats, machine_id: int | None) -> dict[str, o
             'not_machine_faults': not_machine_faults(row), 'plates': row.plates_lost, 'top_cause': top}
 
 
+_FIGURES = {'downtime': 'unplanned_downtime', 'top_cause': 'top_cause', 'problems': 'problems', 'stops': 'stops',
+            'mttr': 'mttr', 'mtbf': 'mtbf', 'mtta': 'mtta', 'vendor': 'vendor_response',
+            'availability': 'availability', 'availability_247': 'availability_24_7', 'plates': 'plates_lost',
+            'ftf': 'first_time_fix', 'reopens': 'reopens', 'not_machine_faults': 'not_machine_faults'}
 COLUMNS = [
     {'name': 'machine', 'label': 'Machine', 'field': 'machine', 'align': 'left', 'sortable': True},
     {'name': 'downtime', 'label': 'Unplanned downtime', 'field': 'downtime', 'sortable': True},
@@ -77,24 +82,37 @@ COLUMNS = [
     {'name': 'reopens', 'label': 'Reopens', 'field': 'reopens', 'sortable': True},
     {'name': 'not_machine_faults', 'label': 'Not machine faults (n, time)', 'field': 'not_machine_faults'},
 ]
+for _column in COLUMNS:  # the services' plain words on how each figure is computed (DOMAIN.md §5)
+    if _column['name'] in _FIGURES:
+        _column['tooltip'] = HOW_COMPUTED[_FIGURES[str(_column['name'])]]
+# A header cell with its explanation as a tooltip; q-th with props keeps the sort arrow. Text comes from values only.
+_HEADER = r'''<q-th :props="props">{{ props.col.label }}<q-icon v-if="props.col.tooltip" name="info_outline"
+class="q-ml-xs text-grey-6" size="xs" /><q-tooltip v-if="props.col.tooltip" max-width="320px">{{ props.col.tooltip }}
+</q-tooltip></q-th>'''
 
 
 def kpi_table(rows: list[dict[str, object]], on_select: Callable[[int], object]) -> ui.table:
     """The per-machine table; a click on a row drills down to the problems behind it."""
     table = ui.table(columns=COLUMNS, rows=rows, row_key='id').classes('w-full').props('flat bordered dense')
     table.mark('kpi-table')
+    table.add_slot('header-cell', _HEADER)
     table.on('rowClick', lambda e: on_select(int(e.args[1]['id'])))
     return table
 
 
-def trend_chart(labels: list[str], values: list[float]) -> ui.echart:
+def trend_chart(labels: list[str], values: list[float | None]) -> ui.echart:
+    """Hours per week; a week outside every machine's life or in the future has no bar (None), not 0."""
     return ui.echart({
         'title': {'text': 'Unplanned downtime per week (h)', 'textStyle': {'fontSize': 14}},
         'tooltip': {'trigger': 'axis'},
         'xAxis': {'type': 'category', 'data': labels},
         'yAxis': {'type': 'value'},
-        'series': [{'type': 'bar', 'data': [round(v / 60, 1) for v in values], 'name': 'hours'}],
+        'series': [{'type': 'bar', 'data': [_hours(v) for v in values], 'name': 'hours'}],
     }).classes('w-full h-72')
+
+
+def _hours(minutes: float | None) -> float | None:
+    return None if minutes is None else round(minutes / 60, 1)
 
 
 def pareto_chart(causes: list[CauseRow]) -> ui.echart:

@@ -37,7 +37,7 @@ class Window:
 class Report:
     machine: MachinePublic
     total: MachineStats | None
-    weeks: list[tuple[str, float, float]]
+    weeks: list[tuple[str, float | None, float | None]]
 
 
 @page('/machines/{machine_id:id}')
@@ -139,7 +139,8 @@ def _report(actor: Actor, machine_id: int, first: date, last: date) -> Report:
         buckets = [calendar.local_range_bounds(max(m, first), min(m + timedelta(days=6), last)) for m in mondays]
         unplanned = stats.downtime_trend(session, actor=actor, buckets=buckets, machine_ids=[machine_id])
         every = stats.downtime_trend(session, actor=actor, buckets=buckets, machine_ids=[machine_id], planned=None)
-    weeks = [(f'{m:%d %b}', u, max(0.0, a - u)) for m, u, a in zip(mondays, unplanned, every, strict=True)]
+    weeks = [(f'{m:%d %b}', u, None if u is None or a is None else max(0.0, a - u))  # None: outside its life
+             for m, u, a in zip(mondays, unplanned, every, strict=True)]
     return Report(machine, total, weeks)
 
 

@@ -27,7 +27,7 @@ class Report:
     total: dict[str, object]
     causes: list[stats.CauseRow]
     week_labels: list[str]
-    week_minutes: list[float]
+    week_minutes: list[float | None]
 
 
 @page('/statistics')

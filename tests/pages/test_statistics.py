@@ -49,6 +49,21 @@ async def test_manager_sees_which_machine_cost_most_and_why(user: User) -> None:
     assert table.rows[2]['problems'] == 2
 
 
+async def test_every_figure_shows_its_n_and_explains_how_it_is_computed(user: User) -> None:
+    seed()
+    await sign_in(user, 'maria', PASSWORD)
+    await user.open('/statistics')
+    await user.should_see(marker='kpi-table', retries=30)
+    table = user.find(ui.table).elements.pop()
+    figures = [c for c in table.columns if c['name'] != 'machine']
+    assert figures and all(len(str(c.get('tooltip', ''))) > 40 for c in figures), [c['name'] for c in figures]
+    assert 'header-cell' in table.slots  # the explanation is the header's tooltip
+    plant = table.rows[-1]
+    for name in ('mttr', 'mtbf', 'mtta', 'vendor', 'ftf'):
+        assert '(n = ' in str(plant[name]), name
+    assert plant['stops'] == 2  # the n of the downtime beside it
+
+
 async def test_drill_down_lists_the_problems_behind_a_number(user: User) -> None:
     seed()
     await sign_in(user, 'maria', PASSWORD)
