@@ -1,0 +1,105 @@
+"""Every main screen in real Chromium at tablet, phone, desktop and wall size: axe-core finds no serious or critical
+violation, and every visible control is a target of at least 48x48 CSS px (gloved hands on the plate-room tablets).
+
+One demo server for the module, one browser per size, one tab per size that walks the screens. The exceptions to the
+target size are listed in TARGET_EXCEPTIONS, each with its reason.
+"""
+import logging
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.screens import ADMIN_PAGES, MANAGER_PAGES, PAGES, PROFILE_PAGES, sign_in
+from tests.browser.server import DESKTOP, PHONE, free_port, require_chromium, running_server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+logger = logging.getLogger(__name__)
+SIZES = {'tablet': {'width': 1024, 'height': 768}, 'phone': PHONE, 'desktop': DESKTOP,
+         'wall': {'width': 1920, 'height': 1080}}
+WALL_SIZES = {'wall': SIZES['wall'], 'wall-4k': {'width': 3840, 'height': 2160}}  # the board: only on the wall
+SCREENS = {**PAGES, **PROFILE_PAGES, **MANAGER_PAGES, **ADMIN_PAGES}  # the admin may open every one of them
+BLOCKING = ('serious', 'critical')
+SHOTS = os.environ.get('CTP_A11Y_SHOTS')  # a folder for a picture of each screen checked; read at import (the
+# test fixtures clear CTP_* variables)
+MIN_TARGET = 48  # CSS px, both ways
+# selector -> why a smaller box is fine there; the test checks only what matches none of these
+TARGET_EXCEPTIONS = {
+    '.ctp-inline-link': 'a link inside a sentence (WCAG 2.5.8 "inline" exception): its size is set by the line',
+    '[disabled], [aria-disabled="true"]': 'cannot be activated, so it is no target',
+}
+
+# Every visible control as the box a finger hits: a field's control box, a checkbox's or toggle's whole row.
+TARGETS = '''([minimum, exceptions]) => {
+  const controls = 'button, a[href], input:not([type=hidden]), select, textarea, [role=button], [role=tab], ' +
+    '[role=link], [role=checkbox], [role=switch], [role=radio], [role=menuitem], [role=option], ' +
+    '.q-checkbox, .q-toggle, .q-radio, .q-btn, .q-item--clickable, .q-tab, th.sortable';
+  const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden' &&
+    !el.closest('[aria-hidden="true"]');
+  const boxes = new Set(), small = [];
+  for (const el of document.querySelectorAll(controls)) {
+    const box = el.closest('.q-field__control, .q-checkbox, .q-toggle, .q-radio, .q-btn, .q-item, .q-tab') || el;
+    if (boxes.has(box) || !shown(box) || exceptions.some(sel => box.matches(sel))) continue;
+    boxes.add(box);
+    const r = box.getBoundingClientRect();
+    if (r.width < minimum - 0.5 || r.height < minimum - 0.5) {
+      const name = (box.getAttribute('aria-label') || box.textContent || box.className || box.tagName).trim();
+      small.push(`${box.tagName.toLowerCase()}.${[...box.classList].slice(0, 3).join('.')} "${name.slice(0, 40)}"` +
+                 ` ${Math.round(r.width)}x${Math.round(r.height)}`);
+    }
+  }
+  return small;
+}'''
+
+
+@pytest.fixture(scope='module')
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    require_chromium()
+    pytest.importorskip('axe_playwright_python', reason='axe-playwright-python is not installed (the [dev] extra)')
+    with running_server(tmp_path_factory.mktemp('a11y') / 'demo-data', free_port(), demo=True) as base:
+        yield base
+
+
+@pytest.mark.parametrize('size', list(SIZES))
+def test_every_screen_is_accessible_and_big_enough_to_touch(browser: Any, demo: str, size: str) -> None:
+    started, problems = time.monotonic(), []
+    page = browser.new_context(viewport=SIZES[size], has_touch=size != 'desktop').new_page()
+    problems += _check(page, f'{demo}/login', f'sign-in @ {size}')
+    sign_in(page, demo)
+    for name, path in SCREENS.items():
+        problems += _check(page, demo + path, f'{name} @ {size}')
+    if size == 'wall':
+        for wall, viewport in WALL_SIZES.items():
+            page.set_viewport_size(viewport)
+            problems += _check(page, f'{demo}/display', f'wall-display @ {wall}')
+    page.context.close()
+    logger.info('%s: %d screens checked in %.1f s', size, len(SCREENS) + 1, time.monotonic() - started)
+    assert not problems, '\n'.join(problems)
+
+
+def _check(page: Any, url: str, where: str) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+    started = time.monotonic()
+    page.goto(url)
+    page.wait_for_function('window.did_handshake === true')  # NiceGUI's socket is up: the page is live
+    page.wait_for_timeout(250)  # what a page loads once connected arrives; transitions settle
+    loaded = time.monotonic()
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / f'a11y-{where.replace(" @ ", "-")}.png'), full_page=True)
+    problems = []
+    for rule in Axe().run(page).response['violations']:
+        if rule['impact'] in BLOCKING:
+            targets = ', '.join(' '.join(map(str, node['target'])) for node in rule['nodes'][:6])
+            problems.append(f'{where}: axe {rule["impact"]} {rule["id"]} ({rule["help"]}) at {targets}')
+    checked = time.monotonic()
+    smalls = page.evaluate(TARGETS, [MIN_TARGET, list(TARGET_EXCEPTIONS)])
+    logger.info('%s: load %.2f s, axe %.2f s, targets %.2f s', where, loaded - started, checked - loaded,
+                time.monotonic() - checked)
+    for small in dict.fromkeys(smalls):  # a table repeats its row buttons: each kind once, with its count
+        count = smalls.count(small)
+        problems.append(f'{where}: target under {MIN_TARGET}x{MIN_TARGET} px: {small}' + (f' (x{count})' * (count > 1)))
+    return problems
+
