@@ -8,7 +8,7 @@ from nicegui import background_tasks, ui
 from app.config import get_settings
 from app.models import Role
 from app.services.access import Actor
-from components.design import TOUCH
+from components.design import TOUCH, TOUCH_CSS, TOUCH_LINK
 from components.notification_bell import NotificationBell
 from components.session import page_storage, sign_out_form
 
@@ -41,17 +41,18 @@ def frame(title: str, actor: Actor) -> Iterator[None]:
     """Header with navigation for the actor's role; the page content goes inside."""
     plant = get_settings().plant_name
     ui.page_title(f'{title} · {plant}')
-    ui.add_head_html(ICON_CSS)
+    ui.add_head_html(ICON_CSS + TOUCH_CSS)
     dark = ui.dark_mode(value=bool(nicegui_app.storage.user.get(THEME_KEY, False)))
     items = [(label, path, icon) for label, path, icon, roles in NAVIGATION
              if (roles is None or actor.role in roles) and _page_exists(path)]
     wide = 'lg' if len(items) > 3 else 'md'  # the screen width from which the links fit in the header
     with ui.header().classes('items-center gap-1 bg-slate-800 px-2 sm:px-4 py-1 no-wrap'):
-        with ui.button(icon='menu').props('flat round color=white').classes(f'{TOUCH} {wide}:hidden').mark('nav-menu'):
+        with ui.button(icon='menu').props('flat round color=white aria-label="Menu"') \
+                .classes(f'{TOUCH} {wide}:hidden').mark('nav-menu'):
             with ui.menu():
                 for label, path, _icon in items:
                     ui.menu_item(label, lambda p=path: ui.navigate.to(p)).classes(TOUCH)
-        ui.link(plant, '/').classes('text-white text-lg sm:text-xl font-bold no-underline truncate')
+        ui.link(plant, '/').classes(f'text-white text-lg sm:text-xl font-bold no-underline truncate {TOUCH_LINK}')
         ui.label(title).classes('text-slate-300 text-base max-lg:hidden ml-2')
         ui.space()
         with ui.row().classes(f'gap-1 max-{wide}:hidden items-center no-wrap'):
@@ -69,7 +70,9 @@ def _user_menu(actor: Actor, dark: ui.dark_mode) -> None:
         dark.value = not dark.value
         page_storage()[THEME_KEY] = bool(dark.value)  # the page's own session, also in this handler
 
-    with ui.button(icon='account_circle').props('flat round color=white').classes(TOUCH).mark('user-menu'):
+    account = ui.button(icon='account_circle').props('flat round color=white').classes(TOUCH).mark('user-menu')
+    account.props['aria-label'] = f'Account of {actor.name}'  # a name may hold quotes: not through the props parser
+    with account:
         with ui.menu():
             ui.menu_item(f'{actor.name} ({actor.role.value.replace("_", " ")})').props('disable')
             if _page_exists('/profile'):
