@@ -8,7 +8,7 @@ from nicegui import background_tasks, ui
 from app.config import get_settings
 from app.models import Role
 from app.services.access import Actor
-from components.design import TOUCH, TOUCH_CSS, TOUCH_LINK
+from components.design import TOUCH, TOUCH_CSS
 from components.notification_bell import NotificationBell
 from components.session import page_storage, sign_out_form
 
@@ -52,7 +52,9 @@ def frame(title: str, actor: Actor) -> Iterator[None]:
             with ui.menu():
                 for label, path, _icon in items:
                     ui.menu_item(label, lambda p=path: ui.navigate.to(p)).classes(TOUCH)
-        ui.link(plant, '/').classes(f'text-white text-lg sm:text-xl font-bold no-underline truncate {TOUCH_LINK}')
+        # one line 48 px high: a touch target whose name can still end in an ellipsis
+        ui.link(plant, '/').classes('text-white text-lg sm:text-xl font-bold no-underline truncate block '
+                                    'leading-[48px] min-w-[48px]')
         ui.label(title).classes('text-slate-300 text-base max-lg:hidden ml-2')
         ui.space()
         with ui.row().classes(f'gap-1 max-{wide}:hidden items-center no-wrap'):

@@ -33,7 +33,7 @@ class NotificationBell:
         self.newest_id = 0
         with ui.button(icon='notifications', on_click=self.open_panel) \
                 .props('flat round color=white aria-label="Notifications"').classes(TOUCH).mark('bell') as self.button:
-            self.badge = ui.badge('', color='red').props('floating').mark('unread')
+            self.badge = ui.badge('', color='red-8').props('floating').mark('unread')
         self.badge.set_visibility(False)
         with ui.dialog().props('position=right full-height') as self.dialog, \
                 ui.card().classes('w-[360px] max-w-[95vw] h-full gap-2'):

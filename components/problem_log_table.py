@@ -69,8 +69,9 @@ class ProblemLogTable:
             ui.space()
             # touch targets, not 28x30 px: Quasar sets the buttons' size in their style attribute
             ui.add_css('.ctp-pages .q-btn { min-width: 48px !important; min-height: 48px !important }')
+            # the first and last page are numbers (no extra arrows): 7 buttons of 48 px fit a phone
             self.pages = ui.pagination(1, 1, direction_links=True, on_change=self._page_changed) \
-                .props('boundary-links max-pages=5').classes(f'ctp-pages {TOUCH}')
+                .props('max-pages=5').classes(f'ctp-pages {TOUCH}')
 
     async def reload(self) -> None:
         """Read the current page again (after a filter change or a live update)."""

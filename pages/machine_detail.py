@@ -141,7 +141,8 @@ def _machine_header(machine: MachinePublic, may_report: bool) -> None:
     if any(details):
         ui.label(' · '.join(d for d in details if d)).classes('text-gray-500')
     if machine.open_problem is not None:
-        with ui.link(target=f'/problem-logs/{machine.open_problem.id}').classes('flex items-center min-h-[48px]'):
+        with ui.link(target=f'/problem-logs/{machine.open_problem.id}') \
+                .classes('flex items-center min-h-[48px] no-underline'):
             ui.label(f'Open: {machine.open_problem.category or "Uncategorised"} – '
                      f'{machine.open_problem.problem_description}').classes('text-base font-bold text-red-700')
 
