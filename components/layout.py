@@ -22,6 +22,7 @@ NAVIGATION: list[tuple[str, str, str, frozenset[Role] | None]] = [
     ('Admin', '/admin', 'admin_panel_settings', frozenset({Role.ADMIN})),
 ]
 THEME_KEY = 'dark_mode'
+MENU_ITEM = 'role=menuitem'  # Quasar's items are list items; in a menu, assistive technology expects menu items
 # An icon drawn by its element's own ::before (a ligature of the icon font NiceGUI already loads) from `data-icon`,
 # so a navigation link or a status word is one element; `/ ''` gives the glyph no spoken text.
 ICON_CSS = '''<style>
@@ -51,7 +52,7 @@ def frame(title: str, actor: Actor) -> Iterator[None]:
                 .classes(f'{TOUCH} {wide}:hidden').mark('nav-menu'):
             with ui.menu():
                 for label, path, _icon in items:
-                    ui.menu_item(label, lambda p=path: ui.navigate.to(p)).classes(TOUCH)
+                    ui.menu_item(label, lambda p=path: ui.navigate.to(p)).props(MENU_ITEM).classes(TOUCH)
         # one line 48 px high: a touch target whose name can still end in an ellipsis
         ui.link(plant, '/').classes('text-white text-lg sm:text-xl font-bold no-underline truncate block '
                                     'leading-[48px] min-w-[48px]')
@@ -76,11 +77,13 @@ def _user_menu(actor: Actor, dark: ui.dark_mode) -> None:
     account.props['aria-label'] = f'Account of {actor.name}'  # a name may hold quotes: not through the props parser
     with account:
         with ui.menu():
-            ui.menu_item(f'{actor.name} ({actor.role.value.replace("_", " ")})').props('disable')
+            ui.menu_item(f'{actor.name} ({actor.role.value.replace("_", " ")})').props(f'disable {MENU_ITEM}')
             if _page_exists('/profile'):
-                ui.menu_item('Profile', lambda: ui.navigate.to('/profile')).classes(TOUCH)
-            ui.menu_item('Light / dark theme', toggle_theme).classes(TOUCH).mark('theme-toggle')
-            sign_out_form().classes(TOUCH)
+                ui.menu_item('Profile', lambda: ui.navigate.to('/profile')).props(MENU_ITEM).classes(TOUCH)
+            ui.menu_item('Light / dark theme', toggle_theme).props(MENU_ITEM).classes(TOUCH).mark('theme-toggle')
+            for element in sign_out_form().classes(TOUCH).descendants():
+                if isinstance(element, ui.button):
+                    element.props(MENU_ITEM)
 
 
 def _page_exists(path: str) -> bool:

@@ -35,7 +35,7 @@ TARGET_EXCEPTIONS = {
 }
 
 # Every visible control as the box a finger hits: a field's control box, a checkbox's or toggle's whole row.
-TARGETS = '''([minimum, exceptions]) => {
+TARGETS = '''([minimum, exceptions, root]) => {
   const controls = 'button, a[href], input:not([type=hidden]), select, textarea, [role=button], [role=tab], ' +
     '[role=link], [role=checkbox], [role=switch], [role=radio], [role=menuitem], [role=option], ' +
     '.q-checkbox, .q-toggle, .q-radio, .q-btn, .q-item--clickable, .q-tab, th.sortable';
@@ -45,7 +45,7 @@ TARGETS = '''([minimum, exceptions]) => {
     el.parentElement.textContent.trim().length > el.textContent.trim().length;
   const excused = el => exceptions.some(key => key === 'inline link' ? inSentence(el) : el.matches(key));
   const boxes = new Set(), small = [];
-  for (const el of document.querySelectorAll(controls)) {
+  for (const el of document.querySelector(root).querySelectorAll(controls)) {
     const box = el.closest('.q-field__control, .q-checkbox, .q-toggle, .q-radio, .q-btn, .q-item, .q-tab') || el;
     if (boxes.has(box) || !shown(box) || excused(box)) continue;
     boxes.add(box);
@@ -76,6 +76,9 @@ def test_every_screen_is_accessible_and_big_enough_to_touch(browser: Any, demo: 
     sign_in(page, demo)
     for name, path in SCREENS.items():
         problems += _check(page, demo + path, f'{name} @ {size}')
+    if size == 'phone':  # the header's menus, open (the same at every size; the phone shows both)
+        for menu in ('Menu', 'Account of '):
+            problems += _check_menu(page, menu, f'{menu.strip()} menu @ {size}')
     if size == 'wall':
         for wall, viewport in WALL_SIZES.items():
             page.set_viewport_size(viewport)
@@ -102,12 +105,26 @@ def _check(page: Any, url: str, where: str) -> list[str]:
     width = page.evaluate('[document.documentElement.scrollWidth, innerWidth]')
     if width[0] > width[1] + 1:  # bigger targets must not push the page wider than the screen
         problems.append(f'{where}: the page is {width[0]} px wide on a screen of {width[1]} px')
-    smalls = page.evaluate(TARGETS, [MIN_TARGET, list(TARGET_EXCEPTIONS)])
+    smalls = page.evaluate(TARGETS, [MIN_TARGET, list(TARGET_EXCEPTIONS), 'body'])
     logger.info('%s: load %.2f s, axe %.2f s, targets %.2f s', where, loaded - started, checked - loaded,
                 time.monotonic() - checked)
     for small in dict.fromkeys(smalls):  # a table repeats its row buttons: each kind once, with its count
         count = smalls.count(small)
         problems.append(f'{where}: target under {MIN_TARGET}x{MIN_TARGET} px: {small}' + (f' (x{count})' * (count > 1)))
+    return problems
+
+
+def _check_menu(page: Any, button: str, where: str) -> list[str]:
+    page.get_by_role('button', name=button).click()
+    menu = page.locator('.q-menu')
+    menu.wait_for()
+    page.wait_for_timeout(300)  # the menu's opening transition
+    problems = [f'{where}: axe {rule["impact"]} {rule["id"]} ({rule["help"]})'
+                for rule in _axe().run(page, context='.q-menu').response['violations'] if rule['impact'] in BLOCKING]
+    problems += [f'{where}: target under {MIN_TARGET}x{MIN_TARGET} px: {small}'
+                 for small in page.evaluate(TARGETS, [MIN_TARGET, list(TARGET_EXCEPTIONS), '.q-menu'])]
+    page.keyboard.press('Escape')
+    menu.wait_for(state='detached')
     return problems
 
 
