@@ -67,8 +67,10 @@ class ProblemLogTable:
         with ui.row().classes('w-full items-center gap-2'):
             self.count = ui.label().classes('text-sm text-gray-500').mark('problem-count')
             ui.space()
-            # touch targets, not 28x30 px: Quasar sets the buttons' size in their style attribute
-            ui.add_css('.ctp-pages .q-btn { min-width: 48px !important; min-height: 48px !important }')
+            # touch targets, not 28x30 px: Quasar sets the buttons' size in their style attribute; the numbers stay
+            # on one line (on a phone the pagination moves below the count instead)
+            ui.add_css('.ctp-pages .q-btn { min-width: 48px !important; min-height: 48px !important } '
+                       '.ctp-pages .q-pagination__middle { flex-wrap: nowrap }')
             # the first and last page are numbers (no extra arrows): 7 buttons of 48 px fit a phone
             self.pages = ui.pagination(1, 1, direction_links=True, on_change=self._page_changed) \
                 .props('max-pages=5').classes(f'ctp-pages {TOUCH}')
