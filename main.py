@@ -7,6 +7,7 @@ from nicegui.storage import Storage
 from app import api, bootstrap, jobs, ops
 from app.config import get_settings
 from components import error_page, session
+from components.design import BRAND_COLOURS
 
 settings = get_settings()
 ops.configure_logging(as_json=settings.log_json)
@@ -17,6 +18,7 @@ bootstrap.prepare(settings)
 api.install(nicegui_app)
 session.install(nicegui_app)
 error_page.install(nicegui_app)
+nicegui_app.colors(**BRAND_COLOURS)  # before any page: every screen, dialog and toast
 nicegui_app.on_startup(jobs.start)
 if settings.gc_tuning:
     nicegui_app.on_startup(ops.tune_garbage_collector)  # last: after the start-up work
@@ -26,6 +28,6 @@ import pages  # noqa: E402,F401  (registers every @ui.page)
 
 if __name__ in {'__main__', '__mp_main__'}:
     ui.run(host=settings.host, port=settings.port, title=settings.plant_name, reload=False, show=False,
-           storage_secret=settings.resolve_storage_secret(), fastapi_docs=False, favicon='🖨',
+           storage_secret=settings.resolve_storage_secret(), fastapi_docs=False, favicon='🖨', language='en-US',
            session_middleware_kwargs=session.cookie_options(settings),
            ws_per_message_deflate=settings.ws_compression)

@@ -6,6 +6,7 @@ from nicegui import run, ui
 
 from app.errors import DomainError, NotAuthenticated
 from app.services.access import SignedIn
+from components.design import TOUCH_LINK
 from components.session import signed_in
 
 T = TypeVar('T')
@@ -15,11 +16,11 @@ SECTIONS = (('Users', '/admin/users'), ('Machines', '/admin/machines'), ('Failur
 
 def admin_nav(current: str) -> None:
     """Links to every administration section; the current one is bold."""
-    with ui.row().classes('gap-4'):
+    with ui.element('nav').props('aria-label="Administration"').classes('flex flex-wrap gap-x-2'):
         for label, path in SECTIONS:
-            link = ui.link(label, path)
+            link = ui.link(label, path).classes(f'{TOUCH_LINK} px-1')
             if path == current:
-                link.classes('font-bold')
+                link.classes('font-bold').props('aria-current=page')
 
 
 async def act(work: Callable[..., T], *args: object, done: str | None = None) -> T | None:

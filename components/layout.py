@@ -8,7 +8,7 @@ from nicegui import background_tasks, ui
 from app.config import get_settings
 from app.models import Role
 from app.services.access import ROLE_ACTIONS, Action, Actor
-from components.design import TOUCH
+from components.design import TOUCH, TOUCH_CSS
 from components.notification_bell import NotificationBell
 from components.session import page_storage, sign_out_form
 
@@ -27,6 +27,7 @@ NAVIGATION: list[tuple[str, str, str, frozenset[Role] | None]] = [
     ('Admin', '/admin', 'admin_panel_settings', _roles_that_may(Action.ADMINISTER)),
 ]
 THEME_KEY = 'dark_mode'
+MENU_ITEM = 'role=menuitem'  # Quasar's items are list items; in a menu, assistive technology expects menu items
 # An icon drawn by its element's own ::before (a ligature of the icon font NiceGUI already loads) from `data-icon`,
 # so a navigation link or a status word is one element; `/ ''` gives the glyph no spoken text.
 ICON_CSS = '''<style>
@@ -46,17 +47,20 @@ def frame(title: str, actor: Actor) -> Iterator[None]:
     """Header with navigation for the actor's role; the page content goes inside."""
     plant = get_settings().plant_name
     ui.page_title(f'{title} · {plant}')
-    ui.add_head_html(ICON_CSS)
+    ui.add_head_html(ICON_CSS + TOUCH_CSS)
     dark = ui.dark_mode(value=bool(nicegui_app.storage.user.get(THEME_KEY, False)))
     items = [(label, path, icon) for label, path, icon, roles in NAVIGATION
              if (roles is None or actor.role in roles) and _page_exists(path)]
     wide = 'lg' if len(items) > 3 else 'md'  # the screen width from which the links fit in the header
     with ui.header().classes('items-center gap-1 bg-slate-800 px-2 sm:px-4 py-1 no-wrap'):
-        with ui.button(icon='menu').props('flat round color=white').classes(f'{TOUCH} {wide}:hidden').mark('nav-menu'):
+        with ui.button(icon='menu').props('flat round color=white aria-label="Menu"') \
+                .classes(f'{TOUCH} {wide}:hidden').mark('nav-menu'):
             with ui.menu():
                 for label, path, _icon in items:
-                    ui.menu_item(label, lambda p=path: ui.navigate.to(p)).classes(TOUCH)
-        ui.link(plant, '/').classes('text-white text-lg sm:text-xl font-bold no-underline truncate')
+                    ui.menu_item(label, lambda p=path: ui.navigate.to(p)).props(MENU_ITEM).classes(TOUCH)
+        # one line 48 px high: a touch target whose name can still end in an ellipsis
+        ui.link(plant, '/').classes('text-white text-lg sm:text-xl font-bold no-underline truncate block '
+                                    'leading-[48px] min-w-[48px]')
         ui.label(title).classes('text-slate-300 text-base max-lg:hidden ml-2')
         ui.space()
         with ui.row().classes(f'gap-1 max-{wide}:hidden items-center no-wrap'):
@@ -74,13 +78,17 @@ def _user_menu(actor: Actor, dark: ui.dark_mode) -> None:
         dark.value = not dark.value
         page_storage()[THEME_KEY] = bool(dark.value)  # the page's own session, also in this handler
 
-    with ui.button(icon='account_circle').props('flat round color=white').classes(TOUCH).mark('user-menu'):
+    account = ui.button(icon='account_circle').props('flat round color=white').classes(TOUCH).mark('user-menu')
+    account.props['aria-label'] = f'Account of {actor.name}'  # a name may hold quotes: not through the props parser
+    with account:
         with ui.menu():
-            ui.menu_item(f'{actor.name} ({actor.role.value.replace("_", " ")})').props('disable')
+            ui.menu_item(f'{actor.name} ({actor.role.value.replace("_", " ")})').props(f'disable {MENU_ITEM}')
             if _page_exists('/profile'):
-                ui.menu_item('Profile', lambda: ui.navigate.to('/profile')).classes(TOUCH)
-            ui.menu_item('Light / dark theme', toggle_theme).classes(TOUCH).mark('theme-toggle')
-            sign_out_form().classes(TOUCH)
+                ui.menu_item('Profile', lambda: ui.navigate.to('/profile')).props(MENU_ITEM).classes(TOUCH)
+            ui.menu_item('Light / dark theme', toggle_theme).props(MENU_ITEM).classes(TOUCH).mark('theme-toggle')
+            for element in sign_out_form().classes(TOUCH).descendants():
+                if isinstance(element, ui.button):
+                    element.props(MENU_ITEM)
 
 
 def _page_exists(path: str) -> bool:

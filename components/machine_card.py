@@ -79,7 +79,7 @@ class MachineCard(ui.element, component='machine_card.js'):
 
 def lines_of(machine: MachinePublic, now: datetime) -> list[Line]:
     """The lines a card shows under the name, in order."""
-    lines = [Line('nickname', machine.nickname, 'text-sm opacity-90')] if machine.nickname else []
+    lines = [Line('nickname', machine.nickname, 'text-sm')] if machine.nickname else []
     problem = machine.open_problem
     if problem is not None:
         lines += [Line('category', problem.category or 'Uncategorised', 'text-base font-bold mt-1'),

@@ -8,7 +8,7 @@ from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import notifications
 from app.services.access import Actor, SignedIn, acting_as
 from components.coalesce import Coalesced, SharedLoad
-from components.design import TOUCH, local_text
+from components.design import TOUCH, TOUCH_LINK, local_text
 from components.session import signed_in
 from components.worker import io
 
@@ -32,17 +32,18 @@ class NotificationBell:
         self.actor = actor
         self.newest_id = 0
         with ui.button(icon='notifications', on_click=self.open_panel) \
-                .props('flat round color=white').classes(TOUCH).mark('bell') as self.button:
-            self.badge = ui.badge('', color='red').props('floating').mark('unread')
+                .props('flat round color=white aria-label="Notifications"').classes(TOUCH).mark('bell') as self.button:
+            self.badge = ui.badge('', color='red-8').props('floating').mark('unread')
         self.badge.set_visibility(False)
         with ui.dialog().props('position=right full-height') as self.dialog, \
                 ui.card().classes('w-[360px] max-w-[95vw] h-full gap-2'):
             with ui.row().classes('w-full items-center'):
                 ui.label('Notifications').classes('text-lg font-bold')
                 ui.space()
-                ui.button(icon='close', on_click=self.dialog.close).props('flat round').classes(TOUCH)
+                ui.button(icon='close', on_click=self.dialog.close).props('flat round aria-label="Close"') \
+                    .classes(TOUCH)
             self.items = ui.column().classes('w-full gap-1')
-            ui.link('All notifications', '/notifications').classes('mt-2')
+            ui.link('All notifications', '/notifications').classes(f'mt-2 {TOUCH_LINK}')
         self.refresh = Coalesced(self._refresh, 'bell-update')
         events.notifications_changed.subscribe(self._on_change)
 

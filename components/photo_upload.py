@@ -26,10 +26,13 @@ from components.design import TOUCH
 logger = logging.getLogger(__name__)
 MB = 1024 * 1024
 # Quasar's own list would show a refused file with ✓ 100 % and its header "0.0B / 0.00%": our list shows real states.
+# The file input sits outside the button, not displayed; the button opens it (a control inside a control is one
+# that assistive technology cannot name).
 PICK_HEADER = r'''
 <div class="flex items-center gap-2 p-2">
   <q-btn v-if="props.canAddFiles" color="primary" icon="add_a_photo" label="Take or pick photos" no-caps
-         class="min-h-[48px]" @click="props.pickFiles"><q-uploader-add-trigger /></q-btn>
+         class="min-h-[48px]" @click="props.pickFiles" />
+  <span v-if="props.canAddFiles" class="hidden"><q-uploader-add-trigger /></span>
   <q-spinner v-if="props.isUploading" size="24px" />
   <span v-if="props.isUploading">Checking the photo…</span>
 </div>'''

@@ -11,6 +11,7 @@ from app.services import problem_queries
 from app.services.access import Actor
 from app.services.problem_queries import ProblemFilter
 from components.design import PROBLEM_LOOK, TOUCH, duration_text, local_text
+from components.scroll_box import WIDE_TABLE, scroll_box
 from components.worker import io
 
 PAGE_SIZE = 20
@@ -59,15 +60,20 @@ class ProblemLogTable:
                     .classes('w-44').mark('period-select')
                 self.mine = ui.switch('Reported by me', on_change=self._filter_changed).classes(TOUCH).mark('mine')
         columns = COLUMNS if machines is not None else [c for c in COLUMNS if c['name'] != 'machine']
-        self.table = ui.table(columns=columns, rows=[], row_key='id').props('flat bordered wrap-cells') \
-            .classes('w-full').mark('problem-table')
+        with scroll_box('Problems'):  # on a phone the columns need more than the screen's width
+            self.table = ui.table(columns=columns, rows=[], row_key='id').props('flat bordered wrap-cells') \
+                .classes(WIDE_TABLE).mark('problem-table')
         self.table.on('row-click', lambda e: ui.navigate.to(f'/problem-logs/{e.args[1]["id"]}'))
         with ui.row().classes('w-full items-center gap-2'):
             self.count = ui.label().classes('text-sm text-gray-500').mark('problem-count')
             ui.space()
-            ui.add_css('.ctp-pages .q-btn { min-width: 48px; min-height: 48px }')  # touch targets, not 28x30 px
+            # touch targets, not 28x30 px: Quasar sets the buttons' size in their style attribute; the numbers stay
+            # on one line (on a phone the pagination moves below the count instead)
+            ui.add_css('.ctp-pages .q-btn { min-width: 48px !important; min-height: 48px !important } '
+                       '.ctp-pages .q-pagination__middle { flex-wrap: nowrap }')
+            # the first and last page are numbers (no extra arrows): 7 buttons of 48 px fit a phone
             self.pages = ui.pagination(1, 1, direction_links=True, on_change=self._page_changed) \
-                .props('boundary-links max-pages=5').classes(f'ctp-pages {TOUCH}')
+                .props('max-pages=5').classes(f'ctp-pages {TOUCH}')
 
     async def reload(self) -> None:
         """Read the current page again (after a filter change or a live update)."""

@@ -7,6 +7,7 @@ from nicegui import ui
 from app.services.kpi_figures import HOW_COMPUTED
 from app.services.stats import CauseRow, MachineStats
 from components.design import duration_text
+from components.scroll_box import WIDE_TABLE, scroll_box
 
 PRESETS = ('Last 7 days', 'Last 30 days', 'Last 90 days', 'This month', 'Last month', 'Last quarter',
            'Year to date', 'Last 12 months')
@@ -93,7 +94,8 @@ class="q-ml-xs text-grey-6" size="xs" /><q-tooltip v-if="props.col.tooltip" max-
 
 def kpi_table(rows: list[dict[str, object]], on_select: Callable[[int], object]) -> ui.table:
     """The per-machine table; a click on a row drills down to the problems behind it."""
-    table = ui.table(columns=COLUMNS, rows=rows, row_key='id').classes('w-full').props('flat bordered dense')
+    with scroll_box('Figures per machine'):  # wider than most screens
+        table = ui.table(columns=COLUMNS, rows=rows, row_key='id').classes(WIDE_TABLE).props('flat bordered')
     table.mark('kpi-table')
     table.add_slot('header-cell', _HEADER)
     table.on('rowClick', lambda e: on_select(int(e.args[1]['id'])))

@@ -41,8 +41,9 @@ def _category_row(row: Category, refresh: object, used: int, *, symptoms: int | 
     problems = f'{used} problem{"s" if used != 1 else ""}'
     kept = (f'{problems} keep{"s" if used == 1 else ""} it' if used else 'no problem uses it')
     with ui.row().classes('items-center gap-2').mark(f'category-{row.id}'):
-        name = ui.input(value=row.name).props('dense maxlength=120').classes(
+        name = ui.input(value=row.name).props('maxlength=120').classes(
             'w-72' + (' font-bold' if symptoms is not None else ''))
+        name.props['aria-label'] = f'Name of {row.name}'  # the field has no visible label: its value is the name
 
         async def rename() -> None:
             if await act(_update, row.id, {'name': name.value or ''}, done='Renamed') is not None:
@@ -63,11 +64,11 @@ def _category_row(row: Category, refresh: object, used: int, *, symptoms: int | 
             if await act(_delete, row.id, done=f'{row.name} deleted') is not None:
                 refresh()  # type: ignore[operator]
 
-        ui.button('Rename', on_click=rename).props('flat dense')
-        ui.button('Archive' if row.active else 'Restore', on_click=archive).props('flat dense').mark(
+        ui.button('Rename', on_click=rename).props('flat')
+        ui.button('Archive' if row.active else 'Restore', on_click=archive).props('flat').mark(
             f'archive-{row.id}')
         if not used:  # a category in use is never destroyed (the service refuses too: 409)
-            ui.button('Delete', on_click=delete).props('flat dense color=negative').mark(f'delete-{row.id}')
+            ui.button('Delete', on_click=delete).props('flat color=negative').mark(f'delete-{row.id}')
         if not row.active:
             ui.label(f'archived · {kept}').classes('text-slate-600')
         elif used:
@@ -76,14 +77,14 @@ def _category_row(row: Category, refresh: object, used: int, *, symptoms: int | 
 
 def _add_row(label: str, parent_id: int | None, refresh: object) -> None:
     with ui.row().classes('items-center gap-2'):
-        name = ui.input(label).props('dense maxlength=120').classes('w-72')
+        name = ui.input(label).props('maxlength=120').classes('w-72')
 
         async def add() -> None:
             if await act(_create, name.value or '', parent_id, done='Added') is not None:
                 name.value = ''
                 refresh()  # type: ignore[operator]
 
-        ui.button('Add', on_click=add).props('flat dense').mark(f'add-{parent_id or "subsystem"}')
+        ui.button('Add', on_click=add).props('flat').mark(f'add-{parent_id or "subsystem"}')
 
 
 def _load() -> tuple[list[tuple[Category, list[Category]]], dict[int, int]]:

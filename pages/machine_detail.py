@@ -13,7 +13,7 @@ from app.models.schemas import MachinePublic
 from app.services import calendar, machines, stats, taxonomy
 from app.services.access import ROLE_ACTIONS, Action, Actor
 from app.services.stats import MachineStats, headline_is_24_7
-from components.design import BIG_BUTTON, duration_text, minutes_text, percent_text
+from components.design import BIG_BUTTON, TOUCH_LINK, duration_text, minutes_text, percent_text
 from components.downtime_chart import downtime_chart, pareto_chart
 from components.layout import frame
 from components.notice import refusal_for
@@ -156,7 +156,8 @@ def _machine_header(machine: MachinePublic, may_report: bool) -> None:
     if any(details):
         ui.label(' · '.join(d for d in details if d)).classes('text-gray-500')
     if machine.open_problem is not None:
-        with ui.link(target=f'/problem-logs/{machine.open_problem.id}').classes('no-underline'):
+        with ui.link(target=f'/problem-logs/{machine.open_problem.id}') \
+                .classes('flex items-center min-h-[48px] no-underline'):
             ui.label(f'Open: {machine.open_problem.category or "Uncategorised"} – '
                      f'{machine.open_problem.problem_description}').classes('text-base font-bold text-red-700')
 
@@ -164,10 +165,10 @@ def _machine_header(machine: MachinePublic, may_report: bool) -> None:
 def _downloads(machine_id: int, first: date, last: date) -> None:
     """This machine's problems for the range on screen as Excel or CSV, and its monthly report."""
     query = f'machine_id={machine_id}&from={first}&to={last}'
-    ui.link('Excel', f'/api/exports/problem-logs.xlsx?{query}').classes('min-h-[48px] content-center')
-    ui.link('CSV', f'/api/exports/problem-logs.csv?{query}').classes('min-h-[48px] content-center')
+    ui.link('Excel', f'/api/exports/problem-logs.xlsx?{query}').classes(TOUCH_LINK)
+    ui.link('CSV', f'/api/exports/problem-logs.csv?{query}').classes(TOUCH_LINK)
     ui.link('Monthly report', f'/reports/monthly/{machine_id}?month={last:%Y-%m}').classes(
-        'min-h-[48px] content-center')
+        TOUCH_LINK)
 
 
 def _kpis(total: MachineStats, status: str) -> None:

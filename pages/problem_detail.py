@@ -14,7 +14,7 @@ from app.services.access import Ability, SignedIn, acting_as
 from app.services.teamwork import WorkView
 from components.comment_thread import CommentBox, comment_list
 from components.confirm_dialog import ask_reason, confirm
-from components.design import RESOLVED_BY_WORDS, duration_text, error_text, local_text
+from components.design import RESOLVED_BY_WORDS, TOUCH_LINK, duration_text, error_text, local_text
 from components.history import history_text
 from components.layout import frame
 from components.notice import refusal_for
@@ -140,7 +140,7 @@ def _refresh_when_undo_ends(until: datetime | None, refresh: Callable[[], object
 
 def _header(detail: ProblemLogDetail) -> None:
     with ui.row().classes('w-full items-center gap-2'):
-        ui.link(detail.machine_name, f'/machines/{detail.machine_id}').classes('text-2xl font-bold')
+        ui.link(detail.machine_name, f'/machines/{detail.machine_id}').classes(f'text-2xl font-bold {TOUCH_LINK}')
         problem_badge(detail.status).mark('problem-status')
         kind = 'stopping' if detail.is_stopping else 'running with problem'
         ui.label(f'{kind}{" · planned" if detail.is_planned else ""}').classes('text-gray-600')

@@ -14,7 +14,7 @@ from app.services import calendar, problem_queries, stats
 from app.services.access import ROLE_ACTIONS, Action, Actor
 from app.services.problem_queries import ProblemFilter
 from components import stats_view
-from components.design import duration_text
+from components.design import TOUCH_LINK, duration_text
 from components.layout import frame
 from components.notice import NOT_ALLOWED, refusal
 from components.page import page
@@ -52,10 +52,10 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
             ui.label(f"{state['first']:%d %b %Y} – {state['last']:%d %b %Y}{so_far}").classes('text-lg font-bold')
             ui.space()
             query = f"from={state['first']}&to={state['last']}"
-            ui.link('Excel', f'/api/exports/stats.xlsx?{query}').classes('min-h-[48px] content-center')
-            ui.link('CSV', f'/api/exports/stats.csv?{query}').classes('min-h-[48px] content-center')
+            ui.link('Excel', f'/api/exports/stats.xlsx?{query}').classes(TOUCH_LINK)
+            ui.link('CSV', f'/api/exports/stats.csv?{query}').classes(TOUCH_LINK)
             ui.link('Problems (Excel)', f'/api/exports/problem-logs.xlsx?{query}') \
-                .classes('min-h-[48px] content-center')
+                .classes(TOUCH_LINK)
         stats_view.kpi_table([*report.rows, report.total], lambda mid: drill_down(actor, mid, state))
         with ui.row().classes('w-full no-wrap max-md:flex-wrap'):
             stats_view.trend_chart(report.week_labels, report.week_minutes)

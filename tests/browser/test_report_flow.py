@@ -83,7 +83,7 @@ def test_report_on_a_tablet_turns_another_screen_red_then_green(plant: str, brow
     watcher = _page(browser, plant, 'admin', ADMIN_PASSWORD, errors)
     tablet = _page(browser, plant, 'tech1', PASSWORD, errors)
     first_page = 90_000  # ms: on a loaded CI machine the first page after sign-in can be slow
-    _card(watcher, 'Kodak Magnus Q800').and_(watcher.locator('.bg-green-8')).wait_for(timeout=first_page)
+    _card(watcher, 'Kodak Magnus Q800').and_(watcher.locator('.bg-green-9')).wait_for(timeout=first_page)
 
     tablet.get_by_role('link', name='Report problem').first.tap()                 # tap 1
     tablet.get_by_role('button', name='Imaging head / laser').tap()                 # tap 2
@@ -107,7 +107,7 @@ def test_report_on_a_tablet_turns_another_screen_red_then_green(plant: str, brow
     tablet.get_by_role('option', name='Operator').click()
     tapped = time.monotonic()
     tablet.get_by_role('button', name='Save and complete').tap()
-    seen, seen_wall = _seen_at(watcher, 'Kodak Magnus Q800', 'bg-green-8')
+    seen, seen_wall = _seen_at(watcher, 'Kodak Magnus Q800', 'bg-green-9')
     tablet.get_by_text('Problem completed').wait_for()
     green_after = (seen_wall - _saved_at(data, 'updated_at')).total_seconds()
     logger.info('other screen green %.3f s after the save (%.3f s after the tap)', green_after, seen - tapped)

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.browser.screens import PAGES, sign_in
 from tests.browser.server import (
-    ADMIN_PASSWORD,
     CHROMIUM,
     CHROMIUM_ARGS,
     DESKTOP,
@@ -24,8 +24,6 @@ from tests.browser.server import (
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PORT = free_port()  # worktrees and CI jobs on one host run these at the same time
 SIZES = {'phone': PHONE, 'tablet': TABLET, 'desktop': DESKTOP}
-PAGES = {'overview': '/', 'machine-detail': '/machines/1', 'report-form': '/machines/1/report',
-         'problem-detail': '/problem-logs/1', 'notifications': '/notifications', 'problems': '/problems'}
 SHOTS = os.environ.get('CTP_SCREENSHOT_DIR')
 
 
@@ -47,7 +45,7 @@ def test_every_page_renders_without_errors(demo: str, size: str, tmp_path: Path)
         page = browser.new_context(viewport=SIZES[size], has_touch=size != 'desktop').new_page()
         page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
         page.on('pageerror', lambda e: errors.append(str(e)))
-        _sign_in(page, demo)
+        sign_in(page, demo)
         for name, path in PAGES.items():
             page.goto(f'{demo}{path}')
             page.wait_for_load_state('networkidle')
@@ -63,10 +61,3 @@ def _history_row_opens_the_problem(page: Any, base: str) -> None:
     page.locator('.q-table tbody tr').first.click()
     page.wait_for_url(f'{base}/problem-logs/*')
 
-
-def _sign_in(page: Any, base: str) -> None:
-    page.goto(f'{base}/login')
-    page.get_by_label('User name').fill('admin')
-    page.get_by_label('Password').fill(ADMIN_PASSWORD)
-    page.get_by_role('button', name='Sign in').click()
-    page.wait_for_url(f'{base}/')

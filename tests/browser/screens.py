@@ -1,0 +1,22 @@
+"""The screens the browser tests walk on the demo plant, and signing in to them."""
+from typing import Any
+
+from tests.browser.server import ADMIN_PASSWORD
+
+# name -> path on the demo plant (machine 1 and problem 1 exist there); screens for everyone signed in
+PAGES = {'overview': '/', 'machine-detail': '/machines/1', 'report-form': '/machines/1/report',
+         'problem-detail': '/problem-logs/1', 'notifications': '/notifications', 'problems': '/problems'}
+PROFILE_PAGES = {'profile': '/profile'}
+MANAGER_PAGES = {'statistics': '/statistics'}
+ADMIN_PAGES = {'admin-users': '/admin/users', 'admin-machines': '/admin/machines',
+               'admin-displays': '/admin/displays', 'admin-taxonomy': '/admin/taxonomy'}
+DEMO_PASSWORDS = {'admin': ADMIN_PASSWORD, 'manager': 'manager-demo', 'tech1': 'tech1-demo', 'tech2': 'tech2-demo'}
+
+
+def sign_in(page: Any, base: str, username: str = 'admin') -> None:
+    """Through the sign-in form, as a person would; lands on the overview."""
+    page.goto(f'{base}/login')
+    page.get_by_label('User name').fill(username)
+    page.get_by_label('Password').fill(DEMO_PASSWORDS[username])
+    page.get_by_role('button', name='Sign in').click()
+    page.wait_for_url(f'{base}/')
