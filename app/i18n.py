@@ -26,6 +26,8 @@ from babel.units import format_unit
 
 from app.config import LANGUAGES, PSEUDO_LANGUAGE, get_settings
 
+__all__ = ['PSEUDO_LANGUAGE', 'LANGUAGES']
+
 LOCALE_DIR = Path(__file__).parent / 'locale'
 DOMAIN = 'messages'
 OPEN, CLOSE = '⟦', '⟧'
