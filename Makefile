@@ -33,9 +33,9 @@ lint: $(DEV_STAMP)
 # texts arrive untranslated; tests/app/test_catalogues.py fails until they are translated), compile the .mo files
 # the app reads. The .mo files are committed, so `make run` and `make test` need no compile step.
 translations: $(RUN_STAMP)
-	$(BIN)/pybabel extract --quiet -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-wrap --sort-by-file \
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-wrap --sort-by-file \
 		--project=ctp-log -o app/locale/messages.pot app components pages
-	$(BIN)/pybabel update --quiet --no-wrap -i app/locale/messages.pot -d app/locale -D messages
+	$(BIN)/pybabel update --no-wrap -i app/locale/messages.pot -d app/locale -D messages
 	$(BIN)/pybabel compile --statistics -d app/locale -D messages
 
 clean:

@@ -150,10 +150,11 @@ class PhotoUpload(ui.column):
 
     def _preview(self, photo: PreparedPhoto) -> None:
         source = 'data:image/jpeg;base64,' + base64.b64encode(photo.thumb_jpeg).decode()
+        remove = _('Remove photo')
         with ui.card().tight().classes('w-24').mark('photo-preview'):
             ui.image(source).classes('w-24 h-24').props['alt'] = photo.original_name or _('photo')
             ui.button(icon='delete', on_click=lambda p=photo: self._remove(p)).props(
-                f'flat dense aria-label="{_("Remove photo")}"').classes(TOUCH)
+                f'flat dense aria-label="{remove}"').classes(TOUCH)
 
     def _handle_delete(self) -> None:
         if self.prepared:   # never taken: nothing points to these files

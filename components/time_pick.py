@@ -89,12 +89,12 @@ class TimeField:
             .classes('w-full').mark(mark)
         self.input.on('click', self._pick)
         with self.input.add_slot('append'):
-            ui.button(icon='schedule', on_click=self._pick).props(
-                f'flat round aria-label="{_("Pick {field}").format(field=label)}"') \
+            pick, clear = _('Pick {field}').format(field=label), _('Clear {field}').format(field=label)
+            ui.button(icon='schedule', on_click=self._pick).props(f'flat round aria-label="{pick}"') \
                 .classes(TOUCH).mark(f'{mark}-pick')
             if optional:
                 ui.button(icon='close', on_click=lambda: self.input.set_value('')) \
-                    .props(f'flat round aria-label="{_("Clear {field}").format(field=label)}"').classes(TOUCH)
+                    .props(f'flat round aria-label="{clear}"').classes(TOUCH)
 
     @property
     def value(self) -> str:
