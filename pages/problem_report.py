@@ -208,10 +208,20 @@ def _details(draft: dict[str, object], saved: Callable[[], None]) -> None:
                  .mark('technician-name'), 'technician_name')
 
 
+ACTION_BAR_HEIGHT_JS = '''<script>(function watch() {  // --ctp-action-bar: the bar's height, kept current
+  const bar = document.querySelector('.ctp-action-bar');
+  if (!bar) return setTimeout(watch, 100);  // the page's elements are mounted after this script runs
+  new ResizeObserver(() => document.body.style.setProperty(
+    '--ctp-action-bar', `${Math.ceil(bar.getBoundingClientRect().height)}px`)).observe(bar);
+})();</script>'''
+
+
 def _action_bar(submit: Callable[[bool], Awaitable[None]]) -> list[ui.button]:
-    ui.add_css('.q-notifications__list--bottom { bottom: 96px } '  # toasts above the action bar, never on it
+    # toasts sit above the action bar, never on it, whatever its height (one row on a tablet, two on a phone)
+    ui.add_css('.q-notifications__list--bottom { bottom: var(--ctp-action-bar, 0px) !important } '
                '.ctp-action-bar { background: white } '
                'body.body--dark .ctp-action-bar { background: var(--q-dark-page) }')
+    ui.add_body_html(ACTION_BAR_HEIGHT_JS)
     with ui.element('div').classes('ctp-action-bar w-full sticky bottom-0 z-10 py-2 '
                                    'grid grid-cols-1 sm:grid-cols-2 gap-2'):
         down = ui.button(_('Machine DOWN'), icon='cancel', on_click=lambda: submit(True))

@@ -176,9 +176,12 @@ def require_log_visible(session: Session, actor: Actor, log_id: int) -> CTPProbl
 
 
 def may_edit_problem(actor: Actor, log: CTPProblemLog) -> bool:
-    """Admins change any problem; CTP users change their own (on machines in scope, checked by the loader)."""
+    """Admins change any problem; CTP users change their own, and those no person reported (a machine's own stop
+    report, JMF): those belong to the team working the machine (on machines in scope, checked by the loader)."""
     if actor.is_display or Action.EDIT_PROBLEM not in ROLE_ACTIONS[actor.role]:
         return False
+    if log.created_by is None:
+        return Action.WORK_PROBLEM in ROLE_ACTIONS[actor.role]
     return actor.role == Role.ADMIN or log.created_by == actor.user_id
 
 

@@ -163,3 +163,23 @@ def test_a_micro_stop_cannot_be_explained(session: Session, plant: tuple[CTPMach
     stop = session.exec(select(MachineStop)).scalars().one()
     with pytest.raises(Conflict):
         stops.explain_stop(session, actor=actor(make_user(session, 'boss2', Role.ADMIN)), stop_id=stop.id)  # type: ignore[arg-type]
+
+
+def test_a_machine_reported_problem_is_the_teams_to_edit(session: Session, plant: tuple[CTPMachine, int]) -> None:
+    """No person reported it, so the report belongs to whoever works the machine's problems (access.py): they edit
+    it through the ordinary path and see Edit on its page; a colleague's report stays the colleague's."""
+    from app.models.schemas import ProblemLogUpdate
+    from app.services import problem_logs
+    from app.services.access import Ability, problem_abilities
+    machine, link = plant
+    tech = make_user(session, 'tech', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+    manager = make_user(session, 'manager', Role.MANAGER)
+    signal(session, link, 'Down', at(0), 'BreakDown')
+    [log] = problems(session)
+    assert problem_abilities(actor(tech), log, now=at(1))[Ability.EDIT] is None
+    problem_logs.update_problem(session, actor=actor(tech), log_id=log.id,  # type: ignore[arg-type]
+                                changes=ProblemLogUpdate(problem_description='Drum motor overheated'))
+    assert problems(session)[0].problem_description == 'Drum motor overheated'
+    with pytest.raises(PermissionDenied):
+        problem_logs.update_problem(session, actor=actor(manager), log_id=log.id,  # type: ignore[arg-type]
+                                    changes=ProblemLogUpdate(problem_description='not theirs'))

@@ -15,6 +15,7 @@ from app.models import Role
 from components.photo_slot import photos_available
 from tests.browser.server import (
     ADMIN_PASSWORD,
+    PHONE,
     TABLET,
     database_url,
     require_chromium,
@@ -127,4 +128,37 @@ def test_typed_text_survives_a_reload_and_a_double_tap_makes_one_problem(plant: 
     tablet.wait_for_url(f'{plant}/problem-logs/*')
     tablet.goto(f'{plant}/')
     assert tablet.locator('.ctp-recent-row', has_text='Laser power drops after warm-up').count() == 1
+    assert errors == []
+
+
+def _settled_box(page: Any, element: Any) -> dict[str, float]:
+    """The element's box once it stopped moving (a toast slides in)."""
+    box = element.bounding_box()
+    for _ in range(50):
+        page.wait_for_timeout(100)
+        if (now := element.bounding_box()) == box:
+            return box  # type: ignore[no-any-return]
+        box = now
+    raise AssertionError(f'still moving: {box}')
+
+
+def test_toasts_stay_clear_of_the_report_buttons(plant: str, browser: Any) -> None:
+    """A message (saved, refused, offline) never lies over Machine DOWN / Running with problem, at any width: the
+    buttons are one row on a tablet and two on a phone."""
+    errors: list[str] = []
+    tablet = _page(browser, plant, 'tech1', PASSWORD, errors)
+    tablet.get_by_role('link', name='Report problem').first.tap()
+    tablet.get_by_role('button', name='Machine DOWN').wait_for()
+    for size in (TABLET, {'width': 1024, 'height': 768}, PHONE):
+        tablet.set_viewport_size(size)
+        tablet.evaluate("Quasar.Notify.create({message: 'A message long enough to span a phone screen', "
+                        "group: false, timeout: 0})")
+        toast = tablet.locator('.q-notification').last
+        box = _settled_box(tablet, toast)
+        for name in ('Machine DOWN', 'Running with problem'):
+            button = tablet.get_by_role('button', name=name).bounding_box()
+            overlap = box['y'] < button['y'] + button['height'] and button['y'] < box['y'] + box['height'] \
+                and box['x'] < button['x'] + button['width'] and button['x'] < box['x'] + box['width']
+            assert not overlap, f'the message lies over {name} at {size}: {box} vs {button}'
+        tablet.evaluate("document.querySelectorAll('.q-notification').forEach(n => n.remove())")
     assert errors == []

@@ -111,7 +111,7 @@ def explain_stop(session: Session, *, actor: Actor, stop_id: int, category_id: i
     assert log is not None
     changes = ProblemLogUpdate(category_id=category_id or log.category_id,
                                problem_description=_described(log, note), version=log.version)
-    problem_logs.update_problem(session, actor=_on_behalf(actor), log_id=log.id, changes=changes)  # type: ignore[arg-type]
+    problem_logs.update_problem(session, actor=actor, log_id=log.id, changes=changes)  # type: ignore[arg-type]
     stop.explained_at, stop.explained_by = utcnow(), actor.user_id
     session.add(stop)
     session.commit()
@@ -127,18 +127,12 @@ def join_open_stop(session: Session, *, actor: Actor, problem_in: ProblemLogCrea
     category_id = problem_in.category_id or log.category_id
     changes = ProblemLogUpdate(problem_description=_described(log, problem_in.problem_description),
                                category_id=category_id)
-    log = problem_logs.update_problem(session, actor=_on_behalf(actor), log_id=log.id, changes=changes).log  # type: ignore[arg-type]
+    log = problem_logs.update_problem(session, actor=actor, log_id=log.id, changes=changes).log  # type: ignore[arg-type]
     if problem_in.category_id is not None:
         stop.explained_at, stop.explained_by = utcnow(), actor.user_id
         session.add(stop)
         session.commit()
     return log
-
-
-def _on_behalf(actor: Actor) -> Actor:
-    """Machine problems belong to no reporter: a person allowed to work on the machine (checked by the caller)
-    edits them under their own name."""
-    return Actor(user_id=actor.user_id, role=Role.ADMIN, name=actor.name)
 
 
 def _described(log: CTPProblemLog, note: str | None) -> str:
