@@ -12,6 +12,8 @@ from contextlib import contextmanager
 from nicegui import Client, ui
 
 from app import i18n
+from app.config import get_settings
+from app.i18n import _
 from app.services.access import Actor
 
 CLIENT_KEY = 'ctp_language'  # in the client's own storage (one page, server memory)
@@ -34,6 +36,12 @@ def speak_browser_language() -> str:
     """For a page before anyone is known: the browser's Accept-Language, else the plant default."""
     header = ui.context.client.request.headers.get('accept-language') if ui.context.client.request else None
     return speak(i18n.resolve(i18n.negotiate(header)))
+
+
+def language_choices() -> dict[str, str]:
+    """Options of a language select: '' for the plant default (named), then each language in its own words."""
+    default = i18n.LANGUAGE_NAMES.get(get_settings().language, get_settings().language)
+    return {'': _('Plant default ({language})').format(language=default), **i18n.LANGUAGE_NAMES}
 
 
 def language_of(client: Client) -> str:
