@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,15 @@ test: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check app pages components tests main.py
+
+# Catalogues: collect the marked texts into app/locale/messages.pot, merge them into each language's .po (new
+# texts arrive untranslated; tests/app/test_catalogues.py fails until they are translated), compile the .mo files
+# the app reads. The .mo files are committed, so `make run` and `make test` need no compile step.
+translations: $(RUN_STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k N_ -k ngettext:1,2 --no-wrap --sort-by-file \
+		--project=ctp-log -o app/locale/messages.pot app components pages
+	$(BIN)/pybabel update --no-wrap -i app/locale/messages.pot -d app/locale -D messages
+	$(BIN)/pybabel compile --statistics -d app/locale -D messages
 
 clean:
 	rm -rf $(VENV) data .pytest_cache

@@ -4,7 +4,7 @@ import secrets
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -12,6 +12,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PLACEHOLDER_SECRETS = {'changeme', 'change-me', 'secret', 'please-change', 'example', 'storage-secret'}
 MIN_SECRET_LENGTH = 32
+Language = Literal['en', 'de']
+LANGUAGES: tuple[str, ...] = get_args(Language)
+PSEUDO_LANGUAGE = 'xx'  # marks every translated text (app/i18n.py); test settings only
 
 
 class Environment(StrEnum):
@@ -35,6 +38,7 @@ class Settings(BaseSettings):
     admin_password: SecretStr | None = None
     demo: bool = False
     timezone: str = 'Europe/Berlin'
+    language: Literal['en', 'de', 'xx'] = 'en'  # the plant default; users and displays may choose their own
     plant_name: str = Field(default='CTP Log', max_length=80)
     max_photo_bytes: int = Field(default=15 * 1024 * 1024, ge=1024)
     max_photo_pixels: int = Field(default=40_000_000, ge=10_000)
@@ -94,6 +98,12 @@ class Settings(BaseSettings):
     def _idle_within_absolute(self) -> 'Settings':
         if self.session_idle_hours > self.session_absolute_hours:
             raise ValueError('CTP_SESSION_IDLE_HOURS cannot be longer than CTP_SESSION_ABSOLUTE_HOURS')
+        return self
+
+    @model_validator(mode='after')
+    def _pseudo_language_only_in_tests(self) -> 'Settings':
+        if self.language == PSEUDO_LANGUAGE and self.env != Environment.TEST:
+            raise ValueError('CTP_LANGUAGE=xx (the pseudo language) is for test suites only (it needs CTP_ENV=test)')
         return self
 
     @model_validator(mode='after')

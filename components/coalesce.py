@@ -5,6 +5,7 @@ from typing import Generic, TypeVar
 
 from nicegui import background_tasks, ui
 
+from components.language import enter
 from components.worker import io
 
 K = TypeVar('K', bound=Hashable)
@@ -31,6 +32,7 @@ class Coalesced:
             background_tasks.create(self._run(), name=self.name)
 
     async def _run(self) -> None:
+        enter(self.client)  # this task was created by whoever requested it (e.g. another user's save)
         try:
             while self.pending and not self.client.is_deleted:
                 self.pending = False

@@ -3,15 +3,16 @@ import re
 from datetime import datetime
 from typing import Any
 
-from app.config import get_settings
+from app import i18n
+from app.i18n import N_, _
 from app.models import MachineStatus
 
-STATUS_LOOK: dict[str, tuple[str, str, str]] = {  # status -> (Quasar colour, Material icon, word)
-    MachineStatus.DOWN: ('red-8', 'cancel', 'DOWN'),
-    MachineStatus.MAINTENANCE: ('blue-8', 'build', 'MAINTENANCE'),
-    MachineStatus.DEGRADED: ('amber-8', 'warning', 'DEGRADED'),
-    MachineStatus.OPERATIONAL: ('green-9', 'check_circle', 'RUNNING'),
-    MachineStatus.RETIRED: ('grey-7', 'inventory_2', 'RETIRED'),
+STATUS_LOOK: dict[str, tuple[str, str, str]] = {  # status -> (Quasar colour, Material icon, word, untranslated)
+    MachineStatus.DOWN: ('red-8', 'cancel', N_('DOWN')),
+    MachineStatus.MAINTENANCE: ('blue-8', 'build', N_('MAINTENANCE')),
+    MachineStatus.DEGRADED: ('amber-8', 'warning', N_('DEGRADED')),
+    MachineStatus.OPERATIONAL: ('green-9', 'check_circle', N_('RUNNING')),
+    MachineStatus.RETIRED: ('grey-7', 'inventory_2', N_('RETIRED')),
 }
 # Every colour with white text on it, and white on every background, reaches WCAG AA contrast (4.5:1): the status
 # colours above, and Quasar's brand colours here (NiceGUI's default primary #5898d4 gives white text only 3:1).
@@ -34,24 +35,21 @@ TOUCH_CSS = '''<style>
 
 
 def status_look(status: str) -> tuple[str, str, str]:
-    return STATUS_LOOK.get(status, ('grey-7', 'help', status.upper()))
+    """(colour, icon, word) of a machine status, the word in the screen's language."""
+    look = STATUS_LOOK.get(status)
+    return (look[0], look[1], _(look[2])) if look else ('grey-7', 'help', status.upper())
 
 
 def duration_text(minutes: float) -> str:
-    """'1 h 12 min', '45 min', '2 d 3 h'."""
-    total = int(round(minutes))
-    days, rest = divmod(total, 1440)
-    hours, mins = divmod(rest, 60)
-    if days:
-        return f'{days} d {hours} h'
-    return f'{hours} h {mins} min' if hours else f'{mins} min'
+    """'1 h 12 min', '45 min', '2 d 3 h' (German: '1 Std. 12 Min.'), in the screen's language."""
+    return i18n.duration_text(minutes)
 
 
-PROBLEM_LOOK: dict[str, tuple[str, str]] = {  # problem status -> (Quasar colour, word)
-    'open': ('red-8', 'Open'),
-    'in_progress': ('deep-orange-10', 'In progress'),
-    'completed': ('green-9', 'Completed'),
-    'cancelled': ('grey-7', 'Cancelled'),
+PROBLEM_LOOK: dict[str, tuple[str, str]] = {  # problem status -> (Quasar colour, word, untranslated)
+    'open': ('red-8', N_('Open')),
+    'in_progress': ('deep-orange-10', N_('In progress')),
+    'completed': ('green-9', N_('Completed')),
+    'cancelled': ('grey-7', N_('Cancelled')),
 }
 RESOLVED_BY_WORDS: dict[str, str] = {
     'operator': 'Operator',
@@ -64,15 +62,16 @@ BIG_BUTTON = 'min-h-[56px] text-base'
 
 
 def problem_look(status: str) -> tuple[str, str]:
-    return PROBLEM_LOOK.get(status, ('grey-7', status))
+    """(colour, word) of a problem status, the word in the screen's language."""
+    look = PROBLEM_LOOK.get(status)
+    return (look[0], _(look[1])) if look else ('grey-7', status)
 
 
 def local_text(moment: datetime | None, *, with_date: bool = True) -> str:
-    """A UTC instant as plant-local text: '25 Nov 14:05' (or '14:05'); '—' for none."""
+    """A UTC instant as plant-local text: '25 Nov 14:05' / '25. Nov. 14:05' (or '14:05'); '—' for none."""
     if moment is None:
         return '—'
-    local = moment.astimezone(get_settings().zone)
-    return local.strftime('%d %b %H:%M') if with_date else local.strftime('%H:%M')
+    return i18n.date_time_text(moment) if with_date else i18n.time_text(moment)
 
 
 def minutes_text(minutes: float | None) -> str:
@@ -81,16 +80,18 @@ def minutes_text(minutes: float | None) -> str:
 
 
 def percent_text(share: float | None) -> str:
-    return '—' if share is None else f'{share * 100:.1f} %'
+    """'12.5 %' / '12,5 %'; None is a dash."""
+    return '—' if share is None else i18n.percent_text(share)
 
 
-FIELD_WORDS = {'problem_description': 'Description', 'category_id': 'Category', 'is_stopping': 'Machine stopped',
-               'is_planned': 'Planned', 'start_time': 'Started', 'end_time': 'Ended', 'solution': 'Solution',
-               'resolved_by': 'Resolved by', 'technician_type': 'Technician', 'technician_name': 'Technician name',
-               'vendor_called_at': 'Vendor called', 'vendor_arrived_at': 'Vendor arrived',
-               'vendor_ticket': 'Vendor ticket', 'plates_lost': 'Plates lost', 'status': 'Status',
-               'reason': 'Reason', 'owner': 'Who has it', 'owner_id': 'Colleague', 'comment': 'Comment',
-               'body': 'Comment', 'photo': 'Photo', 'problem_date': 'Problem date'}
+FIELD_WORDS = {  # the form's words for the API's field names (translated where shown)
+    'problem_description': N_('Description'), 'category_id': N_('Category'), 'is_stopping': N_('Machine stopped'),
+    'is_planned': N_('Planned'), 'start_time': N_('Started'), 'end_time': N_('Ended'), 'solution': N_('Solution'),
+    'resolved_by': N_('Resolved by'), 'technician_type': N_('Technician'),
+    'technician_name': N_('Technician name'), 'vendor_called_at': N_('Vendor called'),
+    'vendor_arrived_at': N_('Vendor arrived'), 'vendor_ticket': N_('Vendor ticket'), 'plates_lost': N_('Plates lost'),
+    'status': N_('Status'), 'reason': N_('Reason'), 'owner': N_('Who has it'), 'owner_id': N_('Colleague'),
+    'comment': N_('Comment'), 'body': N_('Comment'), 'photo': N_('Photo'), 'problem_date': N_('Problem date')}
 _FIELD_NAME = re.compile(r'\b(' + '|'.join(sorted((name for name in FIELD_WORDS if '_' in name), key=len,
                                                    reverse=True)) + r')\b')  # code names only, not 'solution'
 
@@ -101,12 +102,14 @@ def field_words(text: str) -> str:
 
 
 def _validation_text(error: dict[str, Any]) -> str:
-    name = FIELD_WORDS.get(str(error['loc'][-1]), str(error['loc'][-1]).replace('_', ' ').capitalize())
+    field = str(error['loc'][-1])
+    name = _(FIELD_WORDS[field]) if field in FIELD_WORDS else field.replace('_', ' ').capitalize()
     context, given = error.get('ctx') or {}, error.get('input')
     if error['type'] == 'string_too_long':
-        return f'{name}: at most {context["max_length"]} characters (this has {len(str(given))}); shorten it'
+        return _('{field}: at most {limit} characters (this has {count}); shorten it').format(
+            field=name, limit=context['max_length'], count=len(str(given)))
     if error['type'] in ('missing', 'string_too_short'):
-        return f'{name}: fill this in'
+        return _('{field}: fill this in').format(field=name)
     return f'{name}: {error["msg"][0].lower()}{error["msg"][1:]}'
 
 

@@ -6,6 +6,7 @@ from nicegui import app as nicegui_app
 from nicegui import background_tasks, ui
 
 from app.config import get_settings
+from app.i18n import N_, _
 from app.models import Role
 from app.services.access import ROLE_ACTIONS, Action, Actor
 from components.design import TOUCH, TOUCH_CSS
@@ -19,13 +20,15 @@ def _roles_that_may(action: Action) -> frozenset[Role]:
 
 # (label, path, icon, roles allowed or None for everyone); shown only when the page exists
 NAVIGATION: list[tuple[str, str, str, frozenset[Role] | None]] = [
-    ('Overview', '/', 'dashboard', None),
-    ('Problems', '/problems', 'list', None),
-    ('Statistics', '/statistics', 'insights', _roles_that_may(Action.READ_STATS)),
-    ('Wall display', '/display', 'tv', frozenset({Role.ADMIN, Role.MANAGER})),
-    ('Notifications', '/notifications', 'notifications', None),
-    ('Admin', '/admin', 'admin_panel_settings', _roles_that_may(Action.ADMINISTER)),
+    (N_('Overview'), '/', 'dashboard', None),
+    (N_('Problems'), '/problems', 'list', None),
+    (N_('Statistics'), '/statistics', 'insights', _roles_that_may(Action.READ_STATS)),
+    (N_('Wall display'), '/display', 'tv', frozenset({Role.ADMIN, Role.MANAGER})),
+    (N_('Notifications'), '/notifications', 'notifications', None),
+    (N_('Admin'), '/admin', 'admin_panel_settings', _roles_that_may(Action.ADMINISTER)),
 ]
+ROLE_WORDS = {Role.ADMIN: N_('admin'), Role.MANAGER: N_('manager'), Role.CTP_USER: N_('CTP user'),
+              Role.NONE: N_('none')}
 THEME_KEY = 'dark_mode'
 MENU_ITEM = 'role=menuitem'  # Quasar's items are list items; in a menu, assistive technology expects menu items
 # An icon drawn by its element's own ::before (a ligature of the icon font NiceGUI already loads) from `data-icon`,
@@ -44,12 +47,12 @@ ICON_CSS = '''<style>
 
 @contextmanager
 def frame(title: str, actor: Actor) -> Iterator[None]:
-    """Header with navigation for the actor's role; the page content goes inside."""
+    """Header with navigation for the actor's role; the page content goes inside. `title` comes translated."""
     plant = get_settings().plant_name
     ui.page_title(f'{title} · {plant}')
     ui.add_head_html(ICON_CSS + TOUCH_CSS)
     dark = ui.dark_mode(value=bool(nicegui_app.storage.user.get(THEME_KEY, False)))
-    items = [(label, path, icon) for label, path, icon, roles in NAVIGATION
+    items = [(_(label), path, icon) for label, path, icon, roles in NAVIGATION
              if (roles is None or actor.role in roles) and _page_exists(path)]
     wide = 'lg' if len(items) > 3 else 'md'  # the screen width from which the links fit in the header
     with ui.header().classes('items-center gap-1 bg-slate-800 px-2 sm:px-4 py-1 no-wrap'):
@@ -82,10 +85,11 @@ def _user_menu(actor: Actor, dark: ui.dark_mode) -> None:
     account.props['aria-label'] = f'Account of {actor.name}'  # a name may hold quotes: not through the props parser
     with account:
         with ui.menu():
-            ui.menu_item(f'{actor.name} ({actor.role.value.replace("_", " ")})').props(f'disable {MENU_ITEM}')
+            ui.menu_item(f'{actor.name} ({_(ROLE_WORDS.get(actor.role, actor.role.value))})') \
+                .props(f'disable {MENU_ITEM}')
             if _page_exists('/profile'):
-                ui.menu_item('Profile', lambda: ui.navigate.to('/profile')).props(MENU_ITEM).classes(TOUCH)
-            ui.menu_item('Light / dark theme', toggle_theme).props(MENU_ITEM).classes(TOUCH).mark('theme-toggle')
+                ui.menu_item(_('Profile'), lambda: ui.navigate.to('/profile')).props(MENU_ITEM).classes(TOUCH)
+            ui.menu_item(_('Light / dark theme'), toggle_theme).props(MENU_ITEM).classes(TOUCH).mark('theme-toggle')
             for element in sign_out_form().classes(TOUCH).descendants():
                 if isinstance(element, ui.button):
                     element.props(MENU_ITEM)

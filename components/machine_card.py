@@ -11,6 +11,7 @@ from datetime import datetime
 
 from nicegui import ui
 
+from app.i18n import _, ngettext
 from app.models import utcnow
 from app.models.schemas import MachinePublic
 from components.design import BIG_BUTTON, duration_text, status_look
@@ -46,7 +47,7 @@ class MachineCard(ui.element, component='machine_card.js'):
         self.mark(f'machine-{machine.id}')
         if may_report:
             with self:
-                ui.link('Report problem', f'/machines/{machine.id}/report').props('data-icon=report') \
+                ui.link(_('Report problem'), f'/machines/{machine.id}/report').props('data-icon=report') \
                     .classes(replace=REPORT_BUTTON).mark(f'report-{machine.id}')
         self.show(machine)
 
@@ -82,24 +83,30 @@ def lines_of(machine: MachinePublic, now: datetime) -> list[Line]:
     lines = [Line('nickname', machine.nickname, 'text-sm')] if machine.nickname else []
     problem = machine.open_problem
     if problem is not None:
-        lines += [Line('category', problem.category or 'Uncategorised', 'text-base font-bold mt-1'),
+        who = problem.acknowledged_by_name or _('UNASSIGNED')
+        lines += [Line('category', problem.category or _('Uncategorised'), 'text-base font-bold mt-1'),
                   Line('description', problem.problem_description, 'text-sm line-clamp-2 break-words'),
-                  Line('who', f'Who: {problem.acknowledged_by_name or "UNASSIGNED"}', 'text-sm')]
+                  Line('who', _('Who: {name}').format(name=who), 'text-sm')]
         if problem.vendor_arrived_at:
-            lines.append(Line('vendor', 'Vendor on site', 'text-sm font-bold'))
+            lines.append(Line('vendor', _('Vendor on site'), 'text-sm font-bold'))
         elif problem.vendor_called_at:
-            lines.append(Line('vendor', 'Vendor called', 'text-sm font-bold'))
+            lines.append(Line('vendor', _('Vendor called'), 'text-sm font-bold'))
     if machine.open_problem_count > 1:
-        lines.append(Line('count', f'{machine.open_problem_count} open problems', 'text-sm'))
+        count = machine.open_problem_count
+        lines.append(Line('count', ngettext('{count} open problem', '{count} open problems', count).format(
+            count=count), 'text-sm'))
+    today_line = _('Today: {duration} down')
     if machine.down_since is None:
-        return [*lines, Line('today', f'Today: {duration_text(machine.today_downtime_minutes)} down', 'text-sm mt-1')]
+        return [*lines, Line('today', today_line.format(duration=duration_text(machine.today_downtime_minutes)),
+                             'text-sm mt-1')]
     elapsed = (now - machine.down_since).total_seconds() / 60
     # the row's figures were computed when it was read; add the time since then
     today = machine.today_downtime_minutes + max(0.0, elapsed - machine.current_downtime_minutes)
     return [*lines,
-            Line('down-for', f'{_verb(machine.status)} for {duration_text(elapsed)}', 'text-xl font-bold mt-1'),
-            Line('today', f'Today: {duration_text(today)} down', 'text-sm')]
+            Line('down-for', _for(machine.status).format(duration=duration_text(elapsed)), 'text-xl font-bold mt-1'),
+            Line('today', today_line.format(duration=duration_text(today)), 'text-sm')]
 
 
-def _verb(status: str) -> str:
-    return 'in maintenance' if status == 'maintenance' else 'down'
+def _for(status: str) -> str:
+    """'down for {duration}' or 'in maintenance for {duration}', translated."""
+    return _('in maintenance for {duration}') if status == 'maintenance' else _('down for {duration}')

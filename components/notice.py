@@ -2,27 +2,32 @@
 from nicegui import ui
 
 from app.errors import DomainError, NotFound, PermissionDenied
+from app.i18n import N_, _
 from components.design import TOUCH, error_text
 
-NOT_FOUND, NOT_ALLOWED = 'Not found', 'Not allowed'
+NOT_FOUND, NOT_ALLOWED = N_('Not found'), N_('Not allowed')  # translated where shown
+CANNOT_SHOW = N_('Cannot show this page')
 _ICONS = {NOT_FOUND: 'search_off', NOT_ALLOWED: 'block'}
-_HINTS = {NOT_FOUND: 'It may have been deleted, or it belongs to a machine you are not assigned to.',
-          NOT_ALLOWED: 'Ask an administrator if you need it.'}
+_HINTS = {NOT_FOUND: N_('It may have been deleted, or it belongs to a machine you are not assigned to.'),
+          NOT_ALLOWED: N_('Ask an administrator if you need it.')}
 
 
 def refusal(title: str, message: str) -> None:
-    """The page's whole content when it cannot be shown: what happened, why, and the way back to the overview."""
+    """The page's whole content when it cannot be shown: what happened, why, and the way back to the overview.
+
+    `title` is one of the (untranslated) titles above; `message` comes translated (a service's message: as given).
+    """
     with ui.column().classes('w-full items-center text-center gap-3 mt-16').mark('refusal'):
         ui.icon(_ICONS.get(title, 'info')).classes('text-6xl text-grey-7')
-        ui.label(title).classes('text-2xl font-bold').props('role=heading aria-level=1')
+        ui.label(_(title)).classes('text-2xl font-bold').props('role=heading aria-level=1')
         ui.label(message).classes('text-lg')
         if hint := _HINTS.get(title):
-            ui.label(hint).classes('text-grey-8')
-        ui.link('Back to the overview', '/').classes(f'{TOUCH} inline-flex items-center text-lg')
+            ui.label(_(hint)).classes('text-grey-8')
+        ui.link(_('Back to the overview'), '/').classes(f'{TOUCH} inline-flex items-center text-lg')
 
 
 def refusal_for(error: DomainError) -> None:
     """`refusal` with the title that fits the service's error (404 → not found, 403 → not allowed)."""
     title = NOT_FOUND if isinstance(error, NotFound) else NOT_ALLOWED if isinstance(error, PermissionDenied) \
-        else 'Cannot show this page'
+        else CANNOT_SHOW
     refusal(title, error_text(error))

@@ -4,6 +4,7 @@ from nicegui import ui
 from app import events
 from app.db import read_session
 from app.errors import DomainError
+from app.i18n import _
 from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import notifications
 from app.services.access import Actor, SignedIn, acting_as
@@ -38,12 +39,12 @@ class NotificationBell:
         with ui.dialog().props('position=right full-height') as self.dialog, \
                 ui.card().classes('w-[360px] max-w-[95vw] h-full gap-2'):
             with ui.row().classes('w-full items-center'):
-                ui.label('Notifications').classes('text-lg font-bold')
+                ui.label(_('Notifications')).classes('text-lg font-bold')
                 ui.space()
                 ui.button(icon='close', on_click=self.dialog.close).props('flat round aria-label="Close"') \
                     .classes(TOUCH)
             self.items = ui.column().classes('w-full gap-1')
-            ui.link('All notifications', '/notifications').classes(f'mt-2 {TOUCH_LINK}')
+            ui.link(_('All notifications'), '/notifications').classes(f'mt-2 {TOUCH_LINK}')
         self.refresh = Coalesced(self._refresh, 'bell-update')
         events.notifications_changed.subscribe(self._on_change)
 
@@ -63,7 +64,7 @@ class NotificationBell:
         self.items.clear()
         with self.items:
             if not page.items:
-                ui.label('Nothing new.').classes('text-gray-500')
+                ui.label(_('Nothing new.')).classes('text-gray-500')
             for item in page.items:
                 _notification_row(item)
         self._show_count(0)

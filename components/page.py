@@ -3,15 +3,41 @@
 NiceGUI shows a terminal error page when a page function needs more than `response_timeout` (3 s by default) to
 build. On a plant's small server under load (a month-end export, a burst of machine signals) a board read can take
 longer; the screen should wait for it, not fail.
+
+Every page starts in the browser's language (Accept-Language, else the plant default), so a page nobody is signed
+in to speaks the visitor's language; `require_page_actor` (components/session.py) then switches to the user's or
+display's own choice before anything is shown.
 """
+import functools
+import inspect
+from collections.abc import Callable
 from typing import Any
 
 from nicegui import ui
 
+from components.language import speak_browser_language
+
 BUILD_SECONDS = 30.0  # how long a page may take to build before NiceGUI gives up on it
 
 
-def page(path: str, **kwargs: Any) -> ui.page:
-    """`ui.page(path, ...)` with `response_timeout=BUILD_SECONDS` unless the page sets its own."""
+def page(path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`ui.page(path, ...)` with `response_timeout=BUILD_SECONDS` unless the page sets its own, building the page
+    in the visitor's language."""
     kwargs.setdefault('response_timeout', BUILD_SECONDS)
-    return ui.page(path, **kwargs)
+    return lambda func: ui.page(path, **kwargs)(in_language(func))
+
+
+def in_language(func: Callable[..., Any]) -> Callable[..., Any]:
+    """The page function, run after the page's first language is set (in the task that builds the page)."""
+    if inspect.iscoroutinefunction(func):
+        @functools.wraps(func)
+        async def build_async(*args: Any, **kwargs: Any) -> Any:
+            speak_browser_language()
+            return await func(*args, **kwargs)
+        return build_async
+
+    @functools.wraps(func)
+    def build(*args: Any, **kwargs: Any) -> Any:
+        speak_browser_language()
+        return func(*args, **kwargs)
+    return build

@@ -11,6 +11,7 @@ Usage in a form (the photos are handed over when the problem is saved):
 Photos that are never taken are discarded when the element (or the page) goes away.
 """
 import base64
+import html
 import logging
 from collections.abc import Callable
 
@@ -18,6 +19,7 @@ from nicegui import events, run, ui
 
 from app.config import get_settings
 from app.errors import DomainError
+from app.i18n import _, decimal_text, ngettext
 from app.photo_store import display_name
 from app.services import photos
 from app.services.photos import PreparedPhoto
@@ -30,33 +32,33 @@ MB = 1024 * 1024
 # that assistive technology cannot name).
 PICK_HEADER = r'''
 <div class="flex items-center gap-2 p-2">
-  <q-btn v-if="props.canAddFiles" color="primary" icon="add_a_photo" label="Take or pick photos" no-caps
+  <q-btn v-if="props.canAddFiles" color="primary" icon="add_a_photo" label="{take}" no-caps
          class="min-h-[48px]" @click="props.pickFiles" />
   <span v-if="props.canAddFiles" class="hidden"><q-uploader-add-trigger /></span>
   <q-spinner v-if="props.isUploading" size="24px" />
-  <span v-if="props.isUploading">Checking the photo…</span>
-</div>'''
+  <span v-if="props.isUploading">{checking}</span>
+</div>'''  # {take} and {checking}: our own translated texts (html-escaped), never user input
 REJECTED_JS = ('(entries) => emit(entries.map(e => ({name: e.file.name, size: e.file.size, '
                'why: e.failedPropValidation})))')
 
 
 def size_text(size: int) -> str:
-    """31 MB, 0.4 MB: the size the way a phone's gallery shows it."""
-    return f'{size / MB:.0f} MB' if size >= 10 * MB else f'{size / MB:.1f} MB'
+    """31 MB, 0.4 MB (German 0,4 MB): the size the way a phone's gallery shows it."""
+    return f'{decimal_text(size / MB, digits=0 if size >= 10 * MB else 1)} MB'
 
 
 def too_big_text(size: int) -> str:
     limit = get_settings().max_photo_bytes
-    return f'{size_text(limit)} is the most; this one is {size_text(size)}'
+    return _('{limit} is the most; this one is {size}').format(limit=size_text(limit), size=size_text(size))
 
 
 class PhotoUpload(ui.column):
     """Camera upload (accept image/*, rear camera) that prepares each photo off the event loop and keeps the list."""
 
-    def __init__(self, *, max_photos: int | None = None, label: str = 'Add photos',
+    def __init__(self, *, max_photos: int | None = None, label: str | None = None,
                  on_change: Callable[[list[PreparedPhoto]], None] | None = None) -> None:
         """:param max_photos: how many photos this form may add (default CTP_MAX_PHOTOS_PER_PROBLEM)
-        :param label: the uploader's caption
+        :param label: the uploader's caption (translated; default 'Add photos')
         :param on_change: called with the current list after a photo was added or removed
         """
         super().__init__()
@@ -64,24 +66,28 @@ class PhotoUpload(ui.column):
         self.prepared: list[PreparedPhoto] = []
         self._on_change = on_change
         with self.classes('gap-2'):
-            self.upload = ui.upload(label=label, multiple=True, auto_upload=True, on_upload=self._handle_upload,
+            self.upload = ui.upload(label=label or _('Add photos'), multiple=True, auto_upload=True,
+                                    on_upload=self._handle_upload,
                                     max_file_size=get_settings().max_photo_bytes).classes('w-full')
             self.upload.props['accept'] = 'image/*'
             self.upload.props['capture'] = 'environment'
             self.upload.props['flat'] = True
             self.upload.props['bordered'] = True
-            self.upload.add_slot('header', PICK_HEADER)
+            self.upload.add_slot('header', PICK_HEADER.replace('{take}', html.escape(_('Take or pick photos')))
+                                 .replace('{checking}', html.escape(_('Checking the photo…'))))
             self.upload.add_slot('list')  # empty: the states are shown below, per photo
             self.upload.classes('ctp-uploader')
             ui.add_css('.ctp-uploader .q-uploader__list { display: none }')
             self.upload.on('rejected', self._rejected, js_handler=REJECTED_JS)
-            self.status = ui.label('No photos attached').classes('text-sm text-grey-8').mark('photo-status')
+            self.status = ui.label(_('No photos attached')).classes('text-sm text-grey-8').mark('photo-status')
             self.previews = ui.row().classes('gap-2')
             self.refusals = ui.column().classes('gap-1 w-full').mark('photo-refusals')
 
     async def _handle_upload(self, e: events.UploadEventArguments) -> None:
         if len(self.prepared) >= self.max_photos:
-            self._refuse(e.file.name, f'at most {self.max_photos} photos can be added here; this one was not added')
+            self._refuse(e.file.name, ngettext('at most {count} photo can be added here; this one was not added',
+                                               'at most {count} photos can be added here; this one was not added',
+                                               self.max_photos).format(count=self.max_photos))
             return
         if e.file.size() > get_settings().max_photo_bytes:
             self._refuse(e.file.name, too_big_text(e.file.size()))
@@ -101,7 +107,7 @@ class PhotoUpload(ui.column):
         """Files the browser refused before sending (over the size limit): told on the photo, with the limit."""
         for entry in e.args if isinstance(e.args, list) else []:
             size = int(entry.get('size') or 0)
-            why = too_big_text(size) if entry.get('why') == 'max-file-size' else 'this file cannot be added'
+            why = too_big_text(size) if entry.get('why') == 'max-file-size' else _('this file cannot be added')
             self._refuse(str(entry.get('name') or ''), why)
 
     def _refuse(self, name: str | None, reason: str) -> None:
@@ -109,9 +115,10 @@ class PhotoUpload(ui.column):
         with self.refusals:
             with ui.row().classes('items-center gap-2 w-full no-wrap rounded border border-red-8 p-1') as row:
                 ui.icon('block', color='red-8').props('aria-hidden=true')
-                ui.label(f'{_name(name)} was not added: {reason}').classes('text-red-10 break-words grow') \
+                ui.label(_('{name} was not added: {reason}').format(name=_name(name), reason=reason)) \
+                    .classes('text-red-10 break-words grow') \
                     .mark('photo-refused')
-                ui.button('OK', on_click=row.delete).props('flat').classes(TOUCH)
+                ui.button(_('OK'), on_click=row.delete).props('flat').classes(TOUCH)
 
     def take(self) -> list[PreparedPhoto]:
         """Hand the prepared photos over to the caller (who commits or discards them) and empty the list."""
@@ -135,7 +142,8 @@ class PhotoUpload(ui.column):
 
     def _changed(self) -> None:
         count = len(self.prepared)
-        self.status.text = f'{count} photo{"" if count == 1 else "s"} attached' if count else 'No photos attached'
+        self.status.text = ngettext('{count} photo attached', '{count} photos attached', count).format(count=count) \
+            if count else _('No photos attached')
         self.previews.clear()
         with self.previews:
             for photo in self.prepared:
@@ -145,10 +153,11 @@ class PhotoUpload(ui.column):
 
     def _preview(self, photo: PreparedPhoto) -> None:
         source = 'data:image/jpeg;base64,' + base64.b64encode(photo.thumb_jpeg).decode()
+        remove = _('Remove photo')
         with ui.card().tight().classes('w-24').mark('photo-preview'):
-            ui.image(source).classes('w-24 h-24').props['alt'] = photo.original_name or 'photo'
+            ui.image(source).classes('w-24 h-24').props['alt'] = photo.original_name or _('photo')
             ui.button(icon='delete', on_click=lambda p=photo: self._remove(p)).props(
-                'flat dense aria-label="Remove photo"').classes(TOUCH)
+                f'flat dense aria-label="{remove}"').classes(TOUCH)
 
     def _handle_delete(self) -> None:
         if self.prepared:   # never taken: nothing points to these files
@@ -158,4 +167,4 @@ class PhotoUpload(ui.column):
 
 
 def _name(name: str | None) -> str:
-    return display_name(name) or 'the photo'
+    return display_name(name) or _('the photo')

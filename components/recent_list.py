@@ -6,6 +6,7 @@ component (recent_row.js) from one `row` prop: title | badge, description | when
 """
 from nicegui import ui
 
+from app.i18n import _
 from app.models.schemas import ProblemLogPublic
 from components.design import duration_text, local_text, problem_look
 
@@ -23,9 +24,9 @@ class RecentRow(ui.link, component='recent_row.js'):
         self.problem = problem
         self.mark(f'recent-{problem.id}')
         colour, word = problem_look(problem.status)
-        lost = duration_text(problem.downtime_minutes) if problem.is_stopping else 'running'
+        lost = duration_text(problem.downtime_minutes) if problem.is_stopping else _('running')
         self.props['href'] = f'/problem-logs/{problem.id}'
-        self.props['row'] = {'title': f'{problem.machine_name} · {problem.category or "Uncategorised"}',
+        self.props['row'] = {'title': f'{problem.machine_name} · {problem.category or _("Uncategorised")}',
                              'badge': word, 'colour': colour, 'description': problem.problem_description,
                              'when': f'{local_text(problem.start_time)} · {lost}'}
 
@@ -44,8 +45,8 @@ class RecentList:
     def __init__(self) -> None:
         self.rows: dict[int, RecentRow] = {}
         self.list = ui.list().props('bordered separator').classes('w-full rounded').mark('recent')
-        self.empty = ui.label('No problems reported yet.').classes('text-gray-500')
-        ui.link('See all problems, search and filter', '/problems') \
+        self.empty = ui.label(_('No problems reported yet.')).classes('text-gray-500')
+        ui.link(_('See all problems, search and filter'), '/problems') \
             .classes('inline-flex items-center min-h-[48px] text-base').mark('see-all')
 
     def show(self, problems: list[ProblemLogPublic]) -> None:

@@ -28,6 +28,7 @@ from starlette.responses import RedirectResponse, Response
 from app import events
 from app.config import Settings, get_settings
 from app.db import read_session
+from app.i18n import _
 from app.services import throttle
 from app.services.access import (
     ROLE_ACTIONS,
@@ -38,6 +39,7 @@ from app.services.access import (
     actor_for_user,
     has_access,
 )
+from components.language import speak_for
 from components.notice import NOT_ALLOWED, refusal
 
 logger = logging.getLogger(__name__)
@@ -186,10 +188,11 @@ async def sign_out_post(request: Request) -> RedirectResponse:
     return RedirectResponse('/login', status_code=303)
 
 
-def sign_out_form(label: str = 'Sign out') -> ui.element:
-    """A form that signs out by POST /sign-out (GET /logout only offers this form)."""
+def sign_out_form(label: str | None = None) -> ui.element:
+    """A form that signs out by POST /sign-out (GET /logout only offers this form); `label` comes translated."""
     with ui.element('form').props('method=post action=/sign-out').classes('w-full') as form:
-        ui.button(label).props('type=submit flat no-caps align=left').classes('w-full').mark('sign-out')
+        ui.button(label or _('Sign out')).props('type=submit flat no-caps align=left').classes('w-full') \
+            .mark('sign-out')
     return form
 
 
@@ -229,6 +232,7 @@ async def require_page_actor() -> Actor | None:
         sign_out()
         ui.navigate.to('/login')
         return None
+    speak_for(actor)
     if not has_access(actor):
         ui.navigate.to('/no-access')
         return None
@@ -272,7 +276,7 @@ async def close_page(target: str) -> None:
     navigation cannot act with the rights it was built with."""
     client = ui.context.client
     ui.navigate.to(target)
-    for _ in range(FLUSH_CHECKS):  # the outbox sends the navigation within a few ms
+    for _check in range(FLUSH_CHECKS):  # the outbox sends the navigation within a few ms
         if not client.outbox.messages:
             break
         await asyncio.sleep(FLUSH_WAIT)
@@ -297,7 +301,7 @@ async def require_page_admin(title: str = 'Administration') -> Actor | None:
         return None
     if Action.ADMINISTER not in ROLE_ACTIONS[actor.role] or actor.is_display:
         ui.page_title(f'{title} · CTP Log')
-        refusal(NOT_ALLOWED, 'This page is for administrators only.')
+        refusal(NOT_ALLOWED, _('This page is for administrators only.'))
         return None
     return actor
 

@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 from nicegui import ui
 
 from app.config import get_settings
+from app.i18n import N_, _
 from app.models import utcnow
 from components.design import TOUCH
 
 TIME_FORMAT = '%Y-%m-%d %H:%M'
-AGO = {'Now': 0, '5 min ago': 5, '15 min ago': 15, '30 min ago': 30, '1 h ago': 60}
+AGO = {N_('Now'): 0, N_('5 min ago'): 5, N_('15 min ago'): 15, N_('30 min ago'): 30, N_('1 h ago'): 60}
 
 
 def zone_name() -> str:
@@ -30,13 +31,13 @@ async def pick_time(title: str, value: str) -> str | None:
     start = value or as_text(local_now())
     day, clock = start.split(' ')
     with ui.dialog() as dialog, ui.card().classes('max-w-[95vw]').mark('time-dialog'):
-        ui.label(f'{title} ({zone_name()} time)').classes('text-lg font-bold')
+        ui.label(_('{title} ({zone} time)').format(title=title, zone=zone_name())).classes('text-lg font-bold')
         with ui.row().classes('gap-2 items-start'):
             date = ui.date(value=day, mask='YYYY-MM-DD').props('minimal').mark('time-date')
             time = ui.time(value=clock, mask='HH:mm').props('format24h').mark('time-clock')
         with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Back', on_click=lambda: dialog.submit(None)).props('flat').classes(TOUCH)
-            ui.button('Use this time', on_click=lambda: dialog.submit(f'{date.value} {time.value}')) \
+            ui.button(_('Back'), on_click=lambda: dialog.submit(None)).props('flat').classes(TOUCH)
+            ui.button(_('Use this time'), on_click=lambda: dialog.submit(f'{date.value} {time.value}')) \
                 .classes(TOUCH).mark('time-use')
     result = await dialog
     dialog.delete()
@@ -49,7 +50,8 @@ class StartChoices:
     def __init__(self, value: str, on_change: Callable[[str], None]) -> None:
         self.value = value
         self._on_change = on_change
-        ui.label(f'When did it start? ({zone_name()} time)').classes('text-base font-bold')
+        ui.label(_('{title} ({zone} time)').format(title=_('When did it start?'), zone=zone_name())) \
+            .classes('text-base font-bold')
         self.row = ui.row().classes('w-full gap-2 items-center').mark('start-choices')
         self._render()
 
@@ -59,7 +61,7 @@ class StartChoices:
         self._render()
 
     async def _pick(self) -> None:
-        chosen = await pick_time('When did it start?', self.value)
+        chosen = await pick_time(_('When did it start?'), self.value)
         if chosen is not None:
             self._set(chosen)
 
@@ -68,13 +70,13 @@ class StartChoices:
         with self.row:
             for label, minutes in AGO.items():
                 chosen = (not self.value) if minutes == 0 else False
-                ui.button(label, on_click=lambda m=minutes: self._set(as_text(local_now() - timedelta(minutes=m))
+                ui.button(_(label), on_click=lambda m=minutes: self._set(as_text(local_now() - timedelta(minutes=m))
                                                                         if m else '')) \
                     .props(f'no-caps rounded {"" if chosen else "outline"}').classes(TOUCH) \
                     .mark(f'start-{minutes}')
-            ui.button('Pick…', icon='event', on_click=self._pick).props('no-caps rounded outline').classes(TOUCH) \
+            ui.button(_('Pick…'), icon='event', on_click=self._pick).props('no-caps rounded outline').classes(TOUCH) \
                 .mark('start-pick')
-            shown = f'Started {self.value}' if self.value else 'Started now'
+            shown = _('Started {time}').format(time=self.value) if self.value else _('Started now')
             ui.label(shown).classes('text-base').mark('start')
 
 
@@ -87,11 +89,12 @@ class TimeField:
             .classes('w-full').mark(mark)
         self.input.on('click', self._pick)
         with self.input.add_slot('append'):
-            ui.button(icon='schedule', on_click=self._pick).props(f'flat round aria-label="Pick {label}"') \
+            pick, clear = _('Pick {field}').format(field=label), _('Clear {field}').format(field=label)
+            ui.button(icon='schedule', on_click=self._pick).props(f'flat round aria-label="{pick}"') \
                 .classes(TOUCH).mark(f'{mark}-pick')
             if optional:
                 ui.button(icon='close', on_click=lambda: self.input.set_value('')) \
-                    .props(f'flat round aria-label="Clear {label}"').classes(TOUCH)
+                    .props(f'flat round aria-label="{clear}"').classes(TOUCH)
 
     @property
     def value(self) -> str:

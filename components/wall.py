@@ -4,8 +4,10 @@ from datetime import datetime, timedelta
 
 from nicegui import run, ui
 
+from app import i18n
 from app.config import get_settings
 from app.db import read_session, session_scope
+from app.i18n import _
 from app.models import MachineStatus, utcnow
 from app.models.schemas import MachinePublic
 from app.services import calendar, displays, machines, stats
@@ -13,6 +15,7 @@ from app.services.access import Actor
 from components import wall_layout
 from components.coalesce import Coalesced
 from components.design import duration_text, status_look
+from components.language import speaking
 
 ROTATE_SECONDS = 10
 RESYNC_TICKS = 6  # full re-read every 60 s; pushes are immediate anyway
@@ -61,6 +64,7 @@ class WallBoard:
         self.active = True
         self._timer: ui.timer | None = None
         self.tiles: dict[int, Tile] = {}
+        self.client = ui.context.client
 
     async def build(self) -> None:
         with ui.element('div').classes('ctp-wall-grid').mark('wall-grid') as self.grid:
@@ -96,7 +100,8 @@ class WallBoard:
         if self.ticks % RESYNC_TICKS == 0:
             self.updates.request()  # through the same queue as pushes: an older read never lands after a newer one
         else:
-            self.render()
+            with speaking(self.client):  # the board's own language, whatever context the timer runs in
+                self.render()
 
     def render(self) -> None:
         """Show the current page of tiles; only tiles whose content changed are rebuilt."""
@@ -178,23 +183,23 @@ class Footer:
                  [f'{cause.subsystem} {duration_text(cause.minutes)}' for cause in data.causes[:FOOTER_ITEMS]])
         if texts != self.texts:
             self.texts = texts
-            titled = ((self.today, 'Down today', texts[0]), (self.causes, 'Top causes this week', texts[1]))
+            titled = ((self.today, _('Down today'), texts[0]), (self.causes, _('Top causes this week'), texts[1]))
             for row, title, lines in titled:
                 row.clear()
                 with row:
                     ui.label(title).classes('ctp-footer-title')
-                    for line in lines or ['none']:
+                    for line in lines or [_('none')]:
                         ui.label(line)  # items that do not fit wrap onto a hidden line: whole, never cut
-        self.page.set_text(f'page {page_index + 1}/{page_count}')
+        self.page.set_text(_('page {number}/{count}').format(number=page_index + 1, count=page_count))
         self.page.set_visibility(page_count > 1)
-        self.updated.set_text(f'updated {data.at.astimezone(get_settings().zone):%H:%M:%S}')
+        self.updated.set_text(_('updated {time}').format(time=i18n.time_text(data.at, seconds=True)))
 
 
 def plant_clock() -> None:
     """The plant's time and zone; the browser ticks it in the plant zone (wall_assets.py), never its own."""
     zone = get_settings().zone
     with ui.row().classes('ctp-clock-box'):
-        ui.label(f'{utcnow().astimezone(zone):%H:%M}').classes('ctp-clock').props(f'data-zone={zone.key}')
+        ui.label(i18n.time_text(utcnow())).classes('ctp-clock').props(f'data-zone={zone.key}')
         ui.label(zone.key).classes('ctp-zone')
 
 
@@ -213,14 +218,14 @@ def tile_body(machine: MachinePublic, *, flashing: bool) -> None:
             f'data-since={int(machine.down_since.timestamp())}')
     with ui.row().classes('ctp-tile-who'):
         if flashing:
-            ui.label('NOT ACKNOWLEDGED').classes('ctp-badge ctp-badge-alert')
+            ui.label(_('NOT ACKNOWLEDGED')).classes('ctp-badge ctp-badge-alert')
         else:
-            ui.label(problem.acknowledged_by_name or 'UNASSIGNED').classes('ctp-who')
+            ui.label(problem.acknowledged_by_name or _('UNASSIGNED')).classes('ctp-who')
         if problem.vendor_arrived_at is not None:
-            ui.label('Vendor on site').classes('ctp-badge')
+            ui.label(_('Vendor on site')).classes('ctp-badge')
         elif problem.vendor_called_at is not None:
-            local = problem.vendor_called_at.astimezone(get_settings().zone)
-            ui.label(f'Vendor called {local:%H:%M}').classes('ctp-badge')
+            called = i18n.time_text(problem.vendor_called_at)
+            ui.label(_('Vendor called {time}').format(time=called)).classes('ctp-badge')
     ui.label(problem.category or problem.problem_description[:80]).classes('ctp-tile-cause')
 
 

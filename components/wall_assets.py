@@ -1,5 +1,11 @@
-"""Static CSS and script of the wall board (no user data in them, ever)."""
+"""Static CSS and script of the wall board (no user data in them, ever: only our own translated texts)."""
+import html
+import json
+
 from nicegui import ui
+
+from app import i18n
+from app.i18n import _
 
 WALL_CSS = '''
 :root { --u: min(1vw, 1.77778vh); }   /* 1 u = 1 % of a 16:9 stage (components/wall_layout.py) */
@@ -61,15 +67,16 @@ body.ctp-stale .ctp-tile { filter: grayscale(1) brightness(.6); }
 # shorter blip, or a socket still connecting after the page loads, is not) or no server update arrived for 60 s;
 # a chime sounds when the server says a tile turned red.
 WALL_SCRIPT = '''
-<div id="ctp-stale">DATA STALE since <span id="ctp-stale-since"></span> — reconnecting</div>
+<div id="ctp-stale">{stale_before}<span id="ctp-stale-since"></span>{stale_after}</div>
 <script>
 (function () {
+  const WORDS = {words};  // the board's language: duration units ('{0} h') and the locale of its clock
   const LOST_GRACE = 5;  // seconds without the server's socket before the board says it is stale
   let staleSince = null, lostAt = null;
   function plantTime(date) {  // the plant's zone (data-zone of the clock), never the browser's
     const clock = document.querySelector('[data-zone]');
     const zone = clock ? clock.dataset.zone : undefined;
-    return new Intl.DateTimeFormat('en-GB', {hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone})
+    return new Intl.DateTimeFormat(WORDS.locale, {hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone})
       .format(date) + (zone ? ` (${zone})` : '');
   }
   function tick() {
@@ -77,7 +84,9 @@ WALL_SCRIPT = '''
     document.querySelectorAll('[data-since]').forEach(el => {
       const m = Math.max(0, Math.floor((now - Number(el.dataset.since)) / 60));
       const d = Math.floor(m / 1440), h = Math.floor((m % 1440) / 60), mm = m % 60;
-      el.textContent = d ? `${d} d ${h} h` : (h ? `${h} h ${mm} min` : `${mm} min`);
+      const unit = (key, n) => WORDS.units[key].replace('{0}', n.toLocaleString(WORDS.locale));
+      el.textContent = d ? `${unit('day', d)} ${unit('hour', h)}`
+        : (h ? `${unit('hour', h)} ${unit('minute', mm)}` : unit('minute', mm));
     });
     const clock = document.querySelector('[data-zone]');
     if (clock) clock.textContent = plantTime(new Date()).split(' ')[0];
@@ -113,5 +122,17 @@ WALL_SCRIPT = '''
 
 
 def add_wall_assets() -> None:
+    """The board's CSS and script, its texts in the current language."""
     ui.add_css(WALL_CSS)
-    ui.add_body_html(WALL_SCRIPT)
+    ui.add_body_html(wall_script())
+
+
+def wall_script() -> str:
+    """The script with the banner and the counters' units in the current language."""
+    before, _marker, after = _('DATA STALE since {time} — reconnecting').partition('{time}')
+    words = {'units': i18n.duration_units(), 'locale': 'en-GB' if i18n.locale_tag() == 'en' else i18n.locale_tag()}
+    if i18n.current_language() == i18n.PSEUDO_LANGUAGE:  # the counters' units are marked like every other text
+        words['units'] = {key: f'{i18n.OPEN}{unit}{i18n.CLOSE}' for key, unit in words['units'].items()}
+    script_json = json.dumps(words).replace('<', '\\u003c')  # never ends the script element
+    return (WALL_SCRIPT.replace('{stale_before}', html.escape(before)).replace('{stale_after}', html.escape(after))
+            .replace('{words}', script_json))

@@ -7,24 +7,29 @@ from starlette.requests import Request
 from app import events
 from app.config import get_settings
 from app.db import read_session, session_scope
+from app.i18n import _
 from app.services import displays
 from app.services.access import Actor, actor_for_user, has_access
+from components.language import speak_for, speaking
 from components.page import page
 from components.wall import WallBoard, plant_clock
 from components.wall_assets import add_wall_assets
 
 
-@page('/display', title='CTP wall display')
+@page('/display')
 async def display_page(request: Request, chime: bool = False, per_page: int = 0) -> None:
     token = request.cookies.get(displays.DISPLAY_COOKIE)
     user_id, since = request.state.user_id, request.state.session_since  # the live session (components/session.py)
     actor = await run.io_bound(_resolve, token, user_id, since)
+    if actor is not None:
+        speak_for(actor)  # the display's own language, else the person's, else the plant default
+    ui.page_title(_('CTP wall display'))
     ui.dark_mode(True)
     add_wall_assets()
     if actor is None:
         _not_paired(known_before=bool(token))
         return
-    page = ui.element('div').classes('ctp-stage')
+    client, page = ui.context.client, ui.element('div').classes('ctp-stage')
     with page:
         with ui.element('div').classes('ctp-wall-header'):
             ui.label(get_settings().plant_name).classes('ctp-plant')
@@ -40,11 +45,14 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
     async def on_access(changed_id: int) -> None:
         if changed_id not in (actor.display_id, actor.user_id) or not board.active:
             return
-        if await run.io_bound(_resolve, token, actor.user_id, since) is None:
+        now = await run.io_bound(_resolve, token, actor.user_id, since)
+        if now is None:
             board.stop()
             page.clear()
-            with page:
+            with page, speaking(client):
                 _not_paired(known_before=True)
+        elif now.language != actor.language:  # a new language for this display or person: the board reloads in it
+            ui.navigate.reload()
         else:
             board.updates.request()
 
@@ -69,9 +77,9 @@ def _not_paired(*, known_before: bool = False) -> None:
     """A friendly page for a screen with no pairing, or whose pairing was revoked or replaced."""
     with ui.column().classes('absolute-center items-center gap-4 text-center'):
         ui.icon('tv_off').classes('text-8xl text-grey-6')
-        ui.label('This screen is not paired').classes('text-4xl font-bold').mark('not-paired')
+        ui.label(_('This screen is not paired')).classes('text-4xl font-bold').mark('not-paired')
         if known_before:
-            ui.label('It was paired once, but that display was revoked or paired on another screen.') \
+            ui.label(_('It was paired once, but that display was revoked or paired on another screen.')) \
                 .classes('text-xl text-grey-4')
-        ui.label('An admin registers it under Admin → Displays and opens the pairing link here once.') \
+        ui.label(_('An admin registers it under Admin → Displays and opens the pairing link here once.')) \
             .classes('text-xl text-grey-4')

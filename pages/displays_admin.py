@@ -7,10 +7,12 @@ from starlette.requests import Request
 from app.config import get_settings
 from app.db import read_session
 from app.errors import DomainError
+from app.i18n import _
 from app.services import displays, labels, machines
 from app.services.access import Actor, SignedIn, acting_as
 from components.admin import admin_nav
 from components.design import local_text
+from components.language import language_choices
 from components.layout import frame
 from components.page import page
 from components.session import require_page_admin, signed_in
@@ -30,7 +32,7 @@ async def displays_admin_page(request: Request) -> None:
     async def listing() -> None:
         rows = await run.io_bound(_list, actor)
         for info in rows:
-            _row(info, machine_names, on_revoke=revoke, on_renew=renew)
+            _row(info, machine_names, on_revoke=revoke, on_renew=renew, on_language=set_language)
         if not rows:
             ui.label('No displays yet.')
 
@@ -49,6 +51,10 @@ async def displays_admin_page(request: Request) -> None:
         if await _attempt(_call, displays.revoke_display, signed_in(), display_id) is not _REFUSED:
             ui.notify('Display revoked: its board is cut off now')
             listing.refresh()
+
+    async def set_language(display_id: int, code: str) -> None:
+        if await _attempt(_set_language, signed_in(), display_id, code or None) is not _REFUSED:
+            ui.notify(_('Language changed: the board reloads in it'))
 
     async def renew(display_id: int, display_name: str) -> None:
         code = await _attempt(_call, displays.new_pairing_code, signed_in(), display_id)
@@ -96,7 +102,13 @@ def _call(service: object, who: SignedIn | None, display_id: int) -> object:
         return service(session, actor=actor, display_id=display_id)  # type: ignore[operator]
 
 
-def _row(info: displays.DisplayInfo, names: dict[int, str], *, on_revoke: object, on_renew: object) -> None:
+def _set_language(who: SignedIn | None, display_id: int, language: str | None) -> object:
+    with acting_as(who) as (session, actor):
+        return displays.set_language(session, actor=actor, display_id=display_id, language=language)
+
+
+def _row(info: displays.DisplayInfo, names: dict[int, str], *, on_revoke: object, on_renew: object,
+         on_language: object) -> None:
     scope = 'all machines' if info.machine_ids is None else ', '.join(names.get(i, '?') for i in info.machine_ids)
     state = 'paired' if info.paired else ('waiting for pairing' if info.pairing_pending else 'revoked')
     contact = 'never' if info.last_seen_at is None else f'{local_text(info.last_seen_at)} ({get_settings().timezone})'
@@ -109,6 +121,9 @@ def _row(info: displays.DisplayInfo, names: dict[int, str], *, on_revoke: object
             else:
                 ui.badge('not connected', color='grey-8').classes('text-sm')
             ui.label(f'last contact {contact}').classes('text-grey-8')
+            ui.select(language_choices(), value=info.language or '', label=_('Language'),
+                      on_change=lambda e: on_language(info.id, e.value)).classes('w-48') \
+                .mark(f'display-language-{info.id}')  # type: ignore[operator]
             ui.space()
             ui.button('New pairing link', on_click=lambda: on_renew(info.id, info.name)).props('outline')  # type: ignore[operator]
             ui.button('Revoke', color='negative', on_click=lambda: _confirm_revoke(info, on_revoke))

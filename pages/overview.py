@@ -11,6 +11,7 @@ from nicegui import ui
 
 from app import events
 from app.db import read_session
+from app.i18n import N_, _, ngettext
 from app.models.schemas import MachinePublic, ProblemLogPublic
 from app.services import board_cache
 from app.services.access import ROLE_ACTIONS, Action, Actor
@@ -23,8 +24,8 @@ from components.recent_list import RecentList
 from components.session import require_page_actor
 from components.worker import io
 
-FILTERS = {'all': 'All', 'down': 'Down', 'maintenance': 'Maintenance', 'degraded': 'Degraded',
-           'operational': 'Running'}
+FILTERS = {'all': N_('All'), 'down': N_('Down'), 'maintenance': N_('Maintenance'), 'degraded': N_('Degraded'),
+           'operational': N_('Running')}  # translated where shown
 TICK_SECONDS = 20
 # every screen of this process reads the board cache through these: one worker-thread hop per change, not one
 # per screen; each screen keeps the rows of its own scope
@@ -58,7 +59,8 @@ class Board:
             if self.grid.default_slot.children[index] is not card:
                 card.move(target_index=index)
         down = sum(1 for row in rows if row.status == 'down')
-        self.summary.set_text(f'{len(rows)} machines · {down} down' if rows else '')
+        self.summary.set_text(ngettext('{count} machine', '{count} machines', len(rows)).format(count=len(rows))
+                              + ' · ' + _('{count} down').format(count=down) if rows else '')
         self.filter(self.status_filter)
 
     def filter(self, status: str) -> None:
@@ -70,7 +72,7 @@ class Board:
             if card.visible != visible:  # setting an unchanged value still runs NiceGUI's binding work
                 card.set_visibility(visible)
             shown += visible
-        self.empty.set_text('No machine with this status.' if self.cards else 'No machines assigned to you yet.')
+        self.empty.set_text(_('No machine with this status.') if self.cards else _('No machines assigned to you yet.'))
         self.empty.set_visibility(shown == 0)
 
     def tick(self) -> None:
@@ -125,15 +127,16 @@ async def overview_page() -> None:
             RECENT_READ.invalidate()
             update.request()
 
-    with frame('Overview', actor):
+    with frame(_('Overview'), actor):
         with ui.row().classes('w-full items-center gap-2'):
-            ui.label('Machines').classes('text-2xl font-bold')
+            ui.label(_('Machines')).classes('text-2xl font-bold')
             ui.space()
-            ui.toggle(FILTERS, value='all', on_change=lambda e: board.filter(e.value)) \
+            filters = {key: _(word) for key, word in FILTERS.items()}
+            ui.toggle(filters, value='all', on_change=lambda e: board.filter(e.value)) \
                 .props('no-caps unelevated toggle-color=primary').classes('flex-wrap').mark('status-filter')
         board = Board(may_report=Action.REPORT in ROLE_ACTIONS[actor.role])
         await load_board()
-        ui.label('Recent problems').classes('text-xl font-bold mt-4')
+        ui.label(_('Recent problems')).classes('text-xl font-bold mt-4')
         recent = RecentList()
         await load_recent()
     update = Coalesced(refresh, 'overview-update')

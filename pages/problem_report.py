@@ -5,15 +5,17 @@ minted when the form opens makes a double tap or a retried submit create one pro
 """
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from nicegui import app as nicegui_app
 from nicegui import ui
 
+from app import i18n
 from app.config import get_settings
 from app.db import read_session
 from app.errors import DomainError
+from app.i18n import _
 from app.models import TechnicianType
 from app.models.schemas import ProblemLogCreate
 from app.services import machines, problem_logs, taxonomy
@@ -38,13 +40,13 @@ async def problem_report_page(machine_id: int) -> None:
     if actor is None:
         return
     if Action.REPORT not in ROLE_ACTIONS[actor.role]:
-        with frame('Report problem', actor):
-            refusal(NOT_ALLOWED, 'Your role can look at machines but not report problems.')
+        with frame(_('Report problem'), actor):
+            refusal(NOT_ALLOWED, _('Your role can look at machines but not report problems.'))
         return
     try:
         name, tree = await io(_load, actor, machine_id)
     except DomainError as error:
-        with frame('Report problem', actor):
+        with frame(_('Report problem'), actor):
             refusal_for(error)
         return
     drafts = nicegui_app.storage.user.setdefault('drafts', {})
@@ -54,7 +56,7 @@ async def problem_report_page(machine_id: int) -> None:
     def saved() -> None:
         drafts[f'report-{machine_id}'] = draft  # re-assign so the storage notices and persists
         if status is not None:
-            status.text = f'Draft saved {datetime.now(get_settings().zone):%H:%M:%S}'
+            status.text = _('Draft saved {time}').format(time=i18n.time_text(datetime.now(UTC), seconds=True))
 
     def pick_subsystem(subsystem_id: int) -> None:
         draft['subsystem_id'], draft['symptom_id'] = subsystem_id, None
@@ -72,8 +74,8 @@ async def problem_report_page(machine_id: int) -> None:
         for button in buttons:
             button.disable()
         if _is_empty(draft) and not await confirm(
-                'Report a problem without saying what it is?', action='Report anyway',
-                detail='Nothing is chosen and nothing is typed. Tap Back to pick what is affected.'):
+                _('Report a problem without saying what it is?'), action=_('Report anyway'),
+                detail=_('Nothing is chosen and nothing is typed. Tap Back to pick what is affected.')):
             for button in buttons:
                 button.enable()
             return
@@ -87,7 +89,7 @@ async def problem_report_page(machine_id: int) -> None:
             return
         drafts.pop(f'report-{machine_id}', None)
         page_storage()['drafts'] = drafts
-        ui.notify('Problem reported', type='positive')
+        ui.notify(_('Problem reported'), type='positive')
         ui.navigate.to(f'/problem-logs/{log_id}')
 
     @ui.refreshable
@@ -95,13 +97,13 @@ async def problem_report_page(machine_id: int) -> None:
         _subsystem_grid(tree, draft.get('subsystem_id'), pick_subsystem)
         _symptom_chips(tree, draft.get('subsystem_id'), draft.get('symptom_id'), pick_symptom)
 
-    with frame('Report problem', actor):
+    with frame(_('Report problem'), actor):
         with ui.row().classes('w-full items-baseline gap-2'):
             ui.label(name).classes('text-2xl font-bold')
             ui.space()
-            status = ui.label('Draft kept on this device and the server').classes('text-sm text-gray-500') \
+            status = ui.label(_('Draft kept on this device and the server')).classes('text-sm text-gray-500') \
                 .mark('draft-status')
-        ui.label('1. What is affected?').classes('text-lg font-bold')
+        ui.label(_('1. What is affected?')).classes('text-lg font-bold')
         pickers()
         _details(draft, saved)
         take_photos = photo_uploader()
@@ -139,6 +141,7 @@ def _report(who: SignedIn | None, body: ProblemLogCreate, prepared: list[Any]) -
 
 def _body(machine_id: int, draft: dict[str, object], stopping: bool, tree: Tree) -> ProblemLogCreate:
     category = draft.get('symptom_id') or draft.get('subsystem_id')
+    # stored data, not screen text: the plant's own words, or the English fallback the API uses as well
     description = str(draft.get('description') or '').strip() or _label(tree, category) or 'Problem reported'
     start = _parse_start(str(draft.get('start') or ''))
     return ProblemLogCreate(machine_id=machine_id, problem_description=description, category_id=category,  # type: ignore[arg-type]
@@ -154,7 +157,7 @@ def _parse_start(text: str) -> datetime | None:
     try:
         return datetime.strptime(text.strip(), '%Y-%m-%d %H:%M').replace(tzinfo=get_settings().zone)
     except ValueError as error:
-        raise ValueError('When did it start: tap one of the choices or Pick… to set the time') from error
+        raise ValueError(_('When did it start: tap one of the choices or Pick… to set the time')) from error
 
 
 def _label(tree: Tree, category: object) -> str | None:
@@ -180,7 +183,7 @@ def _symptom_chips(tree: Tree, chosen_parent: object, chosen: object, pick: Call
     children = next((kids for pid, _, kids in tree if pid == chosen_parent), None)
     if not children:
         return
-    ui.label('2. Symptom (optional)').classes('text-lg font-bold')
+    ui.label(_('2. Symptom (optional)')).classes('text-lg font-bold')
     with ui.row().classes('w-full gap-2').mark('symptoms'):
         for child_id, child_name in children:
             ui.button(child_name, on_click=lambda c=child_id: pick(c)) \
@@ -193,15 +196,15 @@ def _details(draft: dict[str, object], saved: Callable[[], None]) -> None:
         element.value = draft.get(key) or element.value
         element.on_value_change(lambda e: (draft.__setitem__(key, e.value), saved()))
 
-    with ui.expansion('Details (optional): description, start time, technician', icon='edit_note', value=True) \
+    with ui.expansion(_('Details (optional): description, start time, technician'), icon='edit_note', value=True) \
             .classes('w-full text-base'):
-        bind(ui.textarea('What happened?').props('outlined autogrow debounce=400 counter maxlength=4000')
+        bind(ui.textarea(_('What happened?')).props('outlined autogrow debounce=400 counter maxlength=4000')
              .classes('w-full').mark('description'), 'description')
         StartChoices(str(draft.get('start') or ''), lambda text: (draft.__setitem__('start', text), saved()))
         with ui.row().classes('w-full gap-2'):
-            bind(ui.select({'internal': 'Internal', 'vendor': 'Vendor'}, label='Technician', value='internal')
+            bind(ui.select({'internal': _('Internal'), 'vendor': _('Vendor')}, label=_('Technician'), value='internal')
                  .props('outlined').classes('w-40').mark('technician-type'), 'technician_type')
-            bind(ui.input('Technician name').props('outlined debounce=400').classes('grow')
+            bind(ui.input(_('Technician name')).props('outlined debounce=400').classes('grow')
                  .mark('technician-name'), 'technician_name')
 
 
@@ -221,16 +224,16 @@ def _action_bar(submit: Callable[[bool], Awaitable[None]]) -> list[ui.button]:
     ui.add_body_html(ACTION_BAR_HEIGHT_JS)
     with ui.element('div').classes('ctp-action-bar w-full sticky bottom-0 z-10 py-2 '
                                    'grid grid-cols-1 sm:grid-cols-2 gap-2'):
-        down = ui.button('Machine DOWN', icon='cancel', on_click=lambda: submit(True))
+        down = ui.button(_('Machine DOWN'), icon='cancel', on_click=lambda: submit(True))
         down.props('color=red-8').classes('w-full min-h-[64px] text-lg font-bold').mark('submit-down')
-        running = ui.button('Running with problem', icon='warning', on_click=lambda: submit(False))
+        running = ui.button(_('Running with problem'), icon='warning', on_click=lambda: submit(False))
         running.props('color=amber-9').classes('w-full min-h-[64px] text-lg font-bold').mark('submit-running')
     return [down, running]
 
 
 def _offline_hint() -> None:
     """Shown by the browser itself while the connection is gone: what was typed stays on the page and server."""
-    ui.label('Offline: keep typing, nothing is lost; it is saved when the connection is back.') \
+    ui.label(_('Offline: keep typing, nothing is lost; it is saved when the connection is back.')) \
         .classes('fixed top-16 left-1/2 -translate-x-1/2 z-50 bg-amber-300 text-black px-3 py-2 rounded shadow') \
         .style('display:none').classes('ctp-offline-hint')
     ui.add_css('#popup { display: none !important; }')  # NiceGUI's own "connection lost" box: one indicator

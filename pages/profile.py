@@ -7,9 +7,11 @@ from nicegui import run, ui
 
 from app.db import read_session
 from app.errors import DomainError, NotAuthenticated
+from app.i18n import _
 from app.services import tokens, users
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.tokens import TokenInfo
+from components.language import language_choices
 from components.layout import frame
 from components.page import page
 from components.session import client_address, keep_session_after_password_change, require_page_actor, signed_in
@@ -24,8 +26,21 @@ async def profile_page() -> None:
         return
     with frame('Profile', actor):
         ui.label(f'{actor.name} ({actor.role.value})').classes('text-xl')
+        _language_card(actor)
         _password_card()
         await _tokens_card(actor)
+
+
+def _language_card(actor: Actor) -> None:
+    """The language of this person's screens; the page reloads in it (other open pages: at their next load)."""
+    async def choose(code: str) -> None:
+        if await _guarded(_set_language, code or None) is not None:
+            ui.navigate.reload()
+
+    with ui.card().classes('w-full max-w-md'):
+        ui.label(_('Language')).classes('text-lg')
+        ui.select(language_choices(), value=actor.language or '', label=_('Language of your screens'),
+                  on_change=lambda e: choose(e.value)).classes('w-full').mark('language')
 
 
 def _password_card() -> None:
@@ -110,6 +125,12 @@ def _change_password(who: SignedIn | None, current: str, new: str, address: str)
     with acting_as(who) as (session, actor):
         return actor.user_id or 0, users.change_own_password(session, actor=actor, current=current, new=new,
                                                              address=address)
+
+
+def _set_language(who: SignedIn | None, language: str | None) -> bool:
+    with acting_as(who) as (session, actor):
+        users.set_own_language(session, actor=actor, language=language)
+        return True
 
 
 def _list_tokens(actor: Actor) -> list[TokenInfo]:

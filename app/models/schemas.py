@@ -230,6 +230,12 @@ class NotificationPage(BaseModel):
 
 
 # Users.
+class LanguageIn(StrictModel):
+    """A choice of language: en or de; null means the plant default (CTP_LANGUAGE)."""
+
+    language: str | None = Field(max_length=8)
+
+
 class UserPublic(BaseModel):
     id: int
     username: str
@@ -238,3 +244,4 @@ class UserPublic(BaseModel):
     division_id: int | None
     is_active: bool
     machine_ids: list[int] = []
+    language: str | None = None  # own choice of language; null: the plant default

@@ -40,6 +40,7 @@ class User(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     # Cookie sessions that proved the password before this moment are signed out (deactivation, password change).
     sessions_valid_after: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    language: str | None = Field(default=None, max_length=8)  # None: the plant default (CTP_LANGUAGE)
 
 
 class UserMachine(SQLModel, table=True):
@@ -244,6 +245,7 @@ class DisplayDevice(SQLModel, table=True):
     created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
     last_seen_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     revoked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    language: str | None = Field(default=None, max_length=8)  # None: the plant default (CTP_LANGUAGE)
 
 
 class DisplayMachine(SQLModel, table=True):

@@ -22,6 +22,7 @@ class Actor:
     role: Role
     name: str
     display_id: int | None = None
+    language: str | None = None  # the person's or display's own choice; None: the plant default
 
     @property
     def is_display(self) -> bool:
@@ -70,7 +71,7 @@ def actor_for_user(session: Session, user_id: int | None, *, session_since: date
     ended = user.sessions_valid_after
     if session_since is not None and ended is not None and session_since < ended:
         return None
-    return Actor(user_id=user.id, role=parse_role(user.role), name=user.name)
+    return Actor(user_id=user.id, role=parse_role(user.role), name=user.name, language=user.language)
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,7 @@ def actor_for_display(session: Session, display_id: int) -> Actor | None:
     display = session.get(DisplayDevice, display_id)
     if display is None or display.revoked_at is not None:
         return None
-    return Actor(user_id=None, role=Role.NONE, name=display.name, display_id=display.id)
+    return Actor(user_id=None, role=Role.NONE, name=display.name, display_id=display.id, language=display.language)
 
 
 def has_access(actor: Actor | None) -> bool:

@@ -10,6 +10,7 @@ from app.db import rolls_back
 from app.errors import InvalidInput, NotFound
 from app.models import CTPMachine, DisplayDevice, DisplayMachine, utcnow
 from app.services.access import Action, Actor, actor_for_display, require
+from app.services.users import check_language
 
 DISPLAY_COOKIE = 'ctp_display'
 DISPLAY_COOKIE_MAX_AGE = 10 * 365 * 24 * 3600  # kiosks never time out; revocation is the off switch
@@ -26,6 +27,7 @@ class DisplayInfo:
     pairing_pending: bool
     last_seen_at: datetime | None
     revoked_at: datetime | None
+    language: str | None = None  # None: the plant default
 
     @property
     def connected(self) -> bool:
@@ -38,7 +40,7 @@ def _info(session: Session, display: DisplayDevice) -> DisplayInfo:
         DisplayMachine.display_id == display.id)).scalars())
     return DisplayInfo(id=display.id, name=display.name, machine_ids=ids, paired=display.token_hash is not None,  # type: ignore[arg-type]
                        pairing_pending=display.pairing_code_hash is not None, last_seen_at=display.last_seen_at,
-                       revoked_at=display.revoked_at)
+                       revoked_at=display.revoked_at, language=display.language)
 
 
 def list_displays(session: Session, *, actor: Actor) -> list[DisplayInfo]:
@@ -81,6 +83,18 @@ def update_scope(session: Session, *, actor: Actor, display_id: int, machine_ids
     require(actor, Action.ADMINISTER)
     display = _get(session, display_id)
     _set_scope(session, display, machine_ids)
+    session.commit()
+    events.publish(events.display_changed, display_id)
+    return _info(session, display)
+
+
+@rolls_back
+def set_language(session: Session, *, actor: Actor, display_id: int, language: str | None) -> DisplayInfo:
+    """Admin: the language of a display's board (None: the plant default); its open board reloads in it."""
+    require(actor, Action.ADMINISTER)
+    display = _get(session, display_id)
+    display.language = check_language(language)
+    session.add(display)
     session.commit()
     events.publish(events.display_changed, display_id)
     return _info(session, display)

@@ -5,8 +5,9 @@ from sqlalchemy import delete, func, select
 from sqlmodel import Session
 
 from app import auth, events
+from app.config import LANGUAGES
 from app.db import rolls_back
-from app.errors import Conflict, InvalidInput, NotFound
+from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.models import CTPMachine, Division, Role, User, UserMachine, utcnow
 from app.models.schemas import UserPublic
 from app.services import throttle
@@ -16,7 +17,8 @@ from app.services.access import Action, Actor, require
 def to_public(session: Session, user: User) -> UserPublic:
     ids = sorted(session.exec(select(UserMachine.machine_id).where(UserMachine.user_id == user.id)).scalars())
     return UserPublic(id=user.id, username=user.username, name=user.name, role=user.role,  # type: ignore[arg-type]
-                      division_id=user.division_id, is_active=user.is_active, machine_ids=ids)
+                      division_id=user.division_id, is_active=user.is_active, machine_ids=ids,
+                      language=user.language)
 
 
 def list_users(session: Session, *, actor: Actor) -> list[UserPublic]:
@@ -110,6 +112,26 @@ def change_own_password(session: Session, *, actor: Actor, current: str, new: st
     session.add(user)
     session.commit()
     return now
+
+
+@rolls_back
+def set_own_language(session: Session, *, actor: Actor, language: str | None) -> User:
+    """Anyone signed in: the language of their own screens (None: the plant default); from their next page load."""
+    if actor.user_id is None:
+        raise PermissionDenied('only a person chooses their own language')
+    user = get_user_or_raise(session, actor.user_id)
+    user.language = check_language(language)
+    user.updated_at = utcnow()
+    session.add(user)
+    session.commit()
+    return user
+
+
+def check_language(language: str | None) -> str | None:
+    """A language the app speaks, or None for the plant default; anything else is refused."""
+    if language is not None and language not in LANGUAGES:
+        raise InvalidInput(f'language must be one of {", ".join(LANGUAGES)} or null', field='language')
+    return language
 
 
 def _keep_an_admin(session: Session, changed: User) -> None:

@@ -56,6 +56,7 @@ class Row:
 
 MATRIX: list[Row] = [
     Row('GET', '/api/auth/me', every(200)),
+    Row('PUT', '/api/auth/me/language', every(200), {'language': 'de'}),
     Row('GET', '/api/auth/tokens', every(403)),  # tokens are managed from a session, never with a token
     Row('POST', '/api/auth/tokens', every(403), {'name': 'laptop', 'password': 'x'}),
     Row('DELETE', '/api/auth/tokens/{token}', every(403)),
@@ -94,6 +95,7 @@ MATRIX: list[Row] = [
     Row('POST', '/api/displays', admin_only(201), {'name': 'Wall B'}),
     Row('POST', '/api/displays/{display}/pairing', admin_only(200)),
     Row('PUT', '/api/displays/{display}', admin_only(200), {'machine_ids': None}),
+    Row('PUT', '/api/displays/{display}/language', admin_only(200), {'language': 'de'}),
     Row('DELETE', '/api/displays/{display}', admin_only(204)),
     Row('GET', '/api/device-links', admin_only(200)),
     Row('POST', '/api/device-links', admin_only(201), {'machine_id': '{machine}', 'sender_id': 'Magnus-Q800-1'}),

@@ -7,7 +7,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import CurrentActor, SessionActor
 from app.api.routes import PathId, in_read_session, in_session
 from app.config import get_settings
-from app.models.schemas import StrictModel, UserPublic
+from app.models.schemas import LanguageIn, StrictModel, UserPublic
 from app.services import throttle, tokens, users
 
 router = APIRouter(prefix='/api/auth', tags=['auth'])
@@ -67,6 +67,14 @@ async def logout(request: Request) -> Response:
 async def me(actor: CurrentActor) -> UserPublic:
     """The signed-in user."""
     return await in_read_session(lambda s: users.to_public(s, users.get_user_or_raise(s, actor.user_id or 0)))
+
+
+@router.put('/me/language', response_model=UserPublic)
+async def update_my_language(body: LanguageIn, actor: CurrentActor) -> UserPublic:
+    """The signed-in user's language (en, de; null = the plant default), from their next page load."""
+    def work(session: object) -> UserPublic:
+        return users.to_public(session, users.set_own_language(session, actor=actor, language=body.language))  # type: ignore[arg-type]
+    return await in_session(work)
 
 
 @router.get('/tokens', response_model=list[TokenOut])

@@ -9,7 +9,7 @@ from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_read_session, in_session
 from app.config import get_settings
 from app.errors import NotFound
-from app.models.schemas import Id, StrictModel
+from app.models.schemas import Id, LanguageIn, StrictModel
 from app.services import displays
 
 router = APIRouter(tags=['displays'])
@@ -40,6 +40,7 @@ class DisplayOut(BaseModel):
     pairing_pending: bool
     last_seen_at: AwareDatetime | None = None
     connected: bool = False
+    language: str | None = None
 
 
 class PairingOut(BaseModel):
@@ -49,7 +50,8 @@ class PairingOut(BaseModel):
 
 def _out(info: displays.DisplayInfo) -> DisplayOut:
     return DisplayOut(id=info.id, name=info.name, machine_ids=info.machine_ids, paired=info.paired,
-                      pairing_pending=info.pairing_pending, last_seen_at=info.last_seen_at, connected=info.connected)
+                      pairing_pending=info.pairing_pending, last_seen_at=info.last_seen_at, connected=info.connected,
+                      language=info.language)
 
 
 def pairing_path(code: str) -> str:
@@ -98,6 +100,13 @@ async def update_display(display_id: PathId, body: ScopeIn, actor: CurrentActor)
     """Admin: which machines the display shows (null = all)."""
     return _out(await in_session(lambda s: displays.update_scope(
         s, actor=actor, display_id=display_id, machine_ids=body.machine_ids)))
+
+
+@router.put('/api/displays/{display_id}/language', response_model=DisplayOut)
+async def update_display_language(display_id: PathId, body: LanguageIn, actor: CurrentActor) -> DisplayOut:
+    """Admin: the language of the display's board (null = the plant default); an open board reloads in it."""
+    return _out(await in_session(lambda s: displays.set_language(
+        s, actor=actor, display_id=display_id, language=body.language)))
 
 
 @router.delete('/api/displays/{display_id}', status_code=204)
