@@ -56,8 +56,9 @@ def frame(title: str, actor: Actor) -> Iterator[None]:
              if (roles is None or actor.role in roles) and _page_exists(path)]
     wide = 'lg' if len(items) > 3 else 'md'  # the screen width from which the links fit in the header
     with ui.header().classes('items-center gap-1 bg-slate-800 px-2 sm:px-4 py-1 no-wrap'):
-        with ui.button(icon='menu').props('flat round color=white aria-label="Menu"') \
-                .classes(f'{TOUCH} {wide}:hidden').mark('nav-menu'):
+        with ui.button(icon='menu').props('flat round color=white') \
+                .classes(f'{TOUCH} {wide}:hidden').mark('nav-menu') as menu_button:
+            menu_button.props['aria-label'] = _('Menu')
             with ui.menu():
                 for label, path, _icon in items:
                     ui.menu_item(label, lambda p=path: ui.navigate.to(p)).props(MENU_ITEM).classes(TOUCH)
@@ -82,7 +83,7 @@ def _user_menu(actor: Actor, dark: ui.dark_mode) -> None:
         page_storage()[THEME_KEY] = bool(dark.value)  # the page's own session, also in this handler
 
     account = ui.button(icon='account_circle').props('flat round color=white').classes(TOUCH).mark('user-menu')
-    account.props['aria-label'] = f'Account of {actor.name}'  # a name may hold quotes: not through the props parser
+    account.props['aria-label'] = _('Account of {name}').format(name=actor.name)  # a name may hold quotes: not through the props parser
     with account:
         with ui.menu():
             ui.menu_item(f'{actor.name} ({_(ROLE_WORDS.get(actor.role, actor.role.value))})') \

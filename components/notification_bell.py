@@ -33,7 +33,8 @@ class NotificationBell:
         self.actor = actor
         self.newest_id = 0
         with ui.button(icon='notifications', on_click=self.open_panel) \
-                .props('flat round color=white aria-label="Notifications"').classes(TOUCH).mark('bell') as self.button:
+                .props('flat round color=white').classes(TOUCH).mark('bell') as self.button:
+            self.button.props['aria-label'] = _('Notifications')
             self.badge = ui.badge('', color='red-8').props('floating').mark('unread')
         self.badge.set_visibility(False)
         with ui.dialog().props('position=right full-height') as self.dialog, \
@@ -41,8 +42,8 @@ class NotificationBell:
             with ui.row().classes('w-full items-center'):
                 ui.label(_('Notifications')).classes('text-lg font-bold')
                 ui.space()
-                ui.button(icon='close', on_click=self.dialog.close).props('flat round aria-label="Close"') \
-                    .classes(TOUCH)
+                close = ui.button(icon='close', on_click=self.dialog.close).props('flat round').classes(TOUCH)
+                close.props['aria-label'] = _('Close')
             self.items = ui.column().classes('w-full gap-1')
             ui.link(_('All notifications'), '/notifications').classes(f'mt-2 {TOUCH_LINK}')
         self.refresh = Coalesced(self._refresh, 'bell-update')
