@@ -19,6 +19,7 @@ api.install(nicegui_app)
 session.install(nicegui_app)
 error_page.install(nicegui_app)
 nicegui_app.colors(**BRAND_COLOURS)  # before any page: every screen, dialog and toast
+api.install_host_check(nicegui_app)  # last, so outermost: a foreign Host name is refused before any other work
 nicegui_app.on_startup(jobs.start)
 if settings.gc_tuning:
     nicegui_app.on_startup(ops.tune_garbage_collector)  # last: after the start-up work

@@ -5,6 +5,7 @@ from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, field_validator, model_validator
@@ -15,6 +16,8 @@ MIN_SECRET_LENGTH = 32
 Language = Literal['en', 'de']
 LANGUAGES: tuple[str, ...] = get_args(Language)
 PSEUDO_LANGUAGE = 'xx'  # marks every translated text (app/i18n.py); test settings only
+LOOPBACK_HOSTS = ('localhost', '127.0.0.1', '[::1]')
+TEST_CLIENT_HOSTS = ('test', 'testserver')  # NiceGUI's simulated user; Starlette's TestClient (CTP_ENV=test only)
 
 
 class Environment(StrEnum):
@@ -52,6 +55,7 @@ class Settings(BaseSettings):
     session_absolute_hours: float = Field(default=7 * 24, gt=0)  # signed out this long after signing in, at most
     https: bool | None = None  # served over https: Secure __Host- cookies (default: production or an https origin)
     public_origins: list[str] = Field(default_factory=list)
+    allowed_hosts: list[str] = Field(default_factory=list)  # Host names answered besides the origins' and loopback
     trusted_proxies: list[str] = Field(default_factory=list)
     api_docs: bool = True
     log_json: bool = False
@@ -92,6 +96,22 @@ class Settings(BaseSettings):
                 ipaddress.ip_network(item.strip(), strict=False)
             except ValueError as error:
                 raise ValueError(f'CTP_TRUSTED_PROXIES: {item!r} is not an IP address or network') from error
+        return value
+
+    @field_validator('public_origins')
+    @classmethod
+    def _origin_urls(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if _host_of_origin(item) is None:
+                raise ValueError(f'CTP_PUBLIC_ORIGINS: {item!r} is not an origin such as https://ctp.plant.example')
+        return value
+
+    @field_validator('allowed_hosts')
+    @classmethod
+    def _host_names(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not item or '*' in item.lstrip('*') or (item.startswith('*') and not item.startswith('*.')):
+                raise ValueError(f'CTP_ALLOWED_HOSTS: {item!r} is not a host name (or a pattern like *.example.com)')
         return value
 
     @model_validator(mode='after')
@@ -142,6 +162,15 @@ class Settings(BaseSettings):
         return '__Host-session' if self.cookie_secure else 'session'
 
     @property
+    def trusted_hosts(self) -> list[str]:
+        """The Host names this server answers to (issue 18, DNS rebinding): those of the public origins, any extra
+        CTP_ALLOWED_HOSTS, loopback (a rebinding page always sends its own name, so loopback is safe and keeps local
+        health checks working) and, in test suites, the names in-process test clients use (`test`, `testserver`)."""
+        hosts = [host for host in map(_host_of_origin, self.public_origins) if host]
+        hosts += [host.lower() for host in self.allowed_hosts] + list(LOOPBACK_HOSTS)
+        return hosts + (list(TEST_CLIENT_HOSTS) if self.env == Environment.TEST else [])
+
+    @property
     def resolved_database_url(self) -> str:
         return self.database_url or f'sqlite:///{(self.data_dir / "ctp-log.sqlite3").resolve()}'
 
@@ -163,6 +192,18 @@ class Settings(BaseSettings):
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+
+def _host_of_origin(origin: str) -> str | None:
+    """`https://CTP.example:8443/` -> `ctp.example` (IPv6 literals keep their brackets, as in a Host header)."""
+    parts = urlsplit(origin.strip())
+    if parts.scheme not in ('http', 'https') or not parts.hostname or '@' in parts.netloc:
+        return None
+    try:
+        parts.port  # noqa: B018 - raises on a malformed port
+    except ValueError:
+        return None
+    return f'[{parts.hostname}]' if ':' in parts.hostname else parts.hostname
 
 
 @lru_cache

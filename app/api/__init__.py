@@ -2,6 +2,7 @@
 from fastapi import FastAPI
 
 from app.api import csrf, errors, ids, openapi
+from app.api.hosts import TrustedHosts
 from app.api.limits import BodyLimit
 from app.api.request_id import RequestIdMiddleware
 from app.api.routes import (
@@ -43,3 +44,8 @@ def install(app: FastAPI) -> None:
     app.router.lifespan_context = lifespan
     if get_settings().api_docs:
         openapi.install(app)
+
+
+def install_host_check(app: FastAPI) -> None:
+    """The trusted-host check, outside every middleware installed so far (sessions included): call it last."""
+    app.add_middleware(TrustedHosts)

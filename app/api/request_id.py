@@ -24,6 +24,15 @@ def route_template(scope: Scope) -> str:
     return '/_nicegui/*' if path.startswith('/_nicegui') else 'unmatched'
 
 
+def assign_request_id(scope: Scope) -> str:
+    """The request's id: one already given, a well-formed X-Request-ID (nginx's), or a new one; kept in its state."""
+    incoming = dict(scope.get('headers', [])).get(b'x-request-id', b'').decode('latin-1')
+    state = scope.setdefault('state', {})
+    rid = state.get('request_id') or (incoming if VALID_ID.match(incoming) else uuid.uuid4().hex)
+    state['request_id'] = rid
+    return str(rid)
+
+
 class RequestIdMiddleware:
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -32,10 +41,7 @@ class RequestIdMiddleware:
         if scope['type'] != 'http':
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope.get('headers', [])).get(b'x-request-id', b'').decode('latin-1')
-        state = scope.setdefault('state', {})
-        rid = state.get('request_id') or (incoming if VALID_ID.match(incoming) else uuid.uuid4().hex)
-        state['request_id'] = rid
+        rid = assign_request_id(scope)
         token = ops.request_id_var.set(rid)
         started, status = time.perf_counter(), 500
 
