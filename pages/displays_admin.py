@@ -25,7 +25,7 @@ async def displays_admin_page(request: Request) -> None:
     actor = await require_page_admin('Displays')
     if actor is None:
         return
-    base = (get_settings().public_origins or [str(request.base_url)])[0].rstrip('/')
+    base = labels.public_base_url(get_settings().public_origins, str(request.base_url))
     machine_names = await run.io_bound(_machine_names, actor)
 
     @ui.refreshable

@@ -24,7 +24,7 @@ async def labels_page(request: Request) -> None:
     if actor is None:
         return
     configured = bool(get_settings().public_origins)
-    base = (get_settings().public_origins or [str(request.base_url)])[0]
+    base = labels.public_base_url(get_settings().public_origins, str(request.base_url))
     warning = labels.address_warning(base, configured=configured)
     rows = await run.io_bound(_machines, actor)
     ui.add_css(PRINT_CSS)

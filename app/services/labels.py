@@ -11,6 +11,16 @@ def report_path(machine_id: int) -> str:
     return f'/machines/{machine_id}/report'
 
 
+def public_base_url(public_origins: list[str], request_base_url: str) -> str:
+    """The address links and labels carry: the first public origin (scheme and host only, as users type it), or,
+    only when none is set (development), the address the page was opened at; that address is one of ours because
+    the trusted-host check (app/api/hosts.py) refuses any other Host."""
+    if public_origins:
+        parts = urlsplit(public_origins[0].strip())
+        return f'{parts.scheme.lower()}://{parts.netloc.lower()}'
+    return request_base_url.rstrip('/')
+
+
 def report_url(base_url: str, machine_id: int) -> str:
     """The absolute address a machine's label encodes (base_url: the address users reach the app at)."""
     return base_url.rstrip('/') + report_path(machine_id)

@@ -35,3 +35,15 @@ def test_labels_warn_about_an_address_tablets_cannot_use(base: str, configured: 
 
 def test_a_configured_public_address_needs_no_warning() -> None:
     assert labels.address_warning('https://ctp.plant.example', configured=True) is None
+
+
+@pytest.mark.parametrize(('origins', 'request_base', 'expected'), [
+    (['https://ctp.plant.example'], 'http://127.0.0.1:8080/', 'https://ctp.plant.example'),
+    (['https://CTP.plant.example:8443/', 'http://10.0.4.17:8080'], 'http://10.0.4.17:8080/', 'https://ctp.plant.example:8443'),
+    ([], 'http://10.0.4.17:8080/', 'http://10.0.4.17:8080'),
+])
+def test_links_use_the_first_public_origin_and_the_request_only_without_one(origins: list[str], request_base: str,
+                                                                            expected: str) -> None:
+    """Pairing links and labels never carry the request's Host when an origin is set; without one (development)
+    the request's address is ours, because the trusted-host check refused any other (tests/api/test_trusted_hosts)."""
+    assert labels.public_base_url(origins, request_base) == expected

@@ -130,3 +130,19 @@ async def test_machine_page_offers_its_exports_and_monthly_report(user: User) ->
     assert links['Monthly report'] == f'/reports/monthly/{magnus.id}?month={today:%Y-%m}'
     response = await user.http_client.get(links['CSV'])
     assert response.status_code == 200 and response.headers['content-type'].startswith('text/csv')
+
+
+async def test_a_pairing_link_carries_the_public_origin_not_the_address_the_page_was_opened_at(
+        user: User, monkeypatch: Any) -> None:
+    monkeypatch.setenv('CTP_PUBLIC_ORIGINS', '["https://ctp.plant.example/"]')
+    get_settings.cache_clear()
+    with session_scope() as session:
+        make_user(session, 'boss', Role.ADMIN)
+    await sign_in(user, 'boss')
+    await user.open('/admin/displays')
+    await user.should_see('Register a display', retries=20)
+    user.find('Name').type('Plate room wall')
+    user.find(marker='register-display').click()
+    await user.should_see(marker='pairing-link', retries=20)
+    link = user.find(marker='pairing-link').elements.pop().value
+    assert link.startswith('https://ctp.plant.example/display/pair?code=pair_')
