@@ -6,7 +6,7 @@ The lead may then replace this module by direct imports.
 """
 import importlib
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from nicegui import ui
@@ -20,11 +20,14 @@ def photos_available() -> bool:
     return importlib.util.find_spec('components.photo_upload') is not None
 
 
-def photo_uploader(*, max_photos: int | None = None) -> TakePhotos | None:
-    """A camera-ready uploader with previews; returns the function that hands the prepared photos over."""
+def photo_uploader(*, may_add: Callable[[int], Awaitable[None]], max_photos: int | None = None) -> TakePhotos | None:
+    """A camera-ready uploader with previews; returns the function that hands the prepared photos over.
+
+    `may_add` is the service's check of the right (and quota) to add that many photos, as the person is now: it runs
+    before each photo is read or decoded and refuses it by raising a DomainError."""
     if not photos_available():
         return None
-    uploader = importlib.import_module('components.photo_upload').PhotoUpload(max_photos=max_photos)
+    uploader = importlib.import_module('components.photo_upload').PhotoUpload(max_photos=max_photos, may_add=may_add)
     return uploader.take  # type: ignore[no-any-return]
 
 

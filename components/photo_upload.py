@@ -13,7 +13,7 @@ Photos that are never taken are discarded when the element (or the page) goes aw
 import base64
 import html
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from nicegui import events, run, ui
 
@@ -40,6 +40,7 @@ PICK_HEADER = r'''
 </div>'''  # {take} and {checking}: our own translated texts (html-escaped), never user input
 REJECTED_JS = ('(entries) => emit(entries.map(e => ({name: e.file.name, size: e.file.size, '
                'why: e.failedPropValidation})))')
+MayAdd = Callable[[int], Awaitable[None]]
 
 
 def size_text(size: int) -> str:
@@ -56,13 +57,17 @@ class PhotoUpload(ui.column):
     """Camera upload (accept image/*, rear camera) that prepares each photo off the event loop and keeps the list."""
 
     def __init__(self, *, max_photos: int | None = None, label: str | None = None,
-                 on_change: Callable[[list[PreparedPhoto]], None] | None = None) -> None:
+                 on_change: Callable[[list[PreparedPhoto]], None] | None = None,
+                 may_add: MayAdd | None = None) -> None:
         """:param max_photos: how many photos this form may add (default CTP_MAX_PHOTOS_PER_PROBLEM)
         :param label: the uploader's caption (translated; default 'Add photos')
         :param on_change: called with the current list after a photo was added or removed
+        :param may_add: awaited with the number of photos the form would then hold, before a photo is read or
+            decoded; raises a DomainError (no right any more, quota) to refuse it (the service's own check)
         """
         super().__init__()
         self.max_photos = get_settings().max_photos_per_problem if max_photos is None else max_photos
+        self._may_add = may_add
         self.prepared: list[PreparedPhoto] = []
         self._on_change = on_change
         with self.classes('gap-2'):
@@ -93,6 +98,8 @@ class PhotoUpload(ui.column):
             self._refuse(e.file.name, too_big_text(e.file.size()))
             return
         try:
+            if self._may_add is not None:
+                await self._may_add(len(self.prepared) + 1)  # the right as it is now, before any Pillow work
             prepared = await run.io_bound(photos.prepare_photo, await e.file.read(), e.file.name)
         except DomainError as error:   # refused (400/413), short of disk (507): say why, keep nothing
             self._refuse(e.file.name, error.message)

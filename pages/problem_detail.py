@@ -76,6 +76,9 @@ async def problem_detail_page(log_id: int) -> None:
         _refresh_when_undo_ends(view.undo_until, body.refresh)
         state['view'] = view
 
+    async def may_add_photos(count: int) -> None:
+        await io(_may_attach, signed_in(), log_id, count)
+
     async def save_photos() -> None:
         prepared = take_photos() if take_photos else []
         if prepared:
@@ -90,7 +93,7 @@ async def problem_detail_page(log_id: int) -> None:
         take_photos = None
         if view is not None and photos_available() and view.abilities.get(Ability.ADD_PHOTOS, 'no') is None:
             with ui.expansion('Add photos', icon='photo_camera').classes('w-full').mark('add-photos'):
-                take_photos = photo_uploader()
+                take_photos = photo_uploader(may_add=may_add_photos)
                 ui.button('Save photos', icon='save', on_click=save_photos).classes('min-h-[48px]') \
                     .mark('save-photos')
     events.problem_log_changed.subscribe(lambda changed: body.refresh() if changed == log_id else None)
@@ -121,6 +124,12 @@ def _undo(who: SignedIn | None, log_id: int) -> None:
 def _comment(who: SignedIn | None, log_id: int, body: CommentCreate) -> None:
     with acting_as(who) as (session, actor):
         comments.add_comment(session, actor=actor, log_id=log_id, comment_in=body)
+
+
+def _may_attach(who: SignedIn | None, log_id: int, count: int) -> None:
+    """Refuses (404/403/429) a photo this user may not add to the problem, as they are now."""
+    with acting_as(who, write=False) as (session, actor):
+        photo_service().check_can_attach(session, actor=actor, log_id=log_id, count=count)
 
 
 def _attach(who: SignedIn | None, log_id: int, prepared: list[object]) -> None:

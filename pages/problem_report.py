@@ -106,7 +106,7 @@ async def problem_report_page(machine_id: int) -> None:
         ui.label(_('1. What is affected?')).classes('text-lg font-bold')
         pickers()
         _details(draft, saved)
-        take_photos = photo_uploader()
+        take_photos = photo_uploader(may_add=lambda count: io(_may_add_photos, signed_in(), machine_id, count))
         buttons = _action_bar(submit)
     _offline_hint()
 
@@ -127,6 +127,12 @@ def _load(actor: Actor, machine_id: int) -> tuple[str, Tree]:
         tree = [(parent.id, parent.name, [(c.id, c.name) for c in children])
                 for parent, children in taxonomy.list_tree(session)]
     return machine.name, tree  # type: ignore[return-value]
+
+
+def _may_add_photos(who: SignedIn | None, machine_id: int, count: int) -> None:
+    """Refuses (404/403/429) a photo for a report this user may not make, as they are now."""
+    with acting_as(who, write=False) as (session, actor):
+        photo_service().check_can_report(session, actor=actor, count=count, machine_id=machine_id)
 
 
 def _report(who: SignedIn | None, body: ProblemLogCreate, prepared: list[Any]) -> int:

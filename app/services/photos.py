@@ -28,7 +28,15 @@ from app.errors import InsufficientStorage, InvalidInput, NotFound, QuotaExceede
 from app.models import AuditAction, CTPProblemLog, PhotoKind, ProblemPhoto, utcnow
 from app.models.schemas import ProblemLogCreate
 from app.services import audit, problem_logs
-from app.services.access import Actor, require_log_editable, require_log_visible, require_log_workable
+from app.services.access import (
+    Action,
+    Actor,
+    require,
+    require_log_editable,
+    require_log_visible,
+    require_log_workable,
+    require_machine_visible,
+)
 
 logger = logging.getLogger(__name__)
 QUOTA_WINDOW = timedelta(hours=24)   # CTP_MAX_PHOTO_BYTES_PER_USER_DAY counts the stored bytes of this window
@@ -161,8 +169,11 @@ def check_day_bytes(session: Session, user_id: int | None, adding: int = 0) -> N
                         'try again later', field='photo', retry_after=retry_after)
 
 
-def check_can_report(session: Session, *, actor: Actor, count: int) -> None:
-    """Fail fast (429) before the photos of a new report are processed."""
+def check_can_report(session: Session, *, actor: Actor, count: int, machine_id: int | None = None) -> None:
+    """Fail fast (403/404/429) before the photos of a new report are processed (on `machine_id`, when known)."""
+    require(actor, Action.REPORT)
+    if machine_id is not None:
+        require_machine_visible(session, actor, machine_id)
     check_count(0, count)
     check_day_bytes(session, actor.user_id)
 

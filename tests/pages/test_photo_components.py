@@ -174,7 +174,7 @@ async def test_the_problem_page_shows_a_message_when_the_photo_quota_is_used_up(
             camera_jpeg(), 'first.jpg')])
     await sign_in(user, 'tech1', PASSWORD, then=f'/problem-logs/{log_id}')
     await uploader_of(user).handle_uploads([ui.upload.SmallFileUpload('second.jpg', 'image/jpeg', camera_jpeg())])
-    await user.should_see('1 photo attached', retries=WAIT)
-    user.find(marker='save-photos').click()
-    await user.should_see('A problem can have at most 1 photo; 0 more can be added', retries=WAIT)
+    await user.should_see(marker='photo-refused', content='a problem can have at most 1 photo; 0 more can be added',
+                          retries=WAIT)  # told at once, before the photo is decoded (the same check as at saving)
+    await user.should_see('No photos attached')
     assert len(files()) == 2
