@@ -48,6 +48,7 @@ class Settings(BaseSettings):
     max_photos_per_problem: int = Field(default=6, ge=1, le=50)
     max_photo_bytes_per_user_day: int = Field(default=300 * 1024 * 1024, ge=1024)  # stored bytes, rolling 24 h
     min_free_disk_mb: int = Field(default=500, ge=0)  # below this much free space under data_dir: 507, nothing stored
+    export_max_rows: int = Field(default=100_000, ge=1)  # problem rows in one CSV/XLSX export; more: 400, narrow it
     report_lookback_days: int = Field(default=30, ge=1, le=3660)  # how far back non-admins may date a problem
     not_acknowledged_minutes: int = Field(default=10, ge=1)
     notification_auto_read_days: int = Field(default=7, ge=1)

@@ -13,8 +13,9 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.config import get_settings
+from app.errors import InvalidInput
 from app.models import CTPMachine
-from app.models.schemas import ProblemLogPublic
+from app.models.schemas import ProblemLogPage, ProblemLogPublic
 from app.services import problem_queries
 from app.services.access import Action, Actor, require, require_machine_visible
 from app.services.problem_queries import ProblemFilter
@@ -80,15 +81,30 @@ def _shown(attr: str, value: object) -> object:
 
 
 def iter_problems(session: Session, *, actor: Actor, filters: ProblemFilter) -> Iterator[ProblemLogPublic]:
-    """Every problem matching the filters in the actor's scope, page by page."""
+    """Every problem matching the filters in the actor's scope, page by page. More than CTP_EXPORT_MAX_ROWS is
+    refused (400) on the first page, before anything is built from them."""
     require(actor, Action.READ_STATS)
+    first = _page(session, actor, filters, 0)
+    return _pages(session, actor, filters, first)
+
+
+def _page(session: Session, actor: Actor, filters: ProblemFilter, offset: int) -> ProblemLogPage:
+    page = problem_queries.list_problems(session, actor=actor, filters=replace(filters, limit=PAGE, offset=offset))
+    cap = get_settings().export_max_rows
+    if page.total > cap:  # checked on every page: rows reported while the export runs count too
+        raise InvalidInput(f'this export has {page.total} rows: narrow the date range or the filters, at most {cap} '
+                           'rows per export', field='from')
+    return page
+
+
+def _pages(session: Session, actor: Actor, filters: ProblemFilter, page: ProblemLogPage) -> Iterator[ProblemLogPublic]:
     offset = 0
     while True:
-        page = problem_queries.list_problems(session, actor=actor, filters=replace(filters, limit=PAGE, offset=offset))
         yield from page.items
         offset += PAGE
         if offset >= page.total or not page.items:
             return
+        page = _page(session, actor, filters, offset)
 
 
 def _local(value: object) -> object:
