@@ -8,7 +8,7 @@ from app import events
 from app.config import get_settings
 from app.db import read_session, session_scope
 from app.i18n import _
-from app.services import displays
+from app.services import board_cache, displays
 from app.services.access import Actor, actor_for_user, has_access
 from components.language import speak_for, speaking
 from components.page import page
@@ -29,6 +29,7 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
     if actor is None:
         _not_paired(known_before=bool(token))
         return
+    scope = await run.io_bound(_scope, actor)  # read before the board: nothing awaited between it and the subscriptions
     client, page = ui.context.client, ui.element('div').classes('ctp-stage')
     with page:
         with ui.element('div').classes('ctp-wall-header'):
@@ -38,11 +39,12 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
         board = WallBoard(actor, per_page=max(1, min(per_page, 48)) if per_page else None, chime=chime)
         await board.build()
 
-    def on_machine(_machine_id: int) -> None:
-        if board.active:
+    def on_machine(machine_id: int) -> None:
+        if board.active and (scope is None or machine_id in scope):  # never woken by a machine it cannot show
             board.updates.request()  # a burst of changes reads the board at most twice
 
     async def on_access(changed_id: int) -> None:
+        nonlocal scope
         if changed_id not in (actor.display_id, actor.user_id) or not board.active:
             return
         now = await run.io_bound(_resolve, token, actor.user_id, since)
@@ -54,6 +56,7 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
         elif now.language != actor.language:  # a new language for this display or person: the board reloads in it
             ui.navigate.reload()
         else:
+            scope = await run.io_bound(_scope, actor)  # rescoped or reassigned
             board.updates.request()
 
     events.machine_changed.subscribe(on_machine)
@@ -71,6 +74,11 @@ def _resolve(token: str | None, user_id: object, since: datetime | None) -> Acto
         with session_scope() as session:
             displays.touch(session, actor.display_id)
     return actor
+
+
+def _scope(actor: Actor) -> board_cache.Scope:
+    with read_session() as session:
+        return board_cache.scope_of(session, actor)
 
 
 def _not_paired(*, known_before: bool = False) -> None:

@@ -115,9 +115,11 @@ async def overview_page() -> None:
         if scope is None or machine_id in scope:
             update.request()
 
-    def on_problem() -> None:
+    def on_problem(log_id: int) -> None:
         RECENT_READ.invalidate()
-        update.request()
+        # a problem shown here changed; a new or edited one in scope comes with machine_changed of its machine
+        if scope is None or log_id in recent.rows:
+            update.request()
 
     async def on_access(user_id: int) -> None:
         nonlocal scope
