@@ -83,7 +83,8 @@ def _user_menu(actor: Actor, dark: ui.dark_mode) -> None:
         page_storage()[THEME_KEY] = bool(dark.value)  # the page's own session, also in this handler
 
     account = ui.button(icon='account_circle').props('flat round color=white').classes(TOUCH).mark('user-menu')
-    account.props['aria-label'] = _('Account of {name}').format(name=actor.name)  # a name may hold quotes: not through the props parser
+    # set directly, not through the props parser: a name may hold quotes
+    account.props['aria-label'] = _('Account of {name}').format(name=actor.name)
     with account:
         with ui.menu():
             ui.menu_item(f'{actor.name} ({_(ROLE_WORDS.get(actor.role, actor.role.value))})') \
