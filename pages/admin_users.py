@@ -2,15 +2,17 @@
 from datetime import datetime
 from typing import Literal
 
-from nicegui import run, ui
+from nicegui import background_tasks, run, ui
 
 from app import events
 from app.db import read_session
 from app.models import Role
 from app.models.schemas import MachinePublic, UserPublic
-from app.services import machines, users
+from app.services import machines, tokens, users
 from app.services.access import Actor, SignedIn, acting_as
+from app.services.tokens import TokenInfo
 from components.admin import act, admin_nav
+from components.design import TOUCH
 from components.layout import frame
 from components.page import page
 from components.session import keep_session_after_password_change, require_page_admin
@@ -80,6 +82,7 @@ def _edit_dialog(row: UserPublic, machine_rows: list[MachinePublic], refresh: ob
         active = ui.switch('Active', value=row.is_active)
         password = ui.input('New password', password=True).props('hint="Leave empty to keep the current one"') \
             .classes('w-full')
+        tokens_section(row.id)
         assigned = ui.select({m.id: m.name for m in machine_rows}, value=list(row.machine_ids), multiple=True,
                              label='Assigned machines').props('use-chips').classes('w-full').mark('edit-machines')
 
@@ -100,6 +103,47 @@ def _edit_dialog(row: UserPublic, machine_rows: list[MachinePublic], refresh: ob
             ui.button('Save', on_click=save)
             ui.button('Cancel', on_click=dialog.close).props('flat')
     dialog.open()
+
+
+def tokens_section(user_id: int) -> None:
+    """The person's API tokens (scripts, integrations): each can be revoked, or all ended at once."""
+    ui.label('API tokens').classes('font-bold mt-2')
+    box = ui.column().classes('w-full gap-1').mark('user-tokens')
+
+    async def fill() -> None:
+        with box:
+            rows = await act(_user_tokens, user_id) or []
+            box.clear()
+            if not rows:
+                ui.label('No API tokens').classes('text-grey-8')
+            for token in rows:
+                with ui.row().classes('w-full items-center gap-2 no-wrap').mark(f'user-token-{token.id}'):
+                    used = f'last used {token.last_used_at:%d %b %Y}' if token.last_used_at else 'never used'
+                    ui.label(f'{token.name} (made {token.created_at:%d %b %Y}, {used})').classes('grow min-w-0')
+                    ui.button('Revoke', on_click=lambda t=token: end(t.id, f'Token {t.name!r} revoked')) \
+                        .props('flat color=negative').classes(TOUCH)
+            if len(rows) > 1:
+                ui.button('End all API tokens', on_click=lambda: end(None, None)).props('flat color=negative') \
+                    .classes(TOUCH).mark('end-all-tokens')
+
+    async def end(token_id: int | None, done: str | None) -> None:
+        with box:
+            ended = await act(_revoke_tokens, user_id, token_id)
+            if ended is not None:
+                ui.notify(done or f'{ended} API token{"" if ended == 1 else "s"} ended', type='positive')
+        await fill()
+
+    background_tasks.create(fill(), name='user-tokens')  # the dialog opens at once; the list follows
+
+
+def _user_tokens(who: SignedIn | None, user_id: int) -> list[TokenInfo]:
+    with acting_as(who) as (session, actor):
+        return tokens.list_user_tokens(session, actor=actor, user_id=user_id)
+
+
+def _revoke_tokens(who: SignedIn | None, user_id: int, token_id: int | None) -> int:
+    with acting_as(who) as (session, actor):
+        return tokens.revoke_user_token(session, actor=actor, user_id=user_id, token_id=token_id)
 
 
 def _load(actor: Actor) -> tuple[list[UserPublic], list[MachinePublic]]:

@@ -86,6 +86,25 @@ async def test_a_new_ctp_user_gets_machines_in_the_add_form(user: User) -> None:
     assert _assigned_to_tech9() == [machine_id]
 
 
+async def test_an_admin_sees_and_ends_a_users_api_tokens(user: User) -> None:
+    """A script's token of a person who left, or a leaked one: listed in the person's edit dialog and ended there."""
+    from app.models import ApiToken
+    with session_scope() as session:
+        tech = make_user(session, 'tech1')
+        for name in ('press export script', 'old laptop'):
+            session.add(ApiToken(user_id=tech.id, name=name, token_hash=auth.token_digest(f'secret-{name}')))  # type: ignore[arg-type]
+        session.commit()
+    await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/users')
+    user.find(marker='edit-tech1').click()
+    await user.should_see('press export script', retries=30)
+    await user.should_see('old laptop')
+    user.find(marker='end-all-tokens').click()
+    await user.should_see('2 API tokens ended', retries=30)
+    await user.should_see('No API tokens')
+    with session_scope() as session:
+        assert all(t.revoked_at is not None for t in session.exec(select(ApiToken)))
+
+
 async def test_the_last_admin_cannot_be_demoted_in_the_ui(user: User) -> None:
     await sign_in(user, 'admin', ADMIN_PASSWORD, '/login?redirect_to=/admin/users')
     await user.should_see(marker='user-admin')
