@@ -87,13 +87,15 @@ def create(settings: Settings, target: Path) -> dict[str, object]:
     if url.get_backend_name() == 'sqlite':
         db_file = target / SQLITE_FILE
         _sqlite_copy(Path(url.database or ''), db_file)
+        revision = _copied_revision(db_file)  # the copy's: no lock on the live file, and what was copied
     else:
         db_file = target / PG_FILE
         with _pg_conninfo(url) as conninfo:
             _run([pg_tool(settings, 'pg_dump'), '-Fc', '-f', str(db_file), '-d', conninfo])
+        revision = _revision(url.render_as_string(hide_password=False))
     photos = _copy_photos(settings.photo_dir, target / PHOTOS)
     manifest = {'format': FORMAT, 'created_at': datetime.now(UTC).isoformat(), 'backend': url.get_backend_name(),
-                'revision': _revision(url.render_as_string(hide_password=False)),
+                'revision': revision,
                 'database': {'file': db_file.name, 'sha256': sha256(db_file)}, 'photos': photos}
     (target / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
     logger.info('backup written to %s: %s database, %d photos', target, manifest['backend'], len(photos))
@@ -113,6 +115,18 @@ def _sqlite_copy(source: Path, destination: Path) -> None:
     finally:
         dst.close()
         src.close()
+
+
+def _copied_revision(copy: Path) -> str | None:
+    """The migration revision inside a SQLite copy, read-only (nothing about the file changes)."""
+    connection = sqlite_module().connect(f'file:{copy}?mode=ro', uri=True)
+    try:
+        row = connection.execute('SELECT version_num FROM alembic_version').fetchone()
+    except sqlite_module().OperationalError:
+        return None  # no alembic_version table: not migrated
+    finally:
+        connection.close()
+    return str(row[0]) if row else None
 
 
 def _copy_photos(source: Path, destination: Path) -> dict[str, str]:

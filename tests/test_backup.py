@@ -149,3 +149,21 @@ def test_a_backup_taken_under_write_load_restores_consistently(plant: str, tmp_p
     restored = table_counts(target)
     assert at_start <= restored['ctp_problem_logs'] <= final and final > at_start
     assert restored['problem_audit'] >= restored['ctp_problem_logs']
+
+
+def test_a_backup_is_taken_while_a_writer_holds_the_write_lock(plant: str, tmp_path: Path) -> None:
+    """A report being saved (SQLite's write lock held) does not hold the backup up: the copy needs only a read, and
+    the manifest's revision is read from the copy, not from the live file."""
+    if dbutil.using_postgres():
+        pytest.skip('SQLite locking; PostgreSQL is dumped by pg_dump')
+    from sqlalchemy.engine import make_url
+
+    from app.db import sqlite_module
+    writer = sqlite_module().connect(make_url(plant).database, isolation_level=None)
+    writer.execute('BEGIN IMMEDIATE')
+    try:
+        assert backup.main(['create', str(tmp_path / 'backup')]) == 0
+    finally:
+        writer.execute('ROLLBACK')
+        writer.close()
+    assert backup.verify(tmp_path / 'backup')['revision'] == backup.head_revision()
