@@ -233,7 +233,8 @@ def _action_bar(submit: Callable[[bool], Awaitable[None]]) -> list[ui.button]:
         down = ui.button(_('Machine DOWN'), icon='cancel', on_click=lambda: submit(True))
         down.props('color=red-8').classes('w-full min-h-[64px] text-lg font-bold').mark('submit-down')
         running = ui.button(_('Running with problem'), icon='warning', on_click=lambda: submit(False))
-        running.props('color=amber-9').classes('w-full min-h-[64px] text-lg font-bold').mark('submit-running')
+        running.props('color=amber-9 text-color=black')  # black on amber: 9:1 (white was 2.2:1)
+        running.classes('w-full min-h-[64px] text-lg font-bold').mark('submit-running')
     return [down, running]
 
 
