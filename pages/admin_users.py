@@ -30,6 +30,7 @@ async def admin_users_page() -> None:
     async def user_list() -> None:
         rows, machine_rows = await run.io_bound(_load, actor)
         names = {m.id: m.name for m in machine_rows}
+        new_user_machines.set_options(names)  # the add form offers the machines of this same read
         for row in rows:
             with ui.card().classes('w-full').mark(f'user-{row.username}'):
                 with ui.row().classes('w-full items-center gap-4 no-wrap'):  # Edit buttons line up on the right
@@ -44,12 +45,12 @@ async def admin_users_page() -> None:
 
     with frame('Users', actor):
         admin_nav('/admin/users')
-        _, machine_rows = await run.io_bound(_load, actor)
-        _new_user_form(lambda: user_list.refresh(), {m.id: m.name for m in machine_rows})
+        new_user_machines = _new_user_form(lambda: user_list.refresh())
         await user_list()
 
 
-def _new_user_form(refresh: object, machine_names: dict[int, str]) -> None:
+def _new_user_form(refresh: object) -> ui.select:
+    """The add form; returns its machine select, whose options the user list fills."""
     with ui.card().classes('w-full'):
         ui.label('Add a user').classes('text-lg')
         with ui.row().classes('items-end'):
@@ -57,7 +58,7 @@ def _new_user_form(refresh: object, machine_names: dict[int, str]) -> None:
             name = ui.input('Full name').props('maxlength=120')
             role = ui.select({r.value: label for r, label in ROLE_LABELS.items()}, value='ctp_user', label='Role')
             password = ui.input('Initial password', password=True)
-        assigned = ui.select(machine_names, multiple=True, value=[], label='Assigned machines') \
+        assigned = ui.select({}, multiple=True, value=[], label='Assigned machines') \
             .props('use-chips').classes('w-full').mark('new-user-machines') \
             .bind_visibility_from(role, 'value', backward=lambda value: value == Role.CTP_USER.value)
 
@@ -71,6 +72,7 @@ def _new_user_form(refresh: object, machine_names: dict[int, str]) -> None:
                 refresh()  # type: ignore[operator]
 
         ui.button('Add user', on_click=add).classes('min-h-[48px]')
+    return assigned
 
 
 def _edit_dialog(row: UserPublic, machine_rows: list[MachinePublic], refresh: object, *, own: bool) -> None:

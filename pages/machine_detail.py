@@ -54,9 +54,9 @@ async def machine_detail_page(machine_id: int) -> None:
             report = await io(_report, actor, machine_id, window.first, window.last)
         except DomainError as error:
             refusal_for(error)
-            show_history(False)  # no empty, working-looking table under "not found"
+            history.set_visibility(False)  # no empty, working-looking table under "not found"
             return
-        show_history(True)
+        history.set_visibility(True)
         _machine_header(report.machine, Action.REPORT in ROLE_ACTIONS[actor.role])
         if report.total is not None:
             with ui.row().classes('w-full items-center gap-2'):
@@ -93,21 +93,14 @@ async def machine_detail_page(machine_id: int) -> None:
             window.last = date.fromisoformat(value['to'].replace('/', '-'))
             summary.refresh()
 
-    history: dict[str, bool | ui.column] = {'shown': True}
-
-    def show_history(shown: bool) -> None:
-        history['shown'] = shown
-        if isinstance(section := history.get('section'), ui.column):
-            section.set_visibility(shown)
-
     with frame('Machine', actor):
-        await summary()
-        with ui.column().classes('w-full gap-2') as section:
+        top, history = ui.column().classes('w-full gap-4'), ui.column().classes('w-full gap-2')
+        with history:
             ui.label('Problem history').classes('text-xl font-bold mt-2')
             table = ProblemLogTable(actor, machine_id, await io(_subsystems))
-        history['section'] = section
-        show_history(bool(history['shown']))
-        if history['shown']:
+        with top:
+            await summary()  # hides the history when the machine is not found
+        if history.visible:
             await table.reload()
 
     async def on_machine(changed: int) -> None:

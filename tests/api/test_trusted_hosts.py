@@ -6,6 +6,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from app.api.hosts import TrustedHosts
 from app.config import get_settings
+from tests.asgi import websocket_handshake
 
 EVIL = {'Host': 'evil.example'}
 POLLING = '/_nicegui_ws/socket.io/?EIO=4&transport=polling'
@@ -72,21 +73,7 @@ async def test_the_health_check_answers_any_host(client: httpx.AsyncClient) -> N
 
 
 async def handshake(host: str) -> list[Message]:
-    sent: list[Message] = []
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        await send({'type': 'websocket.accept'})
-
-    async def receive() -> Message:
-        return {'type': 'websocket.connect'}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope = {'type': 'websocket', 'path': '/_nicegui_ws/socket.io/', 'scheme': 'ws', 'query_string': b'',
-             'headers': [(b'host', host.encode()), (b'origin', f'http://{host}'.encode())]}
-    await TrustedHosts(app)(scope, receive, send)
-    return sent
+    return await websocket_handshake(TrustedHosts, {'host': host, 'origin': f'http://{host}'})
 
 
 async def test_a_websocket_to_a_foreign_host_is_refused_before_accept() -> None:

@@ -4,12 +4,13 @@ import os
 import pytest
 from nicegui import ui
 from nicegui.testing import User
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Message
 
 from app.api.csrf import CSRFMiddleware
 from app.config import get_settings
 from app.db import session_scope
 from components.photo_upload import PhotoUpload
+from tests import asgi
 from tests.factories import PASSWORD, make_machine, make_user
 from tests.photo_corpus import camera_jpeg
 
@@ -65,21 +66,7 @@ async def test_a_configured_public_origin_may_open_the_socket(user: User, monkey
 
 async def websocket_handshake(headers: dict[str, str], scheme: str = 'ws') -> list[Message]:
     """What the middleware sends for a websocket handshake to /_nicegui_ws/ (the app behind it accepts)."""
-    sent: list[Message] = []
-
-    async def app(scope: Scope, receive: Receive, send: Send) -> None:
-        await send({'type': 'websocket.accept'})
-
-    async def receive() -> Message:
-        return {'type': 'websocket.connect'}
-
-    async def send(message: Message) -> None:
-        sent.append(message)
-
-    scope = {'type': 'websocket', 'path': '/_nicegui_ws/socket.io/', 'scheme': scheme, 'query_string': b'',
-             'headers': [(k.lower().encode(), v.encode()) for k, v in {'host': 'ctp.local', **headers}.items()]}
-    await CSRFMiddleware(app)(scope, receive, send)
-    return sent
+    return await asgi.websocket_handshake(CSRFMiddleware, headers, scheme)
 
 
 async def test_a_websocket_from_another_site_is_closed_before_accept() -> None:

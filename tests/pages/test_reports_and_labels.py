@@ -74,17 +74,22 @@ async def test_monthly_report_of_a_machine_out_of_scope_says_not_found(user: Use
     await user.should_see('not found', retries=20)
 
 
-async def test_admin_registers_a_display_and_gets_its_pairing_link(user: User) -> None:
-    with session_scope() as session:
-        make_machine(session, 'Kodak Magnus Q800')
-        make_user(session, 'boss', Role.ADMIN)
+async def _register_display(user: User) -> str:
+    """As the admin 'boss' (made by the caller): register a wall display; its pairing link."""
     await sign_in(user, 'boss')
     await user.open('/admin/displays')
     await user.should_see('Register a display', retries=20)
     user.find('Name').type('Plate room wall')
     user.find(marker='register-display').click()
     await user.should_see(marker='pairing-link', retries=20)
-    link = user.find(marker='pairing-link').elements.pop().value
+    return str(user.find(marker='pairing-link').elements.pop().value)
+
+
+async def test_admin_registers_a_display_and_gets_its_pairing_link(user: User) -> None:
+    with session_scope() as session:
+        make_machine(session, 'Kodak Magnus Q800')
+        make_user(session, 'boss', Role.ADMIN)
+    link = await _register_display(user)
     assert link.startswith('http://test/display/pair?code=pair_')
     response = await user.http_client.get(link.removeprefix('http://test'))
     assert response.status_code == 303
@@ -138,11 +143,5 @@ async def test_a_pairing_link_carries_the_public_origin_not_the_address_the_page
     get_settings.cache_clear()
     with session_scope() as session:
         make_user(session, 'boss', Role.ADMIN)
-    await sign_in(user, 'boss')
-    await user.open('/admin/displays')
-    await user.should_see('Register a display', retries=20)
-    user.find('Name').type('Plate room wall')
-    user.find(marker='register-display').click()
-    await user.should_see(marker='pairing-link', retries=20)
-    link = user.find(marker='pairing-link').elements.pop().value
+    link = await _register_display(user)
     assert link.startswith('https://ctp.plant.example/display/pair?code=pair_')

@@ -38,23 +38,24 @@ def seed() -> None:
             complete(session, tech, slow)
 
 
-async def test_manager_sees_which_machine_cost_most_and_why(user: User) -> None:
+async def _kpi_table(user: User, username: str) -> ui.table:
+    """The seeded plant's statistics table as `username` sees it."""
     seed()
-    await sign_in(user, 'maria', PASSWORD)
+    await sign_in(user, username, PASSWORD)
     await user.open('/statistics')
     await user.should_see(marker='kpi-table', retries=30)
-    table = user.find(ui.table).elements.pop()
+    return user.find(ui.table).elements.pop()
+
+
+async def test_manager_sees_which_machine_cost_most_and_why(user: User) -> None:
+    table = await _kpi_table(user, 'maria')
     assert [r['machine'] for r in table.rows] == ['Agfa Avalon N8-90', 'Kodak Magnus Q800', 'Plant total']
     assert table.rows[0]['downtime'] == '5 h 0 min' and table.rows[0]['top_cause'] == 'Imaging head / laser'
     assert table.rows[2]['problems'] == 2
 
 
 async def test_every_figure_shows_its_n_and_explains_how_it_is_computed(user: User) -> None:
-    seed()
-    await sign_in(user, 'maria', PASSWORD)
-    await user.open('/statistics')
-    await user.should_see(marker='kpi-table', retries=30)
-    table = user.find(ui.table).elements.pop()
+    table = await _kpi_table(user, 'maria')
     figures = [c for c in table.columns if c['name'] != 'machine']
     assert figures and all(len(str(c.get('tooltip', ''))) > 40 for c in figures), [c['name'] for c in figures]
     assert 'header-cell' in table.slots  # the explanation is the header's tooltip
@@ -65,11 +66,7 @@ async def test_every_figure_shows_its_n_and_explains_how_it_is_computed(user: Us
 
 
 async def test_drill_down_lists_the_problems_behind_a_number(user: User) -> None:
-    seed()
-    await sign_in(user, 'maria', PASSWORD)
-    await user.open('/statistics')
-    await user.should_see(marker='kpi-table', retries=30)
-    table = user.find(ui.table).elements.pop()
+    table = await _kpi_table(user, 'maria')
     avalon = table.rows[0]
     user.find(ui.table).trigger('rowClick', [{}, avalon, 0])
     await user.should_see('Agfa Avalon N8-90: 1 problem', retries=20)  # whose problems, not just how many
