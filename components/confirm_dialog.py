@@ -3,11 +3,12 @@ from nicegui import ui
 
 from app.i18n import _
 from components.design import TOUCH
+from components.dialog import named_dialog
 
 
 async def confirm(question: str, *, action: str | None = None, detail: str | None = None) -> bool:
     """Ask before destroying something; True only for an explicit yes. Texts come translated."""
-    with ui.dialog() as dialog, ui.card().classes('min-w-[280px]').mark('confirm-dialog'):
+    with named_dialog(question) as dialog, ui.card().classes('min-w-[280px]').mark('confirm-dialog'):
         ui.label(question).classes('text-lg font-bold')
         if detail:
             ui.label(detail)
@@ -23,7 +24,7 @@ async def confirm(question: str, *, action: str | None = None, detail: str | Non
 
 async def ask_reason(question: str, *, action: str) -> str | None:
     """Ask for a required reason (cancel, reopen); None when the user backs out."""
-    with ui.dialog() as dialog, ui.card().classes('min-w-[300px]').mark('reason-dialog'):
+    with named_dialog(question) as dialog, ui.card().classes('min-w-[300px]').mark('reason-dialog'):
         ui.label(question).classes('text-lg font-bold')
         reason = ui.textarea(_('Reason')).props('autogrow outlined').classes('w-full').mark('reason')
         with ui.row().classes('w-full justify-end gap-2'):

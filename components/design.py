@@ -31,6 +31,18 @@ TOUCH_CSS = '''<style>
   .nicegui-link { color: #1d4ed8; }
   .body--dark .nicegui-link { color: #93c5fd; }
 }
+/* The dark theme: the brand colours and the mid greys are made for a white page; on the dark page outline and flat
+   buttons, text in a brand colour and secondary text take light variants (AA, 4.5:1). Quasar's colour classes are
+   `!important` in NiceGUI's last layer; an important rule of an earlier layer (`overrides`) wins over them. */
+@layer overrides {
+  .body--dark .text-primary { color: #90caf9 !important; }
+  .body--dark .text-negative { color: #ff8a80 !important; }
+  .body--dark .text-positive { color: #a5d6a7 !important; }
+  .body--dark .text-grey-6, .body--dark .text-grey-7, .body--dark .text-grey-8, .body--dark .text-gray-500,
+  .body--dark .text-gray-600, .body--dark .text-gray-700, .body--dark .text-slate-500,
+  .body--dark .text-slate-600 { color: #cbd5e1 !important; }
+  .body--dark .text-red-600, .body--dark .text-red-700 { color: #fca5a5 !important; }
+}
 </style>'''
 
 

@@ -10,6 +10,7 @@ from app.services import notifications
 from app.services.access import Actor, SignedIn, acting_as
 from components.coalesce import Coalesced, SharedLoad
 from components.design import TOUCH, TOUCH_LINK, local_text
+from components.dialog import named_dialog
 from components.session import signed_in
 from components.worker import io
 
@@ -37,7 +38,7 @@ class NotificationBell:
             self.button.props['aria-label'] = _('Notifications')
             self.badge = ui.badge('', color='red-8').props('floating').mark('unread')
         self.badge.set_visibility(False)
-        with ui.dialog().props('position=right full-height') as self.dialog, \
+        with named_dialog(_('Notifications')).props('position=right full-height') as self.dialog, \
                 ui.card().classes('w-[360px] max-w-[95vw] h-full gap-2'):
             with ui.row().classes('w-full items-center'):
                 ui.label(_('Notifications')).classes('text-lg font-bold')

@@ -6,7 +6,9 @@ Usage: `gallery = PhotoGallery(problem.photos)` with `PhotoPublic` items (from p
 """
 from nicegui import ui
 
+from app.i18n import _
 from app.models.schemas import PhotoPublic
+from components.dialog import named_dialog
 
 
 class PhotoGallery(ui.row):
@@ -19,7 +21,7 @@ class PhotoGallery(ui.row):
         super().__init__()
         self.classes('gap-2 items-center')
         self._size = size
-        self.dialog = ui.dialog()
+        self.dialog = named_dialog(_('Photo'))
         self.set_photos(photos or [])
 
     def set_photos(self, photos: list[PhotoPublic]) -> None:

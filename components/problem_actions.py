@@ -6,6 +6,7 @@ from nicegui import ui
 
 from app.services.access import Ability
 from components.design import TOUCH
+from components.dialog import named_dialog
 
 Abilities = dict[Ability, str | None]
 
@@ -33,7 +34,7 @@ def ability_button(abilities: Abilities, ability: Ability, label: str, *, icon: 
 async def pick_colleague(colleagues: list[tuple[int, str]], current: int | None) -> int | None:
     """Ask whom to hand the problem to; None when the user backs out."""
     options = {user_id: name for user_id, name in colleagues if user_id != current}
-    with ui.dialog() as dialog, ui.card().classes('min-w-[300px]').mark('hand-over-dialog'):
+    with named_dialog('Hand over to') as dialog, ui.card().classes('min-w-[300px]').mark('hand-over-dialog'):
         ui.label('Hand over to').classes('text-lg font-bold')
         if not options:
             ui.label('Nobody else is assigned to this machine.')

@@ -8,6 +8,7 @@ from app.config import get_settings
 from app.models import utcnow
 from app.models.schemas import ProblemLogDetail
 from components.design import RESOLVED_BY_WORDS, TOUCH, duration_text
+from components.dialog import named_dialog
 from components.time_pick import TimeField
 
 TIME_FORMAT = '%Y-%m-%d %H:%M'
@@ -37,7 +38,8 @@ def _local_input(moment: datetime | None) -> str:
 def complete_dialog(detail: ProblemLogDetail, act: Act) -> None:
     """Solution, resolved by, end time, vendor fields, plates lost; the downtime is shown before saving."""
     loaded = utcnow()
-    with ui.dialog() as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('complete-dialog'):
+    with named_dialog('Complete problem') as dialog, \
+            ui.card().classes('w-[560px] max-w-[95vw]').mark('complete-dialog'):
         ui.label('Complete problem').classes('text-lg font-bold')
         solution = ui.textarea('Solution *', value=detail.solution or '') \
             .props('outlined autogrow counter maxlength=4000') \
@@ -90,13 +92,13 @@ def complete_dialog(detail: ProblemLogDetail, act: Act) -> None:
 
 def edit_dialog(detail: ProblemLogDetail, act: Act) -> None:
     """Description, start time, stopping or not, technician name."""
-    with ui.dialog() as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('edit-dialog'):
+    with named_dialog('Edit problem') as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('edit-dialog'):
         ui.label('Edit problem').classes('text-lg font-bold')
         text = ui.textarea('Description *', value=detail.problem_description) \
             .props('outlined autogrow counter maxlength=4000') \
             .classes('w-full').mark('edit-description')
         start = TimeField('Started', _local_input(detail.start_time), mark='edit-start', optional=False)
-        stopping = ui.switch('Machine stopped', value=detail.is_stopping)
+        stopping = ui.switch('Machine stopped', value=detail.is_stopping).classes(TOUCH)
         name = ui.input('Technician name', value=detail.technician_name or '').props('outlined').classes('w-full')
 
         async def save() -> None:
@@ -119,7 +121,7 @@ def edit_dialog(detail: ProblemLogDetail, act: Act) -> None:
 
 def vendor_dialog(detail: ProblemLogDetail, act: Act) -> None:
     """When the vendor was called and arrived, and their ticket: the team sets these while the problem is open."""
-    with ui.dialog() as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('vendor-dialog'):
+    with named_dialog('Vendor') as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('vendor-dialog'):
         ui.label('Vendor').classes('text-lg font-bold')
         called = TimeField('Vendor called', _local_input(detail.vendor_called_at or utcnow()), mark='vendor-called')
         arrived = TimeField('Vendor arrived', _local_input(detail.vendor_arrived_at), mark='vendor-arrived')

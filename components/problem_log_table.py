@@ -28,6 +28,10 @@ COLUMNS = [
     {'name': 'downtime', 'label': 'Downtime', 'field': 'downtime', 'align': 'right'},
 ]
 
+# The start time links to the problem: a keyboard (Tab, Enter) opens it too; a tap anywhere on the row still does.
+_START_CELL = r'''<q-td :props="props"><a :href="'/problem-logs/' + props.row.id" @click.stop class="nicegui-link
+inline-flex items-center min-h-[48px] min-w-[48px] whitespace-nowrap">{{ props.value }}</a></q-td>'''
+
 
 class ProblemLogTable:
     """Only one page of rows lives in the browser; filters and search run in the database."""
@@ -63,6 +67,7 @@ class ProblemLogTable:
         with scroll_box('Problems'):  # on a phone the columns need more than the screen's width
             self.table = ui.table(columns=columns, rows=[], row_key='id').props('flat bordered wrap-cells') \
                 .classes(WIDE_TABLE).mark('problem-table')
+        self.table.add_slot('body-cell-start', _START_CELL)
         self.table.on('row-click', lambda e: ui.navigate.to(f'/problem-logs/{e.args[1]["id"]}'))
         with ui.row().classes('w-full items-center gap-2'):
             self.count = ui.label().classes('text-sm text-gray-500').mark('problem-count')

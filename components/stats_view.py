@@ -91,6 +91,10 @@ _HEADER = r'''<q-th :props="props">{{ props.col.label }}<q-icon v-if="props.col.
 class="q-ml-xs text-grey-6" size="xs" /><q-tooltip v-if="props.col.tooltip" max-width="320px">{{ props.col.tooltip }}
 </q-tooltip></q-th>'''
 
+# The machine's name is a button: a keyboard reaches the drill-down too (a click anywhere on the row still opens it).
+_MACHINE_CELL = r'''<q-td :props="props"><q-btn flat no-caps dense :label="props.value" class="min-h-[48px]"
+aria-haspopup="dialog" @click.stop="() => $parent.$emit('drill', props.row.id)" /></q-td>'''
+
 
 def kpi_table(rows: list[dict[str, object]], on_select: Callable[[int], object]) -> ui.table:
     """The per-machine table; a click on a row drills down to the problems behind it."""
@@ -98,7 +102,9 @@ def kpi_table(rows: list[dict[str, object]], on_select: Callable[[int], object])
         table = ui.table(columns=COLUMNS, rows=rows, row_key='id').classes(WIDE_TABLE).props('flat bordered')
     table.mark('kpi-table')
     table.add_slot('header-cell', _HEADER)
+    table.add_slot('body-cell-machine', _MACHINE_CELL)
     table.on('rowClick', lambda e: on_select(int(e.args[1]['id'])))
+    table.on('drill', lambda e: on_select(int(e.args)))
     return table
 
 

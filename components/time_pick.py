@@ -9,6 +9,7 @@ from app.config import get_settings
 from app.i18n import N_, _
 from app.models import utcnow
 from components.design import TOUCH
+from components.dialog import named_dialog
 
 TIME_FORMAT = '%Y-%m-%d %H:%M'
 AGO = {N_('Now'): 0, N_('5 min ago'): 5, N_('15 min ago'): 15, N_('30 min ago'): 30, N_('1 h ago'): 60}
@@ -30,7 +31,7 @@ async def pick_time(title: str, value: str) -> str | None:
     """A dialog with a touch date and time picker; the chosen plant-local time as text, None when backed out."""
     start = value or as_text(local_now())
     day, clock = start.split(' ')
-    with ui.dialog() as dialog, ui.card().classes('max-w-[95vw]').mark('time-dialog'):
+    with named_dialog(title) as dialog, ui.card().classes('max-w-[95vw]').mark('time-dialog'):
         ui.label(_('{title} ({zone} time)').format(title=title, zone=zone_name())).classes('text-lg font-bold')
         with ui.row().classes('gap-2 items-start'):
             date = ui.date(value=day, mask='YYYY-MM-DD').props('minimal').mark('time-date')

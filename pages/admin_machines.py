@@ -7,6 +7,7 @@ from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate
 from app.services import machines
 from app.services.access import Actor, SignedIn, acting_as
 from components.admin import act, admin_nav
+from components.dialog import named_dialog
 from components.layout import frame
 from components.page import page
 from components.session import require_page_admin
@@ -63,7 +64,7 @@ def _new_machine_form(refresh: object) -> None:
 
 
 def _edit_dialog(row: MachinePublic, refresh: object) -> None:
-    with ui.dialog() as dialog, ui.card().classes('w-96'):
+    with named_dialog(f'Edit {row.name}') as dialog, ui.card().classes('w-96'):
         ui.label(f'Edit {row.name}').classes('text-lg')
         name = ui.input('Machine name', value=row.name).props('maxlength=120')
         nickname = ui.input('Nickname', value=row.nickname or '').props('maxlength=60')

@@ -13,6 +13,7 @@ from app.services.access import Actor, SignedIn, acting_as
 from app.services.tokens import TokenInfo
 from components.admin import act, admin_nav
 from components.design import TOUCH
+from components.dialog import named_dialog
 from components.layout import frame
 from components.page import page
 from components.session import keep_session_after_password_change, require_page_admin
@@ -77,11 +78,11 @@ def _new_user_form(refresh: object) -> ui.select:
 
 def _edit_dialog(row: UserPublic, machine_rows: list[MachinePublic], refresh: object, *, own: bool) -> None:
     """Edit a user; `own`: the signed-in admin themselves, whose page keeps its session after a new password."""
-    with ui.dialog() as dialog, ui.card().classes('w-full max-w-lg'):
+    with named_dialog(f'Edit {row.username}') as dialog, ui.card().classes('w-full max-w-lg'):
         ui.label(f'Edit {row.username}').classes('text-lg')
         name = ui.input('Full name', value=row.name)
         role = ui.select({r.value: label for r, label in ROLE_LABELS.items()}, value=row.role.value, label='Role')
-        active = ui.switch('Active', value=row.is_active)
+        active = ui.switch('Active', value=row.is_active).classes(TOUCH)
         password = ui.input('New password', password=True).props('hint="Leave empty to keep the current one"') \
             .classes('w-full')
         tokens_section(row.id)

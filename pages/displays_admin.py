@@ -12,6 +12,7 @@ from app.services import displays, labels, machines
 from app.services.access import Actor, SignedIn, acting_as
 from components.admin import admin_nav
 from components.design import local_text
+from components.dialog import named_dialog
 from components.language import language_choices
 from components.layout import frame
 from components.page import page
@@ -130,7 +131,7 @@ def _row(info: displays.DisplayInfo, names: dict[int, str], *, on_revoke: object
 
 
 def _confirm_revoke(info: displays.DisplayInfo, on_revoke: object) -> None:
-    with ui.dialog() as dialog, ui.card():
+    with named_dialog(f'Revoke {info.name}') as dialog, ui.card():
         ui.label(f'Revoke {info.name}? Its board goes dark at once.')
         with ui.row():
             ui.button('Cancel', on_click=dialog.close).props('flat')
@@ -144,7 +145,7 @@ def _confirm_revoke(info: displays.DisplayInfo, on_revoke: object) -> None:
 
 def _show_link(name: str, url: str) -> None:
     """The pairing link is shown once: open it on the wall screen, or scan its QR code there."""
-    with ui.dialog() as dialog, ui.card().classes('items-center'):
+    with named_dialog(f'Pair {name}') as dialog, ui.card().classes('items-center'):
         ui.label(f'Pair {name}').classes('text-lg font-bold')
         ui.label('Open this link once on the wall screen (or scan the code with it). It works one time.')
         ui.image(labels.qr_svg_data_uri(url)).classes('w-56 h-56').props('no-spinner')

@@ -15,6 +15,7 @@ from app.services.access import ROLE_ACTIONS, Action, Actor
 from app.services.problem_queries import ProblemFilter
 from components import stats_view
 from components.design import TOUCH_LINK, duration_text
+from components.dialog import named_dialog
 from components.layout import frame
 from components.notice import NOT_ALLOWED, refusal
 from components.page import page
@@ -119,8 +120,8 @@ async def drill_down(actor: Actor, machine_id: int, state: dict[str, date]) -> N
                             sort='-downtime_minutes', limit=200)
     page = await run.io_bound(_problems, actor, filters)
     whose = page.items[0].machine_name if machine_id and page.items else 'All machines'
-    with ui.dialog() as dialog, ui.card().classes('w-full max-w-3xl'):
-        plural = '' if page.total == 1 else 's'
+    plural = '' if page.total == 1 else 's'
+    with named_dialog(f'{whose}: {page.total} problem{plural}') as dialog, ui.card().classes('w-full max-w-3xl'):
         ui.label(f'{whose}: {page.total} problem{plural}').classes('text-lg font-bold').mark('drill-down')
         ui.label(f"{state['first']:%d %b %Y} – {state['last']:%d %b %Y}, longest downtime first"
                  + (f' (the first {len(page.items)})' if page.total > len(page.items) else '')).classes('text-grey-8')
