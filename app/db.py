@@ -3,9 +3,9 @@ import functools
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, TypeVarTuple, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Result, Select, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import QueuePool
@@ -16,6 +16,7 @@ from app.errors import Conflict
 logger = logging.getLogger(__name__)
 P = ParamSpec('P')
 R = TypeVar('R')
+Ts = TypeVarTuple('Ts')
 
 # The WAL-reset corruption race is fixed from these SQLite versions on (3.51.3, or the backports).
 WAL_SAFE_SQLITE = ((3, 51, 3), (3, 50, 7), (3, 44, 6))
@@ -160,3 +161,9 @@ def rolls_back(func: Callable[P, R]) -> Callable[P, R]:
                 raise Conflict('this conflicts with existing data (a duplicate name or a reference in use)') from error
             raise
     return wrapper
+
+
+def select_rows(session: Session, statement: Select[*Ts]) -> Result[*Ts]:
+    """`session.execute` of a SQLAlchemy select, its column types kept (SQLModel's `exec` types only its own
+    select, and its `execute` forgets the types); the rows are SQLAlchemy's, exactly as `exec` returns them."""
+    return cast(Result[*Ts], session.execute(statement))

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.config import get_settings
+from app.db import select_rows
 from app.models import (
     Category,
     CTPMachine,
@@ -55,7 +56,7 @@ DESCRIPTIONS = {'Plate jam': 'Plate stuck between cassette and drum; removed by 
 
 def seed_demo(session: Session, *, admin_username: str, seed: int = 7) -> bool:
     """Load the demo plant into an empty database; False when machines exist already."""
-    if session.exec(select(func.count()).select_from(CTPMachine)).one()[0]:
+    if select_rows(session, select(func.count()).select_from(CTPMachine)).one()[0]:
         return False
     taxonomy.seed_default_taxonomy(session)
     division = Division(name='Prepress')

@@ -6,11 +6,11 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import bus, events
 from app.config import get_settings
-from app.db import get_engine, session_scope
+from app.db import get_engine, select_rows, session_scope
 from app.models import CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, utcnow
 from app.services import notifications, photos
 from app.services.jmf import ingest as jmf_ingest
@@ -59,10 +59,11 @@ def run_once() -> None:
 def escalate_unacknowledged(session: Session) -> int:
     """Tell admins, once per problem, about a stopping unplanned problem still unacknowledged after N minutes."""
     cutoff = utcnow() - timedelta(minutes=get_settings().not_acknowledged_minutes)
-    stale = list(session.exec(select(CTPProblemLog).where(
-        CTPProblemLog.status == ProblemStatus.OPEN, CTPProblemLog.is_stopping, CTPProblemLog.is_planned.is_(False),
-        CTPProblemLog.deleted_at.is_(None), CTPProblemLog.escalated_at.is_(None),
-        CTPProblemLog.created_at <= cutoff)).scalars())
+    stale = list(select_rows(session, select(CTPProblemLog).where(
+        col(CTPProblemLog.status) == ProblemStatus.OPEN, col(CTPProblemLog.is_stopping),
+        col(CTPProblemLog.is_planned).is_(False),
+        col(CTPProblemLog.deleted_at).is_(None), col(CTPProblemLog.escalated_at).is_(None),
+        col(CTPProblemLog.created_at) <= cutoff)).scalars())
     notified: set[int] = set()
     for log in stale:
         machine = session.get(CTPMachine, log.machine_id)

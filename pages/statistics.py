@@ -7,7 +7,7 @@ from nicegui import run, ui
 from sqlalchemy import select
 
 from app.config import get_settings
-from app.db import read_session
+from app.db import read_session, select_rows
 from app.models import CTPMachine, utcnow
 from app.models.schemas import ProblemLogPage, ProblemLogPublic
 from app.services import calendar, problem_queries, stats
@@ -92,7 +92,7 @@ def build_report(actor: Actor, first: date, last: date) -> Report:
     start, end = calendar.local_range_bounds(first, last)
     weeks = _weeks(first, last)
     with read_session() as session:
-        names = {m.id: m.name for m in session.exec(select(CTPMachine)).scalars()}
+        names = {m.id: m.name for m in select_rows(session, select(CTPMachine)).scalars()}
         per = stats.machine_stats(session, actor=actor, start=start, end=end)
         buckets = [calendar.local_range_bounds(a, b) for a, b in weeks]
         trend = stats.downtime_trend(session, actor=actor, buckets=buckets)

@@ -3,10 +3,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.errors import InvalidInput
 from app.models import OperatingWindow, PlantClosure
 from app.services.access import Action, Actor, require
@@ -33,17 +33,19 @@ def local_range_bounds(first: date, last: date, zone: ZoneInfo | None = None) ->
 
 
 def weekly_windows(session: Session) -> list[tuple[int, int, int]]:
-    rows = session.exec(select(OperatingWindow).order_by(OperatingWindow.weekday, OperatingWindow.start_minute))
+    rows = select_rows(session, select(OperatingWindow).order_by(col(OperatingWindow.weekday),
+                                                                 col(OperatingWindow.start_minute)))
     return [(row.weekday, row.start_minute, row.end_minute) for row in rows.scalars()]
 
 
 def closures(session: Session) -> set[date]:
-    return set(session.exec(select(PlantClosure.day)).scalars())
+    return set(select_rows(session, select(col(PlantClosure.day))).scalars())
 
 
 def closed_days(session: Session) -> list[tuple[date, str | None]]:
     """The closed days with their reasons, in date order (for the admin screens)."""
-    return [(row.day, row.reason) for row in session.exec(select(PlantClosure).order_by(PlantClosure.day)).scalars()]
+    return [(row.day, row.reason) for row in select_rows(session, select(PlantClosure)
+                                                         .order_by(col(PlantClosure.day))).scalars()]
 
 
 def operating_intervals(session: Session, start: datetime, end: datetime) -> list[Interval]:

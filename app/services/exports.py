@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app.config import get_settings
+from app.db import select_rows
 from app.errors import InvalidInput
 from app.models import CTPMachine
 from app.models.schemas import ProblemLogPage, ProblemLogPublic
@@ -195,7 +196,7 @@ def problems_export(session: Session, *, actor: Actor, filters: ProblemFilter, f
 def stats_rows(session: Session, per_machine: dict[int, MachineStats], total: MachineStats,
                window: tuple[date, date] | None = None) -> Iterator[list[object]]:
     """A row per machine counted in the window (its life, up to now), then the plant total; `window` the dates."""
-    names = {m.id: m.name for m in session.exec(select(CTPMachine)).scalars()}
+    names = {m.id: m.name for m in select_rows(session, select(CTPMachine)).scalars()}
     for machine_id, stats in sorted(per_machine.items(), key=lambda kv: -kv[1].unplanned_downtime_minutes):
         if stats.counted:
             yield _stats_row(names.get(machine_id, '?'), stats, window)

@@ -2,8 +2,9 @@
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Float, Integer, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.db import select_rows
 from app.models import CTPMachine, utcnow
 from app.services import kpi_sql, rollup, rollup_read
 from app.services.access import Action, Actor, machine_scope, require
@@ -17,10 +18,10 @@ def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[dateti
     days from the roll-up, the rest live (planned=True, planned only, is always live). Each machine counts only
     within its life and before now (DOMAIN.md §5.15-16); a bucket with none of that is None ("—"), not 0."""
     require(actor, Action.READ_STATS)
-    query = select(CTPMachine.id).where(machine_scope(session, actor, CTPMachine.id))
+    query = select(col(CTPMachine.id)).where(machine_scope(session, actor, col(CTPMachine.id)))
     if machine_ids is not None:
-        query = query.where(CTPMachine.id.in_(machine_ids))
-    ids = list(session.exec(query).scalars()) if buckets else []
+        query = query.where(col(CTPMachine.id).in_(machine_ids))
+    ids = list(select_rows(session, query).scalars()) if buckets else []
     totals: list[float | None] = [None] * len(buckets)
     if not ids:
         return totals
@@ -71,5 +72,5 @@ def _live_trend(session: Session, ids: list[int], pieces: list[rollup_read.Piece
     bv = rollup_read.rows_cte('buckets', {'i': Integer, 'a': Float, 'b': Float}, rows)  # type: ignore[arg-type]
     query_sum = (select(bv.c.i, func.sum(kpi_sql.clipped(episodes, bv.c.a, bv.c.b)))
                  .join(bv, (episodes.c.s < bv.c.b) & (episodes.c.e > bv.c.a)).group_by(bv.c.i))
-    return {index: float(seconds or 0.0) for index, seconds in session.execute(query_sum)}
+    return {index: float(seconds or 0.0) for index, seconds in select_rows(session, query_sum)}
 

@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import event, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import events, photo_pending, photo_store
 from app.config import get_settings
-from app.db import read_session, rolls_back
+from app.db import read_session, rolls_back, select_rows
 from app.errors import InsufficientStorage, InvalidInput, NotFound, QuotaExceeded
 from app.models import AuditAction, CTPProblemLog, PhotoKind, ProblemPhoto, utcnow
 from app.models.schemas import ProblemLogCreate
@@ -153,9 +153,9 @@ def check_day_bytes(session: Session, user_id: int | None, adding: int = 0) -> N
     if user_id is None:
         return
     limit, now = get_settings().max_photo_bytes_per_user_day, utcnow()
-    recent = session.exec(select(ProblemPhoto.created_at, ProblemPhoto.size_bytes).where(
-        ProblemPhoto.created_by == user_id, ProblemPhoto.created_at > now - QUOTA_WINDOW)
-        .order_by(ProblemPhoto.created_at)).all()
+    recent = select_rows(session, select(col(ProblemPhoto.created_at), col(ProblemPhoto.size_bytes)).where(
+        col(ProblemPhoto.created_by) == user_id, col(ProblemPhoto.created_at) > now - QUOTA_WINDOW)
+        .order_by(col(ProblemPhoto.created_at))).all()
     used = sum(size for _, size in recent)
     if (used + adding <= limit) if adding else (used < limit):
         return
@@ -246,7 +246,7 @@ def check_can_attach(session: Session, *, actor: Actor, log_id: int, count: int)
 
 
 def _count(session: Session, log_id: int) -> int:
-    rows = session.exec(select(ProblemPhoto.id).where(ProblemPhoto.log_id == log_id)).scalars()
+    rows = select_rows(session, select(col(ProblemPhoto.id)).where(col(ProblemPhoto.log_id) == log_id)).scalars()
     return len(list(rows))
 
 
@@ -289,7 +289,7 @@ def detach_all(session: Session, *, actor_id: int | None, log_id: int) -> list[s
     """Inside a caller's transaction (deleting a problem): drop the photo rows; returns the file names to remove
     with `remove_files` once the transaction is committed."""
     names: list[str] = []
-    for photo in session.exec(select(ProblemPhoto).where(ProblemPhoto.log_id == log_id)).scalars().all():
+    for photo in select_rows(session, select(ProblemPhoto).where(col(ProblemPhoto.log_id) == log_id)).scalars().all():
         names += [photo.stored_name, photo.thumb_name]
         audit.record(session, log_id=log_id, actor_id=actor_id, action=AuditAction.PHOTO_REMOVED,
                      field='photo', old=photo.original_name or photo.stored_name)
@@ -326,7 +326,7 @@ def sweep_orphans(session: Session, store: photo_store.PhotoStore, grace_seconds
     in_flight |= {photo_store.TEMP_PREFIX + name for name in in_flight}
     session.rollback()                      # a fresh transaction sees every row committed before that read
     known: set[str] = set()
-    for photo in session.exec(select(ProblemPhoto)).scalars():
+    for photo in select_rows(session, select(ProblemPhoto)).scalars():
         known |= {photo.stored_name, photo.thumb_name}
         if not store.exists(photo.stored_name) or not store.exists(photo.thumb_name):
             report.rows_without_file.append(photo.id)  # type: ignore[arg-type]
@@ -348,9 +348,11 @@ def _reclaim_crashed(session: Session, store: photo_store.PhotoStore, pending: p
         if not names:
             return
         session.rollback()
-        committed = set(session.exec(select(ProblemPhoto.stored_name).where(ProblemPhoto.stored_name.in_(names))
+        committed = set(select_rows(session, select(col(ProblemPhoto.stored_name)).where(col(ProblemPhoto.stored_name)
+                                                                                         .in_(names))
                                      ).scalars())
-        committed |= set(session.exec(select(ProblemPhoto.thumb_name).where(ProblemPhoto.thumb_name.in_(names))
+        committed |= set(select_rows(session, select(col(ProblemPhoto.thumb_name)).where(col(ProblemPhoto.thumb_name)
+                                                                                         .in_(names))
                                       ).scalars())
         present = set(store.names())
         for name in sorted(names - committed):

@@ -10,11 +10,11 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import events
 from app.config import get_settings
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.errors import Conflict, InvalidInput
 from app.models import (
     AuditAction,
@@ -135,7 +135,8 @@ def _insert(session: Session, actor: Actor, machine: CTPMachine, log: CTPProblem
 
 
 def _replay(session: Session, client_key: str, request_hash: str, actor: Actor) -> CTPProblemLog | None:
-    existing = session.exec(select(CTPProblemLog).where(CTPProblemLog.client_key == client_key)).scalars().first()
+    existing = select_rows(session, select(CTPProblemLog)
+                           .where(col(CTPProblemLog.client_key) == client_key)).scalars().first()
     if existing is None:
         return None
     if existing.request_hash != request_hash or existing.created_by != actor.user_id:

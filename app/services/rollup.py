@@ -27,9 +27,10 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
+from app.db import select_rows
 from app.models import (
     Category,
     CTPMachine,
@@ -56,8 +57,8 @@ def span_of(session: Session, log: CTPProblemLog, now: datetime | None = None) -
     """The instants a problem's figures reach: its start and end and its segments (a running one up to now)."""
     now = now or utcnow()
     moments = [log.start_time, log.end_time or log.start_time]
-    for down, up in session.execute(select(DowntimeSegment.down_at, DowntimeSegment.up_at)
-                                    .where(DowntimeSegment.log_id == log.id)):
+    for down, up in select_rows(session, select(col(DowntimeSegment.down_at), col(DowntimeSegment.up_at))
+                                    .where(col(DowntimeSegment.log_id) == log.id)):
         moments += [down, up or now]
     return min(moments), max(moments)
 
@@ -91,7 +92,8 @@ def rebuild(session: Session, machine_ids: Iterable[int] | None = None) -> int:
     """Recompute the roll-up of the machines (all by default) from their problems and segments: the backfill."""
     now = utcnow()
     zone = get_settings().zone
-    ids = list(machine_ids) if machine_ids is not None else list(session.exec(select(CTPMachine.id)).scalars())
+    ids = list(machine_ids) if machine_ids is not None else list(select_rows(session, select(col(CTPMachine.id)))
+                                                                 .scalars())
     _lock(session, *ids)  # before reading: what a concurrent change commits is then in what we read
     extents = {machine_id: _extent(session, machine_id, now) for machine_id in ids}
     known = [(lo, hi) for lo, hi in extents.values() if lo is not None and hi is not None]
@@ -103,8 +105,8 @@ def rebuild(session: Session, machine_ids: Iterable[int] | None = None) -> int:
             session, _midnight(first, zone), _midnight(last + timedelta(days=1), zone))]
     written = 0
     for machine_id, (lo, hi) in extents.items():
-        session.execute(delete(DailyRollup).where(DailyRollup.machine_id == machine_id))
-        session.execute(delete(DailyCauseRollup).where(DailyCauseRollup.machine_id == machine_id))
+        session.execute(delete(DailyRollup).where(col(DailyRollup.machine_id) == machine_id))
+        session.execute(delete(DailyCauseRollup).where(col(DailyCauseRollup.machine_id) == machine_id))
         if lo is not None and hi is not None:
             written += _write_days(session, machine_id, lo.astimezone(zone).date(), hi.astimezone(zone).date(), now,
                                    ops)
@@ -118,17 +120,18 @@ def _lock(session: Session, *machine_ids: int) -> None:
     FOR NO KEY UPDATE: the problem row inserted before holds KEY SHARE on the machine (its foreign key), which FOR
     UPDATE would wait for: two reports on one machine deadlocked. SQLite takes its write lock up front."""
     if machine_ids:
-        session.execute(select(CTPMachine.id).where(CTPMachine.id.in_(machine_ids)).with_for_update(key_share=True))
+        session.execute(select(col(CTPMachine.id)).where(col(CTPMachine.id).in_(machine_ids)).with_for_update(key_share=True))
 
 
 def _extent(session: Session, machine_id: int, now: datetime) -> tuple[datetime | None, datetime | None]:
     log = CTPProblemLog
-    first_log, last_log = session.execute(select(func.min(log.start_time), func.max(log.start_time))
-                                          .where(log.machine_id == machine_id)).one()
+    first_log, last_log = select_rows(session, select(func.min(log.start_time), func.max(log.start_time))
+                                          .where(col(log.machine_id) == machine_id)).one()
     seg = DowntimeSegment
-    first_seg, last_up, running = session.execute(
-        select(func.min(seg.down_at), func.max(seg.up_at), func.count(seg.id).filter(seg.up_at.is_(None)))
-        .where(seg.machine_id == machine_id)).one()
+    first_seg, last_up, running = select_rows(session,
+        select(func.min(col(seg.down_at)), func.max(col(seg.up_at)), func.count(col(seg.id)).filter(col(seg.up_at)
+                                                                                                    .is_(None)))
+        .where(col(seg.machine_id) == machine_id)).one()
     if first_log is None and first_seg is None:
         return None, None
     lows = [x for x in (first_log, first_seg) if x is not None]
@@ -148,7 +151,7 @@ class _Seg:
 
 def _live_logs():  # type: ignore[no-untyped-def]
     """Problems that count: not deleted, not cancelled, machine faults (workflow categories stay out)."""
-    return (CTPProblemLog.deleted_at.is_(None), CTPProblemLog.status != ProblemStatus.CANCELLED,
+    return (col(CTPProblemLog.deleted_at).is_(None), col(CTPProblemLog.status) != ProblemStatus.CANCELLED,
             func.coalesce(Category.machine_fault, true()) == true())
 
 
@@ -159,13 +162,13 @@ def _subsystem_id():  # type: ignore[no-untyped-def]
 
 def _segments(session: Session, machine_id: int, lo: datetime, hi: datetime, now: datetime) -> list[_Seg]:
     seg = DowntimeSegment
-    query = (select(seg.down_at, seg.up_at, seg.is_planned, _subsystem_id(), seg.log_id)
-             .join(CTPProblemLog, CTPProblemLog.id == seg.log_id)
-             .outerjoin(Category, Category.id == CTPProblemLog.category_id)
-             .where(seg.machine_id == machine_id, *failures.counted(), seg.down_at < hi,
-                    or_(seg.up_at.is_(None), seg.up_at > lo)))
+    query = (select(col(seg.down_at), col(seg.up_at), col(seg.is_planned), _subsystem_id(), col(seg.log_id))
+             .join(CTPProblemLog, col(CTPProblemLog.id) == col(seg.log_id))
+             .outerjoin(Category, col(Category.id) == col(CTPProblemLog.category_id))
+             .where(col(seg.machine_id) == machine_id, *failures.counted(), col(seg.down_at) < hi,
+                    or_(col(seg.up_at).is_(None), col(seg.up_at) > lo)))
     rows = [_Seg(ts(down), ts(up or now), bool(planned), category, up is None, log_id)
-            for down, up, planned, category, log_id in session.execute(query)]
+            for down, up, planned, category, log_id in select_rows(session, query)]
     return sorted(rows, key=lambda r: (r.s, r.e, r.log_id))
 
 
@@ -209,10 +212,11 @@ def _write_days(session: Session, machine_id: int, first: date, last: date, now:
     _fill_failures(days, bounds, failures.link(failures.fetch(session, [machine_id], start, end, now)[machine_id]))
     _fill_causes(days, bounds, [s for s in segments if not s.planned])
     _fill_problems(session, days, bounds, machine_id, start, end)
-    session.execute(delete(DailyRollup).where(DailyRollup.machine_id == machine_id, DailyRollup.day >= first,
-                                              DailyRollup.day <= last))
-    session.execute(delete(DailyCauseRollup).where(DailyCauseRollup.machine_id == machine_id,
-                                                   DailyCauseRollup.day >= first, DailyCauseRollup.day <= last))
+    session.execute(delete(DailyRollup).where(col(DailyRollup.machine_id) == machine_id, col(DailyRollup.day) >= first,
+                                              col(DailyRollup.day) <= last))
+    session.execute(delete(DailyCauseRollup).where(col(DailyCauseRollup.machine_id) == machine_id,
+                                                   col(DailyCauseRollup.day) >= first,
+                                                   col(DailyCauseRollup.day) <= last))
     rows = [{'machine_id': machine_id, 'day': d, 'is_open': day.is_open,
              **{k: int(day.values.get(k, 0)) if k in INTEGERS else day.values.get(k, 0.0) for k in SUMMED}}
             for d, day in zip(dates, days, strict=False) if day.values or day.is_open]
@@ -286,11 +290,12 @@ def _fill_causes(days: list[_Day], bounds: list[float], unplanned: list[_Seg]) -
 def _fill_problems(session: Session, days: list[_Day], bounds: list[float], machine_id: int, start: datetime,
                    end: datetime) -> None:
     log = CTPProblemLog
-    query = (select(log.start_time, log.created_at, log.acknowledged_at, log.vendor_called_at, log.vendor_arrived_at,
+    query = (select(col(log.start_time), col(log.created_at), col(log.acknowledged_at), col(log.vendor_called_at),
+                    col(log.vendor_arrived_at),
                     log.is_planned, log.plates_lost, _subsystem_id())
              .outerjoin(Category, Category.id == log.category_id)
              .where(log.machine_id == machine_id, *_live_logs(), log.start_time >= start, log.start_time < end))
-    for started, created, acked, called, arrived, planned, plates, subsystem in session.execute(query):
+    for started, created, acked, called, arrived, planned, plates, subsystem in select_rows(session, query):
         i = bisect_right(bounds, ts(started)) - 1
         if not 0 <= i < len(days):
             continue

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.errors import Conflict, NotFound
 from app.models import Category, CTPMachine, CTPProblemLog, MachineStop, ProblemStatus, Role, utcnow
 from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
@@ -49,8 +49,9 @@ def apply(session: Session, signal: Signal) -> None:
 
 
 def open_stop(session: Session, machine_id: int) -> MachineStop | None:
-    return session.exec(select(MachineStop).where(MachineStop.machine_id == machine_id, MachineStop.ended_at.is_(None))
-                        .order_by(MachineStop.started_at.desc())).scalars().first()
+    return select_rows(session, select(MachineStop).where(col(MachineStop.machine_id) == machine_id,
+                                                          col(MachineStop.ended_at).is_(None))
+                        .order_by(col(MachineStop.started_at).desc())).scalars().first()
 
 
 def _open(session: Session, signal: Signal) -> None:
@@ -89,9 +90,11 @@ def suggested_category(session: Session, details: tuple[str, ...]) -> int | None
     names = next((SUGGESTIONS[word] for word in details if word in SUGGESTIONS), None)
     if names is None:
         return None
-    parent = session.exec(select(Category.id).where(Category.parent_id.is_(None), Category.name == names[0]))
+    parent = select_rows(session, select(col(Category.id)).where(col(Category.parent_id).is_(None),
+                                                                 col(Category.name) == names[0]))
     parent_id = parent.scalars().first()
-    leaf = session.exec(select(Category.id).where(Category.parent_id == parent_id, Category.name == names[1]))
+    leaf = select_rows(session, select(col(Category.id)).where(col(Category.parent_id) == parent_id,
+                                                               col(Category.name) == names[1]))
     return leaf.scalars().first()
 
 
@@ -163,19 +166,20 @@ def list_stops(session: Session, *, actor: Actor, unexplained_only: bool = False
                limit: int = 200) -> list[StopInfo]:
     """Machine stops in the actor's scope, newest first (micro-stops excluded when only unexplained are asked)."""
     require(actor, Action.READ)
-    query = select(MachineStop).order_by(MachineStop.started_at.desc()).limit(limit)
+    query = select(MachineStop).order_by(col(MachineStop.started_at).desc()).limit(limit)
     ids = visible_machine_ids(session, actor)
     if ids is not None:
-        query = query.where(MachineStop.machine_id.in_(ids))
+        query = query.where(col(MachineStop.machine_id).in_(ids))
     if unexplained_only:
-        query = query.where(MachineStop.explained_at.is_(None), MachineStop.kind == 'stop')
-    return [_stop_info(session, row) for row in session.exec(query).scalars()]
+        query = query.where(col(MachineStop.explained_at).is_(None), col(MachineStop.kind) == 'stop')
+    return [_stop_info(session, row) for row in select_rows(session, query).scalars()]
 
 
 def micro_stop_count(session: Session, machine_id: int, start: datetime, end: datetime) -> int:
-    return int(session.exec(select(func.count()).select_from(MachineStop).where(
-        MachineStop.machine_id == machine_id, MachineStop.kind == 'micro', MachineStop.started_at >= start,
-        MachineStop.started_at < end)).one()[0])
+    return int(select_rows(session, select(func.count()).select_from(MachineStop).where(
+        col(MachineStop.machine_id) == machine_id, col(MachineStop.kind) == 'micro',
+        col(MachineStop.started_at) >= start,
+        col(MachineStop.started_at) < end)).one()[0])
 
 
 def _stop_info(session: Session, row: MachineStop) -> StopInfo:
