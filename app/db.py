@@ -8,8 +8,9 @@ from typing import Any, ParamSpec, TypeVar, TypeVarTuple, cast
 from sqlalchemy import Engine, Result, Select, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.errors import Conflict
 
@@ -167,3 +168,9 @@ def select_rows(session: Session, statement: Select[*Ts]) -> Result[*Ts]:
     """`session.execute` of a SQLAlchemy select, its column types kept (SQLModel's `exec` types only its own
     select, and its `execute` forgets the types); the rows are SQLAlchemy's, exactly as `exec` returns them."""
     return cast(Result[*Ts], session.execute(statement))
+
+
+def pk(column: int | None) -> Mapped[int]:
+    """A table's id as a column expression, typed as never NULL: a stored row always has one (the models type it
+    `int | None` only because a new object has none until it is flushed)."""
+    return cast(Mapped[int], col(column))

@@ -42,8 +42,8 @@ def counted(machine_fault: bool = True) -> tuple[ColumnElement[bool], ...]:
     """Segments that count: of live stopping problems in (or out of) machine faults, and not zero-length."""
     seg, log = DowntimeSegment, CTPProblemLog
     fault = func.coalesce(Category.machine_fault, true()) == (true() if machine_fault else false())
-    return (log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED, log.is_stopping == true(), fault,
-            or_(seg.up_at.is_(None), seg.up_at > seg.down_at))
+    return (col(log.deleted_at).is_(None), col(log.status) != ProblemStatus.CANCELLED, col(log.is_stopping) == true(),
+            fault, or_(col(seg.up_at).is_(None), col(seg.up_at) > seg.down_at))
 
 
 def link(segments: list[Segment]) -> list[Failure]:
@@ -100,7 +100,7 @@ def fetch(session: Session, ids: list[int], start: datetime, end: datetime,
         logs = {g.log_id for _, g in new} - seen_logs
         seen_logs |= logs
         far = [g for _, g in new if g.s > hi]  # a reopen long after: what overlaps it may chain on
-        parts = [col(seg.log_id).in_(logs)] if logs else []
+        parts: list[ColumnElement[bool]] = [col(seg.log_id).in_(logs)] if logs else []
         if far:
             a, b = min(g.s for g in far), max(g.e for g in far)
             parts.append((func.coalesce(col(seg.up_at), now) >= _at(a, start)) & (col(seg.down_at) <= _at(b, start)))

@@ -71,8 +71,9 @@ def _add_causes(session: Session, totals: dict[int, rollup_read.Totals], ids: li
                 end: datetime, now: datetime) -> None:
     """Pareto of unplanned downtime by subsystem, with problem counts. Each minute goes once, to the segment that
     went down first (DOMAIN.md §5.17): a segment adds only what lies after every earlier one's end."""
-    parent = Category.__table__.alias('subsystem')
-    name = func.coalesce(parent.c.name, Category.name, literal('Uncategorised'))
+    # SQLModel gives table models their __table__ when the class is built; its types do not declare it
+    parent = Category.__table__.alias('subsystem')  # type: ignore[attr-defined]
+    name = func.coalesce(parent.c.name, col(Category.name), literal('Uncategorised'))
     up = func.coalesce(DowntimeSegment.up_at, now)
     log = CTPProblemLog
     seg = (select(col(DowntimeSegment.machine_id).label('m'), name.label('n'), col(log.id).label('k'),
@@ -97,10 +98,10 @@ def _add_causes(session: Session, totals: dict[int, rollup_read.Totals], ids: li
                        col(log.is_planned) == false(), func.coalesce(col(Category.machine_fault), true()) == true(),
                        col(log.start_time) >= start, col(log.start_time) < end)
                 .group_by(col(log.machine_id), name))
-    for m, n, secs in select_rows(session, minutes_q):
+    for m, n, secs in select_rows(session, minutes_q).tuples():
         if secs:  # a stop wholly covered by an earlier one adds no minutes (and no row, as in the roll-up)
             totals[m].add_cause(n, float(secs), 0)
-    for m, n, count in session.execute(counts_q):
+    for m, n, count in select_rows(session, counts_q).tuples():
         totals[m].add_cause(n, 0.0, int(count))
 
 
@@ -117,7 +118,7 @@ def add_reopens(session: Session, result: dict[int, MachineStats], start: dateti
                     col(log.is_planned) == false(), func.coalesce(col(Category.machine_fault), true()) == true(),
                     col(log.start_time) >= start, col(log.start_time) < end)
              .group_by(col(log.machine_id)))
-    for m, failures_, count in session.execute(query):
+    for m, failures_, count in select_rows(session, query):
         result[m].reopened_failures, result[m].reopen_count = int(failures_), int(count or 0)
 
 
@@ -125,12 +126,12 @@ def add_not_machine_faults(session: Session, result: dict[int, MachineStats], st
                            now: datetime) -> None:
     """Problems outside machine faults starting in the window, and their stop minutes (merged) inside it."""
     ids, log = list(result), CTPProblemLog
-    query = (select(log.machine_id, func.count()).join(Category, col(Category.id) == log.category_id)
-             .where(log.machine_id.in_(ids), log.deleted_at.is_(None),
-                    log.status != ProblemStatus.CANCELLED,
-                    col(Category.machine_fault) == false(), log.start_time >= start, log.start_time < end)
-             .group_by(log.machine_id))
-    for m, count in session.execute(query):
+    query = (select(col(log.machine_id), func.count()).join(Category, col(Category.id) == log.category_id)
+             .where(col(log.machine_id).in_(ids), col(log.deleted_at).is_(None),
+                    col(log.status) != ProblemStatus.CANCELLED,
+                    col(Category.machine_fault) == false(), col(log.start_time) >= start, col(log.start_time) < end)
+             .group_by(col(log.machine_id)))
+    for m, count in select_rows(session, query):
         result[m].not_machine_fault_count = int(count)
     stops = kpi_sql.episodes(kpi_sql.segments(ids, start, end, now, None, timedelta(0), machine_fault=False))
     inside, _ = kpi_sql.sum_by_machine(session, stops, rollup.ts(start), rollup.ts(end), [])

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
+    ColumnElement,
     delete,
     func,
     insert,
@@ -30,7 +31,7 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import select_rows
+from app.db import pk, select_rows
 from app.models import (
     Category,
     CTPMachine,
@@ -92,7 +93,7 @@ def rebuild(session: Session, machine_ids: Iterable[int] | None = None) -> int:
     """Recompute the roll-up of the machines (all by default) from their problems and segments: the backfill."""
     now = utcnow()
     zone = get_settings().zone
-    ids = list(machine_ids) if machine_ids is not None else list(select_rows(session, select(col(CTPMachine.id)))
+    ids = list(machine_ids) if machine_ids is not None else list(select_rows(session, select(pk(CTPMachine.id)))
                                                                  .scalars())
     _lock(session, *ids)  # before reading: what a concurrent change commits is then in what we read
     extents = {machine_id: _extent(session, machine_id, now) for machine_id in ids}
@@ -149,15 +150,15 @@ class _Seg:
     log_id: int = 0
 
 
-def _live_logs():  # type: ignore[no-untyped-def]
+def _live_logs() -> tuple[ColumnElement[bool], ...]:
     """Problems that count: not deleted, not cancelled, machine faults (workflow categories stay out)."""
     return (col(CTPProblemLog.deleted_at).is_(None), col(CTPProblemLog.status) != ProblemStatus.CANCELLED,
             func.coalesce(Category.machine_fault, true()) == true())
 
 
-def _subsystem_id():  # type: ignore[no-untyped-def]
+def _subsystem_id() -> ColumnElement[int | None]:
     """The problem's subsystem (a symptom's parent, or the category itself): what the Pareto groups by."""
-    return func.coalesce(Category.parent_id, Category.id)
+    return func.coalesce(col(Category.parent_id), col(Category.id))
 
 
 def _segments(session: Session, machine_id: int, lo: datetime, hi: datetime, now: datetime) -> list[_Seg]:
@@ -224,9 +225,10 @@ def _write_days(session: Session, machine_id: int, first: date, last: date, now:
               for d, day in zip(dates, days, strict=False) for key, (secs, n) in day.causes.items()]
     connection = session.connection()  # Core executemany: the ORM's bulk insert runs a statement per row here
     if rows:
-        connection.execute(insert(DailyRollup.__table__), rows)  # type: ignore[arg-type]
+        # SQLModel gives table models their __table__ when the class is built; its types do not declare it
+        connection.execute(insert(DailyRollup.__table__), rows)  # type: ignore[attr-defined]
     if causes:
-        connection.execute(insert(DailyCauseRollup.__table__), causes)  # type: ignore[arg-type]
+        connection.execute(insert(DailyCauseRollup.__table__), causes)  # type: ignore[attr-defined]
     return len(rows)
 
 
@@ -292,9 +294,10 @@ def _fill_problems(session: Session, days: list[_Day], bounds: list[float], mach
     log = CTPProblemLog
     query = (select(col(log.start_time), col(log.created_at), col(log.acknowledged_at), col(log.vendor_called_at),
                     col(log.vendor_arrived_at),
-                    log.is_planned, log.plates_lost, _subsystem_id())
-             .outerjoin(Category, Category.id == log.category_id)
-             .where(log.machine_id == machine_id, *_live_logs(), log.start_time >= start, log.start_time < end))
+                    col(log.is_planned), col(log.plates_lost), _subsystem_id())
+             .outerjoin(Category, col(Category.id) == log.category_id)
+             .where(col(log.machine_id) == machine_id, *_live_logs(), col(log.start_time) >= start,
+                    col(log.start_time) < end))
     for started, created, acked, called, arrived, planned, plates, subsystem in select_rows(session, query):
         i = bisect_right(bounds, ts(started)) - 1
         if not 0 <= i < len(days):

@@ -132,18 +132,18 @@ def add_rolled(session: Session, totals: dict[int, Totals], days: dict[int, tupl
         r = DailyRollup
         query = (select(col(r.machine_id), *[func.sum(getattr(r, name)) for name in SUMMED])
                  .where(col(r.machine_id).in_(ids), col(r.day) >= first, col(r.day) < stop).group_by(col(r.machine_id)))
-        for machine_id, *sums in select_rows(session, query):
+        for machine_id, *sums in select_rows(session, query).tuples():
             total = totals[machine_id]
             for field_name, value in zip(SUMMED, sums, strict=True):
                 setattr(total, field_name, getattr(total, field_name) + (value or 0))
         for machine_id, subsystem, seconds, problems in select_rows(session, _causes_query(ids, first, stop)):
             if seconds is None and problems is None:
                 continue
-            subsystem = names.get(subsystem, 'Uncategorised')
-            totals[machine_id].add_cause(subsystem, seconds or 0.0, int(problems or 0))
+            name = names.get(subsystem, 'Uncategorised')
+            totals[machine_id].add_cause(name, seconds or 0.0, int(problems or 0))
 
 
-def _causes_query(ids: list[int], first: date, stop: date) -> Select[tuple[int, int | None, float, int]]:
+def _causes_query(ids: list[int], first: date, stop: date) -> Select[int, int | None, float, int]:
     """Per machine and subsystem the sums of [first, stop), as two correlated sums per pair: each one a range of
     the (machine, subsystem, day) covering index, so no sort of a year of rows (GROUP BY took ~8x longer)."""
     subsystems = union_all(select(col(Category.id).label('k')).where(col(Category.parent_id).is_(None)),
