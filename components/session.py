@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from nicegui import Client, core, run, ui
+from nicegui import Client, core, ui
 from nicegui import app as nicegui_app
 from nicegui.persistence import PersistentDict
 from nicegui.storage import request_contextvar
@@ -41,6 +41,7 @@ from app.services.access import (
 )
 from components.language import speak_for
 from components.notice import NOT_ALLOWED, refusal
+from components.worker import io
 
 logger = logging.getLogger(__name__)
 PUBLIC_PATHS = frozenset({'/login', '/login/complete', '/favicon.ico', '/healthz', '/metrics', '/no-access',
@@ -219,7 +220,7 @@ def _load_actor(live: LiveSession | None, display_id: object) -> Actor | None:
 async def current_actor() -> Actor | None:
     """The page's actor, read from the database now (role changes and deactivation act at once)."""
     storage = page_storage()
-    return await run.io_bound(_load_actor, live_session(storage), storage.get('display_id'))
+    return await io(_load_actor, live_session(storage), storage.get('display_id'))
 
 
 async def require_page_actor() -> Actor | None:
@@ -252,7 +253,7 @@ def watch_access(actor: Actor) -> None:
         if user_id != actor.user_id:
             return
         live = live_session(page_storage())  # this page's session, never the emitter's
-        now = await run.io_bound(_load_actor, live if live and live.user_id == user_id else None, None)
+        now = await io(_load_actor, live if live and live.user_id == user_id else None, None)
         if now is None:
             logger.info('the session of user %s was ended; signing out and closing their open page', user_id)
             page_storage().clear()

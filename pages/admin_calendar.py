@@ -2,7 +2,7 @@
 import re
 from datetime import date
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app.db import read_session
 from app.errors import InvalidInput
@@ -12,6 +12,7 @@ from components.admin import act, admin_nav
 from components.layout import frame
 from components.page import page
 from components.session import require_page_admin
+from components.worker import io
 
 WEEKDAYS = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday')
 RANGE = re.compile(r'^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$')
@@ -22,7 +23,7 @@ async def admin_calendar_page() -> None:
     actor = await require_page_admin('Operating hours')
     if actor is None:
         return
-    windows, closed = await run.io_bound(_load)
+    windows, closed = await io(_load)
     with frame('Operating hours', actor):
         admin_nav('/admin/calendar')
         ui.label('Shift windows per weekday, e.g. "06:00-14:00, 14:00-22:00". Leave a day empty when the plant '

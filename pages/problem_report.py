@@ -10,6 +10,7 @@ from typing import Any
 
 from nicegui import app as nicegui_app
 from nicegui import ui
+from nicegui.events import ValueChangeEventArguments
 
 from app import i18n
 from app.config import get_settings
@@ -200,13 +201,19 @@ def _symptom_chips(tree: Tree, chosen_parent: object, chosen: object, pick: Call
 def _details(draft: dict[str, object], saved: Callable[[], None]) -> None:
     def bind(element: ui.input | ui.textarea | ui.select, key: str) -> None:
         element.value = draft.get(key) or element.value
-        element.on_value_change(lambda e: (draft.__setitem__(key, e.value), saved()))
+        def store(e: ValueChangeEventArguments) -> None:
+            draft[key] = e.value
+            saved()
+        element.on_value_change(store)
 
     with ui.expansion(_('Details (optional): description, start time, technician'), icon='edit_note', value=True) \
             .classes('w-full text-base'):
         bind(ui.textarea(_('What happened?')).props('outlined autogrow debounce=400 counter maxlength=4000')
              .classes('w-full').mark('description'), 'description')
-        StartChoices(str(draft.get('start') or ''), lambda text: (draft.__setitem__('start', text), saved()))
+        def store_start(text: str) -> None:
+            draft['start'] = text
+            saved()
+        StartChoices(str(draft.get('start') or ''), store_start)
         with ui.row().classes('w-full gap-2'):
             bind(ui.select({'internal': _('Internal'), 'vendor': _('Vendor')}, label=_('Technician'), value='internal')
                  .props('outlined').classes('w-40').mark('technician-type'), 'technician_type')
