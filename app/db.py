@@ -17,6 +17,7 @@ from app.errors import Conflict
 logger = logging.getLogger(__name__)
 P = ParamSpec('P')
 R = TypeVar('R')
+T = TypeVar('T')
 Ts = TypeVarTuple('Ts')
 
 # The WAL-reset corruption race is fixed from these SQLite versions on (3.51.3, or the backports).
@@ -40,7 +41,7 @@ def sqlite_version_is_wal_safe(version: str) -> bool:
 def sqlite_module() -> Any:
     """The DB-API module for SQLite: pysqlite3 (bundled, fixed SQLite) where installed, else the stdlib."""
     try:
-        from pysqlite3 import dbapi2  # type: ignore[import-not-found]
+        from pysqlite3 import dbapi2  # type: ignore[import-not-found, import-untyped]  # optional, ships no types
     except ImportError:
         import sqlite3 as dbapi2
     return dbapi2
@@ -174,3 +175,8 @@ def pk(column: int | None) -> Mapped[int]:
     """A table's id as a column expression, typed as never NULL: a stored row always has one (the models type it
     `int | None` only because a new object has none until it is flushed)."""
     return cast(Mapped[int], col(column))
+
+
+def not_null(column: T | None) -> Mapped[T]:
+    """A nullable column as an expression typed without None, for a query whose WHERE keeps the NULLs out."""
+    return cast(Mapped[T], col(column))

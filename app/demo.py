@@ -82,7 +82,7 @@ def seed_demo(session: Session, *, admin_username: str, seed: int = 7) -> bool:
 
 def _history(session: Session, machines: list[CTPMachine], rng: random.Random) -> None:
     tree = {parent.name: (parent, children) for parent, children in taxonomy.list_tree(session)}
-    reporters = [u.id for u in users.list_users_unchecked(session) if u.role == Role.CTP_USER]
+    reporters = [u.id for u in users.list_users_unchecked(session) if u.role == Role.CTP_USER and u.id is not None]
     end = utcnow() - timedelta(days=1)
     for machine in machines:
         day = end - timedelta(days=365)

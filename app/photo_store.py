@@ -216,7 +216,7 @@ def process(data: bytes) -> ProcessedImage:
     if len(data) > settings.max_photo_bytes:
         raise PayloadTooLarge(f'a photo may be at most {settings.max_photo_bytes // (1024 * 1024)} MB', field='photo')
     kind = sniff_format(data)
-    image = _decode(data, kind, min(settings.max_photo_pixels, Image.MAX_IMAGE_PIXELS))
+    image = _decode(data, kind, min(settings.max_photo_pixels, Image.MAX_IMAGE_PIXELS or settings.max_photo_pixels))
     clean = _fresh_rgb(image)
     thumb = _encode(_shrunk(clean, THUMB_SIDE), THUMB_BUDGET, THUMB_QUALITIES)
     lossless = _png(_fresh(image)) if kind == 'PNG' else None

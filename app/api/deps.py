@@ -58,7 +58,7 @@ def _actor_for_token(session: Session, token: str) -> Actor:
         token_id = row.id
         session.rollback()  # end the read first: with a rollback journal a reader would block this writer
         with session_scope() as write:
-            write.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+            write.execute(update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now))
             write.commit()
     return actor
 

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import cast
 
 from sqlalchemy import ColumnElement, false, select, true
 from sqlmodel import Session, col
@@ -152,7 +153,7 @@ def machine_scope(session: Session, actor: Actor, column: ColumnElement[int] | o
         return true()
     if not ids:
         return false()
-    return column.in_(ids)  # type: ignore[attr-defined,no-any-return]
+    return cast(ColumnElement[int], column).in_(ids)
 
 
 def require_machine_visible(session: Session, actor: Actor, machine_id: int) -> CTPMachine:

@@ -1,5 +1,6 @@
 """Downtime segments, the per-problem downtime cache and the derived machine status (DOMAIN.md §3, §5)."""
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import delete, func, select
 from sqlmodel import Session, col
@@ -16,7 +17,8 @@ def segments_of(session: Session, log_id: int) -> list[DowntimeSegment]:
 
 
 def open_segment(session: Session, log: CTPProblemLog, down_at: datetime) -> None:
-    session.add(DowntimeSegment(log_id=log.id, machine_id=log.machine_id, down_at=down_at, is_planned=log.is_planned))
+    session.add(DowntimeSegment(log_id=cast(int, log.id), machine_id=log.machine_id,  # a stored problem: it has an id
+                                down_at=down_at, is_planned=log.is_planned))
 
 
 def close_running_segment(session: Session, log: CTPProblemLog, up_at: datetime) -> None:

@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlmodel import Session
@@ -153,7 +153,7 @@ def _xlsx_cell(value: object) -> object:
     return value
 
 
-def _as_text(cell: Cell) -> None:
+def _as_text(cell: Cell | MergedCell) -> None:
     """openpyxl stores a string starting with '=' as a formula: keep formula-like text a string, shown as text by
     Excel even when the cell is edited (quotePrefix), with its value unchanged (no apostrophe, unlike CSV)."""
     if cell.data_type == 'f' or (isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS)):

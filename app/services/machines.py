@@ -45,7 +45,7 @@ def summarize(session: Session, machines: list[CTPMachine]) -> list[MachinePubli
         .join(CTPProblemLog, col(CTPProblemLog.id) == DowntimeSegment.log_id)  # non-stopping problems keep history
         .where(col(DowntimeSegment.machine_id).in_(ids), col(DowntimeSegment.up_at).is_(None),
                col(CTPProblemLog.is_stopping))
-        .group_by(DowntimeSegment.machine_id)).all())  # .all(): a Result has keys(), dict() would take it as a mapping
+        .group_by(col(DowntimeSegment.machine_id))).all())  # .all(): a Result has keys(); dict() reads it as a mapping
     today = _today_downtime(session, ids, now)
     return [_machine_public(session, m, [log for log in open_logs if log.machine_id == m.id],
                             running.get(m.id), today.get(m.id, 0.0), now) for m in machines]  # type: ignore[arg-type]

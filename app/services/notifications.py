@@ -1,12 +1,12 @@
 """Notifications: one row per recipient, scoped at read time, auto-read after N days (DOMAIN.md §7)."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import ColumnElement, and_, func, select, update
 from sqlmodel import Session, col
 
 from app import events
 from app.config import get_settings
-from app.db import rolls_back, select_rows
+from app.db import pk, rolls_back, select_rows
 from app.errors import NotFound
 from app.models import CTPNotification, NotificationType, Role, User, UserMachine, utcnow
 from app.models.schemas import NotificationPage, NotificationPublic
@@ -19,14 +19,14 @@ def _auto_read_cutoff(now: datetime) -> datetime:
 
 def recipients_in_scope(session: Session, machine_id: int) -> set[int]:
     """Active admins and managers, plus CTP users assigned to the machine."""
-    staff = select(col(User.id)).where(col(User.is_active), col(User.role).in_((Role.ADMIN, Role.MANAGER)))
-    assigned = (select(col(User.id)).join(UserMachine, col(UserMachine.user_id) == col(User.id))
+    staff = select(pk(User.id)).where(col(User.is_active), col(User.role).in_((Role.ADMIN, Role.MANAGER)))
+    assigned = (select(pk(User.id)).join(UserMachine, col(UserMachine.user_id) == col(User.id))
                 .where(col(User.is_active), col(User.role) == Role.CTP_USER, col(UserMachine.machine_id) == machine_id))
     return set(select_rows(session, staff).scalars()) | set(select_rows(session, assigned).scalars())
 
 
 def admins(session: Session) -> set[int]:
-    return set(select_rows(session, select(col(User.id)).where(col(User.is_active), col(User.role) == Role.ADMIN))
+    return set(select_rows(session, select(pk(User.id)).where(col(User.is_active), col(User.role) == Role.ADMIN))
                .scalars())
 
 
@@ -49,12 +49,12 @@ def changes_for(user_ids: set[int]) -> list[events.Change]:
     return [(events.notifications_changed, user_id) for user_id in sorted(user_ids)]
 
 
-def _unread_clause(now: datetime) -> object:
+def _unread_clause(now: datetime) -> ColumnElement[bool]:
     return and_(col(CTPNotification.is_read).is_(False), col(CTPNotification.created_at) >= _auto_read_cutoff(now))
 
 
-def _own_in_scope(session: Session, actor: Actor) -> list[object]:
-    return [CTPNotification.user_id == actor.user_id, machine_scope(session, actor, CTPNotification.machine_id)]
+def _own_in_scope(session: Session, actor: Actor) -> list[ColumnElement[bool]]:
+    return [col(CTPNotification.user_id) == actor.user_id, machine_scope(session, actor, CTPNotification.machine_id)]
 
 
 def list_notifications(session: Session, *, actor: Actor, include_read: bool = False,
@@ -81,7 +81,7 @@ def unread_count(session: Session, *, actor: Actor, log_id: int | None = None) -
         return 0
     where = [*_own_in_scope(session, actor), _unread_clause(utcnow())]
     if log_id is not None:
-        where.append(CTPNotification.log_id == log_id)
+        where.append(col(CTPNotification.log_id) == log_id)
     return int(select_rows(session, select(func.count()).select_from(CTPNotification).where(*where)).one()[0])
 
 
@@ -116,7 +116,7 @@ def mark_all_read(session: Session, *, actor: Actor, log_id: int | None = None) 
     now = utcnow()
     where = [*_own_in_scope(session, actor), col(CTPNotification.is_read).is_(False)]
     if log_id is not None:
-        where.append(CTPNotification.log_id == log_id)
+        where.append(col(CTPNotification.log_id) == log_id)
     result = session.execute(update(CTPNotification).where(*where).values(is_read=True, read_at=now)
                              .execution_options(synchronize_session=False))
     session.commit()

@@ -323,7 +323,7 @@ def _notify_transition(session: Session, actor: Actor, log: CTPProblemLog, kind:
         return set()
     scope = notifications.recipients_in_scope(session, log.machine_id)
     if kind == NotificationType.PROBLEM_ACKNOWLEDGED:
-        users = ({log.created_by} & scope) | notifications.admins(session)
+        users = {user for user in scope if user == log.created_by} | notifications.admins(session)
     elif kind == NotificationType.PROBLEM_CANCELLED:
         users = notifications.notified_about(session, log.id, NotificationType.PROBLEM_CREATED)  # type: ignore[arg-type]
     else:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import select_rows
+from app.db import pk, select_rows
 from app.errors import InvalidInput
 from app.models import Category, CTPMachine, CTPProblemLog, ProblemAudit, ProblemPhoto, User, utcnow
 from app.models.schemas import MAX_ID, AuditEntryPublic, PhotoPublic, ProblemLogDetail, ProblemLogPage, ProblemLogPublic
@@ -174,7 +174,8 @@ def _after(filters: ProblemFilter, descending: bool, column: ColumnElement[objec
     bad = InvalidInput('cursor is invalid or belongs to another sort order; start again without it',
                        field='cursor')
     try:
-        sort, value, last_id = json.loads(base64.urlsafe_b64decode(filters.cursor + '=' * (-len(filters.cursor) % 4)))
+        cursor = filters.cursor or ''
+        sort, value, last_id = json.loads(base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4)))
         if sort != filters.sort or not _bounded_int(last_id, 1, MAX_ID):
             raise bad
         if sort.lstrip('-') in DATETIME_SORTS:
@@ -196,7 +197,7 @@ def _bounded_int(value: object, low: int, high: int) -> bool:
 
 def to_public(session: Session, logs: list[CTPProblemLog]) -> list[ProblemLogPublic]:
     """Public models for many problems with a fixed number of queries."""
-    return public_items(session, [log.model_dump(exclude=HIDDEN) for log in logs])
+    return public_items(session, [log.model_dump(exclude=set(HIDDEN)) for log in logs])
 
 
 def public_items(session: Session, rows: list[dict[str, Any]]) -> list[ProblemLogPublic]:
@@ -226,13 +227,13 @@ def _named_page() -> Select[Any]:
     """The list query's columns: the problem, its machine's and reporter's names, its category labels.
     Built once: aliasing is costly."""
     symptom, subsystem = aliased(Category), aliased(Category)
-    label = case((subsystem.name.is_(None), symptom.name), else_=subsystem.name + ' – ' + symptom.name)
+    label = case((col(subsystem.name).is_(None), symptom.name), else_=subsystem.name + ' – ' + symptom.name)
     return (select(*PUBLIC_COLUMNS, col(CTPMachine.name).label('machine_name'), col(User.name).label('created_by_name'),
                    label.label('category'), func.coalesce(subsystem.name, symptom.name).label('subsystem'))
             .join(CTPMachine, col(CTPMachine.id) == col(CTPProblemLog.machine_id))
             .outerjoin(User, col(User.id) == col(CTPProblemLog.created_by))
-            .outerjoin(symptom, symptom.id == col(CTPProblemLog.category_id))
-            .outerjoin(subsystem, subsystem.id == symptom.parent_id))
+            .outerjoin(symptom, col(symptom.id) == col(CTPProblemLog.category_id))
+            .outerjoin(subsystem, col(subsystem.id) == symptom.parent_id))
 
 
 def _public(row: dict[str, Any], photos: list[PhotoPublic], session: Session, now: datetime) -> ProblemLogPublic:
@@ -246,10 +247,10 @@ def _labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
     """{category id: (label, subsystem)} for the given categories only."""
     if not ids:
         return {}
-    found = select_rows(session, select(col(Category.id), col(Category.parent_id), col(Category.name)).where(  # type: ignore[arg-type]
+    found = select_rows(session, select(pk(Category.id), col(Category.parent_id), col(Category.name)).where(
         col(Category.id).in_(ids))).all()
     parents = {parent for _, parent, _ in found if parent is not None}
-    subsystems = dict(select_rows(session, select(col(Category.id), col(Category.name)).where(  # type: ignore[arg-type]
+    subsystems = dict(select_rows(session, select(pk(Category.id), col(Category.name)).where(
         col(Category.id).in_(parents))).all()) if parents else {}
     out: dict[int, tuple[str, str]] = {}
     for cid, parent, name in found:
@@ -260,8 +261,9 @@ def _labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
 
 def _photos(session: Session, log_ids: list[int]) -> dict[int, list[PhotoPublic]]:
     photos: dict[int, list[PhotoPublic]] = {}
-    query = (select(ProblemPhoto.log_id, ProblemPhoto.id, ProblemPhoto.kind, ProblemPhoto.original_name,  # type: ignore[call-overload]
-                    ProblemPhoto.width, ProblemPhoto.height, ProblemPhoto.created_at)
+    query = (select(col(ProblemPhoto.log_id), pk(ProblemPhoto.id), col(ProblemPhoto.kind),
+                    col(ProblemPhoto.original_name), col(ProblemPhoto.width), col(ProblemPhoto.height),
+                    col(ProblemPhoto.created_at))
              .where(col(ProblemPhoto.log_id).in_(log_ids)).order_by(col(ProblemPhoto.created_at), col(ProblemPhoto.id)))
     for log_id, photo_id, kind, original_name, width, height, created_at in session.connection().execute(query):
         photos.setdefault(log_id, []).append(PhotoPublic(

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.db import select_rows
+from app.db import pk, select_rows
 from app.models import CTPMachine, utcnow
 from app.services import calendar, kpi_live, kpi_sql, rollup, rollup_read
 from app.services.access import Action, Actor, machine_scope, require
@@ -26,7 +26,7 @@ def machine_stats(session: Session, *, actor: Actor, start: datetime, end: datet
                   machine_ids: list[int] | None = None, now: datetime | None = None) -> dict[int, MachineStats]:
     """KPIs per machine in the actor's scope for [start, end)."""
     require(actor, Action.READ_STATS)
-    ids_query = select(col(CTPMachine.id)).where(machine_scope(session, actor, col(CTPMachine.id)))
+    ids_query = select(pk(CTPMachine.id)).where(machine_scope(session, actor, col(CTPMachine.id)))
     if machine_ids is not None:
         ids_query = ids_query.where(col(CTPMachine.id).in_(machine_ids))
     ids = list(select_rows(session, ids_query).scalars())
@@ -81,7 +81,7 @@ def board_causes(session: Session, *, actor: Actor, start: datetime, end: dateti
                  limit: int = 3) -> list[CauseRow]:
     """The top causes (unplanned minutes by subsystem) over the machines a board may see: readable by displays."""
     require(actor, Action.READ)
-    ids = list(select_rows(session, select(col(CTPMachine.id)).where(machine_scope(session, actor, col(CTPMachine.id)),
+    ids = list(select_rows(session, select(pk(CTPMachine.id)).where(machine_scope(session, actor, col(CTPMachine.id)),
                                                         col(CTPMachine.retired_at).is_(None))).scalars())
     causes = plant_totals(compute(session, ids, start, end, utcnow())).top_causes
     return [c for c in causes if c.minutes > 0][:limit]

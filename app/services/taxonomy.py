@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app import events
-from app.db import rolls_back, select_rows
+from app.db import not_null, pk, rolls_back, select_rows
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Category, CTPProblemLog
 from app.services.access import Action, Actor, require
@@ -145,12 +145,12 @@ def update_category(session: Session, *, actor: Actor, category_id: int, name: s
 @rolls_back
 def usage(session: Session) -> dict[int, int]:
     """Problems per category, a subsystem counting its symptoms' problems too (what archiving would touch)."""
-    rows = select_rows(session, select(col(CTPProblemLog.category_id), func.count())
+    rows = select_rows(session, select(not_null(CTPProblemLog.category_id), func.count())
                        .where(col(CTPProblemLog.category_id).is_not(None))
                         .group_by(col(CTPProblemLog.category_id))).all()
     own = {int(category_id): int(count) for category_id, count in rows}
     counts = dict(own)
-    for child_id, parent_id in select_rows(session, select(col(Category.id), col(Category.parent_id))
+    for child_id, parent_id in select_rows(session, select(pk(Category.id), not_null(Category.parent_id))
                                             .where(col(Category.parent_id).is_not(None))).all():
         counts[parent_id] = counts.get(parent_id, 0) + own.get(child_id, 0)
     return counts
