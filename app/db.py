@@ -1,7 +1,7 @@
 """Engine and sessions. SQLite: a fixed SQLite build (pysqlite3), WAL only where safe, BEGIN IMMEDIATE for writes."""
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar, TypeVarTuple, cast
 
@@ -169,6 +169,12 @@ def select_rows(session: Session, statement: Select[*Ts]) -> Result[*Ts]:
     """`session.execute` of a SQLAlchemy select, its column types kept (SQLModel's `exec` types only its own
     select, and its `execute` forgets the types); the rows are SQLAlchemy's, exactly as `exec` returns them."""
     return cast(Result[*Ts], session.execute(statement))
+
+
+def loose_rows(session: Session, statement: Select[*tuple[Any, ...]]) -> Iterable[tuple[Any, ...]]:
+    """The rows of a select whose column types SQLAlchemy cannot infer (a CTE's columns, a built column list),
+    typed as tuples of Any to unpack; the same Result `session.execute` returns (Result.tuples() is deprecated)."""
+    return cast(Iterable[tuple[Any, ...]], session.execute(statement))
 
 
 def pk(column: int | None) -> Mapped[int]:

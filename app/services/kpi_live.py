@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import case, false, func, literal, select, true
 from sqlmodel import Session, col
 
-from app.db import select_rows
+from app.db import loose_rows, select_rows
 from app.models import AuditAction, Category, CTPProblemLog, DowntimeSegment, ProblemAudit, ProblemStatus
 from app.services import calendar, failures, kpi_sql, rollup, rollup_read
 from app.services.kpi_figures import CauseRow, MachineStats
@@ -98,10 +98,10 @@ def _add_causes(session: Session, totals: dict[int, rollup_read.Totals], ids: li
                        col(log.is_planned) == false(), func.coalesce(col(Category.machine_fault), true()) == true(),
                        col(log.start_time) >= start, col(log.start_time) < end)
                 .group_by(col(log.machine_id), name))
-    for m, n, secs in select_rows(session, minutes_q).tuples():
+    for m, n, secs in loose_rows(session, minutes_q):
         if secs:  # a stop wholly covered by an earlier one adds no minutes (and no row, as in the roll-up)
             totals[m].add_cause(n, float(secs), 0)
-    for m, n, count in select_rows(session, counts_q).tuples():
+    for m, n, count in loose_rows(session, counts_q):
         totals[m].add_cause(n, 0.0, int(count))
 
 

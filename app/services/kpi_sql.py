@@ -6,7 +6,7 @@ from sqlalchemy import Float, Select, case, false, func, literal, or_, select, t
 from sqlalchemy.sql import ColumnElement
 from sqlmodel import Session, col
 
-from app.db import select_rows
+from app.db import loose_rows
 from app.models import Category, CTPMachine, CTPProblemLog, DowntimeSegment
 from app.services import calendar, failures, rollup, rollup_read
 from app.sqlfuncs import epoch, greatest, least
@@ -20,11 +20,11 @@ def lives(session: Session, ids: list[int], start: datetime, end: datetime) -> d
         return {}
     first = (select(col(CTPProblemLog.machine_id).label('m'), func.min(col(CTPProblemLog.start_time)).label('t'))
              .where(col(CTPProblemLog.machine_id).in_(ids)).group_by(col(CTPProblemLog.machine_id)).subquery())
-    rows = select_rows(session, select(col(CTPMachine.id), col(CTPMachine.created_at), col(CTPMachine.retired_at),
+    rows = loose_rows(session, select(col(CTPMachine.id), col(CTPMachine.created_at), col(CTPMachine.retired_at),
                                        first.c.t)
                            .outerjoin(first, first.c.m == col(CTPMachine.id)).where(col(CTPMachine.id).in_(ids)))
     result = {}
-    for mid, created, retired, first_problem in rows.tuples():
+    for mid, created, retired, first_problem in rows:
         born = min(created, first_problem) if first_problem is not None else created
         result[mid] = (max(start, born), min(end, retired) if retired is not None else end)
     return result
@@ -91,6 +91,6 @@ def sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[n
             select(literal(1), ep.c.m, func.sum(clipped(ep, opv.c.a, opv.c.b)))
             .join(opv, (ep.c.s < opv.c.b) & (ep.c.e > opv.c.a)).group_by(ep.c.m))
     sums: tuple[dict[int, float], dict[int, float]] = ({}, {})
-    for kind, m, seconds in select_rows(session, query).tuples():
+    for kind, m, seconds in loose_rows(session, query):
         sums[kind][m] = float(seconds or 0.0)
     return sums

@@ -4,7 +4,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import Float, Integer, func, select
 from sqlmodel import Session, col
 
-from app.db import pk, select_rows
+from app.db import loose_rows, pk, select_rows
 from app.models import CTPMachine, utcnow
 from app.services import kpi_sql, rollup, rollup_read
 from app.services.access import Action, Actor, machine_scope, require
@@ -72,5 +72,5 @@ def _live_trend(session: Session, ids: list[int], pieces: list[rollup_read.Piece
     bv = rollup_read.rows_cte('buckets', {'i': Integer, 'a': Float, 'b': Float}, rows)  # type: ignore[arg-type]
     query_sum = (select(bv.c.i, func.sum(kpi_sql.clipped(episodes, bv.c.a, bv.c.b)))
                  .join(bv, (episodes.c.s < bv.c.b) & (episodes.c.e > bv.c.a)).group_by(bv.c.i))
-    return {index: float(seconds or 0.0) for index, seconds in select_rows(session, query_sum).tuples()}
+    return {index: float(seconds or 0.0) for index, seconds in loose_rows(session, query_sum)}
 

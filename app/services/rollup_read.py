@@ -12,7 +12,7 @@ from sqlalchemy.sql.selectable import CTE
 from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import select_rows
+from app.db import loose_rows, select_rows
 from app.models import Category, CTPMachine, DailyCauseRollup, DailyRollup, DowntimeSegment
 
 Piece = tuple[datetime, datetime, int]  # a live interval and the index of what it belongs to (a trend bucket, or 0)
@@ -132,7 +132,7 @@ def add_rolled(session: Session, totals: dict[int, Totals], days: dict[int, tupl
         r = DailyRollup
         query = (select(col(r.machine_id), *[func.sum(getattr(r, name)) for name in SUMMED])
                  .where(col(r.machine_id).in_(ids), col(r.day) >= first, col(r.day) < stop).group_by(col(r.machine_id)))
-        for machine_id, *sums in select_rows(session, query).tuples():
+        for machine_id, *sums in loose_rows(session, query):
             total = totals[machine_id]
             for field_name, value in zip(SUMMED, sums, strict=True):
                 setattr(total, field_name, getattr(total, field_name) + (value or 0))
