@@ -12,7 +12,7 @@ from app import bus, events
 from app.config import get_settings
 from app.db import get_engine, select_rows, session_scope
 from app.models import CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, utcnow
-from app.services import notifications, photos
+from app.services import notifications, photo_sweep
 from app.services.jmf import ingest as jmf_ingest
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ async def start() -> None:
     """Bind the event loop for thread-safe events, sweep orphan photo files, start the periodic loop."""
     global _task
     events.bind_loop(asyncio.get_running_loop())
-    await asyncio.to_thread(photos.sweep_now)  # files of uploads a crash left without a row (SECURITY.md U7)
+    await asyncio.to_thread(photo_sweep.sweep_now)  # files of uploads a crash left without a row (SECURITY.md U7)
     _task = asyncio.create_task(_loop(), name='ctp-periodic-jobs')
     await bus.start(get_engine().url.render_as_string(hide_password=False))  # PostgreSQL only: cross-process events
 
@@ -42,7 +42,7 @@ async def stop() -> None:
 async def _loop() -> None:
     while True:
         await asyncio.sleep(INTERVAL_SECONDS)
-        for job in (run_once, photos.reclaim_now):   # files of uploads whose process crashed (another worker)
+        for job in (run_once, photo_sweep.reclaim_now):   # files of uploads whose process crashed (another worker)
             try:
                 await asyncio.to_thread(job)
             except Exception:  # a failing job must not stop the schedule; the trace goes to the log

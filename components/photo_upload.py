@@ -5,7 +5,7 @@ Usage in a form (the photos are handed over when the problem is saved):
     uploader = PhotoUpload(max_photos=6)          # or: 6 - number of photos the problem already has
     ...
     prepared = uploader.take()                    # the caller now owns the files
-    await io(save, prepared)            # e.g. photos.report_with_photos(session, ..., prepared=prepared)
+    await io(save, prepared)            # e.g. problem_logs.report_problem(session, ..., photos=prepared)
                                                   # or photos.attach_photos(...); both discard the files on failure
 
 Photos that are never taken are discarded when the element (or the page) goes away.

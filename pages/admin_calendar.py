@@ -6,7 +6,7 @@ from nicegui import ui
 
 from app.db import read_session
 from app.errors import InvalidInput
-from app.services import calendar
+from app.services import calendar, calendar_admin
 from app.services.access import SignedIn, acting_as
 from components.admin import act, admin_nav
 from components.layout import frame
@@ -76,6 +76,6 @@ def _load() -> tuple[list[tuple[int, int, int]], list[tuple[date, str | None]]]:
 def _save(who: SignedIn | None, window_texts: list[str], closure_text: str) -> bool:
     windows, days = parse_windows(window_texts), parse_closures(closure_text)
     with acting_as(who) as (session, actor):
-        calendar.set_weekly_windows(session, actor=actor, windows=windows)
-        calendar.set_closures(session, actor=actor, days=days)
+        calendar_admin.set_weekly_windows(session, actor=actor, windows=windows)
+        calendar_admin.set_closures(session, actor=actor, days=days)
     return True

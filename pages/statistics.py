@@ -4,13 +4,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from nicegui import ui
-from sqlalchemy import select
 
 from app.config import get_settings
-from app.db import read_session, select_rows
-from app.models import CTPMachine, utcnow
+from app.db import read_session
+from app.models import utcnow
 from app.models.schemas import ProblemLogPage, ProblemLogPublic
-from app.services import calendar, problem_queries, stats
+from app.services import calendar, machines, problem_queries, stats
 from app.services.access import ROLE_ACTIONS, Action, Actor
 from app.services.problem_queries import ProblemFilter
 from components import stats_view
@@ -93,7 +92,7 @@ def build_report(actor: Actor, first: date, last: date) -> Report:
     start, end = calendar.local_range_bounds(first, last)
     weeks = _weeks(first, last)
     with read_session() as session:
-        names = {m.id: m.name for m in select_rows(session, select(CTPMachine)).scalars()}
+        names = machines.names(session)
         per = stats.machine_stats(session, actor=actor, start=start, end=end)
         buckets = [calendar.local_range_bounds(a, b) for a, b in weeks]
         trend = stats.downtime_trend(session, actor=actor, buckets=buckets)

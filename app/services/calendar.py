@@ -2,14 +2,13 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import rolls_back, select_rows
+from app.db import select_rows
 from app.errors import InvalidInput
 from app.models import OperatingWindow, PlantClosure
-from app.services.access import Action, Actor, require
 
 Interval = tuple[datetime, datetime]
 
@@ -87,35 +86,3 @@ def _merge(intervals: list[Interval]) -> list[Interval]:
         else:
             merged.append((a, b))
     return merged
-
-
-@rolls_back
-def set_weekly_windows(session: Session, *, actor: Actor, windows: list[tuple[int, int, int]]) -> None:
-    """Admin: replace the weekly shift windows (weekday 0 = Monday, minutes from local midnight)."""
-    require(actor, Action.ADMINISTER)
-    for weekday, first, last in windows:
-        if not (0 <= weekday <= 6 and 0 <= first < last <= 1440):
-            raise InvalidInput('a window is weekday 0-6 with 0 <= start < end <= 1440 minutes', field='windows')
-    session.execute(delete(OperatingWindow))
-    for weekday, first, last in windows:
-        session.add(OperatingWindow(weekday=weekday, start_minute=first, end_minute=last))
-    _rebuild_rollup(session)
-    session.commit()
-
-
-@rolls_back
-def set_closures(session: Session, *, actor: Actor, days: dict[date, str | None]) -> None:
-    """Admin: replace the list of closed days."""
-    require(actor, Action.ADMINISTER)
-    session.execute(delete(PlantClosure))
-    for day, reason in sorted(days.items()):
-        session.add(PlantClosure(day=day, reason=reason))
-    _rebuild_rollup(session)
-    session.commit()
-
-
-def _rebuild_rollup(session: Session) -> None:
-    """Operating hours are in the daily roll-up: recompute it in the same transaction."""
-    from app.services import rollup  # rollup reads this module's intervals
-    session.flush()
-    rollup.rebuild(session)

@@ -6,7 +6,7 @@ from sqlmodel import Session, col
 
 from app import events
 from app.config import get_settings
-from app.db import rolls_back, select_rows
+from app.db import pk, rolls_back, select_rows
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment, MachineStatus, User, utcnow
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate, OpenProblemSummary
@@ -29,6 +29,11 @@ def list_machines(session: Session, *, actor: Actor, include_retired: bool = Fal
 def get_machine(session: Session, *, actor: Actor, machine_id: int) -> MachinePublic:
     """One machine in scope (404 otherwise)."""
     return summarize(session, [require_machine_visible(session, actor, machine_id)])[0]
+
+
+def names(session: Session) -> dict[int, str]:
+    """Every machine's name by id, retired ones included: labels for figures a service has already scoped."""
+    return dict(select_rows(session, select(pk(CTPMachine.id), col(CTPMachine.name))).all())
 
 
 def summarize(session: Session, machines: list[CTPMachine]) -> list[MachinePublic]:

@@ -10,39 +10,32 @@ stop seconds and problem counts.
 Sums over days equal the live figures because every one of them is additive over disjoint pieces of a window: unions
 clipped to a piece, episodes by the piece they start in, problems by the piece their start lies in.
 
-Changing the plant's zone (`CTP_TIMEZONE`) moves the day boundaries: run `rebuild` (python -m app.services.rollup).
+Changing the plant's zone (`CTP_TIMEZONE`) moves the day boundaries: run `rebuild` (python -m
+app.services.rollup_cli). What each day holds is computed by app/services/rollup_days.py.
 """
 import logging
-from bisect import bisect_right
-from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import (
-    ColumnElement,
     delete,
     func,
     insert,
-    or_,
     select,
-    true,
 )
 from sqlmodel import Session, col
 
 from app.config import get_settings
 from app.db import pk, select_rows
 from app.models import (
-    Category,
     CTPMachine,
     CTPProblemLog,
     DailyCauseRollup,
     DailyRollup,
     DowntimeSegment,
-    ProblemStatus,
     utcnow,
 )
-from app.services import calendar, failures
+from app.services import calendar, failures, rollup_days
 from app.services.failures import CHAIN_MARGIN, ts
 from app.services.rollup_read import SUMMED
 from app.services.rollup_read import midnight as _midnight
@@ -78,7 +71,8 @@ def refresh(session: Session, machine_id: int, lo: datetime, hi: datetime, now: 
     """Rewrite the days of [lo, hi] widened to the stop episodes that touch it (their starts carry their length)."""
     now = now or utcnow()
     _lock(session, machine_id)
-    for first, last in _episodes(_segments(session, machine_id, lo - CHAIN_MARGIN, hi + CHAIN_MARGIN, now)):
+    segments = rollup_days.machine_segments(session, machine_id, lo - CHAIN_MARGIN, hi + CHAIN_MARGIN, now)
+    for first, last in rollup_days.merged_episodes(segments):
         if first.s <= ts(hi) and last >= ts(lo):
             lo = min(lo, datetime.fromtimestamp(first.s, lo.tzinfo))
             hi = max(hi, datetime.fromtimestamp(last, hi.tzinfo))
@@ -140,60 +134,6 @@ def _extent(session: Session, machine_id: int, now: datetime) -> tuple[datetime 
     return min(lows), max(highs)
 
 
-@dataclass
-class _Seg:
-    s: float
-    e: float
-    planned: bool
-    subsystem_id: int | None
-    running: bool
-    log_id: int = 0
-
-
-def _live_logs() -> tuple[ColumnElement[bool], ...]:
-    """Problems that count: not deleted, not cancelled, machine faults (workflow categories stay out)."""
-    return (col(CTPProblemLog.deleted_at).is_(None), col(CTPProblemLog.status) != ProblemStatus.CANCELLED,
-            func.coalesce(Category.machine_fault, true()) == true())
-
-
-def _subsystem_id() -> ColumnElement[int | None]:
-    """The problem's subsystem (a symptom's parent, or the category itself): what the Pareto groups by."""
-    return func.coalesce(col(Category.parent_id), col(Category.id))
-
-
-def _segments(session: Session, machine_id: int, lo: datetime, hi: datetime, now: datetime) -> list[_Seg]:
-    seg = DowntimeSegment
-    query = (select(col(seg.down_at), col(seg.up_at), col(seg.is_planned), _subsystem_id(), col(seg.log_id))
-             .join(CTPProblemLog, col(CTPProblemLog.id) == col(seg.log_id))
-             .outerjoin(Category, col(Category.id) == col(CTPProblemLog.category_id))
-             .where(col(seg.machine_id) == machine_id, *failures.counted(), col(seg.down_at) < hi,
-                    or_(col(seg.up_at).is_(None), col(seg.up_at) > lo)))
-    rows = [_Seg(ts(down), ts(up or now), bool(planned), category, up is None, log_id)
-            for down, up, planned, category, log_id in select_rows(session, query)]
-    return sorted(rows, key=lambda r: (r.s, r.e, r.log_id))
-
-
-def _episodes(segments: list[_Seg]) -> list[tuple[_Seg, float]]:
-    """Gaps and islands as stats does it: a segment starting after every earlier end opens an episode.
-    Each episode is (its first segment, its end); a running segment makes the first one's `running` true."""
-    result: list[tuple[_Seg, float]] = []
-    for segment in segments:
-        if result and segment.s <= result[-1][1]:
-            first, end = result[-1]
-            first.running = first.running or segment.running
-            result[-1] = (first, max(end, segment.e))
-        else:
-            result.append((_Seg(segment.s, segment.e, segment.planned, None, segment.running), segment.e))
-    return result
-
-
-@dataclass
-class _Day:
-    values: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    causes: dict[int | None, list[float]] = field(default_factory=dict)
-    is_open: bool = False
-
-
 def _write_days(session: Session, machine_id: int, first: date, last: date, now: datetime,
                 all_ops: list[tuple[float, float]] | None = None) -> int:
     """Recompute and store the days first..last (plant-local, inclusive) of one machine; returns the rows written.
@@ -202,17 +142,12 @@ def _write_days(session: Session, machine_id: int, first: date, last: date, now:
     dates = [first + timedelta(days=n) for n in range((last - first).days + 2)]
     bounds = [ts(_midnight(d, zone)) for d in dates]
     start, end = _midnight(first, zone), _midnight(dates[-1], zone)
-    days = [_Day() for _ in dates[:-1]]
-    segments = _segments(session, machine_id, start - CHAIN_MARGIN, end + CHAIN_MARGIN, now)
     if all_ops is None:
         ops = [(ts(a), ts(b)) for a, b in calendar.operating_intervals(session, start, end)]
     else:
         a, b = ts(start), ts(end)
         ops = [(max(x, a), min(y, b)) for x, y in all_ops if x < b and y > a]
-    _fill_unions(days, bounds, segments, ops)
-    _fill_failures(days, bounds, failures.link(failures.fetch(session, [machine_id], start, end, now)[machine_id]))
-    _fill_causes(days, bounds, [s for s in segments if not s.planned])
-    _fill_problems(session, days, bounds, machine_id, start, end)
+    days = rollup_days.compute(session, machine_id, bounds, start, end, now, ops)
     session.execute(delete(DailyRollup).where(col(DailyRollup.machine_id) == machine_id, col(DailyRollup.day) >= first,
                                               col(DailyRollup.day) <= last))
     session.execute(delete(DailyCauseRollup).where(col(DailyCauseRollup.machine_id) == machine_id,
@@ -230,103 +165,3 @@ def _write_days(session: Session, machine_id: int, first: date, last: date, now:
     if causes:
         connection.execute(insert(DailyCauseRollup.__table__), causes)  # type: ignore[attr-defined]
     return len(rows)
-
-
-def _days_of(bounds: list[float], s: float, e: float) -> Iterable[tuple[int, float]]:
-    """(day index, seconds of [s, e] inside it) for the days that [s, e] overlaps (s < day end, e > day start)."""
-    i = max(0, bisect_right(bounds, s) - 1)
-    while i < len(bounds) - 1 and bounds[i] < e and s < bounds[i + 1]:
-        yield i, max(0.0, min(e, bounds[i + 1]) - max(s, bounds[i]))
-        i += 1
-
-
-def _intersect(episodes: list[tuple[_Seg, float]], ops: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    pieces, j = [], 0
-    for first, end in episodes:
-        while j < len(ops) and ops[j][1] <= first.s:
-            j += 1
-        k = j
-        while k < len(ops) and ops[k][0] < end:
-            a, b = max(first.s, ops[k][0]), min(end, ops[k][1])
-            if a < b:
-                pieces.append((a, b))
-            k += 1
-    return pieces
-
-
-def _fill_unions(days: list[_Day], bounds: list[float], segments: list[_Seg], ops: list[tuple[float, float]]) -> None:
-    unplanned = _episodes([s for s in segments if not s.planned])
-    every = _episodes(segments)
-    for name, episodes in (('unplanned', unplanned), ('stopped', every)):
-        for first, end in episodes:
-            for i, seconds in _days_of(bounds, first.s, end):
-                days[i].values[f'{name}_s'] += seconds
-                days[i].is_open = days[i].is_open or first.running
-            if first.running and bounds[0] <= first.s < bounds[-1]:
-                days[bisect_right(bounds, first.s) - 1].is_open = True
-        for a, b in _intersect(episodes, ops):
-            for i, seconds in _days_of(bounds, a, b):
-                days[i].values[f'{name}_op_s'] += seconds
-
-
-def _fill_failures(days: list[_Day], bounds: list[float], found: list[failures.Failure]) -> None:
-    """Each failure (a reopen joined to it) counts on the day it first went down, with its whole length."""
-    for failure in found:
-        if bounds[0] <= failure.start < bounds[-1]:
-            day = days[bisect_right(bounds, failure.start) - 1]
-            day.values['episodes'] += 1
-            day.values['episode_s'] += failure.seconds
-            day.is_open = day.is_open or failure.running
-
-
-def _fill_causes(days: list[_Day], bounds: list[float], unplanned: list[_Seg]) -> None:
-    """Each minute once, to the segment that went down first (DOMAIN.md §5.17), as stats' Pareto does."""
-    covered = float('-inf')
-    for segment in unplanned:  # in (s, e, log) order
-        if segment.e > covered:
-            for i, seconds in _days_of(bounds, max(segment.s, covered), segment.e):
-                days[i].causes.setdefault(segment.subsystem_id, [0.0, 0])[0] += seconds
-        covered = max(covered, segment.e)
-
-
-def _fill_problems(session: Session, days: list[_Day], bounds: list[float], machine_id: int, start: datetime,
-                   end: datetime) -> None:
-    log = CTPProblemLog
-    query = (select(col(log.start_time), col(log.created_at), col(log.acknowledged_at), col(log.vendor_called_at),
-                    col(log.vendor_arrived_at),
-                    col(log.is_planned), col(log.plates_lost), _subsystem_id())
-             .outerjoin(Category, col(Category.id) == log.category_id)
-             .where(col(log.machine_id) == machine_id, *_live_logs(), col(log.start_time) >= start,
-                    col(log.start_time) < end))
-    for started, created, acked, called, arrived, planned, plates, subsystem in select_rows(session, query):
-        i = bisect_right(bounds, ts(started)) - 1
-        if not 0 <= i < len(days):
-            continue
-        day = days[i]
-        day.values['problems'] += 1
-        day.values['planned'] += 1 if planned else 0
-        day.values['plates_lost'] += plates or 0
-        if acked is not None:
-            day.values['ack_n'] += 1
-            day.values['ack_s'] += (acked - created).total_seconds()
-        if called is not None and arrived is not None:
-            day.values['vendor_n'] += 1
-            day.values['vendor_s'] += (arrived - called).total_seconds()
-        if not planned:
-            day.causes.setdefault(subsystem, [0.0, 0])[1] += 1
-
-
-def main() -> None:
-    """python -m app.services.rollup: recompute the whole roll-up (after changing CTP_TIMEZONE, or to check)."""
-    from app.db import init_engine, session_scope
-    logging.basicConfig(level=logging.INFO)
-    init_engine(get_settings().resolved_database_url)
-    with session_scope() as session:
-        written = rebuild(session)
-        session.commit()
-    logger.info('roll-up rebuilt: %d machine-days', written)
-
-
-
-if __name__ == '__main__':
-    main()

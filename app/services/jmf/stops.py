@@ -20,6 +20,7 @@ from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
 from app.services import problem_logs, taxonomy
 from app.services.access import Action, Actor, require, require_machine_visible, visible_machine_ids
 from app.services.jmf.ledger import State
+from app.services.jmf.open_stops import described, open_stop
 
 MACHINE = Actor(user_id=None, role=Role.ADMIN, name='machine (JMF)')  # the machine acting through its link
 SUGGESTIONS = {'PaperJam': ('Plate loading / autoloader', 'Plate jam'),
@@ -46,12 +47,6 @@ def apply(session: Session, signal: Signal) -> None:
         _open(session, signal)
     elif stop is not None and signal.state not in (State.DOWN, State.NO_DATA):
         _end(session, stop, signal.at)
-
-
-def open_stop(session: Session, machine_id: int) -> MachineStop | None:
-    return select_rows(session, select(MachineStop).where(col(MachineStop.machine_id) == machine_id,
-                                                          col(MachineStop.ended_at).is_(None))
-                        .order_by(col(MachineStop.started_at).desc())).scalars().first()
 
 
 def _open(session: Session, signal: Signal) -> None:
@@ -113,36 +108,12 @@ def explain_stop(session: Session, *, actor: Actor, stop_id: int, category_id: i
     log = session.get(CTPProblemLog, stop.log_id)
     assert log is not None
     changes = ProblemLogUpdate(category_id=category_id or log.category_id,
-                               problem_description=_described(log, note), version=log.version)
+                               problem_description=described(log, note), version=log.version)
     problem_logs.update_problem(session, actor=actor, log_id=log.id, changes=changes)  # type: ignore[arg-type]
     stop.explained_at, stop.explained_by = utcnow(), actor.user_id
     session.add(stop)
     session.commit()
     return stop
-
-
-def join_open_stop(session: Session, *, actor: Actor, problem_in: ProblemLogCreate) -> CTPProblemLog | None:
-    """A person's stopping report on a machine with an open machine stop joins that stop's problem."""
-    stop = open_stop(session, problem_in.machine_id)
-    log = session.get(CTPProblemLog, stop.log_id) if stop is not None and stop.log_id is not None else None
-    if stop is None or log is None or log.status not in OPEN:
-        return None
-    category_id = problem_in.category_id or log.category_id
-    changes = ProblemLogUpdate(problem_description=_described(log, problem_in.problem_description),
-                               category_id=category_id)
-    log = problem_logs.update_problem(session, actor=actor, log_id=log.id, changes=changes).log  # type: ignore[arg-type]
-    if problem_in.category_id is not None:
-        stop.explained_at, stop.explained_by = utcnow(), actor.user_id
-        session.add(stop)
-        session.commit()
-    return log
-
-
-def _described(log: CTPProblemLog, note: str | None) -> str:
-    note = (note or '').strip()
-    if not note or note in log.problem_description:
-        return log.problem_description
-    return f'{note}\n\n{log.problem_description}'[:4000]
 
 
 @dataclass(frozen=True)
