@@ -1,5 +1,6 @@
 # CTP Log: `make run` serves the demo plant, `make test` passes the whole suite. Both set themselves up:
 # `make run` installs only what running needs; `make test` and `make lint` add the test and bench tools ([dev]).
+# `make lint`: ruff, then mypy (0 errors; the CI runs it beside the suite, scripts/test-all).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -28,6 +29,7 @@ test: $(DEV_STAMP)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check app pages components tests main.py
+	$(BIN)/mypy app pages components main.py
 
 # Catalogues: collect the marked texts into app/locale/messages.pot, merge them into each language's .po (new
 # texts arrive untranslated; tests/app/test_catalogues.py fails until they are translated), compile the .mo files

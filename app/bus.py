@@ -21,7 +21,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from app import events
-from app.db import read_session
+from app.db import pk, read_session, select_rows
 from app.models import CTPMachine, User
 
 logger = logging.getLogger(__name__)
@@ -56,8 +56,8 @@ def decode(payload: str) -> tuple[str, int, str] | None:
 def resync_targets() -> list[tuple[str, int]]:
     """Everything a page may show live: every machine, every user's notifications, the whole taxonomy."""
     with read_session() as session:
-        machine_ids = session.execute(select(CTPMachine.id)).scalars().all()
-        user_ids = session.execute(select(User.id)).scalars().all()
+        machine_ids = select_rows(session, select(pk(CTPMachine.id))).scalars().all()
+        user_ids = select_rows(session, select(pk(User.id))).scalars().all()
     return ([('machine_changed', m) for m in machine_ids] + [('notifications_changed', u) for u in user_ids]
             + [('taxonomy_changed', 0)])
 

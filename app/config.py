@@ -64,7 +64,7 @@ class Settings(BaseSettings):
     session_dir: Path | None = None  # NiceGUI's per-user session storage (default: <data_dir>/sessions)
     metrics_token: SecretStr | None = None  # when set, /metrics needs `Authorization: Bearer <token>`
     metrics_allow: list[ipaddress.IPv4Network | ipaddress.IPv6Network] = Field(  # /metrics without a token: only these
-        default_factory=lambda: [ipaddress.IPv4Network('127.0.0.0/8'), ipaddress.IPv6Network('::1/128')])
+        default_factory=lambda: [ipaddress.ip_network('127.0.0.0/8'), ipaddress.ip_network('::1/128')])
     sqlite_journal: Literal['auto', 'wal', 'delete', 'truncate'] = 'auto'  # auto: WAL only on a fixed SQLite
     sqlite_single_connection: bool = False  # one pooled connection (the only way WAL is allowed on an affected SQLite)
     sqlite_cache_mb: int = Field(default=32, ge=1, le=4096)  # page cache per connection, filled only as pages are read

@@ -1,21 +1,24 @@
 """Engine and sessions. SQLite: a fixed SQLite build (pysqlite3), WAL only where safe, BEGIN IMMEDIATE for writes."""
 import functools
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, TypeVar, TypeVarTuple, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Result, Select, create_engine, event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped
 from sqlalchemy.pool import QueuePool
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.errors import Conflict
 
 logger = logging.getLogger(__name__)
 P = ParamSpec('P')
 R = TypeVar('R')
+T = TypeVar('T')
+Ts = TypeVarTuple('Ts')
 
 # The WAL-reset corruption race is fixed from these SQLite versions on (3.51.3, or the backports).
 WAL_SAFE_SQLITE = ((3, 51, 3), (3, 50, 7), (3, 44, 6))
@@ -38,7 +41,7 @@ def sqlite_version_is_wal_safe(version: str) -> bool:
 def sqlite_module() -> Any:
     """The DB-API module for SQLite: pysqlite3 (bundled, fixed SQLite) where installed, else the stdlib."""
     try:
-        from pysqlite3 import dbapi2  # type: ignore[import-not-found]
+        from pysqlite3 import dbapi2  # type: ignore[import-not-found, import-untyped]  # optional, ships no types
     except ImportError:
         import sqlite3 as dbapi2
     return dbapi2
@@ -160,3 +163,26 @@ def rolls_back(func: Callable[P, R]) -> Callable[P, R]:
                 raise Conflict('this conflicts with existing data (a duplicate name or a reference in use)') from error
             raise
     return wrapper
+
+
+def select_rows(session: Session, statement: Select[*Ts]) -> Result[*Ts]:
+    """`session.execute` of a SQLAlchemy select, its column types kept (SQLModel's `exec` types only its own
+    select, and its `execute` forgets the types); the rows are SQLAlchemy's, exactly as `exec` returns them."""
+    return cast(Result[*Ts], session.execute(statement))
+
+
+def loose_rows(session: Session, statement: Select[*tuple[Any, ...]]) -> Iterable[tuple[Any, ...]]:
+    """The rows of a select whose column types SQLAlchemy cannot infer (a CTE's columns, a built column list),
+    typed as tuples of Any to unpack; the same Result `session.execute` returns (Result.tuples() is deprecated)."""
+    return cast(Iterable[tuple[Any, ...]], session.execute(statement))
+
+
+def pk(column: int | None) -> Mapped[int]:
+    """A table's id as a column expression, typed as never NULL: a stored row always has one (the models type it
+    `int | None` only because a new object has none until it is flushed)."""
+    return cast(Mapped[int], col(column))
+
+
+def not_null(column: T | None) -> Mapped[T]:
+    """A nullable column as an expression typed without None, for a query whose WHERE keeps the NULLs out."""
+    return cast(Mapped[T], col(column))

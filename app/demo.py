@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session
 
 from app.config import get_settings
+from app.db import select_rows
 from app.models import (
     Category,
     CTPMachine,
@@ -55,7 +56,7 @@ DESCRIPTIONS = {'Plate jam': 'Plate stuck between cassette and drum; removed by 
 
 def seed_demo(session: Session, *, admin_username: str, seed: int = 7) -> bool:
     """Load the demo plant into an empty database; False when machines exist already."""
-    if session.exec(select(func.count()).select_from(CTPMachine)).one()[0]:
+    if select_rows(session, select(func.count()).select_from(CTPMachine)).one()[0]:
         return False
     taxonomy.seed_default_taxonomy(session)
     division = Division(name='Prepress')
@@ -81,7 +82,7 @@ def seed_demo(session: Session, *, admin_username: str, seed: int = 7) -> bool:
 
 def _history(session: Session, machines: list[CTPMachine], rng: random.Random) -> None:
     tree = {parent.name: (parent, children) for parent, children in taxonomy.list_tree(session)}
-    reporters = [u.id for u in users.list_users_unchecked(session) if u.role == Role.CTP_USER]
+    reporters = [u.id for u in users.list_users_unchecked(session) if u.role == Role.CTP_USER and u.id is not None]
     end = utcnow() - timedelta(days=1)
     for machine in machines:
         day = end - timedelta(days=365)

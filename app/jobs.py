@@ -6,13 +6,13 @@ import logging
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import bus, events
 from app.config import get_settings
-from app.db import get_engine, session_scope
+from app.db import get_engine, select_rows, session_scope
 from app.models import CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, utcnow
-from app.services import notifications, photos
+from app.services import notifications, photo_sweep
 from app.services.jmf import ingest as jmf_ingest
 
 logger = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ async def start() -> None:
     """Bind the event loop for thread-safe events, sweep orphan photo files, start the periodic loop."""
     global _task
     events.bind_loop(asyncio.get_running_loop())
-    await asyncio.to_thread(photos.sweep_now)  # files of uploads a crash left without a row (SECURITY.md U7)
+    await asyncio.to_thread(photo_sweep.sweep_now)  # files of uploads a crash left without a row (SECURITY.md U7)
     _task = asyncio.create_task(_loop(), name='ctp-periodic-jobs')
     await bus.start(get_engine().url.render_as_string(hide_password=False))  # PostgreSQL only: cross-process events
 
@@ -42,7 +42,7 @@ async def stop() -> None:
 async def _loop() -> None:
     while True:
         await asyncio.sleep(INTERVAL_SECONDS)
-        for job in (run_once, photos.reclaim_now):   # files of uploads whose process crashed (another worker)
+        for job in (run_once, photo_sweep.reclaim_now):   # files of uploads whose process crashed (another worker)
             try:
                 await asyncio.to_thread(job)
             except Exception:  # a failing job must not stop the schedule; the trace goes to the log
@@ -59,10 +59,11 @@ def run_once() -> None:
 def escalate_unacknowledged(session: Session) -> int:
     """Tell admins, once per problem, about a stopping unplanned problem still unacknowledged after N minutes."""
     cutoff = utcnow() - timedelta(minutes=get_settings().not_acknowledged_minutes)
-    stale = list(session.exec(select(CTPProblemLog).where(
-        CTPProblemLog.status == ProblemStatus.OPEN, CTPProblemLog.is_stopping, CTPProblemLog.is_planned.is_(False),
-        CTPProblemLog.deleted_at.is_(None), CTPProblemLog.escalated_at.is_(None),
-        CTPProblemLog.created_at <= cutoff)).scalars())
+    stale = list(select_rows(session, select(CTPProblemLog).where(
+        col(CTPProblemLog.status) == ProblemStatus.OPEN, col(CTPProblemLog.is_stopping),
+        col(CTPProblemLog.is_planned).is_(False),
+        col(CTPProblemLog.deleted_at).is_(None), col(CTPProblemLog.escalated_at).is_(None),
+        col(CTPProblemLog.created_at) <= cutoff)).scalars())
     notified: set[int] = set()
     for log in stale:
         machine = session.get(CTPMachine, log.machine_id)

@@ -20,8 +20,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import col
 
-from app.db import get_engine, read_session
+from app.db import get_engine, read_session, select_rows
 from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog
 
 logger = logging.getLogger(__name__)
@@ -56,11 +57,11 @@ class OpenProblemsCollector(Collector):
         family = self._family()
         try:
             with read_session() as session:
-                rows = session.execute(
-                    select(CTPMachine.status, func.count(CTPProblemLog.id))
-                    .join(CTPMachine, CTPMachine.id == CTPProblemLog.machine_id)
-                    .where(CTPProblemLog.status.in_(OPEN_STATUSES), CTPProblemLog.deleted_at.is_(None))
-                    .group_by(CTPMachine.status)).all()
+                rows = select_rows(
+                    session, select(col(CTPMachine.status), func.count(col(CTPProblemLog.id)))
+                    .join(CTPMachine, col(CTPMachine.id) == CTPProblemLog.machine_id)
+                    .where(col(CTPProblemLog.status).in_(OPEN_STATUSES), col(CTPProblemLog.deleted_at).is_(None))
+                    .group_by(col(CTPMachine.status))).all()
         except SQLAlchemyError:
             logger.warning('metrics: open problems not readable (database unreachable)')
             return

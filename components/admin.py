@@ -2,12 +2,13 @@
 from collections.abc import Callable
 from typing import TypeVar
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app.errors import DomainError, NotAuthenticated
 from app.services.access import SignedIn
 from components.design import TOUCH_LINK
 from components.session import signed_in
+from components.worker import io
 
 T = TypeVar('T')
 SECTIONS = (('Users', '/admin/users'), ('Machines', '/admin/machines'), ('Failure taxonomy', '/admin/taxonomy'),
@@ -33,7 +34,7 @@ async def act(work: Callable[..., T], *args: object, done: str | None = None) ->
     """
     who: SignedIn | None = signed_in()
     try:
-        result = await run.io_bound(work, who, *args)
+        result = await io(work, who, *args)
     except NotAuthenticated:
         ui.navigate.to('/login')  # the session has ended: sign in again (signing out needs a POST)
         return None

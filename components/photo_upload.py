@@ -5,7 +5,7 @@ Usage in a form (the photos are handed over when the problem is saved):
     uploader = PhotoUpload(max_photos=6)          # or: 6 - number of photos the problem already has
     ...
     prepared = uploader.take()                    # the caller now owns the files
-    await run.io_bound(save, prepared)            # e.g. photos.report_with_photos(session, ..., prepared=prepared)
+    await io(save, prepared)            # e.g. problem_logs.report_problem(session, ..., photos=prepared)
                                                   # or photos.attach_photos(...); both discard the files on failure
 
 Photos that are never taken are discarded when the element (or the page) goes away.
@@ -15,7 +15,7 @@ import html
 import logging
 from collections.abc import Awaitable, Callable
 
-from nicegui import events, run, ui
+from nicegui import events, ui
 
 from app.config import get_settings
 from app.errors import DomainError
@@ -24,6 +24,7 @@ from app.photo_store import display_name
 from app.services import photos
 from app.services.photos import PreparedPhoto
 from components.design import TOUCH
+from components.worker import io
 
 logger = logging.getLogger(__name__)
 MB = 1024 * 1024
@@ -100,12 +101,12 @@ class PhotoUpload(ui.column):
         try:
             if self._may_add is not None:
                 await self._may_add(len(self.prepared) + 1)  # the right as it is now, before any Pillow work
-            prepared = await run.io_bound(photos.prepare_photo, await e.file.read(), e.file.name)
+            prepared = await io(photos.prepare_photo, await e.file.read(), e.file.name)
         except DomainError as error:   # refused (400/413), short of disk (507): say why, keep nothing
             self._refuse(e.file.name, error.message)
             return
         if self.is_deleted or len(self.prepared) >= self.max_photos:
-            await run.io_bound(photos.discard, [prepared])
+            await io(photos.discard, [prepared])
             return
         self.prepared.append(prepared)
         self._changed()
@@ -134,17 +135,17 @@ class PhotoUpload(ui.column):
         self._changed()
         return taken
 
-    async def clear(self) -> None:
-        """Discard every photo not yet taken."""
+    async def discard_all(self) -> None:
+        """Discard every photo not yet taken (not named `clear`: that is NiceGUI's, emptying the element)."""
         dropped, self.prepared = self.prepared, []
-        await run.io_bound(photos.discard, dropped)
+        await io(photos.discard, dropped)
         self.upload.reset()
         self._changed()
 
     async def _remove(self, photo: PreparedPhoto) -> None:
         if photo in self.prepared:
             self.prepared.remove(photo)
-            await run.io_bound(photos.discard, [photo])
+            await io(photos.discard, [photo])
             self._changed()
 
     def _changed(self) -> None:

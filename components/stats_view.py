@@ -1,6 +1,7 @@
 """Statistics widgets: date-range presets, the per-machine KPI table, trend and Pareto charts."""
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from nicegui import ui
 
@@ -66,7 +67,7 @@ _FIGURES = {'downtime': 'unplanned_downtime', 'top_cause': 'top_cause', 'problem
             'mttr': 'mttr', 'mtbf': 'mtbf', 'mtta': 'mtta', 'vendor': 'vendor_response',
             'availability': 'availability', 'availability_247': 'availability_24_7', 'plates': 'plates_lost',
             'ftf': 'first_time_fix', 'reopens': 'reopens', 'not_machine_faults': 'not_machine_faults'}
-COLUMNS = [
+COLUMNS: list[dict[str, Any]] = [
     {'name': 'machine', 'label': 'Machine', 'field': 'machine', 'align': 'left', 'sortable': True},
     {'name': 'downtime', 'label': 'Unplanned downtime', 'field': 'downtime', 'sortable': True},
     {'name': 'top_cause', 'label': 'Top cause', 'field': 'top_cause', 'align': 'left'},

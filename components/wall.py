@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import i18n
 from app.config import get_settings
@@ -16,6 +16,7 @@ from components import wall_layout
 from components.coalesce import Coalesced
 from components.design import duration_text, status_look
 from components.language import speaking
+from components.worker import io
 
 ROTATE_SECONDS = 10
 RESYNC_TICKS = 6  # full re-read every 60 s; pushes are immediate anyway
@@ -82,7 +83,7 @@ class WallBoard:
             self._timer.cancel()
 
     async def reload(self) -> None:
-        data = await run.io_bound(load_board, self.actor)
+        data = await io(load_board, self.actor)
         if data is None or not self.active:  # None: the app is shutting down
             return
         self.data = data

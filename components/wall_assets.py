@@ -130,9 +130,10 @@ def add_wall_assets() -> None:
 def wall_script() -> str:
     """The script with the banner and the counters' units in the current language."""
     before, _marker, after = _('DATA STALE since {time} — reconnecting').partition('{time}')
-    words = {'units': i18n.duration_units(), 'locale': 'en-GB' if i18n.locale_tag() == 'en' else i18n.locale_tag()}
+    units = i18n.duration_units()
     if i18n.current_language() == i18n.PSEUDO_LANGUAGE:  # the counters' units are marked like every other text
-        words['units'] = {key: f'{i18n.OPEN}{unit}{i18n.CLOSE}' for key, unit in words['units'].items()}
+        units = {key: f'{i18n.OPEN}{unit}{i18n.CLOSE}' for key, unit in units.items()}
+    words = {'units': units, 'locale': 'en-GB' if i18n.locale_tag() == 'en' else i18n.locale_tag()}
     script_json = json.dumps(words).replace('<', '\\u003c')  # never ends the script element
     return (WALL_SCRIPT.replace('{stale_before}', html.escape(before)).replace('{stale_after}', html.escape(after))
             .replace('{words}', script_json))

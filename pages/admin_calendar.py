@@ -2,16 +2,17 @@
 import re
 from datetime import date
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app.db import read_session
 from app.errors import InvalidInput
-from app.services import calendar
+from app.services import calendar, calendar_admin
 from app.services.access import SignedIn, acting_as
 from components.admin import act, admin_nav
 from components.layout import frame
 from components.page import page
 from components.session import require_page_admin
+from components.worker import io
 
 WEEKDAYS = ('Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday')
 RANGE = re.compile(r'^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$')
@@ -22,7 +23,7 @@ async def admin_calendar_page() -> None:
     actor = await require_page_admin('Operating hours')
     if actor is None:
         return
-    windows, closed = await run.io_bound(_load)
+    windows, closed = await io(_load)
     with frame('Operating hours', actor):
         admin_nav('/admin/calendar')
         ui.label('Shift windows per weekday, e.g. "06:00-14:00, 14:00-22:00". Leave a day empty when the plant '
@@ -75,6 +76,6 @@ def _load() -> tuple[list[tuple[int, int, int]], list[tuple[date, str | None]]]:
 def _save(who: SignedIn | None, window_texts: list[str], closure_text: str) -> bool:
     windows, days = parse_windows(window_texts), parse_closures(closure_text)
     with acting_as(who) as (session, actor):
-        calendar.set_weekly_windows(session, actor=actor, windows=windows)
-        calendar.set_closures(session, actor=actor, days=days)
+        calendar_admin.set_weekly_windows(session, actor=actor, windows=windows)
+        calendar_admin.set_closures(session, actor=actor, days=days)
     return True

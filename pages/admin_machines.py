@@ -1,5 +1,5 @@
 """/admin/machines: add machines, edit name, nickname and description, retire or bring back (admins only)."""
-from nicegui import run, ui
+from nicegui import ui
 
 from app.db import read_session
 from app.errors import InvalidInput
@@ -11,6 +11,7 @@ from components.dialog import named_dialog
 from components.layout import frame
 from components.page import page
 from components.session import require_page_admin
+from components.worker import io
 
 
 @page('/admin/machines')
@@ -21,7 +22,7 @@ async def admin_machines_page() -> None:
 
     @ui.refreshable
     async def machine_list() -> None:
-        for row in await run.io_bound(_load, actor):
+        for row in await io(_load, actor):
             with ui.card().classes('w-full').mark(f'machine-{row.id}'):
                 with ui.row().classes('items-center gap-4'):
                     ui.label(row.name).classes('font-bold')

@@ -1,5 +1,5 @@
 """/admin/taxonomy: failure subsystems and symptoms: add, rename, archive/restore, delete unused (admins only)."""
-from nicegui import run, ui
+from nicegui import ui
 
 from app.db import read_session
 from app.models import Category
@@ -10,6 +10,7 @@ from components.confirm_dialog import confirm
 from components.layout import frame
 from components.page import page
 from components.session import require_page_admin
+from components.worker import io
 
 
 @page('/admin/taxonomy')
@@ -20,7 +21,7 @@ async def admin_taxonomy_page() -> None:
 
     @ui.refreshable
     async def tree() -> None:
-        rows, used = await run.io_bound(_load)
+        rows, used = await io(_load)
         for parent, children in rows:
             with ui.card().classes('w-full').mark(f'subsystem-{parent.id}'):
                 _category_row(parent, tree.refresh, used.get(parent.id, 0), symptoms=len(children))  # type: ignore[arg-type]

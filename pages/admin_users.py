@@ -2,7 +2,7 @@
 from datetime import datetime
 from typing import Literal
 
-from nicegui import background_tasks, run, ui
+from nicegui import background_tasks, ui
 
 from app import events
 from app.db import read_session
@@ -17,6 +17,7 @@ from components.dialog import named_dialog
 from components.layout import frame
 from components.page import page
 from components.session import keep_session_after_password_change, require_page_admin
+from components.worker import io
 
 ROLE_LABELS = {Role.ADMIN: 'Admin', Role.CTP_USER: 'CTP user', Role.MANAGER: 'Manager', Role.NONE: 'No access'}
 
@@ -29,7 +30,7 @@ async def admin_users_page() -> None:
 
     @ui.refreshable
     async def user_list() -> None:
-        rows, machine_rows = await run.io_bound(_load, actor)
+        rows, machine_rows = await io(_load, actor)
         names = {m.id: m.name for m in machine_rows}
         new_user_machines.set_options(names)  # the add form offers the machines of this same read
         for row in rows:
@@ -166,7 +167,7 @@ def _update(who: SignedIn | None, user_id: int, changes: dict[str, object], mach
     with acting_as(who) as (session, actor):
         user = users.update_user(session, actor=actor, user_id=user_id, changes=changes, announce=not own)
         users.set_assignments(session, actor=actor, user_id=user_id, machine_ids=machine_ids, announce=not own)
-        return user.sessions_valid_after if changes.get('password') and user.is_active else False
+        return (user.sessions_valid_after or False) if changes.get('password') and user.is_active else False
 
 
 def _after_own_change(user_id: int, ended: datetime | Literal[False]) -> None:

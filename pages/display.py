@@ -1,7 +1,7 @@
 """/display: the wall-mounted status board of the plate room, for a paired display or a signed-in person."""
 from datetime import datetime
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from app import events
@@ -14,13 +14,14 @@ from components.language import speak_for, speaking
 from components.page import page
 from components.wall import WallBoard, plant_clock
 from components.wall_assets import add_wall_assets
+from components.worker import io
 
 
 @page('/display')
 async def display_page(request: Request, chime: bool = False, per_page: int = 0) -> None:
     token = request.cookies.get(displays.DISPLAY_COOKIE)
     user_id, since = request.state.user_id, request.state.session_since  # the live session (components/session.py)
-    actor = await run.io_bound(_resolve, token, user_id, since)
+    actor = await io(_resolve, token, user_id, since)
     if actor is not None:
         speak_for(actor)  # the display's own language, else the person's, else the plant default
     ui.page_title(_('CTP wall display'))
@@ -29,7 +30,7 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
     if actor is None:
         _not_paired(known_before=bool(token))
         return
-    scope = await run.io_bound(_scope, actor)  # read before the board: nothing awaited between it and the subscriptions
+    scope = await io(_scope, actor)  # read before the board: nothing awaited between it and the subscriptions
     client, page = ui.context.client, ui.element('div').classes('ctp-stage')
     with page:
         with ui.element('div').classes('ctp-wall-header'):
@@ -47,7 +48,7 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
         nonlocal scope
         if changed_id not in (actor.display_id, actor.user_id) or not board.active:
             return
-        now = await run.io_bound(_resolve, token, actor.user_id, since)
+        now = await io(_resolve, token, actor.user_id, since)
         if now is None:
             board.stop()
             page.clear()
@@ -56,7 +57,7 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
         elif now.language != actor.language:  # a new language for this display or person: the board reloads in it
             ui.navigate.reload()
         else:
-            scope = await run.io_bound(_scope, actor)  # rescoped or reassigned
+            scope = await io(_scope, actor)  # rescoped or reassigned
             board.updates.request()
 
     events.machine_changed.subscribe(on_machine)

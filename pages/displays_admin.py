@@ -1,7 +1,7 @@
 """/admin/displays: register wall displays, show their one-time pairing link and QR code, revoke them."""
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from app.config import get_settings
@@ -17,6 +17,7 @@ from components.language import language_choices
 from components.layout import frame
 from components.page import page
 from components.session import require_page_admin, signed_in
+from components.worker import io
 
 _REFUSED = object()
 
@@ -27,11 +28,11 @@ async def displays_admin_page(request: Request) -> None:
     if actor is None:
         return
     base = labels.public_base_url(get_settings().public_origins, str(request.base_url))
-    machine_names = await run.io_bound(_machine_names, actor)
+    machine_names = await io(_machine_names, actor)
 
     @ui.refreshable
     async def listing() -> None:
-        rows = await run.io_bound(_list, actor)
+        rows = await io(_list, actor)
         for info in rows:
             _row(info, machine_names, on_revoke=revoke, on_renew=renew, on_language=set_language)
         if not rows:
@@ -40,7 +41,7 @@ async def displays_admin_page(request: Request) -> None:
     async def register() -> None:
         chosen = list(scope.value or [])
         try:
-            info, code = await run.io_bound(_register, signed_in(), name.value or '', chosen or None)
+            info, code = await io(_register, signed_in(), name.value or '', chosen or None)
         except DomainError as error:
             ui.notify(str(error), type='negative')
             return
@@ -87,7 +88,7 @@ def _list(actor: Actor) -> list[displays.DisplayInfo]:
 async def _attempt(work: Callable[..., object], *args: object) -> object:
     """`work(*args)` off the loop; a refusal is shown and answered with _REFUSED."""
     try:
-        return await run.io_bound(work, *args)
+        return await io(work, *args)
     except DomainError as error:
         ui.notify(str(error), type='negative')
         return _REFUSED
@@ -108,8 +109,8 @@ def _set_language(who: SignedIn | None, display_id: int, language: str | None) -
         return displays.set_language(session, actor=actor, display_id=display_id, language=language)
 
 
-def _row(info: displays.DisplayInfo, names: dict[int, str], *, on_revoke: object, on_renew: object,
-         on_language: object) -> None:
+def _row(info: displays.DisplayInfo, names: dict[int, str], *, on_revoke: Callable[[int], Awaitable[None]],
+         on_renew: Callable[[int, str], Awaitable[None]], on_language: Callable[[int, str], Awaitable[None]]) -> None:
     scope = 'all machines' if info.machine_ids is None else ', '.join(names.get(i, '?') for i in info.machine_ids)
     state = 'paired' if info.paired else ('waiting for pairing' if info.pairing_pending else 'revoked')
     contact = 'never' if info.last_seen_at is None else f'{local_text(info.last_seen_at)} ({get_settings().timezone})'
@@ -124,13 +125,13 @@ def _row(info: displays.DisplayInfo, names: dict[int, str], *, on_revoke: object
             ui.label(f'last contact {contact}').classes('text-grey-8')
             ui.select(language_choices(), value=info.language or '', label=_('Language'),
                       on_change=lambda e: on_language(info.id, e.value)).classes('w-48') \
-                .mark(f'display-language-{info.id}')  # type: ignore[operator]
+                .mark(f'display-language-{info.id}')
             ui.space()
-            ui.button('New pairing link', on_click=lambda: on_renew(info.id, info.name)).props('outline')  # type: ignore[operator]
+            ui.button('New pairing link', on_click=lambda: on_renew(info.id, info.name)).props('outline')
             ui.button('Revoke', color='negative', on_click=lambda: _confirm_revoke(info, on_revoke))
 
 
-def _confirm_revoke(info: displays.DisplayInfo, on_revoke: object) -> None:
+def _confirm_revoke(info: displays.DisplayInfo, on_revoke: Callable[[int], Awaitable[None]]) -> None:
     with named_dialog(f'Revoke {info.name}') as dialog, ui.card():
         ui.label(f'Revoke {info.name}? Its board goes dark at once.')
         with ui.row():
@@ -138,7 +139,7 @@ def _confirm_revoke(info: displays.DisplayInfo, on_revoke: object) -> None:
 
             async def confirmed() -> None:
                 dialog.close()
-                await on_revoke(info.id)  # type: ignore[operator]
+                await on_revoke(info.id)
             ui.button('Revoke', color='negative', on_click=confirmed)
     dialog.open()
 

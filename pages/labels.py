@@ -1,5 +1,5 @@
 """/labels: printable QR labels, one per machine; scanning one opens that machine's problem form."""
-from nicegui import run, ui
+from nicegui import ui
 from starlette.requests import Request
 
 from app.config import get_settings
@@ -10,6 +10,7 @@ from app.services.access import Actor
 from components.layout import frame
 from components.page import page
 from components.session import require_page_actor
+from components.worker import io
 
 PRINT_CSS = '''
 @media print { .q-header, .no-print { display: none !important; } .q-page-container { padding: 0 !important; }
@@ -26,7 +27,7 @@ async def labels_page(request: Request) -> None:
     configured = bool(get_settings().public_origins)
     base = labels.public_base_url(get_settings().public_origins, str(request.base_url))
     warning = labels.address_warning(base, configured=configured)
-    rows = await run.io_bound(_machines, actor)
+    rows = await io(_machines, actor)
     ui.add_css(PRINT_CSS)
     with frame('Machine labels', actor):
         with ui.row().classes('items-center gap-4 no-print'):

@@ -1,7 +1,7 @@
 """/login, /logout and /no-access: signing in and out, and the plain page for users without CTP access."""
 from urllib.parse import urlencode
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app.db import session_scope
 from app.errors import NotAuthenticated, TooManyRequests
@@ -9,6 +9,7 @@ from app.i18n import _
 from app.services import throttle
 from components.page import page
 from components.session import client_address, prepare_login, safe_redirect, sign_out_form
+from components.worker import io
 
 
 @page('/login')
@@ -22,7 +23,7 @@ def login_page(redirect_to: str = '/') -> None:
         button.disable()
         button.props('loading')  # feedback at once: the password check takes a moment on purpose
         try:
-            user_id = await run.io_bound(_check, username.value or '', password.value or '', address)
+            user_id = await io(_check, username.value or '', password.value or '', address)
         except (TooManyRequests, NotAuthenticated) as error:
             button.enable()
             button.props(remove='loading')

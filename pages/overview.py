@@ -89,6 +89,9 @@ async def overview_page() -> None:
     ui.add_head_html(CARD_CSS)
 
     page = ui.context.client
+    board: Board
+    recent: RecentList
+    update: Coalesced
 
     def show(rows: list[MachinePublic] | None = None, problems: list[ProblemLogPublic] | None = None) -> None:
         if page.is_deleted:  # the page may have been closed during the read (e.g. its user was deactivated)

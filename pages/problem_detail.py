@@ -9,7 +9,7 @@ from app import events
 from app.errors import DomainError
 from app.models import utcnow
 from app.models.schemas import CommentCreate, ProblemLogDetail, ProblemLogUpdate
-from app.services import comments, notifications, problem_logs, problem_queries, teamwork
+from app.services import comments, notifications, photos, problem_logs, problem_queries, teamwork
 from app.services.access import Ability, SignedIn, acting_as
 from app.services.teamwork import WorkView
 from components.comment_thread import CommentBox, comment_list
@@ -19,7 +19,7 @@ from components.history import history_text
 from components.layout import frame
 from components.notice import refusal_for
 from components.page import page
-from components.photo_slot import photo_gallery, photo_service, photo_uploader, photos_available
+from components.photo_slot import photo_gallery, photo_uploader
 from components.problem_actions import ability_button, pick_colleague
 from components.problem_dialogs import Act, complete_dialog, edit_dialog, vendor_dialog
 from components.session import require_page_actor, signed_in
@@ -91,7 +91,7 @@ async def problem_detail_page(log_id: int) -> None:
         if view is not None and view.abilities.get(Ability.COMMENT, 'no') is None:
             CommentBox(post_comment)
         take_photos = None
-        if view is not None and photos_available() and view.abilities.get(Ability.ADD_PHOTOS, 'no') is None:
+        if view is not None and view.abilities.get(Ability.ADD_PHOTOS, 'no') is None:
             with ui.expansion('Add photos', icon='photo_camera').classes('w-full').mark('add-photos'):
                 take_photos = photo_uploader(may_add=may_add_photos)
                 ui.button('Save photos', icon='save', on_click=save_photos).classes('min-h-[48px]') \
@@ -129,12 +129,12 @@ def _comment(who: SignedIn | None, log_id: int, body: CommentCreate) -> None:
 def _may_attach(who: SignedIn | None, log_id: int, count: int) -> None:
     """Refuses (404/403/429) a photo this user may not add to the problem, as they are now."""
     with acting_as(who, write=False) as (session, actor):
-        photo_service().check_can_attach(session, actor=actor, log_id=log_id, count=count)
+        photos.check_can_attach(session, actor=actor, log_id=log_id, count=count)
 
 
-def _attach(who: SignedIn | None, log_id: int, prepared: list[object]) -> None:
+def _attach(who: SignedIn | None, log_id: int, prepared: list[photos.PreparedPhoto]) -> None:
     with acting_as(who) as (session, actor):
-        photo_service().attach_photos(session, actor=actor, log_id=log_id, prepared=prepared)
+        photos.attach_photos(session, actor=actor, log_id=log_id, prepared=prepared)
 
 
 def _delete(who: SignedIn | None, log_id: int) -> None:

@@ -6,10 +6,10 @@ minted when the form opens makes a double tap or a retried submit create one pro
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
 
 from nicegui import app as nicegui_app
 from nicegui import ui
+from nicegui.events import ValueChangeEventArguments
 
 from app import i18n
 from app.config import get_settings
@@ -18,14 +18,14 @@ from app.errors import DomainError
 from app.i18n import _
 from app.models import TechnicianType
 from app.models.schemas import ProblemLogCreate
-from app.services import machines, problem_logs, taxonomy
+from app.services import machines, photos, problem_logs, taxonomy
 from app.services.access import ROLE_ACTIONS, Action, Actor, SignedIn, acting_as
 from components.confirm_dialog import confirm
 from components.design import BIG_BUTTON, TOUCH, error_text
 from components.layout import frame
 from components.notice import NOT_ALLOWED, refusal, refusal_for
 from components.page import page
-from components.photo_slot import photo_service, photo_uploader
+from components.photo_slot import photo_uploader
 from components.session import page_storage, require_page_actor, signed_in
 from components.time_pick import StartChoices
 from components.worker import io
@@ -81,7 +81,7 @@ async def problem_report_page(machine_id: int) -> None:
             return
         try:
             body = _body(machine_id, draft, stopping, tree)
-            log_id = await io(_report, signed_in(), body, take_photos() if take_photos else [])
+            log_id = await io(_report, signed_in(), body, take_photos())
         except (DomainError, ValueError) as error:
             ui.notify(error_text(error), type='negative')
             for button in buttons:
@@ -132,17 +132,14 @@ def _load(actor: Actor, machine_id: int) -> tuple[str, Tree]:
 def _may_add_photos(who: SignedIn | None, machine_id: int, count: int) -> None:
     """Refuses (404/403/429) a photo for a report this user may not make, as they are now."""
     with acting_as(who, write=False) as (session, actor):
-        photo_service().check_can_report(session, actor=actor, count=count, machine_id=machine_id)
+        photos.check_can_report(session, actor=actor, count=count, machine_id=machine_id)
 
 
-def _report(who: SignedIn | None, body: ProblemLogCreate, prepared: list[Any]) -> int:
+def _report(who: SignedIn | None, body: ProblemLogCreate, prepared: list[photos.PreparedPhoto]) -> int:
     """Report the problem, with its photos in the same transaction when there are any, as the user is now."""
     with acting_as(who) as (session, actor):
-        if prepared:
-            outcome = photo_service().report_with_photos(session, actor=actor, problem_in=body, prepared=prepared)
-        else:
-            outcome = problem_logs.report_problem(session, actor=actor, problem_in=body)
-        return outcome.log.id  # type: ignore[no-any-return]
+        outcome = problem_logs.report_problem(session, actor=actor, problem_in=body, photos=prepared)
+        return outcome.log.id  # type: ignore[return-value]  # committed: has an id
 
 
 def _body(machine_id: int, draft: dict[str, object], stopping: bool, tree: Tree) -> ProblemLogCreate:
@@ -200,13 +197,19 @@ def _symptom_chips(tree: Tree, chosen_parent: object, chosen: object, pick: Call
 def _details(draft: dict[str, object], saved: Callable[[], None]) -> None:
     def bind(element: ui.input | ui.textarea | ui.select, key: str) -> None:
         element.value = draft.get(key) or element.value
-        element.on_value_change(lambda e: (draft.__setitem__(key, e.value), saved()))
+        def store(e: ValueChangeEventArguments) -> None:
+            draft[key] = e.value
+            saved()
+        element.on_value_change(store)
 
     with ui.expansion(_('Details (optional): description, start time, technician'), icon='edit_note', value=True) \
             .classes('w-full text-base'):
         bind(ui.textarea(_('What happened?')).props('outlined autogrow debounce=400 counter maxlength=4000')
              .classes('w-full').mark('description'), 'description')
-        StartChoices(str(draft.get('start') or ''), lambda text: (draft.__setitem__('start', text), saved()))
+        def store_start(text: str) -> None:
+            draft['start'] = text
+            saved()
+        StartChoices(str(draft.get('start') or ''), store_start)
         with ui.row().classes('w-full gap-2'):
             bind(ui.select({'internal': _('Internal'), 'vendor': _('Vendor')}, label=_('Technician'), value='internal')
                  .props('outlined').classes('w-40').mark('technician-type'), 'technician_type')

@@ -3,7 +3,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TypeVar
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app.db import read_session
 from app.errors import DomainError, NotAuthenticated
@@ -15,6 +15,7 @@ from components.language import language_choices
 from components.layout import frame
 from components.page import page
 from components.session import client_address, keep_session_after_password_change, require_page_actor, signed_in
+from components.worker import io
 
 T = TypeVar('T')
 
@@ -71,7 +72,7 @@ def _password_card() -> None:
 async def _tokens_card(actor: Actor) -> None:
     @ui.refreshable
     async def token_list() -> None:
-        rows = await run.io_bound(_list_tokens, actor)
+        rows = await io(_list_tokens, actor)
         if not rows:
             ui.label('No API tokens.')
         for row in rows:
@@ -112,7 +113,7 @@ async def _guarded(work: Callable[..., T], *args: object) -> T | None:
     """`work(who, *args)` off the loop, `who` the page's session now (the user is read inside the work's own
     transaction); a refusal is shown and answered with None, an ended session is sent to sign in again."""
     try:
-        return await run.io_bound(work, signed_in(), *args)
+        return await io(work, signed_in(), *args)
     except NotAuthenticated:
         ui.navigate.to('/login')  # the session has ended: sign in again (signing out needs a POST)
     except DomainError as error:

@@ -3,14 +3,13 @@ exports."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from nicegui import run, ui
-from sqlalchemy import select
+from nicegui import ui
 
 from app.config import get_settings
 from app.db import read_session
-from app.models import CTPMachine, utcnow
+from app.models import utcnow
 from app.models.schemas import ProblemLogPage, ProblemLogPublic
-from app.services import calendar, problem_queries, stats
+from app.services import calendar, machines, problem_queries, stats
 from app.services.access import ROLE_ACTIONS, Action, Actor
 from app.services.problem_queries import ProblemFilter
 from components import stats_view
@@ -20,6 +19,7 @@ from components.layout import frame
 from components.notice import NOT_ALLOWED, refusal
 from components.page import page
 from components.session import require_page_actor
+from components.worker import io
 
 
 @dataclass
@@ -47,7 +47,7 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
 
     @ui.refreshable
     async def body() -> None:
-        report = await run.io_bound(build_report, actor, state['first'], state['last'])
+        report = await io(build_report, actor, state['first'], state['last'])
         with ui.row().classes('w-full items-center gap-4'):
             so_far = ' (so far)' if state['last'] >= today else ''
             ui.label(f"{state['first']:%d %b %Y} – {state['last']:%d %b %Y}{so_far}").classes('text-lg font-bold')
@@ -93,7 +93,7 @@ def build_report(actor: Actor, first: date, last: date) -> Report:
     start, end = calendar.local_range_bounds(first, last)
     weeks = _weeks(first, last)
     with read_session() as session:
-        names = {m.id: m.name for m in session.exec(select(CTPMachine)).scalars()}
+        names = machines.names(session)
         per = stats.machine_stats(session, actor=actor, start=start, end=end)
         buckets = [calendar.local_range_bounds(a, b) for a, b in weeks]
         trend = stats.downtime_trend(session, actor=actor, buckets=buckets)
@@ -118,7 +118,7 @@ async def drill_down(actor: Actor, machine_id: int, state: dict[str, date]) -> N
     """The problems behind a machine's numbers, longest downtime first."""
     filters = ProblemFilter(machine_id=machine_id or None, date_from=state['first'], date_to=state['last'],
                             sort='-downtime_minutes', limit=200)
-    page = await run.io_bound(_problems, actor, filters)
+    page = await io(_problems, actor, filters)
     whose = page.items[0].machine_name if machine_id and page.items else 'All machines'
     plural = '' if page.total == 1 else 's'
     with named_dialog(f'{whose}: {page.total} problem{plural}') as dialog, ui.card().classes('w-full max-w-3xl'):

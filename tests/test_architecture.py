@@ -74,3 +74,65 @@ def test_every_screen_is_declared_with_the_apps_page_defaults() -> None:
                  if isinstance(node, ast.Attribute) and node.attr == 'page'
                  and isinstance(node.value, ast.Name) and node.value.id == 'ui']
     assert offenders == []
+
+
+def app_import_graph() -> dict[str, set[str]]:
+    """Module -> the app modules it imports (at the top or inside a function: both are dependencies)."""
+    names = {'.'.join(p.relative_to(ROOT).with_suffix('').parts).removesuffix('.__init__'): p for p in modules('app')}
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        found: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found.update(alias.name for alias in node.names if alias.name in names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                for alias in node.names:  # `from app.services import photos` names the module app.services.photos
+                    full = f'{node.module}.{alias.name}'
+                    found.add(full if full in names else node.module)
+        graph[name] = found & names.keys() - {name}
+    return graph
+
+
+def import_cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected groups of more than one module (Tarjan): each one an import cycle."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    cycles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for target in sorted(graph[node]):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = [stack.pop()]
+            while group[-1] != node:
+                group.append(stack.pop())
+            if len(group) > 1:
+                cycles.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return cycles
+
+
+def test_app_modules_import_each_other_without_cycles() -> None:
+    assert import_cycles(app_import_graph()) == []
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    graph = {'a': {'b'}, 'b': {'c'}, 'c': {'a'}, 'd': {'a'}}
+    assert import_cycles(graph) == [['a', 'b', 'c']]
+
+
+def test_pages_never_import_the_orm() -> None:
+    """Pages ask services, which own the queries: no SQLAlchemy or SQLModel in pages/."""
+    offenders = [p for p in modules('pages')
+                 if any(n.split('.')[0] in {'sqlalchemy', 'sqlmodel'} for n in imports_of(p))]
+    assert offenders == []

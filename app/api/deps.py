@@ -6,11 +6,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
 from app import auth
-from app.db import read_session, session_scope
+from app.db import read_session, select_rows, session_scope
 from app.errors import NotAuthenticated, PermissionDenied
 from app.models import ApiToken, utcnow
 from app.services import displays
@@ -48,8 +48,8 @@ def _has_credentials(request: Request) -> bool:
 
 def _actor_for_token(session: Session, token: str) -> Actor:
     """The token's user (with that user's current rights); 401 for an unknown or revoked token."""
-    row = session.exec(select(ApiToken).where(ApiToken.token_hash == auth.token_digest(token),
-                                              ApiToken.revoked_at.is_(None))).scalars().first()
+    row = select_rows(session, select(ApiToken).where(col(ApiToken.token_hash) == auth.token_digest(token),
+                                              col(ApiToken.revoked_at).is_(None))).scalars().first()
     actor = actor_for_user(session, row.user_id) if row is not None else None
     if row is None or actor is None:
         raise NotAuthenticated('invalid or revoked API token')
@@ -58,7 +58,7 @@ def _actor_for_token(session: Session, token: str) -> Actor:
         token_id = row.id
         session.rollback()  # end the read first: with a rollback journal a reader would block this writer
         with session_scope() as write:
-            write.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))
+            write.execute(update(ApiToken).where(col(ApiToken.id) == token_id).values(last_used_at=now))
             write.commit()
     return actor
 

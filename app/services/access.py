@@ -4,11 +4,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import cast
 
 from sqlalchemy import ColumnElement, false, select, true
-from sqlmodel import Session
+from sqlmodel import Session, col
 
-from app.db import read_session, session_scope
+from app.db import read_session, select_rows, session_scope
 from app.errors import NotAuthenticated, NotFound, PermissionDenied
 from app.models.enums import Role
 from app.models.tables import CTPMachine, CTPProblemLog, DisplayDevice, DisplayMachine, User, UserMachine
@@ -133,12 +134,14 @@ def visible_machine_ids(session: Session, actor: Actor) -> set[int] | None:
         display = session.get(DisplayDevice, actor.display_id)
         if display is None or display.all_machines:
             return None
-        rows = session.exec(select(DisplayMachine.machine_id).where(DisplayMachine.display_id == actor.display_id))
+        rows = select_rows(session, select(col(DisplayMachine.machine_id))
+                           .where(col(DisplayMachine.display_id) == actor.display_id))
         return set(rows.scalars())
     if actor.role in (Role.ADMIN, Role.MANAGER):
         return None
     if actor.role == Role.CTP_USER:
-        rows = session.exec(select(UserMachine.machine_id).where(UserMachine.user_id == actor.user_id))
+        rows = select_rows(session, select(col(UserMachine.machine_id))
+                           .where(col(UserMachine.user_id) == actor.user_id))
         return set(rows.scalars())
     return set()
 
@@ -150,7 +153,7 @@ def machine_scope(session: Session, actor: Actor, column: ColumnElement[int] | o
         return true()
     if not ids:
         return false()
-    return column.in_(ids)  # type: ignore[attr-defined,no-any-return]
+    return cast(ColumnElement[int], column).in_(ids)
 
 
 def require_machine_visible(session: Session, actor: Actor, machine_id: int) -> CTPMachine:

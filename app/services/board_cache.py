@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import events
-from app.db import get_engine, read_session
+from app.db import get_engine, read_session, select_rows
 from app.models import CTPMachine, CTPProblemLog, utcnow
 from app.models.schemas import MachinePublic, ProblemLogPublic
 from app.services import machines, problem_queries
@@ -111,7 +111,7 @@ def _reload() -> None:
         query = select(CTPMachine)
         if wanted is not None:
             query = query.where(CTPMachine.id.in_(wanted))  # type: ignore[union-attr]
-        found = machines.summarize(session, list(session.exec(query).scalars()))
+        found = machines.summarize(session, list(select_rows(session, query).scalars()))
     _state.reads += 1
     if wanted is None:
         _state.rows = {row.id: row for row in found}
@@ -126,7 +126,7 @@ def _read_recent(scope: Scope) -> list[ProblemLogPublic]:
         query = select(CTPProblemLog).where(CTPProblemLog.deleted_at.is_(None))  # type: ignore[union-attr]
         if scope is not None:
             query = query.where(CTPProblemLog.machine_id.in_(scope))  # type: ignore[attr-defined]
-        query = query.order_by(CTPProblemLog.start_time.desc(), CTPProblemLog.id.desc()).limit(RECENT_LIMIT)  # type: ignore[attr-defined]
-        rows = problem_queries.to_public(session, list(session.exec(query).scalars()))
+        query = query.order_by(col(CTPProblemLog.start_time).desc(), col(CTPProblemLog.id).desc()).limit(RECENT_LIMIT)  # type: ignore[attr-defined]
+        rows = problem_queries.to_public(session, list(select_rows(session, query).scalars()))
     _state.reads += 1
     return rows

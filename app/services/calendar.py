@@ -2,14 +2,13 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlalchemy import select
+from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import rolls_back
+from app.db import select_rows
 from app.errors import InvalidInput
 from app.models import OperatingWindow, PlantClosure
-from app.services.access import Action, Actor, require
 
 Interval = tuple[datetime, datetime]
 
@@ -33,17 +32,19 @@ def local_range_bounds(first: date, last: date, zone: ZoneInfo | None = None) ->
 
 
 def weekly_windows(session: Session) -> list[tuple[int, int, int]]:
-    rows = session.exec(select(OperatingWindow).order_by(OperatingWindow.weekday, OperatingWindow.start_minute))
+    rows = select_rows(session, select(OperatingWindow).order_by(col(OperatingWindow.weekday),
+                                                                 col(OperatingWindow.start_minute)))
     return [(row.weekday, row.start_minute, row.end_minute) for row in rows.scalars()]
 
 
 def closures(session: Session) -> set[date]:
-    return set(session.exec(select(PlantClosure.day)).scalars())
+    return set(select_rows(session, select(col(PlantClosure.day))).scalars())
 
 
 def closed_days(session: Session) -> list[tuple[date, str | None]]:
     """The closed days with their reasons, in date order (for the admin screens)."""
-    return [(row.day, row.reason) for row in session.exec(select(PlantClosure).order_by(PlantClosure.day)).scalars()]
+    return [(row.day, row.reason) for row in select_rows(session, select(PlantClosure)
+                                                         .order_by(col(PlantClosure.day))).scalars()]
 
 
 def operating_intervals(session: Session, start: datetime, end: datetime) -> list[Interval]:
@@ -85,35 +86,3 @@ def _merge(intervals: list[Interval]) -> list[Interval]:
         else:
             merged.append((a, b))
     return merged
-
-
-@rolls_back
-def set_weekly_windows(session: Session, *, actor: Actor, windows: list[tuple[int, int, int]]) -> None:
-    """Admin: replace the weekly shift windows (weekday 0 = Monday, minutes from local midnight)."""
-    require(actor, Action.ADMINISTER)
-    for weekday, first, last in windows:
-        if not (0 <= weekday <= 6 and 0 <= first < last <= 1440):
-            raise InvalidInput('a window is weekday 0-6 with 0 <= start < end <= 1440 minutes', field='windows')
-    session.execute(delete(OperatingWindow))
-    for weekday, first, last in windows:
-        session.add(OperatingWindow(weekday=weekday, start_minute=first, end_minute=last))
-    _rebuild_rollup(session)
-    session.commit()
-
-
-@rolls_back
-def set_closures(session: Session, *, actor: Actor, days: dict[date, str | None]) -> None:
-    """Admin: replace the list of closed days."""
-    require(actor, Action.ADMINISTER)
-    session.execute(delete(PlantClosure))
-    for day, reason in sorted(days.items()):
-        session.add(PlantClosure(day=day, reason=reason))
-    _rebuild_rollup(session)
-    session.commit()
-
-
-def _rebuild_rollup(session: Session) -> None:
-    """Operating hours are in the daily roll-up: recompute it in the same transaction."""
-    from app.services import rollup  # rollup reads this module's intervals
-    session.flush()
-    rollup.rebuild(session)

@@ -1,9 +1,9 @@
 """The team's thread on a problem (DOMAIN.md §4): anyone who may work the problem comments; everyone in scope reads."""
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import events
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.models import AuditAction, ProblemComment, User, utcnow
 from app.models.schemas import CommentCreate, CommentPublic
 from app.services import audit
@@ -15,9 +15,10 @@ AUDIT_PREVIEW = 80  # the audit entry keeps the comment's start; the thread keep
 def list_comments(session: Session, *, actor: Actor, log_id: int) -> list[CommentPublic]:
     """The problem's comments, oldest first (404 outside the actor's scope)."""
     require_log_visible(session, actor, log_id)
-    rows = session.exec(select(ProblemComment, User.name).outerjoin(User, User.id == ProblemComment.author_id)
-                        .where(ProblemComment.log_id == log_id)
-                        .order_by(ProblemComment.created_at, ProblemComment.id)).all()
+    rows = select_rows(session, select(ProblemComment, col(User.name))
+                       .outerjoin(User, col(User.id) == col(ProblemComment.author_id))
+                        .where(col(ProblemComment.log_id) == log_id)
+                        .order_by(col(ProblemComment.created_at), col(ProblemComment.id))).all()
     return [_public(row, name) for row, name in rows]
 
 

@@ -3,10 +3,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import auth, events
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.errors import InvalidInput, NotFound
 from app.models import CTPMachine, DisplayDevice, DisplayMachine, utcnow
 from app.services.access import Action, Actor, actor_for_display, require
@@ -36,8 +36,8 @@ class DisplayInfo:
 
 
 def _info(session: Session, display: DisplayDevice) -> DisplayInfo:
-    ids = None if display.all_machines else sorted(session.exec(select(DisplayMachine.machine_id).where(
-        DisplayMachine.display_id == display.id)).scalars())
+    ids = None if display.all_machines else sorted(select_rows(session, select(col(DisplayMachine.machine_id)).where(
+        col(DisplayMachine.display_id) == display.id)).scalars())
     return DisplayInfo(id=display.id, name=display.name, machine_ids=ids, paired=display.token_hash is not None,  # type: ignore[arg-type]
                        pairing_pending=display.pairing_code_hash is not None, last_seen_at=display.last_seen_at,
                        revoked_at=display.revoked_at, language=display.language)
@@ -45,7 +45,8 @@ def _info(session: Session, display: DisplayDevice) -> DisplayInfo:
 
 def list_displays(session: Session, *, actor: Actor) -> list[DisplayInfo]:
     require(actor, Action.ADMINISTER)
-    return [_info(session, d) for d in session.exec(select(DisplayDevice).order_by(DisplayDevice.name)).scalars()]
+    return [_info(session, d) for d in select_rows(session, select(DisplayDevice).order_by(col(DisplayDevice.name)))
+            .scalars()]
 
 
 @rolls_back
@@ -101,10 +102,10 @@ def set_language(session: Session, *, actor: Actor, display_id: int, language: s
 
 
 def _set_scope(session: Session, display: DisplayDevice, machine_ids: list[int] | None) -> None:
-    session.execute(delete(DisplayMachine).where(DisplayMachine.display_id == display.id))
+    session.execute(delete(DisplayMachine).where(col(DisplayMachine.display_id) == display.id))
     display.all_machines = machine_ids is None
     wanted = set(machine_ids or [])
-    known = set(session.exec(select(CTPMachine.id).where(CTPMachine.id.in_(wanted))).scalars())
+    known = set(select_rows(session, select(col(CTPMachine.id)).where(col(CTPMachine.id).in_(wanted))).scalars())
     if unknown := wanted - known:
         raise InvalidInput(f'unknown machines: {sorted(unknown)}', field='machine_ids')
     session.add_all([DisplayMachine(display_id=display.id, machine_id=m) for m in sorted(wanted)])  # type: ignore[arg-type]
@@ -125,8 +126,8 @@ def revoke_display(session: Session, *, actor: Actor, display_id: int) -> None:
 @rolls_back
 def pair(session: Session, *, code: str) -> str:
     """Exchange a one-time pairing code for the device's long-lived token (returned once, stored hashed)."""
-    display = session.exec(select(DisplayDevice).where(
-        DisplayDevice.pairing_code_hash == auth.token_digest(code))).scalars().first()
+    display = select_rows(session, select(DisplayDevice).where(
+        col(DisplayDevice.pairing_code_hash) == auth.token_digest(code))).scalars().first()
     if display is None:
         raise NotFound('this pairing link is not valid (used already, replaced or revoked)')
     token = auth.new_token('disp')
@@ -142,8 +143,8 @@ def actor_for_token(session: Session, token: str | None) -> Actor | None:
     """The display behind a device token, or None when unknown or revoked."""
     if not token:
         return None
-    display = session.exec(select(DisplayDevice).where(
-        DisplayDevice.token_hash == auth.token_digest(token))).scalars().first()
+    display = select_rows(session, select(DisplayDevice).where(
+        col(DisplayDevice.token_hash) == auth.token_digest(token))).scalars().first()
     return actor_for_display(session, display.id) if display is not None else None  # type: ignore[arg-type]
 
 

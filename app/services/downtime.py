@@ -1,21 +1,24 @@
 """Downtime segments, the per-problem downtime cache and the derived machine status (DOMAIN.md §3, §5)."""
 from datetime import datetime
+from typing import cast
 
 from sqlalchemy import delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
+from app.db import select_rows
 from app.errors import InvalidInput
 from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment, MachineStatus, utcnow
 
 
 def segments_of(session: Session, log_id: int) -> list[DowntimeSegment]:
-    query = select(DowntimeSegment).where(DowntimeSegment.log_id == log_id).order_by(DowntimeSegment.down_at)
-    return list(session.exec(query).scalars())
+    query = select(DowntimeSegment).where(col(DowntimeSegment.log_id) == log_id).order_by(col(DowntimeSegment.down_at))
+    return list(select_rows(session, query).scalars())
 
 
 def open_segment(session: Session, log: CTPProblemLog, down_at: datetime) -> None:
-    session.add(DowntimeSegment(log_id=log.id, machine_id=log.machine_id, down_at=down_at, is_planned=log.is_planned))
+    session.add(DowntimeSegment(log_id=cast(int, log.id), machine_id=log.machine_id,  # a stored problem: it has an id
+                                down_at=down_at, is_planned=log.is_planned))
 
 
 def close_running_segment(session: Session, log: CTPProblemLog, up_at: datetime) -> None:
@@ -26,7 +29,7 @@ def close_running_segment(session: Session, log: CTPProblemLog, up_at: datetime)
 
 
 def void_segments(session: Session, log_id: int) -> None:
-    session.execute(delete(DowntimeSegment).where(DowntimeSegment.log_id == log_id))
+    session.execute(delete(DowntimeSegment).where(col(DowntimeSegment.log_id) == log_id))
 
 
 def rebuild_segments(session: Session, log: CTPProblemLog) -> None:
@@ -98,11 +101,11 @@ def derive_status(session: Session, machine: CTPMachine) -> MachineStatus:
     """The status rule of DOMAIN.md §3, first match wins."""
     if machine.retired_at is not None:
         return MachineStatus.RETIRED
-    query = (select(CTPProblemLog.is_stopping, CTPProblemLog.is_planned, func.count())
-             .where(CTPProblemLog.machine_id == machine.id, CTPProblemLog.status.in_(OPEN_STATUSES),
-                    CTPProblemLog.deleted_at.is_(None))
-             .group_by(CTPProblemLog.is_stopping, CTPProblemLog.is_planned))
-    kinds = {(bool(stopping), bool(planned)) for stopping, planned, _ in session.exec(query)}
+    query = (select(col(CTPProblemLog.is_stopping), col(CTPProblemLog.is_planned), func.count())
+             .where(col(CTPProblemLog.machine_id) == machine.id, col(CTPProblemLog.status).in_(OPEN_STATUSES),
+                    col(CTPProblemLog.deleted_at).is_(None))
+             .group_by(col(CTPProblemLog.is_stopping), col(CTPProblemLog.is_planned)))
+    kinds = {(bool(stopping), bool(planned)) for stopping, planned, _ in select_rows(session, query)}
     if (True, False) in kinds:
         return MachineStatus.DOWN
     if (True, True) in kinds:

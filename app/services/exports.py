@@ -7,12 +7,13 @@ from dataclasses import replace
 from datetime import date, datetime
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlmodel import Session
 
 from app.config import get_settings
+from app.db import select_rows
 from app.errors import InvalidInput
 from app.models import CTPMachine
 from app.models.schemas import ProblemLogPage, ProblemLogPublic
@@ -152,7 +153,7 @@ def _xlsx_cell(value: object) -> object:
     return value
 
 
-def _as_text(cell: Cell) -> None:
+def _as_text(cell: Cell | MergedCell) -> None:
     """openpyxl stores a string starting with '=' as a formula: keep formula-like text a string, shown as text by
     Excel even when the cell is edited (quotePrefix), with its value unchanged (no apostrophe, unlike CSV)."""
     if cell.data_type == 'f' or (isinstance(cell.value, str) and cell.value.startswith(FORMULA_STARTS)):
@@ -195,7 +196,7 @@ def problems_export(session: Session, *, actor: Actor, filters: ProblemFilter, f
 def stats_rows(session: Session, per_machine: dict[int, MachineStats], total: MachineStats,
                window: tuple[date, date] | None = None) -> Iterator[list[object]]:
     """A row per machine counted in the window (its life, up to now), then the plant total; `window` the dates."""
-    names = {m.id: m.name for m in session.exec(select(CTPMachine)).scalars()}
+    names = {m.id: m.name for m in select_rows(session, select(CTPMachine)).scalars()}
     for machine_id, stats in sorted(per_machine.items(), key=lambda kv: -kv[1].unplanned_downtime_minutes):
         if stats.counted:
             yield _stats_row(names.get(machine_id, '?'), stats, window)

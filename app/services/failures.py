@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, false, func, or_, select, true
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.db import select_rows
 from app.models import Category, CTPProblemLog, DowntimeSegment, ProblemStatus
 
 CHAIN_MARGIN = timedelta(days=31)  # segments this far outside a range may still chain into an episode reaching it
@@ -41,8 +42,8 @@ def counted(machine_fault: bool = True) -> tuple[ColumnElement[bool], ...]:
     """Segments that count: of live stopping problems in (or out of) machine faults, and not zero-length."""
     seg, log = DowntimeSegment, CTPProblemLog
     fault = func.coalesce(Category.machine_fault, true()) == (true() if machine_fault else false())
-    return (log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED, log.is_stopping == true(), fault,
-            or_(seg.up_at.is_(None), seg.up_at > seg.down_at))
+    return (col(log.deleted_at).is_(None), col(log.status) != ProblemStatus.CANCELLED, col(log.is_stopping) == true(),
+            fault, or_(col(seg.up_at).is_(None), col(seg.up_at) > seg.down_at))
 
 
 def link(segments: list[Segment]) -> list[Failure]:
@@ -90,7 +91,7 @@ def fetch(session: Session, ids: list[int], start: datetime, end: datetime,
     found: dict[int, set[Segment]] = {mid: set() for mid in ids}
     seg = DowntimeSegment
     hi = ts(end + CHAIN_MARGIN)
-    near = (seg.down_at < end + CHAIN_MARGIN) & (func.coalesce(seg.up_at, now) >= start)
+    near = (col(seg.down_at) < end + CHAIN_MARGIN) & (func.coalesce(col(seg.up_at), now) >= start)
     condition: ColumnElement[bool] | None = near
     seen_logs: set[int] = set()
     for _ in range(MAX_ROUNDS):
@@ -99,10 +100,10 @@ def fetch(session: Session, ids: list[int], start: datetime, end: datetime,
         logs = {g.log_id for _, g in new} - seen_logs
         seen_logs |= logs
         far = [g for _, g in new if g.s > hi]  # a reopen long after: what overlaps it may chain on
-        parts = [seg.log_id.in_(logs)] if logs else []
+        parts: list[ColumnElement[bool]] = [col(seg.log_id).in_(logs)] if logs else []
         if far:
             a, b = min(g.s for g in far), max(g.e for g in far)
-            parts.append((func.coalesce(seg.up_at, now) >= _at(a, start)) & (seg.down_at <= _at(b, start)))
+            parts.append((func.coalesce(col(seg.up_at), now) >= _at(a, start)) & (col(seg.down_at) <= _at(b, start)))
             hi = max(hi, b)
         condition = or_(*parts) if parts else None
     return {mid: sorted(rows, key=lambda g: (g.s, g.e, g.log_id)) for mid, rows in found.items()}
@@ -115,12 +116,12 @@ def _at(seconds: float, like: datetime) -> datetime:
 def _select(session: Session, ids: list[int], now: datetime, condition: ColumnElement[bool],
             found: dict[int, set[Segment]]) -> list[tuple[int, Segment]]:
     seg = DowntimeSegment
-    query = (select(seg.machine_id, seg.log_id, seg.down_at, seg.up_at)
-             .join(CTPProblemLog, CTPProblemLog.id == seg.log_id)
-             .outerjoin(Category, Category.id == CTPProblemLog.category_id)
-             .where(seg.machine_id.in_(ids), seg.is_planned == false(), *counted(), condition))
+    query = (select(col(seg.machine_id), col(seg.log_id), col(seg.down_at), col(seg.up_at))
+             .join(CTPProblemLog, col(CTPProblemLog.id) == col(seg.log_id))
+             .outerjoin(Category, col(Category.id) == col(CTPProblemLog.category_id))
+             .where(col(seg.machine_id).in_(ids), col(seg.is_planned) == false(), *counted(), condition))
     new = []
-    for mid, log_id, down, up_at in session.execute(query):
+    for mid, log_id, down, up_at in select_rows(session, query):
         segment = Segment(log_id, ts(down), ts(up_at or now), up_at is None)
         if segment not in found[mid]:
             found[mid].add(segment)

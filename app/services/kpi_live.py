@@ -3,8 +3,9 @@ days, partial days) and the figures it never holds (reopens, the not-machine-fau
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, false, func, literal, select, true
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.db import loose_rows, select_rows
 from app.models import AuditAction, Category, CTPProblemLog, DowntimeSegment, ProblemAudit, ProblemStatus
 from app.services import calendar, failures, kpi_sql, rollup, rollup_read
 from app.services.kpi_figures import CauseRow, MachineStats
@@ -43,18 +44,19 @@ def _add_downtime(session: Session, totals: dict[int, rollup_read.Totals], ids: 
 def _add_counts(session: Session, totals: dict[int, rollup_read.Totals], ids: list[int], start: datetime,
                 end: datetime) -> None:
     log = CTPProblemLog
-    planned = case((log.is_planned == true(), 1), else_=0)
-    ack = case((log.acknowledged_at.is_not(None), epoch(log.acknowledged_at) - epoch(log.created_at)))
-    vendor = case(((log.vendor_arrived_at.is_not(None)) & (log.vendor_called_at.is_not(None)),
+    planned = case((col(log.is_planned) == true(), 1), else_=0)
+    ack = case((col(log.acknowledged_at).is_not(None), epoch(col(log.acknowledged_at)) - epoch(col(log.created_at))))
+    vendor = case(((col(log.vendor_arrived_at).is_not(None)) & (col(log.vendor_called_at).is_not(None)),
                    epoch(log.vendor_arrived_at) - epoch(log.vendor_called_at)))
-    query = (select(log.machine_id, func.count(), func.sum(planned), func.count(ack), func.sum(ack),
+    query = (select(col(log.machine_id), func.count(), func.sum(planned), func.count(ack), func.sum(ack),
                     func.count(vendor), func.sum(vendor), func.sum(log.plates_lost))
-             .outerjoin(Category, Category.id == log.category_id)
-             .where(log.machine_id.in_(ids), log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED,
+             .outerjoin(Category, col(Category.id) == col(log.category_id))
+             .where(col(log.machine_id).in_(ids), col(log.deleted_at).is_(None),
+                    col(log.status) != ProblemStatus.CANCELLED,
                     func.coalesce(Category.machine_fault, true()) == true(),
-                    log.start_time >= start, log.start_time < end)
-             .group_by(log.machine_id))
-    for m, count, planned_count, ack_n, ack_s, vendor_n, vendor_s, plates in session.execute(query):
+                    col(log.start_time) >= start, col(log.start_time) < end)
+             .group_by(col(log.machine_id)))
+    for m, count, planned_count, ack_n, ack_s, vendor_n, vendor_s, plates in select_rows(session, query):
         total = totals[m]
         total.problems += int(count)
         total.planned += int(planned_count or 0)
@@ -69,50 +71,54 @@ def _add_causes(session: Session, totals: dict[int, rollup_read.Totals], ids: li
                 end: datetime, now: datetime) -> None:
     """Pareto of unplanned downtime by subsystem, with problem counts. Each minute goes once, to the segment that
     went down first (DOMAIN.md §5.17): a segment adds only what lies after every earlier one's end."""
-    parent = Category.__table__.alias('subsystem')
-    name = func.coalesce(parent.c.name, Category.name, literal('Uncategorised'))
+    # SQLModel gives table models their __table__ when the class is built; its types do not declare it
+    parent = Category.__table__.alias('subsystem')  # type: ignore[attr-defined]
+    name = func.coalesce(parent.c.name, col(Category.name), literal('Uncategorised'))
     up = func.coalesce(DowntimeSegment.up_at, now)
     log = CTPProblemLog
-    seg = (select(DowntimeSegment.machine_id.label('m'), name.label('n'), log.id.label('k'),
+    seg = (select(col(DowntimeSegment.machine_id).label('m'), name.label('n'), col(log.id).label('k'),
                   kpi_sql.ms(epoch(DowntimeSegment.down_at)).label('s'), kpi_sql.ms(epoch(up)).label('e'))
            .select_from(DowntimeSegment)
-           .join(log, DowntimeSegment.log_id == log.id)
-           .outerjoin(Category, Category.id == log.category_id)
+           .join(log, col(DowntimeSegment.log_id) == col(log.id))
+           .outerjoin(Category, col(Category.id) == col(log.category_id))
            .outerjoin(parent, parent.c.id == Category.parent_id)
-           .where(DowntimeSegment.machine_id.in_(ids), *failures.counted(), DowntimeSegment.is_planned == false(),
-                  DowntimeSegment.down_at < end, up > start, kpi_sql.ends_after(start))).cte('cause_segments')
+           .where(col(DowntimeSegment.machine_id).in_(ids), *failures.counted(),
+                  col(DowntimeSegment.is_planned) == false(),
+                  col(DowntimeSegment.down_at) < end, up > start, kpi_sql.ends_after(start))).cte('cause_segments')
     before = func.max(seg.c.e).over(partition_by=seg.c.m, order_by=(seg.c.s, seg.c.e, seg.c.k), rows=(None, -1))
     covered = select(seg.c.m, seg.c.n, seg.c.s, seg.c.e, before.label('p')).cte('covered')
     seconds = greatest(literal(0.0), least(covered.c.e, literal(rollup.ts(end)))
                        - greatest(covered.c.s, func.coalesce(covered.c.p, covered.c.s), literal(rollup.ts(start))))
     minutes_q = select(covered.c.m, covered.c.n, func.sum(seconds)).group_by(covered.c.m, covered.c.n)
-    counts_q = (select(log.machine_id, name.label('n'), func.count())
-                .outerjoin(Category, Category.id == log.category_id)
+    counts_q = (select(col(log.machine_id), name.label('n'), func.count())
+                .outerjoin(Category, col(Category.id) == col(log.category_id))
                 .outerjoin(parent, parent.c.id == Category.parent_id)
-                .where(log.machine_id.in_(ids), log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED,
-                       log.is_planned == false(), func.coalesce(Category.machine_fault, true()) == true(),
-                       log.start_time >= start, log.start_time < end)
-                .group_by(log.machine_id, name))
-    for m, n, secs in session.execute(minutes_q):
+                .where(col(log.machine_id).in_(ids), col(log.deleted_at).is_(None),
+                       col(log.status) != ProblemStatus.CANCELLED,
+                       col(log.is_planned) == false(), func.coalesce(col(Category.machine_fault), true()) == true(),
+                       col(log.start_time) >= start, col(log.start_time) < end)
+                .group_by(col(log.machine_id), name))
+    for m, n, secs in loose_rows(session, minutes_q):
         if secs:  # a stop wholly covered by an earlier one adds no minutes (and no row, as in the roll-up)
             totals[m].add_cause(n, float(secs), 0)
-    for m, n, count in session.execute(counts_q):
+    for m, n, count in loose_rows(session, counts_q):
         totals[m].add_cause(n, 0.0, int(count))
 
 
 def add_reopens(session: Session, result: dict[int, MachineStats], start: datetime, end: datetime) -> None:
     """Per machine the failures starting in the window that were reopened, and their reopens (from the audit)."""
     log = CTPProblemLog
-    reopens = (select(ProblemAudit.log_id.label('k'), func.count().label('n'))
-               .where(ProblemAudit.action == AuditAction.REOPEN).group_by(ProblemAudit.log_id).subquery())
-    query = (select(log.machine_id, func.count(), func.sum(reopens.c.n))
+    reopens = (select(col(ProblemAudit.log_id).label('k'), func.count().label('n'))
+               .where(col(ProblemAudit.action) == AuditAction.REOPEN).group_by(col(ProblemAudit.log_id)).subquery())
+    query = (select(col(log.machine_id), func.count(), func.sum(reopens.c.n))
              .join(reopens, reopens.c.k == log.id)
-             .outerjoin(Category, Category.id == log.category_id)
-             .where(log.machine_id.in_(list(result)), log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED,
-                    log.is_planned == false(), func.coalesce(Category.machine_fault, true()) == true(),
-                    log.start_time >= start, log.start_time < end)
-             .group_by(log.machine_id))
-    for m, failures_, count in session.execute(query):
+             .outerjoin(Category, col(Category.id) == col(log.category_id))
+             .where(col(log.machine_id).in_(list(result)), col(log.deleted_at).is_(None),
+                    col(log.status) != ProblemStatus.CANCELLED,
+                    col(log.is_planned) == false(), func.coalesce(col(Category.machine_fault), true()) == true(),
+                    col(log.start_time) >= start, col(log.start_time) < end)
+             .group_by(col(log.machine_id)))
+    for m, failures_, count in select_rows(session, query):
         result[m].reopened_failures, result[m].reopen_count = int(failures_), int(count or 0)
 
 
@@ -120,11 +126,12 @@ def add_not_machine_faults(session: Session, result: dict[int, MachineStats], st
                            now: datetime) -> None:
     """Problems outside machine faults starting in the window, and their stop minutes (merged) inside it."""
     ids, log = list(result), CTPProblemLog
-    query = (select(log.machine_id, func.count()).join(Category, Category.id == log.category_id)
-             .where(log.machine_id.in_(ids), log.deleted_at.is_(None), log.status != ProblemStatus.CANCELLED,
-                    Category.machine_fault == false(), log.start_time >= start, log.start_time < end)
-             .group_by(log.machine_id))
-    for m, count in session.execute(query):
+    query = (select(col(log.machine_id), func.count()).join(Category, col(Category.id) == log.category_id)
+             .where(col(log.machine_id).in_(ids), col(log.deleted_at).is_(None),
+                    col(log.status) != ProblemStatus.CANCELLED,
+                    col(Category.machine_fault) == false(), col(log.start_time) >= start, col(log.start_time) < end)
+             .group_by(col(log.machine_id)))
+    for m, count in select_rows(session, query):
         result[m].not_machine_fault_count = int(count)
     stops = kpi_sql.episodes(kpi_sql.segments(ids, start, end, now, None, timedelta(0), machine_fault=False))
     inside, _ = kpi_sql.sum_by_machine(session, stops, rollup.ts(start), rollup.ts(end), [])

@@ -4,8 +4,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Float, Select, case, false, func, literal, or_, select, true, type_coerce
 from sqlalchemy.sql import ColumnElement
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.db import loose_rows
 from app.models import Category, CTPMachine, CTPProblemLog, DowntimeSegment
 from app.services import calendar, failures, rollup, rollup_read
 from app.sqlfuncs import epoch, greatest, least
@@ -17,10 +18,11 @@ def lives(session: Session, ids: list[int], start: datetime, end: datetime) -> d
     """[start, end) cut per machine to its life: from created_at (or its first problem, if earlier) to retired_at."""
     if not ids:
         return {}
-    first = (select(CTPProblemLog.machine_id.label('m'), func.min(CTPProblemLog.start_time).label('t'))
-             .where(CTPProblemLog.machine_id.in_(ids)).group_by(CTPProblemLog.machine_id).subquery())
-    rows = session.execute(select(CTPMachine.id, CTPMachine.created_at, CTPMachine.retired_at, first.c.t)
-                           .outerjoin(first, first.c.m == CTPMachine.id).where(CTPMachine.id.in_(ids)))
+    first = (select(col(CTPProblemLog.machine_id).label('m'), func.min(col(CTPProblemLog.start_time)).label('t'))
+             .where(col(CTPProblemLog.machine_id).in_(ids)).group_by(col(CTPProblemLog.machine_id)).subquery())
+    rows = loose_rows(session, select(col(CTPMachine.id), col(CTPMachine.created_at), col(CTPMachine.retired_at),
+                                       first.c.t)
+                           .outerjoin(first, first.c.m == col(CTPMachine.id)).where(col(CTPMachine.id).in_(ids)))
     result = {}
     for mid, created, retired, first_problem in rows:
         born = min(created, first_problem) if first_problem is not None else created
@@ -35,33 +37,34 @@ def ms(value: ColumnElement[float]) -> ColumnElement[float]:
 
 
 def segments(ids: list[int], start: datetime, end: datetime, now: datetime, planned: bool | None,
-             margin: timedelta = CHAIN_MARGIN, machine_fault: bool = True) -> Select[tuple[int, float, float]]:
+             margin: timedelta = CHAIN_MARGIN, machine_fault: bool = True) -> Select[int, float, float]:
     """Stop segments near the window as (m, s, e) epoch seconds; running ones end now (machine faults by default).
 
     `margin` lets segments that start after the window chain into the episodes that start inside it (their whole
     length is MTTR's). Nothing before the window is needed: an episode that started earlier covers the window's
     start, so the segments that reach the start (ended at it or later, `up >= start`) already chain it from before;
     and a sum clipped to the window needs only the segments inside it."""
-    up = func.coalesce(DowntimeSegment.up_at, now)
-    query = (select(DowntimeSegment.machine_id.label('m'), ms(epoch(DowntimeSegment.down_at)).label('s'),
-                    ms(epoch(up)).label('e'))
-             .join(CTPProblemLog, CTPProblemLog.id == DowntimeSegment.log_id)
-             .outerjoin(Category, Category.id == CTPProblemLog.category_id)
-             .where(DowntimeSegment.machine_id.in_(ids), *failures.counted(machine_fault),
-                    DowntimeSegment.down_at < end + margin, up >= start, ends_after(start, inclusive=True)))
+    up = func.coalesce(col(DowntimeSegment.up_at), now)
+    query: Select[int, float, float] = (
+        select(col(DowntimeSegment.machine_id).label('m'), ms(epoch(col(DowntimeSegment.down_at))).label('s'),
+               ms(epoch(up)).label('e'))
+        .join(CTPProblemLog, col(CTPProblemLog.id) == col(DowntimeSegment.log_id))
+        .outerjoin(Category, col(Category.id) == col(CTPProblemLog.category_id))
+        .where(col(DowntimeSegment.machine_id).in_(ids), *failures.counted(machine_fault),
+               col(DowntimeSegment.down_at) < end + margin, up >= start, ends_after(start, inclusive=True)))
     if planned is not None:
-        query = query.where(DowntimeSegment.is_planned == (true() if planned else false()))
-    return query  # type: ignore[return-value]
+        query = query.where(col(DowntimeSegment.is_planned) == (true() if planned else false()))
+    return query
 
 
 def ends_after(moment: datetime, *, inclusive: bool = False) -> ColumnElement[bool]:
     """Still running or ended after `moment`: the same rows as coalesce(up_at, now) > moment (now is later), but
     in a form the (machine_id, up_at) index can answer, so a window does not scan the whole history."""
-    return or_(DowntimeSegment.up_at.is_(None),
-               DowntimeSegment.up_at >= moment if inclusive else DowntimeSegment.up_at > moment)
+    return or_(col(DowntimeSegment.up_at).is_(None),
+               col(DowntimeSegment.up_at) >= moment if inclusive else col(DowntimeSegment.up_at) > moment)
 
 
-def episodes(segments: Select[tuple[int, float, float]]):  # type: ignore[no-untyped-def]
+def episodes(segments: Select[int, float, float]):  # type: ignore[no-untyped-def]
     """Gaps and islands: merge overlapping segments per machine into episodes (m, s, e)."""
     seg = segments.cte('seg')
     prev_end = func.max(seg.c.e).over(partition_by=seg.c.m, order_by=(seg.c.s, seg.c.e), rows=(None, -1))
@@ -88,6 +91,6 @@ def sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[n
             select(literal(1), ep.c.m, func.sum(clipped(ep, opv.c.a, opv.c.b)))
             .join(opv, (ep.c.s < opv.c.b) & (ep.c.e > opv.c.a)).group_by(ep.c.m))
     sums: tuple[dict[int, float], dict[int, float]] = ({}, {})
-    for kind, m, seconds in session.execute(query):
+    for kind, m, seconds in loose_rows(session, query):
         sums[kind][m] = float(seconds or 0.0)
     return sums

@@ -2,8 +2,9 @@
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import Float, Integer, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.db import loose_rows, pk, select_rows
 from app.models import CTPMachine, utcnow
 from app.services import kpi_sql, rollup, rollup_read
 from app.services.access import Action, Actor, machine_scope, require
@@ -17,10 +18,10 @@ def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[dateti
     days from the roll-up, the rest live (planned=True, planned only, is always live). Each machine counts only
     within its life and before now (DOMAIN.md §5.15-16); a bucket with none of that is None ("—"), not 0."""
     require(actor, Action.READ_STATS)
-    query = select(CTPMachine.id).where(machine_scope(session, actor, CTPMachine.id))
+    query = select(pk(CTPMachine.id)).where(machine_scope(session, actor, col(CTPMachine.id)))
     if machine_ids is not None:
-        query = query.where(CTPMachine.id.in_(machine_ids))
-    ids = list(session.exec(query).scalars()) if buckets else []
+        query = query.where(col(CTPMachine.id).in_(machine_ids))
+    ids = list(select_rows(session, query).scalars()) if buckets else []
     totals: list[float | None] = [None] * len(buckets)
     if not ids:
         return totals
@@ -35,14 +36,14 @@ def downtime_trend(session: Session, *, actor: Actor, buckets: list[tuple[dateti
             first, stop = rollup_read.whole_days(a, b)
             if cuts is not None and first < stop:
                 whole.setdefault(tuple(mids), []).append((first, stop, i))
-    for mids, days in whole.items():
-        for i, seconds in rollup_read.rolled_trend(session, list(mids), days, planned, cuts or {}).items():
+    for group, days in whole.items():
+        for i, seconds in rollup_read.rolled_trend(session, list(group), days, planned, cuts or {}).items():
             totals[i] = (totals[i] or 0.0) + seconds / 60
     by_machines: dict[tuple[int, ...], list[rollup_read.Piece]] = {}
     for (a, b, i), mids in plan.live.items():
         by_machines.setdefault(tuple(mids), []).append((a, b, i))
-    for mids, pieces in by_machines.items():
-        for i, seconds in _live_trend(session, list(mids), pieces, now, planned).items():
+    for group, pieces in by_machines.items():
+        for i, seconds in _live_trend(session, list(group), pieces, now, planned).items():
             totals[i] = (totals[i] or 0.0) + seconds / 60
     return totals
 
@@ -71,5 +72,5 @@ def _live_trend(session: Session, ids: list[int], pieces: list[rollup_read.Piece
     bv = rollup_read.rows_cte('buckets', {'i': Integer, 'a': Float, 'b': Float}, rows)  # type: ignore[arg-type]
     query_sum = (select(bv.c.i, func.sum(kpi_sql.clipped(episodes, bv.c.a, bv.c.b)))
                  .join(bv, (episodes.c.s < bv.c.b) & (episodes.c.e > bv.c.a)).group_by(bv.c.i))
-    return {index: float(seconds or 0.0) for index, seconds in session.execute(query_sum)}
+    return {index: float(seconds or 0.0) for index, seconds in loose_rows(session, query_sum)}
 

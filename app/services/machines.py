@@ -2,11 +2,11 @@
 from datetime import datetime, time
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import events
 from app.config import get_settings
-from app.db import rolls_back
+from app.db import pk, rolls_back, select_rows
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment, MachineStatus, User, utcnow
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate, OpenProblemSummary
@@ -21,8 +21,8 @@ def list_machines(session: Session, *, actor: Actor, include_retired: bool = Fal
     require(actor, Action.READ)
     where = [machine_scope(session, actor, CTPMachine.id)]
     if not include_retired:
-        where.append(CTPMachine.retired_at.is_(None))
-    machines = list(session.exec(select(CTPMachine).where(*where).order_by(CTPMachine.name)).scalars())
+        where.append(col(CTPMachine.retired_at).is_(None))
+    machines = list(select_rows(session, select(CTPMachine).where(*where).order_by(col(CTPMachine.name))).scalars())
     return summarize(session, machines)
 
 
@@ -31,20 +31,26 @@ def get_machine(session: Session, *, actor: Actor, machine_id: int) -> MachinePu
     return summarize(session, [require_machine_visible(session, actor, machine_id)])[0]
 
 
+def names(session: Session) -> dict[int, str]:
+    """Every machine's name by id, retired ones included: labels for figures a service has already scoped."""
+    return dict(select_rows(session, select(pk(CTPMachine.id), col(CTPMachine.name))).all())
+
+
 def summarize(session: Session, machines: list[CTPMachine]) -> list[MachinePublic]:
     ids = [m.id for m in machines]
     now = utcnow()
     # ORDER BY machine_id keeps SQLite on the (machine, status) index: by start_time it walked one machine's whole
     # history through (machine, start), and with no order it scanned the table for many machines (1M problems).
-    open_logs = sorted(session.exec(select(CTPProblemLog).where(
-        CTPProblemLog.machine_id.in_(ids), CTPProblemLog.status.in_(OPEN_STATUSES),
-        CTPProblemLog.deleted_at.is_(None)).order_by(CTPProblemLog.machine_id)).scalars(),
+    open_logs = sorted(select_rows(session, select(CTPProblemLog).where(
+        col(CTPProblemLog.machine_id).in_(ids), col(CTPProblemLog.status).in_(OPEN_STATUSES),
+        col(CTPProblemLog.deleted_at).is_(None)).order_by(col(CTPProblemLog.machine_id))).scalars(),
         key=lambda log: log.start_time)
-    running = dict(session.exec(  # type: ignore[misc]
-        select(DowntimeSegment.machine_id, func.min(DowntimeSegment.down_at))
-        .join(CTPProblemLog, CTPProblemLog.id == DowntimeSegment.log_id)  # a non-stopping problem keeps its history
-        .where(DowntimeSegment.machine_id.in_(ids), DowntimeSegment.up_at.is_(None), CTPProblemLog.is_stopping)
-        .group_by(DowntimeSegment.machine_id)).all())  # .all(): a Result has keys(), dict() would take it as a mapping
+    running = dict(select_rows(
+        session, select(col(DowntimeSegment.machine_id), func.min(col(DowntimeSegment.down_at)))
+        .join(CTPProblemLog, col(CTPProblemLog.id) == DowntimeSegment.log_id)  # non-stopping problems keep history
+        .where(col(DowntimeSegment.machine_id).in_(ids), col(DowntimeSegment.up_at).is_(None),
+               col(CTPProblemLog.is_stopping))
+        .group_by(col(DowntimeSegment.machine_id))).all())  # .all(): a Result has keys(); dict() reads it as a mapping
     today = _today_downtime(session, ids, now)
     return [_machine_public(session, m, [log for log in open_logs if log.machine_id == m.id],
                             running.get(m.id), today.get(m.id, 0.0), now) for m in machines]  # type: ignore[arg-type]
@@ -125,9 +131,9 @@ def update_machine(session: Session, *, actor: Actor, machine_id: int, changes: 
 
 def _set_retired(session: Session, machine: CTPMachine, retired: bool) -> None:
     if retired and machine.retired_at is None:
-        open_count = session.exec(select(func.count()).select_from(CTPProblemLog).where(
-            CTPProblemLog.machine_id == machine.id, CTPProblemLog.status.in_(OPEN_STATUSES),
-            CTPProblemLog.deleted_at.is_(None))).one()[0]
+        open_count = select_rows(session, select(func.count()).select_from(CTPProblemLog).where(
+            col(CTPProblemLog.machine_id) == machine.id, col(CTPProblemLog.status).in_(OPEN_STATUSES),
+            col(CTPProblemLog.deleted_at).is_(None))).one()[0]
         if open_count:
             raise Conflict('close or cancel the open problems before retiring this machine')
         machine.retired_at = utcnow()
@@ -136,7 +142,7 @@ def _set_retired(session: Session, machine: CTPMachine, retired: bool) -> None:
 
 
 def _ensure_unique_name(session: Session, name: str) -> None:
-    if session.exec(select(CTPMachine.id).where(func.lower(CTPMachine.name) == name.lower())).first():
+    if select_rows(session, select(col(CTPMachine.id)).where(func.lower(col(CTPMachine.name)) == name.lower())).first():
         raise Conflict(f'a machine named {name!r} exists already')
 
 

@@ -1,12 +1,12 @@
 """Notifications: one row per recipient, scoped at read time, auto-read after N days (DOMAIN.md §7)."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlmodel import Session, col
 
 from app import events
 from app.config import get_settings
-from app.db import rolls_back
+from app.db import pk, rolls_back, select_rows
 from app.errors import NotFound
 from app.models import CTPNotification, NotificationType, Role, User, UserMachine, utcnow
 from app.models.schemas import NotificationPage, NotificationPublic
@@ -19,14 +19,15 @@ def _auto_read_cutoff(now: datetime) -> datetime:
 
 def recipients_in_scope(session: Session, machine_id: int) -> set[int]:
     """Active admins and managers, plus CTP users assigned to the machine."""
-    staff = select(User.id).where(User.is_active, User.role.in_((Role.ADMIN, Role.MANAGER)))
-    assigned = (select(User.id).join(UserMachine, UserMachine.user_id == User.id)
-                .where(User.is_active, User.role == Role.CTP_USER, UserMachine.machine_id == machine_id))
-    return set(session.exec(staff).scalars()) | set(session.exec(assigned).scalars())
+    staff = select(pk(User.id)).where(col(User.is_active), col(User.role).in_((Role.ADMIN, Role.MANAGER)))
+    assigned = (select(pk(User.id)).join(UserMachine, col(UserMachine.user_id) == col(User.id))
+                .where(col(User.is_active), col(User.role) == Role.CTP_USER, col(UserMachine.machine_id) == machine_id))
+    return set(select_rows(session, staff).scalars()) | set(select_rows(session, assigned).scalars())
 
 
 def admins(session: Session) -> set[int]:
-    return set(session.exec(select(User.id).where(User.is_active, User.role == Role.ADMIN)).scalars())
+    return set(select_rows(session, select(pk(User.id)).where(col(User.is_active), col(User.role) == Role.ADMIN))
+               .scalars())
 
 
 def notify(session: Session, *, user_ids: set[int], machine_id: int, log_id: int | None,
@@ -48,12 +49,12 @@ def changes_for(user_ids: set[int]) -> list[events.Change]:
     return [(events.notifications_changed, user_id) for user_id in sorted(user_ids)]
 
 
-def _unread_clause(now: datetime) -> object:
-    return and_(CTPNotification.is_read.is_(False), CTPNotification.created_at >= _auto_read_cutoff(now))
+def _unread_clause(now: datetime) -> ColumnElement[bool]:
+    return and_(col(CTPNotification.is_read).is_(False), col(CTPNotification.created_at) >= _auto_read_cutoff(now))
 
 
-def _own_in_scope(session: Session, actor: Actor) -> list[object]:
-    return [CTPNotification.user_id == actor.user_id, machine_scope(session, actor, CTPNotification.machine_id)]
+def _own_in_scope(session: Session, actor: Actor) -> list[ColumnElement[bool]]:
+    return [col(CTPNotification.user_id) == actor.user_id, machine_scope(session, actor, CTPNotification.machine_id)]
 
 
 def list_notifications(session: Session, *, actor: Actor, include_read: bool = False,
@@ -64,10 +65,10 @@ def list_notifications(session: Session, *, actor: Actor, include_read: bool = F
     where = _own_in_scope(session, actor)
     unread_where = [*where, _unread_clause(now)]
     listed = where if include_read else unread_where
-    total = session.exec(select(func.count()).select_from(CTPNotification).where(*listed)).one()[0]
-    unread = session.exec(select(func.count()).select_from(CTPNotification).where(*unread_where)).one()[0]
-    rows = session.exec(select(CTPNotification).where(*listed)
-                        .order_by(CTPNotification.created_at.desc(), CTPNotification.id.desc())
+    total = select_rows(session, select(func.count()).select_from(CTPNotification).where(*listed)).one()[0]
+    unread = select_rows(session, select(func.count()).select_from(CTPNotification).where(*unread_where)).one()[0]
+    rows = select_rows(session, select(CTPNotification).where(*listed)
+                        .order_by(col(CTPNotification.created_at).desc(), col(CTPNotification.id).desc())
                         .limit(limit).offset(offset)).scalars()
     cutoff = _auto_read_cutoff(now)
     items = [_public(row, cutoff) for row in rows]
@@ -80,8 +81,8 @@ def unread_count(session: Session, *, actor: Actor, log_id: int | None = None) -
         return 0
     where = [*_own_in_scope(session, actor), _unread_clause(utcnow())]
     if log_id is not None:
-        where.append(CTPNotification.log_id == log_id)
-    return int(session.exec(select(func.count()).select_from(CTPNotification).where(*where)).one()[0])
+        where.append(col(CTPNotification.log_id) == log_id)
+    return int(select_rows(session, select(func.count()).select_from(CTPNotification).where(*where)).one()[0])
 
 
 def _public(row: CTPNotification, cutoff: datetime) -> NotificationPublic:
@@ -96,7 +97,7 @@ def _public(row: CTPNotification, cutoff: datetime) -> NotificationPublic:
 def mark_read(session: Session, *, actor: Actor, notification_id: int) -> NotificationPublic:
     """Mark one of the actor's notifications read; someone else's or out of scope is 404."""
     require(actor, Action.READ)
-    row = session.exec(select(CTPNotification).where(CTPNotification.id == notification_id,
+    row = select_rows(session, select(CTPNotification).where(col(CTPNotification.id) == notification_id,
                                                      *_own_in_scope(session, actor))).scalars().first()
     if row is None:
         raise NotFound(f'notification {notification_id} not found')
@@ -113,9 +114,9 @@ def mark_all_read(session: Session, *, actor: Actor, log_id: int | None = None) 
     """Mark all the actor's unread notifications read (optionally only those of one problem)."""
     require(actor, Action.READ)
     now = utcnow()
-    where = [*_own_in_scope(session, actor), CTPNotification.is_read.is_(False)]
+    where = [*_own_in_scope(session, actor), col(CTPNotification.is_read).is_(False)]
     if log_id is not None:
-        where.append(CTPNotification.log_id == log_id)
+        where.append(col(CTPNotification.log_id) == log_id)
     result = session.execute(update(CTPNotification).where(*where).values(is_read=True, read_at=now)
                              .execution_options(synchronize_session=False))
     session.commit()
@@ -128,8 +129,8 @@ def auto_read_job(session: Session) -> int:
     """The periodic job: store is_read for notifications older than the auto-read age, read_at = created + age."""
     settings = get_settings()
     cutoff = _auto_read_cutoff(utcnow())
-    stale = list(session.exec(select(CTPNotification).where(CTPNotification.is_read.is_(False),
-                                                            CTPNotification.created_at < cutoff)).scalars())
+    stale = list(select_rows(session, select(CTPNotification).where(col(CTPNotification.is_read).is_(False),
+                                                            col(CTPNotification.created_at) < cutoff)).scalars())
     for row in stale:
         row.is_read, row.read_at = True, row.created_at + timedelta(days=settings.notification_auto_read_days)
         session.add(row)
@@ -138,9 +139,9 @@ def auto_read_job(session: Session) -> int:
 
 
 def notified_about(session: Session, log_id: int, kind: NotificationType) -> set[int]:
-    query = select(CTPNotification.user_id).where(CTPNotification.log_id == log_id,
-                                                  CTPNotification.notification_type == kind)
-    return set(session.exec(query).scalars())
+    query = select(col(CTPNotification.user_id)).where(col(CTPNotification.log_id) == log_id,
+                                                  col(CTPNotification.notification_type) == kind)
+    return set(select_rows(session, query).scalars())
 
 
 __all__ = ['recipients_in_scope', 'notify', 'list_notifications', 'mark_read', 'mark_all_read']

@@ -10,25 +10,25 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import events
 from app.config import get_settings
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.errors import Conflict, InvalidInput
 from app.models import (
     AuditAction,
     CTPMachine,
     CTPProblemLog,
-    DowntimeSegment,
     NotificationType,
+    PhotoKind,
     ProblemStatus,
     ResolvedBy,
     TechnicianType,
     utcnow,
 )
 from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
-from app.services import audit, downtime, notifications, photos, rollup, taxonomy, teamwork
+from app.services import audit, downtime, notifications, problem_steps, rollup, taxonomy, teamwork
 from app.services.access import (
     UNDO_WINDOW,
     Ability,
@@ -40,10 +40,19 @@ from app.services.access import (
     require_log_visible,
     require_machine_visible,
 )
+from app.services.jmf.open_stops import described, open_stop
+from app.services.photos import (
+    PreparedPhoto,
+    add_photos,
+    check_count,
+    check_day_bytes,
+    detach_all,
+    discard,
+    remove_files,
+    settle,
+)
 from app.services.time_bounds import CLOCK_SKEW, check_client_times
 
-MACHINE_WORDS = {'down': 'DOWN', 'maintenance': 'MAINTENANCE', 'degraded': 'DEGRADED', 'operational': 'RUNNING',
-                 'retired': 'RETIRED'}  # the wall's words, one casing
 UNDO_REASON = 'reported by mistake (undone by the reporter)'
 EDITABLE_FIELDS = ('problem_description', 'category_id', 'is_stopping', 'is_planned', 'start_time', 'end_time',
                    'solution', 'resolved_by', 'technician_type', 'technician_name', 'vendor_called_at',
@@ -63,8 +72,28 @@ class Outcome:
 
 
 @rolls_back
-def report_problem(session: Session, *, actor: Actor, problem_in: ProblemLogCreate) -> Outcome:
-    """Report a problem on a machine in scope; a replayed client_key returns the original problem."""
+def report_problem(session: Session, *, actor: Actor, problem_in: ProblemLogCreate,
+                   photos: list[PreparedPhoto] | None = None) -> Outcome:
+    """Report a problem on a machine in scope; a replayed client_key returns the original problem. Prepared
+    `photos` are written in the problem's own transaction; on any failure, or when no new problem is created (a
+    replayed key, a joined machine stop), their files go."""
+    prepared = photos or []
+    try:
+        if prepared:
+            check_count(0, len(prepared))
+            check_day_bytes(session, actor.user_id, sum(photo.size_bytes for photo in prepared))
+        outcome = _report(session, actor, problem_in, prepared)
+    except BaseException:
+        discard(prepared)
+        raise
+    if outcome.created:
+        settle(prepared)
+    else:
+        discard(prepared)   # a replayed key: the first request's photos are the problem's photos
+    return outcome
+
+
+def _report(session: Session, actor: Actor, problem_in: ProblemLogCreate, prepared: list[PreparedPhoto]) -> Outcome:
     require(actor, Action.REPORT)
     machine = require_machine_visible(session, actor, problem_in.machine_id)
     request_hash = _hash(problem_in)
@@ -76,7 +105,7 @@ def report_problem(session: Session, *, actor: Actor, problem_in: ProblemLogCrea
         return Outcome(log=joined)
     log = _new_log(session, actor, problem_in, request_hash)
     try:
-        outcome = _insert(session, actor, machine, log)
+        outcome = _insert(session, actor, machine, log, prepared)
     except IntegrityError:
         session.rollback()
         if problem_in.client_key and (replay := _replay(session, problem_in.client_key, request_hash, actor)):
@@ -90,8 +119,18 @@ def _join_machine_stop(session: Session, actor: Actor, problem_in: ProblemLogCre
     """A person's stopping report while the machine itself reported a stop joins that stop (issue #21)."""
     if not problem_in.is_stopping or problem_in.is_planned or actor.user_id is None:
         return None
-    from app.services.jmf import stops  # imported here: machine stops are built on this module
-    return stops.join_open_stop(session, actor=actor, problem_in=problem_in)
+    stop = open_stop(session, problem_in.machine_id)
+    log = session.get(CTPProblemLog, stop.log_id) if stop is not None and stop.log_id is not None else None
+    if stop is None or log is None or log.status not in (ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS):
+        return None
+    changes = ProblemLogUpdate(problem_description=described(log, problem_in.problem_description),
+                               category_id=problem_in.category_id or log.category_id)
+    log = update_problem(session, actor=actor, log_id=log.id, changes=changes).log  # type: ignore[arg-type]
+    if problem_in.category_id is not None:
+        stop.explained_at, stop.explained_by = utcnow(), actor.user_id
+        session.add(stop)
+        session.commit()
+    return log
 
 
 def _new_log(session: Session, actor: Actor, problem_in: ProblemLogCreate, request_hash: str) -> CTPProblemLog:
@@ -118,7 +157,8 @@ def _new_log(session: Session, actor: Actor, problem_in: ProblemLogCreate, reque
                          created_by=actor.user_id, created_at=now, updated_at=now, request_hash=request_hash)
 
 
-def _insert(session: Session, actor: Actor, machine: CTPMachine, log: CTPProblemLog) -> Outcome:
+def _insert(session: Session, actor: Actor, machine: CTPMachine, log: CTPProblemLog,
+            prepared: list[PreparedPhoto]) -> Outcome:
     session.add(log)
     session.flush()
     if log.is_stopping:
@@ -129,13 +169,17 @@ def _insert(session: Session, actor: Actor, machine: CTPMachine, log: CTPProblem
     downtime.refresh_machine_status(session, machine.id)  # type: ignore[arg-type]
     recipients = notifications.recipients_in_scope(session, machine.id) - {actor.user_id}  # type: ignore[arg-type]
     notifications.notify(session, user_ids=recipients, machine_id=machine.id, log_id=log.id,  # type: ignore[arg-type]
-                         kind=NotificationType.PROBLEM_CREATED, message=_message(session, machine, log, 'reported'))
+                         kind=NotificationType.PROBLEM_CREATED,
+                         message=problem_steps.message(session, machine, log, 'reported'))
+    if prepared:
+        add_photos(session, actor, log.id, prepared, PhotoKind.BEFORE)  # type: ignore[arg-type]  # flushed: has an id
     session.commit()
     return Outcome(log=log, created=True, notified=recipients)
 
 
 def _replay(session: Session, client_key: str, request_hash: str, actor: Actor) -> CTPProblemLog | None:
-    existing = session.exec(select(CTPProblemLog).where(CTPProblemLog.client_key == client_key)).scalars().first()
+    existing = select_rows(session, select(CTPProblemLog)
+                           .where(col(CTPProblemLog.client_key) == client_key)).scalars().first()
     if existing is None:
         return None
     if existing.request_hash != request_hash or existing.created_by != actor.user_id:
@@ -160,9 +204,9 @@ def update_problem(session: Session, *, actor: Actor, log_id: int, changes: Prob
     sent = changes.model_dump(include=TIME_FIELDS, exclude_unset=True)
     check_client_times(actor, now, {name: value for name, value in sent.items() if value != getattr(log, name)})
     changed = _apply_fields(session, actor, log, changes, now)
-    kind = _transition(session, actor, log, changes, now)
+    kind = problem_steps.transition(session, actor, log, changes, now)
     handed = teamwork.hand_over(session, actor, log, changes.owner_id) if changes.owner_id else None
-    _validate_times(log, now)
+    problem_steps.validate_times(log, now)
     if not changed and kind is None and handed is None:
         return Outcome(log=log)
     log.updated_at = now
@@ -170,7 +214,7 @@ def update_problem(session: Session, *, actor: Actor, log_id: int, changes: Prob
     downtime.refresh_downtime_cache(session, log)
     rollup.refresh_problem(session, log, before)
     downtime.refresh_machine_status(session, log.machine_id)
-    notified = _notify_transition(session, actor, log, kind, changed) | (handed or set())
+    notified = problem_steps.notify_transition(session, actor, log, kind, changed) | (handed or set())
     try:
         session.commit()
     except StaleDataError as error:
@@ -206,135 +250,6 @@ def _apply_fields(session: Session, actor: Actor, log: CTPProblemLog, changes: P
     return changed
 
 
-def _transition(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
-                now: datetime) -> NotificationType | None:
-    target = changes.status
-    current = ProblemStatus(log.status)
-    if target is None or target == current:
-        return None
-    step = TRANSITIONS.get((current, target))
-    if step is None:
-        raise Conflict(f'a problem cannot go from {current.value} to {target.value}')
-    old = log.status
-    kind = step(session, actor, log, changes, now)
-    log.status = target
-    audit.record(session, log_id=log.id, actor_id=actor.user_id, action=_ACTIONS[target],  # type: ignore[arg-type]
-                 field='status', old=old, new=target)
-    return kind
-
-
-def _acknowledge(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
-                 now: datetime) -> NotificationType:
-    log.acknowledged_at, log.acknowledged_by = max(now, log.created_at), actor.user_id
-    return NotificationType.PROBLEM_ACKNOWLEDGED
-
-
-def _complete(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
-              now: datetime) -> NotificationType:
-    if not (log.solution or '').strip():
-        raise InvalidInput('a solution is required to complete a problem', field='solution')
-    if log.resolved_by is None:
-        raise InvalidInput('say who resolved it (resolved_by) to complete a problem', field='resolved_by')
-    if changes.end_time is None:
-        log.end_time = now
-    if log.acknowledged_at is None:  # recorded now, never the back-dated end (DOMAIN.md §4)
-        log.acknowledged_at, log.acknowledged_by = max(now, log.created_at), actor.user_id
-    downtime.close_running_segment(session, log, log.end_time)  # type: ignore[arg-type]
-    return NotificationType.PROBLEM_RESOLVED
-
-
-def _reopen(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
-            now: datetime) -> NotificationType:
-    if not (changes.reason or '').strip():
-        raise InvalidInput('give a reason to reopen a problem', field='reason')
-    audit.record(session, log_id=log.id, actor_id=actor.user_id, action=AuditAction.REOPEN,  # type: ignore[arg-type]
-                 field='reason', new=changes.reason)
-    segments = downtime.segments_of(session, log.id)  # type: ignore[arg-type]
-    down_again = _reopened_at(log, segments, changes.reopened_at, now)
-    if log.is_stopping:
-        if changes.never_ran and segments:
-            segments[-1].up_at = None
-            session.add(segments[-1])
-        else:
-            downtime.open_segment(session, log, down_again)
-    log.end_time = None
-    return NotificationType.PROBLEM_REOPENED
-
-
-def _reopened_at(log: CTPProblemLog, segments: list[DowntimeSegment], given: datetime | None,
-                 now: datetime) -> datetime:
-    """When the machine went down again: now, or a given time not after now and not before the last end."""
-    if given is None:
-        return now
-    if given > now + CLOCK_SKEW:
-        raise InvalidInput('reopened_at cannot be in the future', field='reopened_at')
-    ends = [moment for moment in (log.end_time, *(s.up_at for s in segments)) if moment is not None]
-    if ends and given < max(ends):
-        raise InvalidInput('reopened_at cannot be before the problem last ended', field='reopened_at')
-    return min(given, now)
-
-
-def _cancel(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
-            now: datetime) -> NotificationType:
-    if not (changes.reason or '').strip():
-        raise InvalidInput('give a reason to cancel a problem', field='reason')
-    log.cancel_reason = changes.reason
-    downtime.void_segments(session, log.id)  # type: ignore[arg-type]
-    return NotificationType.PROBLEM_CANCELLED
-
-
-S = ProblemStatus
-TRANSITIONS = {
-    (S.OPEN, S.IN_PROGRESS): _acknowledge,
-    (S.OPEN, S.COMPLETED): _complete,
-    (S.IN_PROGRESS, S.COMPLETED): _complete,
-    (S.COMPLETED, S.IN_PROGRESS): _reopen,
-    (S.OPEN, S.CANCELLED): _cancel,
-    (S.IN_PROGRESS, S.CANCELLED): _cancel,
-}
-_ACTIONS = {S.IN_PROGRESS: AuditAction.ACKNOWLEDGE, S.COMPLETED: AuditAction.COMPLETE,
-            S.CANCELLED: AuditAction.CANCEL, S.OPEN: AuditAction.UPDATE}
-
-
-def _validate_times(log: CTPProblemLog, now: datetime) -> None:
-    if log.start_time > now + CLOCK_SKEW:
-        raise InvalidInput('start_time cannot be in the future', field='start_time')
-    if log.end_time is not None:
-        if log.end_time < log.start_time:
-            raise InvalidInput('end_time cannot be before start_time', field='end_time')
-        if log.end_time > now + CLOCK_SKEW:
-            raise InvalidInput('end_time cannot be in the future', field='end_time')
-    if log.vendor_arrived_at is not None and log.vendor_called_at is None:
-        raise InvalidInput('set vendor_called_at before vendor_arrived_at', field='vendor_arrived_at')
-    if log.vendor_called_at and log.vendor_arrived_at and log.vendor_arrived_at < log.vendor_called_at:
-        raise InvalidInput('vendor_arrived_at cannot be before vendor_called_at', field='vendor_arrived_at')
-    if log.status != ProblemStatus.COMPLETED and log.end_time is not None:
-        raise InvalidInput('end_time is set by completing the problem', field='end_time')
-
-
-def _notify_transition(session: Session, actor: Actor, log: CTPProblemLog, kind: NotificationType | None,
-                       changed: set[str]) -> set[int]:
-    machine = session.get(CTPMachine, log.machine_id)
-    assert machine is not None
-    if kind is None and 'vendor_called_at' in changed and log.vendor_called_at is not None:
-        kind = NotificationType.VENDOR_CALLED
-    if kind is None:
-        return set()
-    scope = notifications.recipients_in_scope(session, log.machine_id)
-    if kind == NotificationType.PROBLEM_ACKNOWLEDGED:
-        users = ({log.created_by} & scope) | notifications.admins(session)
-    elif kind == NotificationType.PROBLEM_CANCELLED:
-        users = notifications.notified_about(session, log.id, NotificationType.PROBLEM_CREATED)  # type: ignore[arg-type]
-    else:
-        users = scope
-    users = {user for user in users if user is not None} - {actor.user_id}
-    verb = {NotificationType.PROBLEM_ACKNOWLEDGED: 'acknowledged', NotificationType.PROBLEM_RESOLVED: 'resolved',
-            NotificationType.PROBLEM_REOPENED: 'reopened', NotificationType.PROBLEM_CANCELLED: 'cancelled',
-            NotificationType.VENDOR_CALLED: 'vendor called'}[kind]
-    return notifications.notify(session, user_ids=users, machine_id=log.machine_id,  # type: ignore[arg-type]
-                                log_id=log.id, kind=kind, message=_message(session, machine, log, verb))
-
-
 def undo_report(session: Session, *, actor: Actor, log_id: int) -> Outcome:
     """The reporter takes a report back within UNDO_WINDOW: cancelled as reported by mistake, out of every KPI,
     its audit trail kept."""
@@ -363,17 +278,11 @@ def delete_problem(session: Session, *, actor: Actor, log_id: int) -> None:
     log.downtime_minutes = 0
     rollup.refresh_problem(session, log, before)
     audit.record(session, log_id=log_id, actor_id=actor.user_id, action=AuditAction.DELETE)
-    photo_files = photos.detach_all(session, actor_id=actor.user_id, log_id=log_id)
+    photo_files = detach_all(session, actor_id=actor.user_id, log_id=log_id)
     downtime.refresh_machine_status(session, log.machine_id)
     session.commit()
-    photos.remove_files(photo_files)
+    remove_files(photo_files)
     _announce(Outcome(log=log))
-
-
-def _message(session: Session, machine: CTPMachine, log: CTPProblemLog, verb: str) -> str:
-    """'Kodak: Plate jam resolved · machine RUNNING': the machine's state now (its status is already refreshed)."""
-    what = taxonomy.category_info(session, log.category_id).label if log.category_id else 'problem'
-    return f'{machine.name}: {what} {verb} · machine {MACHINE_WORDS.get(machine.status, machine.status.upper())}'
 
 
 def _announce(outcome: Outcome) -> None:

@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, and_, case, column, func, or_, select, text
 from sqlalchemy.orm import aliased
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
+from app.db import pk, select_rows
 from app.errors import InvalidInput
 from app.models import Category, CTPMachine, CTPProblemLog, ProblemAudit, ProblemPhoto, User, utcnow
 from app.models.schemas import MAX_ID, AuditEntryPublic, PhotoPublic, ProblemLogDetail, ProblemLogPage, ProblemLogPublic
@@ -60,8 +61,8 @@ def get_problem(session: Session, *, actor: Actor, log_id: int) -> ProblemLogDet
     """One problem in scope, with photos and its audit trail (404 outside the scope)."""
     log = require_log_visible(session, actor, log_id)
     public = to_public(session, [log])[0]
-    trail = list(session.exec(select(ProblemAudit).where(ProblemAudit.log_id == log_id)
-                              .order_by(ProblemAudit.at, ProblemAudit.id)).scalars())
+    trail = list(select_rows(session, select(ProblemAudit).where(col(ProblemAudit.log_id) == log_id)
+                              .order_by(col(ProblemAudit.at), col(ProblemAudit.id))).scalars())
     names = _user_names(session, {row.actor_id for row in trail})
     entries = [AuditEntryPublic(at=row.at, actor_name=names.get(row.actor_id or -1), action=row.action,
                                 field=row.field, old=row.old, new=row.new) for row in trail]
@@ -114,23 +115,24 @@ def _where(session: Session, actor: Actor, filters: ProblemFilter) -> list[Colum
     zone = get_settings().zone
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
         raise InvalidInput('"from" must not be after "to"', field='from')
-    where = [CTPProblemLog.deleted_at.is_(None), machine_scope(session, actor, CTPProblemLog.machine_id)]
+    where = [col(CTPProblemLog.deleted_at).is_(None), machine_scope(session, actor, col(CTPProblemLog.machine_id))]
     if filters.machine_id is not None:
-        where.append(CTPProblemLog.machine_id == filters.machine_id)
+        where.append(col(CTPProblemLog.machine_id) == filters.machine_id)
     if filters.status:
-        where.append(CTPProblemLog.status.in_(filters.status))
+        where.append(col(CTPProblemLog.status).in_(filters.status))
     if filters.category_id is not None:
-        ids = [filters.category_id, *session.exec(select(Category.id).where(
-            Category.parent_id == filters.category_id)).scalars()]
-        where.append(CTPProblemLog.category_id.in_(ids))
+        ids = [filters.category_id, *select_rows(session, select(col(Category.id)).where(
+            col(Category.parent_id) == filters.category_id)).scalars()]
+        where.append(col(CTPProblemLog.category_id).in_(ids))
     if filters.technician_type:
-        where.append(CTPProblemLog.technician_type == filters.technician_type)
+        where.append(col(CTPProblemLog.technician_type) == filters.technician_type)
     if filters.date_from:
-        where.append(CTPProblemLog.start_time >= calendar.local_day_bounds(filters.date_from, zone, field='from')[0])
+        where.append(col(CTPProblemLog.start_time) >= calendar.local_day_bounds(filters.date_from, zone,
+                                                                                field='from')[0])
     if filters.date_to:
-        where.append(CTPProblemLog.start_time < calendar.local_day_bounds(filters.date_to, zone, field='to')[1])
+        where.append(col(CTPProblemLog.start_time) < calendar.local_day_bounds(filters.date_to, zone, field='to')[1])
     if filters.created_by is not None:
-        where.append(CTPProblemLog.created_by == filters.created_by)
+        where.append(col(CTPProblemLog.created_by) == filters.created_by)
     if filters.q and filters.q.strip():
         where.append(text_search(session, filters.q))
     return where  # type: ignore[return-value]
@@ -143,8 +145,8 @@ def text_search(session: Session, q: str) -> ColumnElement[bool]:
     dialect = session.get_bind().dialect.name
     if not words or dialect not in ('sqlite', 'postgresql'):
         pattern = '%' + q.strip().replace('\\', '\\\\').replace('%', '\\%').replace('_', '\\_') + '%'
-        return or_(CTPProblemLog.problem_description.ilike(pattern, escape='\\'),
-                   CTPProblemLog.solution.ilike(pattern, escape='\\'))
+        return or_(col(CTPProblemLog.problem_description).ilike(pattern, escape='\\'),
+                   col(CTPProblemLog.solution).ilike(pattern, escape='\\'))
     if dialect == 'sqlite':
         match = ' '.join(f'"{word}"*' for word in words)
         rowids = text(f'SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_match').bindparams(
@@ -172,7 +174,8 @@ def _after(filters: ProblemFilter, descending: bool, column: ColumnElement[objec
     bad = InvalidInput('cursor is invalid or belongs to another sort order; start again without it',
                        field='cursor')
     try:
-        sort, value, last_id = json.loads(base64.urlsafe_b64decode(filters.cursor + '=' * (-len(filters.cursor) % 4)))
+        cursor = filters.cursor or ''
+        sort, value, last_id = json.loads(base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4)))
         if sort != filters.sort or not _bounded_int(last_id, 1, MAX_ID):
             raise bad
         if sort.lstrip('-') in DATETIME_SORTS:
@@ -194,7 +197,7 @@ def _bounded_int(value: object, low: int, high: int) -> bool:
 
 def to_public(session: Session, logs: list[CTPProblemLog]) -> list[ProblemLogPublic]:
     """Public models for many problems with a fixed number of queries."""
-    return public_items(session, [log.model_dump(exclude=HIDDEN) for log in logs])
+    return public_items(session, [log.model_dump(exclude=set(HIDDEN)) for log in logs])
 
 
 def public_items(session: Session, rows: list[dict[str, Any]]) -> list[ProblemLogPublic]:
@@ -209,8 +212,8 @@ def public_items(session: Session, rows: list[dict[str, Any]]) -> list[ProblemLo
 
 
 def _name(session: Session, rows: list[dict[str, Any]]) -> None:
-    machines = dict(session.execute(select(CTPMachine.id, CTPMachine.name).where(  # type: ignore[arg-type]
-        CTPMachine.id.in_({row['machine_id'] for row in rows}))).all())
+    machines = dict(select_rows(session, select(col(CTPMachine.id), col(CTPMachine.name)).where(  # type: ignore[arg-type]
+        col(CTPMachine.id).in_({row['machine_id'] for row in rows}))).all())
     labels = _labels(session, {row['category_id'] for row in rows if row['category_id'] is not None})
     names = _user_names(session, {row['created_by'] for row in rows})
     for row in rows:
@@ -224,13 +227,13 @@ def _named_page() -> Select[Any]:
     """The list query's columns: the problem, its machine's and reporter's names, its category labels.
     Built once: aliasing is costly."""
     symptom, subsystem = aliased(Category), aliased(Category)
-    label = case((subsystem.name.is_(None), symptom.name), else_=subsystem.name + ' – ' + symptom.name)
-    return (select(*PUBLIC_COLUMNS, CTPMachine.name.label('machine_name'), User.name.label('created_by_name'),
+    label = case((col(subsystem.name).is_(None), symptom.name), else_=subsystem.name + ' – ' + symptom.name)
+    return (select(*PUBLIC_COLUMNS, col(CTPMachine.name).label('machine_name'), col(User.name).label('created_by_name'),
                    label.label('category'), func.coalesce(subsystem.name, symptom.name).label('subsystem'))
-            .join(CTPMachine, CTPMachine.id == CTPProblemLog.machine_id)
-            .outerjoin(User, User.id == CTPProblemLog.created_by)
-            .outerjoin(symptom, symptom.id == CTPProblemLog.category_id)
-            .outerjoin(subsystem, subsystem.id == symptom.parent_id))
+            .join(CTPMachine, col(CTPMachine.id) == col(CTPProblemLog.machine_id))
+            .outerjoin(User, col(User.id) == col(CTPProblemLog.created_by))
+            .outerjoin(symptom, col(symptom.id) == col(CTPProblemLog.category_id))
+            .outerjoin(subsystem, col(subsystem.id) == symptom.parent_id))
 
 
 def _public(row: dict[str, Any], photos: list[PhotoPublic], session: Session, now: datetime) -> ProblemLogPublic:
@@ -244,11 +247,11 @@ def _labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
     """{category id: (label, subsystem)} for the given categories only."""
     if not ids:
         return {}
-    found = session.execute(select(Category.id, Category.parent_id, Category.name).where(  # type: ignore[arg-type]
-        Category.id.in_(ids))).all()
+    found = select_rows(session, select(pk(Category.id), col(Category.parent_id), col(Category.name)).where(
+        col(Category.id).in_(ids))).all()
     parents = {parent for _, parent, _ in found if parent is not None}
-    subsystems = dict(session.execute(select(Category.id, Category.name).where(  # type: ignore[arg-type]
-        Category.id.in_(parents))).all()) if parents else {}
+    subsystems = dict(select_rows(session, select(pk(Category.id), col(Category.name)).where(
+        col(Category.id).in_(parents))).all()) if parents else {}
     out: dict[int, tuple[str, str]] = {}
     for cid, parent, name in found:
         subsystem = subsystems.get(parent, name) if parent is not None else name
@@ -258,9 +261,10 @@ def _labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
 
 def _photos(session: Session, log_ids: list[int]) -> dict[int, list[PhotoPublic]]:
     photos: dict[int, list[PhotoPublic]] = {}
-    query = (select(ProblemPhoto.log_id, ProblemPhoto.id, ProblemPhoto.kind, ProblemPhoto.original_name,  # type: ignore[call-overload]
-                    ProblemPhoto.width, ProblemPhoto.height, ProblemPhoto.created_at)
-             .where(ProblemPhoto.log_id.in_(log_ids)).order_by(ProblemPhoto.created_at, ProblemPhoto.id))
+    query = (select(col(ProblemPhoto.log_id), pk(ProblemPhoto.id), col(ProblemPhoto.kind),
+                    col(ProblemPhoto.original_name), col(ProblemPhoto.width), col(ProblemPhoto.height),
+                    col(ProblemPhoto.created_at))
+             .where(col(ProblemPhoto.log_id).in_(log_ids)).order_by(col(ProblemPhoto.created_at), col(ProblemPhoto.id)))
     for log_id, photo_id, kind, original_name, width, height, created_at in session.connection().execute(query):
         photos.setdefault(log_id, []).append(PhotoPublic(
             id=photo_id, kind=kind, url=photo_url(photo_id), thumb_url=photo_url(photo_id, thumb=True),
@@ -272,4 +276,4 @@ def _user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = {uid for uid in ids if uid is not None}
     if not wanted:
         return {}
-    return dict(session.execute(select(User.id, User.name).where(User.id.in_(wanted))).all())  # type: ignore[arg-type]
+    return dict(select_rows(session, select(col(User.id), col(User.name)).where(col(User.id).in_(wanted))).all())  # type: ignore[arg-type]

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Float, Integer, Select, column, func, literal, select, true, union_all, values
 from sqlalchemy.sql.selectable import CTE
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
+from app.db import loose_rows, select_rows
 from app.models import Category, CTPMachine, DailyCauseRollup, DailyRollup, DowntimeSegment
 
 Piece = tuple[datetime, datetime, int]  # a live interval and the index of what it belongs to (a trend bucket, or 0)
@@ -58,13 +59,15 @@ def cut_days(session: Session, ids: list[int], now: datetime) -> dict[int, date]
     cut = dict.fromkeys(ids, now.astimezone(zone).date())
     if not ids:
         return cut
-    for machine_id, day in session.execute(select(DailyRollup.machine_id, func.min(DailyRollup.day))
-                                           .where(DailyRollup.machine_id.in_(ids), DailyRollup.is_open)
-                                           .group_by(DailyRollup.machine_id)):
+    for machine_id, day in select_rows(session, select(col(DailyRollup.machine_id), func.min(col(DailyRollup.day)))
+                                           .where(col(DailyRollup.machine_id).in_(ids), col(DailyRollup.is_open))
+                                           .group_by(col(DailyRollup.machine_id))):
         cut[machine_id] = min(cut[machine_id], day)
-    for machine_id, down in session.execute(select(DowntimeSegment.machine_id, func.min(DowntimeSegment.down_at))
-                                            .where(DowntimeSegment.machine_id.in_(ids), DowntimeSegment.up_at.is_(None))
-                                            .group_by(DowntimeSegment.machine_id)):
+    for machine_id, down in select_rows(session, select(col(DowntimeSegment.machine_id),
+                                                        func.min(col(DowntimeSegment.down_at)))
+                                            .where(col(DowntimeSegment.machine_id).in_(ids),
+                                                   col(DowntimeSegment.up_at).is_(None))
+                                            .group_by(col(DowntimeSegment.machine_id))):
         cut[machine_id] = min(cut[machine_id], down.astimezone(zone).date())  # type: ignore[union-attr]
     return _cluster(cut)
 
@@ -123,36 +126,36 @@ def add_rolled(session: Session, totals: dict[int, Totals], days: dict[int, tupl
     by_range: dict[tuple[date, date], list[int]] = {}
     for machine_id, day_range in days.items():
         by_range.setdefault(day_range, []).append(machine_id)
-    names: dict[int | None, str] = dict(session.execute(  # type: ignore[arg-type]
-        select(Category.id, Category.name).where(Category.parent_id.is_(None))).all()) if days else {}
+    names: dict[int | None, str] = dict(select_rows(session,   # type: ignore[arg-type]
+        select(col(Category.id), col(Category.name)).where(col(Category.parent_id).is_(None))).all()) if days else {}
     for (first, stop), ids in by_range.items():
         r = DailyRollup
-        query = (select(r.machine_id, *[func.sum(getattr(r, name)) for name in SUMMED])
-                 .where(r.machine_id.in_(ids), r.day >= first, r.day < stop).group_by(r.machine_id))
-        for machine_id, *sums in session.execute(query):
+        query = (select(col(r.machine_id), *[func.sum(getattr(r, name)) for name in SUMMED])
+                 .where(col(r.machine_id).in_(ids), col(r.day) >= first, col(r.day) < stop).group_by(col(r.machine_id)))
+        for machine_id, *sums in loose_rows(session, query):
             total = totals[machine_id]
             for field_name, value in zip(SUMMED, sums, strict=True):
                 setattr(total, field_name, getattr(total, field_name) + (value or 0))
-        for machine_id, subsystem, seconds, problems in session.execute(_causes_query(ids, first, stop)):
+        for machine_id, subsystem, seconds, problems in select_rows(session, _causes_query(ids, first, stop)):
             if seconds is None and problems is None:
                 continue
-            subsystem = names.get(subsystem, 'Uncategorised')
-            totals[machine_id].add_cause(subsystem, seconds or 0.0, int(problems or 0))
+            name = names.get(subsystem, 'Uncategorised')
+            totals[machine_id].add_cause(name, seconds or 0.0, int(problems or 0))
 
 
-def _causes_query(ids: list[int], first: date, stop: date) -> Select[tuple[int, int | None, float, int]]:
+def _causes_query(ids: list[int], first: date, stop: date) -> Select[int, int | None, float, int]:
     """Per machine and subsystem the sums of [first, stop), as two correlated sums per pair: each one a range of
     the (machine, subsystem, day) covering index, so no sort of a year of rows (GROUP BY took ~8x longer)."""
-    subsystems = union_all(select(Category.id.label('k')).where(Category.parent_id.is_(None)),
+    subsystems = union_all(select(col(Category.id).label('k')).where(col(Category.parent_id).is_(None)),
                            select(literal(None, Integer).label('k'))).cte('subsystems')
     c = DailyCauseRollup
 
     def total(column_):  # type: ignore[no-untyped-def]
-        return (select(func.sum(column_)).where(c.machine_id == CTPMachine.id,
-                                                c.subsystem_id.is_not_distinct_from(subsystems.c.k),
-                                                c.day >= first, c.day < stop).scalar_subquery())
-    return (select(CTPMachine.id, subsystems.c.k, total(c.seconds), total(c.problems))  # type: ignore[return-value]
-            .select_from(CTPMachine).join(subsystems, true()).where(CTPMachine.id.in_(ids)))
+        return (select(func.sum(column_)).where(col(c.machine_id) == col(CTPMachine.id),
+                                                col(c.subsystem_id).is_not_distinct_from(subsystems.c.k),
+                                                col(c.day) >= first, col(c.day) < stop).scalar_subquery())
+    return (select(col(CTPMachine.id), subsystems.c.k, total(col(c.seconds)), total(col(c.problems)))  # type: ignore[return-value]
+            .select_from(CTPMachine).join(subsystems, true()).where(col(CTPMachine.id).in_(ids)))
 
 
 def rows_cte(name: str, columns: dict[str, type[Integer] | type[Float] | type[Date]],
@@ -179,11 +182,11 @@ def rolled_trend(session: Session, ids: list[int], buckets: list[tuple[date, dat
     first, last = min(a for a, _, _ in buckets), max(b for _, b, _ in buckets)
     result: dict[int, float] = {}
     for cut, machines in by_cut.items():
-        query = (select(DailyRollup.day, func.sum(column_))
-                 .where(DailyRollup.machine_id.in_(machines), DailyRollup.day >= first,
-                        DailyRollup.day < min(last, cut))
-                 .group_by(DailyRollup.day))
-        for day, seconds in session.execute(query):
+        query = (select(col(DailyRollup.day), func.sum(column_))
+                 .where(col(DailyRollup.machine_id).in_(machines), col(DailyRollup.day) >= first,
+                        col(DailyRollup.day) < min(last, cut))
+                 .group_by(col(DailyRollup.day)))
+        for day, seconds in select_rows(session, query):
             for a, b, i in buckets:
                 if a <= day < b:
                     result[i] = result.get(i, 0.0) + (seconds or 0.0)

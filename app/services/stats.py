@@ -8,8 +8,9 @@ machine lives in kpi_sql, the live sums in kpi_live, the trend in kpi_trend.
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.db import pk, select_rows
 from app.models import CTPMachine, utcnow
 from app.services import calendar, kpi_live, kpi_sql, rollup, rollup_read
 from app.services.access import Action, Actor, machine_scope, require
@@ -25,10 +26,10 @@ def machine_stats(session: Session, *, actor: Actor, start: datetime, end: datet
                   machine_ids: list[int] | None = None, now: datetime | None = None) -> dict[int, MachineStats]:
     """KPIs per machine in the actor's scope for [start, end)."""
     require(actor, Action.READ_STATS)
-    ids_query = select(CTPMachine.id).where(machine_scope(session, actor, CTPMachine.id))
+    ids_query = select(pk(CTPMachine.id)).where(machine_scope(session, actor, col(CTPMachine.id)))
     if machine_ids is not None:
-        ids_query = ids_query.where(CTPMachine.id.in_(machine_ids))
-    ids = list(session.exec(ids_query).scalars())
+        ids_query = ids_query.where(col(CTPMachine.id).in_(machine_ids))
+    ids = list(select_rows(session, ids_query).scalars())
     return compute(session, ids, start, end, now or utcnow())
 
 
@@ -80,8 +81,8 @@ def board_causes(session: Session, *, actor: Actor, start: datetime, end: dateti
                  limit: int = 3) -> list[CauseRow]:
     """The top causes (unplanned minutes by subsystem) over the machines a board may see: readable by displays."""
     require(actor, Action.READ)
-    ids = list(session.exec(select(CTPMachine.id).where(machine_scope(session, actor, CTPMachine.id),
-                                                        CTPMachine.retired_at.is_(None))).scalars())
+    ids = list(select_rows(session, select(pk(CTPMachine.id)).where(machine_scope(session, actor, col(CTPMachine.id)),
+                                                        col(CTPMachine.retired_at).is_(None))).scalars())
     causes = plant_totals(compute(session, ids, start, end, utcnow())).top_causes
     return [c for c in causes if c.minutes > 0][:limit]
 

@@ -2,10 +2,10 @@
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import events
-from app.db import rolls_back
+from app.db import not_null, pk, rolls_back, select_rows
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import Category, CTPProblemLog
 from app.services.access import Action, Actor, require
@@ -51,7 +51,7 @@ class CategoryInfo:
 
 def seed_default_taxonomy(session: Session) -> None:
     """Load the default taxonomy into an empty table (the caller commits)."""
-    if session.exec(select(func.count()).select_from(Category)).one()[0]:
+    if select_rows(session, select(func.count()).select_from(Category)).one()[0]:
         return
     for sort, (name, symptoms, machine_fault, planned) in enumerate(DEFAULT_TAXONOMY):
         parent = Category(name=name, machine_fault=machine_fault, is_planned_default=planned, sort=sort)
@@ -76,7 +76,7 @@ def category_info(session: Session, category_id: int) -> CategoryInfo:
 
 def labels(session: Session) -> dict[int, CategoryInfo]:
     """Every category by id, for listing many problems with one query."""
-    rows = list(session.exec(select(Category)).scalars())
+    rows = list(select_rows(session, select(Category)).scalars())
     by_id = {row.id: row for row in rows}
     result: dict[int, CategoryInfo] = {}
     for row in rows:
@@ -91,7 +91,7 @@ def labels(session: Session) -> dict[int, CategoryInfo]:
 
 def list_tree(session: Session, *, include_inactive: bool = False) -> list[tuple[Category, list[Category]]]:
     """Subsystems with their symptoms, in display order."""
-    rows = list(session.exec(select(Category).order_by(Category.sort, Category.name)).scalars())
+    rows = list(select_rows(session, select(Category).order_by(col(Category.sort), col(Category.name))).scalars())
     keep = [row for row in rows if include_inactive or row.active]
     parents = [row for row in keep if row.parent_id is None]
     return [(parent, [row for row in keep if row.parent_id == parent.id]) for parent in parents]
@@ -107,9 +107,10 @@ def create_category(session: Session, *, actor: Actor, name: str, parent_id: int
     parent = session.get(Category, parent_id) if parent_id is not None else None
     if parent_id is not None and (parent is None or parent.parent_id is not None):
         raise InvalidInput('the parent must be a subsystem', field='parent_id')
-    duplicate = select(Category).where(Category.parent_id == parent_id if parent_id else Category.parent_id.is_(None),
+    duplicate = select(Category).where(col(Category.parent_id) == parent_id if parent_id else col(Category.parent_id)
+                                       .is_(None),
                                        func.lower(Category.name) == name.lower())
-    if session.exec(duplicate).first():
+    if select_rows(session, duplicate).first():
         raise Conflict(f'category {name!r} exists already')
     category = Category(name=name, parent_id=parent_id,
                         machine_fault=parent.machine_fault if parent else machine_fault,
@@ -144,12 +145,13 @@ def update_category(session: Session, *, actor: Actor, category_id: int, name: s
 @rolls_back
 def usage(session: Session) -> dict[int, int]:
     """Problems per category, a subsystem counting its symptoms' problems too (what archiving would touch)."""
-    rows = session.exec(select(CTPProblemLog.category_id, func.count()).where(CTPProblemLog.category_id.is_not(None))
-                        .group_by(CTPProblemLog.category_id)).all()
+    rows = select_rows(session, select(not_null(CTPProblemLog.category_id), func.count())
+                       .where(col(CTPProblemLog.category_id).is_not(None))
+                        .group_by(col(CTPProblemLog.category_id))).all()
     own = {int(category_id): int(count) for category_id, count in rows}
     counts = dict(own)
-    for child_id, parent_id in session.exec(select(Category.id, Category.parent_id)
-                                            .where(Category.parent_id.is_not(None))).all():
+    for child_id, parent_id in select_rows(session, select(pk(Category.id), not_null(Category.parent_id))
+                                            .where(col(Category.parent_id).is_not(None))).all():
         counts[parent_id] = counts.get(parent_id, 0) + own.get(child_id, 0)
     return counts
 
@@ -160,9 +162,10 @@ def delete_category(session: Session, *, actor: Actor, category_id: int) -> None
     category = session.get(Category, category_id)
     if category is None:
         raise NotFound(f'category {category_id} not found')
-    ids = [category_id, *session.exec(select(Category.id).where(Category.parent_id == category_id)).scalars()]
-    used = session.exec(select(func.count()).select_from(CTPProblemLog)
-                        .where(CTPProblemLog.category_id.in_(ids))).one()[0]
+    ids = [category_id, *select_rows(session, select(col(Category.id)).where(col(Category.parent_id) == category_id))
+           .scalars()]
+    used = select_rows(session, select(func.count()).select_from(CTPProblemLog)
+                        .where(col(CTPProblemLog.category_id).in_(ids))).one()[0]
     if used:
         raise Conflict('this category is used by problems; deactivate it instead')
     for child_id in ids[1:]:

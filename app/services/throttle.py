@@ -26,10 +26,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, text
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import auth
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.errors import InvalidInput, NotAuthenticated, TooManyRequests
 from app.models import LoginFailure, User, utcnow
 from app.niced_pool import NicedPool
@@ -91,9 +91,10 @@ def reserve(session: Session, *, username: str, address: str) -> Attempt:
     keys = _keys(username, address)
     _serialize(session, keys)
     held_for = check(session, keys=keys)
-    user = session.exec(select(User).where(func.lower(User.username) == username.strip().lower())).scalars().first()
+    user = select_rows(session, select(User).where(func.lower(col(User.username)) == username.strip()
+                                                   .lower())).scalars().first()
     now = utcnow()
-    session.execute(delete(LoginFailure).where(LoginFailure.at <= now - WINDOW))
+    session.execute(delete(LoginFailure).where(col(LoginFailure.at) <= now - WINDOW))
     address_row = LoginFailure(key=keys[1], at=now)
     session.add_all([LoginFailure(key=keys[0], at=now), address_row])
     session.commit()
@@ -137,7 +138,7 @@ def complete(session: Session, *, attempt: Attempt, password: str) -> User:
     if user is None or not user.is_active:   # disabled between the check and now
         raise NotAuthenticated(WRONG_CREDENTIALS)
     new_hash = auth.hash_password(password) if auth.needs_rehash(user.password_hash) else None
-    session.execute(delete(LoginFailure).where((LoginFailure.key == attempt.keys[0])
+    session.execute(delete(LoginFailure).where((col(LoginFailure.key) == attempt.keys[0])
                                                | (LoginFailure.id == attempt.reservation)))
     if new_hash is not None:
         user.password_hash = new_hash
@@ -180,15 +181,15 @@ def check(session: Session, *, keys: Sequence[str]) -> int:
 
 
 def _failures(session: Session, key: str, now: datetime) -> int:
-    return int(session.exec(select(func.count()).select_from(LoginFailure).where(
-        LoginFailure.key == key, LoginFailure.at > now - WINDOW)).one()[0])
+    return int(select_rows(session, select(func.count()).select_from(LoginFailure).where(
+        col(LoginFailure.key) == key, col(LoginFailure.at) > now - WINDOW)).one()[0])
 
 
 def _wait_seconds(session: Session, key: str, limit: int, now: datetime) -> int:
     """Seconds until the next attempt: 0 below the limit, then 2, 4, 8 ... after the latest failure (a back-off,
     at most the window)."""
-    times = sorted(session.exec(select(LoginFailure.at).where(LoginFailure.key == key,
-                                                              LoginFailure.at > now - WINDOW)).scalars())
+    times = sorted(select_rows(session, select(col(LoginFailure.at)).where(col(LoginFailure.key) == key,
+                                                              col(LoginFailure.at) > now - WINDOW)).scalars())
     if len(times) < limit:
         return 0
     backoff = min(WINDOW, timedelta(seconds=2 ** min(20, len(times) - limit + 1)))

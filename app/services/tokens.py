@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import auth
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.errors import InvalidInput, NotFound, PermissionDenied
 from app.models import ApiToken, utcnow
 from app.services import throttle, users
@@ -36,8 +36,9 @@ def _require_person(actor: Actor) -> int:
 def list_tokens(session: Session, *, actor: Actor) -> list[TokenInfo]:
     """The actor's tokens that are not revoked, newest first (never the secret)."""
     user_id = _require_person(actor)
-    rows = session.exec(select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-                        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).scalars()
+    rows = select_rows(session, select(ApiToken).where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at)
+                                                       .is_(None))
+                        .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())).scalars()
     return [_info(row) for row in rows]
 
 
@@ -51,8 +52,8 @@ def create_token(session: Session, *, actor: Actor, name: str, password: str, ad
         raise InvalidInput('a token name has 1 to 80 characters', field='name')
     username = users.get_user_or_raise(session, user_id).username
     throttle.prove_password(session, username=username, password=password, address=address, field='password')
-    active = session.exec(select(func.count()).select_from(ApiToken).where(
-        ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))).one()[0]
+    active = select_rows(session, select(func.count()).select_from(ApiToken).where(
+        col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at).is_(None))).one()[0]
     if active >= MAX_ACTIVE_TOKENS:
         raise InvalidInput(f'at most {MAX_ACTIVE_TOKENS} tokens; revoke one first', field='name')
     secret = auth.new_token()
@@ -78,8 +79,9 @@ def list_user_tokens(session: Session, *, actor: Actor, user_id: int) -> list[To
     """Admins: a user's active tokens (never the secrets)."""
     require(actor, Action.ADMINISTER)
     users.get_user_or_raise(session, user_id)
-    rows = session.exec(select(ApiToken).where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None))
-                        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())).scalars()
+    rows = select_rows(session, select(ApiToken).where(col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at)
+                                                       .is_(None))
+                        .order_by(col(ApiToken.created_at).desc(), col(ApiToken.id).desc())).scalars()
     return [_info(row) for row in rows]
 
 
@@ -104,8 +106,8 @@ def _revoke_one(session: Session, user_id: int, token_id: int) -> None:
 
 
 def _revoke_all(session: Session, user_id: int) -> int:
-    rows = list(session.exec(select(ApiToken).where(ApiToken.user_id == user_id,
-                                                    ApiToken.revoked_at.is_(None))).scalars())
+    rows = list(select_rows(session, select(ApiToken).where(col(ApiToken.user_id) == user_id,
+                                                    col(ApiToken.revoked_at).is_(None))).scalars())
     now = utcnow()
     for row in rows:
         row.revoked_at = now

@@ -2,11 +2,11 @@
 from datetime import datetime
 
 from sqlalchemy import delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import auth, events
 from app.config import LANGUAGES
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from app.models import CTPMachine, Division, Role, User, UserMachine, utcnow
 from app.models.schemas import UserPublic
@@ -15,7 +15,8 @@ from app.services.access import Action, Actor, require
 
 
 def to_public(session: Session, user: User) -> UserPublic:
-    ids = sorted(session.exec(select(UserMachine.machine_id).where(UserMachine.user_id == user.id)).scalars())
+    ids = sorted(select_rows(session, select(col(UserMachine.machine_id)).where(col(UserMachine.user_id) == user.id))
+                 .scalars())
     return UserPublic(id=user.id, username=user.username, name=user.name, role=user.role,  # type: ignore[arg-type]
                       division_id=user.division_id, is_active=user.is_active, machine_ids=ids,
                       language=user.language)
@@ -23,7 +24,7 @@ def to_public(session: Session, user: User) -> UserPublic:
 
 def list_users(session: Session, *, actor: Actor) -> list[UserPublic]:
     require(actor, Action.ADMINISTER)
-    return [to_public(session, u) for u in session.exec(select(User).order_by(User.username)).scalars()]
+    return [to_public(session, u) for u in select_rows(session, select(User).order_by(col(User.username))).scalars()]
 
 
 def get_user_or_raise(session: Session, user_id: int) -> User:
@@ -41,7 +42,7 @@ def create_user(session: Session, *, actor: Actor | None, username: str, name: s
     if actor is not None:
         require(actor, Action.ADMINISTER)
     username = username.strip().lower()
-    if session.exec(select(User.id).where(func.lower(User.username) == username)).first():
+    if select_rows(session, select(col(User.id)).where(func.lower(col(User.username)) == username)).first():
         raise Conflict(f'user name {username!r} is taken')
     _check_division(session, division_id)
     wanted = _known_machines(session, machine_ids or [])
@@ -57,7 +58,8 @@ def create_user(session: Session, *, actor: Actor | None, username: str, name: s
 def _known_machines(session: Session, machine_ids: list[int]) -> list[int]:
     """The ids, sorted and without repeats; 400 naming any that is not a machine."""
     wanted = set(machine_ids)
-    known = set(session.exec(select(CTPMachine.id).where(CTPMachine.id.in_(wanted))).scalars()) if wanted else set()
+    known = set(select_rows(session, select(col(CTPMachine.id)).where(col(CTPMachine.id).in_(wanted)))
+                .scalars()) if wanted else set()
     if unknown := wanted - known:
         raise InvalidInput(f'unknown machines: {sorted(unknown)}', field='machine_ids')
     return sorted(wanted)
@@ -76,7 +78,7 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
     user = get_user_or_raise(session, user_id)
     if changes.get('username') and str(changes['username']).strip().lower() != user.username:
         username = str(changes['username']).strip().lower()
-        if session.exec(select(User.id).where(func.lower(User.username) == username)).first():
+        if select_rows(session, select(col(User.id)).where(func.lower(col(User.username)) == username)).first():
             raise Conflict(f'user name {username!r} is taken')
         user.username = username
     if 'division_id' in changes:
@@ -136,7 +138,8 @@ def check_language(language: str | None) -> str | None:
 
 def _keep_an_admin(session: Session, changed: User) -> None:
     session.flush()
-    admins = session.exec(select(func.count()).select_from(User).where(User.role == Role.ADMIN, User.is_active)).one()
+    admins = select_rows(session, select(func.count()).select_from(User).where(col(User.role) == Role.ADMIN,
+                                                                               col(User.is_active))).one()
     if admins[0] == 0:
         session.rollback()
         raise Conflict('this would leave no active admin; make someone else admin first')
@@ -154,7 +157,7 @@ def set_assignments(session: Session, *, actor: Actor, user_id: int, machine_ids
     require(actor, Action.ADMINISTER)
     get_user_or_raise(session, user_id)
     wanted = _known_machines(session, machine_ids)
-    session.execute(delete(UserMachine).where(UserMachine.user_id == user_id))
+    session.execute(delete(UserMachine).where(col(UserMachine.user_id) == user_id))
     for machine_id in wanted:
         session.add(UserMachine(user_id=user_id, machine_id=machine_id))
     session.commit()
@@ -166,7 +169,7 @@ def set_assignments(session: Session, *, actor: Actor, user_id: int, machine_ids
 def ensure_admin(session: Session, *, username: str, password: str | None) -> User | None:
     """Make sure the configured admin exists and is an active admin; set its password from the setting."""
     username = username.strip().lower()
-    user = session.exec(select(User).where(func.lower(User.username) == username)).scalars().first()
+    user = select_rows(session, select(User).where(func.lower(col(User.username)) == username)).scalars().first()
     if user is None:
         if password is None:
             return None
@@ -183,7 +186,8 @@ def ensure_admin(session: Session, *, username: str, password: str | None) -> Us
 
 def authenticate(session: Session, *, username: str, password: str) -> User | None:
     """The active user with these credentials, or None; the hash is upgraded when its parameters are old."""
-    user = session.exec(select(User).where(func.lower(User.username) == username.strip().lower())).scalars().first()
+    user = select_rows(session, select(User).where(func.lower(col(User.username)) == username.strip()
+                                                   .lower())).scalars().first()
     ok = auth.verify_password(user.password_hash if user else None, password)
     if not ok or user is None or not user.is_active:
         return None
@@ -195,9 +199,10 @@ def authenticate(session: Session, *, username: str, password: str) -> User | No
 
 
 def find_by_username(session: Session, username: str) -> User | None:
-    return session.exec(select(User).where(func.lower(User.username) == username.lower())).scalars().first()
+    return select_rows(session, select(User)
+                       .where(func.lower(col(User.username)) == username.lower())).scalars().first()
 
 
 def list_users_unchecked(session: Session) -> list[User]:
     """Every user, without an authorization check: for bootstrap and demo code only."""
-    return list(session.exec(select(User).order_by(User.id)).scalars())
+    return list(select_rows(session, select(User).order_by(col(User.id))).scalars())

@@ -7,7 +7,7 @@ from sqlmodel import Session
 
 from app.errors import InvalidInput
 from app.models import CTPProblemLog, Role
-from app.services import calendar, downtime, stats
+from app.services import calendar, calendar_admin, downtime, stats
 from tests.app.test_kpis import at, kpis, stop
 from tests.factories import actor, change, complete, make_machine, make_user, report
 
@@ -148,7 +148,7 @@ def test_windows_are_cut_at_now(session: Session, plant) -> None:  # type: ignor
 
 def test_mtbf_with_zero_operating_time_is_no_figure(session: Session, plant) -> None:  # type: ignore[no-untyped-def]
     machine, admin = plant
-    calendar.set_weekly_windows(session, actor=actor(admin), windows=[(d, 360, 1320) for d in range(5)])
+    calendar_admin.set_weekly_windows(session, actor=actor(admin), windows=[(d, 360, 1320) for d in range(5)])
     stop(session, admin, machine, at(14, 10), at(14, 11))  # Saturday: no shift
     row = kpis(session, admin, machine, date(2026, 3, 14), date(2026, 3, 14))
     assert row.episodes == 1 and row.operating_minutes == 0

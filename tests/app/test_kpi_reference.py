@@ -34,7 +34,7 @@ from app.models import (
     Role,
     User,
 )
-from app.services import calendar, stats, taxonomy
+from app.services import calendar, calendar_admin, stats, taxonomy
 from tests.app import kpi_reference as ref
 from tests.factories import actor, change, complete, make_machine, make_user, report
 
@@ -80,7 +80,7 @@ class World:
         self.problems = []
         self.windows = SHIFTS if shifts else []
         if shifts:
-            calendar.set_weekly_windows(self.session, actor=actor(self.admin), windows=SHIFTS)
+            calendar_admin.set_weekly_windows(self.session, actor=actor(self.admin), windows=SHIFTS)
 
 
 @pytest.fixture

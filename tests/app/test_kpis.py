@@ -7,7 +7,7 @@ import time_machine
 from sqlmodel import Session
 
 from app.models import Role
-from app.services import calendar, machines, stats
+from app.services import calendar, calendar_admin, machines, stats
 from tests.factories import actor, change, complete, make_machine, make_user, report, seeded_category
 
 pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
@@ -93,7 +93,7 @@ def test_overlapping_stops_merge_into_one_episode(session: Session, plant) -> No
 
 def test_availability_against_operating_hours(session: Session, plant) -> None:  # type: ignore[no-untyped-def]
     machine, admin = plant
-    calendar.set_weekly_windows(session, actor=actor(admin), windows=[(d, 360, 1320) for d in range(7)])
+    calendar_admin.set_weekly_windows(session, actor=actor(admin), windows=[(d, 360, 1320) for d in range(7)])
     stop(session, admin, machine, at(10, 8), at(10, 9, 36))
     row = kpis(session, admin, machine, date(2026, 3, 10), date(2026, 3, 10))
     assert row.operating_minutes == pytest.approx(960)
@@ -103,7 +103,7 @@ def test_availability_against_operating_hours(session: Session, plant) -> None: 
 
 def test_night_stop_costs_no_operating_minutes(session: Session, plant) -> None:  # type: ignore[no-untyped-def]
     machine, admin = plant
-    calendar.set_weekly_windows(session, actor=actor(admin), windows=[(d, 360, 1320) for d in range(7)])
+    calendar_admin.set_weekly_windows(session, actor=actor(admin), windows=[(d, 360, 1320) for d in range(7)])
     stop(session, admin, machine, at(10, 23), at(11, 1))
     row = kpis(session, admin, machine, date(2026, 3, 10), date(2026, 3, 11))
     assert row.unplanned_operating_downtime_minutes == pytest.approx(0, abs=0.01)
@@ -113,7 +113,7 @@ def test_night_stop_costs_no_operating_minutes(session: Session, plant) -> None:
 
 def test_mtbf_and_mttr_from_operating_time(session: Session, plant) -> None:  # type: ignore[no-untyped-def]
     machine, admin = plant
-    calendar.set_weekly_windows(session, actor=actor(admin), windows=[(d, 360, 1320) for d in range(7)])
+    calendar_admin.set_weekly_windows(session, actor=actor(admin), windows=[(d, 360, 1320) for d in range(7)])
     for day in (2, 4, 6, 8):
         stop(session, admin, machine, at(day, 10), at(day, 11, 40))
     row = kpis(session, admin, machine, date(2026, 3, 1), date(2026, 3, 10))

@@ -17,7 +17,7 @@ from app.config import get_settings
 from app.errors import NotFound, PermissionDenied, QuotaExceeded
 from app.models import AuditAction, DisplayDevice, DisplayMachine, ProblemAudit, ProblemPhoto, Role
 from app.models.schemas import ProblemLogCreate
-from app.services import photos, problem_logs
+from app.services import photo_sweep, photos, problem_logs
 from app.services.access import Actor
 from tests.factories import actor, make_machine, make_user, report
 from tests.photo_corpus import camera_jpeg
@@ -38,12 +38,12 @@ def prepared(count: int = 1) -> list[photos.PreparedPhoto]:
     return [photos.prepare_photo(camera_jpeg(), f'p{i}.jpg') for i in range(count)]
 
 
-def test_report_with_photos_commits_problem_and_photos_together(session: Session) -> None:
+def test_a_report_commits_the_problem_and_its_photos_together(session: Session) -> None:
     machine = make_machine(session)
     tech = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
     ready = prepared(2)
     body = ProblemLogCreate(machine_id=machine.id, problem_description='Plate jam')  # type: ignore[arg-type]
-    outcome = photos.report_with_photos(session, actor=actor(tech), problem_in=body, prepared=ready)
+    outcome = problem_logs.report_problem(session, actor=actor(tech), problem_in=body, photos=ready)
     rows = photo_rows(session)
     assert [row.log_id for row in rows] == [outcome.log.id] * 2
     assert files() == sorted(n for p in ready for n in (p.stored_name, p.thumb_name))
@@ -63,7 +63,7 @@ def test_a_failure_between_file_write_and_commit_leaves_no_orphan(session: Sessi
     monkeypatch.setattr(problem_logs.notifications, 'notify', fail)
     body = ProblemLogCreate(machine_id=machine.id, problem_description='Plate jam')  # type: ignore[arg-type]
     with pytest.raises(OSError):
-        photos.report_with_photos(session, actor=actor(tech), problem_in=body, prepared=ready)
+        problem_logs.report_problem(session, actor=actor(tech), problem_in=body, photos=ready)
     assert files() == [] and photo_rows(session) == []
 
 
@@ -135,7 +135,7 @@ def test_sweeper_removes_old_files_nobody_names_and_reports_rows_without_files(s
                  f'{photo_store.TEMP_PREFIX}abandoned'):
         os.utime(folder / name, (old, old))
     store.delete(kept.thumb_name)
-    result = photos.sweep_orphans(session, store)
+    result = photo_sweep.sweep_orphans(session, store)
     assert sorted(result.removed_files) == sorted([orphan, f'{photo_store.TEMP_PREFIX}abandoned'])
     assert result.rows_without_file == [kept.id]
     assert files() == sorted([kept.stored_name, fresh, in_flight.stored_name, in_flight.thumb_name])
@@ -173,15 +173,15 @@ def test_a_server_killed_before_the_commit_leaves_no_file_after_the_next_sweep(s
     server.send_signal(signal.SIGKILL)
     server.wait(timeout=10)
     assert len(files()) == 5 and any(f.startswith(photo_store.TEMP_PREFIX) for f in files())
-    result = photos.sweep_orphans(session, photo_store.get_store())
+    result = photo_sweep.sweep_orphans(session, photo_store.get_store())
     assert files() == sorted([committed.stored_name, committed.thumb_name])
     assert uncommitted.stored_name in result.removed_files and result.rows_without_file == []
-    assert photos.sweep_orphans(session, photo_store.get_store()).removed_files == []   # nothing left to do
+    assert photo_sweep.sweep_orphans(session, photo_store.get_store()).removed_files == []   # nothing left to do
 
 
 def test_the_sweep_never_touches_an_upload_of_a_live_process(session: Session) -> None:
     [in_flight] = prepared()
-    assert photos.sweep_orphans(session, photo_store.get_store(), grace_seconds=0).removed_files == []
+    assert photo_sweep.sweep_orphans(session, photo_store.get_store(), grace_seconds=0).removed_files == []
     assert files() == sorted([in_flight.stored_name, in_flight.thumb_name])
     photos.discard([in_flight])
     assert files() == []
@@ -229,7 +229,7 @@ def test_a_writer_killed_mid_write_leaves_no_final_file_and_the_sweep_clears_it(
     writer.wait(timeout=10)
     assert not store.exists(name)
     assert [f for f in files() if f.startswith(photo_store.TEMP_PREFIX)]   # the half-done write
-    result = photos.sweep_orphans(session, store, grace_seconds=0)
+    result = photo_sweep.sweep_orphans(session, store, grace_seconds=0)
     assert result.rows_without_file == [] and files() == []
 
 

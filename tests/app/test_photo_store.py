@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from PIL import Image, PngImagePlugin
 
-from app import photo_store
+from app import photo_pipeline, photo_store
 from app.config import get_settings
 from app.errors import InvalidInput, PayloadTooLarge
 from app.services import photos
@@ -94,7 +94,7 @@ def test_a_png_is_stored_as_a_new_png_without_metadata(mode: str, stored_mode: s
 
 
 def test_a_photo_saved_as_png_beyond_the_budget_is_stored_as_jpeg(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(photo_store, 'PNG_BUDGET', 1000)
+    monkeypatch.setattr(photo_pipeline, 'PNG_BUDGET', 1000)
     prepared = photos.prepare_photo(encoded('PNG', (640, 480)), 'photo.png')
     assert STORED.fullmatch(prepared.stored_name)
 
@@ -116,9 +116,9 @@ def test_exif_orientation_is_applied_and_all_metadata_removed() -> None:
 
 def test_large_photo_is_scaled_down_with_a_small_thumbnail() -> None:
     prepared = photos.prepare_photo(camera_jpeg((3000, 2000)), 'big.jpg')
-    assert max(prepared.width, prepared.height) == photo_store.MAX_SIDE
+    assert max(prepared.width, prepared.height) == photo_pipeline.MAX_SIDE
     with open_stored(prepared.thumb_name) as thumb:
-        assert max(thumb.size) == photo_store.THUMB_SIDE
+        assert max(thumb.size) == photo_pipeline.THUMB_SIDE
     assert len(prepared.thumb_jpeg) < 40_000
 
 
@@ -161,5 +161,5 @@ def test_put_is_atomic_and_leaves_no_temporary_file() -> None:
 
 def test_stored_size_of_a_detailed_photo_is_within_budget() -> None:
     prepared = photos.prepare_photo(detailed_photo((2600, 1950)), 'detailed.jpg')
-    assert prepared.size_bytes <= photo_store.FULL_BUDGET
-    assert len(prepared.thumb_jpeg) <= photo_store.THUMB_BUDGET
+    assert prepared.size_bytes <= photo_pipeline.FULL_BUDGET
+    assert len(prepared.thumb_jpeg) <= photo_pipeline.THUMB_BUDGET

@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from app.errors import DomainError
 from app.models import Category, CTPMachine, CTPProblemLog, DowntimeSegment, Role, User
-from app.services import calendar, problem_logs, rollup, stats, taxonomy
+from app.services import calendar, calendar_admin, problem_logs, rollup, stats, taxonomy
 from tests.app.test_kpis import at, kpis, stop
 from tests.factories import actor, change, complete, make_machine, make_user, report
 
@@ -48,7 +48,7 @@ def _plant(session: Session, seed: int, start: datetime) -> Plant:
                                     tree['Planned maintenance'][0].id, tree['Workflow / RIP / files'][0].id]
     machines = [make_machine(session, f'CTP {n}') for n in range(2)]
     admin = make_user(session, 'boss', Role.ADMIN)
-    calendar.set_weekly_windows(session, actor=actor(admin), windows=[(d, 360, 1320) for d in range(6)])
+    calendar_admin.set_weekly_windows(session, actor=actor(admin), windows=[(d, 360, 1320) for d in range(6)])
     return Plant(session, random.Random(seed), admin, machines, categories, [], start)
 
 
@@ -81,11 +81,11 @@ def _step(plant: Plant, now: datetime) -> None:  # noqa: C901 - one branch per k
     if kind == 'hours':
         windows = [(d, rng.choice((0, 300, 360)), rng.choice((1080, 1320, 1440)))
                    for d in range(7) if rng.random() < 0.8]
-        calendar.set_weekly_windows(session, actor=actor(admin), windows=windows)
+        calendar_admin.set_weekly_windows(session, actor=actor(admin), windows=windows)
         return
     if kind == 'closure':
         day = (now - timedelta(days=rng.randint(0, 6))).astimezone(BERLIN).date()
-        calendar.set_closures(session, actor=actor(admin), days={day: 'holiday'} if rng.random() < 0.8 else {})
+        calendar_admin.set_closures(session, actor=actor(admin), days={day: 'holiday'} if rng.random() < 0.8 else {})
         return
     log = _log(plant, *{'complete': ('open', 'in_progress'), 'ack': ('open',), 'edit': ('open', 'in_progress',
                          'completed'), 'reopen': ('completed',), 'cancel': ('open', 'in_progress'),
@@ -238,9 +238,9 @@ def test_changing_operating_hours_recomputes_the_rollup(session: Session) -> Non
     stop(session, admin, machine, at(10, 8), at(10, 9, 36))  # a Tuesday
     day = date(2026, 3, 10)
     assert kpis(session, admin, machine, day, day).availability == pytest.approx(1 - 96 / 1440, abs=1e-4)  # 24/7
-    calendar.set_weekly_windows(session, actor=actor(admin), windows=[(1, 360, 1320)])
+    calendar_admin.set_weekly_windows(session, actor=actor(admin), windows=[(1, 360, 1320)])
     assert kpis(session, admin, machine, day, day).availability == pytest.approx(0.9, abs=1e-4)
-    calendar.set_closures(session, actor=actor(admin), days={day: 'holiday'})
+    calendar_admin.set_closures(session, actor=actor(admin), days={day: 'holiday'})
     row = kpis(session, admin, machine, day, day)
     assert row.operating_minutes == 0 and row.availability is None and row.unplanned_operating_downtime_minutes == 0
 

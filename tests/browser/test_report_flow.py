@@ -12,7 +12,6 @@ from sqlmodel import Session
 
 from app.db import build_engine
 from app.models import Role
-from components.photo_slot import photos_available
 from tests.browser.server import (
     ADMIN_PASSWORD,
     PHONE,
@@ -87,11 +86,10 @@ def test_report_on_a_tablet_turns_another_screen_red_then_green(plant: str, brow
 
     tablet.get_by_role('link', name='Report problem').first.tap()                 # tap 1
     tablet.get_by_role('button', name='Imaging head / laser').tap()                 # tap 2
-    if photos_available():  # issue 5's PhotoUpload; without it the form has no photo step yet
-        photo = tmp_path / 'laser.jpg'
-        photo.write_bytes(tiny_jpeg((640, 480)))
-        tablet.locator('input[type=file]').set_input_files(str(photo))
-        tablet.get_by_text('1 photo attached').wait_for()
+    photo = tmp_path / 'laser.jpg'
+    photo.write_bytes(tiny_jpeg((640, 480)))
+    tablet.locator('input[type=file]').set_input_files(str(photo))
+    tablet.get_by_text('1 photo attached').wait_for()
     tapped = time.monotonic()
     tablet.get_by_role('button', name='Machine DOWN').tap()                         # tap 3
     seen, seen_wall = _seen_at(watcher, 'Kodak Magnus Q800', 'bg-red-8')

@@ -8,7 +8,7 @@ from nicegui.testing import User
 from app.config import get_settings
 from app.db import session_scope
 from app.models.schemas import ProblemLogCreate
-from app.services import photos, problem_queries
+from app.services import photos, problem_logs, problem_queries
 from components.photo_gallery import PhotoGallery
 from components.photo_upload import PhotoUpload
 from components.session import current_actor
@@ -39,8 +39,8 @@ async def report_page(user: User) -> None:
 
             def work() -> list[object]:
                 with session_scope() as session:
-                    outcome = photos.report_with_photos(session, actor=actor, problem_in=body,  # type: ignore[arg-type]
-                                                        prepared=uploader.take())
+                    outcome = problem_logs.report_problem(session, actor=actor, problem_in=body,  # type: ignore[arg-type]
+                                                          photos=uploader.take())
                     return problem_queries.get_problem(session, actor=actor, log_id=outcome.log.id).photos  # type: ignore[arg-type,return-value]
             gallery.set_photos(await run.io_bound(work))  # type: ignore[arg-type]
         ui.button('Save', on_click=save)

@@ -8,7 +8,7 @@ from pydantic import Field, StringConstraints, model_validator
 from app.api.deps import CurrentActor
 from app.api.routes import in_read_session, in_session
 from app.models.schemas import StrictModel
-from app.services import calendar
+from app.services import calendar, calendar_admin
 from app.services.access import Action, require
 
 router = APIRouter(prefix='/api/operating-hours', tags=['operating hours'])
@@ -60,7 +60,7 @@ async def replace_operating_hours(body: OperatingHours, actor: CurrentActor) -> 
     """Admin: replace the weekly windows and the closed days."""
     def work(session: object) -> OperatingHours:
         windows = [(w.weekday, w.start_minute, w.end_minute) for w in body.windows]
-        calendar.set_weekly_windows(session, actor=actor, windows=windows)  # type: ignore[arg-type]
-        calendar.set_closures(session, actor=actor, days={c.day: c.reason for c in body.closures})  # type: ignore[arg-type]
+        calendar_admin.set_weekly_windows(session, actor=actor, windows=windows)  # type: ignore[arg-type]
+        calendar_admin.set_closures(session, actor=actor, days={c.day: c.reason for c in body.closures})  # type: ignore[arg-type]
         return _read(session)
     return await in_session(work)

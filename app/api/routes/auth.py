@@ -4,6 +4,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, Field
 
+from app.api import sessions
 from app.api.deps import CurrentActor, SessionActor
 from app.api.routes import PathId, in_read_session, in_session
 from app.config import get_settings
@@ -50,7 +51,7 @@ async def login(body: LoginIn, request: Request) -> UserPublic:
         throttle.refuse(attempt)
     public = await in_session(lambda s: users.to_public(s, throttle.complete(s, attempt=attempt,
                                                                               password=body.password)))
-    await request.state.sign_in(public.id)  # installed by the session middleware (components/session.py)
+    await sessions.sign_in(request, public.id)
     return public
 
 

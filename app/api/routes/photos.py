@@ -79,7 +79,7 @@ async def prepare_uploads(uploads: list[UploadFile]) -> list[PreparedPhoto]:
     """Read and process multipart photo parts in a worker thread; nothing stays stored if one is refused.
 
     For the API engineer's multipart POST /api/ctp-problem-logs: `prepared = await prepare_uploads(parts)`, then
-    `photos.report_with_photos(session, actor=..., problem_in=..., prepared=prepared)` inside `in_session`.
+    `problem_logs.report_problem(session, actor=..., problem_in=..., photos=prepared)` inside `in_session`.
     """
     photos.check_count(0, len(uploads))
     prepared: list[PreparedPhoto] = []

@@ -40,6 +40,7 @@ CATEGORY_HELP = 'a subsystem (with its symptoms) or a symptom'
 DATE_HELP = 'plant-local problem date, inclusive'
 ProblemSort = StrEnum('ProblemSort', {  # type: ignore[misc]
     f'{prefix}{name}': f'{prefix}{name}' for name in sorted(problem_queries.SORTS) for prefix in ('', '-')})
+DEFAULT_SORT = ProblemSort('-start_time')
 
 
 @router.get('', response_model=ProblemLogPage)
@@ -52,7 +53,7 @@ async def read_problem_logs(
         date_from: Annotated[date | None, Query(alias='from', description=DATE_HELP)] = None,
         date_to: Annotated[date | None, Query(alias='to', description=DATE_HELP)] = None,
         q: SearchText = None,
-        sort: Annotated[ProblemSort, Query(description='field, "-" prefix for descending')] = '-start_time',
+        sort: Annotated[ProblemSort, Query(description='field, "-" prefix for descending')] = DEFAULT_SORT,
         limit: Annotated[int, Query(ge=1, le=problem_queries.MAX_LIMIT)] = 50,
         offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
         cursor: Annotated[str | None, Query(max_length=200, description='next_cursor of the previous page')] = None,

@@ -84,6 +84,4 @@ async def prepare_photos(uploads: list[Upload]) -> list[photos.PreparedPhoto]:
 def report(session: Session, *, actor: Actor, problem_in: ProblemLogCreate,
            prepared: list[photos.PreparedPhoto]) -> Outcome:
     """Save the problem (and its prepared photos in the same transaction)."""
-    if not prepared:
-        return problem_logs.report_problem(session, actor=actor, problem_in=problem_in)
-    return photos.report_with_photos(session, actor=actor, problem_in=problem_in, prepared=prepared)
+    return problem_logs.report_problem(session, actor=actor, problem_in=problem_in, photos=prepared)

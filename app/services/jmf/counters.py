@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.db import select_rows
 from app.models import MeterReading
 from app.services.jmf.messages import DeviceReport
 
@@ -41,9 +42,10 @@ def record(session: Session, machine_id: int, at: datetime, report: DeviceReport
 
 def _latest_values(session: Session, machine_id: int) -> dict[str, float]:
     """Each meter's latest value in one query (readings are stored in time order, so the highest id is latest)."""
-    newest = select(func.max(MeterReading.id)).where(MeterReading.machine_id == machine_id) \
+    newest = select(func.max(col(MeterReading.id))).where(col(MeterReading.machine_id) == machine_id) \
         .group_by(MeterReading.meter)
-    rows = session.exec(select(MeterReading.meter, MeterReading.value).where(MeterReading.id.in_(newest))).all()
+    rows = select_rows(session, select(col(MeterReading.meter), col(MeterReading.value)).where(col(MeterReading.id)
+                                                                                               .in_(newest))).all()
     return dict(rows)  # type: ignore[arg-type]
 
 
@@ -60,14 +62,15 @@ def meters(session: Session, machine_id: int, start: datetime, end: datetime) ->
     """Each meter of the machine: its latest value and its increase in [start, end)."""
     result = []
     for meter in METERS:
-        last = session.exec(select(MeterReading).where(
-            MeterReading.machine_id == machine_id, MeterReading.meter == meter, MeterReading.at < end)
-            .order_by(MeterReading.at.desc(), MeterReading.id.desc()).limit(1)).scalars().first()
+        last = select_rows(session, select(MeterReading).where(
+            col(MeterReading.machine_id) == machine_id, col(MeterReading.meter) == meter, col(MeterReading.at) < end)
+            .order_by(col(MeterReading.at).desc(), col(MeterReading.id).desc()).limit(1)).scalars().first()
         if last is None:
             continue
-        total, count = session.exec(select(func.coalesce(func.sum(MeterReading.delta), 0.0), func.count()).where(
-            MeterReading.machine_id == machine_id, MeterReading.meter == meter, MeterReading.at >= start,
-            MeterReading.at < end)).one()
+        total, count = select_rows(session, select(func.coalesce(func.sum(col(MeterReading.delta)), 0.0),
+                                                   func.count()).where(
+            col(MeterReading.machine_id) == machine_id, col(MeterReading.meter) == meter, col(MeterReading.at) >= start,
+            col(MeterReading.at) < end)).one()
         result.append(MeterSummary(meter=meter, unit=last.unit, value=last.value, increase=float(total),
                                    readings=int(count)))
     return result

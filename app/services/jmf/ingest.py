@@ -4,10 +4,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.errors import PermissionDenied
 from app.models import DeviceLink, JmfSignal, utcnow
 from app.services.jmf import counters, stops
@@ -54,7 +54,8 @@ def _store(session: Session, link: DeviceLink, protocol: str, report: DeviceRepo
     if _seen(session, link.machine_id, at, report.status, details):
         result.duplicates += 1
         return
-    latest = session.exec(select(func.max(JmfSignal.at)).where(JmfSignal.machine_id == link.machine_id)).one()[0]
+    latest = select_rows(session, select(func.max(col(JmfSignal.at)))
+                         .where(col(JmfSignal.machine_id) == link.machine_id)).one()[0]
     state = classify(report.status, report.status_details, report.device_condition)
     session.add(JmfSignal(link_id=link.id, machine_id=link.machine_id, at=at, sent_at=report.sent_at,  # type: ignore[arg-type]
                           received_at=received_at, protocol=protocol, device_status=report.status, state=state,
@@ -73,9 +74,9 @@ def _store(session: Session, link: DeviceLink, protocol: str, report: DeviceRepo
 
 def _seen(session: Session, machine_id: int, at: datetime, status: str, details: str) -> bool:
     """The same report again (a retried POST, or two links to one machine)."""
-    return session.exec(select(JmfSignal.id).where(
-        JmfSignal.machine_id == machine_id, JmfSignal.at == at, JmfSignal.device_status == status,
-        JmfSignal.status_details == details).limit(1)).first() is not None
+    return select_rows(session, select(col(JmfSignal.id)).where(
+        col(JmfSignal.machine_id) == machine_id, col(JmfSignal.at) == at, col(JmfSignal.device_status) == status,
+        col(JmfSignal.status_details) == details).limit(1)).first() is not None
 
 
 def record_error(session: Session, link_id: int, message: str) -> None:
@@ -90,7 +91,7 @@ def record_error(session: Session, link_id: int, message: str) -> None:
 def purge_signals(session: Session, now: datetime | None = None) -> int:
     """Delete raw signals older than the retention; returns how many went."""
     cutoff = (now or utcnow()) - timedelta(days=get_settings().jmf_signal_retention_days)
-    gone = session.execute(delete(JmfSignal).where(JmfSignal.received_at < cutoff)).rowcount  # type: ignore[attr-defined]
+    gone = session.execute(delete(JmfSignal).where(col(JmfSignal.received_at) < cutoff)).rowcount  # type: ignore[attr-defined]
     session.commit()
     if gone:
         logger.info('purged %d JMF signals received before %s', gone, cutoff.isoformat())

@@ -10,9 +10,10 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
+from app.db import select_rows
 from app.models import JmfSignal
 
 
@@ -129,7 +130,7 @@ def totals(intervals: Iterable[Interval]) -> dict[State, float]:
 def machine_ledger(session: Session, machine_id: int, start: datetime, end: datetime) -> list[Interval]:
     """The stored signals of a machine turned into its ledger for [start, end)."""
     silence = timedelta(minutes=get_settings().jmf_silence_minutes)
-    rows = session.exec(select(JmfSignal.at, JmfSignal.state).where(
-        JmfSignal.machine_id == machine_id, JmfSignal.at >= start - silence, JmfSignal.at < end)
-        .order_by(JmfSignal.at, JmfSignal.id)).all()
+    rows = select_rows(session, select(col(JmfSignal.at), col(JmfSignal.state)).where(
+        col(JmfSignal.machine_id) == machine_id, col(JmfSignal.at) >= start - silence, col(JmfSignal.at) < end)
+        .order_by(col(JmfSignal.at), col(JmfSignal.id))).all()
     return build_intervals([Observation(at, State(state)) for at, state in rows], start, end, silence)

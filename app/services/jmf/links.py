@@ -10,10 +10,10 @@ from datetime import datetime
 
 from pydantic import BaseModel
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import auth
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
 from app.models import CTPMachine, DeviceLink, utcnow
 from app.services.access import Action, Actor, require
@@ -41,7 +41,8 @@ class LinkInfo(BaseModel):
 def list_links(session: Session, *, actor: Actor) -> list[LinkInfo]:
     """Admin: every link, active first, newest first (never the secret)."""
     require(actor, Action.ADMINISTER)
-    rows = session.exec(select(DeviceLink).order_by(DeviceLink.revoked_at.is_not(None), DeviceLink.id.desc()))
+    rows = select_rows(session, select(DeviceLink).order_by(col(DeviceLink.revoked_at).is_not(None),
+                                                            col(DeviceLink.id).desc()))
     return [_info(session, row) for row in rows.scalars()]
 
 
@@ -81,8 +82,9 @@ def revoke_link(session: Session, *, actor: Actor, link_id: int) -> None:
 
 def authenticate(session: Session, *, secret: str, address: str | None, username: str | None = None) -> DeviceLink:
     """The active link of a secret (and, for HTTP Basic, of its SenderID) posting from an allowed address."""
-    row = session.exec(select(DeviceLink).where(DeviceLink.secret_hash == auth.token_digest(secret),
-                                                DeviceLink.revoked_at.is_(None))).scalars().first() if secret else None
+    row = select_rows(session, select(DeviceLink).where(
+        col(DeviceLink.secret_hash) == auth.token_digest(secret),
+        col(DeviceLink.revoked_at).is_(None))).scalars().first() if secret else None
     if row is None or (username is not None and username != row.sender_id):
         raise NotAuthenticated('unknown or revoked device link')
     if not address_allowed(row.allowed_addresses, address):
@@ -121,8 +123,9 @@ def _identifier(value: str, name: str) -> str:
 
 
 def _active(session: Session, sender_id: str, device_id: str) -> DeviceLink | None:
-    return session.exec(select(DeviceLink).where(DeviceLink.sender_id == sender_id, DeviceLink.device_id == device_id,
-                                                 DeviceLink.revoked_at.is_(None))).scalars().first()
+    return select_rows(session, select(DeviceLink).where(col(DeviceLink.sender_id) == sender_id,
+                                                         col(DeviceLink.device_id) == device_id,
+                                                 col(DeviceLink.revoked_at).is_(None))).scalars().first()
 
 
 def _info(session: Session, row: DeviceLink) -> LinkInfo:

@@ -70,7 +70,7 @@ def _read_jmf(root: Element) -> Message:
 
 def _jmf_device_id(info: Element) -> str:
     device = children(info, 'Device')
-    return info.get('DeviceID') or (device[0].get('DeviceID', '') if device else '')
+    return info.get('DeviceID') or (device[0].get('DeviceID') or '' if device else '')
 
 
 def _read_xjmf(root: Element) -> Message:
@@ -86,7 +86,7 @@ def _read_xjmf(root: Element) -> Message:
         ids.append(header.get('ID', ''))
         sender = sender or header.get('DeviceID', '')
         for info in children(message, 'DeviceInfo'):
-            device_id = info.get('DeviceID') or header.get('DeviceID', '')
+            device_id = info.get('DeviceID') or header.get('DeviceID') or ''
             reports.append(_report(info, info.get('Status'), device_id, parse_time(header.get('Time'))))
     return Message('xjmf', sender, tuple(ids), tuple(reports), ignored)
 

@@ -3,8 +3,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+from app.db import select_rows
 from app.errors import InvalidInput
 from app.models import JmfSignal, utcnow
 from app.services.access import Action, Actor, require, require_machine_visible
@@ -51,8 +52,8 @@ def read_signals(session: Session, *, actor: Actor, machine_id: int, limit: int 
     """Admin: the machine's latest raw signals, newest first."""
     require(actor, Action.ADMINISTER)
     require_machine_visible(session, actor, machine_id)
-    return list(session.exec(select(JmfSignal).where(JmfSignal.machine_id == machine_id)
-                             .order_by(JmfSignal.at.desc(), JmfSignal.id.desc()).limit(limit)).scalars())
+    return list(select_rows(session, select(JmfSignal).where(col(JmfSignal.machine_id) == machine_id)
+                             .order_by(col(JmfSignal.at).desc(), col(JmfSignal.id).desc()).limit(limit)).scalars())
 
 
 def read_meters(session: Session, *, actor: Actor, machine_id: int, start: datetime | None = None,

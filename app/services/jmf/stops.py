@@ -10,16 +10,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.errors import Conflict, NotFound
 from app.models import Category, CTPMachine, CTPProblemLog, MachineStop, ProblemStatus, Role, utcnow
 from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
 from app.services import problem_logs, taxonomy
 from app.services.access import Action, Actor, require, require_machine_visible, visible_machine_ids
 from app.services.jmf.ledger import State
+from app.services.jmf.open_stops import described, open_stop
 
 MACHINE = Actor(user_id=None, role=Role.ADMIN, name='machine (JMF)')  # the machine acting through its link
 SUGGESTIONS = {'PaperJam': ('Plate loading / autoloader', 'Plate jam'),
@@ -46,11 +47,6 @@ def apply(session: Session, signal: Signal) -> None:
         _open(session, signal)
     elif stop is not None and signal.state not in (State.DOWN, State.NO_DATA):
         _end(session, stop, signal.at)
-
-
-def open_stop(session: Session, machine_id: int) -> MachineStop | None:
-    return session.exec(select(MachineStop).where(MachineStop.machine_id == machine_id, MachineStop.ended_at.is_(None))
-                        .order_by(MachineStop.started_at.desc())).scalars().first()
 
 
 def _open(session: Session, signal: Signal) -> None:
@@ -89,9 +85,11 @@ def suggested_category(session: Session, details: tuple[str, ...]) -> int | None
     names = next((SUGGESTIONS[word] for word in details if word in SUGGESTIONS), None)
     if names is None:
         return None
-    parent = session.exec(select(Category.id).where(Category.parent_id.is_(None), Category.name == names[0]))
+    parent = select_rows(session, select(col(Category.id)).where(col(Category.parent_id).is_(None),
+                                                                 col(Category.name) == names[0]))
     parent_id = parent.scalars().first()
-    leaf = session.exec(select(Category.id).where(Category.parent_id == parent_id, Category.name == names[1]))
+    leaf = select_rows(session, select(col(Category.id)).where(col(Category.parent_id) == parent_id,
+                                                               col(Category.name) == names[1]))
     return leaf.scalars().first()
 
 
@@ -110,36 +108,12 @@ def explain_stop(session: Session, *, actor: Actor, stop_id: int, category_id: i
     log = session.get(CTPProblemLog, stop.log_id)
     assert log is not None
     changes = ProblemLogUpdate(category_id=category_id or log.category_id,
-                               problem_description=_described(log, note), version=log.version)
+                               problem_description=described(log, note), version=log.version)
     problem_logs.update_problem(session, actor=actor, log_id=log.id, changes=changes)  # type: ignore[arg-type]
     stop.explained_at, stop.explained_by = utcnow(), actor.user_id
     session.add(stop)
     session.commit()
     return stop
-
-
-def join_open_stop(session: Session, *, actor: Actor, problem_in: ProblemLogCreate) -> CTPProblemLog | None:
-    """A person's stopping report on a machine with an open machine stop joins that stop's problem."""
-    stop = open_stop(session, problem_in.machine_id)
-    log = session.get(CTPProblemLog, stop.log_id) if stop is not None and stop.log_id is not None else None
-    if stop is None or log is None or log.status not in OPEN:
-        return None
-    category_id = problem_in.category_id or log.category_id
-    changes = ProblemLogUpdate(problem_description=_described(log, problem_in.problem_description),
-                               category_id=category_id)
-    log = problem_logs.update_problem(session, actor=actor, log_id=log.id, changes=changes).log  # type: ignore[arg-type]
-    if problem_in.category_id is not None:
-        stop.explained_at, stop.explained_by = utcnow(), actor.user_id
-        session.add(stop)
-        session.commit()
-    return log
-
-
-def _described(log: CTPProblemLog, note: str | None) -> str:
-    note = (note or '').strip()
-    if not note or note in log.problem_description:
-        return log.problem_description
-    return f'{note}\n\n{log.problem_description}'[:4000]
 
 
 @dataclass(frozen=True)
@@ -163,19 +137,20 @@ def list_stops(session: Session, *, actor: Actor, unexplained_only: bool = False
                limit: int = 200) -> list[StopInfo]:
     """Machine stops in the actor's scope, newest first (micro-stops excluded when only unexplained are asked)."""
     require(actor, Action.READ)
-    query = select(MachineStop).order_by(MachineStop.started_at.desc()).limit(limit)
+    query = select(MachineStop).order_by(col(MachineStop.started_at).desc()).limit(limit)
     ids = visible_machine_ids(session, actor)
     if ids is not None:
-        query = query.where(MachineStop.machine_id.in_(ids))
+        query = query.where(col(MachineStop.machine_id).in_(ids))
     if unexplained_only:
-        query = query.where(MachineStop.explained_at.is_(None), MachineStop.kind == 'stop')
-    return [_stop_info(session, row) for row in session.exec(query).scalars()]
+        query = query.where(col(MachineStop.explained_at).is_(None), col(MachineStop.kind) == 'stop')
+    return [_stop_info(session, row) for row in select_rows(session, query).scalars()]
 
 
 def micro_stop_count(session: Session, machine_id: int, start: datetime, end: datetime) -> int:
-    return int(session.exec(select(func.count()).select_from(MachineStop).where(
-        MachineStop.machine_id == machine_id, MachineStop.kind == 'micro', MachineStop.started_at >= start,
-        MachineStop.started_at < end)).one()[0])
+    return int(select_rows(session, select(func.count()).select_from(MachineStop).where(
+        col(MachineStop.machine_id) == machine_id, col(MachineStop.kind) == 'micro',
+        col(MachineStop.started_at) >= start,
+        col(MachineStop.started_at) < end)).one()[0])
 
 
 def _stop_info(session: Session, row: MachineStop) -> StopInfo:
