@@ -12,6 +12,7 @@ from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate, OpenProblemSummary
 from app.services import downtime, taxonomy
 from app.services.access import Action, Actor, machine_scope, require, require_machine_visible
+from app.services.maintenance import orders as maintenance_orders
 
 _STATUS_RANK = {MachineStatus.DOWN: 0, MachineStatus.MAINTENANCE: 1, MachineStatus.DEGRADED: 2}
 
@@ -46,8 +47,12 @@ def summarize(session: Session, machines: list[CTPMachine]) -> list[MachinePubli
         .where(DowntimeSegment.machine_id.in_(ids), DowntimeSegment.up_at.is_(None), CTPProblemLog.is_stopping)
         .group_by(DowntimeSegment.machine_id)).all())  # .all(): a Result has keys(), dict() would take it as a mapping
     today = _today_downtime(session, ids, now)
-    return [_machine_public(session, m, [log for log in open_logs if log.machine_id == m.id],
+    rows = [_machine_public(session, m, [log for log in open_logs if log.machine_id == m.id],
                             running.get(m.id), today.get(m.id, 0.0), now) for m in machines]  # type: ignore[arg-type]
+    pm_badges = maintenance_orders.badges(session, ids, now)  # type: ignore[arg-type]
+    for row in rows:
+        row.maintenance_due = pm_badges.get(row.id)
+    return rows
 
 
 def _today_downtime(session: Session, ids: list[int | None], now: datetime) -> dict[int, float]:

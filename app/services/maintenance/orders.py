@@ -19,6 +19,7 @@ from app.models import (
 )
 from app.models.maintenance_schemas import OrderPublic, ReadingPublic
 from app.services.access import ROLE_ACTIONS, Action, Actor, machine_scope, require, require_machine_visible
+from app.services.maintenance.limits import problem_text
 from app.services.maintenance.recurrence import CalendarRule, DueState, due_state, overdue_after
 
 PENDING = ('planned', 'in_progress')
@@ -89,9 +90,11 @@ def public(session: Session, actor: Actor, order: MaintenanceOrder, *, now: date
 
 
 def _readings(session: Session, order: MaintenanceOrder) -> list[ReadingPublic]:
-    rows = session.exec(select(MaintenanceReading).where(MaintenanceReading.order_id == order.id)).scalars()
-    return [ReadingPublic(step_id=r.step_id, checked=r.checked, value=r.value, out_of_limits=r.out_of_limits)
-            for r in rows]
+    rows = session.exec(select(MaintenanceReading, MaintenanceStep)
+                        .join(MaintenanceStep, MaintenanceStep.id == MaintenanceReading.step_id)
+                        .where(MaintenanceReading.order_id == order.id)).all()
+    return [ReadingPublic(step_id=r.step_id, checked=r.checked, value=r.value, out_of_limits=r.out_of_limits,
+                          problem_text=problem_text(step, r.value)) for r, step in rows]
 
 
 def get_order(session: Session, *, actor: Actor, order_id: int) -> MaintenanceOrder:

@@ -6,7 +6,7 @@ from sqlmodel import Session
 from app.db import rolls_back
 from app.errors import NotFound
 from app.models import MaintenanceOrder, MaintenanceStep, MaintenanceTask, utcnow
-from app.models.maintenance_schemas import StepIn, StepPublic, TaskIn, TaskPublic
+from app.models.maintenance_schemas import OrderPublic, StepIn, StepPublic, TaskIn, TaskPublic
 from app.services.access import Action, Actor, require, require_machine_visible
 from app.services.maintenance import orders, work
 
@@ -109,3 +109,11 @@ def delete_task(session: Session, *, actor: Actor, task_id: int) -> None:
                                                    MaintenanceOrder.status == 'planned'))
     session.add(task)
     session.commit()
+
+
+def order_view(session: Session, *, actor: Actor, order_id: int) -> tuple[OrderPublic, TaskPublic]:
+    """What the task screen needs in one call: the work order with its readings, and its task with the steps."""
+    order = orders.get_order(session, actor=actor, order_id=order_id)
+    task = session.get(MaintenanceTask, order.task_id)
+    assert task is not None
+    return orders.public(session, actor, order, with_readings=True), task_public(session, task)

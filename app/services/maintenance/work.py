@@ -30,6 +30,7 @@ from app.services import problem_logs
 from app.services.access import Action, Actor, require, require_log_visible
 from app.services.jmf.counters import increase
 from app.services.maintenance import orders
+from app.services.maintenance.limits import out_of_limits, problem_text
 from app.services.maintenance.recurrence import first_calendar_due, next_calendar_due
 
 STOP_TEXT = 'Planned maintenance: {title}'  # stored data (the problem's description), in the plant's log language
@@ -110,22 +111,6 @@ def record_reading(session: Session, *, actor: Actor, order_id: int, reading_in:
     session.commit()
     return ReadingPublic(step_id=step.id, checked=row.checked, value=row.value,  # type: ignore[arg-type]
                          out_of_limits=row.out_of_limits, problem_text=problem_text(step, row.value))
-
-
-def out_of_limits(step: MaintenanceStep, value: float | None) -> bool:
-    if value is None:
-        return False
-    return (step.min_value is not None and value < step.min_value) or \
-        (step.max_value is not None and value > step.max_value)
-
-
-def problem_text(step: MaintenanceStep, value: float | None) -> str | None:
-    """A problem description pre-filled from an out-of-limits reading (stored data: the plant's log language)."""
-    if not out_of_limits(step, value):
-        return None
-    low = '' if step.min_value is None else f'{step.min_value:g}'
-    high = '' if step.max_value is None else f'{step.max_value:g}'
-    return f'{step.label}: {value:g} {step.unit} (limits {low}–{high} {step.unit})'
 
 
 @rolls_back
