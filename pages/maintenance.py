@@ -102,7 +102,7 @@ async def maintenance_order_page(order_id: int) -> None:
         if order.may_work and order.status == 'planned':
             label = _('Start (stops the machine)') if task.needs_stop else _('Start')
             ui.button(label, icon='play_arrow', on_click=lambda: act(
-                lambda who: _call(who, work.start_order, order_id=order_id), _('Started'))) \
+                lambda who: _call(who, work.start_order, order_id=order_id), _('Task started'))) \
                 .props('color=primary').classes(f'w-full {BIG_BUTTON}').mark('start')
         readings = {r.step_id: r for r in order.readings}
         with ui.column().classes('w-full gap-3').mark('steps'):
