@@ -183,3 +183,17 @@ def test_calendar_feed_secret_and_revocation(session: Session, setup: tuple) -> 
         feed.revoke_feeds(session, actor=actor(tech))
         with pytest.raises(NotFound):
             feed.feed_ics(session, token=token)
+
+
+def test_demo_history_gives_meaningful_figures(session: Session, setup: tuple) -> None:
+    import random
+
+    from app.services.maintenance import demo_history
+    m1, m2, admin, _tech, _mgr = setup
+    with time_machine.travel(T0, tick=False):
+        written = demo_history.seed(session, [m1, m2], random.Random(7))
+        result = figures.figures(session, actor=actor(admin), start=T0 - timedelta(days=90), end=T0)
+        due_now = orders.due_list(session, actor=actor(admin), states=('upcoming', 'soon', 'due', 'overdue'))
+    assert written > 200 and result.due > 150
+    assert 0.6 < (result.compliance or 0) < 0.95 and result.skipped > 0
+    assert len(due_now) == 12 and sum(o.state == "overdue" for o in due_now) == 1  # one per task; one late
