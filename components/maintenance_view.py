@@ -1,14 +1,17 @@
-"""Maintenance on screen: a work order's row (state chip, due date, meter), a reading's limits, and the machine
-page's plan and history section."""
+"""Maintenance on screen: a work order's row (state chip, due date, meter), a reading's limits, the machine
+page's plan and history section, and the statistics page's maintenance figures."""
+from datetime import date
+
 from nicegui import ui
 
 from app.db import read_session
 from app.errors import DomainError
 from app.i18n import N_, _, date_time_text, decimal_text
-from app.models.maintenance_schemas import OrderPublic, StepPublic, TaskPublic
+from app.models.maintenance_schemas import FigurePublic, OrderPublic, StepPublic, TaskPublic
+from app.services import calendar
 from app.services.access import Actor
-from app.services.maintenance import orders, plans
-from components.design import TOUCH
+from app.services.maintenance import figures, orders, plans
+from components.design import TOUCH, duration_text, minutes_text, percent_text
 from components.worker import io
 
 # state → (background, text colour, words); never colour alone: the word is always shown
@@ -111,3 +114,31 @@ def _machine_maintenance(actor: Actor, machine_id: int) -> tuple[list[TaskPublic
         due = orders.due_list(session, actor=actor, machine_id=machine_id,
                               states=('upcoming', 'soon', 'due', 'overdue'))
         return tasks, due, orders.history(session, actor=actor, machine_id=machine_id, limit=20)
+
+
+async def maintenance_figures(actor: Actor, first: date, last: date) -> None:
+    """The statistics page's maintenance block: PM compliance, overdue, planned vs unplanned downtime, MTBF around
+    the latest plan change."""
+    result = await io(_figures, actor, first, last)
+    n_due = _('n = {count} due').format(count=result.due)
+    tiles = [(_('PM compliance'), percent_text(result.compliance), n_due),
+             (_('Maintenance overdue'), str(result.overdue), _('{count} skipped or missed').format(count=result.skipped)),
+             (_('Planned downtime'), duration_text(result.planned_minutes), ''),
+             (_('Unplanned downtime'), duration_text(result.unplanned_minutes), ''),
+             (_('MTBF before / after plan change'),
+              f'{minutes_text(result.mtbf_before_minutes)} / {minutes_text(result.mtbf_after_minutes)}',
+              date_time_text(result.plan_changed_at) if result.plan_changed_at else '')]
+    ui.label(_('Preventive maintenance')).classes('text-lg font-bold mt-2')
+    with ui.element('div').classes('w-full grid grid-cols-2 md:grid-cols-3 xl:grid-cols-5 gap-2') \
+            .mark('maintenance-figures'):
+        for title, value, note in tiles:
+            with ui.card().classes('gap-0 p-3'):
+                ui.label(title).classes('text-sm text-gray-500')
+                ui.label(value).classes('text-2xl font-bold')
+                ui.label(note).classes('text-xs text-gray-500')
+
+
+def _figures(actor: Actor, first: date, last: date) -> FigurePublic:
+    start, end = calendar.local_range_bounds(first, last)
+    with read_session() as session:
+        return figures.figures(session, actor=actor, start=start, end=end)

@@ -42,3 +42,29 @@ async def test_bad_bodies_are_400(client: httpx.AsyncClient, plant: Plant) -> No
     assert (await client.post('/api/maintenance/tasks', json=bad_limits, headers=admin)).status_code == 400
     assert (await client.get('/api/maintenance/due?state=later', headers=admin)).status_code == 400
     assert (await client.get('/api/maintenance/calendar/not-a-real-token.ics')).status_code == 404
+
+
+async def test_statistics_export_has_the_compliance_figure(client: httpx.AsyncClient, plant: Plant) -> None:
+    """Two orders due on 10 March: one done the same day, one skipped → 50.0 %."""
+    import csv
+    import io
+    from datetime import UTC, datetime, timedelta
+
+    from app.db import session_scope
+    from app.models import MaintenanceOrder
+    admin = token_for(plant.admin)
+    task = (await client.post('/api/maintenance/tasks', json={**TASK, 'machine_id': plant.press1.id},
+                              headers=admin)).json()
+    due = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)
+    with session_scope() as session:
+        session.add_all([MaintenanceOrder(task_id=task['id'], machine_id=plant.press1.id, status='done', due_at=due,  # type: ignore[arg-type]
+                                          done_at=due + timedelta(hours=2)),
+                         MaintenanceOrder(task_id=task['id'], machine_id=plant.press1.id, status='skipped',  # type: ignore[arg-type]
+                                          due_at=due, done_at=due, skip_reason='no chemistry')])
+        session.commit()
+    response = await client.get('/api/exports/stats.csv?from=2026-03-10&to=2026-03-10', headers=admin)
+    rows = {r['Machine']: r for r in csv.DictReader(io.StringIO(response.content.decode('utf-8-sig')))}
+    assert (rows['Plant total']['PM due (n)'], rows['Plant total']['PM compliance (%)']) == ('2', '50.0')
+    figures = await client.get('/api/maintenance/figures', headers=admin,
+                               params={'start': '2026-03-10T00:00:00+01:00', 'end': '2026-03-11T00:00:00+01:00'})
+    assert figures.json()['compliance'] == 0.5 and figures.json()['skipped'] == 1

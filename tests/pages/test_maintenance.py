@@ -86,3 +86,11 @@ async def test_badge_on_the_card_and_the_wall_keeps_the_red_tile_text(user: User
     await user.should_see(marker=f'maintenance-badge-{machine_id}', retries=LIVE)
     await user.should_see('UNASSIGNED')
     await user.should_see('Plate loading / autoloader')  # the red tile's texts are all shown beside the badge
+
+
+async def test_statistics_page_shows_the_maintenance_block(user: User) -> None:
+    _due_bath_change(overdue=True)
+    await sign_in(user, 'planner', PASSWORD, then='/statistics')
+    await user.should_see(marker='maintenance-figures', retries=WAIT)
+    await user.should_see('PM compliance')
+    await user.should_see('MTBF before / after plan change')

@@ -73,3 +73,17 @@ def _mtbf_around_change(session: Session, ids: list[int], now: datetime) -> tupl
     before = stats.plant_totals(stats.compute(session, ids, changed - span, changed, now))
     after = stats.plant_totals(stats.compute(session, ids, changed, changed + span, now))
     return before.mtbf_minutes, after.mtbf_minutes, changed
+
+
+def per_machine(session: Session, ids: list[int], start: datetime, end: datetime,
+                now: datetime) -> dict[int | None, tuple[int, int, float | None, int]]:
+    """(due, on time, compliance, overdue) per machine and for all of them (key None), for the exports."""
+    result: dict[int | None, tuple[int, int, float | None, int]] = {}
+    totals = [0, 0, 0]
+    for machine_id in ids:
+        due, on_time, _skipped = compliance(session, [machine_id], start, end, now)
+        overdue = overdue_count(session, [machine_id], now)
+        result[machine_id] = (due, on_time, on_time / due if due else None, overdue)
+        totals = [totals[0] + due, totals[1] + on_time, totals[2] + overdue]
+    result[None] = (totals[0], totals[1], totals[1] / totals[0] if totals[0] else None, totals[2])
+    return result
