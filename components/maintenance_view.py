@@ -1,5 +1,6 @@
 """Maintenance on screen: a work order's row (state chip, due date, meter), a reading's limits, the machine
 page's plan and history section, and the statistics page's maintenance figures."""
+from collections.abc import Awaitable, Callable
 from datetime import date
 
 from nicegui import ui
@@ -9,9 +10,10 @@ from app.errors import DomainError
 from app.i18n import N_, _, date_time_text, decimal_text
 from app.models.maintenance_schemas import FigurePublic, OrderPublic, StepPublic, TaskPublic
 from app.services import calendar
-from app.services.access import Actor
+from app.services.access import ROLE_ACTIONS, Action, Actor
 from app.services.maintenance import figures, orders, plans
 from components.design import TOUCH, duration_text, minutes_text, percent_text
+from components.maintenance_editor import plan_tools, task_buttons
 from components.worker import io
 
 # state → (background, text colour, words); never colour alone: the word is always shown
@@ -77,21 +79,33 @@ def trigger_text(task: TaskPublic) -> str:
 
 
 async def maintenance_section(actor: Actor, machine_id: int) -> None:
-    """The machine page's maintenance: its plan (tasks, due work orders) and its history."""
+    """The machine page's maintenance: its plan (tasks, due work orders) and its history; admins edit the plan."""
+    @ui.refreshable
+    async def section() -> None:
+        await _section(actor, machine_id, section.refresh)  # type: ignore[arg-type]
+    await section()
+
+
+async def _section(actor: Actor, machine_id: int, changed: Callable[[], Awaitable[None]]) -> None:
     try:
         tasks, due, done = await io(_machine_maintenance, actor, machine_id)
     except DomainError:
         return
+    admin = Action.ADMINISTER in ROLE_ACTIONS[actor.role] and not actor.is_display
     with ui.column().classes('w-full gap-2').mark('maintenance-section'):
         ui.label(_('Maintenance plan')).classes('text-xl font-bold mt-2')
         if not tasks:
             ui.label(_('No maintenance plan yet.')).classes('text-gray-500')
         for task in tasks:
-            with ui.row().classes('w-full items-baseline gap-2'):
+            with ui.row().classes('w-full items-center gap-2'):
                 ui.label(task.title).classes('font-bold')
                 ui.label(trigger_text(task)).classes('text-sm text-gray-600')
                 if task.template:
                     ui.label(_('starting plan: check against the manual')).classes('text-xs text-amber-900')
+                if admin:
+                    task_buttons(task, changed)
+        if admin:
+            plan_tools(machine_id, bool(tasks), changed)
         for order in due:
             order_row(order)
         ui.label(_('Maintenance history')).classes('text-lg font-bold mt-2')

@@ -143,6 +143,7 @@ MATRIX: list[Row] = [
         query={'start': '2026-01-01T00:00:00+00:00', 'end': '2026-02-01T00:00:00+00:00'}),
     Row('POST', '/api/maintenance/calendar', every(201)),
     Row('DELETE', '/api/maintenance/calendar', every(204)),
+    Row('POST', '/api/maintenance/starting-plan', admin_only(201), {'machine_id': '{machine}'}),
 ]
 
 # Public on purpose: signing in and out (throttled and CSRF-checked; tests/api/test_auth*.py).

@@ -94,3 +94,19 @@ async def test_statistics_page_shows_the_maintenance_block(user: User) -> None:
     await user.should_see(marker='maintenance-figures', retries=WAIT)
     await user.should_see('PM compliance')
     await user.should_see('MTBF before / after plan change')
+
+
+async def test_admin_adds_the_starting_plan_and_a_task(user: User) -> None:
+    with session_scope() as session:
+        machine = make_machine(session, 'Platesetter B')
+        make_user(session, 'planner', Role.ADMIN)
+    await sign_in(user, 'planner', PASSWORD, then=f'/machines/{machine.id}')
+    await user.should_see('No maintenance plan yet.', retries=WAIT)
+    user.find(marker='starting-plan').click()
+    await user.should_see('Developer bath change', retries=WAIT)
+    await user.should_see('starting plan: check against the manual')
+    user.find(marker='add-task').click()
+    user.find('Title').type('Check compressed air')
+    user.find('Steps (one per line; a reading: Label | unit | min | max)').type('Air pressure | bar | 6 | 8')
+    user.find(marker='save-task').click()
+    await user.should_see('Check compressed air', retries=WAIT)

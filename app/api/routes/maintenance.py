@@ -20,8 +20,8 @@ from app.models.maintenance_schemas import (
     TaskIn,
     TaskPublic,
 )
-from app.models.schemas import Id
-from app.services.maintenance import feed, figures, orders, plans, work
+from app.models.schemas import Id, StrictModel
+from app.services.maintenance import feed, figures, orders, plans, templates, work
 
 router = APIRouter(prefix='/api/maintenance', tags=['maintenance'])
 JSON = [Depends(json_body)]
@@ -98,6 +98,16 @@ async def delete_task(task_id: PathId, actor: CurrentActor) -> Response:
     """Take a task out of the plan (admins); its history stays."""
     await in_session(lambda s: plans.delete_task(s, actor=actor, task_id=task_id))
     return Response(status_code=204)
+
+
+class StartingPlanIn(StrictModel):
+    machine_id: Id
+
+
+@router.post('/starting-plan', response_model=list[TaskPublic], status_code=201, dependencies=JSON)
+async def add_starting_plan(body: StartingPlanIn, actor: CurrentActor) -> list[TaskPublic]:
+    """Add the starting plan (platesetter and processor tasks, to be checked against the manuals) to a machine."""
+    return await in_session(lambda s: templates.apply_starting_plan(s, actor=actor, machine_id=body.machine_id))
 
 
 @router.get('/figures', response_model=FigurePublic)
