@@ -135,8 +135,9 @@ async def maintenance_figures(actor: Actor, first: date, last: date) -> None:
     the latest plan change."""
     result = await io(_figures, actor, first, last)
     n_due = _('n = {count} due').format(count=result.due)
+    missed = _('{count} skipped or missed').format(count=result.skipped)
     tiles = [(_('PM compliance'), percent_text(result.compliance), n_due),
-             (_('Maintenance overdue'), str(result.overdue), _('{count} skipped or missed').format(count=result.skipped)),
+             (_('Maintenance overdue'), str(result.overdue), missed),
              (_('Planned downtime'), duration_text(result.planned_minutes), ''),
              (_('Unplanned downtime'), duration_text(result.unplanned_minutes), ''),
              (_('MTBF before / after plan change'),

@@ -39,10 +39,12 @@ def upgrade() -> None:
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('changed_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint("anchor IN ('due','completion')", name=op.f('ck_pm_tasks_anchor')),
-    sa.CheckConstraint("every_unit IS NULL OR every_unit IN ('day','week','month')", name=op.f('ck_pm_tasks_every_unit')),
+    sa.CheckConstraint("every_unit IS NULL OR every_unit IN ('day','week','month')",
+                            name=op.f('ck_pm_tasks_every_unit')),
     sa.CheckConstraint('every_n IS NOT NULL OR meter_every IS NOT NULL', name=op.f('ck_pm_tasks_trigger')),
     sa.CheckConstraint('weekday IS NULL OR (weekday >= 0 AND weekday <= 6)', name=op.f('ck_pm_tasks_weekday')),
-    sa.ForeignKeyConstraint(['machine_id'], ['ctp_machines.id'], name=op.f('fk_pm_tasks_machine_id_ctp_machines'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['machine_id'], ['ctp_machines.id'],
+                            name=op.f('fk_pm_tasks_machine_id_ctp_machines'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pm_tasks'))
     )
     with op.batch_alter_table('pm_tasks', schema=None) as batch_op:
@@ -54,7 +56,8 @@ def upgrade() -> None:
     sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_pm_calendar_feeds_user_id_users'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+                            name=op.f('fk_pm_calendar_feeds_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pm_calendar_feeds')),
     sa.UniqueConstraint('token_hash', name=op.f('uq_pm_calendar_feeds_token_hash'))
     )
@@ -70,7 +73,8 @@ def upgrade() -> None:
     sa.Column('min_value', sa.Float(), nullable=True),
     sa.Column('max_value', sa.Float(), nullable=True),
     sa.Column('meter', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
-    sa.ForeignKeyConstraint(['task_id'], ['pm_tasks.id'], name=op.f('fk_pm_steps_task_id_pm_tasks'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['task_id'], ['pm_tasks.id'],
+                            name=op.f('fk_pm_steps_task_id_pm_tasks'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pm_steps'))
     )
     with op.batch_alter_table('pm_steps', schema=None) as batch_op:
@@ -93,12 +97,17 @@ def upgrade() -> None:
     sa.Column('notified_due_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('notified_overdue_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.CheckConstraint("status IN ('planned','in_progress','done','skipped','missed')", name=op.f('ck_pm_orders_status')),
+    sa.CheckConstraint("status IN ('planned','in_progress','done','skipped','missed')",
+                            name=op.f('ck_pm_orders_status')),
     sa.ForeignKeyConstraint(['done_by'], ['users.id'], name=op.f('fk_pm_orders_done_by_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['log_id'], ['ctp_problem_logs.id'], name=op.f('fk_pm_orders_log_id_ctp_problem_logs'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['machine_id'], ['ctp_machines.id'], name=op.f('fk_pm_orders_machine_id_ctp_machines'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['started_by'], ['users.id'], name=op.f('fk_pm_orders_started_by_users'), ondelete='SET NULL'),
-    sa.ForeignKeyConstraint(['task_id'], ['pm_tasks.id'], name=op.f('fk_pm_orders_task_id_pm_tasks'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['log_id'], ['ctp_problem_logs.id'],
+                            name=op.f('fk_pm_orders_log_id_ctp_problem_logs'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['machine_id'], ['ctp_machines.id'],
+                            name=op.f('fk_pm_orders_machine_id_ctp_machines'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['started_by'], ['users.id'],
+                            name=op.f('fk_pm_orders_started_by_users'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['task_id'], ['pm_tasks.id'],
+                            name=op.f('fk_pm_orders_task_id_pm_tasks'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pm_orders'))
     )
     with op.batch_alter_table('pm_orders', schema=None) as batch_op:
@@ -114,8 +123,10 @@ def upgrade() -> None:
     sa.Column('value', sa.Float(), nullable=True),
     sa.Column('out_of_limits', sa.Boolean(), nullable=False),
     sa.Column('at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['order_id'], ['pm_orders.id'], name=op.f('fk_pm_readings_order_id_pm_orders'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['step_id'], ['pm_steps.id'], name=op.f('fk_pm_readings_step_id_pm_steps'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['order_id'], ['pm_orders.id'],
+                            name=op.f('fk_pm_readings_order_id_pm_orders'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['step_id'], ['pm_steps.id'],
+                            name=op.f('fk_pm_readings_step_id_pm_steps'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_pm_readings'))
     )
     with op.batch_alter_table('pm_readings', schema=None) as batch_op:

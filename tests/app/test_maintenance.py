@@ -19,12 +19,12 @@ T0 = datetime(2027, 1, 4, 5, 0, tzinfo=UTC)  # Monday 06:00 in Berlin
 
 
 def _bath_task(machine: CTPMachine, **fields: object) -> TaskIn:
-    spec: dict[str, object] = dict(
-        machine_id=machine.id, title='Developer bath change', every_n=1, every_unit='week', weekday=0,
-        at_minute=6 * 60, needs_stop=True, steps=[
+    spec: dict[str, object] = {
+        'machine_id': machine.id, 'title': 'Developer bath change', 'every_n': 1, 'every_unit': 'week', 'weekday': 0,
+        'at_minute': 6 * 60, 'needs_stop': True, 'steps': [
             StepIn(label='Drain the old developer'),
             StepIn(label='Developer conductivity', unit='mS/cm', min_value=70, max_value=90),
-            StepIn(label='Bath temperature', unit='°C', min_value=22, max_value=25)])
+            StepIn(label='Bath temperature', unit='°C', min_value=22, max_value=25)]}
     spec.update(fields)
     return TaskIn(**spec)  # type: ignore[arg-type]
 

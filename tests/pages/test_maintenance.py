@@ -7,7 +7,8 @@ from nicegui.testing import User
 from sqlalchemy import select
 
 from app.db import session_scope
-from app.models import CTPMachine, MaintenanceOrder, Role, User, utcnow
+from app.models import CTPMachine, MaintenanceOrder, Role, utcnow
+from app.models import User as UserRow
 from app.models.maintenance_schemas import StepIn, TaskIn
 from app.services.maintenance import plans
 from tests.factories import PASSWORD, actor, make_machine, make_user, report, seeded_category
@@ -23,7 +24,7 @@ def _due_bath_change(overdue: bool = False) -> tuple[int, int, int]:
         seeded_category(session, 'Planned maintenance')
         machine = make_machine(session, 'Processor A', nickname='Proc A')
         admin = make_user(session, 'planner', Role.ADMIN)
-        tech = make_user(session, 'tina', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+        make_user(session, 'tina', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
         task = plans.create_task(session, actor=actor(admin), task_in=TaskIn(
             machine_id=machine.id, title='Developer bath change', every_n=4, every_unit='week', needs_stop=True,  # type: ignore[arg-type]
             steps=[StepIn(label='Drain the old developer'),
@@ -72,7 +73,7 @@ async def test_skip_needs_a_reason(user: User) -> None:
 async def test_badge_on_the_card_and_the_wall_keeps_the_red_tile_text(user: User) -> None:
     machine_id, _order, _step = _due_bath_change(overdue=True)
     with session_scope() as session:
-        tech = session.exec(select(User).where(User.username == 'tina')).scalars().one()
+        tech = session.exec(select(UserRow).where(UserRow.username == 'tina')).scalars().one()
         report(session, tech, session.get(CTPMachine, machine_id),  # type: ignore[arg-type]
                description='Plate jam', category_id=seeded_category(session, 'Plate loading / autoloader').id)
     await sign_in(user, 'tina', PASSWORD)

@@ -2,7 +2,7 @@
 revocable; the feed itself is read with the secret alone (calendar apps send no cookies)."""
 from datetime import datetime, timedelta
 
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event  # type: ignore[import-untyped]
 from sqlalchemy import select, update
 from sqlmodel import Session
 

@@ -6,39 +6,50 @@ from app.models.maintenance_schemas import StepIn, TaskIn, TaskPublic
 from app.services.access import Action, Actor, require
 from app.services.maintenance import plans
 
+Spec = dict[str, object]
+
+
+def _task(title: str, every_n: int, unit: str, steps: list[StepIn], **extra: object) -> Spec:
+    return {'title': title, 'every_n': every_n, 'every_unit': unit, 'steps': steps, **extra}
+
+
+def _tick(label: str) -> StepIn:
+    return StepIn(label=label)
+
+
+def _reading(label: str, unit: str, low: float, high: float) -> StepIn:
+    return StepIn(label=label, unit=unit, min_value=low, max_value=high)
+
+
 # Stored data in the plant's log language (like categories): admins rename them in the plan.
 PROCESSOR = [
-    dict(title='Daily processor check', every_n=1, every_unit='day', at_minute=6 * 60, lead_days=0,
-         expected_minutes=10, steps=[
-             StepIn(label='Developer temperature', unit='°C', min_value=22.0, max_value=25.0),
-             StepIn(label='Developer conductivity', unit='mS/cm', min_value=70.0, max_value=90.0),
-             StepIn(label='Replenishment rate', unit='ml/m²', min_value=40.0, max_value=80.0),
-             StepIn(label='Rollers and brushes clean'), StepIn(label='Gum section topped up')]),
-    dict(title='Weekly processor clean', every_n=1, every_unit='week', weekday=0, at_minute=6 * 60, lead_days=1,
-         needs_stop=True, expected_minutes=45, steps=[
-             StepIn(label='Drain and rinse the wash section'), StepIn(label='Clean rollers and brushes'),
-             StepIn(label='Clean the dryer')]),
-    dict(title='Developer bath change', every_n=4, every_unit='week', weekday=0, at_minute=6 * 60, lead_days=3,
-         meter='production', meter_every=8000.0, needs_stop=True, expected_minutes=90, steps=[
-             StepIn(label='Drain the old developer'), StepIn(label='Clean the tank and filters'),
-             StepIn(label='Fill new developer'),
-             StepIn(label='Bath temperature', unit='°C', min_value=22.0, max_value=25.0),
-             StepIn(label='Developer conductivity', unit='mS/cm', min_value=70.0, max_value=90.0),
-             StepIn(label='Test plate checked (dot values)')]),
+    _task('Daily processor check', 1, 'day', [
+        _reading('Developer temperature', '°C', 22.0, 25.0), _reading('Developer conductivity', 'mS/cm', 70.0, 90.0),
+        _reading('Replenishment rate', 'ml/m²', 40.0, 80.0), _tick('Rollers and brushes clean'),
+        _tick('Gum section topped up')], at_minute=6 * 60, lead_days=0, expected_minutes=10),
+    _task('Weekly processor clean', 1, 'week', [
+        _tick('Drain and rinse the wash section'), _tick('Clean rollers and brushes'), _tick('Clean the dryer')],
+        weekday=0, at_minute=6 * 60, lead_days=1, needs_stop=True, expected_minutes=45),
+    _task('Developer bath change', 4, 'week', [
+        _tick('Drain the old developer'), _tick('Clean the tank and filters'), _tick('Fill new developer'),
+        _reading('Bath temperature', '°C', 22.0, 25.0), _reading('Developer conductivity', 'mS/cm', 70.0, 90.0),
+        _tick('Test plate checked (dot values)')],
+        weekday=0, at_minute=6 * 60, lead_days=3, meter='production', meter_every=8000.0, needs_stop=True,
+        expected_minutes=90),
 ]
 PLATESETTER = [
-    dict(title='Clean optics and debris extraction', every_n=1, every_unit='week', weekday=4, at_minute=14 * 60,
-         lead_days=1, needs_stop=True, expected_minutes=30, steps=[
-             StepIn(label='Extraction filter checked or replaced'), StepIn(label='Optics cleaned as per manual'),
-             StepIn(label='Extraction pressure', unit='Pa', min_value=200.0, max_value=600.0)]),
-    dict(title='Focus and laser power check', every_n=1, every_unit='month', month_day=1, at_minute=7 * 60,
-         lead_days=3, meter='hours', meter_every=500.0, needs_stop=True, expected_minutes=60, steps=[
-             StepIn(label='Laser power', unit='%', min_value=90.0, max_value=110.0),
-             StepIn(label='Focus test plate checked')]),
-    dict(title='Vendor service visit', every_n=12, every_unit='month', month_day=15, at_minute=8 * 60, lead_days=30,
-         needs_stop=True, expected_minutes=480, steps=[StepIn(label='Service report filed')]),
+    _task('Clean optics and debris extraction', 1, 'week', [
+        _tick('Extraction filter checked or replaced'), _tick('Optics cleaned as per manual'),
+        _reading('Extraction pressure', 'Pa', 200.0, 600.0)],
+        weekday=4, at_minute=14 * 60, lead_days=1, needs_stop=True, expected_minutes=30),
+    _task('Focus and laser power check', 1, 'month', [
+        _reading('Laser power', '%', 90.0, 110.0), _tick('Focus test plate checked')],
+        month_day=1, at_minute=7 * 60, lead_days=3, meter='hours', meter_every=500.0, needs_stop=True,
+        expected_minutes=60),
+    _task('Vendor service visit', 12, 'month', [_tick('Service report filed')],
+          month_day=15, at_minute=8 * 60, lead_days=30, needs_stop=True, expected_minutes=480),
 ]
-KINDS: dict[str, list[dict[str, object]]] = {'processor': PROCESSOR, 'platesetter': PLATESETTER}
+KINDS: dict[str, list[Spec]] = {'processor': PROCESSOR, 'platesetter': PLATESETTER}
 
 
 def apply_starting_plan(session: Session, *, actor: Actor, machine_id: int, kinds: tuple[str, ...] = (
