@@ -12,7 +12,7 @@ from app.i18n import _
 from app.models.maintenance_schemas import OrderPublic, ReadingIn, ReadingPublic, StepPublic, TaskPublic
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.maintenance import feed, orders, plans, work
-from components.design import BIG_BUTTON, TOUCH, error_text
+from components.design import BIG_BUTTON, TOUCH, TOUCH_LINK, error_text
 from components.layout import frame
 from components.maintenance_view import order_row, state_chip, step_hint
 from components.notice import refusal_for
@@ -129,13 +129,13 @@ def _header(order: OrderPublic, task: TaskPublic) -> None:
     with ui.row().classes('w-full items-center gap-3'):
         ui.label(task.title).classes('text-2xl font-bold')
         state_chip(order.state)
-    ui.link(order.machine_name, f'/machines/{order.machine_id}').classes('text-lg')
+    ui.link(order.machine_name, f'/machines/{order.machine_id}').classes(f'text-lg {TOUCH_LINK}')
     if task.template:
         ui.label(_('Starting plan: check it against the vendor\'s manual.')).classes('text-amber-900 text-sm')
     if task.instructions:
         ui.label(task.instructions).classes('whitespace-pre-line')
     if order.log_id is not None:
-        ui.link(_('Planned stop of this task'), f'/problem-logs/{order.log_id}').classes(TOUCH).mark('planned-stop')
+        ui.link(_('Planned stop of this task'), f'/problem-logs/{order.log_id}').classes(TOUCH_LINK).mark('planned-stop')
 
 
 def _step(order: OrderPublic, step: StepPublic, reading: ReadingPublic | None) -> None:

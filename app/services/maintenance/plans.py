@@ -3,6 +3,7 @@ platesetters and processors is a template to be checked against the vendors' man
 from sqlalchemy import delete, select
 from sqlmodel import Session
 
+from app import events
 from app.db import rolls_back
 from app.errors import NotFound
 from app.models import MaintenanceOrder, MaintenanceStep, MaintenanceTask, utcnow
@@ -50,6 +51,7 @@ def create_task(session: Session, *, actor: Actor, task_in: TaskIn, template: bo
     if task.active:
         work.open_first_order(session, task, utcnow())
     session.commit()
+    events.publish(events.machine_changed, task.machine_id)  # its card's maintenance badge
     return task_public(session, task)
 
 
@@ -77,6 +79,7 @@ def update_task(session: Session, *, actor: Actor, task_id: int, task_in: TaskIn
         work.open_first_order(session, task, now)
     session.add(task)
     session.commit()
+    events.publish(events.machine_changed, task.machine_id)
     return task_public(session, task)
 
 
@@ -109,6 +112,7 @@ def delete_task(session: Session, *, actor: Actor, task_id: int) -> None:
                                                    MaintenanceOrder.status == 'planned'))
     session.add(task)
     session.commit()
+    events.publish(events.machine_changed, task.machine_id)
 
 
 def order_view(session: Session, *, actor: Actor, order_id: int) -> tuple[OrderPublic, TaskPublic]:
