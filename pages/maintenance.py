@@ -17,6 +17,7 @@ from components.layout import frame
 from components.maintenance_view import order_row, state_chip, step_hint
 from components.notice import refusal_for
 from components.page import page
+from components.photo_slot import photo_service, photo_uploader, photos_available
 from components.session import require_page_actor, signed_in
 from components.worker import io
 
@@ -108,6 +109,8 @@ async def maintenance_order_page(order_id: int) -> None:
         with ui.column().classes('w-full gap-3').mark('steps'):
             for step in task.steps:
                 _step(order, step, readings.get(step.id))
+        if order.may_work and order.log_id is not None and photos_available():
+            _photos(order.log_id)
         if order.may_work:
             _finish(order, act)
 
@@ -185,6 +188,37 @@ def _out_of_limits(order: OrderPublic, text: str | None) -> None:
     query = urlencode({'description': text or ''})
     ui.button(_('Open a problem'), icon='report', on_click=lambda: ui.navigate.to(
         f'/machines/{order.machine_id}/report?{query}')).props('color=red-8').classes(BIG_BUTTON).mark('open-problem')
+
+
+def _photos(log_id: int) -> None:
+    """Photos of the work go to the task's planned stop (the problem services keep, shrink and guard them)."""
+    async def may_add(count: int) -> None:
+        await io(_may_attach, signed_in(), log_id, count)
+
+    async def save() -> None:
+        prepared = take() if take else []
+        if not prepared:
+            return
+        try:
+            await io(_attach, signed_in(), log_id, prepared)
+        except DomainError as error:
+            ui.notify(error_text(error), type='negative')
+            return
+        ui.notify(_('Photos added'), type='positive')
+
+    with ui.expansion(_('Add photos'), icon='photo_camera').classes('w-full text-base').mark('add-photos'):
+        take = photo_uploader(may_add=may_add)
+        ui.button(_('Save photos'), icon='save', on_click=save).classes(TOUCH).mark('save-photos')
+
+
+def _may_attach(who: SignedIn | None, log_id: int, count: int) -> None:
+    with acting_as(who, write=False) as (session, actor):
+        photo_service().check_can_attach(session, actor=actor, log_id=log_id, count=count)
+
+
+def _attach(who: SignedIn | None, log_id: int, prepared: list[object]) -> None:
+    with acting_as(who) as (session, actor):
+        photo_service().attach_photos(session, actor=actor, log_id=log_id, prepared=prepared)
 
 
 def _finish(order: OrderPublic, act: Callable[..., Awaitable[None]]) -> None:

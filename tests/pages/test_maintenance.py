@@ -111,3 +111,22 @@ async def test_admin_adds_the_starting_plan_and_a_task(user: User) -> None:
     user.find('Steps (one per line; a reading: Label | unit | min | max)').type('Air pressure | bar | 6 | 8')
     user.find(marker='save-task').click()
     await user.should_see('Check compressed air', retries=WAIT)
+
+
+async def test_photos_of_the_work_go_to_the_planned_stop(user: User) -> None:
+    from nicegui import ui
+
+    from app.models import ProblemPhoto
+    from tests.factories import tiny_jpeg
+    _machine_id, order_id, _step = _due_bath_change()
+    await sign_in(user, 'tina', PASSWORD, then=f'/maintenance/{order_id}')
+    user.find(marker='start').click()
+    await user.should_see(marker='add-photos', retries=WAIT)
+    uploader = user.find(ui.upload).elements.pop()
+    await uploader.handle_uploads([ui.upload.SmallFileUpload('bath.jpg', 'image/jpeg', tiny_jpeg())])
+    await user.should_see('1 photo attached', retries=WAIT)
+    user.find(marker='save-photos').click()
+    await user.should_see('Photos added', retries=WAIT)
+    with session_scope() as session:
+        log_id = session.get(MaintenanceOrder, order_id).log_id  # type: ignore[union-attr]
+        assert [p.log_id for p in session.exec(select(ProblemPhoto)).scalars()] == [log_id]
