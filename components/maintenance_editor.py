@@ -48,7 +48,13 @@ def plan_tools(machine_id: int, has_tasks: bool, changed: Callable[[], Awaitable
     with ui.row().classes('gap-2').mark('plan-tools'):
         ui.button(_('Add task'), icon='add', on_click=lambda: task_dialog(machine_id, None, changed)) \
             .props('outline').classes(TOUCH).mark('add-task')
-        if not has_tasks:
+        if has_tasks:
+            async def copy() -> None:
+                if await _run(lambda who: _call(who, plans.copy_plan, from_machine_id=machine_id), changed):
+                    ui.notify(_('The plan was applied to the other machines of this model.'), type='positive')
+            ui.button(_('Apply this plan to the other machines of its model'), icon='content_copy',
+                      on_click=copy).props('outline').classes(TOUCH).mark('copy-plan')
+        else:
             async def starting_plan() -> None:
                 await _run(lambda who: _starting_plan(who, machine_id), changed)
             ui.button(_('Add the starting plan (check against the manuals)'), icon='playlist_add',

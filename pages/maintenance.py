@@ -138,7 +138,8 @@ def _header(order: OrderPublic, task: TaskPublic) -> None:
     if task.instructions:
         ui.label(task.instructions).classes('whitespace-pre-line')
     if order.log_id is not None:
-        ui.link(_('Planned stop of this task'), f'/problem-logs/{order.log_id}').classes(TOUCH_LINK).mark('planned-stop')
+        ui.link(_('Planned stop of this task'), f'/problem-logs/{order.log_id}').classes(TOUCH_LINK) \
+            .mark('planned-stop')
 
 
 def _step(order: OrderPublic, step: StepPublic, reading: ReadingPublic | None) -> None:

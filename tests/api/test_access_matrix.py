@@ -144,6 +144,7 @@ MATRIX: list[Row] = [
     Row('POST', '/api/maintenance/calendar', every(201)),
     Row('DELETE', '/api/maintenance/calendar', every(204)),
     Row('POST', '/api/maintenance/starting-plan', admin_only(201), {'machine_id': '{machine}'}),
+    Row('POST', '/api/maintenance/copy-plan', admin_only(201), {'from_machine_id': '{machine}'}),
 ]
 
 # Public on purpose: signing in and out (throttled and CSRF-checked; tests/api/test_auth*.py).

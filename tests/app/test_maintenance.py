@@ -197,3 +197,16 @@ def test_demo_history_gives_meaningful_figures(session: Session, setup: tuple) -
     assert written > 200 and result.due > 150
     assert 0.6 < (result.compliance or 0) < 0.95 and result.skipped > 0
     assert len(due_now) == 12 and sum(o.state == "overdue" for o in due_now) == 1  # one per task; one late
+
+
+def test_a_plan_per_model_is_applied_to_its_machines(session: Session, setup: tuple) -> None:
+    m1, m2, admin, _tech, _mgr = setup
+    m1.maker_model = m2.maker_model = 'Kodak Magnus Q800'
+    session.add_all([m1, m2])
+    session.commit()
+    with time_machine.travel(T0, tick=False):
+        plans.create_task(session, actor=actor(admin), task_in=_bath_task(m1))
+        copied = plans.copy_plan(session, actor=actor(admin), from_machine_id=m1.id)  # type: ignore[arg-type]
+        again = plans.copy_plan(session, actor=actor(admin), from_machine_id=m1.id)  # type: ignore[arg-type]
+    assert [(t.machine_id, t.title, len(t.steps)) for t in copied] == [(m2.id, 'Developer bath change', 3)]
+    assert again == []

@@ -4,7 +4,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response
-from pydantic import AwareDatetime
+from pydantic import AwareDatetime, Field
 
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_read_session, in_session, json_body
@@ -108,6 +108,18 @@ class StartingPlanIn(StrictModel):
 async def add_starting_plan(body: StartingPlanIn, actor: CurrentActor) -> list[TaskPublic]:
     """Add the starting plan (platesetter and processor tasks, to be checked against the manuals) to a machine."""
     return await in_session(lambda s: templates.apply_starting_plan(s, actor=actor, machine_id=body.machine_id))
+
+
+class CopyPlanIn(StrictModel):
+    from_machine_id: Id
+    to_machine_ids: list[Id] | None = Field(default=None, max_length=500)  # None: the others of its model
+
+
+@router.post('/copy-plan', response_model=list[TaskPublic], status_code=201, dependencies=JSON)
+async def copy_plan(body: CopyPlanIn, actor: CurrentActor) -> list[TaskPublic]:
+    """Apply a machine's plan to other machines (default: the others of the same model); admins."""
+    return await in_session(lambda s: plans.copy_plan(s, actor=actor, from_machine_id=body.from_machine_id,
+                                                      to_machine_ids=body.to_machine_ids))
 
 
 @router.get('/figures', response_model=FigurePublic)

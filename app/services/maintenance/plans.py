@@ -6,7 +6,7 @@ from sqlmodel import Session
 from app import events
 from app.db import rolls_back
 from app.errors import NotFound
-from app.models import MaintenanceOrder, MaintenanceStep, MaintenanceTask, utcnow
+from app.models import CTPMachine, MaintenanceOrder, MaintenanceStep, MaintenanceTask, utcnow
 from app.models.maintenance_schemas import OrderPublic, StepIn, StepPublic, TaskIn, TaskPublic
 from app.services.access import Action, Actor, require, require_machine_visible
 from app.services.maintenance import orders, work
@@ -121,3 +121,33 @@ def order_view(session: Session, *, actor: Actor, order_id: int) -> tuple[OrderP
     task = session.get(MaintenanceTask, order.task_id)
     assert task is not None
     return orders.public(session, actor, order, with_readings=True), task_public(session, task)
+
+
+def same_model(session: Session, machine_id: int) -> list[int]:
+    """The other machines in service of this machine's model (maker_model), for a plan per model."""
+    machine = session.get(CTPMachine, machine_id)
+    if machine is None or not machine.maker_model:
+        return []
+    return list(session.exec(select(CTPMachine.id).where(
+        CTPMachine.maker_model == machine.maker_model, CTPMachine.id != machine_id,
+        CTPMachine.retired_at.is_(None))).scalars())
+
+
+def copy_plan(session: Session, *, actor: Actor, from_machine_id: int,
+              to_machine_ids: list[int] | None = None) -> list[TaskPublic]:
+    """Admins apply a machine's plan to other machines (default: the others of its model); a task whose title the
+    target already has is left alone there."""
+    require(actor, Action.ADMINISTER)
+    source = list_plan(session, actor=actor, machine_id=from_machine_id)
+    targets = same_model(session, from_machine_id) if to_machine_ids is None else to_machine_ids
+    added = []
+    for target in targets:
+        have = {task.title for task in list_plan(session, actor=actor, machine_id=target)}
+        for task in source:
+            if task.title in have:
+                continue
+            spec = task.model_dump(exclude={'id', 'machine_id', 'template', 'steps'})
+            steps = [StepIn(**step.model_dump(exclude={'id'})) for step in task.steps]
+            added.append(create_task(session, actor=actor, template=task.template,
+                                     task_in=TaskIn(**spec, machine_id=target, steps=steps)))
+    return added
