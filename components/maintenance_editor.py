@@ -1,6 +1,7 @@
 """Admins edit a machine's maintenance plan on its page: add the starting plan, add / change / remove a task.
 
-Steps are typed one per line: `Label` is a tick, `Label | unit | min | max` a reading with its limits."""
+Steps are typed one per line: `Label` is a tick, `Label | unit | min | max` a reading with its limits, and
+`Label | unit | min | max | meter` a reading that also feeds the machine's meter of that name (e.g. production)."""
 from collections.abc import Awaitable, Callable
 
 from nicegui import ui
@@ -26,20 +27,21 @@ def steps_text(task: TaskPublic | None) -> str:
         else:
             low = '' if step.min_value is None else f'{step.min_value:g}'
             high = '' if step.max_value is None else f'{step.max_value:g}'
-            lines.append(f'{step.label} | {step.unit} | {low} | {high}')
+            meter = f' | {step.meter}' if step.meter else ''
+            lines.append(f'{step.label} | {step.unit} | {low} | {high}{meter}')
     return '\n'.join(lines)
 
 
 def parse_steps(text: str) -> list[StepIn]:
-    """'Label' → a tick; 'Label | unit | min | max' → a reading (empty limits allowed)."""
+    """'Label' → a tick; 'Label | unit | min | max [| meter]' → a reading (empty limits allowed)."""
     steps = []
     for line in (raw.strip() for raw in text.splitlines()):
         if not line:
             continue
-        parts = [part.strip() for part in line.split('|')] + ['', '', '']
-        label, unit, low, high = parts[:4]
+        parts = [part.strip() for part in line.split('|')] + ['', '', '', '']
+        label, unit, low, high, meter = parts[:5]
         steps.append(StepIn(label=label, unit=unit or None, min_value=float(low) if low else None,
-                            max_value=float(high) if high else None))
+                            max_value=float(high) if high else None, meter=meter or None))
     return steps
 
 

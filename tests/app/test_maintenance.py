@@ -210,3 +210,24 @@ def test_a_plan_per_model_is_applied_to_its_machines(session: Session, setup: tu
         again = plans.copy_plan(session, actor=actor(admin), from_machine_id=m1.id)  # type: ignore[arg-type]
     assert [(t.machine_id, t.title, len(t.steps)) for t in copied] == [(m2.id, 'Developer bath change', 3)]
     assert again == []
+
+
+def test_readings_typed_on_the_tablet_feed_a_meter_trigger(session: Session, setup: tuple) -> None:
+    """The daily check's plate counter (typed, with a reset) drives the bath change every 1,000 plates."""
+    m1, _m2, admin, tech, _mgr = setup
+    daily = TaskIn(machine_id=m1.id, title='Daily check', every_n=1, every_unit='day', at_minute=6 * 60,  # type: ignore[arg-type]
+                   steps=[StepIn(label='Plate counter', unit='plates', meter='production')])
+    bath = TaskIn(machine_id=m1.id, title='Bath change', meter='production', meter_every=1000)  # type: ignore[arg-type]
+    with time_machine.travel(T0 - timedelta(hours=1), tick=False):
+        check = plans.create_task(session, actor=actor(admin), task_in=daily)
+        plans.create_task(session, actor=actor(admin), task_in=bath)
+    for day, counter in enumerate((5000, 5600, 300, 700)):  # the counter was reset after 5,600
+        with time_machine.travel(T0 + timedelta(days=day, minutes=10), tick=False):
+            order = next(o for o in orders.due_list(session, actor=actor(tech)) if o.title == 'Daily check')
+            work.record_reading(session, actor=actor(tech), order_id=order.id,
+                                reading_in=ReadingIn(step_id=check.steps[0].id, value=counter))
+            work.complete_order(session, actor=actor(tech), order_id=order.id)
+    with time_machine.travel(T0 + timedelta(days=3, minutes=20), tick=False):
+        states = {o.title: (o.state, o.meter_used) for o in orders.due_list(
+            session, actor=actor(tech), states=('upcoming', 'soon', 'due', 'overdue'))}
+    assert states['Bath change'] == ('due', 1300)  # 600 + 300 + 400
