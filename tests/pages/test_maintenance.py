@@ -130,3 +130,22 @@ async def test_photos_of_the_work_go_to_the_planned_stop(user: User) -> None:
     with session_scope() as session:
         log_id = session.get(MaintenanceOrder, order_id).log_id  # type: ignore[union-attr]
         assert [p.log_id for p in session.exec(select(ProblemPhoto)).scalars()] == [log_id]
+
+
+async def test_task_screens_have_no_untranslated_text(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In the pseudo language every text of the due list and the task screen comes through `_()`."""
+    from app.config import get_settings
+    from tests.pages import test_pseudo_language as pseudo
+    monkeypatch.setenv('CTP_LANGUAGE', 'xx')
+    get_settings.cache_clear()
+    _machine_id, order_id, _step = _due_bath_change()
+    data = ['Processor A', 'Proc A', 'Developer bath change', 'Drain the old developer', 'Developer conductivity',
+            'mS/cm', 'Tina', 'Planner']
+    known = pseudo._data
+    monkeypatch.setattr(pseudo, '_data', lambda: sorted([*data, *known()], key=len, reverse=True))
+    await sign_in(user, 'tina', PASSWORD, then='/maintenance')
+    await user.should_see(marker=f'order-{order_id}', retries=WAIT)
+    assert user.client is not None and pseudo._bypassed(user.client) == []
+    await user.open(f'/maintenance/{order_id}')
+    await user.should_see(marker='start', retries=WAIT)
+    assert user.client is not None and pseudo._bypassed(user.client) == []
