@@ -24,6 +24,7 @@ from app.models import (
 from app.models.schemas import ProblemLogCreate
 from app.services import downtime, problem_logs, rollup, taxonomy, users
 from app.services.access import Actor
+from app.services.maintenance import demo_history as maintenance_history
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def seed_demo(session: Session, *, admin_username: str, seed: int = 7) -> bool:
         session.add_all([UserMachine(user_id=user.id, machine_id=machines[i].id) for i in indexes])  # type: ignore[arg-type]
     session.commit()
     _history(session, machines, random.Random(seed))
+    maintenance_history.seed(session, machines, random.Random(seed))  # starting plan + four months (issue 22)
     rollup.rebuild(session)  # the history was written behind the services: fill the daily KPI roll-up
     session.commit()
     _open_problems(session, machines)

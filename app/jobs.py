@@ -14,6 +14,7 @@ from app.db import get_engine, select_rows, session_scope
 from app.models import CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, utcnow
 from app.services import notifications, photo_sweep
 from app.services.jmf import ingest as jmf_ingest
+from app.services.maintenance import alerts as maintenance_alerts
 
 logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60.0
@@ -54,6 +55,7 @@ def run_once() -> None:
         notifications.auto_read_job(session)
         escalate_unacknowledged(session)
         jmf_ingest.purge_signals(session)  # raw JMF signals past CTP_JMF_SIGNAL_RETENTION_DAYS
+        maintenance_alerts.run(session)  # maintenance due / overdue / missed
 
 
 def escalate_unacknowledged(session: Session) -> int:

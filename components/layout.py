@@ -22,6 +22,7 @@ def _roles_that_may(action: Action) -> frozenset[Role]:
 NAVIGATION: list[tuple[str, str, str, frozenset[Role] | None]] = [
     (N_('Overview'), '/', 'dashboard', None),
     (N_('Problems'), '/problems', 'list', None),
+    (N_('Maintenance'), '/maintenance', 'build', None),
     (N_('Statistics'), '/statistics', 'insights', _roles_that_may(Action.READ_STATS)),
     (N_('Wall display'), '/display', 'tv', frozenset({Role.ADMIN, Role.MANAGER})),
     (N_('Notifications'), '/notifications', 'notifications', None),

@@ -98,13 +98,21 @@ def lines_of(machine: MachinePublic, now: datetime) -> list[Line]:
     today_line = _('Today: {duration} down')
     if machine.down_since is None:
         return [*lines, Line('today', today_line.format(duration=duration_text(machine.today_downtime_minutes)),
-                             'text-sm mt-1')]
+                             'text-sm mt-1'), *_maintenance(machine)]
     elapsed = (now - machine.down_since).total_seconds() / 60
     # the row's figures were computed when it was read; add the time since then
     today = machine.today_downtime_minutes + max(0.0, elapsed - machine.current_downtime_minutes)
     return [*lines,
             Line('down-for', _for(machine.status).format(duration=duration_text(elapsed)), 'text-xl font-bold mt-1'),
-            Line('today', today_line.format(duration=duration_text(today)), 'text-sm')]
+            Line('today', today_line.format(duration=duration_text(today)), 'text-sm'), *_maintenance(machine)]
+
+
+def _maintenance(machine: MachinePublic) -> list[Line]:
+    """A small last line when a task of the machine's maintenance plan is due: it never hides the lines above."""
+    if machine.maintenance_due is None:
+        return []
+    text = _('Maintenance overdue') if machine.maintenance_due == 'overdue' else _('Maintenance due')
+    return [Line('maintenance', text, 'text-sm font-bold mt-1 underline')]
 
 
 def _for(status: str) -> str:

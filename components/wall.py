@@ -204,6 +204,10 @@ def plant_clock() -> None:
         ui.label(zone.key).classes('ctp-zone')
 
 
+MAINTENANCE_BADGE = ('margin-left: auto; font-size: calc(var(--u) * 1.1 * var(--s)); flex: 0 1 auto; min-width: 0; '
+                     'overflow: hidden; text-overflow: ellipsis')  # shrinks before the status word does
+
+
 def tile_body(machine: MachinePublic, *, flashing: bool) -> None:
     """Status and machine; for an open problem also the counter, who has it (or the alarm) and the cause."""
     _colour, icon, word = status_look(machine.status)
@@ -211,6 +215,9 @@ def tile_body(machine: MachinePublic, *, flashing: bool) -> None:
     with ui.row().classes('ctp-tile-head'):
         ui.icon(icon).classes('ctp-tile-icon')
         ui.label(word).classes('ctp-tile-word')
+        if machine.maintenance_due is not None:  # small, in the head row: it takes no line from the tile's texts
+            text = _('Maintenance overdue') if machine.maintenance_due == 'overdue' else _('Maintenance due')
+            ui.label(text).classes('ctp-badge').style(MAINTENANCE_BADGE).mark(f'maintenance-badge-{machine.id}')
     ui.label(machine.nickname or machine.name).classes('ctp-tile-name')
     if problem is None:
         return

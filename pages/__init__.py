@@ -10,6 +10,7 @@ from pages import (  # noqa: F401
     labels,
     login,
     machine_detail,
+    maintenance,
     monthly_report,
     notifications,
     overview,

@@ -35,7 +35,7 @@ Tree = list[tuple[int, str, list[tuple[int, str]]]]
 
 @page('/m/{machine_id:id}/report', reconnect_timeout=120)  # the short URL on a machine's QR label
 @page('/machines/{machine_id:id}/report', reconnect_timeout=120)
-async def problem_report_page(machine_id: int) -> None:
+async def problem_report_page(machine_id: int, description: str = '') -> None:
     actor = await require_page_actor()
     if actor is None:
         return
@@ -51,6 +51,8 @@ async def problem_report_page(machine_id: int) -> None:
         return
     drafts = nicegui_app.storage.user.setdefault('drafts', {})
     draft: dict[str, object] = drafts.setdefault(f'report-{machine_id}', _empty_draft())
+    if description.strip() and not str(draft.get('description') or '').strip():  # pre-filled, e.g. by a reading
+        draft['description'] = description.strip()[:4000]
     status = None
 
     def saved() -> None:

@@ -15,6 +15,7 @@ from app.api.routes import (
     jmf,
     machine_reports,
     machines,
+    maintenance,
     notifications,
     ops,
     photos,
@@ -25,7 +26,7 @@ from app.config import get_settings
 
 ROUTERS = (auth, machines, problem_logs, notifications, users, admin_categories, admin_calendar, ops, exports,
            displays, photos, device_links, jmf,
-           machine_reports)
+           machine_reports, maintenance)
 
 
 def install(app: FastAPI) -> None:

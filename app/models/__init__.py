@@ -11,6 +11,7 @@ from app.models.enums import (
     TechnicianType,
 )
 from app.models.jmf import DeviceLink, JmfSignal, MachineStop, MeterReading
+from app.models.maintenance import CalendarFeed, MaintenanceOrder, MaintenanceReading, MaintenanceStep, MaintenanceTask
 from app.models.tables import (
     ApiToken,
     Category,
@@ -41,4 +42,5 @@ __all__ = [
     'LoginFailure', 'OperatingWindow',
     'PlantClosure', 'ProblemAudit', 'ProblemComment', 'ProblemPhoto', 'User', 'UserMachine', 'UTCDateTime', 'utcnow',
     'DeviceLink', 'JmfSignal', 'MachineStop', 'MeterReading',
+    'CalendarFeed', 'MaintenanceOrder', 'MaintenanceReading', 'MaintenanceStep', 'MaintenanceTask',
 ]

@@ -52,6 +52,8 @@ class NotificationType(StrEnum):
     PROBLEM_REOPENED = 'problem_reopened'
     PROBLEM_CANCELLED = 'problem_cancelled'
     NOT_ACKNOWLEDGED = 'not_acknowledged'
+    MAINTENANCE_DUE = 'maintenance_due'
+    MAINTENANCE_OVERDUE = 'maintenance_overdue'
 
 
 class PhotoKind(StrEnum):

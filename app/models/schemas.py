@@ -78,6 +78,7 @@ class MachinePublic(BaseModel):
     current_downtime_minutes: int = 0
     today_downtime_minutes: int = 0
     open_problem: OpenProblemSummary | None = None
+    maintenance_due: str | None = None  # 'due' | 'overdue': a task of its maintenance plan (issue 22)
 
 
 # Problem logs.

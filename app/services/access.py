@@ -37,7 +37,8 @@ class Action(StrEnum):
     WORK_PROBLEM = 'work_problem'    # team work: take, hand over, photos, comments, vendor, complete, reopen
     DELETE_PROBLEM = 'delete_problem'
     READ_STATS = 'read_stats'        # statistics and exports
-    ADMINISTER = 'administer'        # users, machines, taxonomy, calendar, displays
+    ADMINISTER = 'administer'        # users, machines, taxonomy, calendar, displays, maintenance plans
+    DO_MAINTENANCE = 'do_maintenance'  # start, record readings, complete and skip maintenance on machines in scope
 
 
 # The matrix. Ownership rules for EDIT_PROBLEM are in may_edit_problem(); scope is in visible_machine_ids().
@@ -45,7 +46,7 @@ class Action(StrEnum):
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.CTP_USER: frozenset({Action.READ, Action.REPORT, Action.EDIT_PROBLEM, Action.WORK_PROBLEM,
-                              Action.READ_STATS}),
+                              Action.READ_STATS, Action.DO_MAINTENANCE}),
     Role.MANAGER: frozenset({Action.READ, Action.READ_STATS}),
     Role.NONE: frozenset(),
 }

@@ -43,6 +43,8 @@ STATS_COLUMNS = [
     ('First-time fix rate (%)', 'first_time_fix_rate'), ('Reopens', 'reopen_count'),
     ('Not machine faults (n)', 'not_machine_fault_count'), ('Not machine faults (min)', 'not_machine_fault_minutes'),
     ('From', 'window_from'), ('To', 'window_to'),
+    ('PM due (n)', 'pm_due'), ('PM done on time (n)', 'pm_on_time'), ('PM compliance (%)', 'pm_compliance'),
+    ('PM overdue now (n)', 'pm_overdue'),  # preventive maintenance (issue 22)
 ]
 
 
@@ -54,7 +56,8 @@ WORDS: dict[str, dict[str, str]] = {
                     'vendor_remote': 'Vendor (remote)', 'vendor_onsite': 'Vendor (on site)'},
 }
 PLANT_TIMES = {'start_time', 'end_time', 'acknowledged_at', 'vendor_called_at', 'vendor_arrived_at'}
-PERCENTS = {'availability', 'availability_24_7', 'first_time_fix_rate'}
+PERCENTS = {'availability', 'availability_24_7', 'first_time_fix_rate', 'pm_compliance'}
+PM_FIELDS = ('pm_due', 'pm_on_time', 'pm_compliance', 'pm_overdue')
 
 
 def problem_headers() -> list[str]:
@@ -194,17 +197,22 @@ def problems_export(session: Session, *, actor: Actor, filters: ProblemFilter, f
 
 
 def stats_rows(session: Session, per_machine: dict[int, MachineStats], total: MachineStats,
-               window: tuple[date, date] | None = None) -> Iterator[list[object]]:
-    """A row per machine counted in the window (its life, up to now), then the plant total; `window` the dates."""
+               window: tuple[date, date] | None = None,
+               pm: dict[int | None, tuple[object, ...]] | None = None) -> Iterator[list[object]]:
+    """A row per machine counted in the window (its life, up to now), then the plant total; `window` the dates;
+    `pm` the maintenance figures per machine (None: the total)."""
     names = {m.id: m.name for m in select_rows(session, select(CTPMachine)).scalars()}
+    pm = pm or {}
     for machine_id, stats in sorted(per_machine.items(), key=lambda kv: -kv[1].unplanned_downtime_minutes):
         if stats.counted:
-            yield _stats_row(names.get(machine_id, '?'), stats, window)
-    yield _stats_row('Plant total', total, window)
+            yield _stats_row(names.get(machine_id, '?'), stats, window, pm.get(machine_id))
+    yield _stats_row('Plant total', total, window, pm.get(None))
 
 
-def _stats_row(name: str, stats: MachineStats, window: tuple[date, date] | None) -> list[object]:
-    values: dict[str, object] = {**vars(stats), 'name': name, 'mttr_minutes': stats.mttr_minutes,
+def _stats_row(name: str, stats: MachineStats, window: tuple[date, date] | None,
+               pm: tuple[object, ...] | None = None) -> list[object]:
+    values: dict[str, object] = {**vars(stats), **dict(zip(PM_FIELDS, pm or (None,) * 4, strict=True)),
+                                 'name': name, 'mttr_minutes': stats.mttr_minutes,
                                  'mtbf_minutes': stats.mtbf_minutes, 'availability': stats.availability,
                                  'availability_24_7': stats.availability_24_7,
                                  'first_time_fix_rate': stats.first_time_fix_rate,

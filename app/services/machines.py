@@ -12,6 +12,7 @@ from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate, OpenProblemSummary
 from app.services import downtime, taxonomy
 from app.services.access import Action, Actor, machine_scope, require, require_machine_visible
+from app.services.maintenance import orders as maintenance_orders
 
 _STATUS_RANK = {MachineStatus.DOWN: 0, MachineStatus.MAINTENANCE: 1, MachineStatus.DEGRADED: 2}
 
@@ -52,8 +53,12 @@ def summarize(session: Session, machines: list[CTPMachine]) -> list[MachinePubli
                col(CTPProblemLog.is_stopping))
         .group_by(col(DowntimeSegment.machine_id))).all())  # .all(): a Result has keys(); dict() reads it as a mapping
     today = _today_downtime(session, ids, now)
-    return [_machine_public(session, m, [log for log in open_logs if log.machine_id == m.id],
+    rows = [_machine_public(session, m, [log for log in open_logs if log.machine_id == m.id],
                             running.get(m.id), today.get(m.id, 0.0), now) for m in machines]  # type: ignore[arg-type]
+    pm_badges = maintenance_orders.badges(session, ids, now)  # type: ignore[arg-type]
+    for row in rows:
+        row.maintenance_due = pm_badges.get(row.id)
+    return rows
 
 
 def _today_downtime(session: Session, ids: list[int | None], now: datetime) -> dict[int, float]:

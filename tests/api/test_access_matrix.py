@@ -125,6 +125,26 @@ MATRIX: list[Row] = [
     Row('GET', '/api/ctp-problem-logs/{log}/comments', every(200, ctp_other=404)),
     Row('POST', '/api/ctp-problem-logs/{log}/comments', every(403, admin=201, ctp=201, ctp_peer=201, ctp_other=404),
         {'body': 'Ordered a new pick-up belt'}),
+    # Preventive maintenance (issue 22): CTP users do the tasks of their machines, managers read, admins plan.
+    Row('GET', '/api/maintenance/due', every(200)),
+    Row('GET', '/api/maintenance/history', every(200, ctp_other=404), query={'machine_id': '{machine}'}),
+    Row('GET', '/api/maintenance/tasks', every(200, ctp_other=404), query={'machine_id': '{machine}'}),
+    Row('POST', '/api/maintenance/tasks', admin_only(201),
+        {'machine_id': '{machine}', 'title': 'Clean optics', 'every_n': 1, 'every_unit': 'week'}),
+    Row('PUT', '/api/maintenance/tasks/{missing}', admin_only(404),
+        {'machine_id': '{machine}', 'title': 'Clean optics', 'every_n': 1, 'every_unit': 'week'}),
+    Row('DELETE', '/api/maintenance/tasks/{missing}', admin_only(404)),
+    Row('GET', '/api/maintenance/orders/{missing}', every(404)),
+    Row('POST', '/api/maintenance/orders/{missing}/start', every(404, manager=403)),
+    Row('PUT', '/api/maintenance/orders/{missing}/readings', every(404, manager=403), {'step_id': 1, 'value': 80}),
+    Row('POST', '/api/maintenance/orders/{missing}/complete', every(404, manager=403), {'note': ''}),
+    Row('POST', '/api/maintenance/orders/{missing}/skip', every(404, manager=403), {'reason': 'no chemistry'}),
+    Row('GET', '/api/maintenance/figures', every(200),
+        query={'start': '2026-01-01T00:00:00+00:00', 'end': '2026-02-01T00:00:00+00:00'}),
+    Row('POST', '/api/maintenance/calendar', every(201)),
+    Row('DELETE', '/api/maintenance/calendar', every(204)),
+    Row('POST', '/api/maintenance/starting-plan', admin_only(201), {'machine_id': '{machine}'}),
+    Row('POST', '/api/maintenance/copy-plan', admin_only(201), {'from_machine_id': '{machine}'}),
 ]
 
 # Public on purpose: signing in and out (throttled and CSRF-checked; tests/api/test_auth*.py).
@@ -135,6 +155,7 @@ PUBLIC_ROUTES = {('POST', '/api/auth/login'), ('POST', '/api/auth/logout'), ('GE
                  ('GET', '/api/openapi.json'), ('GET', '/api/docs'),
                  ('GET', '/api/docs/assets/{name}')}  # the API's description, no data
 PUBLIC_ROUTES |= {('POST', '/sign-out')}  # the sign-out form, same-origin only (tests/pages/test_sign_out.py)
+PUBLIC_ROUTES |= {('GET', '/api/maintenance/calendar/{token}.ics')}  # its secret (tests/api/test_maintenance.py)
 
 # Pages: the anonymous visitor is sent to /login, `none` to /no-access (tests/pages/test_login*.py),
 # admin pages refuse everyone but admins (tests/pages/test_admin*.py).
@@ -146,6 +167,7 @@ PAGES = {'/': 'signed in', '/login': 'public', '/logout': 'public', '/no-access'
          '/machines/{machine_id:id}/report': 'may report, scoped', '/m/{machine_id:id}/report': 'may report, scoped',
          '/problem-logs/{log_id:id}': 'signed in, scoped', '/notifications': 'signed in',
          '/problems': 'signed in, scoped'}
+PAGES |= {'/maintenance': 'signed in, scoped', '/maintenance/{order_id:id}': 'signed in, scoped'}  # issue 22
 
 CELLS = [pytest.param(row, role, id=f'{row.method} {row.path}{row.note} as {role}') for row in MATRIX for role in ROLES]
 
@@ -234,7 +256,7 @@ async def test_cell(api_app: FastAPI, session: Session, row: Row, role: str) -> 
         body = fill(row.body, ids)
         payload: dict[str, Any] = {'data': body, 'files': {'photo': ('p.jpg', tiny_jpeg(), 'image/jpeg')}} \
             if row.files else {'json': body}
-        response = await client.request(row.method, fill(row.path, ids), params=row.query,
+        response = await client.request(row.method, fill(row.path, ids), params=fill(row.query, ids),
                                         headers=credentials(role, ids), **payload)
     assert response.status_code == row.expect[role], response.text
     if response.status_code >= 400:

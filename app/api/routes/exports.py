@@ -11,6 +11,7 @@ from app.errors import InvalidInput
 from app.models import ProblemStatus, TechnicianType, utcnow
 from app.models.schemas import MAX_ID
 from app.services import calendar, exports, stats
+from app.services.maintenance import figures as maintenance_figures
 from app.services.problem_queries import ProblemFilter
 
 router = APIRouter(prefix='/api/exports', tags=['exports'])
@@ -67,7 +68,8 @@ async def export_stats(fmt: Literal['csv', 'xlsx'], actor: CurrentActor,
     def work(session: object) -> bytes:
         start, end = calendar.local_range_bounds(first, last)
         per = stats.machine_stats(session, actor=actor, start=start, end=end)  # type: ignore[arg-type]
-        rows = exports.stats_rows(session, per, stats.plant_totals(per), (first, last))  # type: ignore[arg-type]
+        pm = maintenance_figures.per_machine(session, list(per), start, end, utcnow())  # type: ignore[arg-type]
+        rows = exports.stats_rows(session, per, stats.plant_totals(per), (first, last), pm)  # type: ignore[arg-type]
         headers = [h for h, _ in exports.STATS_COLUMNS]
         return exports.to_csv(headers, rows) if fmt == 'csv' else exports.to_xlsx('Statistics', headers, rows)
     return _download(await in_read_session(work), f'ctp-statistics-all-machines-{first}-{last}', fmt)

@@ -1,0 +1,94 @@
+"""The demo plant's maintenance: the starting plan on every plate line and four months of work orders (mostly on
+time, some late, a few skipped or missed, readings with the odd value out of limits), so the figures mean something."""
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlmodel import Session
+
+from app.config import get_settings
+from app.models import (
+    CTPMachine,
+    MaintenanceOrder,
+    MaintenanceReading,
+    MaintenanceStep,
+    MaintenanceTask,
+    utcnow,
+)
+from app.models.maintenance_schemas import TaskIn
+from app.services.maintenance import orders
+from app.services.maintenance.limits import out_of_limits
+from app.services.maintenance.recurrence import first_calendar_due, next_calendar_due, overdue_after
+from app.services.maintenance.templates import PLATESETTER, PROCESSOR
+
+HISTORY_DAYS = 120
+
+
+def seed(session: Session, machines: list[CTPMachine], rng: random.Random, now: datetime | None = None) -> int:
+    """The starting plan on each machine with its history; returns how many work orders were written."""
+    now = now or utcnow()
+    start = now - timedelta(days=HISTORY_DAYS)
+    written = 0
+    for machine in machines:
+        for spec in (*PLATESETTER, *PROCESSOR):
+            task_in = TaskIn(machine_id=machine.id, **spec)  # type: ignore[arg-type]
+            task = MaintenanceTask(**task_in.model_dump(exclude={'steps'}), template=True, created_at=start,
+                                   changed_at=start)
+            session.add(task)
+            session.flush()
+            steps = [MaintenanceStep(task_id=task.id, sort=i, **step.model_dump())  # type: ignore[arg-type]
+                     for i, step in enumerate(task_in.steps)]
+            session.add_all(steps)
+            session.flush()
+            written += _orders(session, task, steps, rng, start, now)
+    _one_overdue(session, machines[-1], now)
+    session.commit()
+    return written
+
+
+def _one_overdue(session: Session, machine: CTPMachine, now: datetime) -> None:
+    """One machine's optics cleaning is two days late, so the board shows the badge."""
+    pending = session.exec(select(MaintenanceOrder).where(MaintenanceOrder.machine_id == machine.id,
+                                                          MaintenanceOrder.status == 'planned')
+                           .order_by(MaintenanceOrder.id)).scalars().first()
+    if pending is not None:
+        pending.due_at = now - timedelta(days=2)
+        session.add(pending)
+
+
+def _orders(session: Session, task: MaintenanceTask, steps: list[MaintenanceStep], rng: random.Random,
+            start: datetime, now: datetime) -> int:
+    rule = orders.calendar_rule(task)
+    assert rule is not None
+    zone = get_settings().zone
+    due, last, count = first_calendar_due(rule, start, zone), start, 0
+    while overdue_after(due, zone) <= now:  # every order whose day is over is history; today's stays pending
+        roll = rng.random()
+        status, done = ('done', due + timedelta(hours=rng.uniform(0, 8))) if roll < 0.8 else \
+            ('done', due + timedelta(days=rng.uniform(1, 3))) if roll < 0.9 else \
+            ('skipped', due + timedelta(hours=2)) if roll < 0.96 else ('missed', None)
+        done = min(done, now - timedelta(hours=1)) if done else None
+        order = MaintenanceOrder(task_id=task.id, machine_id=task.machine_id, status=status, due_at=due,  # type: ignore[arg-type]
+                                 meter_from=last, done_at=done, created_at=last,
+                                 skip_reason='Chemistry delivery late' if status == 'skipped' else None)
+        session.add(order)
+        session.flush()
+        if status == 'done':
+            _readings(session, order, steps, rng, done)  # type: ignore[arg-type]
+        last = done or due
+        anchor = due if task.anchor == 'due' or done is None else done
+        due, count = next_calendar_due(rule, anchor, zone), count + 1
+    session.add(MaintenanceOrder(task_id=task.id, machine_id=task.machine_id, due_at=due, meter_from=last,  # type: ignore[arg-type]
+                                 created_at=last))
+    return count + 1
+
+
+def _readings(session: Session, order: MaintenanceOrder, steps: list[MaintenanceStep], rng: random.Random,
+              at: datetime) -> None:
+    for step in steps:
+        value = None
+        if step.unit is not None and step.min_value is not None and step.max_value is not None:
+            span = step.max_value - step.min_value
+            value = round(rng.uniform(step.min_value - 0.1 * span, step.max_value + 0.05 * span), 1)
+        session.add(MaintenanceReading(order_id=order.id, step_id=step.id, checked=True, value=value,  # type: ignore[arg-type]
+                                       out_of_limits=out_of_limits(step, value), at=at))
