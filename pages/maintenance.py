@@ -10,14 +10,16 @@ from app.db import read_session
 from app.errors import DomainError
 from app.i18n import _
 from app.models.maintenance_schemas import OrderPublic, ReadingIn, ReadingPublic, StepPublic, TaskPublic
+from app.services import photos
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.maintenance import feed, orders, plans, work
+from app.services.photo_uploads import PreparedPhoto
 from components.design import BIG_BUTTON, TOUCH, TOUCH_LINK, error_text
 from components.layout import frame
 from components.maintenance_view import order_row, state_chip, step_hint
 from components.notice import refusal_for
 from components.page import page
-from components.photo_slot import photo_service, photo_uploader, photos_available
+from components.photo_slot import photo_uploader
 from components.session import require_page_actor, signed_in
 from components.worker import io
 
@@ -109,7 +111,7 @@ async def maintenance_order_page(order_id: int) -> None:
         with ui.column().classes('w-full gap-3').mark('steps'):
             for step in task.steps:
                 _step(order, step, readings.get(step.id))
-        if order.may_work and order.log_id is not None and photos_available():
+        if order.may_work and order.log_id is not None:
             _photos(order.log_id)
         if order.may_work:
             _finish(order, act)
@@ -197,7 +199,7 @@ def _photos(log_id: int) -> None:
         await io(_may_attach, signed_in(), log_id, count)
 
     async def save() -> None:
-        prepared = take() if take else []
+        prepared = take()
         if not prepared:
             return
         try:
@@ -214,12 +216,12 @@ def _photos(log_id: int) -> None:
 
 def _may_attach(who: SignedIn | None, log_id: int, count: int) -> None:
     with acting_as(who, write=False) as (session, actor):
-        photo_service().check_can_attach(session, actor=actor, log_id=log_id, count=count)
+        photos.check_can_attach(session, actor=actor, log_id=log_id, count=count)
 
 
-def _attach(who: SignedIn | None, log_id: int, prepared: list[object]) -> None:
+def _attach(who: SignedIn | None, log_id: int, prepared: list[PreparedPhoto]) -> None:
     with acting_as(who) as (session, actor):
-        photo_service().attach_photos(session, actor=actor, log_id=log_id, prepared=prepared)
+        photos.attach_photos(session, actor=actor, log_id=log_id, prepared=prepared)
 
 
 def _finish(order: OrderPublic, act: Callable[..., Awaitable[None]]) -> None:
