@@ -10,6 +10,14 @@ from app.models.enums import (
     Role,
     TechnicianType,
 )
+from app.models.alerts import (
+    AlertChannel,
+    AlertOutbox,
+    AlertSubscription,
+    EscalationFired,
+    EscalationRule,
+    ShiftRoster,
+)
 from app.models.jmf import DeviceLink, JmfSignal, MachineStop, MeterReading
 from app.models.tables import (
     ApiToken,
@@ -41,4 +49,5 @@ __all__ = [
     'LoginFailure', 'OperatingWindow',
     'PlantClosure', 'ProblemAudit', 'ProblemComment', 'ProblemPhoto', 'User', 'UserMachine', 'UTCDateTime', 'utcnow',
     'DeviceLink', 'JmfSignal', 'MachineStop', 'MeterReading',
+    'AlertChannel', 'AlertOutbox', 'AlertSubscription', 'EscalationFired', 'EscalationRule', 'ShiftRoster',
 ]
