@@ -1,4 +1,12 @@
 """Tables, enums and request/response schemas of CTP Log."""
+from app.models.alerts import (
+    AlertChannel,
+    AlertOutbox,
+    AlertSubscription,
+    EscalationFired,
+    EscalationRule,
+    ShiftRoster,
+)
 from app.models.enums import (
     OPEN_STATUSES,
     AuditAction,
@@ -9,14 +17,6 @@ from app.models.enums import (
     ResolvedBy,
     Role,
     TechnicianType,
-)
-from app.models.alerts import (
-    AlertChannel,
-    AlertOutbox,
-    AlertSubscription,
-    EscalationFired,
-    EscalationRule,
-    ShiftRoster,
 )
 from app.models.jmf import DeviceLink, JmfSignal, MachineStop, MeterReading
 from app.models.tables import (

@@ -52,6 +52,7 @@ class NotificationType(StrEnum):
     PROBLEM_REOPENED = 'problem_reopened'
     PROBLEM_CANCELLED = 'problem_cancelled'
     NOT_ACKNOWLEDGED = 'not_acknowledged'
+    VENDOR_NOT_ARRIVED = 'vendor_not_arrived'  # an escalation rule (issue 23): called, not arrived in time
 
 
 class PhotoKind(StrEnum):
