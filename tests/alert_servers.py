@@ -83,7 +83,10 @@ def webhook_receiver() -> Iterator[Receiver]:
         def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - quiet
             pass
 
-    server = ThreadingHTTPServer(('127.0.0.1', receiver.port), Handler)
+    server = ThreadingHTTPServer(('127.0.0.1', receiver.port), Handler, bind_and_activate=False)
+    server.request_queue_size = 256  # the default backlog (5) resets connections under a burst of alerts
+    server.server_bind()
+    server.server_activate()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
