@@ -98,10 +98,12 @@ def split_ids(text: str) -> set[int]:
 
 
 def _destination(session: Session, subscription: AlertSubscription) -> str | None:
-    if subscription.channel_kind == 'email':
-        return subscription.address or None
     channel = session.get(AlertChannel, subscription.channel_id) if subscription.channel_id else None
-    return channel.name if channel is not None and channel.enabled else None
+    if channel is not None and not channel.enabled:
+        return None
+    if subscription.channel_kind == 'email':  # one's own address, or a shared mailbox admins set up
+        return (channel.target if channel is not None else subscription.address) or None
+    return channel.name if channel is not None else None
 
 
 def describe(session: Session, *, machine_id: int, log_id: int | None, kind: str) -> Event:
