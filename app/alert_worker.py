@@ -12,7 +12,7 @@ from collections.abc import Callable
 from app.config import get_settings
 from app.db import session_scope
 from app.services import alert_outbox, alert_send
-from app.services.alert_outbox import Delivery
+from app.services.alert_outbox import Delivery, Outcome
 
 logger = logging.getLogger(__name__)
 BATCH = 20
@@ -36,6 +36,7 @@ async def stop() -> None:
     global _task, _stop_waking
     if _stop_waking is not None:
         _stop_waking()
+    await alert_send.close_client()
     if _task is not None:
         _task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
@@ -56,9 +57,11 @@ async def _loop(wake: asyncio.Event) -> None:
 
 
 async def run_once(limit: int = BATCH) -> int:
-    """Claim and deliver one batch of due alerts; returns how many were claimed."""
+    """Claim one batch of due alerts, deliver them concurrently, record the outcomes in one transaction."""
     deliveries = await asyncio.to_thread(_claim, limit)
-    await asyncio.gather(*(deliver_one(delivery) for delivery in deliveries))
+    if deliveries:
+        outcomes = await asyncio.gather(*(deliver_one(delivery) for delivery in deliveries))
+        await asyncio.to_thread(_record, list(outcomes))
     return len(deliveries)
 
 
@@ -67,23 +70,18 @@ def _claim(limit: int) -> list[Delivery]:
         return alert_outbox.claim(session, limit=limit)
 
 
-async def deliver_one(delivery: Delivery) -> str:
-    """Deliver and record the outcome: 'sent', 'pending' (will retry), 'dead' or 'lost-lease'."""
+async def deliver_one(delivery: Delivery) -> Outcome:
+    """Deliver one alert; a failure is an outcome (one attempt), never an exception."""
     try:
         await alert_send.deliver(delivery)
     except alert_send.DeliveryFailed as error:
-        return await asyncio.to_thread(_failed, delivery, str(error), error.permanent)
+        return Outcome(delivery, str(error), error.permanent)
     except Exception as error:  # an unexpected error is one failed attempt, never a lost alert
         logger.exception('alert %s: unexpected error', delivery.id)
-        return await asyncio.to_thread(_failed, delivery, f'{type(error).__name__}: {error}', False)
-    return 'sent' if await asyncio.to_thread(_sent, delivery) else 'lost-lease'
+        return Outcome(delivery, f'{type(error).__name__}: {error}')
+    return Outcome(delivery)
 
 
-def _sent(delivery: Delivery) -> bool:
+def _record(outcomes: list[Outcome]) -> list[str]:
     with session_scope() as session:
-        return alert_outbox.mark_sent(session, delivery)
-
-
-def _failed(delivery: Delivery, error: str, permanent: bool) -> str:
-    with session_scope() as session:
-        return alert_outbox.mark_failed(session, delivery, error, permanent=permanent)
+        return alert_outbox.record(session, outcomes)

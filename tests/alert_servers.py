@@ -68,6 +68,8 @@ def webhook_receiver() -> Iterator[Receiver]:
     receiver = Receiver(port=free_port())
 
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = 'HTTP/1.1'  # keep-alive, as real receivers do
+
         def do_POST(self) -> None:  # noqa: N802 - http.server's name
             body = self.rfile.read(int(self.headers.get('Content-Length', 0)))
             item = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)

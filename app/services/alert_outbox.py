@@ -52,8 +52,8 @@ def claim(session: Session, *, limit: int = 20) -> list[Delivery]:
                             .order_by(AlertOutbox.next_attempt_at, AlertOutbox.id).limit(limit)
                             .with_for_update(skip_locked=True)).scalars())
     until = now + timedelta(seconds=get_settings().alert_lease_seconds)
-    for row_id in ids:
-        session.execute(update(AlertOutbox).where(AlertOutbox.id == row_id, _due(now))  # type: ignore[arg-type]
+    if ids:  # one conditional UPDATE: a row someone else claimed meanwhile is no longer due and stays theirs
+        session.execute(update(AlertOutbox).where(AlertOutbox.id.in_(ids), _due(now))  # type: ignore[arg-type, union-attr]
                         .values(status='sending', lease=lease, locked_until=until, attempts=AlertOutbox.attempts + 1)
                         .execution_options(synchronize_session=False))
     rows = session.exec(select(AlertOutbox).where(AlertOutbox.lease == lease, AlertOutbox.status == 'sending')
@@ -73,27 +73,58 @@ def _delivery(session: Session, row: AlertOutbox) -> Delivery:
 
 def mark_sent(session: Session, delivery: Delivery) -> bool:
     """Sent: only while this caller still holds the lease."""
-    result = session.execute(update(AlertOutbox).where(*_held(delivery)).values(
-        status='sent', sent_at=utcnow(), locked_until=None, last_error=None).execution_options(
-        synchronize_session=False))
+    return record(session, [Outcome(delivery)])[0] == 'sent'
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one delivery went: error None = sent."""
+
+    delivery: Delivery
+    error: str | None = None
+    permanent: bool = False
+
+
+def record(session: Session, outcomes: list[Outcome]) -> list[str]:
+    """Record a batch's outcomes in one transaction (one commit, one fsync): 'sent', 'pending' (back-off),
+    'dead', or 'lost-lease' when the claim ran out and someone else holds the alert now."""
+    now = utcnow()
+    sent = _sent(session, [o.delivery for o in outcomes if o.error is None], now)
+    states = ['sent' if o.delivery.id in sent else 'lost-lease' if o.error is None else _failed(session, o, now)
+              for o in outcomes]
     session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return states
+
+
+def _sent(session: Session, deliveries: list[Delivery], now: datetime) -> set[int]:
+    """Mark sent those still held (one UPDATE per lease); returns their ids."""
+    done: set[int] = set()
+    for lease in {d.lease for d in deliveries}:
+        ids = [d.id for d in deliveries if d.lease == lease]
+        held = [AlertOutbox.id.in_(ids), AlertOutbox.lease == lease, AlertOutbox.status == 'sending']  # type: ignore[union-attr]
+        done |= set(session.exec(select(AlertOutbox.id).where(*held)).scalars())  # type: ignore[arg-type, call-overload]
+        session.execute(update(AlertOutbox).where(*held).values(  # type: ignore[arg-type]
+            status='sent', sent_at=now, locked_until=None, last_error=None).execution_options(
+            synchronize_session=False))
+    return done
 
 
 def mark_failed(session: Session, delivery: Delivery, error: str, *, permanent: bool = False) -> str:
     """A failed attempt: back off (exponential, with jitter), or the dead letters after the last attempt."""
-    row = session.exec(select(AlertOutbox).where(*_held(delivery))).scalars().first()
+    return record(session, [Outcome(delivery, error, permanent)])[0]
+
+
+def _failed(session: Session, outcome: Outcome, now: datetime) -> str:
+    row = session.exec(select(AlertOutbox).where(*_held(outcome.delivery))).scalars().first()  # type: ignore[arg-type]
     if row is None:
-        session.commit()
         return 'lost-lease'
-    dead = permanent or row.attempts >= get_settings().alert_max_attempts
+    dead = outcome.permanent or row.attempts >= get_settings().alert_max_attempts
     row.status = 'dead' if dead else 'pending'
-    row.last_error, row.locked_until = error[:500], None
+    row.last_error, row.locked_until = (outcome.error or '')[:500], None
     if not dead:
-        row.next_attempt_at = utcnow() + backoff(row.attempts)
+        row.next_attempt_at = now + backoff(row.attempts)
     session.add(row)
-    session.commit()
-    logger.warning('alert %s attempt %s failed (%s): %s', row.id, row.attempts, row.status, error[:200])
+    logger.warning('alert %s attempt %s failed (%s): %s', row.id, row.attempts, row.status, row.last_error[:200])
     return row.status
 
 

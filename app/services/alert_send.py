@@ -4,6 +4,7 @@ Every format escapes the alert's text for itself (HTML for e-mail and Teams, Sla
 hosts on CTP_ALERT_ALLOWED_HOSTS, never follow redirects and time out; the idempotency key travels as a header and as
 the e-mail's Message-ID so receivers can drop a repeat.
 """
+import asyncio
 import hashlib
 import hmac
 import html
@@ -125,6 +126,28 @@ def slack_body(delivery: Delivery) -> dict[str, object]:
 FORMATS = {'webhook': webhook_body, 'teams': teams_body, 'slack': slack_body}
 
 
+_clients: dict[asyncio.AbstractEventLoop, httpx.AsyncClient] = {}
+
+
+def _client() -> httpx.AsyncClient:
+    """One pooled client per event loop (building one costs a TLS context): no redirects, no proxy from the
+    environment."""
+    loop = asyncio.get_running_loop()
+    client = _clients.get(loop)
+    if client is None or client.is_closed:
+        for other in [known for known in _clients if known.is_closed()]:
+            del _clients[other]
+        client = _clients[loop] = httpx.AsyncClient(follow_redirects=False, trust_env=False,
+                                                    limits=httpx.Limits(max_connections=20))
+    return client
+
+
+async def close_client() -> None:
+    client = _clients.pop(asyncio.get_running_loop(), None)
+    if client is not None:
+        await client.aclose()
+
+
 def check_destination(url: str) -> None:
     """Only http(s) URLs whose host (or host:port) is on CTP_ALERT_ALLOWED_HOSTS."""
     parts = urlsplit(url)
@@ -150,9 +173,8 @@ async def post(delivery: Delivery) -> None:
     if delivery.secret:
         headers[SIGNATURE_HEADER] = signature(delivery.secret, body)
     try:
-        async with httpx.AsyncClient(timeout=get_settings().alert_timeout_seconds, follow_redirects=False,
-                                     trust_env=False) as client:
-            response = await client.post(delivery.url, content=body, headers=headers)
+        response = await _client().post(delivery.url, content=body, headers=headers,
+                                        timeout=get_settings().alert_timeout_seconds)
     except httpx.HTTPError as error:
         raise DeliveryFailed(f'{type(error).__name__}: {error}') from error
     if response.is_redirect:
