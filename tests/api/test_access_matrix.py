@@ -169,6 +169,7 @@ PAGES = {'/': 'signed in', '/login': 'public', '/logout': 'public', '/no-access'
          '/machines/{machine_id:id}/report': 'may report, scoped', '/m/{machine_id:id}/report': 'may report, scoped',
          '/problem-logs/{log_id:id}': 'signed in, scoped', '/notifications': 'signed in',
          '/problems': 'signed in, scoped'}
+PAGES |= {'/admin/alerts': 'admin'}  # outbound alerts (issue 23; tests/pages/test_alerts_pages.py)
 
 CELLS = [pytest.param(row, role, id=f'{row.method} {row.path}{row.note} as {role}') for row in MATRIX for role in ROLES]
 
