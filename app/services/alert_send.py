@@ -77,6 +77,9 @@ async def send_email(delivery: Delivery) -> None:
     if not settings.smtp_host:
         raise DeliveryFailed('no SMTP server is set (CTP_SMTP_HOST)')
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    if settings.smtp_security == 'none' and settings.smtp_host not in ('127.0.0.1', 'localhost', '::1'):
+        raise DeliveryFailed('CTP_SMTP_SECURITY=none is for a relay on this machine only; use starttls or tls',
+                             permanent=True)
     try:
         await aiosmtplib.send(email_message(delivery), hostname=settings.smtp_host, port=settings.smtp_port,
                               username=settings.smtp_username or None, password=password,

@@ -3,6 +3,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlmodel import Session
 
+from app.config import get_settings
 from app.models import AlertOutbox, AlertSubscription, CTPProblemLog, Role
 from app.services import alert_send, notifications
 from app.services.alert_outbox import Delivery
@@ -54,3 +55,12 @@ def test_a_change_that_fails_after_its_alerts_were_added_leaves_no_alert(session
     session.commit()
     report(session, tech, magnus)
     assert session.exec(select(func.count()).select_from(AlertOutbox)).one()[0] == 1
+
+
+async def test_plain_smtp_is_refused_beyond_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('CTP_SMTP_HOST', 'mail.plant.example')
+    monkeypatch.setenv('CTP_SMTP_SECURITY', 'none')
+    get_settings.cache_clear()
+    with pytest.raises(alert_send.DeliveryFailed, match='starttls or tls') as refused:
+        await alert_send.send_email(delivery('email'))
+    assert refused.value.permanent
