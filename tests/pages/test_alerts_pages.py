@@ -1,4 +1,8 @@
 """Alerts on screen (issue 23): Admin → Alerts (channels, rules, roster, dead letters) and "My alerts" on Profile."""
+import asyncio
+import json
+import re
+
 import pytest
 from nicegui import ui
 from nicegui.testing import User
@@ -8,7 +12,7 @@ from app.config import get_settings
 from app.db import session_scope
 from app.models import AlertChannel, AlertOutbox, AlertSubscription, Role, ShiftRoster
 from tests.conftest import ADMIN_PASSWORD
-from tests.factories import PASSWORD, make_machine, make_user
+from tests.factories import PASSWORD, make_machine, make_user, report
 from tests.pages.signin import WAIT, sign_in
 
 
@@ -76,3 +80,23 @@ async def test_the_alerts_page_is_for_admins_only(user: User) -> None:
     await user.open('/admin/alerts')
     await user.should_see('This page is for administrators only.')
     await user.should_not_see('Escalation rules')
+
+
+async def test_the_bell_asks_the_browser_to_notify_when_something_new_arrives(user: User,
+                                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    with session_scope() as session:
+        magnus = make_machine(session, 'Magnus')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
+    asked: list[str] = []
+    call = re.compile(r'.*ctpBrowserNotify\((".*")\)')
+    monkeypatch.setattr(ui, 'run_javascript',
+                        lambda code, **_: (m := call.match(code)) and asked.append(json.loads(m[1])))
+    await sign_in(user, 'admin', ADMIN_PASSWORD)
+    with session_scope() as session:
+        report(session, tech, magnus)
+    await user.should_see(marker='unread', content='1', retries=WAIT)
+    for _ in range(WAIT):
+        if asked:
+            break
+        await asyncio.sleep(0.1)
+    assert asked == ['1 new notification'], user.notify.messages  # the app's words only; shown only in a hidden tab
