@@ -14,6 +14,7 @@ from sqlmodel import Session
 from app.db import rolls_back
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import AlertChannel, AlertOutbox, AlertSubscription, EscalationRule, ShiftRoster, User
+from app.models.schemas import Id, StrictModel
 from app.services import alert_outbox, alert_send
 from app.services.access import ROLE_ACTIONS, Action, Actor, require, visible_machine_ids
 from app.services.alerts import EVENT_KINDS, split_ids
@@ -24,11 +25,7 @@ EventKind = Literal['problem_created', 'problem_acknowledged', 'vendor_called', 
 Minute = Field(default=None, ge=0, le=1439)
 
 
-class Strict(BaseModel):
-    model_config = ConfigDict(extra='forbid')
-
-
-class ChannelIn(Strict):
+class ChannelIn(StrictModel):
     name: str = Field(min_length=1, max_length=80)
     kind: Literal['webhook', 'teams', 'slack', 'email']
     target: str = Field(min_length=3, max_length=500, description='URL, or an e-mail address for kind email')
@@ -45,12 +42,12 @@ class ChannelPublic(BaseModel):
     enabled: bool
 
 
-class SubscriptionIn(Strict):
+class SubscriptionIn(StrictModel):
     channel_kind: Literal['email', 'webhook', 'teams', 'slack']
     address: str = Field(default='', max_length=254)
-    channel_id: int | None = Field(default=None, ge=1)
-    machine_ids: list[int] = Field(default_factory=list, max_length=100, description='empty: every machine in scope')
-    event_kinds: list[EventKind] = Field(default_factory=list, description='empty: every kind')
+    channel_id: Id | None = None
+    machine_ids: list[Id] = Field(default_factory=list, max_length=100, description='empty: every machine in scope')
+    event_kinds: list[EventKind] = Field(default_factory=list, max_length=20, description='empty: every kind')
     quiet_start: int | None = Minute
     quiet_end: int | None = Minute
     enabled: bool = True
@@ -62,20 +59,20 @@ class SubscriptionPublic(SubscriptionIn):
     user_id: int
 
 
-class ShiftIO(Strict):
+class ShiftIO(StrictModel):
     name: str = Field(min_length=1, max_length=60)
     weekday: int = Field(ge=0, le=6)
     start_minute: int = Field(ge=0, le=1439)
     end_minute: int = Field(ge=1, le=1440, description='not after start: the shift runs past midnight')
-    lead_user_id: int | None = Field(default=None, ge=1)
-    member_ids: list[int] = Field(default_factory=list, max_length=100)
+    lead_user_id: Id | None = None
+    member_ids: list[Id] = Field(default_factory=list, max_length=100)
 
 
-class Roster(Strict):
+class Roster(StrictModel):
     shifts: list[ShiftIO] = Field(default_factory=list, max_length=500)
 
 
-class RuleIn(Strict):
+class RuleIn(StrictModel):
     kind: Literal['not_acknowledged', 'vendor_not_arrived']
     minutes: int = Field(ge=1, le=7 * 24 * 60)
     target: Literal['shift_lead', 'managers', 'admins']
