@@ -79,6 +79,19 @@ class Settings(BaseSettings):
     jmf_silence_minutes: float = Field(default=5, gt=0)  # a device silent this long shows as "no data", never "down"
     jmf_micro_stop_seconds: int = Field(default=60, ge=0)  # failure stops ending sooner count as micro-stops
     jmf_clock_skew_seconds: int = Field(default=300, ge=0)  # a device clock further off: the receipt time is used
+    # Outbound alerts (issue 23, app/services/alert_*.py): SMTP for e-mail, an allow-list for webhook destinations
+    smtp_host: str = ''  # '' = e-mail alerts are kept pending (then dead-lettered) until a server is set
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_security: Literal['starttls', 'tls', 'none'] = 'starttls'  # none: loopback relays only
+    smtp_username: str = ''
+    smtp_password: SecretStr | None = None
+    smtp_from: str = Field(default='ctp-log@localhost', max_length=254)
+    alert_allowed_hosts: list[str] = Field(default_factory=list)  # webhook hosts (host or host:port); empty = none
+    alert_timeout_seconds: float = Field(default=10, gt=0, le=120)  # one delivery attempt
+    alert_max_attempts: int = Field(default=8, ge=1, le=50)  # then the alert goes to the dead letters
+    alert_retry_seconds: float = Field(default=30, gt=0)  # first back-off; doubles per attempt (with jitter)
+    alert_lease_seconds: float = Field(default=120, gt=0)  # a claim not finished by then is taken again (a crash)
+    alert_poll_seconds: float = Field(default=2, gt=0)  # the sender looks for due alerts at least this often
 
     @field_validator('timezone')
     @classmethod

@@ -8,11 +8,11 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app import bus, events
+from app import alert_worker, bus, events
 from app.config import get_settings
 from app.db import get_engine, select_rows, session_scope
 from app.models import CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, utcnow
-from app.services import notifications, photo_sweep
+from app.services import escalation, notifications, photo_sweep
 from app.services.jmf import ingest as jmf_ingest
 from app.services.maintenance import alerts as maintenance_alerts
 
@@ -28,10 +28,12 @@ async def start() -> None:
     await asyncio.to_thread(photo_sweep.sweep_now)  # files of uploads a crash left without a row (SECURITY.md U7)
     _task = asyncio.create_task(_loop(), name='ctp-periodic-jobs')
     await bus.start(get_engine().url.render_as_string(hide_password=False))  # PostgreSQL only: cross-process events
+    await alert_worker.start()  # outbound alerts from the outbox (issue 23)
 
 
 async def stop() -> None:
     global _task
+    await alert_worker.stop()
     await bus.stop()
     if _task is not None:
         _task.cancel()
@@ -54,6 +56,7 @@ def run_once() -> None:
     with session_scope() as session:
         notifications.auto_read_job(session)
         escalate_unacknowledged(session)
+        escalation.escalate(session)  # the plant's escalation rules: in-app and outbound alerts (issue 23)
         jmf_ingest.purge_signals(session)  # raw JMF signals past CTP_JMF_SIGNAL_RETENTION_DAYS
         maintenance_alerts.run(session)  # maintenance due / overdue / missed
 
@@ -72,7 +75,8 @@ def escalate_unacknowledged(session: Session) -> int:
         minutes = int((utcnow() - log.created_at).total_seconds() // 60)
         message = f'{machine.name if machine else "?"}: stop not acknowledged for {minutes} min'
         notified |= notifications.notify(session, user_ids=notifications.admins(session), machine_id=log.machine_id,
-                                         log_id=log.id, kind=NotificationType.NOT_ACKNOWLEDGED, message=message)
+                                         log_id=log.id, kind=NotificationType.NOT_ACKNOWLEDGED, message=message,
+                                         outbound=False)  # outbound alerts follow the escalation rules
         log.escalated_at = utcnow()
         session.add(log)
     session.commit()

@@ -12,7 +12,8 @@ from components.worker import io
 
 T = TypeVar('T')
 SECTIONS = (('Users', '/admin/users'), ('Machines', '/admin/machines'), ('Failure taxonomy', '/admin/taxonomy'),
-            ('Operating hours', '/admin/calendar'), ('Wall displays', '/admin/displays'), ('QR labels', '/labels'))
+            ('Operating hours', '/admin/calendar'), ('Wall displays', '/admin/displays'), ('QR labels', '/labels'),
+            ('Alerts', '/admin/alerts'))
 
 
 def admin_nav(current: str) -> None:

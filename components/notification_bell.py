@@ -1,10 +1,12 @@
 """The bell in the header: a live unread count for this user only, a panel of notifications, new-problem toasts."""
+import json
+
 from nicegui import ui
 
 from app import events
 from app.db import read_session
 from app.errors import DomainError
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import notifications
 from app.services.access import Actor, SignedIn, acting_as
@@ -15,6 +17,16 @@ from components.session import signed_in
 from components.worker import io
 
 PANEL_SIZE = 20
+# Browser notifications (issue 23) for a screen whose tab is in the background: asked for on the first bell click
+# (a user gesture), shown only while the tab is hidden. Static code; the text passed in is the app's own words.
+BROWSER_NOTIFY_JS = """<script>
+window.ctpBrowserNotify = (text) => {
+  if (!('Notification' in window) || document.visibilityState !== 'hidden') return;
+  if (Notification.permission === 'granted') new Notification('CTP Log', {body: text, tag: 'ctp-log'});
+};
+</script>"""
+ASK_PERMISSION_JS = "() => window.Notification && Notification.permission === 'default' && " \
+                    "Notification.requestPermission()"
 
 
 def _latest(actor: Actor) -> NotificationPage:
@@ -37,6 +49,8 @@ class NotificationBell:
                 .props('flat round color=white').classes(TOUCH).mark('bell') as self.button:
             self.button.props['aria-label'] = _('Notifications')
             self.badge = ui.badge('', color='red-8').props('floating').mark('unread')
+        self.button.on('click', js_handler=ASK_PERMISSION_JS)
+        ui.add_body_html(BROWSER_NOTIFY_JS)
         self.badge.set_visibility(False)
         with named_dialog(_('Notifications')).props('position=right full-height') as self.dialog, \
                 ui.card().classes('w-[360px] max-w-[95vw] h-full gap-2'):
@@ -89,6 +103,10 @@ class NotificationBell:
             for item in reversed(fresh[:3]):
                 ui.notify(item.message, type='warning' if item.notification_type == 'problem_created' else 'info',
                           position='bottom-right', timeout=6000, group=False)  # away from navigation, goes by itself
+            if fresh:
+                text = ngettext('{count} new notification', '{count} new notifications', len(fresh))
+                ui.run_javascript(f'window.ctpBrowserNotify && window.ctpBrowserNotify('
+                                  f'{json.dumps(text.format(count=len(fresh)))})')
 
     def _show_count(self, count: int) -> None:
         self.badge.text = str(count) if count < 100 else '99+'

@@ -1,5 +1,6 @@
 """Every page module; importing this package registers all routes."""
 from pages import (  # noqa: F401
+    admin_alerts,
     admin_calendar,
     admin_index,
     admin_machines,

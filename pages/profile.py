@@ -11,6 +11,7 @@ from app.i18n import _
 from app.services import tokens, users
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.tokens import TokenInfo
+from components.alert_subscriptions import alert_subscriptions_card
 from components.language import language_choices
 from components.layout import frame
 from components.page import page
@@ -30,6 +31,7 @@ async def profile_page() -> None:
         _language_card(actor)
         _password_card()
         await _tokens_card(actor)
+        await alert_subscriptions_card(actor)  # outbound alerts (issue 23)
 
 
 def _language_card(actor: Actor) -> None:

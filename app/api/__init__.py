@@ -8,6 +8,7 @@ from app.api.request_id import RequestIdMiddleware
 from app.api.routes import (
     admin_calendar,
     admin_categories,
+    alerts,
     auth,
     device_links,
     displays,
@@ -26,7 +27,7 @@ from app.config import get_settings
 
 ROUTERS = (auth, machines, problem_logs, notifications, users, admin_categories, admin_calendar, ops, exports,
            displays, photos, device_links, jmf,
-           machine_reports, maintenance)
+           machine_reports, maintenance, alerts)
 
 
 def install(app: FastAPI) -> None:

@@ -1,4 +1,12 @@
 """Tables, enums and request/response schemas of CTP Log."""
+from app.models.alerts import (
+    AlertChannel,
+    AlertOutbox,
+    AlertSubscription,
+    EscalationFired,
+    EscalationRule,
+    ShiftRoster,
+)
 from app.models.enums import (
     OPEN_STATUSES,
     AuditAction,
@@ -43,4 +51,5 @@ __all__ = [
     'PlantClosure', 'ProblemAudit', 'ProblemComment', 'ProblemPhoto', 'User', 'UserMachine', 'UTCDateTime', 'utcnow',
     'DeviceLink', 'JmfSignal', 'MachineStop', 'MeterReading',
     'CalendarFeed', 'MaintenanceOrder', 'MaintenanceReading', 'MaintenanceStep', 'MaintenanceTask',
+    'AlertChannel', 'AlertOutbox', 'AlertSubscription', 'EscalationFired', 'EscalationRule', 'ShiftRoster',
 ]

@@ -54,6 +54,7 @@ class NotificationType(StrEnum):
     NOT_ACKNOWLEDGED = 'not_acknowledged'
     MAINTENANCE_DUE = 'maintenance_due'
     MAINTENANCE_OVERDUE = 'maintenance_overdue'
+    VENDOR_NOT_ARRIVED = 'vendor_not_arrived'  # an escalation rule (issue 23): called, not arrived in time
 
 
 class PhotoKind(StrEnum):

@@ -37,8 +37,9 @@ class Action(StrEnum):
     WORK_PROBLEM = 'work_problem'    # team work: take, hand over, photos, comments, vendor, complete, reopen
     DELETE_PROBLEM = 'delete_problem'
     READ_STATS = 'read_stats'        # statistics and exports
-    ADMINISTER = 'administer'        # users, machines, taxonomy, calendar, displays, maintenance plans
+    ADMINISTER = 'administer'        # users, machines, taxonomy, calendar, displays, maintenance plans, alerts
     DO_MAINTENANCE = 'do_maintenance'  # start, record readings, complete and skip maintenance on machines in scope
+    OWN_ALERTS = 'own_alerts'        # one's own alert subscriptions (issue 23)
 
 
 # The matrix. Ownership rules for EDIT_PROBLEM are in may_edit_problem(); scope is in visible_machine_ids().
@@ -46,8 +47,8 @@ class Action(StrEnum):
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.ADMIN: frozenset(Action),
     Role.CTP_USER: frozenset({Action.READ, Action.REPORT, Action.EDIT_PROBLEM, Action.WORK_PROBLEM,
-                              Action.READ_STATS, Action.DO_MAINTENANCE}),
-    Role.MANAGER: frozenset({Action.READ, Action.READ_STATS}),
+                              Action.READ_STATS, Action.DO_MAINTENANCE, Action.OWN_ALERTS}),
+    Role.MANAGER: frozenset({Action.READ, Action.READ_STATS, Action.OWN_ALERTS}),
     Role.NONE: frozenset(),
 }
 

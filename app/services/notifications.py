@@ -10,6 +10,7 @@ from app.db import pk, rolls_back, select_rows
 from app.errors import NotFound
 from app.models import CTPNotification, NotificationType, Role, User, UserMachine, utcnow
 from app.models.schemas import NotificationPage, NotificationPublic
+from app.services import alerts
 from app.services.access import Action, Actor, machine_scope, require
 
 
@@ -31,12 +32,15 @@ def admins(session: Session) -> set[int]:
 
 
 def notify(session: Session, *, user_ids: set[int], machine_id: int, log_id: int | None,
-           kind: NotificationType, message: str) -> set[int]:
-    """Add one notification per recipient (the caller commits and publishes)."""
+           kind: NotificationType, message: str, alert_key: str | None = None, outbound: bool = True) -> set[int]:
+    """Add one notification per recipient (the caller commits and publishes), and, in the same transaction, the
+    outbound alerts of their subscriptions (issue 23; `alert_key` makes a repeatable event's idempotency keys)."""
     now = utcnow()
     for user_id in sorted(user_ids):
         session.add(CTPNotification(user_id=user_id, machine_id=machine_id, log_id=log_id,
                                     notification_type=kind, message=message, created_at=now))
+    if outbound:
+        alerts.enqueue_for(session, user_ids=user_ids, machine_id=machine_id, log_id=log_id, kind=kind, key=alert_key)
     return user_ids
 
 

@@ -145,6 +145,29 @@ MATRIX: list[Row] = [
     Row('DELETE', '/api/maintenance/calendar', every(204)),
     Row('POST', '/api/maintenance/starting-plan', admin_only(201), {'machine_id': '{machine}'}),
     Row('POST', '/api/maintenance/copy-plan', admin_only(201), {'from_machine_id': '{machine}'}),
+    # Outbound alerts (issue 23): channels, roster, rules and the outbox are admins'; subscriptions are one's own.
+    Row('GET', '/api/alert-channels', every(200)),
+    Row('POST', '/api/alert-channels', admin_only(201),
+        {'name': 'Shift mailbox', 'kind': 'email', 'target': 'shift@plant.example'}),
+    Row('PUT', '/api/alert-channels/{missing}', admin_only(404),
+        {'name': 'Shift mailbox', 'kind': 'email', 'target': 'shift@plant.example'}),
+    Row('DELETE', '/api/alert-channels/{missing}', admin_only(404)),
+    Row('GET', '/api/alert-subscriptions', every(200)),
+    Row('POST', '/api/alert-subscriptions', every(201), {'channel_kind': 'email', 'address': 'me@plant.example'}),
+    Row('PUT', '/api/alert-subscriptions/{missing}', every(404),
+        {'channel_kind': 'email', 'address': 'me@plant.example'}),
+    Row('DELETE', '/api/alert-subscriptions/{missing}', every(404)),
+    Row('GET', '/api/alert-roster', admin_only(200)),
+    Row('PUT', '/api/alert-roster', admin_only(200),
+        {'shifts': [{'name': 'Night', 'weekday': 0, 'start_minute': 1320, 'end_minute': 360}]}),
+    Row('GET', '/api/escalation-rules', admin_only(200)),
+    Row('POST', '/api/escalation-rules', admin_only(201),
+        {'kind': 'not_acknowledged', 'minutes': 60, 'target': 'admins'}),
+    Row('PUT', '/api/escalation-rules/{missing}', admin_only(404),
+        {'kind': 'not_acknowledged', 'minutes': 60, 'target': 'admins'}),
+    Row('DELETE', '/api/escalation-rules/{missing}', admin_only(404)),
+    Row('GET', '/api/alert-outbox', admin_only(200)),
+    Row('POST', '/api/alert-outbox/{missing}/retry', admin_only(404)),
 ]
 
 # Public on purpose: signing in and out (throttled and CSRF-checked; tests/api/test_auth*.py).
@@ -168,6 +191,7 @@ PAGES = {'/': 'signed in', '/login': 'public', '/logout': 'public', '/no-access'
          '/problem-logs/{log_id:id}': 'signed in, scoped', '/notifications': 'signed in',
          '/problems': 'signed in, scoped'}
 PAGES |= {'/maintenance': 'signed in, scoped', '/maintenance/{order_id:id}': 'signed in, scoped'}  # issue 22
+PAGES |= {'/admin/alerts': 'admin'}  # outbound alerts (issue 23; tests/pages/test_alerts_pages.py)
 
 CELLS = [pytest.param(row, role, id=f'{row.method} {row.path}{row.note} as {role}') for row in MATRIX for role in ROLES]
 
