@@ -1,17 +1,11 @@
-"""Periodic jobs (auto-read notifications, escalate unacknowledged stops, sweep photo files), run on the server's
+"""Periodic jobs (auto-read notifications, the escalation rules, maintenance due dates, JMF signal retention), run on
 event loop."""
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
-
-from sqlalchemy import select
-from sqlmodel import Session, col
 
 from app import alert_worker, bus, events
-from app.config import get_settings
-from app.db import get_engine, select_rows, session_scope
-from app.models import CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, utcnow
+from app.db import get_engine, session_scope
 from app.services import escalation, notifications, photo_sweep
 from app.services.jmf import ingest as jmf_ingest
 from app.services.maintenance import alerts as maintenance_alerts
@@ -55,30 +49,6 @@ async def _loop() -> None:
 def run_once() -> None:
     with session_scope() as session:
         notifications.auto_read_job(session)
-        escalate_unacknowledged(session)
-        escalation.escalate(session)  # the plant's escalation rules: in-app and outbound alerts (issue 23)
+        escalation.escalate(session)  # the plant's escalation rules (Admin → Alerts): in-app and outbound alerts
         jmf_ingest.purge_signals(session)  # raw JMF signals past CTP_JMF_SIGNAL_RETENTION_DAYS
         maintenance_alerts.run(session)  # maintenance due / overdue / missed
-
-
-def escalate_unacknowledged(session: Session) -> int:
-    """Tell admins, once per problem, about a stopping unplanned problem still unacknowledged after N minutes."""
-    cutoff = utcnow() - timedelta(minutes=get_settings().not_acknowledged_minutes)
-    stale = list(select_rows(session, select(CTPProblemLog).where(
-        col(CTPProblemLog.status) == ProblemStatus.OPEN, col(CTPProblemLog.is_stopping),
-        col(CTPProblemLog.is_planned).is_(False),
-        col(CTPProblemLog.deleted_at).is_(None), col(CTPProblemLog.escalated_at).is_(None),
-        col(CTPProblemLog.created_at) <= cutoff)).scalars())
-    notified: set[int] = set()
-    for log in stale:
-        machine = session.get(CTPMachine, log.machine_id)
-        minutes = int((utcnow() - log.created_at).total_seconds() // 60)
-        message = f'{machine.name if machine else "?"}: stop not acknowledged for {minutes} min'
-        notified |= notifications.notify(session, user_ids=notifications.admins(session), machine_id=log.machine_id,
-                                         log_id=log.id, kind=NotificationType.NOT_ACKNOWLEDGED, message=message,
-                                         outbound=False)  # outbound alerts follow the escalation rules
-        log.escalated_at = utcnow()
-        session.add(log)
-    session.commit()
-    notifications.publish_for(notified)
-    return len(stale)

@@ -6,7 +6,6 @@ import time_machine
 from sqlmodel import Session
 
 from app.errors import NotFound
-from app.jobs import escalate_unacknowledged
 from app.models import Role, utcnow
 from app.services import notifications, users
 from tests.factories import actor, complete, make_machine, make_user, report
@@ -70,14 +69,3 @@ def test_notifications_older_than_seven_days_count_as_read_before_and_after_the_
     assert notifications.auto_read_job(session) >= 1
     stored = notifications.list_notifications(session, actor=actor(tech1), include_read=True).items[0]
     assert stored.is_read and stored.read_at == created + timedelta(days=7)
-
-
-def test_unacknowledged_stop_escalates_to_admins_once(session: Session, plant) -> None:  # type: ignore[no-untyped-def]
-    magnus, _, _, tech2, admin = plant
-    report(session, tech2, magnus)
-    assert escalate_unacknowledged(session) == 0
-    with time_machine.travel(utcnow() + timedelta(minutes=11), tick=False):
-        assert escalate_unacknowledged(session) == 1
-        assert escalate_unacknowledged(session) == 0
-    kinds = [i.notification_type for i in notifications.list_notifications(session, actor=actor(admin)).items]
-    assert kinds.count('not_acknowledged') == 1
