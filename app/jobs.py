@@ -1,5 +1,5 @@
 """Periodic jobs (auto-read notifications, the escalation rules, maintenance due dates, JMF signal retention), run on
-event loop."""
+the server's event loop."""
 import asyncio
 import contextlib
 import logging
