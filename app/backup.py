@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -158,7 +159,7 @@ def _run(command: list[str]) -> None:
 def verify(source: Path) -> dict[str, object]:
     """The manifest, after every file's hash matched (raises before anything is restored)."""
     try:
-        manifest = json.loads((source / MANIFEST).read_text())
+        manifest: dict[str, Any] = json.loads((source / MANIFEST).read_text())
     except (OSError, ValueError) as error:
         raise BackupError(f'{source} has no readable {MANIFEST}: {error}') from error
     if manifest.get('format') != FORMAT:

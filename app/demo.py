@@ -147,10 +147,10 @@ def _open_problems(session: Session, machines: list[CTPMachine]) -> None:
     actor = Actor(user_id=tech1.id, role=Role.CTP_USER, name=tech1.name)  # type: ignore[union-attr]
     now = utcnow()
     problem_logs.report_problem(session, actor=actor, problem_in=ProblemLogCreate(
-        machine_id=machines[0].id, category_id=tree['Plate loading / autoloader'][0].id,  # type: ignore[arg-type]
+        machine_id=machines[0].id, category_id=tree['Plate loading / autoloader'][0].id,
         problem_description='Plate jam at the autoloader, third time this shift.',
         start_time=now - timedelta(minutes=42)))
     problem_logs.report_problem(session, actor=actor, problem_in=ProblemLogCreate(
-        machine_id=machines[2].id, category_id=tree['Optics / extraction / filters'][1].id,  # type: ignore[arg-type]
+        machine_id=machines[2].id, category_id=tree['Optics / extraction / filters'][1].id,
         problem_description='Extraction filter warning; still imaging.', is_stopping=False,
         start_time=now - timedelta(hours=3)))

@@ -30,7 +30,7 @@ async def complete_login(request: Request, nonce: str = '', redirect_to: str = '
     pending = nicegui_app.storage.user.pop(PENDING_KEY, None)
     if not _pending_matches(pending, nonce):
         return RedirectResponse(f'/login?redirect_to={quote(safe_redirect(redirect_to))}', status_code=303)
-    await sessions.sign_in(request, int(pending['user_id']))  # type: ignore[index]
+    await sessions.sign_in(request, int(pending['user_id']))
     return RedirectResponse(safe_redirect(redirect_to), status_code=303)
 
 

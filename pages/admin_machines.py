@@ -91,7 +91,7 @@ def _load(actor: Actor) -> list[MachinePublic]:
 
 def _create(who: SignedIn | None, fields: dict[str, object]) -> int:
     try:
-        body = MachineCreate(**fields)  # type: ignore[arg-type]
+        body = MachineCreate(**fields)
     except ValueError as error:
         raise InvalidInput('a machine needs a name of 1 to 120 characters') from error
     with acting_as(who) as (session, actor):
@@ -100,7 +100,7 @@ def _create(who: SignedIn | None, fields: dict[str, object]) -> int:
 
 def _update(who: SignedIn | None, machine_id: int, fields: dict[str, object]) -> int:
     try:
-        body = MachineUpdate(**fields)  # type: ignore[arg-type]
+        body = MachineUpdate(**fields)
     except ValueError as error:
         raise InvalidInput('a machine needs a name of 1 to 120 characters') from error
     with acting_as(who) as (session, actor):

@@ -149,7 +149,7 @@ def _body(machine_id: int, draft: dict[str, object], stopping: bool, tree: Tree)
     # stored data, not screen text: the plant's own words, or the English fallback the API uses as well
     description = str(draft.get('description') or '').strip() or _label(tree, category) or 'Problem reported'
     start = _parse_start(str(draft.get('start') or ''))
-    return ProblemLogCreate(machine_id=machine_id, problem_description=description, category_id=category,  # type: ignore[arg-type]
+    return ProblemLogCreate(machine_id=machine_id, problem_description=description, category_id=category,
                             is_stopping=stopping, start_time=start, client_key=str(draft['client_key']),
                             technician_type=TechnicianType(str(draft.get('technician_type') or 'internal')),
                             technician_name=str(draft.get('technician_name') or '').strip() or None)

@@ -126,7 +126,7 @@ def _read_recent(scope: Scope) -> list[ProblemLogPublic]:
         query = select(CTPProblemLog).where(CTPProblemLog.deleted_at.is_(None))  # type: ignore[union-attr]
         if scope is not None:
             query = query.where(CTPProblemLog.machine_id.in_(scope))  # type: ignore[attr-defined]
-        query = query.order_by(col(CTPProblemLog.start_time).desc(), col(CTPProblemLog.id).desc()).limit(RECENT_LIMIT)  # type: ignore[attr-defined]
+        query = query.order_by(col(CTPProblemLog.start_time).desc(), col(CTPProblemLog.id).desc()).limit(RECENT_LIMIT)
         rows = problem_queries.to_public(session, list(select_rows(session, query).scalars()))
     _state.reads += 1
     return rows

@@ -37,5 +37,5 @@ def add_comment(session: Session, *, actor: Actor, log_id: int, comment_in: Comm
 
 
 def _public(row: ProblemComment, author_name: str | None) -> CommentPublic:
-    return CommentPublic(id=row.id, log_id=row.log_id, author_id=row.author_id,  # type: ignore[arg-type]
+    return CommentPublic(id=row.id, log_id=row.log_id, author_id=row.author_id,
                          author_name=author_name, created_at=row.created_at, body=row.body)

@@ -7,7 +7,7 @@ from sqlmodel import Session, col
 
 from app.db import loose_rows, select_rows
 from app.models import AuditAction, Category, CTPProblemLog, DowntimeSegment, ProblemAudit, ProblemStatus
-from app.services import calendar, failures, kpi_sql, rollup, rollup_read
+from app.services import calendar, failures, kpi_sql, rollup_read
 from app.services.kpi_figures import CauseRow, MachineStats
 from app.sqlfuncs import epoch, greatest, least
 
@@ -23,7 +23,7 @@ def add_live(session: Session, totals: dict[int, rollup_read.Totals], ids: list[
 
 def _add_downtime(session: Session, totals: dict[int, rollup_read.Totals], ids: list[int], start: datetime,
                   end: datetime, now: datetime, ops: list[calendar.Interval]) -> None:
-    ws, we = rollup.ts(start), rollup.ts(end)
+    ws, we = failures.ts(start), failures.ts(end)
     unplanned = kpi_sql.episodes(kpi_sql.segments(ids, start, end, now, False, timedelta(0)))
     every = kpi_sql.episodes(kpi_sql.segments(ids, start, end, now, None, timedelta(0)))
     u_in, u_op = kpi_sql.sum_by_machine(session, unplanned, ws, we, ops)
@@ -87,8 +87,8 @@ def _add_causes(session: Session, totals: dict[int, rollup_read.Totals], ids: li
                   col(DowntimeSegment.down_at) < end, up > start, kpi_sql.ends_after(start))).cte('cause_segments')
     before = func.max(seg.c.e).over(partition_by=seg.c.m, order_by=(seg.c.s, seg.c.e, seg.c.k), rows=(None, -1))
     covered = select(seg.c.m, seg.c.n, seg.c.s, seg.c.e, before.label('p')).cte('covered')
-    seconds = greatest(literal(0.0), least(covered.c.e, literal(rollup.ts(end)))
-                       - greatest(covered.c.s, func.coalesce(covered.c.p, covered.c.s), literal(rollup.ts(start))))
+    seconds = greatest(literal(0.0), least(covered.c.e, literal(failures.ts(end)))
+                       - greatest(covered.c.s, func.coalesce(covered.c.p, covered.c.s), literal(failures.ts(start))))
     minutes_q = select(covered.c.m, covered.c.n, func.sum(seconds)).group_by(covered.c.m, covered.c.n)
     counts_q = (select(col(log.machine_id), name.label('n'), func.count())
                 .outerjoin(Category, col(Category.id) == col(log.category_id))
@@ -134,7 +134,7 @@ def add_not_machine_faults(session: Session, result: dict[int, MachineStats], st
     for m, count in select_rows(session, query):
         result[m].not_machine_fault_count = int(count)
     stops = kpi_sql.episodes(kpi_sql.segments(ids, start, end, now, None, timedelta(0), machine_fault=False))
-    inside, _ = kpi_sql.sum_by_machine(session, stops, rollup.ts(start), rollup.ts(end), [])
+    inside, _ = kpi_sql.sum_by_machine(session, stops, failures.ts(start), failures.ts(end), [])
     for m, seconds in inside.items():
         result[m].not_machine_fault_minutes = seconds / 60
 

@@ -8,10 +8,10 @@ from sqlmodel import Session, col
 
 from app.db import loose_rows
 from app.models import Category, CTPMachine, CTPProblemLog, DowntimeSegment
-from app.services import calendar, failures, rollup, rollup_read
+from app.services import calendar, failures, rollup_read
 from app.sqlfuncs import epoch, greatest, least
 
-CHAIN_MARGIN = rollup.CHAIN_MARGIN  # segments this far outside the window may still chain into an episode
+CHAIN_MARGIN = failures.CHAIN_MARGIN  # segments this far outside the window may still chain into an episode
 
 
 def lives(session: Session, ids: list[int], start: datetime, end: datetime) -> dict[int, tuple[datetime, datetime]]:
@@ -84,7 +84,7 @@ def sum_by_machine(session: Session, ep, ws: float, we: float,  # type: ignore[n
                    ops: list[calendar.Interval]) -> tuple[dict[int, float], dict[int, float]]:
     """(seconds inside the window, seconds inside operating hours) per machine; one statement, episodes once."""
     query = select(literal(0).label('k'), ep.c.m, func.sum(clipped(ep, ws, we))).group_by(ep.c.m)
-    op_rows = [(rollup.ts(a), rollup.ts(b)) for a, b in ops]
+    op_rows = [(failures.ts(a), failures.ts(b)) for a, b in ops]
     if op_rows:
         opv = rollup_read.rows_cte('ops', {'a': Float, 'b': Float}, op_rows)  # type: ignore[arg-type]
         query = query.union_all(  # type: ignore[assignment]

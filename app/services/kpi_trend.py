@@ -6,7 +6,7 @@ from sqlmodel import Session, col
 
 from app.db import loose_rows, pk, select_rows
 from app.models import CTPMachine, utcnow
-from app.services import kpi_sql, rollup, rollup_read
+from app.services import failures, kpi_sql, rollup_read
 from app.services.access import Action, Actor, machine_scope, require
 from app.services.kpi_sql import lives
 
@@ -68,7 +68,7 @@ def _live_trend(session: Session, ids: list[int], pieces: list[rollup_read.Piece
     """Merged stop seconds per bucket index inside the pieces, from segments, in one statement."""
     first, last = min(p[0] for p in pieces), max(p[1] for p in pieces)
     episodes = kpi_sql.episodes(kpi_sql.segments(ids, first, last, now, planned, timedelta(0)))
-    rows = [(i, rollup.ts(a), rollup.ts(b)) for a, b, i in pieces]
+    rows = [(i, failures.ts(a), failures.ts(b)) for a, b, i in pieces]
     bv = rollup_read.rows_cte('buckets', {'i': Integer, 'a': Float, 'b': Float}, rows)  # type: ignore[arg-type]
     query_sum = (select(bv.c.i, func.sum(kpi_sql.clipped(episodes, bv.c.a, bv.c.b)))
                  .join(bv, (episodes.c.s < bv.c.b) & (episodes.c.e > bv.c.a)).group_by(bv.c.i))

@@ -76,8 +76,8 @@ def _machine_public(session: Session, machine: CTPMachine, open_logs: list[CTPPr
         acknowledger = session.get(User, headline.acknowledged_by) if headline.acknowledged_by else None
         label = taxonomy.category_info(session, headline.category_id).label if headline.category_id else None
         summary = OpenProblemSummary(
-            id=headline.id, problem_description=headline.problem_description, category=label,  # type: ignore[arg-type]
-            status=headline.status, is_stopping=headline.is_stopping, is_planned=headline.is_planned,  # type: ignore[arg-type]
+            id=headline.id, problem_description=headline.problem_description, category=label,
+            status=headline.status, is_stopping=headline.is_stopping, is_planned=headline.is_planned,
             start_time=headline.start_time, acknowledged_at=headline.acknowledged_at,
             acknowledged_by_name=acknowledger.name if acknowledger else None,
             vendor_called_at=headline.vendor_called_at, vendor_arrived_at=headline.vendor_arrived_at)

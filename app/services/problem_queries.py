@@ -86,7 +86,7 @@ def list_problems(session: Session, *, actor: Actor, filters: ProblemFilter) -> 
     if filters.cursor:
         keys = keys.where(_after(filters, descending, column))
     tie = CTPProblemLog.id.desc() if descending else CTPProblemLog.id.asc()  # type: ignore[union-attr]
-    keys = keys.order_by(column.desc() if descending else column.asc(), tie)  # type: ignore[attr-defined]
+    keys = keys.order_by(column.desc() if descending else column.asc(), tie)
     core = session.connection()  # Core execution: these are column reads, the ORM layer would only add cost
     found = core.execute(keys.limit(filters.limit + 1).offset(filters.offset)).all()
     if in_one_pass and found:
@@ -135,7 +135,7 @@ def _where(session: Session, actor: Actor, filters: ProblemFilter) -> list[Colum
         where.append(col(CTPProblemLog.created_by) == filters.created_by)
     if filters.q and filters.q.strip():
         where.append(text_search(session, filters.q))
-    return where  # type: ignore[return-value]
+    return where
 
 
 def text_search(session: Session, q: str) -> ColumnElement[bool]:
@@ -151,7 +151,7 @@ def text_search(session: Session, q: str) -> ColumnElement[bool]:
         match = ' '.join(f'"{word}"*' for word in words)
         rowids = text(f'SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH :fts_match').bindparams(
             fts_match=match).columns(column('rowid', Integer))
-        return CTPProblemLog.id.in_(rowids)  # type: ignore[union-attr]
+        return col(CTPProblemLog.id).in_(rowids)
     query = ' & '.join(f'{word}:*' for word in words)
     return text(f'{PG_TSVECTOR} @@ to_tsquery(\'simple\', :ts_query)').bindparams(ts_query=query)  # type: ignore[return-value]
 
@@ -186,8 +186,8 @@ def _after(filters: ProblemFilter, descending: bool, column: ColumnElement[objec
         raise bad from error
     key = CTPProblemLog.id
     if descending:
-        return and_(column <= value, or_(column < value, key < last_id))  # type: ignore[operator]
-    return and_(column >= value, or_(column > value, key > last_id))  # type: ignore[operator]
+        return and_(column <= value, or_(column < value, key < last_id))
+    return and_(column >= value, or_(column > value, key > last_id))
 
 
 def _bounded_int(value: object, low: int, high: int) -> bool:
@@ -212,7 +212,7 @@ def public_items(session: Session, rows: list[dict[str, Any]]) -> list[ProblemLo
 
 
 def _name(session: Session, rows: list[dict[str, Any]]) -> None:
-    machines = dict(select_rows(session, select(col(CTPMachine.id), col(CTPMachine.name)).where(  # type: ignore[arg-type]
+    machines = dict(select_rows(session, select(col(CTPMachine.id), col(CTPMachine.name)).where(
         col(CTPMachine.id).in_({row['machine_id'] for row in rows}))).all())
     labels = _labels(session, {row['category_id'] for row in rows if row['category_id'] is not None})
     names = _user_names(session, {row['created_by'] for row in rows})

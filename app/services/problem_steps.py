@@ -147,7 +147,7 @@ def notify_transition(session: Session, actor: Actor, log: CTPProblemLog, kind: 
     verb = {NotificationType.PROBLEM_ACKNOWLEDGED: 'acknowledged', NotificationType.PROBLEM_RESOLVED: 'resolved',
             NotificationType.PROBLEM_REOPENED: 'reopened', NotificationType.PROBLEM_CANCELLED: 'cancelled',
             NotificationType.VENDOR_CALLED: 'vendor called'}[kind]
-    return notifications.notify(session, user_ids=users, machine_id=log.machine_id,  # type: ignore[arg-type]
+    return notifications.notify(session, user_ids=users, machine_id=log.machine_id,
                                 log_id=log.id, kind=kind, message=message(session, machine, log, verb))
 
 

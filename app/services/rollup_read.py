@@ -5,10 +5,12 @@ running when it was written (`is_open`), or when it lies after the start of a ma
 """
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Date, Float, Integer, Select, column, func, literal, select, true, union_all, values
-from sqlalchemy.sql.selectable import CTE
+from sqlalchemy.orm import Mapped
+from sqlalchemy.sql.selectable import CTE, ScalarSelect
 from sqlmodel import Session, col
 
 from app.config import get_settings
@@ -68,7 +70,7 @@ def cut_days(session: Session, ids: list[int], now: datetime) -> dict[int, date]
                                             .where(col(DowntimeSegment.machine_id).in_(ids),
                                                    col(DowntimeSegment.up_at).is_(None))
                                             .group_by(col(DowntimeSegment.machine_id))):
-        cut[machine_id] = min(cut[machine_id], down.astimezone(zone).date())  # type: ignore[union-attr]
+        cut[machine_id] = min(cut[machine_id], down.astimezone(zone).date())
     return _cluster(cut)
 
 
@@ -126,7 +128,7 @@ def add_rolled(session: Session, totals: dict[int, Totals], days: dict[int, tupl
     by_range: dict[tuple[date, date], list[int]] = {}
     for machine_id, day_range in days.items():
         by_range.setdefault(day_range, []).append(machine_id)
-    names: dict[int | None, str] = dict(select_rows(session,   # type: ignore[arg-type]
+    names: dict[int | None, str] = dict(select_rows(session,
         select(col(Category.id), col(Category.name)).where(col(Category.parent_id).is_(None))).all()) if days else {}
     for (first, stop), ids in by_range.items():
         r = DailyRollup
@@ -150,21 +152,21 @@ def _causes_query(ids: list[int], first: date, stop: date) -> Select[int, int | 
                            select(literal(None, Integer).label('k'))).cte('subsystems')
     c = DailyCauseRollup
 
-    def total(column_):  # type: ignore[no-untyped-def]
+    def total(column_: Mapped[float] | Mapped[int]) -> ScalarSelect[Any]:
         return (select(func.sum(column_)).where(col(c.machine_id) == col(CTPMachine.id),
                                                 col(c.subsystem_id).is_not_distinct_from(subsystems.c.k),
                                                 col(c.day) >= first, col(c.day) < stop).scalar_subquery())
-    return (select(col(CTPMachine.id), subsystems.c.k, total(col(c.seconds)), total(col(c.problems)))  # type: ignore[return-value]
+    return (select(col(CTPMachine.id), subsystems.c.k, total(col(c.seconds)), total(col(c.problems)))
             .select_from(CTPMachine).join(subsystems, true()).where(col(CTPMachine.id).in_(ids)))
 
 
-def rows_cte(name: str, columns: dict[str, type[Integer] | type[Float] | type[Date]],
+def rows_cte(name: str, columns: dict[str, type[Integer] | type[Float[float]] | type[Date]],
              rows: list[tuple[object, ...]]) -> CTE:
     """A small constant table as a CTE. Few rows: a UNION ALL of bound SELECTs, which SQLAlchemy can cache (a
     VALUES clause is compiled anew every time: ~10-40 ms); many rows: VALUES (SQLite caps UNION ALL at 500)."""
     if len(rows) > 100:
         return values(*[column(c, t) for c, t in columns.items()], name=name).data(rows).cte(name)
-    selects: list[Select[tuple[object, ...]]] = [
+    selects: list[Select[*tuple[Any, ...]]] = [
         select(*[literal(v, t).label(c) for (c, t), v in zip(columns.items(), row, strict=True)]) for row in rows]
     return (union_all(*selects) if len(selects) > 1 else selects[0]).cte(name)
 

@@ -12,7 +12,7 @@ from sqlmodel import Session, col
 
 from app.db import pk, select_rows
 from app.models import CTPMachine, utcnow
-from app.services import calendar, kpi_live, kpi_sql, rollup, rollup_read
+from app.services import calendar, failures, kpi_live, kpi_sql, rollup_read
 from app.services.access import Action, Actor, machine_scope, require
 from app.services.kpi_figures import CauseRow, MachineStats, headline_is_24_7, plant_totals
 from app.services.kpi_sql import CHAIN_MARGIN, lives
@@ -73,7 +73,7 @@ def downtime_seconds_by_machine(session: Session, ids: list[int], start: datetim
     if not ids:
         return {}
     every = kpi_sql.episodes(kpi_sql.segments(ids, start, end, now, planned=None, margin=timedelta(0)))
-    inside, _ = kpi_sql.sum_by_machine(session, every, rollup.ts(start), rollup.ts(end), [])
+    inside, _ = kpi_sql.sum_by_machine(session, every, failures.ts(start), failures.ts(end), [])
     return inside
 
 

@@ -64,7 +64,7 @@ def hand_over(session: Session, actor: Actor, log: CTPProblemLog, owner_id: int)
                  field='owner', old=previous.name if previous else None, new=colleague.name)
     machine = session.get(CTPMachine, log.machine_id)
     told = {owner_id} - {actor.user_id}
-    return notifications.notify(session, user_ids=told, machine_id=log.machine_id, log_id=log.id,  # type: ignore[arg-type]
+    return notifications.notify(session, user_ids=told, machine_id=log.machine_id, log_id=log.id,
                                 kind=NotificationType.PROBLEM_ACKNOWLEDGED,
                                 message=f'{machine.name if machine else "Machine"}: {actor.name} handed you '
                                         f'problem #{log.id}')

@@ -17,7 +17,7 @@ from app.services.access import Action, Actor, require
 def to_public(session: Session, user: User) -> UserPublic:
     ids = sorted(select_rows(session, select(col(UserMachine.machine_id)).where(col(UserMachine.user_id) == user.id))
                  .scalars())
-    return UserPublic(id=user.id, username=user.username, name=user.name, role=user.role,  # type: ignore[arg-type]
+    return UserPublic(id=user.id, username=user.username, name=user.name, role=user.role,
                       division_id=user.division_id, is_active=user.is_active, machine_ids=ids,
                       language=user.language)
 
@@ -82,7 +82,7 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
             raise Conflict(f'user name {username!r} is taken')
         user.username = username
     if 'division_id' in changes:
-        _check_division(session, changes['division_id'])  # type: ignore[arg-type]
+        _check_division(session, changes['division_id'])
         user.division_id = changes['division_id']  # type: ignore[assignment]
     for name in ('name', 'role', 'is_active'):
         if name in changes and changes[name] is not None:

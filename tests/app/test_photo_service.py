@@ -51,6 +51,19 @@ def test_a_report_commits_the_problem_and_its_photos_together(session: Session) 
     assert actions.count(AuditAction.PHOTO_ADDED) == 2
 
 
+def test_a_replayed_report_keeps_the_first_photos_and_removes_the_new_files(session: Session) -> None:
+    machine = make_machine(session)
+    tech = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
+    body = ProblemLogCreate(machine_id=machine.id, problem_description='Plate jam',  # type: ignore[arg-type]
+                            client_key='tablet-7')
+    first = problem_logs.report_problem(session, actor=actor(tech), problem_in=body, photos=prepared(1))
+    again = prepared(1)
+    replay = problem_logs.report_problem(session, actor=actor(tech), problem_in=body, photos=again)
+    assert replay.log.id == first.log.id and not replay.created
+    assert [row.log_id for row in photo_rows(session)] == [first.log.id]
+    assert not {again[0].stored_name, again[0].thumb_name} & set(files())
+
+
 def test_a_failure_between_file_write_and_commit_leaves_no_orphan(session: Session,
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     machine = make_machine(session)

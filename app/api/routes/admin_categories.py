@@ -42,7 +42,7 @@ class CategoryUpdate(StrictModel):
 
 
 def _out(row: Category) -> CategoryOut:
-    return CategoryOut(id=row.id, parent_id=row.parent_id, name=row.name, machine_fault=row.machine_fault,  # type: ignore[arg-type]
+    return CategoryOut(id=row.id, parent_id=row.parent_id, name=row.name, machine_fault=row.machine_fault,
                        is_planned_default=row.is_planned_default, active=row.active)
 
 

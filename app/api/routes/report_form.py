@@ -9,7 +9,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from app.api.errors import ErrorBody
-from app.api.routes import JSON_BODY_LIMIT, content_length, validate
+from app.api.limits import JSON_BODY_LIMIT
+from app.api.routes import content_length, validate
 from app.config import get_settings
 from app.errors import InvalidInput, PayloadTooLarge
 from app.models.schemas import ProblemLogCreate

@@ -46,7 +46,7 @@ def _latest_values(session: Session, machine_id: int) -> dict[str, float]:
         .group_by(MeterReading.meter)
     rows = select_rows(session, select(col(MeterReading.meter), col(MeterReading.value)).where(col(MeterReading.id)
                                                                                                .in_(newest))).all()
-    return dict(rows)  # type: ignore[arg-type]
+    return dict(rows)
 
 
 @dataclass(frozen=True)

@@ -130,7 +130,7 @@ def _active(session: Session, sender_id: str, device_id: str) -> DeviceLink | No
 
 def _info(session: Session, row: DeviceLink) -> LinkInfo:
     machine = session.get(CTPMachine, row.machine_id)
-    return LinkInfo(id=row.id, machine_id=row.machine_id, machine_name=machine.name if machine else '?',  # type: ignore[arg-type]
+    return LinkInfo(id=row.id, machine_id=row.machine_id, machine_name=machine.name if machine else '?',
                     sender_id=row.sender_id, device_id=row.device_id,
                     allowed_addresses=row.allowed_addresses.split(), created_at=row.created_at,
                     last_signal_at=row.last_signal_at, last_error=row.last_error, revoked_at=row.revoked_at)
