@@ -59,7 +59,7 @@ def schedule_next(session: Session, task: MaintenanceTask, order: MaintenanceOrd
 
 def _workable(session: Session, actor: Actor, order_id: int) -> tuple[MaintenanceOrder, MaintenanceTask]:
     require(actor, Action.DO_MAINTENANCE)
-    order = orders.get_order(session, actor=actor, order_id=order_id)
+    order = orders.get_order(session, actor=actor, order_id=order_id, lock=True)
     if order.status not in orders.PENDING:
         raise Conflict(f'this task is already {order.status}')
     task = session.get(MaintenanceTask, order.task_id)
