@@ -18,7 +18,7 @@ from app.models import (
 from app.models.maintenance_schemas import TaskIn
 from app.services.maintenance import orders
 from app.services.maintenance.limits import out_of_limits
-from app.services.maintenance.recurrence import first_calendar_due, next_calendar_due, overdue_after
+from app.services.maintenance.recurrence import first_calendar_due, next_calendar_due
 from app.services.maintenance.templates import PLATESETTER, PROCESSOR
 
 HISTORY_DAYS = 120
@@ -63,7 +63,7 @@ def _orders(session: Session, task: MaintenanceTask, steps: list[MaintenanceStep
     assert rule is not None
     zone = get_settings().zone
     due, last, rows = first_calendar_due(rule, start, zone), start, []
-    while overdue_after(due, zone) <= now:  # every order whose day is over is history; today's stays pending
+    while due < now - timedelta(hours=2):  # history up to two hours ago: the board shows a few due, not all
         roll = rng.random()
         status, done = ('done', due + timedelta(hours=rng.uniform(0, 8))) if roll < 0.8 else \
             ('done', due + timedelta(days=rng.uniform(1, 3))) if roll < 0.9 else \
