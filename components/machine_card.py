@@ -112,7 +112,7 @@ def _maintenance(machine: MachinePublic) -> list[Line]:
     if machine.maintenance_due is None:
         return []
     text = _('Maintenance overdue') if machine.maintenance_due == 'overdue' else _('Maintenance due')
-    return [Line('maintenance', text, 'text-sm font-bold mt-1 underline')]
+    return [Line('maintenance', text, 'text-sm font-bold mt-1')]
 
 
 def _for(status: str) -> str:

@@ -74,6 +74,7 @@ def task_buttons(task: TaskPublic, changed: Callable[[], Awaitable[None]]) -> No
 
 def task_dialog(machine_id: int, task: TaskPublic | None, changed: Callable[[], Awaitable[None]]) -> None:
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-2xl'):
+        dialog.props['aria-label'] = _('Maintenance task')  # the dialog's accessible name
         ui.label(_('Maintenance task')).classes('text-lg font-bold')
         title = ui.input(_('Title'), value=task.title if task else '').props('outlined').classes('w-full')
         with ui.row().classes('w-full gap-2'):

@@ -231,3 +231,19 @@ def test_readings_typed_on_the_tablet_feed_a_meter_trigger(session: Session, set
         states = {o.title: (o.state, o.meter_used) for o in orders.due_list(
             session, actor=actor(tech), states=('upcoming', 'soon', 'due', 'overdue'))}
     assert states['Bath change'] == ('due', 1300)  # 600 + 300 + 400
+
+
+def test_a_colleague_skips_a_started_task_and_its_planned_stop_ends(session: Session, setup: tuple) -> None:
+    m1, _m2, admin, tech, _mgr = setup
+    peer = make_user(session, 'peer', Role.CTP_USER, [m1.id])  # type: ignore[list-item]
+    with time_machine.travel(T0 - timedelta(days=1), tick=False):
+        plans.create_task(session, actor=actor(admin), task_in=_bath_task(m1))
+    with time_machine.travel(T0 + timedelta(minutes=5), tick=False):
+        order = orders.due_list(session, actor=actor(tech))[0]
+        log_id = work.start_order(session, actor=actor(tech), order_id=order.id).log_id
+    with time_machine.travel(T0 + timedelta(minutes=35), tick=False):
+        work.skip_order(session, actor=actor(peer), order_id=order.id, reason='pump broken, vendor called')
+    stop = session.get(CTPProblemLog, log_id)
+    session.refresh(stop)
+    assert stop.status == 'completed' and stop.downtime_minutes == 30  # type: ignore[union-attr]
+    assert session.get(CTPMachine, m1.id).status == 'operational'  # type: ignore[union-attr]

@@ -3,7 +3,7 @@ time, some late, a few skipped or missed, readings with the odd value out of lim
 import random
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlmodel import Session
 
 from app.config import get_settings
@@ -18,7 +18,7 @@ from app.models import (
 from app.models.maintenance_schemas import TaskIn
 from app.services.maintenance import orders
 from app.services.maintenance.limits import out_of_limits
-from app.services.maintenance.recurrence import first_calendar_due, next_calendar_due, overdue_after
+from app.services.maintenance.recurrence import first_calendar_due, next_calendar_due
 from app.services.maintenance.templates import PLATESETTER, PROCESSOR
 
 HISTORY_DAYS = 120
@@ -58,37 +58,43 @@ def _one_overdue(session: Session, machine: CTPMachine, now: datetime) -> None:
 
 def _orders(session: Session, task: MaintenanceTask, steps: list[MaintenanceStep], rng: random.Random,
             start: datetime, now: datetime) -> int:
+    """The task's history, written in bulk (thousands of rows at the demo's first start), then its pending order."""
     rule = orders.calendar_rule(task)
     assert rule is not None
     zone = get_settings().zone
-    due, last, count = first_calendar_due(rule, start, zone), start, 0
-    while overdue_after(due, zone) <= now:  # every order whose day is over is history; today's stays pending
+    due, last, rows = first_calendar_due(rule, start, zone), start, []
+    while due < now - timedelta(hours=2):  # history up to two hours ago: the board shows a few due, not all
         roll = rng.random()
         status, done = ('done', due + timedelta(hours=rng.uniform(0, 8))) if roll < 0.8 else \
             ('done', due + timedelta(days=rng.uniform(1, 3))) if roll < 0.9 else \
             ('skipped', due + timedelta(hours=2)) if roll < 0.96 else ('missed', None)
         done = min(done, now - timedelta(hours=1)) if done else None
-        order = MaintenanceOrder(task_id=task.id, machine_id=task.machine_id, status=status, due_at=due,  # type: ignore[arg-type]
-                                 meter_from=last, done_at=done, created_at=last,
-                                 skip_reason='Chemistry delivery late' if status == 'skipped' else None)
-        session.add(order)
-        session.flush()
-        if status == 'done':
-            _readings(session, order, steps, rng, done)  # type: ignore[arg-type]
+        rows.append({'task_id': task.id, 'machine_id': task.machine_id, 'status': status, 'due_at': due,
+                     'meter_from': last, 'done_at': done, 'created_at': last, 'note': '',
+                     'skip_reason': 'Chemistry delivery late' if status == 'skipped' else None})
         last = done or due
-        anchor = due if task.anchor == 'due' or done is None else done
-        due, count = next_calendar_due(rule, anchor, zone), count + 1
+        due = next_calendar_due(rule, due if task.anchor == 'due' or done is None else done, zone)
+    if rows:
+        session.execute(insert(MaintenanceOrder.__table__), rows)  # type: ignore[attr-defined]
+        ids = dict(session.exec(select(MaintenanceOrder.due_at, MaintenanceOrder.id)  # type: ignore[call-overload]
+                                .where(MaintenanceOrder.task_id == task.id)).all())
+        readings = [reading for row in rows if row['status'] == 'done'
+                    for reading in _readings(ids[row['due_at']], steps, rng, row['done_at'])]  # type: ignore[arg-type]
+        if readings:
+            session.execute(insert(MaintenanceReading.__table__), readings)  # type: ignore[attr-defined]
     session.add(MaintenanceOrder(task_id=task.id, machine_id=task.machine_id, due_at=due, meter_from=last,  # type: ignore[arg-type]
                                  created_at=last))
-    return count + 1
+    return len(rows) + 1
 
 
-def _readings(session: Session, order: MaintenanceOrder, steps: list[MaintenanceStep], rng: random.Random,
-              at: datetime) -> None:
+def _readings(order_id: int, steps: list[MaintenanceStep], rng: random.Random,
+              at: datetime) -> list[dict[str, object]]:
+    rows = []
     for step in steps:
         value = None
         if step.unit is not None and step.min_value is not None and step.max_value is not None:
             span = step.max_value - step.min_value
             value = round(rng.uniform(step.min_value - 0.1 * span, step.max_value + 0.05 * span), 1)
-        session.add(MaintenanceReading(order_id=order.id, step_id=step.id, checked=True, value=value,  # type: ignore[arg-type]
-                                       out_of_limits=out_of_limits(step, value), at=at))
+        rows.append({'order_id': order_id, 'step_id': step.id, 'checked': True, 'value': value,
+                     'out_of_limits': out_of_limits(step, value), 'at': at})
+    return rows

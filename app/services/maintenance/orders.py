@@ -97,10 +97,11 @@ def _readings(session: Session, order: MaintenanceOrder) -> list[ReadingPublic]:
                           problem_text=problem_text(step, r.value)) for r, step in rows]
 
 
-def get_order(session: Session, *, actor: Actor, order_id: int) -> MaintenanceOrder:
-    """The work order, if its machine is in the actor's scope; otherwise 404."""
+def get_order(session: Session, *, actor: Actor, order_id: int, lock: bool = False) -> MaintenanceOrder:
+    """The work order, if its machine is in the actor's scope; otherwise 404. `lock`: for a change, so two
+    technicians tapping Start at once make one planned stop (PostgreSQL row lock; SQLite writes are serial)."""
     require(actor, Action.READ)
-    order = session.get(MaintenanceOrder, order_id)
+    order = session.get(MaintenanceOrder, order_id, with_for_update=lock)
     if order is None:
         raise NotFound(f'maintenance order {order_id} not found')
     try:

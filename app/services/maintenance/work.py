@@ -59,7 +59,7 @@ def schedule_next(session: Session, task: MaintenanceTask, order: MaintenanceOrd
 
 def _workable(session: Session, actor: Actor, order_id: int) -> tuple[MaintenanceOrder, MaintenanceTask]:
     require(actor, Action.DO_MAINTENANCE)
-    order = orders.get_order(session, actor=actor, order_id=order_id)
+    order = orders.get_order(session, actor=actor, order_id=order_id, lock=True)
     if order.status not in orders.PENDING:
         raise Conflict(f'this task is already {order.status}')
     task = session.get(MaintenanceTask, order.task_id)
@@ -144,8 +144,10 @@ def skip_order(session: Session, *, actor: Actor, order_id: int, reason: str) ->
     schedule_next(session, task, order, now, from_due=True)
     session.add(order)
     session.commit()
-    _close_stop(session, actor, order, ProblemLogUpdate(status=ProblemStatus.CANCELLED,
-                                                        reason=f'maintenance skipped: {reason.strip()}'))
+    # the machine did stand still until now: its planned stop ends here (any colleague may end it, team work)
+    _close_stop(session, actor, order, ProblemLogUpdate(
+        status=ProblemStatus.COMPLETED, solution=f'{STOP_TEXT.format(title=task.title)} – skipped: {reason.strip()}',
+        resolved_by=ResolvedBy.INTERNAL_TECHNICIAN))
     events.publish(events.machine_changed, order.machine_id)
     return orders.public(session, actor, order)
 
