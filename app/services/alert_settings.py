@@ -202,7 +202,7 @@ def save_subscription(session: Session, *, actor: Actor, body: SubscriptionIn,
                       subscription_id: int | None = None) -> SubscriptionPublic:
     """Add or change one of the actor's own subscriptions (someone else's is 404)."""
     require(actor, Action.OWN_ALERTS)
-    row = (AlertSubscription(user_id=actor.user_id, channel_kind=body.channel_kind)  # type: ignore[arg-type]  # a person's own: user_id is set
+    row = (AlertSubscription(user_id=actor.user_id, channel_kind=body.channel_kind)  # type: ignore[arg-type]  # people only: user_id set
            if subscription_id is None else _own(session, actor, subscription_id))
     _check_subscription(session, actor, body)
     row.channel_kind, row.address, row.channel_id = body.channel_kind, body.address.strip(), body.channel_id
