@@ -3,7 +3,7 @@ letters (admins only)."""
 from dataclasses import dataclass
 from typing import TypeVar
 
-from nicegui import run, ui
+from nicegui import ui
 from pydantic import BaseModel, ValidationError
 
 from app.db import read_session
@@ -17,6 +17,7 @@ from components.admin import act, admin_nav
 from components.layout import frame
 from components.page import page
 from components.session import require_page_admin
+from components.worker import io
 
 M = TypeVar('M', bound=BaseModel)
 WEEKDAYS = (N_('Monday'), N_('Tuesday'), N_('Wednesday'), N_('Thursday'), N_('Friday'), N_('Saturday'),
@@ -46,7 +47,7 @@ async def admin_alerts_page() -> None:
 
         @ui.refreshable
         async def body() -> None:
-            snap = await run.io_bound(_load, actor)
+            snap = await io(_load, actor)
             _channels(snap, body.refresh)
             _rules(snap, body.refresh)
             _roster(snap, body.refresh)
@@ -172,7 +173,7 @@ def _load(actor: Actor) -> Snapshot:
         people = {u.id: u.name for u in users.list_users(session, actor=actor) if u.is_active}
         return Snapshot(channels=settings.list_channels(session, actor=actor),
                         rules=settings.list_rules(session, actor=actor),
-                        roster=settings.read_roster(session, actor=actor), people=people,  # type: ignore[arg-type]
+                        roster=settings.read_roster(session, actor=actor), people=people,
                         dead=settings.list_outbox(session, actor=actor, status='dead', limit=50),
                         recent=settings.list_outbox(session, actor=actor, limit=20))
 

@@ -9,15 +9,16 @@ import json
 import logging
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, event, or_, select, update
+from sqlalchemy import ColumnElement, and_, event, or_, select, update
 from sqlalchemy.orm import Session as OrmSession
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
+from app.db import pk, select_rows
 from app.models import AlertChannel, AlertOutbox, utcnow
 
 logger = logging.getLogger(__name__)
@@ -39,25 +40,27 @@ class Delivery:
     secret: str = ''
 
 
-def _due(now: datetime) -> object:
-    return or_(and_(AlertOutbox.status == 'pending', AlertOutbox.next_attempt_at <= now),
-               and_(AlertOutbox.status == 'sending', AlertOutbox.locked_until <= now))
+def _due(now: datetime) -> ColumnElement[bool]:
+    return or_(and_(col(AlertOutbox.status) == 'pending', col(AlertOutbox.next_attempt_at) <= now),
+               and_(col(AlertOutbox.status) == 'sending', col(AlertOutbox.locked_until) <= now))
 
 
 def claim(session: Session, *, limit: int = 20) -> list[Delivery]:
     """Lease up to `limit` due alerts to this caller (committed), oldest due first."""
     now = utcnow()
     lease = uuid.uuid4().hex
-    ids = list(session.exec(select(AlertOutbox.id).where(_due(now))  # type: ignore[arg-type]
-                            .order_by(AlertOutbox.next_attempt_at, AlertOutbox.id).limit(limit)
-                            .with_for_update(skip_locked=True)).scalars())
+    ids = list(select_rows(session, select(pk(AlertOutbox.id)).where(_due(now))
+                           .order_by(col(AlertOutbox.next_attempt_at), pk(AlertOutbox.id)).limit(limit)
+                           .with_for_update(skip_locked=True)).scalars())
     until = now + timedelta(seconds=get_settings().alert_lease_seconds)
     if ids:  # one conditional UPDATE: a row someone else claimed meanwhile is no longer due and stays theirs
-        session.execute(update(AlertOutbox).where(AlertOutbox.id.in_(ids), _due(now))  # type: ignore[arg-type, union-attr]
-                        .values(status='sending', lease=lease, locked_until=until, attempts=AlertOutbox.attempts + 1)
+        session.execute(update(AlertOutbox).where(pk(AlertOutbox.id).in_(ids), _due(now))
+                        .values(status='sending', lease=lease, locked_until=until,
+                                attempts=col(AlertOutbox.attempts) + 1)
                         .execution_options(synchronize_session=False))
-    rows = session.exec(select(AlertOutbox).where(AlertOutbox.lease == lease, AlertOutbox.status == 'sending')
-                        .order_by(AlertOutbox.id)).scalars() if ids else []
+    mine = (select(AlertOutbox).where(col(AlertOutbox.lease) == lease, col(AlertOutbox.status) == 'sending')
+            .order_by(pk(AlertOutbox.id)))
+    rows: Iterable[AlertOutbox] = select_rows(session, mine).scalars() if ids else []
     deliveries = [_delivery(session, row) for row in rows]
     session.commit()
     return deliveries
@@ -101,9 +104,9 @@ def _sent(session: Session, deliveries: list[Delivery], now: datetime) -> set[in
     done: set[int] = set()
     for lease in {d.lease for d in deliveries}:
         ids = [d.id for d in deliveries if d.lease == lease]
-        held = [AlertOutbox.id.in_(ids), AlertOutbox.lease == lease, AlertOutbox.status == 'sending']  # type: ignore[union-attr]
-        done |= set(session.exec(select(AlertOutbox.id).where(*held)).scalars())  # type: ignore[arg-type, call-overload]
-        session.execute(update(AlertOutbox).where(*held).values(  # type: ignore[arg-type]
+        held = [pk(AlertOutbox.id).in_(ids), col(AlertOutbox.lease) == lease, col(AlertOutbox.status) == 'sending']
+        done |= set(select_rows(session, select(pk(AlertOutbox.id)).where(*held)).scalars())
+        session.execute(update(AlertOutbox).where(*held).values(
             status='sent', sent_at=now, locked_until=None, last_error=None).execution_options(
             synchronize_session=False))
     return done
@@ -115,7 +118,7 @@ def mark_failed(session: Session, delivery: Delivery, error: str, *, permanent: 
 
 
 def _failed(session: Session, outcome: Outcome, now: datetime) -> str:
-    row = session.exec(select(AlertOutbox).where(*_held(outcome.delivery))).scalars().first()  # type: ignore[arg-type]
+    row = select_rows(session, select(AlertOutbox).where(*_held(outcome.delivery))).scalars().first()
     if row is None:
         return 'lost-lease'
     dead = outcome.permanent or row.attempts >= get_settings().alert_max_attempts
@@ -130,8 +133,8 @@ def _failed(session: Session, outcome: Outcome, now: datetime) -> str:
 
 def retry(session: Session, outbox_id: int) -> bool:
     """Put a dead (or waiting) alert back in line now, attempts from zero; False if there is none or it is sent."""
-    result = session.execute(update(AlertOutbox).where(AlertOutbox.id == outbox_id,
-                                                       AlertOutbox.status.in_(('dead', 'pending')))
+    result = session.execute(update(AlertOutbox).where(pk(AlertOutbox.id) == outbox_id,
+                                                       col(AlertOutbox.status).in_(('dead', 'pending')))
                              .values(status='pending', attempts=0, next_attempt_at=utcnow(), locked_until=None)
                              .execution_options(synchronize_session=False))
     session.commit()
@@ -141,8 +144,9 @@ def retry(session: Session, outbox_id: int) -> bool:
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def _held(delivery: Delivery) -> list[object]:
-    return [AlertOutbox.id == delivery.id, AlertOutbox.lease == delivery.lease, AlertOutbox.status == 'sending']
+def _held(delivery: Delivery) -> list[ColumnElement[bool]]:
+    return [pk(AlertOutbox.id) == delivery.id, col(AlertOutbox.lease) == delivery.lease,
+            col(AlertOutbox.status) == 'sending']
 
 
 def backoff(attempts: int) -> timedelta:

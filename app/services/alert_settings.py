@@ -8,10 +8,10 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
-from sqlalchemy import func, select
-from sqlmodel import Session
+from sqlalchemy import ColumnElement, func, select
+from sqlmodel import Session, col
 
-from app.db import rolls_back
+from app.db import pk, rolls_back, select_rows
 from app.errors import Conflict, InvalidInput, NotFound
 from app.models import AlertChannel, AlertOutbox, AlertSubscription, EscalationRule, ShiftRoster, User
 from app.models.schemas import Id, StrictModel
@@ -129,7 +129,7 @@ def _check_target(kind: str, target: str) -> None:
 def list_channels(session: Session, *, actor: Actor) -> list[ChannelPublic]:
     """Admins see every channel; others the enabled ones they may subscribe to (without targets)."""
     require(actor, Action.OWN_ALERTS)
-    rows = session.exec(select(AlertChannel).order_by(AlertChannel.name)).scalars()
+    rows = select_rows(session, select(AlertChannel).order_by(col(AlertChannel.name))).scalars()
     admin = Action.ADMINISTER in ROLE_ACTIONS[actor.role]
     return [_channel_public(row) if admin else ChannelPublic(id=row.id, name=row.name, kind=row.kind, target='',  # type: ignore[arg-type]
                                                              has_secret=False, enabled=True)
@@ -141,10 +141,12 @@ def save_channel(session: Session, *, actor: Actor, body: ChannelIn, channel_id:
     """Admin: add a channel, or change one (a secret left out keeps the stored one; '' removes it)."""
     require(actor, Action.ADMINISTER)
     _check_target(body.kind, body.target)
-    row = AlertChannel() if channel_id is None else session.get(AlertChannel, channel_id)
+    row = (AlertChannel(name=body.name, kind=body.kind, target=body.target) if channel_id is None
+           else session.get(AlertChannel, channel_id))
     if row is None:
         raise NotFound(f'alert channel {channel_id} not found')
-    taken = session.exec(select(AlertChannel.id).where(func.lower(AlertChannel.name) == body.name.lower())).first()
+    taken = select_rows(session, select(pk(AlertChannel.id)).where(
+        func.lower(col(AlertChannel.name)) == body.name.lower())).first()
     if taken is not None and taken[0] != channel_id:
         raise Conflict(f'a channel named {body.name!r} exists already')
     row.name, row.kind, row.target, row.enabled = body.name, body.kind, body.target, body.enabled
@@ -176,8 +178,8 @@ def _subscription_public(row: AlertSubscription) -> SubscriptionPublic:
 def list_subscriptions(session: Session, *, actor: Actor) -> list[SubscriptionPublic]:
     """The actor's own subscriptions."""
     require(actor, Action.OWN_ALERTS)
-    rows = session.exec(select(AlertSubscription).where(AlertSubscription.user_id == actor.user_id)
-                        .order_by(AlertSubscription.id)).scalars()
+    rows = select_rows(session, select(AlertSubscription).where(col(AlertSubscription.user_id) == actor.user_id)
+                       .order_by(pk(AlertSubscription.id))).scalars()
     return [_subscription_public(row) for row in rows]
 
 
@@ -200,8 +202,8 @@ def save_subscription(session: Session, *, actor: Actor, body: SubscriptionIn,
                       subscription_id: int | None = None) -> SubscriptionPublic:
     """Add or change one of the actor's own subscriptions (someone else's is 404)."""
     require(actor, Action.OWN_ALERTS)
-    row = AlertSubscription(user_id=actor.user_id) if subscription_id is None else _own(session, actor,  # type: ignore[arg-type]
-                                                                                       subscription_id)
+    row = (AlertSubscription(user_id=actor.user_id, channel_kind=body.channel_kind)  # type: ignore[arg-type]  # people only: user_id set
+           if subscription_id is None else _own(session, actor, subscription_id))
     _check_subscription(session, actor, body)
     row.channel_kind, row.address, row.channel_id = body.channel_kind, body.address.strip(), body.channel_id
     row.machine_ids = ' '.join(str(i) for i in sorted(set(body.machine_ids)))
@@ -228,7 +230,8 @@ def delete_subscription(session: Session, *, actor: Actor, subscription_id: int)
 
 def read_roster(session: Session, *, actor: Actor) -> list[ShiftIO]:
     require(actor, Action.ADMINISTER)
-    rows = session.exec(select(ShiftRoster).order_by(ShiftRoster.weekday, ShiftRoster.start_minute)).scalars()
+    rows = select_rows(session, select(ShiftRoster).order_by(col(ShiftRoster.weekday),
+                                                             col(ShiftRoster.start_minute))).scalars()
     return [ShiftIO(name=r.name, weekday=r.weekday, start_minute=r.start_minute, end_minute=r.end_minute,
                     lead_user_id=r.lead_user_id, member_ids=sorted(split_ids(r.member_ids))) for r in rows]
 
@@ -238,10 +241,11 @@ def replace_roster(session: Session, *, actor: Actor, shifts: list[ShiftIO]) -> 
     """Admin: the roster is replaced as a whole (as the operating calendar is)."""
     require(actor, Action.ADMINISTER)
     people = {s.lead_user_id for s in shifts if s.lead_user_id} | {m for s in shifts for m in s.member_ids}
-    known = set(session.exec(select(User.id).where(User.id.in_(sorted(people)))).scalars()) if people else set()
+    known = set(select_rows(session, select(pk(User.id)).where(pk(User.id).in_(sorted(people)))).scalars()) \
+        if people else set()
     if people - known:
         raise InvalidInput(f'unknown users: {sorted(people - known)}', field='shifts')
-    for old in session.exec(select(ShiftRoster)).scalars():
+    for old in select_rows(session, select(ShiftRoster)).scalars():
         session.delete(old)
     for shift in shifts:
         session.add(ShiftRoster(name=shift.name, weekday=shift.weekday, start_minute=shift.start_minute,
@@ -253,14 +257,16 @@ def replace_roster(session: Session, *, actor: Actor, shifts: list[ShiftIO]) -> 
 
 def list_rules(session: Session, *, actor: Actor) -> list[RulePublic]:
     require(actor, Action.ADMINISTER)
-    rows = session.exec(select(EscalationRule).order_by(EscalationRule.kind, EscalationRule.minutes)).scalars()
+    rows = select_rows(session, select(EscalationRule).order_by(col(EscalationRule.kind),
+                                                                col(EscalationRule.minutes))).scalars()
     return [RulePublic.model_validate(row, from_attributes=True) for row in rows]
 
 
 @rolls_back
 def save_rule(session: Session, *, actor: Actor, body: RuleIn, rule_id: int | None = None) -> RulePublic:
     require(actor, Action.ADMINISTER)
-    row = EscalationRule() if rule_id is None else session.get(EscalationRule, rule_id)
+    row = (EscalationRule(kind=body.kind, minutes=body.minutes, target=body.target) if rule_id is None
+           else session.get(EscalationRule, rule_id))
     if row is None:
         raise NotFound(f'escalation rule {rule_id} not found')
     row.kind, row.minutes, row.target, row.enabled = body.kind, body.minutes, body.target, body.enabled
@@ -283,10 +289,10 @@ def list_outbox(session: Session, *, actor: Actor, status: str | None = None, li
                 offset: int = 0) -> OutboxPage:
     """Admin: the outbox, newest first; status 'dead' is the dead-letter list."""
     require(actor, Action.ADMINISTER)
-    where = [AlertOutbox.status == status] if status else []
-    total = session.exec(select(func.count()).select_from(AlertOutbox).where(*where)).one()[0]
-    rows = session.exec(select(AlertOutbox).where(*where).order_by(AlertOutbox.id.desc())  # type: ignore[union-attr]
-                        .limit(limit).offset(offset)).scalars()
+    where: list[ColumnElement[bool]] = [col(AlertOutbox.status) == status] if status else []
+    total = select_rows(session, select(func.count()).select_from(AlertOutbox).where(*where)).one()[0]
+    rows = select_rows(session, select(AlertOutbox).where(*where).order_by(pk(AlertOutbox.id).desc())
+                       .limit(limit).offset(offset)).scalars()
     return OutboxPage(items=[OutboxItem.model_validate(row) for row in rows], total=total)
 
 

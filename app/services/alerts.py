@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import i18n
 from app.config import get_settings
+from app.db import pk, select_rows
 from app.i18n import N_, _
 from app.models import AlertChannel, AlertOutbox, AlertSubscription, CTPMachine, CTPProblemLog, User, utcnow
 from app.services import alert_outbox, labels, taxonomy
@@ -51,15 +52,15 @@ def enqueue_for(session: Session, *, user_ids: set[int], machine_id: int, log_id
     idempotency keys (one per subscription); without it each call is a new event."""
     if not user_ids:
         return 0
-    subscriptions = list(session.exec(select(AlertSubscription).where(
-        AlertSubscription.user_id.in_(sorted(user_ids)), AlertSubscription.enabled)).scalars())
+    subscriptions = list(select_rows(session, select(AlertSubscription).where(
+        col(AlertSubscription.user_id).in_(sorted(user_ids)), col(AlertSubscription.enabled))).scalars())
     if not subscriptions:
         return 0
     now = utcnow()
     event = describe(session, machine_id=machine_id, log_id=log_id, kind=kind)
     base = key or uuid.uuid4().hex
-    languages = {row[0]: row[1] for row in session.execute(select(User.id, User.language).where(
-        User.id.in_(sorted(user_ids))))}
+    languages = {row[0]: row[1] for row in select_rows(session, select(pk(User.id), col(User.language)).where(
+        pk(User.id).in_(sorted(user_ids))))}
     added = 0
     for subscription in subscriptions:
         destination = _destination(session, subscription)

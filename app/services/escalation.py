@@ -8,11 +8,13 @@ The people told get an in-app notification and, through it, their alert subscrip
 import logging
 from datetime import datetime, timedelta
 
-from sqlalchemy import exists, select
+from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session
+from sqlalchemy.orm import Mapped
+from sqlmodel import Session, col
 
 from app.config import get_settings
+from app.db import pk, select_rows
 from app.models import (
     OPEN_STATUSES,
     CTPMachine,
@@ -39,8 +41,8 @@ def escalate(session: Session) -> int:
     now = utcnow()
     fired = 0
     told: set[int] = set()
-    rules = list(session.exec(select(EscalationRule).where(EscalationRule.enabled)
-                              .order_by(EscalationRule.minutes, EscalationRule.id)).scalars())
+    rules = list(select_rows(session, select(EscalationRule).where(col(EscalationRule.enabled))
+                             .order_by(col(EscalationRule.minutes), pk(EscalationRule.id))).scalars())
     for rule in rules:
         for log in _due(session, rule, now):
             try:
@@ -55,15 +57,19 @@ def escalate(session: Session) -> int:
 
 def _due(session: Session, rule: EscalationRule, now: datetime) -> list[CTPProblemLog]:
     cutoff = now - timedelta(minutes=rule.minutes)
-    not_fired = ~exists().where(EscalationFired.log_id == CTPProblemLog.id, EscalationFired.rule_id == rule.id)
-    live = [CTPProblemLog.deleted_at.is_(None), not_fired]
+    not_fired = ~exists().where(col(EscalationFired.log_id) == pk(CTPProblemLog.id),
+                                col(EscalationFired.rule_id) == rule.id)
+    live = [col(CTPProblemLog.deleted_at).is_(None), not_fired]
+    where: list[ColumnElement[bool] | Mapped[bool]]
     if rule.kind == 'not_acknowledged':
-        where = [CTPProblemLog.status == ProblemStatus.OPEN, CTPProblemLog.acknowledged_at.is_(None),
-                 CTPProblemLog.is_stopping, CTPProblemLog.is_planned.is_(False), CTPProblemLog.created_at <= cutoff]
+        where = [col(CTPProblemLog.status) == ProblemStatus.OPEN, col(CTPProblemLog.acknowledged_at).is_(None),
+                 col(CTPProblemLog.is_stopping), col(CTPProblemLog.is_planned).is_(False),
+                 col(CTPProblemLog.created_at) <= cutoff]
     else:
-        where = [CTPProblemLog.status.in_(OPEN_STATUSES), CTPProblemLog.vendor_called_at.is_not(None),
-                 CTPProblemLog.vendor_arrived_at.is_(None), CTPProblemLog.vendor_called_at <= cutoff]
-    return list(session.exec(select(CTPProblemLog).where(*live, *where).order_by(CTPProblemLog.id)).scalars())
+        where = [col(CTPProblemLog.status).in_(OPEN_STATUSES), col(CTPProblemLog.vendor_called_at).is_not(None),
+                 col(CTPProblemLog.vendor_arrived_at).is_(None), col(CTPProblemLog.vendor_called_at) <= cutoff]
+    query = select(CTPProblemLog).where(*live, *where).order_by(pk(CTPProblemLog.id))
+    return list(select_rows(session, query).scalars())
 
 
 def _fire(session: Session, rule: EscalationRule, log: CTPProblemLog, now: datetime) -> set[int]:
@@ -96,7 +102,7 @@ def shift_leads(session: Session, now: datetime) -> set[int]:
     local = now.astimezone(get_settings().zone)
     minute, weekday = local.hour * 60 + local.minute, local.weekday()
     leads = set()
-    for shift in session.exec(select(ShiftRoster)).scalars():
+    for shift in select_rows(session, select(ShiftRoster)).scalars():
         if shift.lead_user_id is not None and on_shift(shift, weekday, minute):
             leads.add(shift.lead_user_id)
     return leads
@@ -116,8 +122,9 @@ def shift_members(shift: ShiftRoster) -> set[int]:
 def _active(session: Session, user_ids: set[int]) -> set[int]:
     if not user_ids:
         return set()
-    return set(session.exec(select(User.id).where(User.id.in_(sorted(user_ids)), User.is_active)).scalars())
+    return set(select_rows(session, select(pk(User.id)).where(pk(User.id).in_(sorted(user_ids)),
+                                                              col(User.is_active))).scalars())
 
 
 def _role(session: Session, role: Role) -> set[int]:
-    return set(session.exec(select(User.id).where(User.is_active, User.role == role)).scalars())
+    return set(select_rows(session, select(pk(User.id)).where(col(User.is_active), col(User.role) == role)).scalars())
