@@ -42,6 +42,7 @@ TOUCH_CSS = '''<style>
   .body--dark .text-gray-600, .body--dark .text-gray-700, .body--dark .text-slate-500,
   .body--dark .text-slate-600 { color: #cbd5e1 !important; }
   .body--dark .text-red-600, .body--dark .text-red-700 { color: #fca5a5 !important; }
+  .body--dark .text-amber-900 { color: #fcd34d !important; }
 }
 </style>'''
 

@@ -55,7 +55,7 @@ def frame(title: str, actor: Actor) -> Iterator[None]:
     dark = ui.dark_mode(value=bool(nicegui_app.storage.user.get(THEME_KEY, False)))
     items = [(_(label), path, icon) for label, path, icon, roles in NAVIGATION
              if (roles is None or actor.role in roles) and _page_exists(path)]
-    wide = 'lg' if len(items) > 3 else 'md'  # the screen width from which the links fit in the header
+    wide = _links_fit_from(items, title, plant)
     with ui.header().classes('items-center gap-1 bg-slate-800 px-2 sm:px-4 py-1 no-wrap'):
         with ui.button(icon='menu').props('flat round color=white') \
                 .classes(f'{TOUCH} {wide}:hidden').mark('nav-menu') as menu_button:
@@ -96,6 +96,19 @@ def _user_menu(actor: Actor, dark: ui.dark_mode) -> None:
             for element in sign_out_form().classes(TOUCH).descendants():
                 if isinstance(element, ui.button):
                     element.props(MENU_ITEM)
+
+
+# Tailwind's breakpoints, and what the header holds besides its links: menu button, bell, account (48 px each), gaps
+BREAKPOINTS = (('md', 768), ('lg', 1024), ('xl', 1280), ('2xl', 1536))
+HEADER_FIXED_PX = 3 * 48 + 64
+
+
+def _links_fit_from(items: list[tuple[str, str, str]], title: str, plant: str) -> str:
+    """The smallest screen width (a breakpoint) at which the navigation links fit in the header in this language;
+    below it they fold into the menu. A link is its icon, its padding and its words (~7 px a letter, measured)."""
+    links = sum(24 + 8 + 24 + 4 + 7 * len(label) for label, _path, _icon in items)
+    needed = HEADER_FIXED_PX + links + 11 * min(len(plant), 16) + 8 * len(title)
+    return next((name for name, width in BREAKPOINTS if width >= needed), BREAKPOINTS[-1][0])
 
 
 def _page_exists(path: str) -> bool:

@@ -19,7 +19,7 @@ from components.worker import io
 # state → (background, text colour, words); never colour alone: the word is always shown
 STATE_LOOK = {'overdue': ('red-8', 'white', N_('Overdue')), 'due': ('amber-9', 'black', N_('Due')),
               'soon': ('blue-8', 'white', N_('Due soon')), 'upcoming': ('grey-7', 'white', N_('Upcoming')),
-              'done': ('green-8', 'white', N_('Done')), 'skipped': ('grey-8', 'white', N_('Skipped')),
+              'done': ('green-9', 'white', N_('Done')), 'skipped': ('grey-8', 'white', N_('Skipped')),
               'missed': ('red-10', 'white', N_('Missed')), 'in_progress': ('primary', 'white', N_('In progress'))}
 UNITS = {'day': N_('every {n} days'), 'week': N_('every {n} weeks'), 'month': N_('every {n} months')}
 WEEKDAYS = (N_('Monday'), N_('Tuesday'), N_('Wednesday'), N_('Thursday'), N_('Friday'), N_('Saturday'),

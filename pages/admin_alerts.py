@@ -14,6 +14,7 @@ from app.services import users
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.alert_settings import ChannelIn, ChannelPublic, OutboxPage, RuleIn, RulePublic, ShiftIO
 from components.admin import act, admin_nav
+from components.design import TOUCH
 from components.layout import frame
 from components.page import page
 from components.session import require_page_admin
@@ -95,7 +96,7 @@ def _rules(snap: Snapshot, refresh: object) -> None:
                 minutes = ui.number(_('minutes'), value=rule.minutes, min=1, max=10080, precision=0).classes('w-24')
                 target = ui.select({k: _(v) for k, v in TARGETS.items()}, value=rule.target,
                                    label=_('tell')).classes('w-48')
-                enabled = ui.switch(_('on'), value=rule.enabled)
+                enabled = ui.switch(_('on'), value=rule.enabled).classes(TOUCH)
 
                 async def save(r: RulePublic = rule, m: ui.number = minutes, t: ui.select = target,
                                e: ui.switch = enabled) -> None:

@@ -5,11 +5,12 @@ from tests.browser.server import ADMIN_PASSWORD
 
 # name -> path on the demo plant (machine 1 and problem 1 exist there); screens for everyone signed in
 PAGES = {'overview': '/', 'machine-detail': '/machines/1', 'report-form': '/machines/1/report',
-         'problem-detail': '/problem-logs/1', 'notifications': '/notifications', 'problems': '/problems'}
+         'problem-detail': '/problem-logs/1', 'notifications': '/notifications', 'problems': '/problems',
+         'maintenance': '/maintenance'}
 PROFILE_PAGES = {'profile': '/profile'}
 MANAGER_PAGES = {'statistics': '/statistics'}
 ADMIN_PAGES = {'admin-users': '/admin/users', 'admin-machines': '/admin/machines',
-               'admin-displays': '/admin/displays', 'admin-taxonomy': '/admin/taxonomy'}
+               'admin-displays': '/admin/displays', 'admin-taxonomy': '/admin/taxonomy', 'admin-alerts': '/admin/alerts'}
 DEMO_PASSWORDS = {'admin': ADMIN_PASSWORD, 'manager': 'manager-demo', 'tech1': 'tech1-demo', 'tech2': 'tech2-demo'}
 
 

@@ -205,6 +205,11 @@ def _check(page: Any, url: str, where: str) -> list[str]:
     width = page.evaluate('[document.documentElement.scrollWidth, innerWidth]')
     if width[0] > width[1] + 1:  # bigger targets must not push the page wider than the screen
         problems.append(f'{where}: the page is {width[0]} px wide on a screen of {width[1]} px')
+    cut = page.evaluate("[...document.querySelectorAll('.q-header a, .q-header button')]"
+                        ".filter(el => el.getClientRects().length && el.getBoundingClientRect().right > innerWidth + 1)"
+                        ".map(el => (el.getAttribute('aria-label') || el.textContent).trim())")
+    if cut:  # a header too full pushes the bell and the account menu off the screen (it does not scroll)
+        problems.append(f'{where}: the header cuts off {cut}')
     smalls = page.evaluate(TARGETS, [MIN_TARGET, list(TARGET_EXCEPTIONS), 'body'])
     logger.info('%s: load %.2f s, axe %.2f s, targets %.2f s', where, loaded - started, checked - loaded,
                 time.monotonic() - checked)
