@@ -3,10 +3,11 @@ becoming due or overdue notifies once each, and a date-anchored task whose next 
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import events
 from app.config import get_settings
+from app.db import select_rows
 from app.models import CTPMachine, MaintenanceOrder, MaintenanceTask, NotificationType, utcnow
 from app.services import notifications
 from app.services.maintenance import orders, work
@@ -19,9 +20,9 @@ MESSAGES = {NotificationType.MAINTENANCE_DUE: '{machine}: maintenance due · {ti
 def run(session: Session, now: datetime | None = None) -> set[int]:
     """One pass over the pending orders; returns the machines whose badge may have changed."""
     now = now or utcnow()
-    rows = session.exec(select(MaintenanceOrder, MaintenanceTask)
-                        .join(MaintenanceTask, MaintenanceTask.id == MaintenanceOrder.task_id)
-                        .where(MaintenanceOrder.status.in_(orders.PENDING), MaintenanceTask.active)).all()
+    rows = select_rows(session, select(MaintenanceOrder, MaintenanceTask)
+                       .join(MaintenanceTask, col(MaintenanceTask.id) == col(MaintenanceOrder.task_id))
+                       .where(col(MaintenanceOrder.status).in_(orders.PENDING), col(MaintenanceTask.active))).all()
     changed: set[int] = set()
     notified: set[int] = set()
     for order, task in rows:

@@ -2,11 +2,13 @@
 time, some late, a few skipped or missed, readings with the odd value out of limits), so the figures mean something."""
 import random
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import insert, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
+from app.db import pk, select_rows
 from app.models import (
     CTPMachine,
     MaintenanceOrder,
@@ -31,7 +33,7 @@ def seed(session: Session, machines: list[CTPMachine], rng: random.Random, now: 
     written = 0
     for machine in machines:
         for spec in (*PLATESETTER, *PROCESSOR):
-            task_in = TaskIn(machine_id=machine.id, **spec)  # type: ignore[arg-type]
+            task_in = TaskIn(machine_id=machine.id, **spec)
             task = MaintenanceTask(**task_in.model_dump(exclude={'steps'}), template=True, created_at=start,
                                    changed_at=start)
             session.add(task)
@@ -48,9 +50,9 @@ def seed(session: Session, machines: list[CTPMachine], rng: random.Random, now: 
 
 def _one_overdue(session: Session, machine: CTPMachine, now: datetime) -> None:
     """One machine's optics cleaning is two days late, so the board shows the badge."""
-    pending = session.exec(select(MaintenanceOrder).where(MaintenanceOrder.machine_id == machine.id,
-                                                          MaintenanceOrder.status == 'planned')
-                           .order_by(MaintenanceOrder.id)).scalars().first()
+    pending = select_rows(session, select(MaintenanceOrder).where(col(MaintenanceOrder.machine_id) == machine.id,
+                                                                  col(MaintenanceOrder.status) == 'planned')
+                          .order_by(col(MaintenanceOrder.id))).scalars().first()
     if pending is not None:
         pending.due_at = now - timedelta(days=2)
         session.add(pending)
@@ -62,7 +64,8 @@ def _orders(session: Session, task: MaintenanceTask, steps: list[MaintenanceStep
     rule = orders.calendar_rule(task)
     assert rule is not None
     zone = get_settings().zone
-    due, last, rows = first_calendar_due(rule, start, zone), start, []
+    due, last = first_calendar_due(rule, start, zone), start
+    rows: list[dict[str, Any]] = []  # the bulk insert's column values
     while due < now - timedelta(hours=2):  # history up to two hours ago: the board shows a few due, not all
         roll = rng.random()
         status, done = ('done', due + timedelta(hours=rng.uniform(0, 8))) if roll < 0.8 else \
@@ -76,10 +79,10 @@ def _orders(session: Session, task: MaintenanceTask, steps: list[MaintenanceStep
         due = next_calendar_due(rule, due if task.anchor == 'due' or done is None else done, zone)
     if rows:
         session.execute(insert(MaintenanceOrder.__table__), rows)  # type: ignore[attr-defined]
-        ids = dict(session.exec(select(MaintenanceOrder.due_at, MaintenanceOrder.id)  # type: ignore[call-overload]
-                                .where(MaintenanceOrder.task_id == task.id)).all())
+        ids = dict(select_rows(session, select(col(MaintenanceOrder.due_at), pk(MaintenanceOrder.id))
+                               .where(col(MaintenanceOrder.task_id) == task.id)).all())
         readings = [reading for row in rows if row['status'] == 'done'
-                    for reading in _readings(ids[row['due_at']], steps, rng, row['done_at'])]  # type: ignore[arg-type]
+                    for reading in _readings(ids[row['due_at']], steps, rng, row['done_at'])]
         if readings:
             session.execute(insert(MaintenanceReading.__table__), readings)  # type: ignore[attr-defined]
     session.add(MaintenanceOrder(task_id=task.id, machine_id=task.machine_id, due_at=due, meter_from=last,  # type: ignore[arg-type]
@@ -89,7 +92,7 @@ def _orders(session: Session, task: MaintenanceTask, steps: list[MaintenanceStep
 
 def _readings(order_id: int, steps: list[MaintenanceStep], rng: random.Random,
               at: datetime) -> list[dict[str, object]]:
-    rows = []
+    rows: list[dict[str, object]] = []
     for step in steps:
         value = None
         if step.unit is not None and step.min_value is not None and step.max_value is not None:

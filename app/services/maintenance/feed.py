@@ -4,10 +4,10 @@ from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event  # type: ignore[import-untyped]
 from sqlalchemy import select, update
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import auth
-from app.db import rolls_back
+from app.db import rolls_back, select_rows
 from app.errors import NotFound
 from app.models import CalendarFeed, MaintenanceTask, User, utcnow
 from app.services.access import Action, Actor, actor_for_user, has_access, require
@@ -39,27 +39,28 @@ def revoke_feeds(session: Session, *, actor: Actor) -> int:
 
 
 def has_feed(session: Session, *, actor: Actor) -> bool:
-    return session.exec(select(CalendarFeed.id).where(CalendarFeed.user_id == actor.user_id,
-                                                      CalendarFeed.revoked_at.is_(None))).first() is not None
+    return select_rows(session, select(col(CalendarFeed.id)).where(
+        col(CalendarFeed.user_id) == actor.user_id, col(CalendarFeed.revoked_at).is_(None))).first() is not None
 
 
 def _revoke(session: Session, user_id: int) -> int:
-    result = session.execute(update(CalendarFeed).where(CalendarFeed.user_id == user_id,  # type: ignore[arg-type]
-                                                        CalendarFeed.revoked_at.is_(None)).values(revoked_at=utcnow()))
+    result = session.execute(update(CalendarFeed).where(col(CalendarFeed.user_id) == user_id,
+                                                        col(CalendarFeed.revoked_at).is_(None))
+                             .values(revoked_at=utcnow()))
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def feed_ics(session: Session, *, token: str, now: datetime | None = None) -> bytes:
     """The feed of the token's owner, as they are now (scope, role, active); an unknown or revoked token is 404."""
-    row = session.exec(select(CalendarFeed).where(CalendarFeed.token_hash == auth.token_digest(token),
-                                                  CalendarFeed.revoked_at.is_(None))).scalars().first()
+    row = select_rows(session, select(CalendarFeed).where(col(CalendarFeed.token_hash) == auth.token_digest(token),
+                                                          col(CalendarFeed.revoked_at).is_(None))).scalars().first()
     actor = actor_for_user(session, row.user_id) if row is not None else None
-    if actor is None or not has_access(actor):
+    if row is None or actor is None or not has_access(actor):
         raise NotFound('calendar feed not found')
     calendar = Calendar()
     calendar.add('prodid', '-//CTP Log//maintenance//EN')
     calendar.add('version', '2.0')
-    calendar.add('x-wr-calname', f'CTP Log maintenance – {_name(session, row.user_id)}')  # type: ignore[union-attr]
+    calendar.add('x-wr-calname', f'CTP Log maintenance – {_name(session, row.user_id)}')
     for order in orders.due_list(session, actor=actor, states=('upcoming', 'soon', 'due', 'overdue')):
         if order.due_at is None:
             continue

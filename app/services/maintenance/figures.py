@@ -6,9 +6,10 @@ on time when done before the plant-local day after its due day; skipped and miss
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
+from app.db import not_null, pk, select_rows
 from app.models import CTPMachine, MaintenanceOrder, MaintenanceTask, utcnow
 from app.models.maintenance_schemas import FigurePublic
 from app.services import stats
@@ -19,14 +20,14 @@ from app.services.maintenance.recurrence import overdue_after
 
 def compliance(session: Session, ids: list[int], start: datetime, end: datetime, now: datetime) -> tuple[int, int, int]:
     """(due, on time, skipped or missed) of the machines' orders due in [start, end)."""
-    rows = session.exec(select(MaintenanceOrder).where(
-        MaintenanceOrder.machine_id.in_(ids), MaintenanceOrder.due_at >= start, MaintenanceOrder.due_at < end,
-        MaintenanceOrder.status != 'cancelled')).scalars()
+    rows = select_rows(session, select(MaintenanceOrder).where(
+        col(MaintenanceOrder.machine_id).in_(ids), not_null(MaintenanceOrder.due_at) >= start,
+        not_null(MaintenanceOrder.due_at) < end, col(MaintenanceOrder.status) != 'cancelled')).scalars()
     zone = get_settings().zone
     due = on_time = skipped = 0
     for order in rows:
         finished = order.status not in orders.PENDING
-        if not finished and overdue_after(order.due_at, zone) > now:  # type: ignore[arg-type]
+        if not finished and overdue_after(order.due_at, zone) > now:  # type: ignore[arg-type]  # WHERE has a due date
             continue  # its day is not over: not yet due for the figure
         due += 1
         on_time += bool(orders.on_time(order))
@@ -35,10 +36,10 @@ def compliance(session: Session, ids: list[int], start: datetime, end: datetime,
 
 
 def overdue_count(session: Session, ids: list[int], now: datetime) -> int:
-    rows = session.exec(select(MaintenanceOrder, MaintenanceTask)
-                        .join(MaintenanceTask, MaintenanceTask.id == MaintenanceOrder.task_id)
-                        .where(MaintenanceOrder.machine_id.in_(ids), MaintenanceTask.active,
-                               MaintenanceOrder.status.in_(orders.PENDING))).all()
+    rows = select_rows(session, select(MaintenanceOrder, MaintenanceTask)
+                       .join(MaintenanceTask, col(MaintenanceTask.id) == col(MaintenanceOrder.task_id))
+                       .where(col(MaintenanceOrder.machine_id).in_(ids), col(MaintenanceTask.active),
+                              col(MaintenanceOrder.status).in_(orders.PENDING))).all()
     return sum(orders.state_of(session, task, order, now).state == 'overdue' for order, task in rows)
 
 
@@ -47,10 +48,10 @@ def figures(session: Session, *, actor: Actor, start: datetime, end: datetime,
     """The maintenance figures of the actor's machines (or these of them) over [start, end)."""
     require(actor, Action.READ_STATS)
     now = now or utcnow()
-    query = select(CTPMachine.id).where(machine_scope(session, actor, CTPMachine.id))
+    query = select(pk(CTPMachine.id)).where(machine_scope(session, actor, col(CTPMachine.id)))
     if machine_ids is not None:
-        query = query.where(CTPMachine.id.in_(machine_ids))
-    ids = list(session.exec(query).scalars())
+        query = query.where(col(CTPMachine.id).in_(machine_ids))
+    ids = list(select_rows(session, query).scalars())
     due, on_time, skipped = compliance(session, ids, start, end, now)
     per_machine = stats.compute(session, ids, start, end, now)
     total = stats.plant_totals(per_machine) if per_machine else None
@@ -65,8 +66,9 @@ def figures(session: Session, *, actor: Actor, start: datetime, end: datetime,
 def _mtbf_around_change(session: Session, ids: list[int], now: datetime) -> tuple[float | None, float | None,
                                                                                    datetime | None]:
     """Plant MTBF over equal windows (up to 90 days) before and after the latest plan change."""
-    changed = session.exec(select(MaintenanceTask.changed_at).where(MaintenanceTask.machine_id.in_(ids))
-                           .order_by(MaintenanceTask.changed_at.desc()).limit(1)).scalars().first()
+    changed = select_rows(session, select(col(MaintenanceTask.changed_at))
+                          .where(col(MaintenanceTask.machine_id).in_(ids))
+                          .order_by(col(MaintenanceTask.changed_at).desc()).limit(1)).scalars().first()
     if changed is None or changed >= now or not ids:
         return None, None, changed
     span = min(now - changed, timedelta(days=90))

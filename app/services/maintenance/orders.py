@@ -4,9 +4,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app.config import get_settings
+from app.db import select_rows
 from app.errors import NotFound
 from app.models import (
     CTPMachine,
@@ -42,9 +43,10 @@ def meter_use(session: Session, task: MaintenanceTask, since: datetime | None) -
     """The meter's increase since `since` (readings store their increase, a reset counting from zero)."""
     if task.meter is None or task.meter_every is None or since is None:
         return None
-    rows = session.exec(select(MeterReading.at, MeterReading.delta).where(
-        MeterReading.machine_id == task.machine_id, MeterReading.meter == task.meter, MeterReading.at > since)
-        .order_by(MeterReading.at, MeterReading.id)).all()
+    rows = select_rows(session, select(col(MeterReading.at), col(MeterReading.delta)).where(
+        col(MeterReading.machine_id) == task.machine_id, col(MeterReading.meter) == task.meter,
+        col(MeterReading.at) > since)
+        .order_by(col(MeterReading.at), col(MeterReading.id))).all()
     used, reached = 0.0, None
     for at, delta in rows:
         used += delta
@@ -81,7 +83,7 @@ def public(session: Session, actor: Actor, order: MaintenanceOrder, *, now: date
     state = state_of(session, task, order, now or utcnow())
     readings = _readings(session, order) if with_readings else []
     return OrderPublic(
-        id=order.id, task_id=task.id, machine_id=machine.id, machine_name=machine.name, title=task.title,  # type: ignore[arg-type]
+        id=order.id, task_id=task.id, machine_id=machine.id, machine_name=machine.name, title=task.title,
         status=order.status, state=state.state, reason=state.reason, due_at=order.due_at, meter=task.meter,
         meter_every=task.meter_every, meter_used=state.meter_used, needs_stop=task.needs_stop,
         started_at=order.started_at, done_at=order.done_at, note=order.note, skip_reason=order.skip_reason,
@@ -90,9 +92,9 @@ def public(session: Session, actor: Actor, order: MaintenanceOrder, *, now: date
 
 
 def _readings(session: Session, order: MaintenanceOrder) -> list[ReadingPublic]:
-    rows = session.exec(select(MaintenanceReading, MaintenanceStep)
-                        .join(MaintenanceStep, MaintenanceStep.id == MaintenanceReading.step_id)
-                        .where(MaintenanceReading.order_id == order.id)).all()
+    rows = select_rows(session, select(MaintenanceReading, MaintenanceStep)
+                       .join(MaintenanceStep, col(MaintenanceStep.id) == col(MaintenanceReading.step_id))
+                       .where(col(MaintenanceReading.order_id) == order.id)).all()
     return [ReadingPublic(step_id=r.step_id, checked=r.checked, value=r.value, out_of_limits=r.out_of_limits,
                           problem_text=problem_text(step, r.value)) for r, step in rows]
 
@@ -119,14 +121,15 @@ def due_list(session: Session, *, actor: Actor, machine_id: int | None = None,
              states: tuple[str, ...] = ('soon', 'due', 'overdue')) -> list[OrderPublic]:
     """Pending work orders of the actor's machines in these states: overdue first, then by due date."""
     require(actor, Action.READ)
-    query = select(MaintenanceOrder).join(MaintenanceTask, MaintenanceTask.id == MaintenanceOrder.task_id).where(
-        MaintenanceOrder.status.in_(PENDING), MaintenanceTask.active,
-        machine_scope(session, actor, MaintenanceOrder.machine_id))
+    query = (select(MaintenanceOrder)
+             .join(MaintenanceTask, col(MaintenanceTask.id) == col(MaintenanceOrder.task_id))
+             .where(col(MaintenanceOrder.status).in_(PENDING), col(MaintenanceTask.active),
+                    machine_scope(session, actor, col(MaintenanceOrder.machine_id))))
     if machine_id is not None:
         require_machine_visible(session, actor, machine_id)
-        query = query.where(MaintenanceOrder.machine_id == machine_id)
+        query = query.where(col(MaintenanceOrder.machine_id) == machine_id)
     now = utcnow()
-    rows = [public(session, actor, order, now=now) for order in session.exec(query).scalars()]
+    rows = [public(session, actor, order, now=now) for order in select_rows(session, query).scalars()]
     rank = {'overdue': 0, 'due': 1, 'soon': 2, 'upcoming': 3}
     far = datetime.max.replace(tzinfo=now.tzinfo)
     return sorted((r for r in rows if r.state in states), key=lambda r: (rank[r.state], r.due_at or far, r.id))
@@ -135,9 +138,10 @@ def due_list(session: Session, *, actor: Actor, machine_id: int | None = None,
 def history(session: Session, *, actor: Actor, machine_id: int, limit: int = 50) -> list[OrderPublic]:
     """A machine's finished work orders, newest first."""
     require_machine_visible(session, actor, machine_id)
-    rows = session.exec(select(MaintenanceOrder).where(
-        MaintenanceOrder.machine_id == machine_id, MaintenanceOrder.status.not_in(PENDING))
-        .order_by(MaintenanceOrder.done_at.desc(), MaintenanceOrder.due_at.desc(), MaintenanceOrder.id.desc())
+    rows = select_rows(session, select(MaintenanceOrder).where(
+        col(MaintenanceOrder.machine_id) == machine_id, col(MaintenanceOrder.status).not_in(PENDING))
+        .order_by(col(MaintenanceOrder.done_at).desc(), col(MaintenanceOrder.due_at).desc(),
+                  col(MaintenanceOrder.id).desc())
         .limit(limit)).scalars()
     return [public(session, actor, order) for order in rows]
 
@@ -147,10 +151,10 @@ def badges(session: Session, machine_ids: list[int], now: datetime | None = None
     if not machine_ids:
         return {}
     now = now or utcnow()
-    rows = session.exec(select(MaintenanceOrder, MaintenanceTask)
-                        .join(MaintenanceTask, MaintenanceTask.id == MaintenanceOrder.task_id)
-                        .where(MaintenanceOrder.status.in_(PENDING), MaintenanceTask.active,
-                               MaintenanceOrder.machine_id.in_(machine_ids))).all()
+    rows = select_rows(session, select(MaintenanceOrder, MaintenanceTask)
+                       .join(MaintenanceTask, col(MaintenanceTask.id) == col(MaintenanceOrder.task_id))
+                       .where(col(MaintenanceOrder.status).in_(PENDING), col(MaintenanceTask.active),
+                              col(MaintenanceOrder.machine_id).in_(machine_ids))).all()
     result: dict[int, str] = {}
     for order, task in rows:
         state = state_of(session, task, order, now).state
@@ -160,5 +164,5 @@ def badges(session: Session, machine_ids: list[int], now: datetime | None = None
 
 
 def steps_of(session: Session, task_id: int) -> list[MaintenanceStep]:
-    return list(session.exec(select(MaintenanceStep).where(MaintenanceStep.task_id == task_id)
-                             .order_by(MaintenanceStep.sort, MaintenanceStep.id)).scalars())
+    return list(select_rows(session, select(MaintenanceStep).where(col(MaintenanceStep.task_id) == task_id)
+                            .order_by(col(MaintenanceStep.sort), col(MaintenanceStep.id))).scalars())

@@ -1,10 +1,10 @@
 """Maintenance plans: a machine's tasks with their checklist steps; admins manage them. The starting plan for new
 platesetters and processors is a template to be checked against the vendors' manuals."""
 from sqlalchemy import delete, select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import events
-from app.db import rolls_back
+from app.db import pk, rolls_back, select_rows
 from app.errors import NotFound
 from app.models import CTPMachine, MaintenanceOrder, MaintenanceStep, MaintenanceTask, utcnow
 from app.models.maintenance_schemas import OrderPublic, StepIn, StepPublic, TaskIn, TaskPublic
@@ -22,10 +22,11 @@ def task_public(session: Session, task: MaintenanceTask) -> TaskPublic:
 def list_plan(session: Session, *, actor: Actor, machine_id: int, include_inactive: bool = False) -> list[TaskPublic]:
     """A machine's plan: its tasks with their steps."""
     require_machine_visible(session, actor, machine_id)
-    query = select(MaintenanceTask).where(MaintenanceTask.machine_id == machine_id)
+    query = select(MaintenanceTask).where(col(MaintenanceTask.machine_id) == machine_id)
     if not include_inactive:
-        query = query.where(MaintenanceTask.active)
-    return [task_public(session, task) for task in session.exec(query.order_by(MaintenanceTask.id)).scalars()]
+        query = query.where(col(MaintenanceTask.active))
+    return [task_public(session, task)
+            for task in select_rows(session, query.order_by(col(MaintenanceTask.id))).scalars()]
 
 
 def get_task(session: Session, *, actor: Actor, task_id: int) -> MaintenanceTask:
@@ -68,8 +69,8 @@ def update_task(session: Session, *, actor: Actor, task_id: int, task_in: TaskIn
     task.template = False  # checked and changed by a person
     _replace_steps(session, task, task_in.steps)
     now = utcnow()
-    pending = session.exec(select(MaintenanceOrder).where(MaintenanceOrder.task_id == task.id,
-                                                          MaintenanceOrder.status == 'planned')).scalars().all()
+    pending = select_rows(session, select(MaintenanceOrder).where(
+        col(MaintenanceOrder.task_id) == task.id, col(MaintenanceOrder.status) == 'planned')).scalars().all()
     if before != {name: getattr(task, name) for name in TRIGGER_FIELDS} or not task.active:
         task.changed_at = now
         for order in pending:
@@ -84,8 +85,8 @@ def update_task(session: Session, *, actor: Actor, task_id: int, task_in: TaskIn
 
 
 def _in_progress(session: Session, task_id: int) -> bool:
-    return session.exec(select(MaintenanceOrder.id).where(MaintenanceOrder.task_id == task_id,
-                                                          MaintenanceOrder.status == 'in_progress')).first() is not None
+    return select_rows(session, select(col(MaintenanceOrder.id)).where(
+        col(MaintenanceOrder.task_id) == task_id, col(MaintenanceOrder.status) == 'in_progress')).first() is not None
 
 
 def _replace_steps(session: Session, task: MaintenanceTask, steps: list[StepIn]) -> None:
@@ -108,8 +109,8 @@ def delete_task(session: Session, *, actor: Actor, task_id: int) -> None:
     require(actor, Action.ADMINISTER)
     task = get_task(session, actor=actor, task_id=task_id)
     task.active, task.changed_at = False, utcnow()
-    session.execute(delete(MaintenanceOrder).where(MaintenanceOrder.task_id == task_id,  # type: ignore[arg-type]
-                                                   MaintenanceOrder.status == 'planned'))
+    session.execute(delete(MaintenanceOrder).where(col(MaintenanceOrder.task_id) == task_id,
+                                                   col(MaintenanceOrder.status) == 'planned'))
     session.add(task)
     session.commit()
     events.publish(events.machine_changed, task.machine_id)
@@ -128,9 +129,9 @@ def same_model(session: Session, machine_id: int) -> list[int]:
     machine = session.get(CTPMachine, machine_id)
     if machine is None or not machine.maker_model:
         return []
-    return list(session.exec(select(CTPMachine.id).where(
-        CTPMachine.maker_model == machine.maker_model, CTPMachine.id != machine_id,
-        CTPMachine.retired_at.is_(None))).scalars())
+    return list(select_rows(session, select(pk(CTPMachine.id)).where(
+        col(CTPMachine.maker_model) == machine.maker_model, col(CTPMachine.id) != machine_id,
+        col(CTPMachine.retired_at).is_(None))).scalars())
 
 
 def copy_plan(session: Session, *, actor: Actor, from_machine_id: int,

@@ -60,5 +60,5 @@ def apply_starting_plan(session: Session, *, actor: Actor, machine_id: int, kind
     for kind in kinds:
         for spec in KINDS[kind]:
             added.append(plans.create_task(session, actor=actor, template=True,
-                                           task_in=TaskIn(machine_id=machine_id, **spec)))  # type: ignore[arg-type]
+                                           task_in=TaskIn(machine_id=machine_id, **spec)))
     return added

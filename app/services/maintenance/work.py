@@ -7,11 +7,11 @@ MTTR/MTBF)."""
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlmodel import Session
+from sqlmodel import Session, col
 
 from app import events
 from app.config import get_settings
-from app.db import rolls_back
+from app.db import pk, rolls_back, select_rows
 from app.errors import Conflict, InvalidInput
 from app.models import (
     Category,
@@ -87,8 +87,9 @@ def start_order(session: Session, *, actor: Actor, order_id: int) -> OrderPublic
 
 def _planned_category(session: Session) -> int | None:
     """The "Planned maintenance" subsystem of the taxonomy, when it has one."""
-    return session.exec(select(Category.id).where(Category.parent_id.is_(None), Category.is_planned_default,
-                                                  Category.active).order_by(Category.sort)).scalars().first()
+    return select_rows(session, select(pk(Category.id)).where(
+        col(Category.parent_id).is_(None), col(Category.is_planned_default), col(Category.active))
+        .order_by(col(Category.sort))).scalars().first()
 
 
 @rolls_back
@@ -100,8 +101,8 @@ def record_reading(session: Session, *, actor: Actor, order_id: int, reading_in:
         raise InvalidInput('this step is not part of the task', field='step_id')
     if step.unit is not None and reading_in.value is None and reading_in.checked:
         raise InvalidInput('type the reading', field='value')
-    row = session.exec(select(MaintenanceReading).where(MaintenanceReading.order_id == order.id,
-                                                        MaintenanceReading.step_id == step.id)).scalars().first()
+    row = select_rows(session, select(MaintenanceReading).where(
+        col(MaintenanceReading.order_id) == order.id, col(MaintenanceReading.step_id) == step.id)).scalars().first()
     row = row or MaintenanceReading(order_id=order.id, step_id=step.id)  # type: ignore[arg-type]
     row.value = reading_in.value if step.unit is not None else None
     row.checked = reading_in.checked or row.value is not None
@@ -109,7 +110,7 @@ def record_reading(session: Session, *, actor: Actor, order_id: int, reading_in:
     row.at = utcnow()
     session.add(row)
     session.commit()
-    return ReadingPublic(step_id=step.id, checked=row.checked, value=row.value,  # type: ignore[arg-type]
+    return ReadingPublic(step_id=step.id, checked=row.checked, value=row.value,
                          out_of_limits=row.out_of_limits, problem_text=problem_text(step, row.value))
 
 
@@ -162,13 +163,14 @@ def _close_stop(session: Session, actor: Actor, order: MaintenanceOrder, changes
 
 def _feed_meters(session: Session, order: MaintenanceOrder, now: datetime) -> None:
     """Readings of steps that feed a meter (typed on the tablet) become the machine's meter readings."""
-    rows = session.exec(select(MaintenanceReading, MaintenanceStep)
-                        .join(MaintenanceStep, MaintenanceStep.id == MaintenanceReading.step_id)
-                        .where(MaintenanceReading.order_id == order.id, MaintenanceStep.meter.is_not(None),
-                               MaintenanceReading.value.is_not(None))).all()
+    rows = select_rows(session, select(MaintenanceReading, MaintenanceStep)
+                       .join(MaintenanceStep, col(MaintenanceStep.id) == col(MaintenanceReading.step_id))
+                       .where(col(MaintenanceReading.order_id) == order.id, col(MaintenanceStep.meter).is_not(None),
+                              col(MaintenanceReading.value).is_not(None))).all()
     for reading, step in rows:
-        previous = session.exec(select(MeterReading.value).where(
-            MeterReading.machine_id == order.machine_id, MeterReading.meter == step.meter)
-            .order_by(MeterReading.at.desc(), MeterReading.id.desc()).limit(1)).scalars().first()
+        previous = select_rows(session, select(col(MeterReading.value)).where(
+            col(MeterReading.machine_id) == order.machine_id, col(MeterReading.meter) == step.meter)
+            .order_by(col(MeterReading.at).desc(), col(MeterReading.id).desc()).limit(1)).scalars().first()
+        # the WHERE keeps steps without a meter and readings without a value out: neither is None here
         session.add(MeterReading(machine_id=order.machine_id, meter=step.meter, at=now, value=reading.value,  # type: ignore[arg-type]
                                  delta=increase(previous, reading.value), unit=step.unit or ''))  # type: ignore[arg-type]
