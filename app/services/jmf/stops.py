@@ -17,7 +17,7 @@ from app.db import rolls_back, select_rows
 from app.errors import Conflict, NotFound
 from app.models import Category, CTPMachine, CTPProblemLog, MachineStop, ProblemStatus, Role, utcnow
 from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
-from app.services import problem_logs, taxonomy
+from app.services import notifications, problem_logs, taxonomy
 from app.services.access import Action, Actor, require, require_machine_visible, visible_machine_ids
 from app.services.jmf.ledger import State
 from app.services.jmf.open_stops import described, open_stop
@@ -72,7 +72,9 @@ def _end(session: Session, stop: MachineStop, at: datetime) -> None:
     threshold = timedelta(seconds=get_settings().jmf_micro_stop_seconds)
     if stop.ended_at - stop.started_at < threshold:
         stop.kind = 'micro'
+        bells = notifications.withdraw(session, log.id)  # type: ignore[arg-type]
         problem_logs.delete_problem(session, actor=MACHINE, log_id=log.id)  # type: ignore[arg-type]
+        notifications.publish_for(bells)
         return
     clock = stop.ended_at.astimezone(get_settings().zone).strftime('%H:%M:%S')
     problem_logs.update_problem(session, actor=MACHINE, log_id=log.id, changes=ProblemLogUpdate(  # type: ignore[arg-type]
