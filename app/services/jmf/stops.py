@@ -111,10 +111,9 @@ def explain_stop(session: Session, *, actor: Actor, stop_id: int, category_id: i
     assert log is not None
     changes = ProblemLogUpdate(category_id=category_id or log.category_id,
                                problem_description=described(log, note), version=log.version)
-    problem_logs.update_problem(session, actor=actor, log_id=log.id, changes=changes)  # type: ignore[arg-type]
-    stop.explained_at, stop.explained_by = utcnow(), actor.user_id
+    stop.explained_at, stop.explained_by = utcnow(), actor.user_id  # committed with the problem, before its events
     session.add(stop)
-    session.commit()
+    problem_logs.update_problem(session, actor=actor, log_id=log.id, changes=changes)  # type: ignore[arg-type]
     return stop
 
 
@@ -143,8 +142,10 @@ def list_stops(session: Session, *, actor: Actor, unexplained_only: bool = False
     ids = visible_machine_ids(session, actor)
     if ids is not None:
         query = query.where(col(MachineStop.machine_id).in_(ids))
-    if unexplained_only:
-        query = query.where(col(MachineStop.explained_at).is_(None), col(MachineStop.kind) == 'stop')
+    if unexplained_only:  # ... and still a problem: one a person cancelled or deleted asks nothing
+        query = query.join(CTPProblemLog, col(CTPProblemLog.id) == col(MachineStop.log_id)).where(
+            col(MachineStop.explained_at).is_(None), col(MachineStop.kind) == 'stop',
+            col(CTPProblemLog.deleted_at).is_(None), col(CTPProblemLog.status) != ProblemStatus.CANCELLED)
     return [_stop_info(session, row) for row in select_rows(session, query).scalars()]
 
 

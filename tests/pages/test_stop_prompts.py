@@ -1,0 +1,35 @@
+"""The tablet asks why: a machine's own stop report puts "<machine> stopped at 10:42: why?" on its technicians'
+overview without a reload, with the reason from the details pre-chosen; one tap gives it and the prompt goes."""
+from nicegui.testing import User
+from sqlalchemy import select
+
+from app.config import get_settings
+from app.db import session_scope
+from app.models import CTPProblemLog, Role, utcnow
+from app.services.jmf import ingest, links
+from app.services.jmf.messages import DeviceReport, Message
+from tests.factories import PASSWORD, actor, make_machine, make_user, seeded_category
+from tests.pages.signin import WAIT, sign_in
+
+
+async def test_a_paper_jam_asks_the_tablet_why_and_one_tap_answers(user: User) -> None:
+    with session_scope() as session:
+        machine = make_machine(session, 'Magnus')
+        jam = seeded_category(session, 'Plate loading / autoloader', 'Plate jam')
+        make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+        boss = make_user(session, 'boss', Role.ADMIN)
+        link, _ = links.create_link(session, actor=actor(boss), machine_id=machine.id, sender_id='MAGNUS')  # type: ignore[arg-type]
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
+    now = utcnow()
+    report = DeviceReport(device_id='', status='Stopped', status_details=('PaperJam',), device_condition='',
+                          sent_at=now, production_counter=None, total_counter=None, hour_counter=None, counter_unit='')
+    with session_scope() as session:
+        ingest.ingest(session, link_id=link.id, message=Message('jmf', 'MAGNUS', ('S',), (report,), 0), received_at=now)
+    clock = now.astimezone(get_settings().zone).strftime('%H:%M')
+    await user.should_see(f'Magnus stopped at {clock}: why?', retries=WAIT)
+    user.find(marker='stop-reason-suggested').click()
+    await user.should_not_see(f'Magnus stopped at {clock}: why?', retries=WAIT)
+    with session_scope() as session:
+        log = session.exec(select(CTPProblemLog)).scalars().one()
+        assert log.category_id == jam.id
