@@ -5,6 +5,7 @@ pre-chosen (filled, with a check), one tap saves it. "Other reason" opens the st
 Who may answer is the services' say (`may_answer`); others see the list read-only.
 """
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 
 from nicegui import ui
 
@@ -35,19 +36,22 @@ def prompt_title(prompt: Prompt) -> str:
 class StopPrompts:
     """The prompts of one screen; `show` rebuilds them (few, and they change only when a machine stops)."""
 
-    def __init__(self, answer: Answer) -> None:
-        self.answer = answer
-        self.shown: list[int] = []
+    def __init__(self, answer: Answer, *, list_link: bool) -> None:
+        self.answer, self.list_link = answer, list_link
+        self.shown: list[tuple[int, datetime | None]] | None = None
         self.box = ui.column().classes('w-full gap-2').mark('stop-prompts')
 
     def show(self, prompts: list[Prompt]) -> None:
-        if [p.stop_id for p in prompts] == self.shown and self.box.default_slot.children:
+        shown = [(p.stop_id, p.ended_at) for p in prompts]
+        if shown == self.shown:
             return
-        self.shown = [p.stop_id for p in prompts]
+        self.shown = shown
         self.box.clear()
         with self.box:
             for prompt in prompts:
                 self._prompt(prompt)
+            if self.list_link:
+                ui.link(_('All stops waiting for a reason'), '/machine-stops').classes(TOUCH_LINK)
         self.box.set_visibility(bool(prompts))
 
     def _prompt(self, prompt: Prompt) -> None:
@@ -66,7 +70,7 @@ class StopPrompts:
                             f'/problem-logs/{prompt.log_id}').classes(TOUCH_LINK).mark('stop-other-reason')
 
 
-async def live_stop_prompts() -> StopPrompts:
+async def live_stop_prompts(*, list_link: bool = False) -> StopPrompts:
     """The prompts of the signed-in user, kept current: a machine that changes may have stopped or been explained."""
     async def answer(stop_id: int, category_id: int | None) -> None:
         with prompts.box:
@@ -88,7 +92,7 @@ async def live_stop_prompts() -> StopPrompts:
         if not prompts.box.is_deleted:
             prompts.show(found)
 
-    prompts = StopPrompts(answer)
+    prompts = StopPrompts(answer, list_link=list_link)
     await load()
     update = Coalesced(load, 'stop-prompts-update')
     events.machine_changed.subscribe(lambda _machine_id: update.request())

@@ -140,7 +140,7 @@ async def overview_page() -> None:
             filters = {key: _(word) for key, word in FILTERS.items()}
             ui.toggle(filters, value='all', on_change=lambda e: board.filter(e.value)) \
                 .props('no-caps unelevated toggle-color=primary').classes('flex-wrap').mark('status-filter')
-        await live_stop_prompts()  # "Magnus stopped at 10:42: why?" (issue 21)
+        await live_stop_prompts(list_link=True)  # "Magnus stopped at 10:42: why?" (issue 21)
         board = Board(may_report=Action.REPORT in ROLE_ACTIONS[actor.role])
         await load_board()
         ui.label(_('Recent problems')).classes('text-xl font-bold mt-4')

@@ -33,3 +33,23 @@ async def test_a_paper_jam_asks_the_tablet_why_and_one_tap_answers(user: User) -
     with session_scope() as session:
         log = session.exec(select(CTPProblemLog)).scalars().one()
         assert log.category_id == jam.id
+
+
+async def test_the_shift_lead_lists_the_stops_waiting_for_a_reason(user: User) -> None:
+    with session_scope() as session:
+        machine = make_machine(session, 'Avalon')
+        make_user(session, 'lead', Role.MANAGER)
+        boss = make_user(session, 'boss', Role.ADMIN)
+        link, _ = links.create_link(session, actor=actor(boss), machine_id=machine.id, sender_id='AVALON')  # type: ignore[arg-type]
+    await sign_in(user, 'lead', PASSWORD, then='/machine-stops')
+    await user.should_see(marker='no-stop-prompts', retries=WAIT)
+    now = utcnow()
+    report = DeviceReport(device_id='', status='Down', status_details=('BreakDown',), device_condition='Failure',
+                          sent_at=now, production_counter=None, total_counter=None, hour_counter=None, counter_unit='')
+    with session_scope() as session:
+        ingest.ingest(session, link_id=link.id, message=Message('jmf', 'AVALON', ('S',), (report,), 0), received_at=now)
+    clock = now.astimezone(get_settings().zone).strftime('%H:%M')
+    await user.should_see(f'Avalon stopped at {clock}: why?', retries=WAIT)
+    await user.should_see('The machine reported: Down BreakDown')
+    await user.should_see('Open the problem')  # a manager reads; the technicians answer
+    await user.should_not_see(marker='stop-reason-suggested')
