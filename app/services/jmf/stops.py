@@ -145,7 +145,8 @@ def list_stops(session: Session, *, actor: Actor, unexplained_only: bool = False
     if unexplained_only:  # ... and still a problem: one a person cancelled or deleted asks nothing
         query = query.join(CTPProblemLog, col(CTPProblemLog.id) == col(MachineStop.log_id)).where(
             col(MachineStop.explained_at).is_(None), col(MachineStop.kind) == 'stop',
-            col(CTPProblemLog.deleted_at).is_(None), col(CTPProblemLog.status) != ProblemStatus.CANCELLED)
+            col(CTPProblemLog.deleted_at).is_(None), col(CTPProblemLog.status) != ProblemStatus.CANCELLED,
+            col(CTPProblemLog.category_id).is_(None))
     return [_stop_info(session, row) for row in select_rows(session, query).scalars()]
 
 
