@@ -1,5 +1,8 @@
-"""The tablet asks why: a machine's own stop report puts "<machine> stopped at 10:42: why?" on its technicians'
+"""Machines report themselves (issue 21). The tablet asks why: a machine's own stop report puts "<machine> stopped at 10:42: why?" on its technicians'
 overview without a reload, with the reason from the details pre-chosen; one tap gives it and the prompt goes."""
+from datetime import timedelta
+
+import time_machine
 from nicegui.testing import User
 from sqlalchemy import select
 
@@ -53,3 +56,25 @@ async def test_the_shift_lead_lists_the_stops_waiting_for_a_reason(user: User) -
     await user.should_see('The machine reported: Down BreakDown')
     await user.should_see('Open the problem')  # a manager reads; the technicians answer
     await user.should_not_see(marker='stop-reason-suggested')
+
+
+async def test_statistics_show_what_the_machines_captured(user: User) -> None:
+    with session_scope() as session:
+        machine = make_machine(session, 'Suprasetter')
+        make_user(session, 'lead', Role.MANAGER)
+        boss = make_user(session, 'boss', Role.ADMIN)
+        link, _ = links.create_link(session, actor=actor(boss), machine_id=machine.id, sender_id='SUPRA')  # type: ignore[arg-type]
+    now = utcnow()
+    for minutes_ago, status, details in ((90, 'Running', ()), (60, 'Down', ('BreakDown',)), (30, 'Running', ())):
+        when = now - timedelta(minutes=minutes_ago)
+        report = DeviceReport(device_id='', status=status, status_details=details, device_condition='', sent_at=when,
+                              production_counter=None, total_counter=None, hour_counter=None, counter_unit='')
+        with time_machine.travel(when, tick=False), session_scope() as session:
+            ingest.ingest(session, link_id=link.id, message=Message('jmf', 'SUPRA', ('S',), (report,), 0),
+                          received_at=when)
+    await sign_in(user, 'lead', PASSWORD, then='/statistics?preset=Last 7 days')
+    await user.should_see('Machines report themselves', retries=WAIT)
+    await user.should_see(marker='truth-captured', content='30 min')
+    await user.should_see(marker='truth-unexplained', content='30 min')  # nobody gave the why yet
+    await user.should_see(marker='truth-typed', content='0 min')
+    await user.should_see(marker='state-ledger')
