@@ -105,6 +105,10 @@ MATRIX: list[Row] = [
     Row('GET', '/api/ctp-machines/{machine}/meters', every(200, ctp_other=404)),
     Row('GET', '/api/ctp-machines/{machine}/ledger', admin_only(200)),
     Row('GET', '/api/stats/machine-truth', every(200)),  # issue 21: KPIs gain truth
+    Row('GET', '/api/jmf-subscriptions', admin_only(200)),  # issue 21: the subscriber
+    Row('POST', '/api/jmf-subscriptions', admin_only(400),
+        {'machine_id': '{machine}', 'url': 'http://not-allowed.example/jmf', 'sender_id': 'PRINERGY'}),
+    Row('DELETE', '/api/jmf-subscriptions/{missing}', admin_only(404)),
     Row('GET', '/api/ctp-machines/{machine}/signals', admin_only(200)),
     Row('GET', '/photos/{photo}', every(200, ctp_other=404, display=200)),
     Row('GET', '/photos/{photo}/thumb', every(200, ctp_other=404, display=200)),
