@@ -2,14 +2,15 @@
 overview without a reload, with the reason from the details pre-chosen; one tap gives it and the prompt goes."""
 from datetime import timedelta
 
+import pytest
 import time_machine
 from nicegui.testing import User
 from sqlalchemy import select
 
 from app.config import get_settings
 from app.db import session_scope
-from app.models import CTPProblemLog, Role, utcnow
-from app.services.jmf import ingest, links
+from app.models import CTPProblemLog, JmfSubscription, Role, utcnow
+from app.services.jmf import ingest, links, subscriber
 from app.services.jmf.messages import DeviceReport, Message
 from tests.factories import PASSWORD, actor, make_machine, make_user, seeded_category
 from tests.pages.signin import WAIT, sign_in
@@ -78,3 +79,23 @@ async def test_statistics_show_what_the_machines_captured(user: User) -> None:
     await user.should_see(marker='truth-unexplained', content='30 min')  # nobody gave the why yet
     await user.should_see(marker='truth-typed', content='0 min')
     await user.should_see(marker='state-ledger')
+
+
+async def test_admins_see_the_health_of_links_and_subscriptions(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv('CTP_JMF_SUBSCRIBE_ALLOWED_HOSTS', '["prinergy.plant.local"]')
+    get_settings.cache_clear()
+    with session_scope() as session:
+        magnus, avalon = make_machine(session, 'Magnus'), make_machine(session, 'Avalon')
+        boss = make_user(session, 'boss', Role.ADMIN)
+        links.create_link(session, actor=actor(boss), machine_id=magnus.id, sender_id='MAGNUS')  # type: ignore[arg-type]
+        made = subscriber.create_subscription(session, actor=actor(boss), machine_id=avalon.id,  # type: ignore[arg-type]
+                                              url='http://prinergy.plant.local/jmf', sender_id='PRINERGY')
+        session.get(JmfSubscription, made.id).last_error = 'ReturnCode 5: Subscriptions disabled'  # type: ignore[union-attr]
+        session.commit()
+    await sign_in(user, 'boss', PASSWORD, then='/admin/machines')
+    await user.should_see('Machines reporting themselves (JMF)', retries=WAIT)
+    table = user.find(marker='device-health').elements.pop()
+    rows = {row['sender']: row for row in table.rows}  # type: ignore[attr-defined]
+    assert (rows['MAGNUS']['how'], rows['MAGNUS']['signal']) == ('the device posts', 'never')
+    assert rows['PRINERGY']['how'] == 'subscribed at http://prinergy.plant.local/jmf'
+    assert rows['PRINERGY']['error'] == 'ReturnCode 5: Subscriptions disabled'
