@@ -6,9 +6,9 @@ from nicegui import ui
 
 from app.db import read_session
 from app.i18n import N_, _, ngettext
+from app.models import utcnow
 from app.services import calendar
 from app.services.access import Actor
-from app.models import utcnow
 from app.services.jmf import reads, truth
 from components.design import duration_text, minutes_text, percent_text
 from components.scroll_box import WIDE_TABLE, scroll_box

@@ -1,5 +1,7 @@
-"""Machines report themselves (issue 21). The tablet asks why: a machine's own stop report puts "<machine> stopped at 10:42: why?" on its technicians'
-overview without a reload, with the reason from the details pre-chosen; one tap gives it and the prompt goes."""
+"""Machines report themselves (issue 21). The tablet asks why: a machine's own stop report puts "<machine>
+stopped at 10:42: why?" on its technicians' overview without a reload, with the reason from the details
+pre-chosen; one tap gives it and the prompt goes. The shift lead's list, the statistics' machine figures and the
+admins' health view of links and subscriptions."""
 from datetime import timedelta
 
 import pytest

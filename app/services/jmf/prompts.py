@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app.db import select_rows
+from app.db import pk, select_rows
 from app.models import Category, CTPProblemLog, utcnow
 from app.services import taxonomy
 from app.services.access import Actor, may_explain_stops
@@ -63,7 +63,7 @@ def _siblings(session: Session, category_id: int) -> list[int]:
     leaf = session.get(Category, category_id)
     if leaf is None or leaf.parent_id is None:
         return []
-    query = (select(col(Category.id)).where(col(Category.parent_id) == leaf.parent_id, col(Category.id) != leaf.id,
+    query = (select(pk(Category.id)).where(col(Category.parent_id) == leaf.parent_id, col(Category.id) != leaf.id,
                                             col(Category.name) != taxonomy.OTHER, col(Category.active))
              .order_by(col(Category.sort)))
     return list(select_rows(session, query).scalars())
@@ -77,4 +77,4 @@ def _frequent(session: Session, machine_id: int) -> list[int]:
                     col(CTPProblemLog.deleted_at).is_(None), col(CTPProblemLog.start_time) >= utcnow() - HISTORY)
              .group_by(col(CTPProblemLog.category_id)).order_by(count.desc(), col(CTPProblemLog.category_id))
              .limit(MAX_CHOICES))
-    return [row[0] for row in select_rows(session, query)]
+    return [int(row[0]) for row in select_rows(session, query) if row[0] is not None]

@@ -23,7 +23,7 @@ from sqlmodel import Session, col
 
 from app import auth
 from app.config import get_settings
-from app.db import read_session, rolls_back, select_rows, session_scope
+from app.db import pk, read_session, rolls_back, select_rows, session_scope
 from app.errors import InvalidInput, NotFound
 from app.models import CTPMachine, DeviceLink, JmfSubscription, utcnow
 from app.services import labels
@@ -205,7 +205,7 @@ def subscribe_now(subscription_id: int, base_url: str, client: httpx.Client) -> 
 def renew_due(base_url: str, now: datetime | None = None) -> int:
     """The periodic job: (re)subscribe every subscription that is due; returns how many were attempted."""
     with read_session() as session:
-        due = list(select_rows(session, select(col(JmfSubscription.id)).where(
+        due = list(select_rows(session, select(pk(JmfSubscription.id)).where(
             col(JmfSubscription.next_renewal_at) <= (now or utcnow()))).scalars())
     if due:
         with httpx.Client() as client:

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app.db import select_rows
+from app.db import pk, select_rows
 from app.models import CTPMachine, CTPProblemLog, DeviceLink, DowntimeSegment, MachineStop, ProblemStatus, utcnow
 from app.services.access import Action, Actor, machine_scope, require
 from app.services.jmf import ledger, reads, stops
@@ -40,7 +40,7 @@ def machine_truth(session: Session, *, actor: Actor, start: datetime | None = No
     """Per machine in scope (those that report or had typed downtime) and the plant total, over [start, end)."""
     require(actor, Action.READ_STATS)
     start, end = reads.window(start, end)
-    names = dict(select_rows(session, select(col(CTPMachine.id), col(CTPMachine.name)).where(
+    names = dict(select_rows(session, select(pk(CTPMachine.id), col(CTPMachine.name)).where(
         machine_scope(session, actor, col(CTPMachine.id)), col(CTPMachine.retired_at).is_(None))).all())
     linked = set(select_rows(session, select(col(DeviceLink.machine_id)).where(
         col(DeviceLink.revoked_at).is_(None), col(DeviceLink.machine_id).in_(names))).scalars())
@@ -74,8 +74,8 @@ def _machine_stops(session: Session, rows: dict[int, Truth], start: datetime, en
         taken = log.acknowledged_at if log.acknowledged_by is not None else None  # a person, not the machine
         if taken is not None and start <= stop.started_at:
             waits[stop.machine_id].append(max(0.0, (taken - stop.started_at).total_seconds() / 60))
-    for mid, minutes in waits.items():
-        rows[mid].mtta_minutes, rows[mid].mtta_count = sum(minutes) / len(minutes), len(minutes)
+    for mid, each in waits.items():
+        rows[mid].mtta_minutes, rows[mid].mtta_count = sum(each) / len(each), len(each)
 
 
 def _typed(session: Session, rows: dict[int, Truth], start: datetime, end: datetime) -> None:
