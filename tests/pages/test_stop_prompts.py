@@ -101,3 +101,22 @@ async def test_admins_see_the_health_of_links_and_subscriptions(user: User, monk
     assert (rows['MAGNUS']['how'], rows['MAGNUS']['signal']) == ('the device posts', 'never')
     assert rows['PRINERGY']['how'] == 'subscribed at http://prinergy.plant.local/jmf'
     assert rows['PRINERGY']['error'] == 'ReturnCode 5: Subscriptions disabled'
+
+
+async def test_the_machine_page_shows_its_own_counters(user: User) -> None:
+    with session_scope() as session:
+        machine = make_machine(session, 'Magnus')
+        make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+        boss = make_user(session, 'boss', Role.ADMIN)
+        link, _ = links.create_link(session, actor=actor(boss), machine_id=machine.id, sender_id='MAGNUS')  # type: ignore[arg-type]
+    now = utcnow()
+    for minutes_ago, plates in ((60, 1200), (30, 1250)):
+        when = now - timedelta(minutes=minutes_ago)
+        report = DeviceReport(device_id='', status='Running', status_details=(), device_condition='', sent_at=when,
+                              production_counter=None, total_counter=plates, hour_counter=None, counter_unit='Plate')
+        with time_machine.travel(when, tick=False), session_scope() as session:
+            ingest.ingest(session, link_id=link.id, message=Message('jmf', 'MAGNUS', ('S',), (report,), 0),
+                          received_at=when)
+    await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine.id}')
+    await user.should_see('Counters reported by the machine', retries=WAIT)
+    await user.should_see(marker='meter-total_production', content='1,250 Plate')
