@@ -4,7 +4,7 @@ from nicegui import Client, ui
 from nicegui import app as nicegui_app
 from nicegui.storage import Storage
 
-from app import api, bootstrap, jobs, ops
+from app import api, bootstrap, demo_simulator, jobs, ops
 from app.config import get_settings
 from components import error_page, session
 from components.design import BRAND_COLOURS
@@ -24,6 +24,8 @@ nicegui_app.on_startup(jobs.start)
 if settings.gc_tuning:
     nicegui_app.on_startup(ops.tune_garbage_collector)  # last: after the start-up work
 nicegui_app.on_shutdown(jobs.stop)
+nicegui_app.on_startup(demo_simulator.start)  # CTP_DEMO_SIMULATOR=1: simulated platesetters (issue 21)
+nicegui_app.on_shutdown(demo_simulator.stop)
 
 import pages  # noqa: E402,F401  (registers every @ui.page)
 

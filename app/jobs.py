@@ -8,6 +8,7 @@ from app import alert_worker, bus, events
 from app.db import get_engine, session_scope
 from app.services import escalation, notifications, photo_sweep
 from app.services.jmf import ingest as jmf_ingest
+from app.services.jmf import subscriber as jmf_subscriber
 from app.services.maintenance import alerts as maintenance_alerts
 
 logger = logging.getLogger(__name__)
@@ -39,7 +40,8 @@ async def stop() -> None:
 async def _loop() -> None:
     while True:
         await asyncio.sleep(INTERVAL_SECONDS)
-        for job in (run_once, photo_sweep.reclaim_now):   # files of uploads whose process crashed (another worker)
+        for job in (run_once, photo_sweep.reclaim_now,   # files of uploads whose process crashed (another worker)
+                    jmf_subscriber.renew_job):  # JMF subscriptions to devices, renewed (issue 21)
             try:
                 await asyncio.to_thread(job)
             except Exception:  # a failing job must not stop the schedule; the trace goes to the log

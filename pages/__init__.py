@@ -11,6 +11,7 @@ from pages import (  # noqa: F401
     labels,
     login,
     machine_detail,
+    machine_stops,
     maintenance,
     monthly_report,
     notifications,

@@ -7,6 +7,7 @@ from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate
 from app.services import machines
 from app.services.access import Actor, SignedIn, acting_as
 from components.admin import act, admin_nav
+from components.device_health import device_health
 from components.dialog import named_dialog
 from components.layout import frame
 from components.page import page
@@ -44,6 +45,7 @@ async def admin_machines_page() -> None:
         admin_nav('/admin/machines')
         _new_machine_form(lambda: machine_list.refresh())
         await machine_list()
+        await device_health(actor)  # issue 21: the machines' own reporting
 
 
 def _new_machine_form(refresh: object) -> None:

@@ -16,6 +16,7 @@ from app.services.stats import MachineStats, headline_is_24_7
 from components.design import BIG_BUTTON, TOUCH_LINK, duration_text, minutes_text, percent_text
 from components.downtime_chart import downtime_chart, pareto_chart
 from components.layout import frame
+from components.machine_meters import machine_meters
 from components.maintenance_view import maintenance_section
 from components.notice import refusal_for
 from components.page import page
@@ -104,6 +105,7 @@ async def machine_detail_page(machine_id: int) -> None:
         if history.visible:
             await table.reload()
             await maintenance_section(actor, machine_id)  # plan and history (issue 22)
+            await machine_meters(actor, machine_id)  # the machine's own counters (issue 21)
 
     async def on_machine(changed: int) -> None:
         if changed == machine_id:

@@ -22,6 +22,7 @@ from components.machine_card import CARD_CSS, MachineCard
 from components.page import page
 from components.recent_list import RecentList
 from components.session import require_page_actor
+from components.stop_prompts import live_stop_prompts
 from components.worker import io
 
 FILTERS = {'all': N_('All'), 'down': N_('Down'), 'maintenance': N_('Maintenance'), 'degraded': N_('Degraded'),
@@ -139,6 +140,7 @@ async def overview_page() -> None:
             filters = {key: _(word) for key, word in FILTERS.items()}
             ui.toggle(filters, value='all', on_change=lambda e: board.filter(e.value)) \
                 .props('no-caps unelevated toggle-color=primary').classes('flex-wrap').mark('status-filter')
+        await live_stop_prompts(list_link=True)  # "Magnus stopped at 10:42: why?" (issue 21)
         board = Board(may_report=Action.REPORT in ROLE_ACTIONS[actor.role])
         await load_board()
         ui.label(_('Recent problems')).classes('text-xl font-bold mt-4')

@@ -16,6 +16,7 @@ from components import stats_view
 from components.design import TOUCH_LINK, duration_text
 from components.dialog import named_dialog
 from components.layout import frame
+from components.machine_truth import machine_truth_figures
 from components.maintenance_view import maintenance_figures
 from components.notice import NOT_ALLOWED, refusal
 from components.page import page
@@ -63,6 +64,7 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
             stats_view.trend_chart(report.week_labels, report.week_minutes)
             stats_view.pareto_chart(report.causes)
         await maintenance_figures(actor, state['first'], state['last'])  # issue 22
+        await machine_truth_figures(actor, state['first'], state['last'])  # issue 21
 
     def choose(name: str | None) -> None:
         """A preset fills the From/To fields and stays highlighted; a custom range highlights none."""

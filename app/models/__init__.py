@@ -18,7 +18,7 @@ from app.models.enums import (
     Role,
     TechnicianType,
 )
-from app.models.jmf import DeviceLink, JmfSignal, MachineStop, MeterReading
+from app.models.jmf import DeviceLink, JmfSignal, JmfSubscription, MachineStop, MeterReading
 from app.models.maintenance import CalendarFeed, MaintenanceOrder, MaintenanceReading, MaintenanceStep, MaintenanceTask
 from app.models.tables import (
     ApiToken,
@@ -49,7 +49,7 @@ __all__ = [
     'DailyCauseRollup', 'DailyRollup', 'DisplayDevice', 'DisplayMachine', 'Division', 'DowntimeSegment',
     'LoginFailure', 'OperatingWindow',
     'PlantClosure', 'ProblemAudit', 'ProblemComment', 'ProblemPhoto', 'User', 'UserMachine', 'UTCDateTime', 'utcnow',
-    'DeviceLink', 'JmfSignal', 'MachineStop', 'MeterReading',
+    'DeviceLink', 'JmfSignal', 'JmfSubscription', 'MachineStop', 'MeterReading',
     'CalendarFeed', 'MaintenanceOrder', 'MaintenanceReading', 'MaintenanceStep', 'MaintenanceTask',
     'AlertChannel', 'AlertOutbox', 'AlertSubscription', 'EscalationFired', 'EscalationRule', 'ShiftRoster',
 ]

@@ -76,3 +76,18 @@ class MeterReading(SQLModel, table=True):
     value: float
     delta: float
     unit: str = Field(default='', max_length=20)
+
+
+# CTP Log subscribed to a device's or workflow server's status signals (JMF Query Status + Subscription); the
+# signals come back through `link_id`, whose secret is renewed with every subscription.
+class JmfSubscription(SQLModel, table=True):
+    __tablename__ = 'jmf_subscriptions'
+    id: int | None = Field(default=None, primary_key=True)
+    link_id: int = Field(foreign_key='device_links.id', index=True, ondelete='CASCADE')
+    url: str = Field(max_length=500)  # the device's JMF endpoint
+    created_by: int | None = Field(default=None, foreign_key='users.id', ondelete='SET NULL')
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    subscribed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)  # last answer Subscribed="true"
+    attempted_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    next_renewal_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime, index=True)
+    last_error: str | None = Field(default=None, max_length=300)

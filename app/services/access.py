@@ -190,6 +190,11 @@ def may_edit_problem(actor: Actor, log: CTPProblemLog) -> bool:
     return actor.role == Role.ADMIN or log.created_by == actor.user_id
 
 
+def may_explain_stops(actor: Actor) -> bool:
+    """Who is asked "why?" when a machine stops by itself (JMF, issue 21): those who edit and work its problems."""
+    return not actor.is_display and {Action.EDIT_PROBLEM, Action.WORK_PROBLEM} <= ROLE_ACTIONS[actor.role]
+
+
 def require_log_editable(session: Session, actor: Actor, log_id: int) -> CTPProblemLog:
     log = require_log_visible(session, actor, log_id)
     require(actor, Action.EDIT_PROBLEM)

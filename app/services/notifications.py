@@ -1,14 +1,14 @@
 """Notifications: one row per recipient, scoped at read time, auto-read after N days (DOMAIN.md §7)."""
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, select, update
 from sqlmodel import Session, col
 
 from app import events
 from app.config import get_settings
 from app.db import pk, rolls_back, select_rows
 from app.errors import NotFound
-from app.models import CTPNotification, NotificationType, Role, User, UserMachine, utcnow
+from app.models import AlertOutbox, CTPNotification, NotificationType, Role, User, UserMachine, utcnow
 from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import alerts
 from app.services.access import Action, Actor, machine_scope, require
@@ -146,6 +146,16 @@ def notified_about(session: Session, log_id: int, kind: NotificationType) -> set
     query = select(col(CTPNotification.user_id)).where(col(CTPNotification.log_id) == log_id,
                                                   col(CTPNotification.notification_type) == kind)
     return set(select_rows(session, query).scalars())
+
+
+def withdraw(session: Session, log_id: int) -> set[int]:
+    """A problem that never was one (a machine's micro-stop): its notifications go, and so do its outbound alerts not
+    yet handed to a sender. Returns whose bells changed (the caller commits and publishes)."""
+    users = set(select_rows(session, select(col(CTPNotification.user_id))
+                            .where(col(CTPNotification.log_id) == log_id)).scalars())
+    session.execute(delete(CTPNotification).where(col(CTPNotification.log_id) == log_id))
+    session.execute(delete(AlertOutbox).where(col(AlertOutbox.log_id) == log_id, col(AlertOutbox.status) == 'pending'))
+    return users
 
 
 __all__ = ['recipients_in_scope', 'notify', 'list_notifications', 'mark_read', 'mark_all_read']

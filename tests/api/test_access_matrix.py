@@ -104,6 +104,11 @@ MATRIX: list[Row] = [
     Row('PUT', '/api/machine-stops/{missing}/reason', every(404, manager=403), {'note': 'plate jam'}),
     Row('GET', '/api/ctp-machines/{machine}/meters', every(200, ctp_other=404)),
     Row('GET', '/api/ctp-machines/{machine}/ledger', admin_only(200)),
+    Row('GET', '/api/stats/machine-truth', every(200)),  # issue 21: KPIs gain truth
+    Row('GET', '/api/jmf-subscriptions', admin_only(200)),  # issue 21: the subscriber
+    Row('POST', '/api/jmf-subscriptions', admin_only(400),
+        {'machine_id': '{machine}', 'url': 'http://not-allowed.example/jmf', 'sender_id': 'PRINERGY'}),
+    Row('DELETE', '/api/jmf-subscriptions/{missing}', admin_only(404)),
     Row('GET', '/api/ctp-machines/{machine}/signals', admin_only(200)),
     Row('GET', '/photos/{photo}', every(200, ctp_other=404, display=200)),
     Row('GET', '/photos/{photo}/thumb', every(200, ctp_other=404, display=200)),
@@ -191,6 +196,7 @@ PAGES = {'/': 'signed in', '/login': 'public', '/logout': 'public', '/no-access'
          '/problem-logs/{log_id:id}': 'signed in, scoped', '/notifications': 'signed in',
          '/problems': 'signed in, scoped'}
 PAGES |= {'/maintenance': 'signed in, scoped', '/maintenance/{order_id:id}': 'signed in, scoped'}  # issue 22
+PAGES |= {'/machine-stops': 'signed in, scoped'}  # issue 21: stops waiting for a reason
 PAGES |= {'/admin/alerts': 'admin'}  # outbound alerts (issue 23; tests/pages/test_alerts_pages.py)
 
 CELLS = [pytest.param(row, role, id=f'{row.method} {row.path}{row.note} as {role}') for row in MATRIX for role in ROLES]

@@ -5,7 +5,7 @@ from pydantic import BaseModel, Field
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_read_session, in_session, json_body
 from app.models.schemas import Id, StrictModel
-from app.services.jmf import links
+from app.services.jmf import links, subscriber
 
 router = APIRouter(tags=['device links'])
 
@@ -44,4 +44,34 @@ async def create_device_link(body: DeviceLinkIn, actor: CurrentActor) -> DeviceL
 async def revoke_device_link(link_id: PathId, actor: CurrentActor) -> Response:
     """Admin: revoke a link; its secret stops working at once."""
     await in_session(lambda s: links.revoke_link(s, actor=actor, link_id=link_id))
+    return Response(status_code=204)
+
+
+class SubscriptionIn(StrictModel):
+    machine_id: Id
+    url: str = Field(min_length=8, max_length=500, description="the device's or workflow server's JMF URL; its host "
+                                                               'must be on CTP_JMF_SUBSCRIBE_ALLOWED_HOSTS')
+    sender_id: str = Field(min_length=1, max_length=120, description='the JMF @SenderID its signals will carry')
+    device_id: str = Field(default='', max_length=120, description="DeviceInfo's DeviceID; '' takes every device")
+
+
+@router.get('/api/jmf-subscriptions', response_model=list[subscriber.SubscriptionInfo])
+async def read_jmf_subscriptions(actor: CurrentActor) -> list[subscriber.SubscriptionInfo]:
+    """Admin: CTP Log's subscriptions to devices, with their health (last answer, last signal, last error)."""
+    return await in_read_session(lambda s: subscriber.list_subscriptions(s, actor=actor))
+
+
+@router.post('/api/jmf-subscriptions', response_model=subscriber.SubscriptionInfo, status_code=201,
+             dependencies=[Depends(json_body)])
+async def create_jmf_subscription(body: SubscriptionIn, actor: CurrentActor) -> subscriber.SubscriptionInfo:
+    """Admin: subscribe a machine to a device's Status signals (POST Query Status + Subscription); the periodic job
+    sends the first subscription within a minute and renews it."""
+    return await in_session(lambda s: subscriber.create_subscription(
+        s, actor=actor, machine_id=body.machine_id, url=body.url, sender_id=body.sender_id, device_id=body.device_id))
+
+
+@router.delete('/api/jmf-subscriptions/{subscription_id}', status_code=204)
+async def delete_jmf_subscription(subscription_id: PathId, actor: CurrentActor) -> Response:
+    """Admin: stop renewing the subscription and revoke its link."""
+    await in_session(lambda s: subscriber.delete_subscription(s, actor=actor, subscription_id=subscription_id))
     return Response(status_code=204)

@@ -8,7 +8,7 @@ from pydantic import AwareDatetime, BaseModel, Field
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_read_session, in_session, json_body
 from app.models.schemas import Id, StrictModel
-from app.services.jmf import reads, stops
+from app.services.jmf import reads, stops, truth
 
 router = APIRouter(tags=['machine reports'])
 Start = Annotated[AwareDatetime | None, Query(description='window start (default: end - 1 day)')]
@@ -57,6 +57,27 @@ class LedgerOut(BaseModel):
     intervals: list[IntervalOut]
     seconds: dict[str, float] = Field(description='per state; they add up to end - start')
     micro_stops: int
+
+
+class TruthOut(BaseModel):
+    machine_id: int | None = Field(description='null: the plant total')
+    name: str
+    reports: bool = Field(description='the machine has a device link: its ledger counts')
+    machine_minutes: float = Field(description='downtime the machines captured themselves (their own stops)')
+    typed_minutes: float = Field(description='unplanned downtime of problems people reported, overlaps merged')
+    unexplained_minutes: float = Field(description="machine stops' downtime still without a reason")
+    unexplained_count: int
+    micro_stops: int
+    mtta_minutes: float | None = Field(description="from the machine's own stop to a person taking it")
+    mtta_count: int
+    ledger_seconds: dict[str, float] = Field(description='per state; for a reporting machine they add up to the window')
+
+
+class TruthReportOut(BaseModel):
+    start: datetime
+    end: datetime
+    machines: list[TruthOut]
+    plant: TruthOut
 
 
 class SignalOut(BaseModel):
@@ -120,3 +141,15 @@ async def read_machine_signals(machine_id: PathId, actor: CurrentActor,
     rows = await in_read_session(lambda s: [SignalOut(**r.model_dump()) for r in reads.read_signals(
         s, actor=actor, machine_id=machine_id, limit=limit)])
     return rows
+
+
+@router.get('/api/stats/machine-truth', response_model=TruthReportOut)
+async def read_machine_truth(actor: CurrentActor, start: Start = None, end: End = None) -> TruthReportOut:
+    """Downtime the machines captured vs typed by people, MTTA from the machine's stop, unexplained downtime and the
+    state ledger per machine in scope and for the plant (statistics readers)."""
+    def work(session: object) -> TruthReportOut:
+        first, last = reads.window(start, end)
+        rows, plant = truth.machine_truth(session, actor=actor, start=first, end=last)  # type: ignore[arg-type]
+        return TruthReportOut(start=first, end=last, machines=[TruthOut(**r.__dict__) for r in rows],
+                              plant=TruthOut(**plant.__dict__))
+    return await in_read_session(work)

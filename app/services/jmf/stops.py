@@ -17,7 +17,7 @@ from app.db import rolls_back, select_rows
 from app.errors import Conflict, NotFound
 from app.models import Category, CTPMachine, CTPProblemLog, MachineStop, ProblemStatus, Role, utcnow
 from app.models.schemas import ProblemLogCreate, ProblemLogUpdate
-from app.services import problem_logs, taxonomy
+from app.services import notifications, problem_logs, taxonomy
 from app.services.access import Action, Actor, require, require_machine_visible, visible_machine_ids
 from app.services.jmf.ledger import State
 from app.services.jmf.open_stops import described, open_stop
@@ -72,7 +72,9 @@ def _end(session: Session, stop: MachineStop, at: datetime) -> None:
     threshold = timedelta(seconds=get_settings().jmf_micro_stop_seconds)
     if stop.ended_at - stop.started_at < threshold:
         stop.kind = 'micro'
+        bells = notifications.withdraw(session, log.id)  # type: ignore[arg-type]
         problem_logs.delete_problem(session, actor=MACHINE, log_id=log.id)  # type: ignore[arg-type]
+        notifications.publish_for(bells)
         return
     clock = stop.ended_at.astimezone(get_settings().zone).strftime('%H:%M:%S')
     problem_logs.update_problem(session, actor=MACHINE, log_id=log.id, changes=ProblemLogUpdate(  # type: ignore[arg-type]
@@ -109,10 +111,9 @@ def explain_stop(session: Session, *, actor: Actor, stop_id: int, category_id: i
     assert log is not None
     changes = ProblemLogUpdate(category_id=category_id or log.category_id,
                                problem_description=described(log, note), version=log.version)
-    problem_logs.update_problem(session, actor=actor, log_id=log.id, changes=changes)  # type: ignore[arg-type]
-    stop.explained_at, stop.explained_by = utcnow(), actor.user_id
+    stop.explained_at, stop.explained_by = utcnow(), actor.user_id  # committed with the problem, before its events
     session.add(stop)
-    session.commit()
+    problem_logs.update_problem(session, actor=actor, log_id=log.id, changes=changes)  # type: ignore[arg-type]
     return stop
 
 
@@ -141,8 +142,11 @@ def list_stops(session: Session, *, actor: Actor, unexplained_only: bool = False
     ids = visible_machine_ids(session, actor)
     if ids is not None:
         query = query.where(col(MachineStop.machine_id).in_(ids))
-    if unexplained_only:
-        query = query.where(col(MachineStop.explained_at).is_(None), col(MachineStop.kind) == 'stop')
+    if unexplained_only:  # ... and still a problem: one a person cancelled or deleted asks nothing
+        query = query.join(CTPProblemLog, col(CTPProblemLog.id) == col(MachineStop.log_id)).where(
+            col(MachineStop.explained_at).is_(None), col(MachineStop.kind) == 'stop',
+            col(CTPProblemLog.deleted_at).is_(None), col(CTPProblemLog.status) != ProblemStatus.CANCELLED,
+            col(CTPProblemLog.category_id).is_(None))
     return [_stop_info(session, row) for row in select_rows(session, query).scalars()]
 
 

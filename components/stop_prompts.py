@@ -1,0 +1,109 @@
+"""The tablet's "why?": a red prompt per machine stop that still waits for a reason, with one-tap reasons.
+
+The reasons come from the services (app/services/jmf/prompts.py): the one the machine's details point to is
+pre-chosen (filled, with a check), one tap saves it. "Other reason" opens the stop's problem to choose freely.
+Who may answer is the services' say (`may_answer`); others see the list read-only.
+"""
+from collections.abc import Awaitable, Callable
+from datetime import datetime
+
+from nicegui import ui
+
+from app import events
+from app.errors import DomainError
+from app.i18n import _, duration_text, time_text
+from app.services.access import SignedIn, acting_as
+from app.services.jmf import stops
+from app.services.jmf.prompts import Prompt, stop_prompts
+from components.coalesce import Coalesced
+from components.design import TOUCH, TOUCH_LINK, error_text
+from components.session import signed_in
+from components.worker import io
+
+Answer = Callable[[int, int | None], Awaitable[None]]
+
+
+def prompt_title(prompt: Prompt) -> str:
+    """'Magnus stopped at 10:42: why?' (plant time), with the stop's length once it has ended."""
+    clock = time_text(prompt.started_at)
+    if prompt.ended_at is None:
+        return _('{machine} stopped at {time}: why?').format(machine=prompt.machine_name, time=clock)
+    minutes = (prompt.ended_at - prompt.started_at).total_seconds() / 60
+    return _('{machine} stopped at {time} for {duration}: why?').format(
+        machine=prompt.machine_name, time=clock, duration=duration_text(minutes))
+
+
+class StopPrompts:
+    """The prompts of one screen; `show` rebuilds them (few, and they change only when a machine stops)."""
+
+    def __init__(self, answer: Answer, *, list_link: bool) -> None:
+        self.answer, self.list_link = answer, list_link
+        self.shown: list[tuple[int, datetime | None]] | None = None
+        self.box = ui.column().classes('w-full gap-2').mark('stop-prompts')
+
+    def show(self, prompts: list[Prompt]) -> None:
+        shown = [(p.stop_id, p.ended_at) for p in prompts]
+        if shown == self.shown:
+            return
+        self.shown = shown
+        self.box.clear()
+        with self.box:
+            for prompt in prompts:
+                self._prompt(prompt)
+            if self.list_link:
+                ui.link(_('All stops waiting for a reason'), '/machine-stops').classes(TOUCH_LINK)
+        self.box.set_visibility(bool(prompts))
+
+    def _prompt(self, prompt: Prompt) -> None:
+        with ui.card().classes('w-full border-l-8 border-red-8 gap-2').mark(f'stop-prompt-{prompt.stop_id}'):
+            ui.label(prompt_title(prompt)).classes('text-lg font-bold').mark('stop-prompt-title')
+            ui.label(_('The machine reported: {details}').format(details=prompt.details)) \
+                .classes('text-sm text-gray-600 dark:text-gray-300')
+            with ui.row().classes('w-full gap-2 items-center'):
+                for choice in prompt.choices if prompt.may_answer else []:
+                    ui.button(choice.label, icon='check' if choice.suggested else None,
+                              on_click=lambda c=choice.category_id: self.answer(prompt.stop_id, c)) \
+                        .props('no-caps' if choice.suggested else 'no-caps outline').classes(TOUCH) \
+                        .mark('stop-reason-suggested' if choice.suggested else 'stop-reason')
+                if prompt.log_id is not None:
+                    ui.link(_('Other reason…') if prompt.may_answer else _('Open the problem'),
+                            f'/problem-logs/{prompt.log_id}').classes(TOUCH_LINK).mark('stop-other-reason')
+
+
+async def live_stop_prompts(*, list_link: bool = False) -> StopPrompts:
+    """The prompts of the signed-in user, kept current: a machine that changes may have stopped or been explained."""
+    async def answer(stop_id: int, category_id: int | None) -> None:
+        with prompts.box:
+            who = signed_in()
+        try:
+            await io(_answer, who, stop_id, category_id)
+        except DomainError as error:
+            with prompts.box:
+                ui.notify(error_text(error), type='negative')
+            return
+        with prompts.box:
+            ui.notify(_('Reason saved'), type='positive')
+        await load()
+
+    async def load() -> None:
+        with prompts.box:  # a live update runs in a background task: the page's context comes from its element
+            who = signed_in()
+        found = await io(_read, who)
+        if not prompts.box.is_deleted:
+            prompts.show(found)
+
+    prompts = StopPrompts(answer, list_link=list_link)
+    await load()
+    update = Coalesced(load, 'stop-prompts-update')
+    events.machine_changed.subscribe(lambda _machine_id: update.request())
+    return prompts
+
+
+def _read(who: SignedIn | None) -> list[Prompt]:
+    with acting_as(who, write=False) as (session, actor):
+        return stop_prompts(session, actor=actor)
+
+
+def _answer(who: SignedIn | None, stop_id: int, category_id: int | None) -> None:
+    with acting_as(who) as (session, actor):
+        stops.explain_stop(session, actor=actor, stop_id=stop_id, category_id=category_id)
