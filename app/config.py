@@ -79,9 +79,11 @@ class Settings(BaseSettings):
     jmf_silence_minutes: float = Field(default=5, gt=0)  # a device silent this long shows as "no data", never "down"
     jmf_micro_stop_seconds: int = Field(default=60, ge=0)  # failure stops ending sooner count as micro-stops
     jmf_clock_skew_seconds: int = Field(default=300, ge=0)  # a device clock further off: the receipt time is used
-    jmf_subscribe_allowed_hosts: list[str] = Field(default_factory=list)  # devices CTP Log may subscribe to (host[:port])
+    # devices CTP Log may subscribe to (host[:port])
+    jmf_subscribe_allowed_hosts: list[str] = Field(default_factory=list)
     jmf_subscription_renew_minutes: float = Field(default=60, gt=0)  # re-subscribe this often (and after an error)
-    jmf_subscription_repeat_seconds: int = Field(default=60, ge=1)  # asked of the device: a Status signal at least this often
+    # asked of the device: a Status signal at least this often
+    jmf_subscription_repeat_seconds: int = Field(default=60, ge=1)
     demo_simulator: bool = False  # CTP_DEMO_SIMULATOR=1 with CTP_DEMO=1: simulated platesetters drive the demo plant
     # Outbound alerts (issue 23, app/services/alert_*.py): SMTP for e-mail, an allow-list for webhook destinations
     smtp_host: str = ''  # '' = e-mail alerts are kept pending (then dead-lettered) until a server is set

@@ -46,7 +46,7 @@ class Platesetter:
     script: list[str] = field(default_factory=list)   # episodes to play first (tests), then random ones
     episode: str = 'idle'
     left: float = 0.0                  # simulated seconds left in the episode
-    plates: int = 0
+    plates: float = 0  # imaged so far in this job, fractional between signals
     total: int = 500_000
     hours: float = 20_000.0
     sequence: int = 0

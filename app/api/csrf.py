@@ -71,7 +71,10 @@ def _refusal(scope: Scope) -> tuple[int, str] | None:
 
 def _rides_on_cookies(headers: Headers, path: str) -> bool:
     """Could a browser have sent this on its own? It attaches cookies by itself; the login call needs the header
-    even without one (login CSRF). A cookie-less anonymous call simply gets its 401."""
+    even without one (login CSRF). A cookie-less anonymous call simply gets its 401. The JMF receiver reads no
+    cookie (a device proves itself with its link's secret), so a cookie a device kept gives a forged request nothing."""
+    if JMF_RECEIVER.match(path):
+        return False
     return 'cookie' in headers or path == LOGIN_PATH
 
 

@@ -67,6 +67,17 @@ async def test_a_jmf_status_signal_is_stored_and_answered(client: httpx.AsyncCli
         assert check.exec(select(DeviceLink.last_signal_at)).scalars().one() is not None
 
 
+async def test_a_device_that_keeps_the_session_cookie_is_still_heard(client: httpx.AsyncClient,
+                                                                       session: Session) -> None:
+    """Every answer sets a session cookie; a device that keeps cookies sends it back. The receiver trusts only the
+    link's secret, so the cookie must not turn its POST into a browser write that needs the anti-forgery header."""
+    secret = link(session, 'MAGNUS-Q800-01')
+    response = await client.post(f'/api/jmf/{secret}', content=(FIXTURES / 'jmf13_signal_status_running.jmf')
+                                 .read_bytes(), headers={'Content-Type': JMF, 'Cookie': 'session=kept-by-the-device'})
+    assert response.status_code == 200, response.text
+    assert stored() == [('Running', 'production', 'Good')]
+
+
 @time_machine.travel(NOON, tick=False)
 async def test_an_xjmf_signal_with_basic_auth_is_answered_in_xjmf(client: httpx.AsyncClient,
                                                                   session: Session) -> None:

@@ -224,7 +224,7 @@ def _info(session: Session, row: JmfSubscription) -> SubscriptionInfo:
     link = session.get(DeviceLink, row.link_id)
     assert link is not None
     machine = session.get(CTPMachine, link.machine_id)
-    return SubscriptionInfo(id=row.id, link_id=link.id, machine_id=link.machine_id,  # type: ignore[arg-type]
+    return SubscriptionInfo(id=row.id, link_id=link.id, machine_id=link.machine_id,
                             machine_name=machine.name if machine else '?', sender_id=link.sender_id, url=row.url,
                             subscribed_at=row.subscribed_at, attempted_at=row.attempted_at,
                             next_renewal_at=row.next_renewal_at, last_signal_at=link.last_signal_at,

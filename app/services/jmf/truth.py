@@ -120,5 +120,5 @@ def _plant(rows: list[Truth]) -> Truth:
     timed = [(r.mtta_minutes, r.mtta_count) for r in rows if r.mtta_minutes is not None]
     if timed:
         plant.mtta_count = sum(n for _, n in timed)
-        plant.mtta_minutes = sum(m * n for m, n in timed) / plant.mtta_count  # type: ignore[operator]
+        plant.mtta_minutes = sum(m * n for m, n in timed) / plant.mtta_count
     return plant
