@@ -4,6 +4,7 @@ from typing import Any
 
 from nicegui import ui
 
+from app.i18n import _
 from app.services.access import Ability
 from components.design import TOUCH
 
@@ -34,13 +35,13 @@ async def pick_colleague(colleagues: list[tuple[int, str]], current: int | None)
     """Ask whom to hand the problem to; None when the user backs out."""
     options = {user_id: name for user_id, name in colleagues if user_id != current}
     with ui.dialog() as dialog, ui.card().classes('min-w-[300px]').mark('hand-over-dialog'):
-        ui.label('Hand over to').classes('text-lg font-bold')
+        ui.label(_('Hand over to')).classes('text-lg font-bold')
         if not options:
-            ui.label('Nobody else is assigned to this machine.')
-        who = ui.select(options, label='Colleague').props('outlined').classes('w-full').mark('hand-over-to')
+            ui.label(_('Nobody else is assigned to this machine.'))
+        who = ui.select(options, label=_('Colleague')).props('outlined').classes('w-full').mark('hand-over-to')
         with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Back', on_click=lambda: dialog.submit(None)).props('flat').classes(TOUCH)
-            ui.button('Hand over', on_click=lambda: dialog.submit(who.value)).classes(TOUCH).mark('hand-over-save')
+            ui.button(_('Back'), on_click=lambda: dialog.submit(None)).props('flat').classes(TOUCH)
+            ui.button(_('Hand over'), on_click=lambda: dialog.submit(who.value)).classes(TOUCH).mark('hand-over-save')
     result = await dialog
     dialog.delete()
     return result if isinstance(result, int) else None

@@ -4,6 +4,7 @@ from nicegui import ui
 
 from app import events
 from app.db import read_session
+from app.i18n import _
 from app.services import machines, taxonomy
 from app.services.access import Actor
 from components.layout import frame
@@ -19,8 +20,8 @@ async def problem_list_page(q: str = '') -> None:
     if actor is None:
         return
     in_scope, subsystems = await io(_choices, actor)
-    with frame('Problems', actor):
-        ui.label('Problems').classes('text-2xl font-bold')
+    with frame(_('Problems'), actor):
+        ui.label(_('Problems')).classes('text-2xl font-bold')
         table = ProblemLogTable(actor, None, subsystems, machines=in_scope, search=q[:200])
         await table.reload()
 
