@@ -12,6 +12,7 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session
 
 from app.errors import Conflict
+from app.i18n import N_
 
 logger = logging.getLogger(__name__)
 P = ParamSpec('P')
@@ -157,6 +158,7 @@ def rolls_back(func: Callable[P, R]) -> Callable[P, R]:
             if isinstance(session, Session):
                 session.rollback()
             if isinstance(error, IntegrityError):
-                raise Conflict('this conflicts with existing data (a duplicate name or a reference in use)') from error
+                raise Conflict(N_('this conflicts with existing data (a duplicate name or a reference in use)')) \
+                    from error
             raise
     return wrapper

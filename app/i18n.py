@@ -98,6 +98,20 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return translations(current_language()).ngettext(singular, plural, count)
 
 
+def render(template: str, params: dict[str, object] | None = None) -> str:
+    """A marked text with its `{placeholders}` filled, in the current language (the English text when the
+    translation does not fit its parameters)."""
+    text = _(template)
+    if not params:
+        return text
+    for candidate in (text, template):
+        try:
+            return candidate.format(**params)
+        except (KeyError, IndexError, ValueError):
+            continue
+    return template
+
+
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction, translate later"
     """Marks a module-level constant for the catalogue; translate it with `_()` where it is shown."""
     return message

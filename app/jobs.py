@@ -11,6 +11,7 @@ from sqlmodel import Session
 from app import bus, events
 from app.config import get_settings
 from app.db import get_engine, session_scope
+from app.i18n import N_
 from app.models import CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, utcnow
 from app.services import notifications, photos
 from app.services.jmf import ingest as jmf_ingest
@@ -67,7 +68,8 @@ def escalate_unacknowledged(session: Session) -> int:
     for log in stale:
         machine = session.get(CTPMachine, log.machine_id)
         minutes = int((utcnow() - log.created_at).total_seconds() // 60)
-        message = f'{machine.name if machine else "?"}: stop not acknowledged for {minutes} min'
+        message = notifications.stored(N_('{machine}: stop not acknowledged for {minutes} min'),
+                                       machine=machine.name if machine else '?', minutes=minutes)
         notified |= notifications.notify(session, user_ids=notifications.admins(session), machine_id=log.machine_id,
                                          log_id=log.id, kind=NotificationType.NOT_ACKNOWLEDGED, message=message)
         log.escalated_at = utcnow()

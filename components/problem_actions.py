@@ -26,7 +26,8 @@ def ability_button(abilities: Abilities, ability: Ability, label: str, *, icon: 
         button = ui.button(label, icon=icon, on_click=on_click).props(props).classes(TOUCH).mark(mark)
         if reason:
             button.disable()
-            ui.label(reason[0].upper() + reason[1:]).classes('text-xs text-gray-600 dark:text-gray-300 max-w-[16rem]') \
+            text = _(reason)  # the services' reasons are marked English texts
+            ui.label(text[:1].upper() + text[1:]).classes('text-xs text-gray-600 dark:text-gray-300 max-w-[16rem]') \
                 .mark(f'{mark}-reason')
     return button
 

@@ -8,6 +8,7 @@ from sqlmodel import Session
 from app.config import get_settings
 from app.db import rolls_back
 from app.errors import InvalidInput
+from app.i18n import N_
 from app.models import OperatingWindow, PlantClosure
 from app.services.access import Action, Actor, require
 
@@ -20,7 +21,7 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 def local_day_bounds(day: date, zone: ZoneInfo | None = None, *, field: str = 'date') -> Interval:
     """[local midnight, next local midnight) of a plant-local date, in UTC (23 or 25 h on DST days)."""
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise InvalidInput(f'a date lies between {FIRST_DAY} and {LAST_DAY}', field=field)
+        raise InvalidInput(N_('a date lies between {first} and {last}'), field=field, first=FIRST_DAY, last=LAST_DAY)
     zone = zone or get_settings().zone
     start = datetime.combine(day, time(), zone).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)
@@ -93,7 +94,7 @@ def set_weekly_windows(session: Session, *, actor: Actor, windows: list[tuple[in
     require(actor, Action.ADMINISTER)
     for weekday, first, last in windows:
         if not (0 <= weekday <= 6 and 0 <= first < last <= 1440):
-            raise InvalidInput('a window is weekday 0-6 with 0 <= start < end <= 1440 minutes', field='windows')
+            raise InvalidInput(N_('a window is weekday 0-6 with 0 <= start < end <= 1440 minutes'), field='windows')
     session.execute(delete(OperatingWindow))
     for weekday, first, last in windows:
         session.add(OperatingWindow(weekday=weekday, start_minute=first, end_minute=last))

@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app.config import get_settings
 from app.errors import InvalidInput
+from app.i18n import N_
 from app.models import CTPMachine
 from app.models.schemas import ProblemLogPage, ProblemLogPublic
 from app.services import problem_queries
@@ -92,8 +93,8 @@ def _page(session: Session, actor: Actor, filters: ProblemFilter, offset: int) -
     page = problem_queries.list_problems(session, actor=actor, filters=replace(filters, limit=PAGE, offset=offset))
     cap = get_settings().export_max_rows
     if page.total > cap:  # checked on every page: rows reported while the export runs count too
-        raise InvalidInput(f'this export has {page.total} rows: narrow the date range or the filters, at most {cap} '
-                           'rows per export', field='from')
+        raise InvalidInput(N_('this export has {count} rows: narrow the date range or the filters, at most {cap} '
+                              'rows per export'), field='from', count=page.total, cap=cap)
     return page
 
 

@@ -8,6 +8,7 @@ from app import events
 from app.config import get_settings
 from app.db import rolls_back
 from app.errors import Conflict, InvalidInput, NotFound
+from app.i18n import N_
 from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment, MachineStatus, User, utcnow
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate, OpenProblemSummary
 from app.services import downtime, taxonomy
@@ -104,10 +105,10 @@ def update_machine(session: Session, *, actor: Actor, machine_id: int, changes: 
     require(actor, Action.ADMINISTER)
     machine = session.get(CTPMachine, machine_id)
     if machine is None:
-        raise NotFound(f'machine {machine_id} not found')
+        raise NotFound(N_('machine {id} not found'), id=machine_id)
     data = changes.model_dump(exclude_unset=True)
     if 'name' in data and data['name'] is None:
-        raise InvalidInput('name cannot be empty', field='name')
+        raise InvalidInput(N_('name cannot be empty'), field='name')
     if 'name' in data and data['name'] != machine.name:
         _ensure_unique_name(session, data['name'])
     retired = data.pop('retired', None)
@@ -129,7 +130,7 @@ def _set_retired(session: Session, machine: CTPMachine, retired: bool) -> None:
             CTPProblemLog.machine_id == machine.id, CTPProblemLog.status.in_(OPEN_STATUSES),
             CTPProblemLog.deleted_at.is_(None))).one()[0]
         if open_count:
-            raise Conflict('close or cancel the open problems before retiring this machine')
+            raise Conflict(N_('close or cancel the open problems before retiring this machine'))
         machine.retired_at = utcnow()
     elif not retired:
         machine.retired_at = None
@@ -137,7 +138,7 @@ def _set_retired(session: Session, machine: CTPMachine, retired: bool) -> None:
 
 def _ensure_unique_name(session: Session, name: str) -> None:
     if session.exec(select(CTPMachine.id).where(func.lower(CTPMachine.name) == name.lower())).first():
-        raise Conflict(f'a machine named {name!r} exists already')
+        raise Conflict(N_("a machine named '{name}' exists already"), name=name)
 
 
 def sort_for_board(machines: list[MachinePublic]) -> list[MachinePublic]:

@@ -16,6 +16,7 @@ from app import events
 from app.config import get_settings
 from app.db import rolls_back
 from app.errors import Conflict, InvalidInput
+from app.i18n import N_
 from app.models import (
     AuditAction,
     CTPMachine,
@@ -71,7 +72,7 @@ def report_problem(session: Session, *, actor: Actor, problem_in: ProblemLogCrea
     if problem_in.client_key and (replay := _replay(session, problem_in.client_key, request_hash, actor)):
         return Outcome(log=replay)
     if machine.retired_at is not None:
-        raise Conflict(f'{machine.name} is retired; no new problems can be reported')
+        raise Conflict(N_('{machine} is retired; no new problems can be reported'), machine=machine.name)
     if (joined := _join_machine_stop(session, actor, problem_in)) is not None:
         return Outcome(log=joined)
     log = _new_log(session, actor, problem_in, request_hash)
@@ -99,20 +100,20 @@ def _new_log(session: Session, actor: Actor, problem_in: ProblemLogCreate, reque
     check_client_times(actor, now, problem_in.model_dump(include=TIME_FIELDS))
     start = problem_in.start_time or now
     if start > now + CLOCK_SKEW:
-        raise InvalidInput('start_time cannot be in the future', field='start_time')
+        raise InvalidInput(N_('start_time cannot be in the future'), field='start_time')
     start = min(start, now)
     local_day = start.astimezone(get_settings().zone).date()
     if problem_in.problem_date is not None and problem_in.problem_date != local_day:
-        raise InvalidInput(f'problem_date must be the plant-local date of start_time ({local_day})',
-                           field='problem_date')
+        raise InvalidInput(N_('problem_date must be the plant-local date of start_time ({day})'),
+                           field='problem_date', day=local_day)
     planned = problem_in.is_planned
     if problem_in.category_id is not None:
         info = taxonomy.category_info(session, problem_in.category_id)
         if not info.active:
-            raise InvalidInput('this category is no longer in use', field='category_id')
+            raise InvalidInput(N_('this category is no longer in use'), field='category_id')
         planned = info.is_planned_default if planned is None else planned
     if problem_in.vendor_called_at is not None and not start <= problem_in.vendor_called_at <= now + CLOCK_SKEW:
-        raise InvalidInput('vendor_called_at must lie between start_time and now', field='vendor_called_at')
+        raise InvalidInput(N_('vendor_called_at must lie between start_time and now'), field='vendor_called_at')
     data = problem_in.model_dump(exclude={'problem_date', 'is_planned', 'start_time'})
     return CTPProblemLog(**data, problem_date=local_day, start_time=start, is_planned=bool(planned),
                          created_by=actor.user_id, created_at=now, updated_at=now, request_hash=request_hash)
@@ -139,7 +140,7 @@ def _replay(session: Session, client_key: str, request_hash: str, actor: Actor) 
     if existing is None:
         return None
     if existing.request_hash != request_hash or existing.created_by != actor.user_id:
-        raise Conflict('this client key was already used for a different problem')
+        raise Conflict(N_('this client key was already used for a different problem'))
     return existing
 
 
@@ -154,7 +155,7 @@ def update_problem(session: Session, *, actor: Actor, log_id: int, changes: Prob
     log = require_log_visible(session, actor, log_id)
     teamwork.check_rights(actor, log, changes)  # the report is the reporter's, the work is the team's
     if changes.version is not None and changes.version != log.version:
-        raise Conflict('this problem was changed by someone else; reload and try again')
+        raise Conflict(N_('this problem was changed by someone else; reload and try again'))
     before = rollup.span_of(session, log)
     now = utcnow()
     sent = changes.model_dump(include=TIME_FIELDS, exclude_unset=True)
@@ -175,7 +176,7 @@ def update_problem(session: Session, *, actor: Actor, log_id: int, changes: Prob
         session.commit()
     except StaleDataError as error:
         session.rollback()
-        raise Conflict('this problem was changed by someone else; reload and try again') from error
+        raise Conflict(N_('this problem was changed by someone else; reload and try again')) from error
     outcome = Outcome(log=log, notified=notified)
     _announce(outcome)
     return outcome
@@ -193,7 +194,7 @@ def _apply_fields(session: Session, actor: Actor, log: CTPProblemLog, changes: P
     changed: set[str] = set()
     for name, value in given.items():
         if name in NOT_NULL_FIELDS and value is None:
-            raise InvalidInput(f'{name} cannot be empty', field=name)
+            raise InvalidInput(N_('{field} cannot be empty'), field=name)
         old = getattr(log, name)
         if old == value:
             continue
@@ -214,7 +215,7 @@ def _transition(session: Session, actor: Actor, log: CTPProblemLog, changes: Pro
         return None
     step = TRANSITIONS.get((current, target))
     if step is None:
-        raise Conflict(f'a problem cannot go from {current.value} to {target.value}')
+        raise Conflict(N_('a problem cannot go from {current} to {target}'), current=current.value, target=target.value)
     old = log.status
     kind = step(session, actor, log, changes, now)
     log.status = target
@@ -232,9 +233,9 @@ def _acknowledge(session: Session, actor: Actor, log: CTPProblemLog, changes: Pr
 def _complete(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
               now: datetime) -> NotificationType:
     if not (log.solution or '').strip():
-        raise InvalidInput('a solution is required to complete a problem', field='solution')
+        raise InvalidInput(N_('a solution is required to complete a problem'), field='solution')
     if log.resolved_by is None:
-        raise InvalidInput('say who resolved it (resolved_by) to complete a problem', field='resolved_by')
+        raise InvalidInput(N_('say who resolved it (resolved_by) to complete a problem'), field='resolved_by')
     if changes.end_time is None:
         log.end_time = now
     if log.acknowledged_at is None:  # recorded now, never the back-dated end (DOMAIN.md §4)
@@ -246,7 +247,7 @@ def _complete(session: Session, actor: Actor, log: CTPProblemLog, changes: Probl
 def _reopen(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
             now: datetime) -> NotificationType:
     if not (changes.reason or '').strip():
-        raise InvalidInput('give a reason to reopen a problem', field='reason')
+        raise InvalidInput(N_('give a reason to reopen a problem'), field='reason')
     audit.record(session, log_id=log.id, actor_id=actor.user_id, action=AuditAction.REOPEN,  # type: ignore[arg-type]
                  field='reason', new=changes.reason)
     segments = downtime.segments_of(session, log.id)  # type: ignore[arg-type]
@@ -267,17 +268,17 @@ def _reopened_at(log: CTPProblemLog, segments: list[DowntimeSegment], given: dat
     if given is None:
         return now
     if given > now + CLOCK_SKEW:
-        raise InvalidInput('reopened_at cannot be in the future', field='reopened_at')
+        raise InvalidInput(N_('reopened_at cannot be in the future'), field='reopened_at')
     ends = [moment for moment in (log.end_time, *(s.up_at for s in segments)) if moment is not None]
     if ends and given < max(ends):
-        raise InvalidInput('reopened_at cannot be before the problem last ended', field='reopened_at')
+        raise InvalidInput(N_('reopened_at cannot be before the problem last ended'), field='reopened_at')
     return min(given, now)
 
 
 def _cancel(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
             now: datetime) -> NotificationType:
     if not (changes.reason or '').strip():
-        raise InvalidInput('give a reason to cancel a problem', field='reason')
+        raise InvalidInput(N_('give a reason to cancel a problem'), field='reason')
     log.cancel_reason = changes.reason
     downtime.void_segments(session, log.id)  # type: ignore[arg-type]
     return NotificationType.PROBLEM_CANCELLED
@@ -298,18 +299,18 @@ _ACTIONS = {S.IN_PROGRESS: AuditAction.ACKNOWLEDGE, S.COMPLETED: AuditAction.COM
 
 def _validate_times(log: CTPProblemLog, now: datetime) -> None:
     if log.start_time > now + CLOCK_SKEW:
-        raise InvalidInput('start_time cannot be in the future', field='start_time')
+        raise InvalidInput(N_('start_time cannot be in the future'), field='start_time')
     if log.end_time is not None:
         if log.end_time < log.start_time:
-            raise InvalidInput('end_time cannot be before start_time', field='end_time')
+            raise InvalidInput(N_('end_time cannot be before start_time'), field='end_time')
         if log.end_time > now + CLOCK_SKEW:
-            raise InvalidInput('end_time cannot be in the future', field='end_time')
+            raise InvalidInput(N_('end_time cannot be in the future'), field='end_time')
     if log.vendor_arrived_at is not None and log.vendor_called_at is None:
-        raise InvalidInput('set vendor_called_at before vendor_arrived_at', field='vendor_arrived_at')
+        raise InvalidInput(N_('set vendor_called_at before vendor_arrived_at'), field='vendor_arrived_at')
     if log.vendor_called_at and log.vendor_arrived_at and log.vendor_arrived_at < log.vendor_called_at:
-        raise InvalidInput('vendor_arrived_at cannot be before vendor_called_at', field='vendor_arrived_at')
+        raise InvalidInput(N_('vendor_arrived_at cannot be before vendor_called_at'), field='vendor_arrived_at')
     if log.status != ProblemStatus.COMPLETED and log.end_time is not None:
-        raise InvalidInput('end_time is set by completing the problem', field='end_time')
+        raise InvalidInput(N_('end_time is set by completing the problem'), field='end_time')
 
 
 def _notify_transition(session: Session, actor: Actor, log: CTPProblemLog, kind: NotificationType | None,
@@ -341,9 +342,9 @@ def undo_report(session: Session, *, actor: Actor, log_id: int) -> Outcome:
     log = require_log_visible(session, actor, log_id)
     require_ability(actor, log, Ability.UNDO)
     if utcnow() - log.created_at > UNDO_WINDOW:
-        raise Conflict('a report can only be undone in the first 2 minutes; cancel it with a reason instead')
+        raise Conflict(N_('a report can only be undone in the first 2 minutes; cancel it with a reason instead'))
     if log.status not in (ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS):
-        raise Conflict('only an open problem can be undone')
+        raise Conflict(N_('only an open problem can be undone'))
     changes = ProblemLogUpdate(status=ProblemStatus.CANCELLED, reason=UNDO_REASON)
     return update_problem(session, actor=actor, log_id=log_id, changes=changes)
 
@@ -370,10 +371,22 @@ def delete_problem(session: Session, *, actor: Actor, log_id: int) -> None:
     _announce(Outcome(log=log))
 
 
+_MESSAGES = {  # per verb: the stored notification's template (translated when read)
+    'reported': N_('{machine}: {what} reported · machine {status}'),
+    'acknowledged': N_('{machine}: {what} acknowledged · machine {status}'),
+    'resolved': N_('{machine}: {what} resolved · machine {status}'),
+    'reopened': N_('{machine}: {what} reopened · machine {status}'),
+    'cancelled': N_('{machine}: {what} cancelled · machine {status}'),
+    'vendor called': N_('{machine}: {what} vendor called · machine {status}')}
+
+
 def _message(session: Session, machine: CTPMachine, log: CTPProblemLog, verb: str) -> str:
-    """'Kodak: Plate jam resolved · machine RUNNING': the machine's state now (its status is already refreshed)."""
-    what = taxonomy.category_info(session, log.category_id).label if log.category_id else 'problem'
-    return f'{machine.name}: {what} {verb} · machine {MACHINE_WORDS.get(machine.status, machine.status.upper())}'
+    """'Kodak: Plate jam resolved · machine RUNNING': the machine's state now (its status is already refreshed);
+    stored as template and parameters, so each reader sees it in their own language."""
+    what = taxonomy.category_info(session, log.category_id).label if log.category_id else N_('problem')
+    status = MACHINE_WORDS.get(machine.status, machine.status.upper())
+    return notifications.stored(_MESSAGES[verb], words=('status',) if log.category_id else ('what', 'status'),
+                                machine=machine.name, what=what, status=status)
 
 
 def _announce(outcome: Outcome) -> None:

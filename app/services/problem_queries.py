@@ -14,6 +14,7 @@ from sqlmodel import Session
 
 from app.config import get_settings
 from app.errors import InvalidInput
+from app.i18n import N_
 from app.models import Category, CTPMachine, CTPProblemLog, ProblemAudit, ProblemPhoto, User, utcnow
 from app.models.schemas import MAX_ID, AuditEntryPublic, PhotoPublic, ProblemLogDetail, ProblemLogPage, ProblemLogPublic
 from app.services import calendar, downtime, time_bounds
@@ -113,7 +114,7 @@ def _rows_in_order(session: Session, ids: list[int]) -> list[dict[str, Any]]:
 def _where(session: Session, actor: Actor, filters: ProblemFilter) -> list[ColumnElement[bool]]:
     zone = get_settings().zone
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise InvalidInput('"from" must not be after "to"', field='from')
+        raise InvalidInput(N_('"from" must not be after "to"'), field='from')
     where = [CTPProblemLog.deleted_at.is_(None), machine_scope(session, actor, CTPProblemLog.machine_id)]
     if filters.machine_id is not None:
         where.append(CTPProblemLog.machine_id == filters.machine_id)
@@ -157,7 +158,8 @@ def text_search(session: Session, q: str) -> ColumnElement[bool]:
 def _sort_column(sort: str) -> tuple[bool, ColumnElement[object]]:
     column = SORTS.get(sort.lstrip('-'))
     if column is None:
-        raise InvalidInput(f'sort must be one of {", ".join(sorted(SORTS))} (prefix - for descending)', field='sort')
+        raise InvalidInput(N_('sort must be one of {choices} (prefix - for descending)'), field='sort',
+                           choices=', '.join(sorted(SORTS)))
     return sort.startswith('-'), column
 
 

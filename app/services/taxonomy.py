@@ -7,6 +7,7 @@ from sqlmodel import Session
 from app import events
 from app.db import rolls_back
 from app.errors import Conflict, InvalidInput, NotFound
+from app.i18n import N_
 from app.models import Category, CTPProblemLog
 from app.services.access import Action, Actor, require
 
@@ -103,10 +104,10 @@ def create_category(session: Session, *, actor: Actor, name: str, parent_id: int
     require(actor, Action.ADMINISTER)
     name = name.strip()
     if not name or len(name) > 120 or name.startswith(':'):
-        raise InvalidInput('a category name has 1 to 120 characters and does not start with ":"', field='name')
+        raise InvalidInput(N_('a category name has 1 to 120 characters and does not start with ":"'), field='name')
     parent = session.get(Category, parent_id) if parent_id is not None else None
     if parent_id is not None and (parent is None or parent.parent_id is not None):
-        raise InvalidInput('the parent must be a subsystem', field='parent_id')
+        raise InvalidInput(N_('the parent must be a subsystem'), field='parent_id')
     duplicate = select(Category).where(Category.parent_id == parent_id if parent_id else Category.parent_id.is_(None),
                                        func.lower(Category.name) == name.lower())
     if session.exec(duplicate).first():
@@ -131,7 +132,7 @@ def update_category(session: Session, *, actor: Actor, category_id: int, name: s
     if name is not None:
         name = name.strip()
         if not name or len(name) > 120 or name.startswith(':'):
-            raise InvalidInput('a category name has 1 to 120 characters and does not start with ":"', field='name')
+            raise InvalidInput(N_('a category name has 1 to 120 characters and does not start with ":"'), field='name')
         category.name = name
     if active is not None:
         category.active = active
@@ -164,7 +165,7 @@ def delete_category(session: Session, *, actor: Actor, category_id: int) -> None
     used = session.exec(select(func.count()).select_from(CTPProblemLog)
                         .where(CTPProblemLog.category_id.in_(ids))).one()[0]
     if used:
-        raise Conflict('this category is used by problems; deactivate it instead')
+        raise Conflict(N_('this category is used by problems; deactivate it instead'))
     for child_id in ids[1:]:
         session.delete(session.get(Category, child_id))
     session.flush()  # the symptoms go first: one flush may order the parent's DELETE before theirs

@@ -8,6 +8,7 @@ from app.api.deps import CurrentActor
 from app.api.routes import SearchText, in_read_session
 from app.config import get_settings
 from app.errors import InvalidInput
+from app.i18n import N_
 from app.models import ProblemStatus, TechnicianType, utcnow
 from app.models.schemas import MAX_ID
 from app.services import calendar, exports, stats
@@ -23,9 +24,9 @@ def _window(first: date | None, last: date | None) -> tuple[date, date]:
     last = last or today
     first = first or date.fromordinal(last.toordinal() - 29)
     if first > last:
-        raise InvalidInput('"from" must not be after "to"', field='from')
+        raise InvalidInput(N_('"from" must not be after "to"'), field='from')
     if (last - first).days > 3660:
-        raise InvalidInput('a range covers at most ten years', field='from')
+        raise InvalidInput(N_('a range covers at most ten years'), field='from')
     return first, last
 
 
