@@ -9,8 +9,9 @@ another user's language), so each one re-enters its own screen's language with `
 import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from nicegui import Client, ui
+from nicegui import Client, events, ui
 
 from app import i18n
 from app.config import get_settings
@@ -67,17 +68,22 @@ def enter(client: Client) -> None:
 
 def _events_in_client_language() -> None:
     """A click, a typed value or a dialog's answer reaches its handler from the socket's task, whose context knows no
-    screen: NiceGUI's `Client.handle_event` is wrapped (once) so every handler, and every task it starts, renders in
-    its own client's language (toasts, dialogs, validation messages)."""
-    original = Client.handle_event
+    screen: NiceGUI's `events.handle_event` (through which every element event passes, in a browser and in the
+    simulated `User` alike) is wrapped once, so every handler, and every task it starts, renders in its own client's
+    language (toasts, dialogs, validation messages)."""
+    original = events.handle_event
     if getattr(original, 'in_client_language', False):
         return
 
-    def handle_event(self: Client, msg: dict) -> None:  # type: ignore[type-arg]
-        with i18n.language(language_of(self)):
-            original(self, msg)
+    def handle_event(handler: Any, arguments: Any, **kwargs: Any) -> None:
+        client = getattr(arguments, 'client', None)
+        if not isinstance(client, Client):
+            original(handler, arguments, **kwargs)
+            return
+        with i18n.language(language_of(client)):
+            original(handler, arguments, **kwargs)
     handle_event.in_client_language = True  # type: ignore[attr-defined]
-    Client.handle_event = handle_event  # type: ignore[method-assign]
+    events.handle_event = handle_event
 
 
 _events_in_client_language()
