@@ -251,6 +251,14 @@ def month_text(day: date) -> str:
     return _marked(format_date(day, 'LLLL yyyy', locale=code), pseudo)
 
 
+def csv_separators() -> tuple[str, str]:
+    """(field separator, decimal mark) of a CSV file in the current language: (';', ',') where the decimal mark
+    is a comma (German), else (',', '.')."""
+    code, _pseudo = _locale()
+    decimal = Locale.parse(code).number_symbols.get('latn', {}).get('decimal', '.')
+    return (';', ',') if decimal == ',' else (',', '.')
+
+
 def locale_tag() -> str:
     """The current language as a BCP 47 tag for the browser (lang attribute, Intl formats)."""
     return str(Locale.parse(_locale()[0])).replace('_', '-')

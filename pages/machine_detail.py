@@ -160,7 +160,7 @@ def _machine_header(machine: MachinePublic, may_report: bool) -> None:
 
 def _downloads(machine_id: int, first: date, last: date) -> None:
     """This machine's problems for the range on screen as Excel or CSV, and its monthly report."""
-    query = f'machine_id={machine_id}&from={first}&to={last}'
+    query = f'machine_id={machine_id}&from={first}&to={last}&lang={i18n.current_language()}'
     ui.link('Excel', f'/api/exports/problem-logs.xlsx?{query}').classes(TOUCH_LINK)
     ui.link('CSV', f'/api/exports/problem-logs.csv?{query}').classes(TOUCH_LINK)
     ui.link(_('Monthly report'), f'/reports/monthly/{machine_id}?month={last:%Y-%m}').classes(

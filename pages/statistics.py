@@ -54,7 +54,7 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
         with ui.row().classes('w-full items-center gap-4'):
             ui.label(range_text(state['first'], state['last'], today)).classes('text-lg font-bold').mark('range')
             ui.space()
-            query = f"from={state['first']}&to={state['last']}"
+            query = f"from={state['first']}&to={state['last']}&lang={i18n.current_language()}"  # the screen's
             ui.link('Excel', f'/api/exports/stats.xlsx?{query}').classes(TOUCH_LINK)
             ui.link('CSV', f'/api/exports/stats.csv?{query}').classes(TOUCH_LINK)
             ui.link(_('Problems (Excel)'), f'/api/exports/problem-logs.xlsx?{query}') \

@@ -2,8 +2,9 @@
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Query, Request, Response
 
+from app import i18n
 from app.api.deps import CurrentActor
 from app.api.routes import SearchText, in_read_session
 from app.config import get_settings
@@ -30,6 +31,12 @@ def _window(first: date | None, last: date | None) -> tuple[date, date]:
     return first, last
 
 
+def _language(request: Request, actor_language: str | None, lang: str | None) -> str:
+    """The export's language: `?lang=` (the screen's own, on its download links), else the caller's choice, else
+    Accept-Language, else the plant default."""
+    return i18n.resolve(lang, actor_language, i18n.negotiate(request.headers.get('accept-language')))
+
+
 def _download(content: bytes, name: str, fmt: str) -> Response:
     return Response(content, media_type=MEDIA[fmt], headers={
         'Content-Disposition': f'attachment; filename="{name}.{fmt}"', 'Cache-Control': 'private, no-store'})
@@ -37,20 +44,23 @@ def _download(content: bytes, name: str, fmt: str) -> Response:
 
 @router.get('/problem-logs.{fmt}', response_class=Response)
 async def export_problem_logs(
-        fmt: Literal['csv', 'xlsx'], actor: CurrentActor,
+        fmt: Literal['csv', 'xlsx'], actor: CurrentActor, request: Request,
         machine_id: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         status: Annotated[list[ProblemStatus] | None, Query()] = None,
         category: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         technician_type: TechnicianType | None = None,
         date_from: Annotated[date | None, Query(alias='from')] = None,
         date_to: Annotated[date | None, Query(alias='to')] = None,
-        q: SearchText = None) -> Response:
-    """Problem logs matching the filters (the list endpoint's), as CSV or Excel."""
+        q: SearchText = None, lang: Annotated[str | None, Query(max_length=8)] = None) -> Response:
+    """Problem logs matching the filters (the list endpoint's), as CSV or Excel, headers and words in `lang` (else
+    the caller's language); German CSV separates with ';' and writes a decimal comma."""
+    language = _language(request, actor.language, lang)
     first, last = _window(date_from, date_to)
     filters = ProblemFilter(machine_id=machine_id, status=tuple(status or ()), category_id=category,
                             technician_type=technician_type, date_from=first, date_to=last, q=q)
     def work(session: object) -> tuple[bytes, str]:
-        content = exports.problems_export(session, actor=actor, filters=filters, fmt=fmt)  # type: ignore[arg-type]
+        with i18n.language(language):
+            content = exports.problems_export(session, actor=actor, filters=filters, fmt=fmt)  # type: ignore[arg-type]
         name = exports.file_name(session, actor=actor, kind='problems', first=first, last=last,  # type: ignore[arg-type]
                                  machine_id=machine_id)
         return content, name
@@ -59,16 +69,21 @@ async def export_problem_logs(
 
 
 @router.get('/stats.{fmt}', response_class=Response)
-async def export_stats(fmt: Literal['csv', 'xlsx'], actor: CurrentActor,
+async def export_stats(fmt: Literal['csv', 'xlsx'], actor: CurrentActor, request: Request,
                        date_from: Annotated[date | None, Query(alias='from')] = None,
-                       date_to: Annotated[date | None, Query(alias='to')] = None) -> Response:
-    """Per-machine KPIs and plant totals for a range of plant-local dates, as CSV or Excel."""
+                       date_to: Annotated[date | None, Query(alias='to')] = None,
+                       lang: Annotated[str | None, Query(max_length=8)] = None) -> Response:
+    """Per-machine KPIs and plant totals for a range of plant-local dates, as CSV or Excel, in `lang` (else the
+    caller's language)."""
     first, last = _window(date_from, date_to)
+    language = _language(request, actor.language, lang)
 
     def work(session: object) -> bytes:
         start, end = calendar.local_range_bounds(first, last)
         per = stats.machine_stats(session, actor=actor, start=start, end=end)  # type: ignore[arg-type]
-        rows = exports.stats_rows(session, per, stats.plant_totals(per), (first, last))  # type: ignore[arg-type]
-        headers = [h for h, _ in exports.STATS_COLUMNS]
-        return exports.to_csv(headers, rows) if fmt == 'csv' else exports.to_xlsx('Statistics', headers, rows)
+        with i18n.language(language):
+            rows = list(exports.stats_rows(session, per, stats.plant_totals(per), (first, last)))  # type: ignore[arg-type]
+            headers = exports.stats_headers()
+            return exports.to_csv(headers, iter(rows)) if fmt == 'csv' \
+                else exports.to_xlsx(i18n._('Statistics'), headers, iter(rows))
     return _download(await in_read_session(work), f'ctp-statistics-all-machines-{first}-{last}', fmt)
