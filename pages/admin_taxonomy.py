@@ -48,9 +48,13 @@ def _category_row(row: Category, refresh: object, used: int, *, symptoms: int | 
             'w-72' + (' font-bold' if symptoms is not None else ''))
         # the field has no visible label: its value is the name
         name.props['aria-label'] = _('Name of {name}').format(name=row.name)
+        german = ui.input(value=(row.names or {}).get('de', ''), placeholder=_('German name')) \
+            .props('maxlength=120').classes('w-60').mark(f'german-{row.id}')
+        german.props['aria-label'] = _('German name of {name}').format(name=row.name)  # shown on German screens
 
         async def rename() -> None:
-            if await act(_update, row.id, {'name': name.value or ''}, done=_('Renamed')) is not None:
+            fields = {'name': name.value or '', 'names': {'de': german.value or ''}}
+            if await act(_update, row.id, fields, done=_('Renamed')) is not None:
                 refresh()  # type: ignore[operator]
 
         async def archive() -> None:

@@ -119,7 +119,7 @@ async def machine_detail_page(machine_id: int) -> None:
 
 def _subsystems() -> dict[int, str]:
     with read_session() as session:
-        return {parent.id: parent.name for parent, _ in taxonomy.list_tree(session)}  # type: ignore[misc]
+        return {parent.id: taxonomy.shown_name(parent) for parent, _ in taxonomy.list_tree(session)}  # type: ignore[misc]
 
 
 def _report(actor: Actor, machine_id: int, first: date, last: date) -> Report:

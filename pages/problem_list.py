@@ -35,5 +35,5 @@ def _choices(actor: Actor) -> tuple[dict[int, str], dict[int, str]]:
     """The machines the user may see and the subsystems, for the filters."""
     with read_session() as session:
         shown = {m.id: m.name for m in machines.list_machines(session, actor=actor)}
-        causes = {parent.id: parent.name for parent, _ in taxonomy.list_tree(session)}
+        causes = {parent.id: taxonomy.shown_name(parent) for parent, _ in taxonomy.list_tree(session)}
     return shown, causes  # type: ignore[return-value]

@@ -17,7 +17,7 @@ from app.errors import InvalidInput
 from app.i18n import N_
 from app.models import Category, CTPMachine, CTPProblemLog, ProblemAudit, ProblemPhoto, User, utcnow
 from app.models.schemas import MAX_ID, AuditEntryPublic, PhotoPublic, ProblemLogDetail, ProblemLogPage, ProblemLogPublic
-from app.services import calendar, downtime, time_bounds
+from app.services import calendar, downtime, taxonomy, time_bounds
 from app.services.access import Action, Actor, machine_scope, problem_abilities, require, require_log_visible
 
 SORTS: dict[str, ColumnElement[object]] = {
@@ -205,9 +205,19 @@ def public_items(session: Session, rows: list[dict[str, Any]]) -> list[ProblemLo
         return []
     if 'machine_name' not in rows[0]:
         _name(session, rows)
+    else:
+        _label_in_language(session, rows)
     photos = _photos(session, [row['id'] for row in rows])
     now = utcnow()
     return [_public(row, photos.get(row['id'], []), session, now) for row in rows]
+
+
+def _label_in_language(session: Session, rows: list[dict[str, Any]]) -> None:
+    """The list query's category labels in the current language (a category's own name in another)."""
+    labels = _labels(session, {row['category_id'] for row in rows if row.get('category_id') is not None})
+    for row in rows:
+        if row.get('category_id') in labels:
+            row['category'], row['subsystem'] = labels[row['category_id']]
 
 
 def _name(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -246,11 +256,13 @@ def _labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
     """{category id: (label, subsystem)} for the given categories only."""
     if not ids:
         return {}
-    found = session.execute(select(Category.id, Category.parent_id, Category.name).where(  # type: ignore[arg-type]
-        Category.id.in_(ids))).all()
+    found = [(cid, parent, taxonomy.localized(name, names)) for cid, parent, name, names in session.execute(
+        select(Category.id, Category.parent_id, Category.name, Category.names).where(  # type: ignore[arg-type]
+            Category.id.in_(ids))).all()]  # names in the current language
     parents = {parent for _, parent, _ in found if parent is not None}
-    subsystems = dict(session.execute(select(Category.id, Category.name).where(  # type: ignore[arg-type]
-        Category.id.in_(parents))).all()) if parents else {}
+    subsystems = {cid: taxonomy.localized(name, names) for cid, name, names in session.execute(
+        select(Category.id, Category.name, Category.names).where(  # type: ignore[arg-type]
+            Category.id.in_(parents))).all()} if parents else {}
     out: dict[int, tuple[str, str]] = {}
     for cid, parent, name in found:
         subsystem = subsystems.get(parent, name) if parent is not None else name

@@ -41,8 +41,8 @@ def pseudo_language(monkeypatch: pytest.MonkeyPatch) -> None:
 def _data() -> list[str]:
     """Every data value the screens may show, longest first (so 'Plate loading' goes before 'Plate')."""
     with session_scope() as session:
-        names = [name for parent, children in taxonomy.list_tree(session)
-                 for name in [parent.name, *(child.name for child in children)]]
+        names = [name for parent, children in taxonomy.list_tree(session) for category in [parent, *children]
+                 for name in [category.name, *(category.names or {}).values()]]  # in every language
         names += list(session.exec(select(UserRow.name)))
         names += list(session.exec(select(UserRow.username)))
     names += ['Kodak Magnus Q800', 'Magnus', 'Agfa Avalon N8-90', 'Plate jam', 'Plattenraum', 'CTP Log',
