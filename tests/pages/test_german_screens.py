@@ -1,6 +1,7 @@
 """German on the screens beyond the overview: dates typed and picked as the screen writes them (issue 17), presets
 filling the date fields, `<html lang>` and Quasar's language pack per page, and answers to clicks (toasts) in the
 screen's language."""
+import re
 from datetime import timedelta
 
 import pytest
@@ -83,3 +84,5 @@ async def test_a_click_is_answered_in_the_screens_language(user: User) -> None:
     user.find(marker='complete').click()
     await user.should_see('Störung abschließen', retries=WAIT)
     await user.should_see('Behoben durch *')
+    ended = str(user.find(marker='end-time').elements.pop().value)  # a moment as the screen writes one (issue 17)
+    assert re.fullmatch(r'\d\d\. \w+\.? \d\d:\d\d', ended), ended
