@@ -3,7 +3,7 @@ import calendar as month_calendar
 from dataclasses import dataclass
 from datetime import date
 
-from nicegui import run, ui
+from nicegui import ui
 
 from app import i18n
 from app.config import get_settings
@@ -21,6 +21,7 @@ from components.notice import refusal_for
 from components.page import page
 from components.session import require_page_actor
 from components.stats_view import minutes, not_machine_faults, percent, with_n
+from components.worker import io
 
 PRINT_CSS = '''
 @page { size: A4; margin: 10mm; }
@@ -52,7 +53,7 @@ async def monthly_report_page(machine_id: int, month: str = '') -> None:
     first = _month_start(month)
     last = first.replace(day=month_calendar.monthrange(first.year, first.month)[1])
     try:
-        data = await run.io_bound(_load, actor, machine_id, first, last)
+        data = await io(_load, actor, machine_id, first, last)
     except DomainError as error:
         with frame(_('Monthly report'), actor):
             refusal_for(error)

@@ -3,7 +3,7 @@ exports."""
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from nicegui import run, ui
+from nicegui import ui
 from sqlalchemy import select
 
 from app import i18n
@@ -23,6 +23,7 @@ from components.layout import frame
 from components.notice import NOT_ALLOWED, refusal
 from components.page import page
 from components.session import require_page_actor
+from components.worker import io
 
 
 @dataclass
@@ -50,7 +51,7 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
 
     @ui.refreshable
     async def body() -> None:
-        report = await run.io_bound(build_report, actor, state['first'], state['last'])
+        report = await io(build_report, actor, state['first'], state['last'])
         with ui.row().classes('w-full items-center gap-4'):
             ui.label(range_text(state['first'], state['last'], today)).classes('text-lg font-bold').mark('range')
             ui.space()
@@ -126,7 +127,7 @@ async def drill_down(actor: Actor, machine_id: int, state: dict[str, date]) -> N
     """The problems behind a machine's numbers, longest downtime first."""
     filters = ProblemFilter(machine_id=machine_id or None, date_from=state['first'], date_to=state['last'],
                             sort='-downtime_minutes', limit=200)
-    page = await run.io_bound(_problems, actor, filters)
+    page = await io(_problems, actor, filters)
     whose = page.items[0].machine_name if machine_id and page.items else _('All machines')
     with ui.dialog() as dialog, ui.card().classes('w-full max-w-3xl'):
         ui.label(ngettext('{machine}: {count} problem', '{machine}: {count} problems', page.total).format(

@@ -61,6 +61,12 @@ def localized(name: str, names: dict[str, str] | None) -> str:
     return (names or {}).get(current_language()) or name
 
 
+def subsystem_names(session: Session) -> dict[str, dict[str, str] | None]:
+    """Each subsystem's name and its names per language (statistics name causes by subsystem)."""
+    return dict(session.exec(  # type: ignore[arg-type]
+        select(Category.name, Category.names).where(Category.parent_id.is_(None))).all())  # type: ignore[union-attr]
+
+
 def seed_default_taxonomy(session: Session) -> None:
     """Load the default taxonomy into an empty table (the caller commits)."""
     if session.exec(select(func.count()).select_from(Category)).one()[0]:

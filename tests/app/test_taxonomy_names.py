@@ -1,9 +1,12 @@
 """Taxonomy names per language: the default taxonomy ships German names, an admin sets or removes one, lists and
 labels show the screen's language and fall back to the name."""
+from datetime import timedelta
+
 from sqlmodel import Session
 
 from app import i18n
-from app.services import problem_queries, taxonomy
+from app.models import utcnow
+from app.services import problem_queries, stats, taxonomy
 from app.services.problem_queries import ProblemFilter
 from tests.factories import actor, make_machine, make_user, report, seeded_category
 
@@ -35,3 +38,16 @@ def test_problem_lists_show_the_category_in_the_readers_language(session: Sessio
         with i18n.language(language):
             page = problem_queries.list_problems(session, actor=actor(tech), filters=ProblemFilter())
             assert [item.category for item in page.items] == [label]
+
+
+def test_statistics_name_causes_in_the_readers_language(session: Session) -> None:
+    machine = make_machine(session)
+    tech = make_user(session, 'tech1', machines=[machine.id])  # type: ignore[list-item]
+    manager = make_user(session, 'maria', 'manager')  # type: ignore[arg-type]
+    start = utcnow() - timedelta(hours=2)
+    report(session, tech, machine, start=start,
+           category_id=seeded_category(session, 'Drum / clamping / vacuum', 'Vacuum error').id)
+    for language, name in (('de', 'Trommel / Klemmung / Vakuum'), ('en', 'Drum / clamping / vacuum')):
+        with i18n.language(language):
+            per = stats.machine_stats(session, actor=actor(manager), start=start - timedelta(hours=1), end=utcnow())
+            assert [cause.subsystem for cause in per[machine.id].top_causes] == [name]  # type: ignore[index]
