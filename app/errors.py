@@ -55,7 +55,7 @@ class TooManyRequests(DomainError):
     """Throttled: 429."""
 
     def __init__(self, message: str, *, retry_after: int = 60, **params: object) -> None:
-        super().__init__(message, **params)
+        super().__init__(message, **params)  # type: ignore[arg-type]
         self.retry_after = retry_after
 
 

@@ -256,12 +256,13 @@ def _labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
     """{category id: (label, subsystem)} for the given categories only."""
     if not ids:
         return {}
-    found = [(cid, parent, taxonomy.localized(name, names)) for cid, parent, name, names in session.execute(
-        select(Category.id, Category.parent_id, Category.name, Category.names).where(  # type: ignore[arg-type]
-            Category.id.in_(ids))).all()]  # names in the current language
+    rows = session.execute(
+        select(Category.id, Category.parent_id, Category.name, Category.names).where(  # type: ignore[call-overload]
+            Category.id.in_(ids))).all()
+    found = [(cid, parent, taxonomy.localized(str(name), names or None)) for cid, parent, name, names in rows]
     parents = {parent for _, parent, _ in found if parent is not None}
-    subsystems = {cid: taxonomy.localized(name, names) for cid, name, names in session.execute(
-        select(Category.id, Category.name, Category.names).where(  # type: ignore[arg-type]
+    subsystems = {cid: taxonomy.localized(str(name), names or None) for cid, name, names in session.execute(
+        select(Category.id, Category.name, Category.names).where(  # type: ignore[call-overload]
             Category.id.in_(parents))).all()} if parents else {}
     out: dict[int, tuple[str, str]] = {}
     for cid, parent, name in found:

@@ -57,14 +57,16 @@ def shown_name(category: Category) -> str:
     return localized(category.name, category.names)
 
 
-def localized(name: str, names: dict[str, str] | None) -> str:
-    return (names or {}).get(current_language()) or name
+def localized(name: str, names: object) -> str:
+    """`name` in the current language from a category's `names` ({"de": ...}, as stored), else `name`."""
+    shown = names.get(current_language()) if isinstance(names, dict) else None
+    return str(shown) if shown else name
 
 
 def subsystem_names(session: Session) -> dict[str, dict[str, str] | None]:
     """Each subsystem's name and its names per language (statistics name causes by subsystem)."""
     return dict(session.exec(  # type: ignore[arg-type]
-        select(Category.name, Category.names).where(Category.parent_id.is_(None))).all())  # type: ignore[union-attr]
+        select(Category.name, Category.names).where(Category.parent_id.is_(None))).all())  # type: ignore[union-attr,call-overload]
 
 
 def seed_default_taxonomy(session: Session) -> None:
