@@ -1,4 +1,5 @@
 """The andon wall board: large tiles, live, readable at 5 m, with no interaction (DOMAIN.md §8)."""
+import contextvars
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -82,7 +83,8 @@ class WallBoard:
             self._timer.cancel()
 
     async def reload(self) -> None:
-        data = await run.io_bound(load_board, self.actor)
+        context = contextvars.copy_context()  # the board's language: causes and categories are named in it
+        data = await run.io_bound(lambda: context.run(load_board, self.actor))
         if data is None or not self.active:  # None: the app is shutting down
             return
         self.data = data

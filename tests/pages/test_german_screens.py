@@ -13,9 +13,11 @@ from app.config import get_settings
 from app.db import session_scope
 from app.models import Role, utcnow
 from app.models import User as UserRow
+from app.services import displays
 from components.stats_view import preset_range
-from tests.factories import PASSWORD, make_machine, make_user, report
+from tests.factories import PASSWORD, actor, make_machine, make_user, report, seeded_category
 from tests.pages.signin import WAIT, sign_in
+from tests.pages.test_display import pair
 
 pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
 
@@ -86,3 +88,17 @@ async def test_a_click_is_answered_in_the_screens_language(user: User) -> None:
     await user.should_see('Behoben durch *')
     ended = str(user.find(marker='end-time').elements.pop().value)  # a moment as the screen writes one (issue 17)
     assert re.fullmatch(r'\d\d\. \w+\.? \d\d:\d\d', ended), ended
+
+
+async def test_a_german_wall_names_the_problem_in_german(user: User) -> None:
+    with session_scope() as session:
+        magnus = make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
+        tech = _person(session, 'tech1', Role.CTP_USER, None, [magnus.id])  # type: ignore[list-item]
+        admin = make_user(session, 'boss', Role.ADMIN)
+        info, code = displays.register_display(session, actor=actor(admin), name='Plattenraum')
+        displays.set_language(session, actor=actor(admin), display_id=info.id, language='de')
+        report(session, tech, magnus, start=utcnow() - timedelta(minutes=42),
+               category_id=seeded_category(session, 'Plate loading / autoloader', 'Plate jam').id)
+    await pair(user, code)
+    await user.open('/display')
+    await user.should_see('Plattenzufuhr / Autoloader – Plattenstau', retries=WAIT)
