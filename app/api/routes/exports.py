@@ -80,8 +80,8 @@ async def export_stats(fmt: Literal['csv', 'xlsx'], actor: CurrentActor, request
 
     def work(session: object) -> bytes:
         start, end = calendar.local_range_bounds(first, last)
-        per = stats.machine_stats(session, actor=actor, start=start, end=end)  # type: ignore[arg-type]
-        with i18n.language(language):
+        with i18n.language(language):  # causes named in it too
+            per = stats.machine_stats(session, actor=actor, start=start, end=end)  # type: ignore[arg-type]
             rows = list(exports.stats_rows(session, per, stats.plant_totals(per), (first, last)))  # type: ignore[arg-type]
             headers = exports.stats_headers()
             return exports.to_csv(headers, iter(rows)) if fmt == 'csv' \
