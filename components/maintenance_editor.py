@@ -94,7 +94,7 @@ def task_dialog(machine_id: int, task: TaskPublic | None, changed: Callable[[], 
 
         async def save() -> None:
             try:
-                body = TaskIn(machine_id=machine_id, title=title.value or '', every_n=int(every.value)  # type: ignore[arg-type]
+                body = TaskIn(machine_id=machine_id, title=title.value or '', every_n=int(every.value)
                               if unit.value and every.value else None, every_unit=unit.value or None,
                               meter=meter.value or None, meter_every=meter_every.value if meter.value else None,
                               anchor=anchor.value, needs_stop=bool(needs_stop.value),

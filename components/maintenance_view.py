@@ -82,7 +82,7 @@ async def maintenance_section(actor: Actor, machine_id: int) -> None:
     """The machine page's maintenance: its plan (tasks, due work orders) and its history; admins edit the plan."""
     @ui.refreshable
     async def section() -> None:
-        await _section(actor, machine_id, section.refresh)  # type: ignore[arg-type]
+        await _section(actor, machine_id, section.refresh)
     await section()
 
 

@@ -111,7 +111,7 @@ class OutboxPage(BaseModel):
 
 
 def _channel_public(row: AlertChannel) -> ChannelPublic:
-    return ChannelPublic(id=row.id, name=row.name, kind=row.kind, target=row.target,  # type: ignore[arg-type]
+    return ChannelPublic(id=row.id, name=row.name, kind=row.kind, target=row.target,
                          has_secret=bool(row.secret), enabled=row.enabled)
 
 
@@ -131,7 +131,7 @@ def list_channels(session: Session, *, actor: Actor) -> list[ChannelPublic]:
     require(actor, Action.OWN_ALERTS)
     rows = select_rows(session, select(AlertChannel).order_by(col(AlertChannel.name))).scalars()
     admin = Action.ADMINISTER in ROLE_ACTIONS[actor.role]
-    return [_channel_public(row) if admin else ChannelPublic(id=row.id, name=row.name, kind=row.kind, target='',  # type: ignore[arg-type]
+    return [_channel_public(row) if admin else ChannelPublic(id=row.id, name=row.name, kind=row.kind, target='',
                                                              has_secret=False, enabled=True)
             for row in rows if admin or row.enabled]
 
@@ -168,10 +168,10 @@ def delete_channel(session: Session, *, actor: Actor, channel_id: int) -> None:
 
 
 def _subscription_public(row: AlertSubscription) -> SubscriptionPublic:
-    return SubscriptionPublic(id=row.id, user_id=row.user_id, channel_kind=row.channel_kind,  # type: ignore[arg-type]
+    return SubscriptionPublic(id=row.id, user_id=row.user_id, channel_kind=row.channel_kind,
                               address=row.address, channel_id=row.channel_id,
                               machine_ids=sorted(split_ids(row.machine_ids)),
-                              event_kinds=[k for k in row.event_kinds.split() if k in EVENT_KINDS],  # type: ignore[misc]
+                              event_kinds=[k for k in row.event_kinds.split() if k in EVENT_KINDS],
                               quiet_start=row.quiet_start, quiet_end=row.quiet_end, enabled=row.enabled)
 
 

@@ -10,7 +10,8 @@ PAGES = {'overview': '/', 'machine-detail': '/machines/1', 'report-form': '/mach
 PROFILE_PAGES = {'profile': '/profile'}
 MANAGER_PAGES = {'statistics': '/statistics'}
 ADMIN_PAGES = {'admin-users': '/admin/users', 'admin-machines': '/admin/machines',
-               'admin-displays': '/admin/displays', 'admin-taxonomy': '/admin/taxonomy', 'admin-alerts': '/admin/alerts'}
+               'admin-displays': '/admin/displays', 'admin-taxonomy': '/admin/taxonomy',
+               'admin-alerts': '/admin/alerts'}
 DEMO_PASSWORDS = {'admin': ADMIN_PASSWORD, 'manager': 'manager-demo', 'tech1': 'tech1-demo', 'tech2': 'tech2-demo'}
 
 
