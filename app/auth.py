@@ -8,6 +8,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 
 from app.config import get_settings
 from app.errors import InvalidInput
+from app.i18n import N_
 
 # OWASP's Password Storage Cheat Sheet's first Argon2id configuration (19 MiB, 2 passes, 1 lane): ~80 ms a check on
 # a 2-core server, so signing in stays under a second; online guessing is bounded by the sign-in throttle. argon2-
@@ -33,10 +34,10 @@ def _dummy_hash(hasher: PasswordHasher) -> str:
 
 def validate_password(password: str) -> str:
     if not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise InvalidInput(f'a password has {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters',
-                           field='password')
+        raise InvalidInput(N_('a password has {least} to {most} characters'), field='password',
+                           least=MIN_PASSWORD_LENGTH, most=MAX_PASSWORD_LENGTH)
     if password.lower() in COMMON_PASSWORDS:
-        raise InvalidInput('this password is too common; choose another', field='password')
+        raise InvalidInput(N_('this password is too common; choose another'), field='password')
     return password
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, col
 
 from app.errors import Conflict
+from app.i18n import N_
 
 logger = logging.getLogger(__name__)
 P = ParamSpec('P')
@@ -160,7 +161,8 @@ def rolls_back(func: Callable[P, R]) -> Callable[P, R]:
             if isinstance(session, Session):
                 session.rollback()
             if isinstance(error, IntegrityError):
-                raise Conflict('this conflicts with existing data (a duplicate name or a reference in use)') from error
+                raise Conflict(N_('this conflicts with existing data (a duplicate name or a reference in use)')) \
+                    from error
             raise
     return wrapper
 

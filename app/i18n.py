@@ -36,6 +36,7 @@ _current: ContextVar[str | None] = ContextVar('ctp_language', default=None)
 # Date and time patterns per language (CLDR skeletons differ in punctuation; these are the plant's house style)
 _DATE_TIME = {'en': 'dd MMM HH:mm', 'de': 'dd. MMM HH:mm'}
 _DATE = {'en': 'dd MMM yyyy', 'de': 'dd.MM.yyyy'}
+_DAY_MONTH = {'en': 'dd MMM', 'de': 'dd. MMM'}
 _PERCENT = '#,##0.0 %'
 # English keeps the house units of CTP Log ('1 h 23 min', '2 d 3 h'); other languages take CLDR's short units
 # from Babel ('1 Std. 23 Min.', '2 Tg. 3 Std.').
@@ -95,6 +96,20 @@ def _(message: str) -> str:
 def ngettext(singular: str, plural: str, count: int) -> str:
     """The singular or plural form for `count` in the current language (Babel's plural rules)."""
     return translations(current_language()).ngettext(singular, plural, count)
+
+
+def render(template: str, params: dict[str, object] | None = None) -> str:
+    """A marked text with its `{placeholders}` filled, in the current language (the English text when the
+    translation does not fit its parameters)."""
+    text = _(template)
+    if not params:
+        return text
+    for candidate in (text, template):
+        try:
+            return candidate.format(**params)
+        except (KeyError, IndexError, ValueError):
+            continue
+    return template
 
 
 def N_(message: str) -> str:  # noqa: N802 - gettext's name for "mark for extraction, translate later"
@@ -193,6 +208,55 @@ def date_text(day: date) -> str:
     """A calendar day: '03 May 2026' / '03.05.2026'."""
     code, pseudo = _locale()
     return _marked(format_date(day, _DATE.get(code, _DATE['en']), locale=code), pseudo)
+
+
+def parse_date_text(text: str) -> date:
+    """A day typed as `date_text` writes it in the current language ('03 Nov 2026' / '03.11.2026'; the month as a
+    number, short or long name, any case), or as ISO 2026-11-03; ValueError when it is none of these."""
+    code, _pseudo = _locale()
+    cleaned = text.replace(OPEN, ' ').replace(CLOSE, ' ').strip().lower()
+    iso = re.fullmatch(r'(\d{4})-(\d{1,2})-(\d{1,2})', cleaned)
+    if iso:
+        return date(int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
+    parts = [part for part in re.split(r'[\s.,/-]+', cleaned) if part]
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit() or len(parts[2]) != 4:
+        raise ValueError(text)
+    month = int(parts[1]) if parts[1].isdigit() else _month_numbers(code).get(parts[1])
+    if month is None:
+        raise ValueError(text)
+    return date(int(parts[2]), month, int(parts[0]))  # ValueError for 31.02.2026
+
+
+@lru_cache
+def _month_numbers(code: str) -> dict[str, int]:
+    """Month names of a language (wide and abbreviated, with and without their dot), lower case, to numbers."""
+    names: dict[str, int] = {}
+    babel_locale = Locale.parse(code)
+    for width in ('wide', 'abbreviated'):
+        for context in ('format', 'stand-alone'):
+            for number, name in babel_locale.months[context][width].items():
+                names[name.lower().rstrip('.')] = number
+    return names
+
+
+def day_month_text(day: date) -> str:
+    """A day without its year, as chart axes and short lists show it: '03 Nov' / '03. Nov.'."""
+    code, pseudo = _locale()
+    return _marked(format_date(day, _DAY_MONTH.get(code, _DAY_MONTH['en']), locale=code), pseudo)
+
+
+def month_text(day: date) -> str:
+    """The month of a day with its year: 'November 2026' / 'November 2026'."""
+    code, pseudo = _locale()
+    return _marked(format_date(day, 'LLLL yyyy', locale=code), pseudo)
+
+
+def csv_separators() -> tuple[str, str]:
+    """(field separator, decimal mark) of a CSV file in the current language: (';', ',') where the decimal mark
+    is a comma (German), else (',', '.')."""
+    code, _pseudo = _locale()
+    decimal = Locale.parse(code).number_symbols.get('latn', {}).get('decimal', '.')
+    return (';', ',') if decimal == ',' else (',', '.')
 
 
 def locale_tag() -> str:

@@ -17,6 +17,7 @@ from PIL import Image, ImageOps
 
 from app.config import get_settings
 from app.errors import InvalidInput, PayloadTooLarge
+from app.i18n import N_
 from app.niced_pool import NicedPool
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ def sniff_format(data: bytes) -> str:
         return 'WEBP'
     if data[4:8] == b'ftyp' and data[8:12] in {b'heic', b'heix', b'hevc', b'hevx', b'heim', b'heis', b'mif1', b'msf1'}:
         return 'HEIF'
-    raise InvalidInput('this file is not a photo (allowed: JPEG, PNG, WebP, HEIC)', field='photo')
+    raise InvalidInput(N_('this file is not a photo (allowed: JPEG, PNG, WebP, HEIC)'), field='photo')
 
 
 def process_niced(data: bytes) -> ProcessedImage:
@@ -71,7 +72,7 @@ def process(data: bytes) -> ProcessedImage:
     """Validate and re-encode an upload; InvalidInput (400) or PayloadTooLarge (413) for anything unsafe."""
     settings = get_settings()
     if not data:
-        raise InvalidInput('the file is empty', field='photo')
+        raise InvalidInput(N_('the file is empty'), field='photo')
     if len(data) > settings.max_photo_bytes:
         raise PayloadTooLarge(f'a photo may be at most {settings.max_photo_bytes // (1024 * 1024)} MB', field='photo')
     kind = sniff_format(data)
@@ -104,7 +105,7 @@ def _decode(data: bytes, kind: str, max_pixels: int) -> Image.Image:
                            field='photo') from error
     except DECODE_ERRORS as error:
         logger.info('refused an upload that does not decode as %s: %s', kind, error)
-        raise InvalidInput('the photo is damaged or not really an image', field='photo') from error
+        raise InvalidInput(N_('the photo is damaged or not really an image'), field='photo') from error
 
 
 def _fit(size: tuple[int, int], side: int) -> tuple[int, int]:

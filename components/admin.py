@@ -5,22 +5,24 @@ from typing import TypeVar
 from nicegui import ui
 
 from app.errors import DomainError, NotAuthenticated
+from app.i18n import N_, _
 from app.services.access import SignedIn
 from components.design import TOUCH_LINK
 from components.session import signed_in
 from components.worker import io
 
 T = TypeVar('T')
-SECTIONS = (('Users', '/admin/users'), ('Machines', '/admin/machines'), ('Failure taxonomy', '/admin/taxonomy'),
-            ('Operating hours', '/admin/calendar'), ('Wall displays', '/admin/displays'), ('QR labels', '/labels'),
-            ('Alerts', '/admin/alerts'))
+SECTIONS = ((N_('Users'), '/admin/users'), (N_('Machines'), '/admin/machines'),
+            (N_('Failure taxonomy'), '/admin/taxonomy'), (N_('Operating hours'), '/admin/calendar'),
+            (N_('Wall displays'), '/admin/displays'), (N_('QR labels'), '/labels'),
+            (N_('Alerts'), '/admin/alerts'))  # untranslated
 
 
 def admin_nav(current: str) -> None:
     """Links to every administration section; the current one is bold."""
-    with ui.element('nav').props('aria-label="Administration"').classes('flex flex-wrap gap-x-2'):
+    with ui.element('nav').props(f'aria-label="{_("Administration")}"').classes('flex flex-wrap gap-x-2'):
         for label, path in SECTIONS:
-            link = ui.link(label, path).classes(f'{TOUCH_LINK} px-1')
+            link = ui.link(_(label), path).classes(f'{TOUCH_LINK} px-1')
             if path == current:
                 link.classes('font-bold').props('aria-current=page')
 

@@ -64,12 +64,23 @@ PROBLEM_LOOK: dict[str, tuple[str, str]] = {  # problem status -> (Quasar colour
     'completed': ('green-9', N_('Completed')),
     'cancelled': ('grey-7', N_('Cancelled')),
 }
-RESOLVED_BY_WORDS: dict[str, str] = {
-    'operator': 'Operator',
-    'internal_technician': 'Internal technician',
-    'vendor_remote': 'Vendor (remote)',
-    'vendor_onsite': 'Vendor (on site)',
+RESOLVED_BY_WORDS: dict[str, str] = {  # untranslated: resolved_by_words() / resolved_by_text() translate
+    'operator': N_('Operator'),
+    'internal_technician': N_('Internal technician'),
+    'vendor_remote': N_('Vendor (remote)'),
+    'vendor_onsite': N_('Vendor (on site)'),
 }
+TECHNICIAN_WORDS = {'internal': N_('Internal'), 'vendor': N_('Vendor')}  # untranslated
+
+
+def resolved_by_words() -> dict[str, str]:
+    """Who resolved a problem, each choice in the screen's language (for a select)."""
+    return {key: _(word) for key, word in RESOLVED_BY_WORDS.items()}
+
+
+def resolved_by_text(key: str | None) -> str:
+    """'Internal technician' / 'Interner Techniker'; '—' for none."""
+    return _(RESOLVED_BY_WORDS[key]) if key in RESOLVED_BY_WORDS else (key or '—')
 CARD_GRID = 'w-full grid gap-4 grid-cols-1 sm:grid-cols-2 lg:grid-cols-3 2xl:grid-cols-4'
 BIG_BUTTON = 'min-h-[56px] text-base'
 
@@ -111,7 +122,7 @@ _FIELD_NAME = re.compile(r'\b(' + '|'.join(sorted((name for name in FIELD_WORDS 
 
 def field_words(text: str) -> str:
     """Field names in a message as the form calls them: 'start_time cannot be …' → 'Started cannot be …'."""
-    return _FIELD_NAME.sub(lambda match: FIELD_WORDS[match.group(1)], text)
+    return _FIELD_NAME.sub(lambda match: _(FIELD_WORDS[match.group(1)]), text)
 
 
 def _validation_text(error: dict[str, Any]) -> str:

@@ -2,15 +2,16 @@
 Completed", never field names or enum values."""
 from datetime import datetime
 
+from app.i18n import N_, _
 from app.models.schemas import AuditEntryPublic
-from components.design import FIELD_WORDS, PROBLEM_LOOK, RESOLVED_BY_WORDS, local_text
+from components.design import FIELD_WORDS, PROBLEM_LOOK, RESOLVED_BY_WORDS, TECHNICIAN_WORDS, local_text
 
-ACTION_WORDS = {'create': 'Reported', 'update': 'Changed', 'acknowledge': 'Took it', 'complete': 'Completed',
-                'reopen': 'Reopened', 'cancel': 'Cancelled', 'delete': 'Deleted', 'photo_added': 'Added a photo',
-                'photo_removed': 'Removed a photo', 'hand_over': 'Handed over', 'comment': 'Commented',
-                'undo': 'Undid the report'}
-VALUE_WORDS = {**RESOLVED_BY_WORDS, **{key: word for key, (_, word) in PROBLEM_LOOK.items()},
-               'internal': 'Internal', 'vendor': 'Vendor', 'True': 'Yes', 'False': 'No'}
+ACTION_WORDS = {'create': N_('Reported'), 'update': N_('Changed'), 'acknowledge': N_('Took it'),
+                'complete': N_('Completed'), 'reopen': N_('Reopened'), 'cancel': N_('Cancelled'),
+                'delete': N_('Deleted'), 'photo_added': N_('Added a photo'), 'photo_removed': N_('Removed a photo'),
+                'hand_over': N_('Handed over'), 'comment': N_('Commented'), 'undo': N_('Undid the report')}
+VALUE_WORDS = {**RESOLVED_BY_WORDS, **{key: word for key, (_colour, word) in PROBLEM_LOOK.items()},
+               **TECHNICIAN_WORDS, 'True': N_('Yes'), 'False': N_('No')}  # untranslated
 TIME_FIELDS = frozenset({'start_time', 'end_time', 'vendor_called_at', 'vendor_arrived_at'})
 
 
@@ -22,15 +23,16 @@ def value_text(field: str, value: str | None) -> str:
             return local_text(datetime.fromisoformat(value))
         except ValueError:
             return value
-    return VALUE_WORDS.get(value, value)
+    return _(VALUE_WORDS[value]) if value in VALUE_WORDS else value
 
 
 def history_text(entry: AuditEntryPublic) -> str:
     """'Changed · Resolved by: — → Internal technician'; a field alone when nothing was there before."""
-    action = ACTION_WORDS.get(entry.action, entry.action.replace('_', ' ').capitalize())
+    action = _(ACTION_WORDS[entry.action]) if entry.action in ACTION_WORDS \
+        else entry.action.replace('_', ' ').capitalize()
     if not entry.field:
         return action
-    name = FIELD_WORDS.get(entry.field, entry.field.replace('_', ' ').capitalize())
+    name = _(FIELD_WORDS[entry.field]) if entry.field in FIELD_WORDS else entry.field.replace('_', ' ').capitalize()
     if entry.old is None and entry.field in ('reason', 'comment', 'owner'):
         return f'{action} · {name}: {value_text(entry.field, entry.new)}'
     return f'{action} · {name}: {value_text(entry.field, entry.old)} → {value_text(entry.field, entry.new)}'

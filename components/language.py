@@ -6,10 +6,12 @@ background tasks that inherit the context of whoever created them (often the req
 another user's language), so each one re-enters its own screen's language with `speaking(client)` or
 `enter(client)` before it renders.
 """
+import copy
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
-from nicegui import Client, ui
+from nicegui import Client, events, ui
 
 from app import i18n
 from app.config import get_settings
@@ -17,6 +19,8 @@ from app.i18n import _
 from app.services.access import Actor
 
 CLIENT_KEY = 'ctp_language'  # in the client's own storage (one page, server memory)
+# The page's `<html lang>` and Quasar's language pack (month and day names of the date pickers, Quasar's own words)
+QUASAR_LANGUAGES = {'en': 'en-GB', 'de': 'de-DE'}  # en-GB: weeks start on Monday, as the plant's do
 
 
 def speak(code: str) -> str:
@@ -24,7 +28,16 @@ def speak(code: str) -> str:
     i18n.use_language(code)
     language = i18n.current_language()
     ui.context.client.storage[CLIENT_KEY] = language
+    _page_language(ui.context.client, QUASAR_LANGUAGES.get(language, 'en-GB'))
     return language
+
+
+def _page_language(client: Client, tag: str) -> None:
+    """This client's page in `tag`: NiceGUI reads `<html lang>` and the Quasar language pack from the page's
+    definition, shared by every visitor, so the client gets its own copy of it."""
+    if client.page.resolve_language() != tag:
+        client.page = copy.copy(client.page)
+        client.page.language = tag  # type: ignore[assignment]
 
 
 def speak_for(actor: Actor) -> str:
@@ -51,6 +64,29 @@ def language_of(client: Client) -> str:
 def enter(client: Client) -> None:
     """At the start of a background task of this client: render in its language (the task's context only)."""
     i18n.use_language(language_of(client))
+
+
+def _events_in_client_language() -> None:
+    """A click, a typed value or a dialog's answer reaches its handler from the socket's task, whose context knows no
+    screen: NiceGUI's `events.handle_event` (through which every element event passes, in a browser and in the
+    simulated `User` alike) is wrapped once, so every handler, and every task it starts, renders in its own client's
+    language (toasts, dialogs, validation messages)."""
+    original = events.handle_event
+    if getattr(original, 'in_client_language', False):
+        return
+
+    def handle_event(handler: Any, arguments: Any, **kwargs: Any) -> None:
+        client = getattr(arguments, 'client', None)
+        if not isinstance(client, Client):
+            original(handler, arguments, **kwargs)
+            return
+        with i18n.language(language_of(client)):
+            original(handler, arguments, **kwargs)
+    handle_event.in_client_language = True  # type: ignore[attr-defined]
+    events.handle_event = handle_event
+
+
+_events_in_client_language()
 
 
 @contextmanager

@@ -5,9 +5,10 @@ from datetime import datetime
 from nicegui import ui
 
 from app.config import get_settings
+from app.i18n import _
 from app.models import utcnow
 from app.models.schemas import ProblemLogDetail
-from components.design import RESOLVED_BY_WORDS, TOUCH, duration_text
+from components.design import TOUCH, duration_text, resolved_by_words
 from components.dialog import named_dialog
 from components.time_pick import TimeField
 
@@ -15,13 +16,14 @@ TIME_FORMAT = '%Y-%m-%d %H:%M'
 Act = Callable[[dict[str, object], str], Awaitable[bool]]  # (changes, success message) -> saved?
 
 
-def parse_local(text: str | None, label: str = 'Time') -> datetime | None:
+def parse_local(text: str | None, label: str = '') -> datetime | None:
     if not text or not text.strip():
         return None
     try:
         return datetime.strptime(text.strip(), TIME_FORMAT).replace(tzinfo=get_settings().zone)
     except ValueError as error:
-        raise ValueError(f'{label}: pick a date and time with the clock button') from error
+        raise ValueError(_('{field}: pick a date and time with the clock button').format(field=label or _('Time'))) \
+            from error
 
 
 def _changed_time(key: str, field: TimeField, shown: datetime | None) -> dict[str, object]:
@@ -38,21 +40,21 @@ def _local_input(moment: datetime | None) -> str:
 def complete_dialog(detail: ProblemLogDetail, act: Act) -> None:
     """Solution, resolved by, end time, vendor fields, plates lost; the downtime is shown before saving."""
     loaded = utcnow()
-    with named_dialog('Complete problem') as dialog, \
+    with named_dialog(_('Complete problem')) as dialog, \
             ui.card().classes('w-[560px] max-w-[95vw]').mark('complete-dialog'):
-        ui.label('Complete problem').classes('text-lg font-bold')
-        solution = ui.textarea('Solution *', value=detail.solution or '') \
+        ui.label(_('Complete problem')).classes('text-lg font-bold')
+        solution = ui.textarea(_('Solution') + ' *', value=detail.solution or '') \
             .props('outlined autogrow counter maxlength=4000') \
             .classes('w-full').mark('solution')
-        resolved = ui.select(RESOLVED_BY_WORDS, label='Resolved by *', value=detail.resolved_by) \
+        resolved = ui.select(resolved_by_words(), label=_('Resolved by') + ' *', value=detail.resolved_by) \
             .props('outlined').classes('w-full').mark('resolved-by')
-        end = TimeField('Ended', _local_input(loaded), mark='end-time', optional=False)
+        end = TimeField(_('Ended'), _local_input(loaded), mark='end-time', optional=False)
         with ui.row().classes('w-full gap-2 no-wrap'):
-            called = TimeField('Vendor called', _local_input(detail.vendor_called_at), mark='vendor-called')
-            arrived = TimeField('Vendor arrived', _local_input(detail.vendor_arrived_at), mark='vendor-arrived')
+            called = TimeField(_('Vendor called'), _local_input(detail.vendor_called_at), mark='vendor-called')
+            arrived = TimeField(_('Vendor arrived'), _local_input(detail.vendor_arrived_at), mark='vendor-arrived')
         with ui.row().classes('w-full gap-2 no-wrap'):
-            ticket = ui.input('Vendor ticket', value=detail.vendor_ticket or '').props('outlined maxlength=64')
-            plates = ui.number('Plates lost', value=detail.plates_lost, min=0, max=9999, precision=0) \
+            ticket = ui.input(_('Vendor ticket'), value=detail.vendor_ticket or '').props('outlined maxlength=64')
+            plates = ui.number(_('Plates lost'), value=detail.plates_lost, min=0, max=9999, precision=0) \
                 .props('outlined')
         preview = ui.label().classes('text-base font-bold').mark('downtime-preview')
 
@@ -60,11 +62,11 @@ def complete_dialog(detail: ProblemLogDetail, act: Act) -> None:
             try:
                 ended = parse_local(end.value, end.label) or loaded
             except ValueError:
-                preview.text = 'Downtime: check the end time'
+                preview.text = _('Downtime: check the end time')
                 return
             minutes = detail.downtime_minutes - max(0.0, (loaded - ended).total_seconds() / 60)
-            preview.text = f'Downtime: {duration_text(max(0.0, minutes))}' if detail.is_stopping \
-                else 'No downtime (the machine kept running)'
+            preview.text = _('Downtime: {duration}').format(duration=duration_text(max(0.0, minutes))) \
+                if detail.is_stopping else _('No downtime (the machine kept running)')
 
         async def save() -> None:
             try:
@@ -77,14 +79,14 @@ def complete_dialog(detail: ProblemLogDetail, act: Act) -> None:
             except ValueError as error:
                 ui.notify(str(error), type='negative')
                 return
-            if await act(changes, 'Problem completed'):
+            if await act(changes, _('Problem completed')):
                 dialog.close()
 
         end.input.on_value_change(show_downtime)
         show_downtime()
         with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
-            ui.button('Save and complete', on_click=save).props('color=positive').classes(TOUCH) \
+            ui.button(_('Back'), on_click=dialog.close).props('flat').classes(TOUCH)
+            ui.button(_('Save and complete'), on_click=save).props('color=positive').classes(TOUCH) \
                 .mark('complete-save')
     dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
     dialog.open()
@@ -92,14 +94,14 @@ def complete_dialog(detail: ProblemLogDetail, act: Act) -> None:
 
 def edit_dialog(detail: ProblemLogDetail, act: Act) -> None:
     """Description, start time, stopping or not, technician name."""
-    with named_dialog('Edit problem') as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('edit-dialog'):
-        ui.label('Edit problem').classes('text-lg font-bold')
-        text = ui.textarea('Description *', value=detail.problem_description) \
+    with named_dialog(_('Edit problem')) as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('edit-dialog'):
+        ui.label(_('Edit problem')).classes('text-lg font-bold')
+        text = ui.textarea(_('Description') + ' *', value=detail.problem_description) \
             .props('outlined autogrow counter maxlength=4000') \
             .classes('w-full').mark('edit-description')
-        start = TimeField('Started', _local_input(detail.start_time), mark='edit-start', optional=False)
-        stopping = ui.switch('Machine stopped', value=detail.is_stopping).classes(TOUCH)
-        name = ui.input('Technician name', value=detail.technician_name or '').props('outlined').classes('w-full')
+        start = TimeField(_('Started'), _local_input(detail.start_time), mark='edit-start', optional=False)
+        stopping = ui.switch(_('Machine stopped'), value=detail.is_stopping).classes(TOUCH)
+        name = ui.input(_('Technician name'), value=detail.technician_name or '').props('outlined').classes('w-full')
 
         async def save() -> None:
             try:
@@ -109,23 +111,23 @@ def edit_dialog(detail: ProblemLogDetail, act: Act) -> None:
             except ValueError as error:
                 ui.notify(str(error), type='negative')
                 return
-            if await act(changes, 'Saved'):
+            if await act(changes, _('Saved')):
                 dialog.close()
 
         with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
-            ui.button('Save', on_click=save).classes(TOUCH).mark('edit-save')
+            ui.button(_('Back'), on_click=dialog.close).props('flat').classes(TOUCH)
+            ui.button(_('Save'), on_click=save).classes(TOUCH).mark('edit-save')
     dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
     dialog.open()
 
 
 def vendor_dialog(detail: ProblemLogDetail, act: Act) -> None:
     """When the vendor was called and arrived, and their ticket: the team sets these while the problem is open."""
-    with named_dialog('Vendor') as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('vendor-dialog'):
-        ui.label('Vendor').classes('text-lg font-bold')
-        called = TimeField('Vendor called', _local_input(detail.vendor_called_at or utcnow()), mark='vendor-called')
-        arrived = TimeField('Vendor arrived', _local_input(detail.vendor_arrived_at), mark='vendor-arrived')
-        ticket = ui.input('Vendor ticket', value=detail.vendor_ticket or '').props('outlined maxlength=64 counter') \
+    with named_dialog(_('Vendor')) as dialog, ui.card().classes('w-[560px] max-w-[95vw]').mark('vendor-dialog'):
+        ui.label(_('Vendor')).classes('text-lg font-bold')
+        called = TimeField(_('Vendor called'), _local_input(detail.vendor_called_at or utcnow()), mark='vendor-called')
+        arrived = TimeField(_('Vendor arrived'), _local_input(detail.vendor_arrived_at), mark='vendor-arrived')
+        ticket = ui.input(_('Vendor ticket'), value=detail.vendor_ticket or '').props('outlined maxlength=64 counter') \
             .classes('w-full').mark('vendor-ticket')
 
         async def save() -> None:
@@ -136,11 +138,11 @@ def vendor_dialog(detail: ProblemLogDetail, act: Act) -> None:
             except ValueError as error:
                 ui.notify(str(error), type='negative')
                 return
-            if await act(changes, 'Vendor details saved'):
+            if await act(changes, _('Vendor details saved')):
                 dialog.close()
 
         with ui.row().classes('w-full justify-end gap-2'):
-            ui.button('Back', on_click=dialog.close).props('flat').classes(TOUCH)
-            ui.button('Save', on_click=save).classes(TOUCH).mark('vendor-save')
+            ui.button(_('Back'), on_click=dialog.close).props('flat').classes(TOUCH)
+            ui.button(_('Save'), on_click=save).classes(TOUCH).mark('vendor-save')
     dialog.on_value_change(lambda e: None if e.value else dialog.delete())  # closed dialogs do not pile up
     dialog.open()

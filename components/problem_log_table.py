@@ -5,27 +5,28 @@ from nicegui import ui
 
 from app.config import get_settings
 from app.db import read_session
+from app.i18n import N_, _, ngettext
 from app.models import utcnow
 from app.models.schemas import ProblemLogPage, ProblemLogPublic
 from app.services import problem_queries
 from app.services.access import Actor
 from app.services.problem_queries import ProblemFilter
-from components.design import PROBLEM_LOOK, TOUCH, duration_text, local_text
+from components.design import TOUCH, duration_text, local_text, problem_look
 from components.scroll_box import WIDE_TABLE, scroll_box
 from components.worker import io
 
 PAGE_SIZE = 20
-STATUSES = {'': 'Any status', **{key: word for key, (_, word) in PROBLEM_LOOK.items()}}
-PERIODS = {0: 'Any time', 1: 'Today', 7: 'Last 7 days', 30: 'Last 30 days', 90: 'Last 90 days'}
+STATUSES = ('open', 'in_progress', 'completed', 'cancelled')
+PERIODS = {0: N_('Any time'), 1: N_('Today'), 7: N_('Last 7 days'), 30: N_('Last 30 days'), 90: N_('Last 90 days')}
 FILTER = 'outlined'  # not dense: every filter is a 48 px touch target
-COLUMNS = [
-    {'name': 'start', 'label': 'Started', 'field': 'start', 'align': 'left'},
-    {'name': 'machine', 'label': 'Machine', 'field': 'machine', 'align': 'left'},
-    {'name': 'category', 'label': 'Category', 'field': 'category', 'align': 'left'},
-    {'name': 'description', 'label': 'Description', 'field': 'description', 'align': 'left',
+COLUMNS = [  # labels untranslated: translated where the table is built
+    {'name': 'start', 'label': N_('Started'), 'field': 'start', 'align': 'left'},
+    {'name': 'machine', 'label': N_('Machine'), 'field': 'machine', 'align': 'left'},
+    {'name': 'category', 'label': N_('Category'), 'field': 'category', 'align': 'left'},
+    {'name': 'description', 'label': N_('Description'), 'field': 'description', 'align': 'left',
      'classes': 'ellipsis max-w-[280px] max-sm:hidden', 'headerClasses': 'max-sm:hidden'},
-    {'name': 'status', 'label': 'Status', 'field': 'status', 'align': 'left'},
-    {'name': 'downtime', 'label': 'Downtime', 'field': 'downtime', 'align': 'right'},
+    {'name': 'status', 'label': N_('Status'), 'field': 'status', 'align': 'left'},
+    {'name': 'downtime', 'label': N_('Downtime'), 'field': 'downtime', 'align': 'right'},
 ]
 
 # The start time links to the problem: a keyboard (Tab, Enter) opens it too; a tap anywhere on the row still does.
@@ -49,22 +50,25 @@ class ProblemLogTable:
         self.page = 1
         self.machine = self.mine = self.period = None
         with ui.row().classes('w-full gap-2 items-center'):
-            self.search = ui.input('Search description or solution', value=search, on_change=self._filter_changed) \
+            self.search = ui.input(_('Search description or solution'), value=search, on_change=self._filter_changed) \
                 .props(f'{FILTER} clearable debounce=400').classes('grow min-w-[200px]').mark('search')
             if machines is not None:
-                self.machine = ui.select({0: 'Every machine', **machines}, value=0, on_change=self._filter_changed) \
+                self.machine = ui.select({0: _('Every machine'), **machines}, value=0, on_change=self._filter_changed) \
                     .props(FILTER).classes('w-56').mark('machine-select')
-            self.status = ui.select(STATUSES, value='', on_change=self._filter_changed) \
+            self.status = ui.select({'': _('Any status'), **{key: problem_look(key)[1] for key in STATUSES}},
+                                    value='', on_change=self._filter_changed) \
                 .props(FILTER).classes('w-44').mark('status-select')
-            self.subsystem = ui.select({0: 'Any cause', **(subsystems or {})}, value=0,
+            self.subsystem = ui.select({0: _('Any cause'), **(subsystems or {})}, value=0,
                                        on_change=self._filter_changed) \
                 .props(FILTER).classes('w-56').mark('subsystem-select')
             if machines is not None:
-                self.period = ui.select(PERIODS, value=0, on_change=self._filter_changed).props(FILTER) \
+                self.period = ui.select({days: _(word) for days, word in PERIODS.items()}, value=0,
+                                        on_change=self._filter_changed).props(FILTER) \
                     .classes('w-44').mark('period-select')
-                self.mine = ui.switch('Reported by me', on_change=self._filter_changed).classes(TOUCH).mark('mine')
-        columns = COLUMNS if machines is not None else [c for c in COLUMNS if c['name'] != 'machine']
-        with scroll_box('Problems'):  # on a phone the columns need more than the screen's width
+                self.mine = ui.switch(_('Reported by me'), on_change=self._filter_changed).classes(TOUCH).mark('mine')
+        columns = [{**c, 'label': _(str(c['label']))} for c in COLUMNS
+                   if machines is not None or c['name'] != 'machine']
+        with scroll_box(_('Problems')):  # on a phone the columns need more than the screen's width
             self.table = ui.table(columns=columns, rows=[], row_key='id').props('flat bordered wrap-cells') \
                 .classes(WIDE_TABLE).mark('problem-table')
         self.table.add_slot('body-cell-start', _START_CELL)
@@ -84,7 +88,7 @@ class ProblemLogTable:
         """Read the current page again (after a filter change or a live update)."""
         result = await io(self._read)
         self.table.rows = [_row(item) for item in result.items]
-        self.count.text = f'{result.total} problem{"" if result.total == 1 else "s"}'
+        self.count.text = ngettext('{count} problem', '{count} problems', result.total).format(count=result.total)
         self.pages.max = max(1, -(-result.total // PAGE_SIZE))
 
     async def _filter_changed(self) -> None:
@@ -113,5 +117,5 @@ class ProblemLogTable:
 def _row(item: ProblemLogPublic) -> dict[str, object]:
     return {'id': item.id, 'start': local_text(item.start_time), 'machine': item.machine_name,
             'category': item.category or '—',
-            'description': item.problem_description, 'status': PROBLEM_LOOK.get(item.status, ('', item.status))[1],
+            'description': item.problem_description, 'status': problem_look(item.status)[1],
             'downtime': duration_text(item.downtime_minutes) if item.is_stopping else '—'}

@@ -5,13 +5,15 @@ from typing import Any
 
 from nicegui import ui
 
+from app import i18n
+from app.i18n import N_, _
 from app.services.kpi_figures import HOW_COMPUTED
 from app.services.stats import CauseRow, MachineStats
 from components.design import duration_text
 from components.scroll_box import WIDE_TABLE, scroll_box
 
-PRESETS = ('Last 7 days', 'Last 30 days', 'Last 90 days', 'This month', 'Last month', 'Last quarter',
-           'Year to date', 'Last 12 months')
+PRESETS = (N_('Last 7 days'), N_('Last 30 days'), N_('Last 90 days'), N_('This month'), N_('Last month'),
+           N_('Last quarter'), N_('Year to date'), N_('Last 12 months'))  # untranslated: keys of the page's URL
 
 
 def preset_range(name: str, today: date) -> tuple[date, date]:
@@ -37,12 +39,12 @@ def minutes(value: float | None) -> str:
 
 
 def percent(value: float | None) -> str:
-    return '—' if value is None else f'{value * 100:.1f} %'
+    return '—' if value is None else i18n.percent_text(value)
 
 
 def with_n(text: str, n: int) -> str:
     """A figure with the number of events behind it (DOMAIN.md §5: every figure shows its n)."""
-    return f'{text} (n = {n})'
+    return _('{figure} (n = {count})').format(figure=text, count=n)
 
 
 def not_machine_faults(row: MachineStats) -> str:
@@ -67,22 +69,22 @@ _FIGURES = {'downtime': 'unplanned_downtime', 'top_cause': 'top_cause', 'problem
             'mttr': 'mttr', 'mtbf': 'mtbf', 'mtta': 'mtta', 'vendor': 'vendor_response',
             'availability': 'availability', 'availability_247': 'availability_24_7', 'plates': 'plates_lost',
             'ftf': 'first_time_fix', 'reopens': 'reopens', 'not_machine_faults': 'not_machine_faults'}
-COLUMNS: list[dict[str, Any]] = [
-    {'name': 'machine', 'label': 'Machine', 'field': 'machine', 'align': 'left', 'sortable': True},
-    {'name': 'downtime', 'label': 'Unplanned downtime', 'field': 'downtime', 'sortable': True},
-    {'name': 'top_cause', 'label': 'Top cause', 'field': 'top_cause', 'align': 'left'},
-    {'name': 'problems', 'label': 'Problems', 'field': 'problems', 'sortable': True},
-    {'name': 'stops', 'label': 'Stops (n)', 'field': 'stops', 'sortable': True},
-    {'name': 'mttr', 'label': 'MTTR', 'field': 'mttr'},
-    {'name': 'mtbf', 'label': 'MTBF', 'field': 'mtbf'},
-    {'name': 'mtta', 'label': 'MTTA', 'field': 'mtta'},
-    {'name': 'vendor', 'label': 'Vendor response', 'field': 'vendor'},
-    {'name': 'availability', 'label': 'Availability (shifts)', 'field': 'availability'},
-    {'name': 'availability_247', 'label': 'Availability (24/7)', 'field': 'availability_247'},
-    {'name': 'plates', 'label': 'Plates lost', 'field': 'plates', 'sortable': True},
-    {'name': 'ftf', 'label': 'First-time fix', 'field': 'ftf'},
-    {'name': 'reopens', 'label': 'Reopens', 'field': 'reopens', 'sortable': True},
-    {'name': 'not_machine_faults', 'label': 'Not machine faults (n, time)', 'field': 'not_machine_faults'},
+COLUMNS: list[dict[str, Any]] = [  # labels and tooltips untranslated: columns() translates
+    {'name': 'machine', 'label': N_('Machine'), 'field': 'machine', 'align': 'left', 'sortable': True},
+    {'name': 'downtime', 'label': N_('Unplanned downtime'), 'field': 'downtime', 'sortable': True},
+    {'name': 'top_cause', 'label': N_('Top cause'), 'field': 'top_cause', 'align': 'left'},
+    {'name': 'problems', 'label': N_('Problems'), 'field': 'problems', 'sortable': True},
+    {'name': 'stops', 'label': N_('Stops (n)'), 'field': 'stops', 'sortable': True},
+    {'name': 'mttr', 'label': N_('MTTR'), 'field': 'mttr'},
+    {'name': 'mtbf', 'label': N_('MTBF'), 'field': 'mtbf'},
+    {'name': 'mtta', 'label': N_('MTTA'), 'field': 'mtta'},
+    {'name': 'vendor', 'label': N_('Vendor response'), 'field': 'vendor'},
+    {'name': 'availability', 'label': N_('Availability (shifts)'), 'field': 'availability'},
+    {'name': 'availability_247', 'label': N_('Availability (24/7)'), 'field': 'availability_247'},
+    {'name': 'plates', 'label': N_('Plates lost'), 'field': 'plates', 'sortable': True},
+    {'name': 'ftf', 'label': N_('First-time fix'), 'field': 'ftf'},
+    {'name': 'reopens', 'label': N_('Reopens'), 'field': 'reopens', 'sortable': True},
+    {'name': 'not_machine_faults', 'label': N_('Not machine faults (n, time)'), 'field': 'not_machine_faults'},
 ]
 for _column in COLUMNS:  # the services' plain words on how each figure is computed (DOMAIN.md §5)
     if _column['name'] in _FIGURES:
@@ -97,10 +99,16 @@ _MACHINE_CELL = r'''<q-td :props="props"><q-btn flat no-caps dense :label="props
 aria-haspopup="dialog" @click.stop="() => $parent.$emit('drill', props.row.id)" /></q-td>'''
 
 
+def columns() -> list[dict[str, object]]:
+    """The table's columns, their labels and tooltips in the screen's language."""
+    return [{**column, 'label': _(str(column['label'])),
+             **({'tooltip': _(str(column['tooltip']))} if 'tooltip' in column else {})} for column in COLUMNS]
+
+
 def kpi_table(rows: list[dict[str, object]], on_select: Callable[[int], object]) -> ui.table:
     """The per-machine table; a click on a row drills down to the problems behind it."""
-    with scroll_box('Figures per machine'):  # wider than most screens
-        table = ui.table(columns=COLUMNS, rows=rows, row_key='id').classes(WIDE_TABLE).props('flat bordered')
+    with scroll_box(_('Figures per machine')):  # wider than most screens
+        table = ui.table(columns=columns(), rows=rows, row_key='id').classes(WIDE_TABLE).props('flat bordered')
     table.mark('kpi-table')
     table.add_slot('header-cell', _HEADER)
     table.add_slot('body-cell-machine', _MACHINE_CELL)
@@ -112,11 +120,11 @@ def kpi_table(rows: list[dict[str, object]], on_select: Callable[[int], object])
 def trend_chart(labels: list[str], values: list[float | None]) -> ui.echart:
     """Hours per week; a week outside every machine's life or in the future has no bar (None), not 0."""
     return ui.echart({
-        'title': {'text': 'Unplanned downtime per week (h)', 'textStyle': {'fontSize': 14}},
+        'title': {'text': _('Unplanned downtime per week (h)'), 'textStyle': {'fontSize': 14}},
         'tooltip': {'trigger': 'axis'},
         'xAxis': {'type': 'category', 'data': labels},
         'yAxis': {'type': 'value'},
-        'series': [{'type': 'bar', 'data': [_hours(v) for v in values], 'name': 'hours'}],
+        'series': [{'type': 'bar', 'data': [_hours(v) for v in values], 'name': _('hours')}],
     }).classes('w-full h-72')
 
 
@@ -132,11 +140,11 @@ def pareto_chart(causes: list[CauseRow]) -> ui.echart:
         running += cause.minutes
         cumulative.append(round(100 * running / total, 1))
     return ui.echart({
-        'title': {'text': 'Top causes (Pareto)', 'textStyle': {'fontSize': 14}},
+        'title': {'text': _('Top causes (Pareto)'), 'textStyle': {'fontSize': 14}},
         'tooltip': {'trigger': 'axis'},
         'xAxis': {'type': 'category', 'data': [c.subsystem for c in causes], 'axisLabel': {'rotate': 30}},
-        'yAxis': [{'type': 'value', 'name': 'h'}, {'type': 'value', 'name': '%', 'max': 100}],
-        'series': [{'type': 'bar', 'name': 'hours', 'data': [round(c.minutes / 60, 1) for c in causes]},
-                   {'type': 'line', 'name': 'cumulative %', 'yAxisIndex': 1, 'data': cumulative}],
+        'yAxis': [{'type': 'value', 'name': _('h')}, {'type': 'value', 'name': '%', 'max': 100}],
+        'series': [{'type': 'bar', 'name': _('hours'), 'data': [round(c.minutes / 60, 1) for c in causes]},
+                   {'type': 'line', 'name': _('cumulative %'), 'yAxisIndex': 1, 'data': cumulative}],
         'grid': {'bottom': 110},
     }).classes('w-full h-80')

@@ -1,10 +1,12 @@
 """Times without typing: one-tap "when did it start" choices and a touch date/time picker, plant-local with the
-zone shown. Values are plant-local text 'YYYY-MM-DD HH:MM' ('' = now / not set), as the forms store them."""
+zone shown. Values are plant-local text 'YYYY-MM-DD HH:MM' ('' = now / not set), as the forms store them; the
+screen shows them as it writes every moment ('03 Nov 14:05' / '03. Nov. 14:05', issue 17)."""
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from nicegui import ui
 
+from app import i18n
 from app.config import get_settings
 from app.i18n import N_, _
 from app.models import utcnow
@@ -25,6 +27,14 @@ def local_now() -> datetime:
 
 def as_text(moment: datetime | None) -> str:
     return moment.astimezone(get_settings().zone).strftime(TIME_FORMAT) if moment else ''
+
+
+def shown(value: str) -> str:
+    """A stored value as the screen writes a moment; '' stays ''."""
+    try:
+        return i18n.date_time_text(datetime.strptime(value, TIME_FORMAT).replace(tzinfo=get_settings().zone))
+    except ValueError:
+        return value
 
 
 async def pick_time(title: str, value: str) -> str | None:
@@ -77,8 +87,8 @@ class StartChoices:
                     .mark(f'start-{minutes}')
             ui.button(_('Pick…'), icon='event', on_click=self._pick).props('no-caps rounded outline').classes(TOUCH) \
                 .mark('start-pick')
-            shown = _('Started {time}').format(time=self.value) if self.value else _('Started now')
-            ui.label(shown).classes('text-base').mark('start')
+            started = _('Started {time}').format(time=shown(self.value)) if self.value else _('Started now')
+            ui.label(started).classes('text-base').mark('start')
 
 
 class TimeField:
@@ -86,7 +96,8 @@ class TimeField:
 
     def __init__(self, label: str, value: str, *, mark: str, optional: bool = True) -> None:
         self.label = label
-        self.input = ui.input(f'{label} ({zone_name()})', value=value).props('outlined readonly') \
+        self._value = value  # the stored text; the field shows it as the screen writes moments
+        self.input = ui.input(f'{label} ({zone_name()})', value=shown(value)).props('outlined readonly') \
             .classes('w-full').mark(mark)
         self.input.on('click', self._pick)
         with self.input.add_slot('append'):
@@ -94,14 +105,18 @@ class TimeField:
             ui.button(icon='schedule', on_click=self._pick).props(f'flat round aria-label="{pick}"') \
                 .classes(TOUCH).mark(f'{mark}-pick')
             if optional:
-                ui.button(icon='close', on_click=lambda: self.input.set_value('')) \
+                ui.button(icon='close', on_click=lambda: self.set('')) \
                     .props(f'flat round aria-label="{clear}"').classes(TOUCH)
 
     @property
     def value(self) -> str:
-        return str(self.input.value or '')
+        return self._value
+
+    def set(self, value: str) -> None:
+        self._value = value
+        self.input.set_value(shown(value))
 
     async def _pick(self) -> None:
         chosen = await pick_time(self.label, self.value)
         if chosen is not None:
-            self.input.set_value(chosen)
+            self.set(chosen)

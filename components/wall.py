@@ -83,7 +83,7 @@ class WallBoard:
             self._timer.cancel()
 
     async def reload(self) -> None:
-        data = await io(load_board, self.actor)
+        data = await io(load_board, self.actor)  # in the board's context: causes and categories in its language
         if data is None or not self.active:  # None: the app is shutting down
             return
         self.data = data

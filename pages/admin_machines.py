@@ -3,6 +3,7 @@ from nicegui import ui
 
 from app.db import read_session
 from app.errors import InvalidInput
+from app.i18n import _
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate
 from app.services import machines
 from app.services.access import Actor, SignedIn, acting_as
@@ -17,7 +18,7 @@ from components.worker import io
 
 @page('/admin/machines')
 async def admin_machines_page() -> None:
-    actor = await require_page_admin('Machines')
+    actor = await require_page_admin(_('Machines'))
     if actor is None:
         return
 
@@ -29,19 +30,19 @@ async def admin_machines_page() -> None:
                     ui.label(row.name).classes('font-bold')
                     ui.label(row.nickname or '')
                     if row.retired_at is not None:
-                        ui.label('retired').classes('text-slate-500')
+                        ui.label(_('retired')).classes('text-slate-500')
                     ui.space()
-                    ui.button('Edit', on_click=lambda r=row: _edit_dialog(r, machine_list.refresh))
+                    ui.button(_('Edit'), on_click=lambda r=row: _edit_dialog(r, machine_list.refresh))
                     retired = row.retired_at is not None
-                    ui.button('Bring back' if retired else 'Retire',
+                    ui.button(_('Bring back') if retired else _('Retire'),
                               on_click=lambda r=row, flag=not retired: retire(r, flag)).props('flat')
 
     async def retire(row: MachinePublic, flag: bool) -> None:
-        word = 'retired' if flag else 'back in service'
-        if await act(_update, row.id, {'retired': flag}, done=f'{row.name} {word}') is not None:
+        done = (_('{machine} retired') if flag else _('{machine} back in service')).format(machine=row.name)
+        if await act(_update, row.id, {'retired': flag}, done=done) is not None:
             machine_list.refresh()
 
-    with frame('Machines', actor):
+    with frame(_('Machines'), actor):
         admin_nav('/admin/machines')
         _new_machine_form(lambda: machine_list.refresh())
         await machine_list()
@@ -50,39 +51,40 @@ async def admin_machines_page() -> None:
 
 def _new_machine_form(refresh: object) -> None:
     with ui.card().classes('w-full'):
-        ui.label('Add a machine').classes('text-lg')
+        ui.label(_('Add a machine')).classes('text-lg')
         with ui.row().classes('items-end'):
-            name = ui.input('Machine name').props('maxlength=120')
-            nickname = ui.input('Nickname').props('maxlength=60')
-            description = ui.input('Description').props('maxlength=4000')
+            name = ui.input(_('Machine name')).props('maxlength=120')
+            nickname = ui.input(_('Nickname')).props('maxlength=60')
+            description = ui.input(_('Description')).props('maxlength=4000')
 
         async def add() -> None:
             fields = {'name': name.value or '', 'nickname': nickname.value or None,
                       'description': description.value or None}
-            if await act(_create, fields, done=f'Machine {fields["name"]} added') is not None:
+            if await act(_create, fields, done=_('Machine {name} added').format(name=fields['name'])) is not None:
                 name.value = nickname.value = description.value = ''
                 refresh()  # type: ignore[operator]
 
-        ui.button('Add machine', on_click=add).classes('min-h-[48px]')
+        ui.button(_('Add machine'), on_click=add).classes('min-h-[48px]')
 
 
 def _edit_dialog(row: MachinePublic, refresh: object) -> None:
-    with named_dialog(f'Edit {row.name}') as dialog, ui.card().classes('w-96'):
-        ui.label(f'Edit {row.name}').classes('text-lg')
-        name = ui.input('Machine name', value=row.name).props('maxlength=120')
-        nickname = ui.input('Nickname', value=row.nickname or '').props('maxlength=60')
-        description = ui.textarea('Description', value=row.description or '').props('maxlength=4000')
+    title = _('Edit {name}').format(name=row.name)
+    with named_dialog(title) as dialog, ui.card().classes('w-96'):
+        ui.label(title).classes('text-lg')
+        name = ui.input(_('Machine name'), value=row.name).props('maxlength=120')
+        nickname = ui.input(_('Nickname'), value=row.nickname or '').props('maxlength=60')
+        description = ui.textarea(_('Description'), value=row.description or '').props('maxlength=4000')
 
         async def save() -> None:
             fields = {'name': name.value or '', 'nickname': nickname.value or None,
                       'description': description.value or None}
-            if await act(_update, row.id, fields, done='Saved') is not None:
+            if await act(_update, row.id, fields, done=_('Saved')) is not None:
                 dialog.close()
                 refresh()  # type: ignore[operator]
 
         with ui.row():
-            ui.button('Save', on_click=save)
-            ui.button('Cancel', on_click=dialog.close).props('flat')
+            ui.button(_('Save'), on_click=save)
+            ui.button(_('Cancel'), on_click=dialog.close).props('flat')
     dialog.open()
 
 
@@ -95,7 +97,7 @@ def _create(who: SignedIn | None, fields: dict[str, object]) -> int:
     try:
         body = MachineCreate(**fields)
     except ValueError as error:
-        raise InvalidInput('a machine needs a name of 1 to 120 characters') from error
+        raise InvalidInput(_('a machine needs a name of 1 to 120 characters')) from error
     with acting_as(who) as (session, actor):
         return machines.create_machine(session, actor=actor, machine_in=body).id  # type: ignore[return-value]
 
@@ -104,6 +106,6 @@ def _update(who: SignedIn | None, machine_id: int, fields: dict[str, object]) ->
     try:
         body = MachineUpdate(**fields)
     except ValueError as error:
-        raise InvalidInput('a machine needs a name of 1 to 120 characters') from error
+        raise InvalidInput(_('a machine needs a name of 1 to 120 characters')) from error
     with acting_as(who) as (session, actor):
         return machines.update_machine(session, actor=actor, machine_id=machine_id, changes=body).id  # type: ignore[return-value]

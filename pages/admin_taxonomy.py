@@ -2,6 +2,7 @@
 from nicegui import ui
 
 from app.db import read_session
+from app.i18n import _, ngettext
 from app.models import Category
 from app.services import taxonomy
 from app.services.access import SignedIn, acting_as
@@ -15,7 +16,7 @@ from components.worker import io
 
 @page('/admin/taxonomy')
 async def admin_taxonomy_page() -> None:
-    actor = await require_page_admin('Failure taxonomy')
+    actor = await require_page_admin(_('Failure taxonomy'))
     if actor is None:
         return
 
@@ -28,50 +29,58 @@ async def admin_taxonomy_page() -> None:
                 with ui.column().classes('pl-6 gap-1'):
                     for child in children:
                         _category_row(child, tree.refresh, used.get(child.id, 0))  # type: ignore[arg-type]
-                    _add_row(f'New symptom of {parent.name}', parent.id, tree.refresh)
+                    _add_row(_('New symptom of {subsystem}').format(subsystem=parent.name), parent.id, tree.refresh)
 
-    with frame('Failure taxonomy', actor):
+    with frame(_('Failure taxonomy'), actor):
         admin_nav('/admin/taxonomy')
-        _add_row('New subsystem', None, lambda: tree.refresh())
+        _add_row(_('New subsystem'), None, lambda: tree.refresh())
         await tree()
 
 
 def _category_row(row: Category, refresh: object, used: int, *, symptoms: int | None = None) -> None:
     """One entry: rename; archive (hidden from new reports, kept on old ones) or restore; delete only when unused."""
-    what = f'{row.name!r}' + (f' and its {symptoms} symptoms' if symptoms else '')
-    problems = f'{used} problem{"s" if used != 1 else ""}'
-    kept = (f'{problems} keep{"s" if used == 1 else ""} it' if used else 'no problem uses it')
+    what = ngettext("'{name}' and its {count} symptom", "'{name}' and its {count} symptoms", symptoms).format(
+        name=row.name, count=symptoms) if symptoms else f"'{row.name}'"
+    problems = ngettext('{count} problem', '{count} problems', used).format(count=used)
+    kept = ngettext('{count} problem keeps it', '{count} problems keep it', used).format(count=used) if used \
+        else _('no problem uses it')
     with ui.row().classes('items-center gap-2').mark(f'category-{row.id}'):
         name = ui.input(value=row.name).props('maxlength=120').classes(
             'w-72' + (' font-bold' if symptoms is not None else ''))
-        name.props['aria-label'] = f'Name of {row.name}'  # the field has no visible label: its value is the name
+        # the field has no visible label: its value is the name
+        name.props['aria-label'] = _('Name of {name}').format(name=row.name)
+        german = ui.input(value=(row.names or {}).get('de', ''), placeholder=_('German name')) \
+            .props('maxlength=120').classes('w-60').mark(f'german-{row.id}')
+        german.props['aria-label'] = _('German name of {name}').format(name=row.name)  # shown on German screens
 
         async def rename() -> None:
-            if await act(_update, row.id, {'name': name.value or ''}, done='Renamed') is not None:
+            fields = {'name': name.value or '', 'names': {'de': german.value or ''}}
+            if await act(_update, row.id, fields, done=_('Renamed')) is not None:
                 refresh()  # type: ignore[operator]
 
         async def archive() -> None:
-            if row.active and not await confirm(f'Archive {what}?', action='Archive', detail=(
-                    f'It disappears from new reports; {kept}. You can restore it here at any time.')):
+            if row.active and not await confirm(_('Archive {what}?').format(what=what), action=_('Archive'), detail=(
+                    _('It disappears from new reports; {kept}. You can restore it here at any time.').format(
+                        kept=kept))):
                 return
-            done = f'{row.name} archived' if row.active else f'{row.name} restored'
+            done = (_('{name} archived') if row.active else _('{name} restored')).format(name=row.name)
             if await act(_update, row.id, {'active': not row.active}, done=done) is not None:
                 refresh()  # type: ignore[operator]
 
         async def delete() -> None:
-            if not await confirm(f'Delete {what} for good?', action='Delete',
-                                 detail='No problem uses it. This cannot be undone; archiving can.'):
+            if not await confirm(_('Delete {what} for good?').format(what=what), action=_('Delete'),
+                                 detail=_('No problem uses it. This cannot be undone; archiving can.')):
                 return
-            if await act(_delete, row.id, done=f'{row.name} deleted') is not None:
+            if await act(_delete, row.id, done=_('{name} deleted').format(name=row.name)) is not None:
                 refresh()  # type: ignore[operator]
 
-        ui.button('Rename', on_click=rename).props('flat')
-        ui.button('Archive' if row.active else 'Restore', on_click=archive).props('flat').mark(
+        ui.button(_('Rename'), on_click=rename).props('flat')
+        ui.button(_('Archive') if row.active else _('Restore'), on_click=archive).props('flat').mark(
             f'archive-{row.id}')
         if not used:  # a category in use is never destroyed (the service refuses too: 409)
-            ui.button('Delete', on_click=delete).props('flat color=negative').mark(f'delete-{row.id}')
+            ui.button(_('Delete'), on_click=delete).props('flat color=negative').mark(f'delete-{row.id}')
         if not row.active:
-            ui.label(f'archived · {kept}').classes('text-slate-600')
+            ui.label(_('archived · {kept}').format(kept=kept)).classes('text-slate-600')
         elif used:
             ui.label(problems).classes('text-slate-600')
 
@@ -81,11 +90,11 @@ def _add_row(label: str, parent_id: int | None, refresh: object) -> None:
         name = ui.input(label).props('maxlength=120').classes('w-72')
 
         async def add() -> None:
-            if await act(_create, name.value or '', parent_id, done='Added') is not None:
+            if await act(_create, name.value or '', parent_id, done=_('Added')) is not None:
                 name.value = ''
                 refresh()  # type: ignore[operator]
 
-        ui.button('Add', on_click=add).props('flat').mark(f'add-{parent_id or "subsystem"}')
+        ui.button(_('Add'), on_click=add).props('flat').mark(f'add-{parent_id or "subsystem"}')
 
 
 def _load() -> tuple[list[tuple[Category, list[Category]]], dict[int, int]]:

@@ -24,7 +24,7 @@ _REFUSED = object()
 
 @page('/admin/displays')
 async def displays_admin_page(request: Request) -> None:
-    actor = await require_page_admin('Displays')
+    actor = await require_page_admin(_('Wall displays'))
     if actor is None:
         return
     base = labels.public_base_url(get_settings().public_origins, str(request.base_url))
@@ -36,7 +36,7 @@ async def displays_admin_page(request: Request) -> None:
         for info in rows:
             _row(info, machine_names, on_revoke=revoke, on_renew=renew, on_language=set_language)
         if not rows:
-            ui.label('No displays yet.')
+            ui.label(_('No displays yet.'))
 
     async def register() -> None:
         chosen = list(scope.value or [])
@@ -51,7 +51,7 @@ async def displays_admin_page(request: Request) -> None:
 
     async def revoke(display_id: int) -> None:
         if await _attempt(_call, displays.revoke_display, signed_in(), display_id) is not _REFUSED:
-            ui.notify('Display revoked: its board is cut off now')
+            ui.notify(_('Display revoked: its board is cut off now'))
             listing.refresh()
 
     async def set_language(display_id: int, code: str) -> None:
@@ -64,14 +64,14 @@ async def displays_admin_page(request: Request) -> None:
             _show_link(display_name, base + '/display/pair?code=' + str(code))
             listing.refresh()
 
-    with frame('Wall displays', actor):
+    with frame(_('Wall displays'), actor):
         admin_nav('/admin/displays')
         with ui.card().classes('w-full'):
-            ui.label('Register a display').classes('text-lg font-bold')
+            ui.label(_('Register a display')).classes('text-lg font-bold')
             with ui.row().classes('items-end gap-4 w-full'):
-                name = ui.input('Name', placeholder='Plate room wall').classes('w-64')
-                scope = ui.select(machine_names, multiple=True, label='Machines (empty = all)').classes('w-96')
-                ui.button('Register', on_click=register).classes('min-h-[48px]').mark('register-display')
+                name = ui.input(_('Name'), placeholder=_('Plate room wall')).classes('w-64')
+                scope = ui.select(machine_names, multiple=True, label=_('Machines (empty = all)')).classes('w-96')
+                ui.button(_('Register'), on_click=register).classes('min-h-[48px]').mark('register-display')
         await listing()
 
 
@@ -111,45 +111,47 @@ def _set_language(who: SignedIn | None, display_id: int, language: str | None) -
 
 def _row(info: displays.DisplayInfo, names: dict[int, str], *, on_revoke: Callable[[int], Awaitable[None]],
          on_renew: Callable[[int, str], Awaitable[None]], on_language: Callable[[int, str], Awaitable[None]]) -> None:
-    scope = 'all machines' if info.machine_ids is None else ', '.join(names.get(i, '?') for i in info.machine_ids)
-    state = 'paired' if info.paired else ('waiting for pairing' if info.pairing_pending else 'revoked')
-    contact = 'never' if info.last_seen_at is None else f'{local_text(info.last_seen_at)} ({get_settings().timezone})'
+    scope = _('all machines') if info.machine_ids is None else ', '.join(names.get(i, '?') for i in info.machine_ids)
+    state = _('paired') if info.paired else (_('waiting for pairing') if info.pairing_pending else _('revoked'))
+    contact = _('never') if info.last_seen_at is None \
+        else f'{local_text(info.last_seen_at)} ({get_settings().timezone})'
     with ui.card().classes('w-full').mark(f'display-{info.id}'):
         with ui.row().classes('items-center w-full gap-4'):
             ui.label(info.name).classes('text-lg font-bold')
             ui.label(f'{state} · {scope}')
             if info.connected:
-                ui.badge('connected now', color='green-9').classes('text-sm')
+                ui.badge(_('connected now'), color='green-9').classes('text-sm')
             else:
-                ui.badge('not connected', color='grey-8').classes('text-sm')
-            ui.label(f'last contact {contact}').classes('text-grey-8')
+                ui.badge(_('not connected'), color='grey-8').classes('text-sm')
+            ui.label(_('last contact {moment}').format(moment=contact)).classes('text-grey-8')
             ui.select(language_choices(), value=info.language or '', label=_('Language'),
                       on_change=lambda e: on_language(info.id, e.value)).classes('w-48') \
                 .mark(f'display-language-{info.id}')
             ui.space()
-            ui.button('New pairing link', on_click=lambda: on_renew(info.id, info.name)).props('outline')
-            ui.button('Revoke', color='negative', on_click=lambda: _confirm_revoke(info, on_revoke))
+            ui.button(_('New pairing link'), on_click=lambda: on_renew(info.id, info.name)).props('outline')
+            ui.button(_('Revoke'), color='negative', on_click=lambda: _confirm_revoke(info, on_revoke))
 
 
 def _confirm_revoke(info: displays.DisplayInfo, on_revoke: Callable[[int], Awaitable[None]]) -> None:
-    with named_dialog(f'Revoke {info.name}') as dialog, ui.card():
-        ui.label(f'Revoke {info.name}? Its board goes dark at once.')
+    with named_dialog(_('Revoke {name}').format(name=info.name)) as dialog, ui.card():
+        ui.label(_('Revoke {name}? Its board goes dark at once.').format(name=info.name))
         with ui.row():
-            ui.button('Cancel', on_click=dialog.close).props('flat')
+            ui.button(_('Cancel'), on_click=dialog.close).props('flat')
 
             async def confirmed() -> None:
                 dialog.close()
                 await on_revoke(info.id)
-            ui.button('Revoke', color='negative', on_click=confirmed)
+            ui.button(_('Revoke'), color='negative', on_click=confirmed)
     dialog.open()
 
 
 def _show_link(name: str, url: str) -> None:
     """The pairing link is shown once: open it on the wall screen, or scan its QR code there."""
-    with named_dialog(f'Pair {name}') as dialog, ui.card().classes('items-center'):
-        ui.label(f'Pair {name}').classes('text-lg font-bold')
-        ui.label('Open this link once on the wall screen (or scan the code with it). It works one time.')
+    title = _('Pair {name}').format(name=name)
+    with named_dialog(title) as dialog, ui.card().classes('items-center'):
+        ui.label(title).classes('text-lg font-bold')
+        ui.label(_('Open this link once on the wall screen (or scan the code with it). It works one time.'))
         ui.image(labels.qr_svg_data_uri(url)).classes('w-56 h-56').props('no-spinner')
         ui.input(value=url).props('readonly').classes('w-full').mark('pairing-link')
-        ui.button('Done', on_click=dialog.close)
+        ui.button(_('Done'), on_click=dialog.close)
     dialog.open()

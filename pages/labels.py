@@ -4,6 +4,7 @@ from starlette.requests import Request
 
 from app.config import get_settings
 from app.db import read_session
+from app.i18n import _
 from app.models.schemas import MachinePublic
 from app.services import labels, machines
 from app.services.access import Actor
@@ -29,10 +30,10 @@ async def labels_page(request: Request) -> None:
     warning = labels.address_warning(base, configured=configured)
     rows = await io(_machines, actor)
     ui.add_css(PRINT_CSS)
-    with frame('Machine labels', actor):
+    with frame(_('Machine labels'), actor):
         with ui.row().classes('items-center gap-4 no-print'):
-            ui.label('Print these and stick each on its machine: a scan opens its problem form.')
-            ui.button('Print', icon='print', on_click=lambda: ui.run_javascript('window.print()')).classes(
+            ui.label(_('Print these and stick each on its machine: a scan opens its problem form.'))
+            ui.button(_('Print'), icon='print', on_click=lambda: ui.run_javascript('window.print()')).classes(
                 'min-h-[48px]')
         if warning:  # on screen and on the print: a label that cannot be scanned is worse than none
             with ui.row().classes('items-center gap-2 no-wrap w-full p-3 bg-amber-2 text-black rounded') \
@@ -55,5 +56,5 @@ def _label(machine: MachinePublic, url: str) -> None:
         if machine.nickname:
             ui.label(machine.nickname)
         ui.image(labels.qr_svg_data_uri(url)).classes('w-48 h-48').props('no-spinner')
-        ui.label('Scan to report a problem').classes('text-sm')
+        ui.label(_('Scan to report a problem')).classes('text-sm')
         ui.label(url).classes('text-xs break-all text-center')

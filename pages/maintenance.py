@@ -103,7 +103,7 @@ async def maintenance_order_page(order_id: int) -> None:
             return
         _header(order, task)
         if order.may_work and order.status == 'planned':
-            label = _('Start (stops the machine)') if task.needs_stop else _('Start')
+            label = _('Start (stops the machine)') if task.needs_stop else _('Start task')
             ui.button(label, icon='play_arrow', on_click=lambda: act(
                 lambda who: _call(who, work.start_order, order_id=order_id), _('Task started'))) \
                 .props('color=primary').classes(f'w-full {BIG_BUTTON}').mark('start')

@@ -5,15 +5,17 @@ from datetime import date
 
 from nicegui import ui
 
+from app import i18n
 from app.config import get_settings
 from app.db import read_session
 from app.errors import DomainError
+from app.i18n import _
 from app.models import utcnow
 from app.models.schemas import MachinePublic, ProblemLogPublic
 from app.services import calendar, machines, problem_queries, stats
 from app.services.access import Action, Actor, require
 from app.services.problem_queries import ProblemFilter
-from components.design import duration_text
+from components.design import duration_text, local_text
 from components.layout import frame
 from components.notice import refusal_for
 from components.page import page
@@ -53,16 +55,17 @@ async def monthly_report_page(machine_id: int, month: str = '') -> None:
     try:
         data = await io(_load, actor, machine_id, first, last)
     except DomainError as error:
-        with frame('Monthly report', actor):
+        with frame(_('Monthly report'), actor):
             refusal_for(error)
         return
     ui.add_css(PRINT_CSS)
-    with frame(f'{data.machine.name} {first:%B %Y}', actor):
+    with frame(f'{data.machine.name} {i18n.month_text(first)}', actor):
         _header(data, first, machine_id)
         _kpis(data.kpis)
         if data.total != data.kpis.problem_count:  # the list shows every problem; the KPIs count machine faults
-            ui.label(f'Problems counts {data.kpis.problem_count} machine problems; {data.total} problems were '
-                     f'reported, the others (e.g. workflow/RIP) are listed below but not counted.') \
+            ui.label(_('Problems counts {counted} machine problems; {total} problems were reported, the others '
+                       '(e.g. workflow/RIP) are listed below but not counted.').format(
+                counted=data.kpis.problem_count, total=data.total)) \
                 .classes('text-sm text-grey-8').mark('count-note')
         _causes(data.kpis)
         _problems(data)
@@ -94,26 +97,28 @@ def _header(data: Monthly, first: date, machine_id: int) -> None:
     prev_month = date.fromordinal(previous).strftime('%Y-%m')
     next_month = date(first.year + first.month // 12, first.month % 12 + 1, 1).strftime('%Y-%m')
     with ui.row().classes('w-full items-center'):
-        ui.label(f'{data.machine.name} — monthly report {first:%B %Y}').classes('text-2xl font-bold')
+        ui.label(_('{machine} — monthly report {month}').format(
+            machine=data.machine.name, month=i18n.month_text(first))).classes('text-2xl font-bold')
         ui.space()
         with ui.row().classes('no-print gap-2'):
-            ui.link('◀ previous', f'/reports/monthly/{machine_id}?month={prev_month}')
-            ui.link('next ▶', f'/reports/monthly/{machine_id}?month={next_month}')
-            ui.button('Print', icon='print', on_click=lambda: ui.run_javascript('window.print()'))
+            ui.link('◀ ' + _('previous'), f'/reports/monthly/{machine_id}?month={prev_month}')
+            ui.link(_('next') + ' ▶', f'/reports/monthly/{machine_id}?month={next_month}')
+            ui.button(_('Print'), icon='print', on_click=lambda: ui.run_javascript('window.print()'))
 
 
 def _kpis(k: stats.MachineStats) -> None:
-    cells = [('Problems', str(k.problem_count)), ('Unplanned stops', str(k.episodes)),
-             ('Unplanned downtime', minutes(k.unplanned_downtime_minutes)),
-             ('Planned downtime', minutes(k.planned_downtime_minutes)),
-             ('MTTR', with_n(minutes(k.mttr_minutes), k.episodes)),
-             ('MTBF', with_n(minutes(k.mtbf_minutes), k.episodes)),
-             ('MTTA', with_n(minutes(k.mtta_minutes), k.ack_count)),
-             ('Vendor response', with_n(minutes(k.vendor_response_minutes), k.vendor_count)),
-             ('Availability (shifts)', percent(k.availability)), ('Availability (24/7)', percent(k.availability_24_7)),
-             ('Plates lost', str(k.plates_lost)), ('First-time fix', with_n(percent(k.first_time_fix_rate),
-                                                                          k.failure_count)),
-             ('Reopens', str(k.reopen_count)), ('Not machine faults', not_machine_faults(k))]
+    cells = [(_('Problems'), str(k.problem_count)), (_('Unplanned stops'), str(k.episodes)),
+             (_('Unplanned downtime'), minutes(k.unplanned_downtime_minutes)),
+             (_('Planned downtime'), minutes(k.planned_downtime_minutes)),
+             (_('MTTR'), with_n(minutes(k.mttr_minutes), k.episodes)),
+             (_('MTBF'), with_n(minutes(k.mtbf_minutes), k.episodes)),
+             (_('MTTA'), with_n(minutes(k.mtta_minutes), k.ack_count)),
+             (_('Vendor response'), with_n(minutes(k.vendor_response_minutes), k.vendor_count)),
+             (_('Availability (shifts)'), percent(k.availability)),
+             (_('Availability (24/7)'), percent(k.availability_24_7)),
+             (_('Plates lost'), str(k.plates_lost)),
+             (_('First-time fix'), with_n(percent(k.first_time_fix_rate), k.failure_count)),
+             (_('Reopens'), str(k.reopen_count)), (_('Not machine faults'), not_machine_faults(k))]
     with ui.grid(columns=4).classes('w-full gap-2 ctp-kpi-grid'):
         for name, value in cells:
             with ui.card().classes('p-2 ctp-kpi'):
@@ -122,7 +127,7 @@ def _kpis(k: stats.MachineStats) -> None:
 
 
 def _causes(k: stats.MachineStats) -> None:
-    ui.label('Top causes (unplanned downtime)').classes('text-lg font-bold')
+    ui.label(_('Top causes (unplanned downtime)')).classes('text-lg font-bold')
     biggest = max((c.minutes for c in k.top_causes), default=0.0) or 1.0
     for cause in k.top_causes[:6]:
         with ui.row().classes('w-full items-center gap-2 no-wrap'):
@@ -132,12 +137,12 @@ def _causes(k: stats.MachineStats) -> None:
 
 
 def _problems(data: Monthly) -> None:
-    ui.label(f'Longest problems ({len(data.problems)} of {data.total}; times in {get_settings().timezone})') \
+    ui.label(_('Longest problems ({shown} of {total}; times in {zone})').format(
+        shown=len(data.problems), total=data.total, zone=get_settings().timezone)) \
         .classes('text-lg font-bold')
-    zone = get_settings().zone
     for problem in data.problems:
         with ui.row().classes('w-full gap-2 no-wrap text-sm ctp-report-row'):
-            ui.label(f'{problem.start_time.astimezone(zone):%d %b %H:%M}').classes('w-24 shrink-0')
+            ui.label(local_text(problem.start_time)).classes('w-24 shrink-0')
             ui.label(problem.category or '—').classes('w-72 shrink-0 ctp-report-text')
             ui.label(problem.solution or problem.problem_description).classes('grow ctp-report-text')
             ui.label(duration_text(problem.downtime_minutes)).classes('w-20 text-right shrink-0')

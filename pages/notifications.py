@@ -4,6 +4,7 @@ from nicegui import ui
 from app import events
 from app.db import read_session
 from app.errors import DomainError
+from app.i18n import _
 from app.models.schemas import NotificationPage
 from app.services import notifications
 from app.services.access import Actor, SignedIn, acting_as
@@ -23,9 +24,10 @@ async def notifications_page() -> None:
     @ui.refreshable
     async def inbox() -> None:
         page = await io(_read, actor)
-        ui.label(f'{page.unread} unread · {page.total} in the last days').classes('text-gray-500')
+        ui.label(_('{unread} unread · {total} in the last days').format(unread=page.unread, total=page.total)) \
+            .classes('text-gray-500')
         if not page.items:
-            ui.label('No notifications.').classes('text-gray-500')
+            ui.label(_('No notifications.')).classes('text-gray-500')
         with ui.list().props('bordered separator').classes('w-full rounded').mark('inbox'):
             for item in page.items:
                 target = f'/problem-logs/{item.log_id}' if item.log_id else f'/machines/{item.machine_id}'
@@ -40,11 +42,11 @@ async def notifications_page() -> None:
         except DomainError as error:
             ui.notify(str(error), type='negative')
 
-    with frame('Notifications', actor):
+    with frame(_('Notifications'), actor):
         with ui.row().classes('w-full items-center'):
-            ui.label('Notifications').classes('text-2xl font-bold')
+            ui.label(_('Notifications')).classes('text-2xl font-bold')
             ui.space()
-            ui.button('Mark all read', icon='done_all', on_click=mark_all).props('outline').classes(TOUCH) \
+            ui.button(_('Mark all read'), icon='done_all', on_click=mark_all).props('outline').classes(TOUCH) \
                 .mark('mark-all-read')
         await inbox()
     events.notifications_changed.subscribe(lambda user_id: inbox.refresh() if user_id == actor.user_id else None)

@@ -7,6 +7,7 @@ from nicegui import ui
 
 from app import events
 from app.errors import DomainError
+from app.i18n import N_, _
 from app.models import utcnow
 from app.models.schemas import CommentCreate, ProblemLogDetail, ProblemLogUpdate
 from app.services import comments, notifications, photos, problem_logs, problem_queries, teamwork
@@ -14,7 +15,7 @@ from app.services.access import Ability, SignedIn, acting_as
 from app.services.teamwork import WorkView
 from components.comment_thread import CommentBox, comment_list
 from components.confirm_dialog import ask_reason, confirm
-from components.design import RESOLVED_BY_WORDS, TOUCH_LINK, duration_text, error_text, local_text
+from components.design import TECHNICIAN_WORDS, TOUCH_LINK, duration_text, error_text, local_text, resolved_by_text
 from components.history import history_text
 from components.layout import frame
 from components.notice import refusal_for
@@ -25,6 +26,13 @@ from components.problem_dialogs import Act, complete_dialog, edit_dialog, vendor
 from components.session import require_page_actor, signed_in
 from components.status_badge import problem_badge
 from components.worker import io
+
+FACT_WORDS = {  # the facts' keys (also their test markers) and their words, translated where shown
+    'Started': N_('Started'), 'Ended': N_('Ended'), 'Downtime': N_('Downtime'), 'Reported by': N_('Reported by'),
+    'Acknowledged': N_('Acknowledged'), 'Who has it': N_('Who has it'), 'Technician': N_('Technician'),
+    'Resolved by': N_('Resolved by'), 'Solution': N_('Solution'), 'Vendor called': N_('Vendor called'),
+    'Vendor arrived': N_('Vendor arrived'), 'Vendor ticket': N_('Vendor ticket'), 'Plates lost': N_('Plates lost'),
+    'Cancel reason': N_('Cancel reason')}
 
 
 @page('/problem-logs/{log_id:id}', reconnect_timeout=120)  # the complete dialog is a form
@@ -51,14 +59,14 @@ async def problem_detail_page(log_id: int) -> None:
 
     async def delete() -> None:
         with host:
-            if not await confirm('Delete this problem?', action='Delete', detail='It disappears from every list '
-                                 'and statistic; the audit trail stays.'):
+            if not await confirm(_('Delete this problem?'), action=_('Delete'), detail=_(
+                    'It disappears from every list and statistic; the audit trail stays.')):
                 return
-        if await run(lambda: io(_delete, signed_in(), log_id), 'Problem deleted'):
+        if await run(lambda: io(_delete, signed_in(), log_id), _('Problem deleted')):
             ui.navigate.to('/')
 
     async def post_comment(text: str) -> bool:
-        return await run(lambda: io(_comment, signed_in(), log_id, CommentCreate(body=text)), 'Comment added')
+        return await run(lambda: io(_comment, signed_in(), log_id, CommentCreate(body=text)), _('Comment added'))
 
     @ui.refreshable
     async def body() -> None:
@@ -82,19 +90,19 @@ async def problem_detail_page(log_id: int) -> None:
     async def save_photos() -> None:
         prepared = take_photos() if take_photos else []
         if prepared:
-            await run(lambda: io(_attach, signed_in(), log_id, prepared), 'Photos added')
+            await run(lambda: io(_attach, signed_in(), log_id, prepared), _('Photos added'))
 
     state: dict[str, WorkView] = {}
-    with frame(f'Problem #{log_id}', actor):
+    with frame(_('Problem #{number}').format(number=log_id), actor):
         await body()
         view = state.get('view')
         if view is not None and view.abilities.get(Ability.COMMENT, 'no') is None:
             CommentBox(post_comment)
         take_photos = None
         if view is not None and view.abilities.get(Ability.ADD_PHOTOS, 'no') is None:
-            with ui.expansion('Add photos', icon='photo_camera').classes('w-full').mark('add-photos'):
+            with ui.expansion(_('Add photos'), icon='photo_camera').classes('w-full').mark('add-photos'):
                 take_photos = photo_uploader(may_add=may_add_photos)
-                ui.button('Save photos', icon='save', on_click=save_photos).classes('min-h-[48px]') \
+                ui.button(_('Save photos'), icon='save', on_click=save_photos).classes('min-h-[48px]') \
                     .mark('save-photos')
     events.problem_log_changed.subscribe(lambda changed: body.refresh() if changed == log_id else None)
 
@@ -151,9 +159,9 @@ def _header(detail: ProblemLogDetail) -> None:
     with ui.row().classes('w-full items-center gap-2'):
         ui.link(detail.machine_name, f'/machines/{detail.machine_id}').classes(f'text-2xl font-bold {TOUCH_LINK}')
         problem_badge(detail.status).mark('problem-status')
-        kind = 'stopping' if detail.is_stopping else 'running with problem'
-        ui.label(f'{kind}{" · planned" if detail.is_planned else ""}').classes('text-gray-600')
-    ui.label(detail.category or 'Uncategorised').classes('text-lg font-bold')
+        kind = _('stopping') if detail.is_stopping else _('running with problem')
+        ui.label(_('{kind} · planned').format(kind=kind) if detail.is_planned else kind).classes('text-gray-600')
+    ui.label(detail.category or _('Uncategorised')).classes('text-lg font-bold')
     ui.label(detail.problem_description).classes('whitespace-pre-wrap break-words')
 
 
@@ -172,27 +180,28 @@ def _actions(detail: ProblemLogDetail, view: WorkView, act: Act,
         with host:
             owner = await pick_colleague(view.colleagues, detail.acknowledged_by)
         if owner is not None:
-            await act({**version, 'owner_id': owner}, 'Handed over')
+            await act({**version, 'owner_id': owner}, _('Handed over'))
 
     with ui.row().classes('w-full gap-2 items-start'):
-        ability_button(can, Ability.TAKE, 'Take it', icon='front_hand', mark='acknowledge',
-                       on_click=lambda: act({**version, 'status': 'in_progress'}, 'It is yours now'))
-        ability_button(can, Ability.HAND_OVER, 'Hand over', icon='switch_account', mark='hand-over',
+        ability_button(can, Ability.TAKE, _('Take it'), icon='front_hand', mark='acknowledge',
+                       on_click=lambda: act({**version, 'status': 'in_progress'}, _('It is yours now')))
+        ability_button(can, Ability.HAND_OVER, _('Hand over'), icon='switch_account', mark='hand-over',
                        on_click=hand_over, props='outline')
-        ability_button(can, Ability.COMPLETE, 'Complete', icon='check', mark='complete', props='color=positive',
+        ability_button(can, Ability.COMPLETE, _('Complete'), icon='check', mark='complete', props='color=positive',
                        on_click=lambda: _in(host, complete_dialog, detail, act))
-        ability_button(can, Ability.VENDOR, 'Vendor', icon='support_agent', mark='vendor', props='outline',
+        ability_button(can, Ability.VENDOR, _('Vendor'), icon='support_agent', mark='vendor', props='outline',
                        on_click=lambda: _in(host, vendor_dialog, detail, act))
-        ability_button(can, Ability.REOPEN, 'Reopen', icon='replay', mark='reopen', props='outline',
-                       on_click=lambda: reason_then('in_progress', 'Why reopen?', 'Reopen', 'Reopened'))
-        ability_button(can, Ability.EDIT, 'Edit', icon='edit', mark='edit', props='outline',
+        ability_button(can, Ability.REOPEN, _('Reopen'), icon='replay', mark='reopen', props='outline',
+                       on_click=lambda: reason_then('in_progress', _('Why reopen?'), _('Reopen'), _('Reopened')))
+        ability_button(can, Ability.EDIT, _('Edit'), icon='edit', mark='edit', props='outline',
                        on_click=lambda: _in(host, edit_dialog, detail, act))
-        ability_button(can, Ability.UNDO, 'Undo report', icon='undo', mark='undo', props='outline',
-                       on_click=lambda: run(lambda: io(_undo, signed_in(), detail.id), 'Report undone'))
-        ability_button(can, Ability.CANCEL, 'Cancel problem', icon='block', mark='cancel',
+        ability_button(can, Ability.UNDO, _('Undo report'), icon='undo', mark='undo', props='outline',
+                       on_click=lambda: run(lambda: io(_undo, signed_in(), detail.id), _('Report undone')))
+        ability_button(can, Ability.CANCEL, _('Cancel problem'), icon='block', mark='cancel',
                        props='outline color=negative', on_click=lambda: reason_then(
-                           'cancelled', 'Cancel this problem? Its downtime is dropped.', 'Cancel problem', 'Cancelled'))
-        ability_button(can, Ability.DELETE, 'Delete', icon='delete', mark='delete', props='flat color=negative',
+                           'cancelled', _('Cancel this problem? Its downtime is dropped.'), _('Cancel problem'),
+                           _('Cancelled')))
+        ability_button(can, Ability.DELETE, _('Delete'), icon='delete', mark='delete', props='flat color=negative',
                        on_click=delete)
 
 
@@ -203,19 +212,20 @@ def _in(host: ui.element, build: Callable[[ProblemLogDetail, Act], None], detail
 
 def _downtime_text(detail: ProblemLogDetail) -> str:
     if not detail.is_stopping:
-        return 'none (running)'
+        return _('none (running)')
     if detail.end_time is not None and detail.end_time == detail.start_time:  # DOMAIN.md §5 rule 11
-        return 'none: a false alarm (it ended when it started, so it is not counted as a stop)'
+        return _('none: a false alarm (it ended when it started, so it is not counted as a stop)')
     return duration_text(detail.downtime_minutes)
 
 
 def _facts(detail: ProblemLogDetail, owner: str | None) -> None:
+    technician = _(TECHNICIAN_WORDS.get(detail.technician_type.value, detail.technician_type.value.title()))
     rows = [('Started', local_text(detail.start_time)), ('Ended', local_text(detail.end_time)),
             ('Downtime', _downtime_text(detail)),
             ('Reported by', detail.created_by_name or '—'), ('Acknowledged', local_text(detail.acknowledged_at)),
-            ('Who has it', owner or 'Nobody yet'),
-            ('Technician', f'{detail.technician_type.value.title()} {detail.technician_name or ""}'.strip()),
-            ('Resolved by', RESOLVED_BY_WORDS.get(detail.resolved_by or '', '—')),
+            ('Who has it', owner or _('Nobody yet')),
+            ('Technician', f'{technician} {detail.technician_name or ""}'.strip()),
+            ('Resolved by', resolved_by_text(detail.resolved_by)),
             ('Solution', detail.solution or '—'), ('Vendor called', local_text(detail.vendor_called_at)),
             ('Vendor arrived', local_text(detail.vendor_arrived_at)), ('Vendor ticket', detail.vendor_ticket or '—'),
             ('Plates lost', str(detail.plates_lost))]
@@ -224,20 +234,20 @@ def _facts(detail: ProblemLogDetail, owner: str | None) -> None:
     with ui.element('div').classes('w-full grid grid-cols-1 sm:grid-cols-2 lg:grid-cols-3 gap-x-6 gap-y-1'):
         for key, value in rows:
             with ui.row().classes('gap-2 no-wrap'):
-                ui.label(key).classes('text-gray-600 w-32 shrink-0')
+                ui.label(_(FACT_WORDS[key])).classes('text-gray-600 w-32 shrink-0')
                 ui.label(value).classes('break-words').mark(f'fact-{key.lower().replace(" ", "-")}')
 
 
 def _photos(detail: ProblemLogDetail) -> None:
     if not detail.photos:
         return
-    ui.label('Photos').classes('text-lg font-bold')
+    ui.label(_('Photos')).classes('text-lg font-bold')
     photo_gallery(detail.photos)
 
 
 def _audit(detail: ProblemLogDetail) -> None:
-    ui.label('History').classes('text-lg font-bold')
+    ui.label(_('History')).classes('text-lg font-bold')
     with ui.column().classes('w-full gap-0').mark('audit'):
         for entry in reversed(detail.audit):
-            ui.label(f'{local_text(entry.at)} · {entry.actor_name or "system"} · {history_text(entry)}') \
+            ui.label(f'{local_text(entry.at)} · {entry.actor_name or _("system")} · {history_text(entry)}') \
                 .classes('text-sm break-words')

@@ -4,6 +4,7 @@ from nicegui import ui
 
 from app import events
 from app.db import read_session
+from app.i18n import _
 from app.services import machines, taxonomy
 from app.services.access import Actor
 from components.layout import frame
@@ -19,8 +20,8 @@ async def problem_list_page(q: str = '') -> None:
     if actor is None:
         return
     in_scope, subsystems = await io(_choices, actor)
-    with frame('Problems', actor):
-        ui.label('Problems').classes('text-2xl font-bold')
+    with frame(_('Problems'), actor):
+        ui.label(_('Problems')).classes('text-2xl font-bold')
         table = ProblemLogTable(actor, None, subsystems, machines=in_scope, search=q[:200])
         await table.reload()
 
@@ -34,5 +35,5 @@ def _choices(actor: Actor) -> tuple[dict[int, str], dict[int, str]]:
     """The machines the user may see and the subsystems, for the filters."""
     with read_session() as session:
         shown = {m.id: m.name for m in machines.list_machines(session, actor=actor)}
-        causes = {parent.id: parent.name for parent, _ in taxonomy.list_tree(session)}
+        causes = {parent.id: taxonomy.shown_name(parent) for parent, _ in taxonomy.list_tree(session)}
     return shown, causes  # type: ignore[return-value]

@@ -126,7 +126,7 @@ def _empty_draft() -> dict[str, object]:
 def _load(actor: Actor, machine_id: int) -> tuple[str, Tree]:
     with read_session() as session:
         machine = machines.get_machine(session, actor=actor, machine_id=machine_id)
-        tree = [(parent.id, parent.name, [(c.id, c.name) for c in children])
+        tree = [(parent.id, taxonomy.shown_name(parent), [(c.id, taxonomy.shown_name(c)) for c in children])
                 for parent, children in taxonomy.list_tree(session)]
     return machine.name, tree  # type: ignore[return-value]
 

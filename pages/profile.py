@@ -5,15 +5,16 @@ from typing import TypeVar
 
 from nicegui import ui
 
+from app import i18n
 from app.db import read_session
 from app.errors import DomainError, NotAuthenticated
-from app.i18n import _
+from app.i18n import _, ngettext
 from app.services import tokens, users
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.tokens import TokenInfo
 from components.alert_subscriptions import alert_subscriptions_card
 from components.language import language_choices
-from components.layout import frame
+from components.layout import ROLE_WORDS, frame
 from components.page import page
 from components.session import client_address, keep_session_after_password_change, require_page_actor, signed_in
 from components.worker import io
@@ -26,8 +27,8 @@ async def profile_page() -> None:
     actor = await require_page_actor()
     if actor is None:
         return
-    with frame('Profile', actor):
-        ui.label(f'{actor.name} ({actor.role.value})').classes('text-xl')
+    with frame(_('Profile'), actor):
+        ui.label(f'{actor.name} ({_(ROLE_WORDS.get(actor.role, actor.role.value))})').classes('text-xl')
         _language_card(actor)
         _password_card()
         await _tokens_card(actor)
@@ -48,9 +49,9 @@ def _language_card(actor: Actor) -> None:
 
 def _password_card() -> None:
     with ui.card().classes('w-full max-w-md'):
-        ui.label('Change your password').classes('text-lg')
-        current = ui.input('Current password', password=True).classes('w-full')
-        new = ui.input('New password', password=True).props('hint="at least 8 characters"').classes('w-full')
+        ui.label(_('Change your password')).classes('text-lg')
+        current = ui.input(_('Current password'), password=True).classes('w-full')
+        new = ui.input(_('New password'), password=True).props(f'hint="{_("at least 8 characters")}"').classes('w-full')
 
         async def change() -> None:
             changed = await _guarded(_change_password, current.value or '', new.value or '', client_address())
@@ -58,17 +59,18 @@ def _password_card() -> None:
                 return
             keep_session_after_password_change(*changed)
             current.value = new.value = ''
-            ui.notify('Password changed; your other sessions are signed out', type='positive')
+            ui.notify(_('Password changed; your other sessions are signed out'), type='positive')
 
-        ui.button('Change password', on_click=change).classes('min-h-[48px]')
+        ui.button(_('Change password'), on_click=change).classes('min-h-[48px]')
 
         async def end_tokens() -> None:
             ended = await _guarded(_end_all_tokens)
             if ended is not None:
-                ui.notify(f'{ended} API token(s) ended', type='positive')
+                ui.notify(ngettext('{count} API token ended', '{count} API tokens ended', ended).format(count=ended),
+                          type='positive')
                 ui.navigate.reload()
 
-        ui.button('End all my API tokens', on_click=end_tokens).props('flat color=negative').classes('min-h-[48px]')
+        ui.button(_('End all my API tokens'), on_click=end_tokens).props('flat color=negative').classes('min-h-[48px]')
 
 
 async def _tokens_card(actor: Actor) -> None:
@@ -76,16 +78,16 @@ async def _tokens_card(actor: Actor) -> None:
     async def token_list() -> None:
         rows = await io(_list_tokens, actor)
         if not rows:
-            ui.label('No API tokens.')
+            ui.label(_('No API tokens.'))
         for row in rows:
             with ui.row().classes('items-center gap-4').mark(f'token-{row.id}'):
                 ui.label(row.name).classes('font-bold')
-                ui.label(f'created {row.created_at:%Y-%m-%d}')
-                ui.button('Revoke', on_click=lambda r=row: revoke(r)).props('flat color=negative')
+                ui.label(_('created {day}').format(day=i18n.date_text(row.created_at)))
+                ui.button(_('Revoke'), on_click=lambda r=row: revoke(r)).props('flat color=negative')
 
     async def revoke(row: TokenInfo) -> None:
         if await _guarded(_revoke_token, row.id) is not None:
-            ui.notify(f'Token {row.name!r} revoked')
+            ui.notify(_("Token '{name}' revoked").format(name=row.name))
         token_list.refresh()
 
     async def create() -> None:
@@ -98,14 +100,14 @@ async def _tokens_card(actor: Actor) -> None:
             token_list.refresh()
 
     with ui.card().classes('w-full max-w-2xl'):
-        ui.label('Personal API tokens').classes('text-lg')
-        ui.label('Scripts send a token as "Authorization: Bearer <token>"; it carries your rights, no more.')
+        ui.label(_('Personal API tokens')).classes('text-lg')
+        ui.label(_('Scripts send a token as "Authorization: Bearer <token>"; it carries your rights, no more.'))
         with ui.row().classes('items-center'):
-            name = ui.input('Token name').props('maxlength=80')
-            password = ui.input('Your password', password=True).props('autocomplete=current-password')
-            ui.button('Create token', on_click=create).classes('min-h-[48px]')
+            name = ui.input(_('Token name')).props('maxlength=80')
+            password = ui.input(_('Your password'), password=True).props('autocomplete=current-password')
+            ui.button(_('Create token'), on_click=create).classes('min-h-[48px]')
         with ui.column().classes('bg-amber-100 p-2') as shown_row:
-            ui.label('Copy this token now; it will not be shown again:')
+            ui.label(_('Copy this token now; it will not be shown again:'))
             shown = ui.label('').classes('font-mono break-all').mark('new-token')
         shown_row.visible = False
         await token_list()

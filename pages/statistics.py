@@ -5,15 +5,19 @@ from datetime import date, timedelta
 
 from nicegui import ui
 
+from app import i18n
 from app.config import get_settings
 from app.db import read_session
+from app.i18n import _, ngettext
 from app.models import utcnow
 from app.models.schemas import ProblemLogPage, ProblemLogPublic
 from app.services import calendar, machines, problem_queries, stats
 from app.services.access import ROLE_ACTIONS, Action, Actor
 from app.services.problem_queries import ProblemFilter
 from components import stats_view
-from components.design import TOUCH_LINK, duration_text
+from components.date_field import DateField
+from components.date_range import range_text
+from components.design import TOUCH_LINK, duration_text, local_text
 from components.dialog import named_dialog
 from components.layout import frame
 from components.machine_truth import machine_truth_figures
@@ -39,8 +43,8 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
     if actor is None:
         return
     if Action.READ_STATS not in ROLE_ACTIONS[actor.role]:
-        with frame('Statistics', actor):
-            refusal(NOT_ALLOWED, 'Your role cannot read statistics.')
+        with frame(_('Statistics'), actor):
+            refusal(NOT_ALLOWED, _('Your role cannot read statistics.'))
         return
     today = utcnow().astimezone(get_settings().zone).date()
     preset = preset if preset in stats_view.PRESETS else 'Last 30 days'
@@ -51,13 +55,12 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
     async def body() -> None:
         report = await io(build_report, actor, state['first'], state['last'])
         with ui.row().classes('w-full items-center gap-4'):
-            so_far = ' (so far)' if state['last'] >= today else ''
-            ui.label(f"{state['first']:%d %b %Y} – {state['last']:%d %b %Y}{so_far}").classes('text-lg font-bold')
+            ui.label(range_text(state['first'], state['last'], today)).classes('text-lg font-bold').mark('range')
             ui.space()
-            query = f"from={state['first']}&to={state['last']}"
+            query = f"from={state['first']}&to={state['last']}&lang={i18n.current_language()}"  # the screen's
             ui.link('Excel', f'/api/exports/stats.xlsx?{query}').classes(TOUCH_LINK)
             ui.link('CSV', f'/api/exports/stats.csv?{query}').classes(TOUCH_LINK)
-            ui.link('Problems (Excel)', f'/api/exports/problem-logs.xlsx?{query}') \
+            ui.link(_('Problems (Excel)'), f'/api/exports/problem-logs.xlsx?{query}') \
                 .classes(TOUCH_LINK)
         stats_view.kpi_table([*report.rows, report.total], lambda mid: drill_down(actor, mid, state))
         with ui.row().classes('w-full no-wrap max-md:flex-wrap'):
@@ -70,26 +73,32 @@ async def statistics_page(preset: str = 'Last 30 days') -> None:
         """A preset fills the From/To fields and stays highlighted; a custom range highlights none."""
         if name is not None:
             state['first'], state['last'] = stats_view.preset_range(name, today)
-            date_from.value, date_to.value = str(state['first']), str(state['last'])
+            date_from.set(state['first'])
+            date_to.set(state['last'])
         for preset_name, button in presets.items():
             button.props(remove='outline unelevated').props('unelevated' if preset_name == name else 'outline')
         body.refresh()
 
     def custom() -> None:
-        if not date_from.value or not date_to.value or date_from.value > date_to.value:
-            ui.notify('Choose a start date on or before the end date', type='negative')
+        try:
+            first, last = date_from.value, date_to.value
+        except ValueError as error:
+            ui.notify(str(error), type='negative')
             return
-        state['first'], state['last'] = date.fromisoformat(date_from.value), date.fromisoformat(date_to.value)
+        if first is None or last is None or first > last:
+            ui.notify(_('Choose a start date on or before the end date'), type='negative')
+            return
+        state['first'], state['last'] = first, last
         choose(None)
 
-    with frame('Statistics', actor):
+    with frame(_('Statistics'), actor):
         with ui.row().classes('items-center gap-2 flex-wrap'):
-            presets = {name: ui.button(name, on_click=lambda n=name: choose(n)).props(
+            presets = {name: ui.button(_(name), on_click=lambda n=name: choose(n)).props(
                 'unelevated' if name == preset else 'outline').classes('min-h-[48px]').mark(f'preset-{name}')
                 for name in stats_view.PRESETS}
-            date_from = ui.input('From', value=str(first)).props('type=date')
-            date_to = ui.input('To', value=str(last)).props('type=date')
-            ui.button('Show', on_click=custom).classes('min-h-[48px]')
+            date_from = DateField(_('From'), first, mark='date-from')
+            date_to = DateField(_('To'), last, mark='date-to')
+            ui.button(_('Show'), on_click=custom).classes('min-h-[48px]').mark('show-range')
         await body()
 
 
@@ -104,8 +113,8 @@ def build_report(actor: Actor, first: date, last: date) -> Report:
     total = stats.plant_totals(per)
     rows = sorted((stats_view.kpi_row(names.get(mid, '?'), row, mid) for mid, row in per.items() if row.counted),
                   key=lambda r: -float(r['downtime_raw']))  # type: ignore[arg-type]
-    return Report(rows, stats_view.kpi_row('Plant total', total, None), total.top_causes,
-                  [f'{a:%d %b}' for a, _ in weeks], trend)
+    return Report(rows, stats_view.kpi_row(_('Plant total'), total, None), total.top_causes,
+                  [i18n.day_month_text(a) for a, _last in weeks], trend)
 
 
 def _weeks(first: date, last: date) -> list[tuple[date, date]]:
@@ -123,15 +132,19 @@ async def drill_down(actor: Actor, machine_id: int, state: dict[str, date]) -> N
     filters = ProblemFilter(machine_id=machine_id or None, date_from=state['first'], date_to=state['last'],
                             sort='-downtime_minutes', limit=200)
     page = await io(_problems, actor, filters)
-    whose = page.items[0].machine_name if machine_id and page.items else 'All machines'
-    plural = '' if page.total == 1 else 's'
-    with named_dialog(f'{whose}: {page.total} problem{plural}') as dialog, ui.card().classes('w-full max-w-3xl'):
-        ui.label(f'{whose}: {page.total} problem{plural}').classes('text-lg font-bold').mark('drill-down')
-        ui.label(f"{state['first']:%d %b %Y} – {state['last']:%d %b %Y}, longest downtime first"
-                 + (f' (the first {len(page.items)})' if page.total > len(page.items) else '')).classes('text-grey-8')
+    whose = page.items[0].machine_name if machine_id and page.items else _('All machines')
+    title = ngettext('{machine}: {count} problem', '{machine}: {count} problems', page.total).format(
+        machine=whose, count=page.total)
+    with named_dialog(title) as dialog, ui.card().classes('w-full max-w-3xl'):
+        ui.label(title).classes('text-lg font-bold').mark('drill-down')
+        shown = _('{first} – {last}, longest downtime first').format(
+            first=i18n.date_text(state['first']), last=i18n.date_text(state['last']))
+        if page.total > len(page.items):
+            shown = _('{range} (the first {count})').format(range=shown, count=len(page.items))
+        ui.label(shown).classes('text-grey-8')
         for problem in page.items:
             _problem_line(problem)
-        ui.button('Close', on_click=dialog.close).classes('min-h-[48px]')
+        ui.button(_('Close'), on_click=dialog.close).classes('min-h-[48px]')
     dialog.open()
 
 
@@ -142,8 +155,9 @@ def _problems(actor: Actor, filters: ProblemFilter) -> ProblemLogPage:
 
 def _problem_line(problem: ProblemLogPublic) -> None:
     with ui.row().classes('w-full items-center gap-3 no-wrap'):
-        ui.label(f'{problem.start_time.astimezone(get_settings().zone):%d %b %H:%M}').classes('w-28 shrink-0')
+        ui.label(local_text(problem.start_time)).classes('w-28 shrink-0')
         ui.label(problem.machine_name).classes('w-40 shrink-0')
         ui.label(problem.category or problem.problem_description[:60]).classes('grow')
         ui.label(duration_text(problem.downtime_minutes)).classes('w-24 text-right shrink-0')
-        ui.link('Open problem', f'/problem-logs/{problem.id}').classes('min-h-[48px] inline-flex items-center shrink-0')
+        ui.link(_('Open problem'), f'/problem-logs/{problem.id}') \
+            .classes('min-h-[48px] inline-flex items-center shrink-0')

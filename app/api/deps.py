@@ -12,11 +12,12 @@ from starlette.concurrency import run_in_threadpool
 from app import auth
 from app.db import read_session, select_rows, session_scope
 from app.errors import NotAuthenticated, PermissionDenied
+from app.i18n import N_
 from app.models import ApiToken, utcnow
 from app.services import displays
 from app.services.access import Actor, actor_for_display, actor_for_user, has_access
 
-SIGN_IN_FIRST = 'sign in first (session cookie or Authorization: Bearer token)'
+SIGN_IN_FIRST = N_('sign in first (session cookie or Authorization: Bearer token)')
 LAST_USED_RESOLUTION = timedelta(minutes=1)  # write last_used_at at most this often (not on every call)
 
 
@@ -52,7 +53,7 @@ def _actor_for_token(session: Session, token: str) -> Actor:
                                               col(ApiToken.revoked_at).is_(None))).scalars().first()
     actor = actor_for_user(session, row.user_id) if row is not None else None
     if row is None or actor is None:
-        raise NotAuthenticated('invalid or revoked API token')
+        raise NotAuthenticated(N_('invalid or revoked API token'))
     now = utcnow()
     if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
         token_id = row.id
@@ -68,8 +69,9 @@ def resolve_viewer(request: Request, session: Session) -> Actor:
     actor = _resolve(request, session)
     if actor is None:
         raise NotAuthenticated(SIGN_IN_FIRST)
+    request.state.language = actor.language  # the language of this caller's error messages (api/errors.py)
     if not has_access(actor):
-        raise PermissionDenied('your account has no access to CTP Log')
+        raise PermissionDenied(N_('your account has no access to CTP Log'))
     return actor
 
 
@@ -77,7 +79,7 @@ def resolve_actor(request: Request, session: Session) -> Actor:
     """A signed-in person with CTP access: wall displays read their board (and its photos) and nothing else."""
     actor = resolve_viewer(request, session)
     if actor.is_display:
-        raise PermissionDenied('a display can only read its board')
+        raise PermissionDenied(N_('a display can only read its board'))
     return actor
 
 
@@ -116,7 +118,7 @@ async def caller(request: Request) -> Caller:
 async def current_session_actor(request: Request) -> Actor:
     """A person signed in with the session cookie: what manages API tokens (a token cannot mint tokens)."""
     if bearer_token(request) is not None:
-        raise PermissionDenied('API tokens are managed from a signed-in session (Profile), not with a token')
+        raise PermissionDenied(N_('API tokens are managed from a signed-in session (Profile), not with a token'))
     return await current_actor(request)
 
 

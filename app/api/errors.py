@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app import i18n
 from app.errors import (
     Conflict,
     DomainError,
@@ -79,8 +80,17 @@ async def domain_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {'Retry-After': str(retry_after)} if retry_after is not None else None
     if isinstance(exc, NotAuthenticated):
         headers = {'WWW-Authenticate': 'Bearer'}
-    fields = getattr(exc, 'fields', None) or ({exc.field: exc.message} if exc.field else None)
-    return error_response(request, status, exc.message, fields, headers)
+    with i18n.language(caller_language(request)):
+        message = exc.message
+        fields = getattr(exc, 'fields', None) or ({exc.field: message} if exc.field else None)
+    return error_response(request, status, message, fields, headers)
+
+
+def caller_language(request: Request) -> str:
+    """The language of an error's words: the caller's own choice, else the request's Accept-Language, else the
+    plant default. Codes, field names and values stay as they are."""
+    return i18n.resolve(getattr(request.state, 'language', None),
+                        i18n.negotiate(request.headers.get('accept-language')))
 
 
 def validation_fields(errors: Any) -> dict[str, str]:

@@ -18,6 +18,7 @@ from app.api.errors import API_PREFIX, CODES, ErrorBody
 from app.api.routes import report_form
 from app.config import get_settings
 from app.errors import NotFound
+from app.i18n import N_
 from app.models.schemas import ProblemLogCreate
 
 OPENAPI_URL = '/api/openapi.json'
@@ -121,7 +122,7 @@ def install(app: FastAPI) -> None:
     async def asset(request: Request) -> Response:
         name = request.path_params['name']
         if name not in DOCS_ASSETS:
-            raise NotFound('no such file')
+            raise NotFound(N_('no such file'))
         return FileResponse(Path(str(files('fastapi_offline') / 'static' / name)), media_type=DOCS_ASSETS[name],
                             headers={'Cache-Control': 'public, max-age=86400'})
 

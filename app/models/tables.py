@@ -1,7 +1,7 @@
 """Database tables: the design document's four entities under their design names, plus what the rules need."""
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Column, Index, Integer, Text, UniqueConstraint, text
+from sqlalchemy import JSON, CheckConstraint, Column, Index, Integer, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from app.models.types import UTCDateTime, utcnow
@@ -71,6 +71,7 @@ class Category(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     parent_id: int | None = Field(default=None, foreign_key='categories.id', index=True)
     name: str = Field(max_length=120)
+    names: dict[str, str] | None = Field(default=None, sa_type=JSON)  # per language ({"de": ...}), else `name`
     machine_fault: bool = Field(default=True)
     is_planned_default: bool = Field(default=False)
     active: bool = Field(default=True)

@@ -11,6 +11,7 @@ from sqlmodel import Session, col
 
 from app.db import read_session, select_rows, session_scope
 from app.errors import NotAuthenticated, NotFound, PermissionDenied
+from app.i18n import N_
 from app.models.enums import Role
 from app.models.tables import CTPMachine, CTPProblemLog, DisplayDevice, DisplayMachine, User, UserMachine
 
@@ -92,9 +93,9 @@ def actor_signed_in(session: Session, who: SignedIn | None) -> Actor:
     scope, ownership) are checked by the service that runs it, with this actor."""
     actor = actor_for_user(session, who.user_id, session_since=who.since) if who is not None else None
     if actor is None:
-        raise NotAuthenticated('your session has ended: sign in again')
+        raise NotAuthenticated(N_('your session has ended: sign in again'))
     if not has_access(actor):
-        raise PermissionDenied('your account has no access to CTP Log')
+        raise PermissionDenied(N_('your account has no access to CTP Log'))
     return actor
 
 
@@ -120,13 +121,13 @@ def has_access(actor: Actor | None) -> bool:
 def require(actor: Actor | None, action: Action) -> Actor:
     """The actor, if it may perform the action at all; else 401 or 403."""
     if actor is None:
-        raise NotAuthenticated('sign in first')
+        raise NotAuthenticated(N_('sign in first'))
     if actor.is_display:
         if action == Action.READ:
             return actor
-        raise PermissionDenied('a display can only read its board')
+        raise PermissionDenied(N_('a display can only read its board'))
     if action not in ROLE_ACTIONS[actor.role]:
-        raise PermissionDenied('your role does not allow this')
+        raise PermissionDenied(N_('your role does not allow this'))
     return actor
 
 
@@ -164,7 +165,7 @@ def require_machine_visible(session: Session, actor: Actor, machine_id: int) -> 
     machine = session.get(CTPMachine, machine_id)
     ids = visible_machine_ids(session, actor)
     if machine is None or (ids is not None and machine_id not in ids):
-        raise NotFound(f'machine {machine_id} not found')
+        raise NotFound(N_('machine {id} not found'), id=machine_id)
     return machine
 
 
@@ -173,10 +174,10 @@ def require_log_visible(session: Session, actor: Actor, log_id: int) -> CTPProbl
     require(actor, Action.READ)
     log = session.get(CTPProblemLog, log_id)
     if log is None or log.deleted_at is not None:
-        raise NotFound(f'problem log {log_id} not found')
+        raise NotFound(N_('problem log {id} not found'), id=log_id)
     ids = visible_machine_ids(session, actor)
     if ids is not None and log.machine_id not in ids:
-        raise NotFound(f'problem log {log_id} not found')
+        raise NotFound(N_('problem log {id} not found'), id=log_id)
     return log
 
 
@@ -199,7 +200,7 @@ def require_log_editable(session: Session, actor: Actor, log_id: int) -> CTPProb
     log = require_log_visible(session, actor, log_id)
     require(actor, Action.EDIT_PROBLEM)
     if not may_edit_problem(actor, log):
-        raise PermissionDenied('you can only change problems you reported')
+        raise PermissionDenied(N_('you can only change problems you reported'))
     return log
 
 
@@ -232,21 +233,21 @@ _OPEN = ('open', 'in_progress')
 _APPLIES = {Ability.TAKE: ('open',), Ability.HAND_OVER: ('in_progress',), Ability.VENDOR: _OPEN,
             Ability.COMPLETE: _OPEN, Ability.REOPEN: ('completed',), Ability.CANCEL: _OPEN, Ability.UNDO: _OPEN,
             Ability.ADD_PHOTOS: (*_OPEN, 'completed')}
-_WORDS = {Ability.EDIT: 'edit the report', Ability.CANCEL: 'cancel this problem',
-          Ability.DELETE: 'delete a problem', Ability.UNDO: 'undo this report'}
+_ONLY_REPORTER = {Ability.EDIT: N_('only the reporter or an admin can edit the report'),
+                  Ability.CANCEL: N_('only the reporter or an admin can cancel this problem')}  # untranslated
 
 
 def ability_reason(actor: Actor, log: CTPProblemLog, ability: Ability) -> str | None:
     """Why the actor may not do this on the problem (by rights, not by state), or None when they may."""
     if actor.is_display or not ({Action.WORK_PROBLEM, Action.EDIT_PROBLEM} & ROLE_ACTIONS[actor.role]):
-        return 'your role can read problems but not change them'
+        return N_('your role can read problems but not change them')
     if ability == Ability.DELETE:
-        return None if actor.role == Role.ADMIN else 'only an admin can delete a problem'
+        return None if actor.role == Role.ADMIN else N_('only an admin can delete a problem')
     if ability == Ability.UNDO:
-        return None if log.created_by == actor.user_id else 'only the reporter can undo a report'
+        return None if log.created_by == actor.user_id else N_('only the reporter can undo a report')
     if ability in REPORT_ABILITIES:
-        return None if may_edit_problem(actor, log) else f'only the reporter or an admin can {_WORDS[ability]}'
-    return None if Action.WORK_PROBLEM in ROLE_ACTIONS[actor.role] else 'your role cannot work on problems'
+        return None if may_edit_problem(actor, log) else _ONLY_REPORTER[ability]
+    return None if Action.WORK_PROBLEM in ROLE_ACTIONS[actor.role] else N_('your role cannot work on problems')
 
 
 def _applies(log: CTPProblemLog, ability: Ability, now: datetime) -> bool:

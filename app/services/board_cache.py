@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlmodel import Session, col
 
-from app import events
+from app import events, i18n
 from app.db import get_engine, read_session, select_rows
 from app.models import CTPMachine, CTPProblemLog, utcnow
 from app.models.schemas import MachinePublic, ProblemLogPublic
@@ -107,7 +107,7 @@ def _reload() -> None:
     wanted = None if everything else set(_state.stale)
     _state.stale.clear()
     _state.everything_stale = False
-    with read_session() as session:
+    with read_session() as session, i18n.language(i18n.resolve()):  # shared by every screen: the plant's names
         query = select(CTPMachine)
         if wanted is not None:
             query = query.where(CTPMachine.id.in_(wanted))  # type: ignore[union-attr]
@@ -122,7 +122,7 @@ def _reload() -> None:
 
 
 def _read_recent(scope: Scope) -> list[ProblemLogPublic]:
-    with read_session() as session:
+    with read_session() as session, i18n.language(i18n.resolve()):  # shared by every screen: the plant's names
         query = select(CTPProblemLog).where(CTPProblemLog.deleted_at.is_(None))  # type: ignore[union-attr]
         if scope is not None:
             query = query.where(CTPProblemLog.machine_id.in_(scope))  # type: ignore[attr-defined]

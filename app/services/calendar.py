@@ -8,6 +8,7 @@ from sqlmodel import Session, col
 from app.config import get_settings
 from app.db import select_rows
 from app.errors import InvalidInput
+from app.i18n import N_
 from app.models import OperatingWindow, PlantClosure
 
 Interval = tuple[datetime, datetime]
@@ -19,7 +20,7 @@ FIRST_DAY, LAST_DAY = date(1900, 1, 1), date(2999, 12, 31)
 def local_day_bounds(day: date, zone: ZoneInfo | None = None, *, field: str = 'date') -> Interval:
     """[local midnight, next local midnight) of a plant-local date, in UTC (23 or 25 h on DST days)."""
     if not FIRST_DAY <= day <= LAST_DAY:
-        raise InvalidInput(f'a date lies between {FIRST_DAY} and {LAST_DAY}', field=field)
+        raise InvalidInput(N_('a date lies between {first} and {last}'), field=field, first=FIRST_DAY, last=LAST_DAY)
     zone = zone or get_settings().zone
     start = datetime.combine(day, time(), zone).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(), zone).astimezone(UTC)

@@ -7,6 +7,7 @@ from sqlmodel import Session
 
 from app.db import rolls_back
 from app.errors import InvalidInput
+from app.i18n import N_
 from app.models import OperatingWindow, PlantClosure
 from app.services import rollup
 from app.services.access import Action, Actor, require
@@ -18,7 +19,7 @@ def set_weekly_windows(session: Session, *, actor: Actor, windows: list[tuple[in
     require(actor, Action.ADMINISTER)
     for weekday, first, last in windows:
         if not (0 <= weekday <= 6 and 0 <= first < last <= 1440):
-            raise InvalidInput('a window is weekday 0-6 with 0 <= start < end <= 1440 minutes', field='windows')
+            raise InvalidInput(N_('a window is weekday 0-6 with 0 <= start < end <= 1440 minutes'), field='windows')
     session.execute(delete(OperatingWindow))
     for weekday, first, last in windows:
         session.add(OperatingWindow(weekday=weekday, start_minute=first, end_minute=last))

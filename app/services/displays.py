@@ -8,6 +8,7 @@ from sqlmodel import Session, col
 from app import auth, events
 from app.db import rolls_back, select_rows
 from app.errors import InvalidInput, NotFound
+from app.i18n import N_
 from app.models import CTPMachine, DisplayDevice, DisplayMachine, utcnow
 from app.services.access import Action, Actor, actor_for_display, require
 from app.services.users import check_language
@@ -56,7 +57,7 @@ def register_display(session: Session, *, actor: Actor, name: str,
     require(actor, Action.ADMINISTER)
     name = name.strip()
     if not 1 <= len(name) <= 80:
-        raise InvalidInput('a display name has 1 to 80 characters', field='name')
+        raise InvalidInput(N_('a display name has 1 to 80 characters'), field='name')
     display = DisplayDevice(name=name, all_machines=machine_ids is None, created_by=actor.user_id)
     session.add(display)
     session.flush()
@@ -107,7 +108,7 @@ def _set_scope(session: Session, display: DisplayDevice, machine_ids: list[int] 
     wanted = set(machine_ids or [])
     known = set(select_rows(session, select(col(CTPMachine.id)).where(col(CTPMachine.id).in_(wanted))).scalars())
     if unknown := wanted - known:
-        raise InvalidInput(f'unknown machines: {sorted(unknown)}', field='machine_ids')
+        raise InvalidInput(N_('unknown machines: {ids}'), field='machine_ids', ids=sorted(unknown))
     session.add_all([DisplayMachine(display_id=display.id, machine_id=m) for m in sorted(wanted)])  # type: ignore[arg-type]
     session.add(display)
 
@@ -129,7 +130,7 @@ def pair(session: Session, *, code: str) -> str:
     display = select_rows(session, select(DisplayDevice).where(
         col(DisplayDevice.pairing_code_hash) == auth.token_digest(code))).scalars().first()
     if display is None:
-        raise NotFound('this pairing link is not valid (used already, replaced or revoked)')
+        raise NotFound(N_('this pairing link is not valid (used already, replaced or revoked)'))
     token = auth.new_token('disp')
     display.token_hash, display.pairing_code_hash, display.revoked_at = auth.token_digest(token), None, None
     display.last_seen_at = utcnow()
@@ -162,5 +163,5 @@ def touch(session: Session, display_id: int) -> None:
 def _get(session: Session, display_id: int) -> DisplayDevice:
     display = session.get(DisplayDevice, display_id)
     if display is None:
-        raise NotFound(f'display {display_id} not found')
+        raise NotFound(N_('display {id} not found'), id=display_id)
     return display

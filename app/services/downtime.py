@@ -8,6 +8,7 @@ from sqlmodel import Session, col
 from app.config import get_settings
 from app.db import select_rows
 from app.errors import InvalidInput
+from app.i18n import N_
 from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment, MachineStatus, utcnow
 
 
@@ -61,14 +62,14 @@ def _check_order(segments: list[DowntimeSegment]) -> None:
     for index, segment in enumerate(segments):
         if segment.up_at is not None and segment.up_at < segment.down_at:
             if index == len(segments) - 1 and index > 0:
-                raise InvalidInput(f'end_time cannot be before {_when(segment.down_at)}, when this problem was '
-                                   'reopened', field='end_time')
+                raise InvalidInput(N_('end_time cannot be before {time}, when this problem was reopened'),
+                                   field='end_time', time=_when(segment.down_at))
             if index == 0 and len(segments) > 1:
-                raise InvalidInput(f'start_time cannot be after {_when(segment.up_at)}, when the machine first '
-                                   'ran again', field='start_time')
-            raise InvalidInput('end_time cannot be before start_time', field='end_time')
+                raise InvalidInput(N_('start_time cannot be after {time}, when the machine first ran again'),
+                                   field='start_time', time=_when(segment.up_at))
+            raise InvalidInput(N_('end_time cannot be before start_time'), field='end_time')
         if index and (segments[index - 1].up_at is None or segments[index - 1].up_at > segment.down_at):  # type: ignore[operator]
-            raise InvalidInput('start_time cannot be after the time this problem was reopened', field='start_time')
+            raise InvalidInput(N_('start_time cannot be after the time this problem was reopened'), field='start_time')
 
 
 def _when(moment: datetime) -> str:

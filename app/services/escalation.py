@@ -15,6 +15,7 @@ from sqlmodel import Session, col
 
 from app.config import get_settings
 from app.db import pk, select_rows
+from app.i18n import N_
 from app.models import (
     OPEN_STATUSES,
     CTPMachine,
@@ -78,8 +79,9 @@ def _fire(session: Session, rule: EscalationRule, log: CTPProblemLog, now: datet
     machine = session.get(CTPMachine, log.machine_id)
     since = log.created_at if rule.kind == 'not_acknowledged' else log.vendor_called_at
     minutes = int((now - since).total_seconds() // 60) if since else rule.minutes
-    what = 'stop not acknowledged' if rule.kind == 'not_acknowledged' else 'vendor not arrived'
-    message = f'{machine.name if machine else "?"}: {what} for {minutes} min'
+    template = N_('{machine}: stop not acknowledged for {minutes} min') if rule.kind == 'not_acknowledged' \
+        else N_('{machine}: vendor not arrived for {minutes} min')
+    message = notifications.stored(template, machine=machine.name if machine else '?', minutes=minutes)
     targets = targets_for(session, rule.target, now)
     logger.info('escalation rule %s fired for problem %s to %s', rule.id, log.id, sorted(targets))
     return notifications.notify(session, user_ids=targets, machine_id=log.machine_id, log_id=log.id,

@@ -1,4 +1,5 @@
-"""Exports in the caller's scope: problem logs and statistics as CSV and Excel (typed cells, dates as dates)."""
+"""Exports in the caller's scope: problem logs and statistics as CSV and Excel (typed cells, dates as dates), their
+headers, words and CSV separators in the current language (the API chooses it per request)."""
 import csv
 import io
 import re
@@ -12,9 +13,11 @@ from openpyxl.utils import get_column_letter
 from sqlalchemy import select
 from sqlmodel import Session
 
+from app import i18n
 from app.config import get_settings
 from app.db import select_rows
 from app.errors import InvalidInput
+from app.i18n import N_, _
 from app.models import CTPMachine
 from app.models.schemas import ProblemLogPage, ProblemLogPublic
 from app.services import problem_queries
@@ -24,36 +27,39 @@ from app.services.stats import MachineStats
 
 PAGE = 500
 FORMULA_STARTS = ('=', '+', '-', '@', '\t', '\r')
-PROBLEM_COLUMNS = [  # header, attribute
-    ('ID', 'id'), ('Machine', 'machine_name'), ('Problem date', 'problem_date'), ('Status', 'status'),
-    ('Subsystem', 'subsystem'), ('Category', 'category'), ('Stopping', 'is_stopping'), ('Planned', 'is_planned'),
-    ('Description', 'problem_description'), ('Solution', 'solution'), ('Start', 'start_time'), ('End', 'end_time'),
-    ('Downtime (min)', 'downtime_minutes'), ('Acknowledged', 'acknowledged_at'), ('Resolved by', 'resolved_by'),
-    ('Technician type', 'technician_type'), ('Technician', 'technician_name'), ('Vendor called', 'vendor_called_at'),
-    ('Vendor arrived', 'vendor_arrived_at'), ('Vendor ticket', 'vendor_ticket'), ('Plates lost', 'plates_lost'),
-    ('Reported by', 'created_by_name'),
+PROBLEM_COLUMNS = [  # header (untranslated: the export's language is chosen when it is built), attribute
+    (N_('ID'), 'id'), (N_('Machine'), 'machine_name'), (N_('Problem date'), 'problem_date'), (N_('Status'), 'status'),
+    (N_('Subsystem'), 'subsystem'), (N_('Category'), 'category'), (N_('Stopping'), 'is_stopping'),
+    (N_('Planned'), 'is_planned'), (N_('Description'), 'problem_description'), (N_('Solution'), 'solution'),
+    (N_('Start'), 'start_time'), (N_('End'), 'end_time'), (N_('Downtime (min)'), 'downtime_minutes'),
+    (N_('Acknowledged'), 'acknowledged_at'), (N_('Resolved by'), 'resolved_by'),
+    (N_('Technician type'), 'technician_type'), (N_('Technician'), 'technician_name'),
+    (N_('Vendor called'), 'vendor_called_at'), (N_('Vendor arrived'), 'vendor_arrived_at'),
+    (N_('Vendor ticket'), 'vendor_ticket'), (N_('Plates lost'), 'plates_lost'), (N_('Reported by'), 'created_by_name'),
 ]
 STATS_COLUMNS = [
-    ('Machine', 'name'), ('Problems', 'problem_count'), ('Failures', 'failure_count'), ('Stops', 'episodes'),
-    ('Unplanned downtime (min)', 'unplanned_downtime_minutes'), ('Planned downtime (min)', 'planned_downtime_minutes'),
-    ('MTTR (min)', 'mttr_minutes'), ('MTBF (min)', 'mtbf_minutes'), ('MTTA (min)', 'mtta_minutes'),
-    ('Vendor response (min)', 'vendor_response_minutes'), ('Availability (shifts, %)', 'availability'),
-    ('Availability (24/7, %)', 'availability_24_7'), ('Plates lost', 'plates_lost'), ('Top cause', 'top_cause'),
-    ('Acknowledgements (n)', 'ack_count'), ('Vendor visits (n)', 'vendor_count'),
-    ('First-time fix rate (%)', 'first_time_fix_rate'), ('Reopens', 'reopen_count'),
-    ('Not machine faults (n)', 'not_machine_fault_count'), ('Not machine faults (min)', 'not_machine_fault_minutes'),
-    ('From', 'window_from'), ('To', 'window_to'),
-    ('PM due (n)', 'pm_due'), ('PM done on time (n)', 'pm_on_time'), ('PM compliance (%)', 'pm_compliance'),
-    ('PM overdue now (n)', 'pm_overdue'),  # preventive maintenance (issue 22)
+    (N_('Machine'), 'name'), (N_('Problems'), 'problem_count'), (N_('Failures'), 'failure_count'),
+    (N_('Stops'), 'episodes'), (N_('Unplanned downtime (min)'), 'unplanned_downtime_minutes'),
+    (N_('Planned downtime (min)'), 'planned_downtime_minutes'), (N_('MTTR (min)'), 'mttr_minutes'),
+    (N_('MTBF (min)'), 'mtbf_minutes'), (N_('MTTA (min)'), 'mtta_minutes'),
+    (N_('Vendor response (min)'), 'vendor_response_minutes'), (N_('Availability (shifts, %)'), 'availability'),
+    (N_('Availability (24/7, %)'), 'availability_24_7'), (N_('Plates lost'), 'plates_lost'),
+    (N_('Top cause'), 'top_cause'), (N_('Acknowledgements (n)'), 'ack_count'),
+    (N_('Vendor visits (n)'), 'vendor_count'), (N_('First-time fix rate (%)'), 'first_time_fix_rate'),
+    (N_('Reopens'), 'reopen_count'), (N_('Not machine faults (n)'), 'not_machine_fault_count'),
+    (N_('Not machine faults (min)'), 'not_machine_fault_minutes'), (N_('From'), 'window_from'), (N_('To'), 'window_to'),
+    (N_('PM due (n)'), 'pm_due'), (N_('PM done on time (n)'), 'pm_on_time'),
+    (N_('PM compliance (%)'), 'pm_compliance'), (N_('PM overdue now (n)'), 'pm_overdue'),  # preventive maintenance
 ]
 
 
 # What the screens say instead of stored values (components/design.py has the same words for the pages).
 WORDS: dict[str, dict[str, str]] = {
-    'status': {'open': 'Open', 'in_progress': 'In progress', 'completed': 'Completed', 'cancelled': 'Cancelled'},
-    'technician_type': {'internal': 'Internal', 'vendor': 'Vendor'},
-    'resolved_by': {'operator': 'Operator', 'internal_technician': 'Internal technician',
-                    'vendor_remote': 'Vendor (remote)', 'vendor_onsite': 'Vendor (on site)'},
+    'status': {'open': N_('Open'), 'in_progress': N_('In progress'), 'completed': N_('Completed'),
+               'cancelled': N_('Cancelled')},
+    'technician_type': {'internal': N_('Internal'), 'vendor': N_('Vendor')},
+    'resolved_by': {'operator': N_('Operator'), 'internal_technician': N_('Internal technician'),
+                    'vendor_remote': N_('Vendor (remote)'), 'vendor_onsite': N_('Vendor (on site)')},
 }
 PLANT_TIMES = {'start_time', 'end_time', 'acknowledged_at', 'vendor_called_at', 'vendor_arrived_at'}
 PERCENTS = {'availability', 'availability_24_7', 'first_time_fix_rate', 'pm_compliance'}
@@ -63,7 +69,12 @@ PM_FIELDS = ('pm_due', 'pm_on_time', 'pm_compliance', 'pm_overdue')
 def problem_headers() -> list[str]:
     """The column titles; times say their zone (the cells are plant-local, spreadsheets keep no zone)."""
     zone = get_settings().timezone
-    return [f'{header} ({zone})' if attr in PLANT_TIMES else header for header, attr in PROBLEM_COLUMNS]
+    return [_('{column} ({zone})').format(column=_(header), zone=zone) if attr in PLANT_TIMES else _(header)
+            for header, attr in PROBLEM_COLUMNS]
+
+
+def stats_headers() -> list[str]:
+    return [_(header) for header, _attr in STATS_COLUMNS]
 
 
 def file_name(session: Session, *, actor: Actor, kind: str, first: date, last: date,
@@ -77,10 +88,10 @@ def file_name(session: Session, *, actor: Actor, kind: str, first: date, last: d
 def _shown(attr: str, value: object) -> object:
     """A cell as the screen shows it: words for stored values, Yes/No, plant-local times."""
     if isinstance(value, bool):
-        return 'Yes' if value else 'No'
+        return _('Yes') if value else _('No')
     if attr in WORDS and value is not None:
         raw = str(getattr(value, 'value', value))
-        return WORDS[attr].get(raw, raw)
+        return _(WORDS[attr][raw]) if raw in WORDS[attr] else raw
     return _local(value)
 
 
@@ -96,8 +107,8 @@ def _page(session: Session, actor: Actor, filters: ProblemFilter, offset: int) -
     page = problem_queries.list_problems(session, actor=actor, filters=replace(filters, limit=PAGE, offset=offset))
     cap = get_settings().export_max_rows
     if page.total > cap:  # checked on every page: rows reported while the export runs count too
-        raise InvalidInput(f'this export has {page.total} rows: narrow the date range or the filters, at most {cap} '
-                           'rows per export', field='from')
+        raise InvalidInput(N_('this export has {count} rows: narrow the date range or the filters, at most {cap} '
+                              'rows per export'), field='from', count=page.total, cap=cap)
     return page
 
 
@@ -131,21 +142,26 @@ def problem_rows(problems: Iterator[ProblemLogPublic]) -> Iterator[list[object]]
 
 
 def to_csv(headers: list[str], rows: Iterator[list[object]]) -> bytes:
+    """CSV with the current language's separators, as its spreadsheets open it by default: German ';' between
+    fields and a decimal comma (12,5), English ',' and a decimal point; dates stay ISO (2026-11-03 14:05)."""
+    delimiter, decimal = i18n.csv_separators()
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=delimiter)
     writer.writerow(headers)
     for row in rows:
-        writer.writerow([_csv_cell(v) for v in row])
+        writer.writerow([_csv_cell(v, decimal) for v in row])
     return ('\ufeff' + buffer.getvalue()).encode('utf-8')  # BOM: Excel opens UTF-8 CSV correctly
 
 
-def _csv_cell(value: object) -> object:
+def _csv_cell(value: object, decimal: str = '.') -> object:
     if value is None:
         return ''
     if isinstance(value, datetime):
         return value.isoformat(sep=' ')
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, float):
+        return repr(value).replace('.', decimal)
     return inert(value)
 
 
@@ -193,7 +209,7 @@ def to_xlsx(title: str, headers: list[str], rows: Iterator[list[object]]) -> byt
 def problems_export(session: Session, *, actor: Actor, filters: ProblemFilter, fmt: str) -> bytes:
     headers = problem_headers()
     rows = problem_rows(iter_problems(session, actor=actor, filters=filters))
-    return to_csv(headers, rows) if fmt == 'csv' else to_xlsx('Problem logs', headers, rows)
+    return to_csv(headers, rows) if fmt == 'csv' else to_xlsx(_('Problem logs'), headers, rows)
 
 
 def stats_rows(session: Session, per_machine: dict[int, MachineStats], total: MachineStats,
@@ -206,7 +222,7 @@ def stats_rows(session: Session, per_machine: dict[int, MachineStats], total: Ma
     for machine_id, stats in sorted(per_machine.items(), key=lambda kv: -kv[1].unplanned_downtime_minutes):
         if stats.counted:
             yield _stats_row(names.get(machine_id, '?'), stats, window, pm.get(machine_id))
-    yield _stats_row('Plant total', total, window, pm.get(None))
+    yield _stats_row(_('Plant total'), total, window, pm.get(None))
 
 
 def _stats_row(name: str, stats: MachineStats, window: tuple[date, date] | None,

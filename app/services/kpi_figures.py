@@ -4,6 +4,8 @@ Minutes are floats, rounded only for display; ratios and means follow from the s
 mean of machine means (§5.14)."""
 from dataclasses import dataclass, field
 
+from app.i18n import N_
+
 
 @dataclass
 class CauseRow:
@@ -113,28 +115,28 @@ def headline_is_24_7(total: MachineStats, status: str) -> bool:
 
 # How each figure is computed, in plain words (DOMAIN.md §5): one text per figure, shown beside it on every surface.
 HOW_COMPUTED: dict[str, str] = {
-    'unplanned_downtime': 'Time the machine was stopped by unplanned problems inside the range, overlapping stops '
-                          'counted once; planned work is not included. Its n is the Stops column.',
-    'top_cause': 'The subsystem with the most unplanned downtime in the range; each minute goes to the stop that '
-                 'began first.',
-    'problems': 'Problems that began in the range, planned and unplanned; cancelled ones and not-machine faults are '
-                'left out.',
-    'stops': 'Unplanned stops that began in the range. A reopened problem is still one stop; a stop that ended the '
-             'moment it began is a false alarm and is not counted.',
-    'mttr': 'Mean time to repair: unplanned downtime of the stops that began in the range divided by the number of '
-            'those stops (n).',
-    'mtbf': 'Mean time between failures: operating time with no unplanned stop divided by the number of unplanned '
-            'stops (n). "—" with no stops or no operating time.',
-    'mtta': 'Mean time to acknowledge: average time from a problem being reported to someone taking it; n is the '
-            'acknowledged problems.',
-    'vendor_response': 'Average time from calling the vendor to the vendor arriving or starting a remote session; '
-                       'n is the vendor visits.',
-    'availability': 'Share of planned operating hours (shifts, minus planned maintenance) without an unplanned '
-                    'stop.',
-    'availability_24_7': 'Share of all hours of the range, around the clock, without an unplanned stop.',
-    'plates_lost': 'Plates reported lost on problems that began in the range.',
-    'first_time_fix': 'Failures never reopened divided by all failures (n) that began in the range.',
-    'reopens': 'How many times problems that began in the range were reopened after being completed.',
-    'not_machine_faults': 'Problems filed under workflow, RIP or file categories: their count and stop time, kept '
-                          'out of the machine figures and shown here instead.',
+    'unplanned_downtime': N_('Time the machine was stopped by unplanned problems inside the range, overlapping stops '
+                             'counted once; planned work is not included. Its n is the Stops column.'),
+    'top_cause': N_('The subsystem with the most unplanned downtime in the range; each minute goes to the stop that '
+                    'began first.'),
+    'problems': N_('Problems that began in the range, planned and unplanned; cancelled ones and not-machine faults are '
+                   'left out.'),
+    'stops': N_('Unplanned stops that began in the range. A reopened problem is still one stop; a stop that ended the '
+                'moment it began is a false alarm and is not counted.'),
+    'mttr': N_('Mean time to repair: unplanned downtime of the stops that began in the range divided by the number of '
+               'those stops (n).'),
+    'mtbf': N_('Mean time between failures: operating time with no unplanned stop divided by the number of unplanned '
+               'stops (n). "—" with no stops or no operating time.'),
+    'mtta': N_('Mean time to acknowledge: average time from a problem being reported to someone taking it; n is the '
+               'acknowledged problems.'),
+    'vendor_response': N_('Average time from calling the vendor to the vendor arriving or starting a remote session; '
+                          'n is the vendor visits.'),
+    'availability': N_('Share of planned operating hours (shifts, minus planned maintenance) without an unplanned '
+                       'stop.'),
+    'availability_24_7': N_('Share of all hours of the range, around the clock, without an unplanned stop.'),
+    'plates_lost': N_('Plates reported lost on problems that began in the range.'),
+    'first_time_fix': N_('Failures never reopened divided by all failures (n) that began in the range.'),
+    'reopens': N_('How many times problems that began in the range were reopened after being completed.'),
+    'not_machine_faults': N_('Problems filed under workflow, RIP or file categories: their count and stop time, kept '
+                             'out of the machine figures and shown here instead.'),
 }

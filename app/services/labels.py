@@ -6,6 +6,8 @@ from urllib.parse import urlsplit
 
 import segno
 
+from app.i18n import _
+
 
 def report_path(machine_id: int) -> str:
     return f'/machines/{machine_id}/report'
@@ -27,14 +29,17 @@ def report_url(base_url: str, machine_id: int) -> str:
 
 
 def address_warning(base_url: str, *, configured: bool) -> str | None:
-    """Why labels printed with this address may not work on the tablets, naming the setting that fixes it."""
+    """Why labels printed with this address may not work on the tablets, naming the setting that fixes it (in the
+    current language)."""
     host = (urlsplit(base_url).hostname or '').lower()
-    fix = 'Set CTP_PUBLIC_ORIGINS to the address tablets use, e.g. ["https://ctp.plant.example"], and print again.'
+    fix = _('Set CTP_PUBLIC_ORIGINS to the address tablets use, e.g. ["https://ctp.plant.example"], and print '
+            'again.')
     if _loopback(host):
-        return f'These labels carry {base_url}, an address only this computer can reach. {fix}'
+        return _('These labels carry {address}, an address only this computer can reach. {fix}').format(
+            address=base_url, fix=fix)
     if not configured:
-        return f'No public address is set (CTP_PUBLIC_ORIGINS): these labels carry {base_url}, the address this ' \
-               f'page was opened at. {fix}'
+        return _('No public address is set (CTP_PUBLIC_ORIGINS): these labels carry {address}, the address this '
+                 'page was opened at. {fix}').format(address=base_url, fix=fix)
     return None
 
 

@@ -8,6 +8,7 @@ from app import events
 from app.config import get_settings
 from app.db import pk, rolls_back, select_rows
 from app.errors import Conflict, InvalidInput, NotFound
+from app.i18n import N_
 from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment, MachineStatus, User, utcnow
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate, OpenProblemSummary
 from app.services import downtime, taxonomy
@@ -115,10 +116,10 @@ def update_machine(session: Session, *, actor: Actor, machine_id: int, changes: 
     require(actor, Action.ADMINISTER)
     machine = session.get(CTPMachine, machine_id)
     if machine is None:
-        raise NotFound(f'machine {machine_id} not found')
+        raise NotFound(N_('machine {id} not found'), id=machine_id)
     data = changes.model_dump(exclude_unset=True)
     if 'name' in data and data['name'] is None:
-        raise InvalidInput('name cannot be empty', field='name')
+        raise InvalidInput(N_('name cannot be empty'), field='name')
     if 'name' in data and data['name'] != machine.name:
         _ensure_unique_name(session, data['name'])
     retired = data.pop('retired', None)
@@ -140,7 +141,7 @@ def _set_retired(session: Session, machine: CTPMachine, retired: bool) -> None:
             col(CTPProblemLog.machine_id) == machine.id, col(CTPProblemLog.status).in_(OPEN_STATUSES),
             col(CTPProblemLog.deleted_at).is_(None))).one()[0]
         if open_count:
-            raise Conflict('close or cancel the open problems before retiring this machine')
+            raise Conflict(N_('close or cancel the open problems before retiring this machine'))
         machine.retired_at = utcnow()
     elif not retired:
         machine.retired_at = None
@@ -148,7 +149,7 @@ def _set_retired(session: Session, machine: CTPMachine, retired: bool) -> None:
 
 def _ensure_unique_name(session: Session, name: str) -> None:
     if select_rows(session, select(col(CTPMachine.id)).where(func.lower(col(CTPMachine.name)) == name.lower())).first():
-        raise Conflict(f'a machine named {name!r} exists already')
+        raise Conflict(N_("a machine named '{name}' exists already"), name=name)
 
 
 def sort_for_board(machines: list[MachinePublic]) -> list[MachinePublic]:

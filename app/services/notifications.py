@@ -1,4 +1,9 @@
-"""Notifications: one row per recipient, scoped at read time, auto-read after N days (DOMAIN.md §7)."""
+"""Notifications: one row per recipient, scoped at read time, auto-read after N days (DOMAIN.md §7).
+
+A notification's text is stored as its kind's English template and parameters (`stored`) and put into words when it
+is read, in the reader's language (`message_text`); rows from before keep their English sentence as it is.
+"""
+import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, func, select, update
@@ -8,6 +13,7 @@ from app import events
 from app.config import get_settings
 from app.db import pk, rolls_back, select_rows
 from app.errors import NotFound
+from app.i18n import N_, _, render
 from app.models import AlertOutbox, CTPNotification, NotificationType, Role, User, UserMachine, utcnow
 from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import alerts
@@ -89,8 +95,28 @@ def unread_count(session: Session, *, actor: Actor, log_id: int | None = None) -
     return int(select_rows(session, select(func.count()).select_from(CTPNotification).where(*where)).one()[0])
 
 
+def stored(template: str, *, words: tuple[str, ...] = (), **params: object) -> str:
+    """A notification's text to store: a marked English template with its parameters; `words` names the
+    parameters that are marked texts themselves (a machine state: 'RUNNING'), translated when read."""
+    return json.dumps({'text': template, 'params': params, 'words': list(words)}, ensure_ascii=False, default=str)
+
+
+def message_text(message: str) -> str:
+    """A stored notification in the current language; an old row (an English sentence) as it is."""
+    if not message.startswith('{'):
+        return message
+    try:
+        data = json.loads(message)
+        params = {key: _(str(value)) if key in data.get('words', ()) else value
+                  for key, value in data.get('params', {}).items()}
+        return render(str(data['text']), params)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return message
+
+
 def _public(row: CTPNotification, cutoff: datetime) -> NotificationPublic:
     public = NotificationPublic.model_validate(row, from_attributes=True)
+    public.message = message_text(row.message)
     if not row.is_read and row.created_at < cutoff:
         public.is_read = True
         public.read_at = row.created_at + timedelta(days=get_settings().notification_auto_read_days)
@@ -104,7 +130,7 @@ def mark_read(session: Session, *, actor: Actor, notification_id: int) -> Notifi
     row = select_rows(session, select(CTPNotification).where(col(CTPNotification.id) == notification_id,
                                                      *_own_in_scope(session, actor))).scalars().first()
     if row is None:
-        raise NotFound(f'notification {notification_id} not found')
+        raise NotFound(N_('notification {id} not found'), id=notification_id)
     if not row.is_read:
         row.is_read, row.read_at = True, utcnow()
         session.add(row)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from app import photo_pending, photo_pipeline, photo_store
 from app.config import get_settings
 from app.errors import InsufficientStorage
+from app.i18n import N_
 
 logger = logging.getLogger(__name__)
 MB = 1024 * 1024
@@ -94,5 +95,5 @@ def _check_free_disk(store: photo_store.PhotoStore, adding: int) -> None:
     free, floor = store.free_bytes(), get_settings().min_free_disk_mb * MB
     if free is not None and free - adding < floor:
         logger.warning('photo refused: %d MB free on the photo disk, the floor is %d MB', free // MB, floor // MB)
-        raise InsufficientStorage('the server is short of disk space, so the photo was not stored; '
-                                  'please tell an administrator', field='photo')
+        raise InsufficientStorage(N_('the server is short of disk space, so the photo was not stored; '
+                                  'please tell an administrator'), field='photo')

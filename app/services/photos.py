@@ -16,6 +16,7 @@ from app import events, photo_store
 from app.config import get_settings
 from app.db import rolls_back, select_rows
 from app.errors import InvalidInput, NotFound, QuotaExceeded
+from app.i18n import N_
 from app.models import AuditAction, PhotoKind, ProblemPhoto, utcnow
 from app.services import audit
 from app.services.access import (
@@ -52,8 +53,9 @@ def check_count(existing: int, adding: int) -> None:
     limit = get_settings().max_photos_per_problem
     if existing + adding > limit:
         left = max(0, limit - existing)
-        noun = 'photo' if limit == 1 else 'photos'
-        raise QuotaExceeded(f'a problem can have at most {limit} {noun}; {left} more can be added', field='photo')
+        template = N_('a problem can have at most 1 photo; {left} more can be added') if limit == 1 \
+            else N_('a problem can have at most {limit} photos; {left} more can be added')
+        raise QuotaExceeded(template, field='photo', limit=limit, left=left)
 
 
 def check_day_bytes(session: Session, user_id: int | None, adding: int = 0) -> None:
@@ -74,8 +76,8 @@ def check_day_bytes(session: Session, user_id: int | None, adding: int = 0) -> N
         if (used + adding <= limit) if adding else (used < limit):
             retry_after = max(1, math.ceil((at + QUOTA_WINDOW - now).total_seconds()))
             break
-    raise QuotaExceeded(f'photo upload limit reached: at most {limit // MB} MB of photos per person in 24 hours; '
-                        'try again later', field='photo', retry_after=retry_after)
+    raise QuotaExceeded(N_('photo upload limit reached: at most {megabytes} MB of photos per person in 24 hours; '
+                           'try again later'), field='photo', retry_after=retry_after, megabytes=limit // MB)
 
 
 def check_can_report(session: Session, *, actor: Actor, count: int, machine_id: int | None = None) -> None:
@@ -91,7 +93,7 @@ def _kind(kind: str) -> PhotoKind:
     try:
         return PhotoKind(kind)
     except ValueError as error:
-        raise InvalidInput('kind must be "before" or "after"', field='kind') from error
+        raise InvalidInput(N_('kind must be "before" or "after"'), field='kind') from error
 
 
 def add_photos(session: Session, actor: Actor, log_id: int, prepared: list[PreparedPhoto],
@@ -143,7 +145,7 @@ def delete_photo(session: Session, *, actor: Actor, photo_id: int, log_id: int |
     """Remove a photo of a problem the actor may edit: the row, an audit entry, then its files."""
     photo = session.get(ProblemPhoto, photo_id)
     if photo is None or (log_id is not None and photo.log_id != log_id):
-        raise NotFound(f'photo {photo_id} not found')
+        raise NotFound(N_('photo {id} not found'), id=photo_id)
     require_log_editable(session, actor, photo.log_id)
     names = [photo.stored_name, photo.thumb_name]
     audit.record(session, log_id=photo.log_id, actor_id=actor.user_id, action=AuditAction.PHOTO_REMOVED,
@@ -174,7 +176,7 @@ def photo_for_viewing(session: Session, *, actor: Actor, photo_id: int, thumb: b
     """The file of a photo whose problem the actor may see (displays included); 404 otherwise."""
     photo = session.get(ProblemPhoto, photo_id)
     if photo is None:
-        raise NotFound(f'photo {photo_id} not found')
+        raise NotFound(N_('photo {id} not found'), id=photo_id)
     require_log_visible(session, actor, photo.log_id)
     suffix = '-thumb' if thumb else ''
     name = photo.thumb_name if thumb else photo.stored_name

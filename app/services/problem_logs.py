@@ -16,6 +16,7 @@ from app import events
 from app.config import get_settings
 from app.db import rolls_back, select_rows
 from app.errors import Conflict, InvalidInput
+from app.i18n import N_
 from app.models import (
     AuditAction,
     CTPMachine,
@@ -100,7 +101,7 @@ def _report(session: Session, actor: Actor, problem_in: ProblemLogCreate, prepar
     if problem_in.client_key and (replay := _replay(session, problem_in.client_key, request_hash, actor)):
         return Outcome(log=replay)
     if machine.retired_at is not None:
-        raise Conflict(f'{machine.name} is retired; no new problems can be reported')
+        raise Conflict(N_('{machine} is retired; no new problems can be reported'), machine=machine.name)
     if (joined := _join_machine_stop(session, actor, problem_in)) is not None:
         return Outcome(log=joined)
     log = _new_log(session, actor, problem_in, request_hash)
@@ -138,20 +139,20 @@ def _new_log(session: Session, actor: Actor, problem_in: ProblemLogCreate, reque
     check_client_times(actor, now, problem_in.model_dump(include=TIME_FIELDS))
     start = problem_in.start_time or now
     if start > now + CLOCK_SKEW:
-        raise InvalidInput('start_time cannot be in the future', field='start_time')
+        raise InvalidInput(N_('start_time cannot be in the future'), field='start_time')
     start = min(start, now)
     local_day = start.astimezone(get_settings().zone).date()
     if problem_in.problem_date is not None and problem_in.problem_date != local_day:
-        raise InvalidInput(f'problem_date must be the plant-local date of start_time ({local_day})',
-                           field='problem_date')
+        raise InvalidInput(N_('problem_date must be the plant-local date of start_time ({day})'),
+                           field='problem_date', day=local_day)
     planned = problem_in.is_planned
     if problem_in.category_id is not None:
         info = taxonomy.category_info(session, problem_in.category_id)
         if not info.active:
-            raise InvalidInput('this category is no longer in use', field='category_id')
+            raise InvalidInput(N_('this category is no longer in use'), field='category_id')
         planned = info.is_planned_default if planned is None else planned
     if problem_in.vendor_called_at is not None and not start <= problem_in.vendor_called_at <= now + CLOCK_SKEW:
-        raise InvalidInput('vendor_called_at must lie between start_time and now', field='vendor_called_at')
+        raise InvalidInput(N_('vendor_called_at must lie between start_time and now'), field='vendor_called_at')
     data = problem_in.model_dump(exclude={'problem_date', 'is_planned', 'start_time'})
     return CTPProblemLog(**data, problem_date=local_day, start_time=start, is_planned=bool(planned),
                          created_by=actor.user_id, created_at=now, updated_at=now, request_hash=request_hash)
@@ -183,7 +184,7 @@ def _replay(session: Session, client_key: str, request_hash: str, actor: Actor) 
     if existing is None:
         return None
     if existing.request_hash != request_hash or existing.created_by != actor.user_id:
-        raise Conflict('this client key was already used for a different problem')
+        raise Conflict(N_('this client key was already used for a different problem'))
     return existing
 
 
@@ -198,7 +199,7 @@ def update_problem(session: Session, *, actor: Actor, log_id: int, changes: Prob
     log = require_log_visible(session, actor, log_id)
     teamwork.check_rights(actor, log, changes)  # the report is the reporter's, the work is the team's
     if changes.version is not None and changes.version != log.version:
-        raise Conflict('this problem was changed by someone else; reload and try again')
+        raise Conflict(N_('this problem was changed by someone else; reload and try again'))
     before = rollup.span_of(session, log)
     now = utcnow()
     sent = changes.model_dump(include=TIME_FIELDS, exclude_unset=True)
@@ -219,7 +220,7 @@ def update_problem(session: Session, *, actor: Actor, log_id: int, changes: Prob
         session.commit()
     except StaleDataError as error:
         session.rollback()
-        raise Conflict('this problem was changed by someone else; reload and try again') from error
+        raise Conflict(N_('this problem was changed by someone else; reload and try again')) from error
     outcome = Outcome(log=log, notified=notified)
     _announce(outcome)
     return outcome
@@ -237,7 +238,7 @@ def _apply_fields(session: Session, actor: Actor, log: CTPProblemLog, changes: P
     changed: set[str] = set()
     for name, value in given.items():
         if name in NOT_NULL_FIELDS and value is None:
-            raise InvalidInput(f'{name} cannot be empty', field=name)
+            raise InvalidInput(N_('{field} cannot be empty'), field=name)
         old = getattr(log, name)
         if old == value:
             continue
@@ -256,9 +257,9 @@ def undo_report(session: Session, *, actor: Actor, log_id: int) -> Outcome:
     log = require_log_visible(session, actor, log_id)
     require_ability(actor, log, Ability.UNDO)
     if utcnow() - log.created_at > UNDO_WINDOW:
-        raise Conflict('a report can only be undone in the first 2 minutes; cancel it with a reason instead')
+        raise Conflict(N_('a report can only be undone in the first 2 minutes; cancel it with a reason instead'))
     if log.status not in (ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS):
-        raise Conflict('only an open problem can be undone')
+        raise Conflict(N_('only an open problem can be undone'))
     changes = ProblemLogUpdate(status=ProblemStatus.CANCELLED, reason=UNDO_REASON)
     return update_problem(session, actor=actor, log_id=log_id, changes=changes)
 

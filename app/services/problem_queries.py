@@ -15,9 +15,10 @@ from sqlmodel import Session, col
 from app.config import get_settings
 from app.db import pk, select_rows
 from app.errors import InvalidInput
+from app.i18n import N_
 from app.models import Category, CTPMachine, CTPProblemLog, ProblemAudit, ProblemPhoto, User, utcnow
 from app.models.schemas import MAX_ID, AuditEntryPublic, PhotoPublic, ProblemLogDetail, ProblemLogPage, ProblemLogPublic
-from app.services import calendar, downtime, time_bounds
+from app.services import calendar, downtime, taxonomy, time_bounds
 from app.services.access import Action, Actor, machine_scope, problem_abilities, require, require_log_visible
 
 SORTS: dict[str, ColumnElement[object]] = {
@@ -114,7 +115,7 @@ def _rows_in_order(session: Session, ids: list[int]) -> list[dict[str, Any]]:
 def _where(session: Session, actor: Actor, filters: ProblemFilter) -> list[ColumnElement[bool]]:
     zone = get_settings().zone
     if filters.date_from and filters.date_to and filters.date_from > filters.date_to:
-        raise InvalidInput('"from" must not be after "to"', field='from')
+        raise InvalidInput(N_('"from" must not be after "to"'), field='from')
     where = [col(CTPProblemLog.deleted_at).is_(None), machine_scope(session, actor, col(CTPProblemLog.machine_id))]
     if filters.machine_id is not None:
         where.append(col(CTPProblemLog.machine_id) == filters.machine_id)
@@ -159,7 +160,8 @@ def text_search(session: Session, q: str) -> ColumnElement[bool]:
 def _sort_column(sort: str) -> tuple[bool, ColumnElement[object]]:
     column = SORTS.get(sort.lstrip('-'))
     if column is None:
-        raise InvalidInput(f'sort must be one of {", ".join(sorted(SORTS))} (prefix - for descending)', field='sort')
+        raise InvalidInput(N_('sort must be one of {choices} (prefix - for descending)'), field='sort',
+                           choices=', '.join(sorted(SORTS)))
     return sort.startswith('-'), column
 
 
@@ -206,9 +208,19 @@ def public_items(session: Session, rows: list[dict[str, Any]]) -> list[ProblemLo
         return []
     if 'machine_name' not in rows[0]:
         _name(session, rows)
+    else:
+        _label_in_language(session, rows)
     photos = _photos(session, [row['id'] for row in rows])
     now = utcnow()
     return [_public(row, photos.get(row['id'], []), session, now) for row in rows]
+
+
+def _label_in_language(session: Session, rows: list[dict[str, Any]]) -> None:
+    """The list query's category labels in the current language (a category's own name in another)."""
+    labels = _labels(session, {row['category_id'] for row in rows if row.get('category_id') is not None})
+    for row in rows:
+        if row.get('category_id') in labels:
+            row['category'], row['subsystem'] = labels[row['category_id']]
 
 
 def _name(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -247,11 +259,13 @@ def _labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
     """{category id: (label, subsystem)} for the given categories only."""
     if not ids:
         return {}
-    found = select_rows(session, select(pk(Category.id), col(Category.parent_id), col(Category.name)).where(
-        col(Category.id).in_(ids))).all()
+    rows = select_rows(session, select(pk(Category.id), col(Category.parent_id), col(Category.name),
+                                       col(Category.names)).where(col(Category.id).in_(ids))).all()
+    found = [(cid, parent, taxonomy.localized(str(name), names or None)) for cid, parent, name, names in rows]
     parents = {parent for _, parent, _ in found if parent is not None}
-    subsystems = dict(select_rows(session, select(pk(Category.id), col(Category.name)).where(
-        col(Category.id).in_(parents))).all()) if parents else {}
+    subsystems = {cid: taxonomy.localized(str(name), names or None) for cid, name, names in select_rows(
+        session, select(pk(Category.id), col(Category.name), col(Category.names)).where(
+            col(Category.id).in_(parents))).all()} if parents else {}
     out: dict[int, tuple[str, str]] = {}
     for cid, parent, name in found:
         subsystem = subsystems.get(parent, name) if parent is not None else name

@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from app.errors import Conflict, InvalidInput
+from app.i18n import N_
 from app.models import (
     AuditAction,
     CTPMachine,
@@ -30,7 +31,7 @@ def transition(session: Session, actor: Actor, log: CTPProblemLog, changes: Prob
         return None
     step = TRANSITIONS.get((current, target))
     if step is None:
-        raise Conflict(f'a problem cannot go from {current.value} to {target.value}')
+        raise Conflict(N_('a problem cannot go from {current} to {target}'), current=current.value, target=target.value)
     old = log.status
     kind = step(session, actor, log, changes, now)
     log.status = target
@@ -48,9 +49,9 @@ def _acknowledge(session: Session, actor: Actor, log: CTPProblemLog, changes: Pr
 def _complete(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
               now: datetime) -> NotificationType:
     if not (log.solution or '').strip():
-        raise InvalidInput('a solution is required to complete a problem', field='solution')
+        raise InvalidInput(N_('a solution is required to complete a problem'), field='solution')
     if log.resolved_by is None:
-        raise InvalidInput('say who resolved it (resolved_by) to complete a problem', field='resolved_by')
+        raise InvalidInput(N_('say who resolved it (resolved_by) to complete a problem'), field='resolved_by')
     if changes.end_time is None:
         log.end_time = now
     if log.acknowledged_at is None:  # recorded now, never the back-dated end (DOMAIN.md §4)
@@ -62,7 +63,7 @@ def _complete(session: Session, actor: Actor, log: CTPProblemLog, changes: Probl
 def _reopen(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
             now: datetime) -> NotificationType:
     if not (changes.reason or '').strip():
-        raise InvalidInput('give a reason to reopen a problem', field='reason')
+        raise InvalidInput(N_('give a reason to reopen a problem'), field='reason')
     audit.record(session, log_id=log.id, actor_id=actor.user_id, action=AuditAction.REOPEN,  # type: ignore[arg-type]
                  field='reason', new=changes.reason)
     segments = downtime.segments_of(session, log.id)  # type: ignore[arg-type]
@@ -83,17 +84,17 @@ def _reopened_at(log: CTPProblemLog, segments: list[DowntimeSegment], given: dat
     if given is None:
         return now
     if given > now + CLOCK_SKEW:
-        raise InvalidInput('reopened_at cannot be in the future', field='reopened_at')
+        raise InvalidInput(N_('reopened_at cannot be in the future'), field='reopened_at')
     ends = [moment for moment in (log.end_time, *(s.up_at for s in segments)) if moment is not None]
     if ends and given < max(ends):
-        raise InvalidInput('reopened_at cannot be before the problem last ended', field='reopened_at')
+        raise InvalidInput(N_('reopened_at cannot be before the problem last ended'), field='reopened_at')
     return min(given, now)
 
 
 def _cancel(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
             now: datetime) -> NotificationType:
     if not (changes.reason or '').strip():
-        raise InvalidInput('give a reason to cancel a problem', field='reason')
+        raise InvalidInput(N_('give a reason to cancel a problem'), field='reason')
     log.cancel_reason = changes.reason
     downtime.void_segments(session, log.id)  # type: ignore[arg-type]
     return NotificationType.PROBLEM_CANCELLED
@@ -114,18 +115,18 @@ _ACTIONS = {S.IN_PROGRESS: AuditAction.ACKNOWLEDGE, S.COMPLETED: AuditAction.COM
 
 def validate_times(log: CTPProblemLog, now: datetime) -> None:
     if log.start_time > now + CLOCK_SKEW:
-        raise InvalidInput('start_time cannot be in the future', field='start_time')
+        raise InvalidInput(N_('start_time cannot be in the future'), field='start_time')
     if log.end_time is not None:
         if log.end_time < log.start_time:
-            raise InvalidInput('end_time cannot be before start_time', field='end_time')
+            raise InvalidInput(N_('end_time cannot be before start_time'), field='end_time')
         if log.end_time > now + CLOCK_SKEW:
-            raise InvalidInput('end_time cannot be in the future', field='end_time')
+            raise InvalidInput(N_('end_time cannot be in the future'), field='end_time')
     if log.vendor_arrived_at is not None and log.vendor_called_at is None:
-        raise InvalidInput('set vendor_called_at before vendor_arrived_at', field='vendor_arrived_at')
+        raise InvalidInput(N_('set vendor_called_at before vendor_arrived_at'), field='vendor_arrived_at')
     if log.vendor_called_at and log.vendor_arrived_at and log.vendor_arrived_at < log.vendor_called_at:
-        raise InvalidInput('vendor_arrived_at cannot be before vendor_called_at', field='vendor_arrived_at')
+        raise InvalidInput(N_('vendor_arrived_at cannot be before vendor_called_at'), field='vendor_arrived_at')
     if log.status != ProblemStatus.COMPLETED and log.end_time is not None:
-        raise InvalidInput('end_time is set by completing the problem', field='end_time')
+        raise InvalidInput(N_('end_time is set by completing the problem'), field='end_time')
 
 
 def notify_transition(session: Session, actor: Actor, log: CTPProblemLog, kind: NotificationType | None,
@@ -151,7 +152,19 @@ def notify_transition(session: Session, actor: Actor, log: CTPProblemLog, kind: 
                                 log_id=log.id, kind=kind, message=message(session, machine, log, verb))
 
 
+_MESSAGES = {  # per verb: the stored notification's template (translated when read)
+    'reported': N_('{machine}: {what} reported · machine {status}'),
+    'acknowledged': N_('{machine}: {what} acknowledged · machine {status}'),
+    'resolved': N_('{machine}: {what} resolved · machine {status}'),
+    'reopened': N_('{machine}: {what} reopened · machine {status}'),
+    'cancelled': N_('{machine}: {what} cancelled · machine {status}'),
+    'vendor called': N_('{machine}: {what} vendor called · machine {status}')}
+
+
 def message(session: Session, machine: CTPMachine, log: CTPProblemLog, verb: str) -> str:
-    """'Kodak: Plate jam resolved · machine RUNNING': the machine's state now (its status is already refreshed)."""
-    what = taxonomy.category_info(session, log.category_id).label if log.category_id else 'problem'
-    return f'{machine.name}: {what} {verb} · machine {MACHINE_WORDS.get(machine.status, machine.status.upper())}'
+    """'Kodak: Plate jam resolved · machine RUNNING': the machine's state now (its status is already refreshed);
+    stored as template and parameters, so each reader sees it in their own language."""
+    what = taxonomy.category_info(session, log.category_id).label if log.category_id else N_('problem')
+    status = MACHINE_WORDS.get(machine.status, machine.status.upper())
+    return notifications.stored(_MESSAGES[verb], words=('status',) if log.category_id else ('what', 'status'),
+                                machine=machine.name, what=what, status=status)

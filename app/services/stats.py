@@ -5,18 +5,22 @@ window functions (gaps and islands), so a year of history is a handful of aggreg
 This module is the entry point and keeps every public name: the figures live in kpi_figures, the query pieces and
 machine lives in kpi_sql, the live sums in kpi_live, the trend in kpi_trend.
 """
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
+from app import i18n
 from app.db import pk, select_rows
 from app.models import CTPMachine, utcnow
-from app.services import calendar, failures, kpi_live, kpi_sql, rollup_read
+from app.services import calendar, failures, kpi_live, kpi_sql, rollup_read, taxonomy
 from app.services.access import Action, Actor, machine_scope, require
 from app.services.kpi_figures import CauseRow, MachineStats, headline_is_24_7, plant_totals
 from app.services.kpi_sql import CHAIN_MARGIN, lives
 from app.services.kpi_trend import downtime_trend
+
+UNCATEGORISED = 'Uncategorised'  # kpi_live's name for causes without a category
 
 __all__ = ['CHAIN_MARGIN', 'CauseRow', 'MachineStats', 'board_causes', 'compute', 'downtime_seconds_by_machine',
            'downtime_trend', 'headline_is_24_7', 'lives', 'machine_stats', 'plant_totals']
@@ -30,7 +34,17 @@ def machine_stats(session: Session, *, actor: Actor, start: datetime, end: datet
     if machine_ids is not None:
         ids_query = ids_query.where(col(CTPMachine.id).in_(machine_ids))
     ids = list(select_rows(session, ids_query).scalars())
-    return compute(session, ids, start, end, now or utcnow())
+    return causes_in_language(session, compute(session, ids, start, end, now or utcnow()))
+
+
+def causes_in_language(session: Session, per: dict[int, MachineStats]) -> dict[int, MachineStats]:
+    """Each cause named in the current language (a subsystem's name in it, else its name)."""
+    names = taxonomy.subsystem_names(session)
+    for row in per.values():
+        row.top_causes = [replace(cause, subsystem=i18n._('Uncategorised') if cause.subsystem == UNCATEGORISED
+                                  else taxonomy.localized(cause.subsystem, names.get(cause.subsystem)))
+                          for cause in row.top_causes]
+    return per
 
 
 def compute(session: Session, ids: list[int], start: datetime, end: datetime, now: datetime, *,
@@ -83,6 +97,6 @@ def board_causes(session: Session, *, actor: Actor, start: datetime, end: dateti
     require(actor, Action.READ)
     ids = list(select_rows(session, select(pk(CTPMachine.id)).where(machine_scope(session, actor, col(CTPMachine.id)),
                                                         col(CTPMachine.retired_at).is_(None))).scalars())
-    causes = plant_totals(compute(session, ids, start, end, utcnow())).top_causes
+    causes = plant_totals(causes_in_language(session, compute(session, ids, start, end, utcnow()))).top_causes
     return [c for c in causes if c.minutes > 0][:limit]
 

@@ -5,10 +5,13 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app import events
+from app.config import LANGUAGES
 from app.db import not_null, pk, rolls_back, select_rows
 from app.errors import Conflict, InvalidInput, NotFound
+from app.i18n import N_, current_language
 from app.models import Category, CTPProblemLog
 from app.services.access import Action, Actor, require
+from app.services.taxonomy_names import default_names
 
 OTHER = 'Other (describe)'
 
@@ -49,17 +52,35 @@ class CategoryInfo:
         return f'{self.subsystem} – {self.symptom}' if self.symptom else self.subsystem
 
 
+def shown_name(category: Category) -> str:
+    """The category's name in the current language, else its name."""
+    return localized(category.name, category.names)
+
+
+def localized(name: str, names: object) -> str:
+    """`name` in the current language from a category's `names` ({"de": ...}, as stored), else `name`."""
+    shown = names.get(current_language()) if isinstance(names, dict) else None
+    return str(shown) if shown else name
+
+
+def subsystem_names(session: Session) -> dict[str, dict[str, str] | None]:
+    """Each subsystem's name and its names per language (statistics name causes by subsystem)."""
+    query = select(col(Category.name), col(Category.names)).where(col(Category.parent_id).is_(None))
+    return dict(select_rows(session, query).all())
+
+
 def seed_default_taxonomy(session: Session) -> None:
     """Load the default taxonomy into an empty table (the caller commits)."""
     if select_rows(session, select(func.count()).select_from(Category)).one()[0]:
         return
     for sort, (name, symptoms, machine_fault, planned) in enumerate(DEFAULT_TAXONOMY):
-        parent = Category(name=name, machine_fault=machine_fault, is_planned_default=planned, sort=sort)
+        parent = Category(name=name, names=default_names(name), machine_fault=machine_fault,
+                          is_planned_default=planned, sort=sort)
         session.add(parent)
         session.flush()
         for child_sort, symptom in enumerate([*symptoms, OTHER]):
-            session.add(Category(parent_id=parent.id, name=symptom, machine_fault=machine_fault,
-                                 is_planned_default=planned, sort=child_sort))
+            session.add(Category(parent_id=parent.id, name=symptom, names=default_names(symptom),
+                                 machine_fault=machine_fault, is_planned_default=planned, sort=child_sort))
 
 
 def category_info(session: Session, category_id: int) -> CategoryInfo:
@@ -69,8 +90,8 @@ def category_info(session: Session, category_id: int) -> CategoryInfo:
         raise InvalidInput(f'unknown category {category_id}', field='category_id')
     parent = session.get(Category, category.parent_id) if category.parent_id else None
     subsystem = parent or category
-    return CategoryInfo(id=category.id, subsystem_id=subsystem.id, subsystem=subsystem.name,  # type: ignore[arg-type]
-                        symptom=category.name if parent else None, machine_fault=subsystem.machine_fault,
+    return CategoryInfo(id=category.id, subsystem_id=subsystem.id, subsystem=shown_name(subsystem),  # type: ignore[arg-type]
+                        symptom=shown_name(category) if parent else None, machine_fault=subsystem.machine_fault,
                         is_planned_default=subsystem.is_planned_default, active=category.active and subsystem.active)
 
 
@@ -83,8 +104,8 @@ def labels(session: Session) -> dict[int, CategoryInfo]:
         parent = by_id.get(row.parent_id) if row.parent_id else None
         subsystem = parent or row
         result[row.id] = CategoryInfo(  # type: ignore[index]
-            id=row.id, subsystem_id=subsystem.id, subsystem=subsystem.name,  # type: ignore[arg-type]
-            symptom=row.name if parent else None, machine_fault=subsystem.machine_fault,
+            id=row.id, subsystem_id=subsystem.id, subsystem=shown_name(subsystem),  # type: ignore[arg-type]
+            symptom=shown_name(row) if parent else None, machine_fault=subsystem.machine_fault,
             is_planned_default=subsystem.is_planned_default, active=row.active and subsystem.active)
     return result
 
@@ -103,10 +124,10 @@ def create_category(session: Session, *, actor: Actor, name: str, parent_id: int
     require(actor, Action.ADMINISTER)
     name = name.strip()
     if not name or len(name) > 120 or name.startswith(':'):
-        raise InvalidInput('a category name has 1 to 120 characters and does not start with ":"', field='name')
+        raise InvalidInput(N_('a category name has 1 to 120 characters and does not start with ":"'), field='name')
     parent = session.get(Category, parent_id) if parent_id is not None else None
     if parent_id is not None and (parent is None or parent.parent_id is not None):
-        raise InvalidInput('the parent must be a subsystem', field='parent_id')
+        raise InvalidInput(N_('the parent must be a subsystem'), field='parent_id')
     duplicate = select(Category).where(col(Category.parent_id) == parent_id if parent_id else col(Category.parent_id)
                                        .is_(None),
                                        func.lower(Category.name) == name.lower())
@@ -123,8 +144,9 @@ def create_category(session: Session, *, actor: Actor, name: str, parent_id: int
 
 @rolls_back
 def update_category(session: Session, *, actor: Actor, category_id: int, name: str | None = None,
-                    active: bool | None = None) -> Category:
-    """Rename (the id stays) or (de)activate a category."""
+                    active: bool | None = None, names: dict[str, str] | None = None) -> Category:
+    """Rename (the id stays), name in other languages (`names`: {"de": "Plattenstau"}, '' removes one) or
+    (de)activate a category."""
     require(actor, Action.ADMINISTER)
     category = session.get(Category, category_id)
     if category is None:
@@ -132,14 +154,30 @@ def update_category(session: Session, *, actor: Actor, category_id: int, name: s
     if name is not None:
         name = name.strip()
         if not name or len(name) > 120 or name.startswith(':'):
-            raise InvalidInput('a category name has 1 to 120 characters and does not start with ":"', field='name')
+            raise InvalidInput(N_('a category name has 1 to 120 characters and does not start with ":"'), field='name')
         category.name = name
+    if names is not None:
+        category.names = _merged_names(category.names, names)
     if active is not None:
         category.active = active
     session.add(category)
     session.commit()
     events.publish(events.taxonomy_changed, category_id)
     return category
+
+
+def _merged_names(current: dict[str, str] | None, changes: dict[str, str]) -> dict[str, str] | None:
+    merged = dict(current or {})
+    for language, text in changes.items():
+        text = text.strip()
+        if language not in LANGUAGES or len(text) > 120 or text.startswith(':'):
+            raise InvalidInput(N_('a category name has 1 to 120 characters and does not start with ":"'),
+                               field='names')
+        if text:
+            merged[language] = text
+        else:
+            merged.pop(language, None)
+    return merged or None
 
 
 @rolls_back
@@ -167,7 +205,7 @@ def delete_category(session: Session, *, actor: Actor, category_id: int) -> None
     used = select_rows(session, select(func.count()).select_from(CTPProblemLog)
                         .where(col(CTPProblemLog.category_id).in_(ids))).one()[0]
     if used:
-        raise Conflict('this category is used by problems; deactivate it instead')
+        raise Conflict(N_('this category is used by problems; deactivate it instead'))
     for child_id in ids[1:]:
         session.delete(session.get(Category, child_id))
     session.flush()  # the symptoms go first: one flush may order the parent's DELETE before theirs

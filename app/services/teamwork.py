@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from app.errors import Conflict, InvalidInput
+from app.i18n import N_
 from app.models import AuditAction, CTPMachine, CTPProblemLog, NotificationType, ProblemStatus, User, utcnow
 from app.models.schemas import CommentPublic, ProblemLogUpdate
 from app.services import audit, comments, notifications
@@ -50,14 +51,14 @@ def check_rights(actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate) ->
 def hand_over(session: Session, actor: Actor, log: CTPProblemLog, owner_id: int) -> set[int]:
     """Make a colleague assigned to the machine the problem's owner; returns who to tell (the new owner)."""
     if log.status != ProblemStatus.IN_PROGRESS:
-        raise Conflict('only a problem someone has taken can be handed over: take it first')
+        raise Conflict(N_('only a problem someone has taken can be handed over: take it first'))
     if owner_id == log.acknowledged_by:
         return set()
     colleague = actor_for_user(session, owner_id)
     scope = visible_machine_ids(session, colleague) if colleague is not None else set()
     if colleague is None or ability_reason(colleague, log, Ability.TAKE) or (scope is not None and
                                                                            log.machine_id not in scope):
-        raise InvalidInput('hand it to a colleague who is assigned to this machine', field='owner_id')
+        raise InvalidInput(N_('hand it to a colleague who is assigned to this machine'), field='owner_id')
     previous = session.get(User, log.acknowledged_by) if log.acknowledged_by else None
     log.acknowledged_by = owner_id
     audit.record(session, log_id=log.id, actor_id=actor.user_id, action=AuditAction.HAND_OVER,  # type: ignore[arg-type]
@@ -66,8 +67,9 @@ def hand_over(session: Session, actor: Actor, log: CTPProblemLog, owner_id: int)
     told = {owner_id} - {actor.user_id}
     return notifications.notify(session, user_ids=told, machine_id=log.machine_id, log_id=log.id,
                                 kind=NotificationType.PROBLEM_ACKNOWLEDGED,
-                                message=f'{machine.name if machine else "Machine"}: {actor.name} handed you '
-                                        f'problem #{log.id}')
+                                message=notifications.stored(N_('{machine}: {name} handed you problem #{number}'),
+                                                             machine=machine.name if machine else '?',
+                                                             name=actor.name, number=log.id))
 
 
 def colleagues(session: Session, log: CTPProblemLog) -> list[tuple[int, str]]:

@@ -31,6 +31,7 @@ from sqlmodel import Session, col
 from app import auth
 from app.db import rolls_back, select_rows
 from app.errors import InvalidInput, NotAuthenticated, TooManyRequests
+from app.i18n import N_
 from app.models import LoginFailure, User, utcnow
 from app.niced_pool import NicedPool
 
@@ -39,8 +40,8 @@ WINDOW = timedelta(minutes=15)
 ACCOUNT_LIMIT = 5      # failures per user name inside the window before that name is held back
 ADDRESS_LIMIT = 20     # failures per client address inside the window
 MEMORY = timedelta(seconds=30)   # how long this process trusts its memory of a hold (others may clear it sooner)
-WRONG_CREDENTIALS = 'wrong user name or password'
-THROTTLED = 'too many failed sign-ins; wait {seconds} seconds and try again'
+WRONG_CREDENTIALS = N_('wrong user name or password')
+THROTTLED = N_('too many failed sign-ins; wait {seconds} seconds and try again')
 HASH_SLOTS = max(2, os.cpu_count() or 2)   # Argon2 checks at once (64 MiB and 4 lanes each)
 HASH_NICENESS = 10   # the checks yield the CPU to answering requests (the 429s of a storm, the pages)
 _HASH_POOL = NicedPool(HASH_SLOTS, 'ctp-argon2', HASH_NICENESS)
@@ -74,13 +75,13 @@ def prove_password(session: Session, *, username: str, password: str, address: s
     try:
         sign_in(session, username=username, password=password, address=address)
     except NotAuthenticated as error:
-        raise InvalidInput('the current password is not right', field=field) from error
+        raise InvalidInput(N_('the current password is not right'), field=field) from error
 
 
 def refuse(attempt: Attempt) -> None:
     """The answer to a wrong password: 401, or the account's 429 while it is held back."""
     if attempt.held_for:
-        raise TooManyRequests(THROTTLED.format(seconds=attempt.held_for), retry_after=attempt.held_for)
+        raise TooManyRequests(THROTTLED, retry_after=attempt.held_for, seconds=attempt.held_for)
     raise NotAuthenticated(WRONG_CREDENTIALS)
 
 
@@ -164,7 +165,7 @@ def held_back(username: str, address: str) -> None:
     longest = max((_held.get(key, now) for key in keys), default=now)
     if longest > now:
         seconds = max(1, math.ceil((longest - now).total_seconds()))
-        raise TooManyRequests(THROTTLED.format(seconds=seconds), retry_after=seconds)
+        raise TooManyRequests(THROTTLED, retry_after=seconds, seconds=seconds)
 
 
 def check(session: Session, *, keys: Sequence[str]) -> int:
@@ -176,7 +177,7 @@ def check(session: Session, *, keys: Sequence[str]) -> int:
     dirty = account_wait > 0 and (address_wait > 0 or _failures(session, keys[1], now) > 0)
     longest = max(address_wait, account_wait if dirty else 0)
     if longest > 0:
-        raise TooManyRequests(THROTTLED.format(seconds=longest), retry_after=longest)
+        raise TooManyRequests(THROTTLED, retry_after=longest, seconds=longest)
     return account_wait
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from app.config import get_settings
 from app.errors import InvalidInput
+from app.i18n import N_
 from app.models import Role
 from app.services.access import Actor
 
@@ -20,13 +21,14 @@ LATEST = datetime(9000, 1, 1, tzinfo=UTC)    # far beyond any real value, far in
 def storable(value: datetime, field: str) -> datetime:
     """`value` (timezone-aware) if the database and the roll-up can hold it, else a 400 naming `field`."""
     if value.tzinfo is None or value.utcoffset() is None:
-        raise InvalidInput(f'{field} needs a time zone', field=field)
+        raise InvalidInput(N_('{field} needs a time zone'), field=field)
     try:
         utc = value.astimezone(UTC)
     except OverflowError as error:  # e.g. 0001-01-01T00:00:00+14:00 lies before year 1 in UTC
-        raise InvalidInput(f'{field} must lie between {EARLIEST.year} and now', field=field) from error
+        raise InvalidInput(N_('{field} must lie between {year} and now'), field=field, year=EARLIEST.year) \
+            from error
     if not EARLIEST <= utc < LATEST:
-        raise InvalidInput(f'{field} must lie between {EARLIEST.year} and now', field=field)
+        raise InvalidInput(N_('{field} must lie between {year} and now'), field=field, year=EARLIEST.year)
     return value
 
 
@@ -38,7 +40,7 @@ def check_client_times(actor: Actor, now: datetime, values: Mapping[str, datetim
             continue
         storable(value, field)
         if value > now + CLOCK_SKEW:
-            raise InvalidInput(f'{field} cannot be in the future', field=field)
+            raise InvalidInput(N_('{field} cannot be in the future'), field=field)
         if actor.role != Role.ADMIN and value < now - lookback:
-            raise InvalidInput(f'{field} lies more than {lookback.days} days back; an admin can enter older history',
-                               field=field)
+            raise InvalidInput(N_('{field} lies more than {days} days back; an admin can enter older history'),
+                               field=field, days=lookback.days)

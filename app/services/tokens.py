@@ -12,6 +12,7 @@ from sqlmodel import Session, col
 from app import auth
 from app.db import rolls_back, select_rows
 from app.errors import InvalidInput, NotFound, PermissionDenied
+from app.i18n import N_
 from app.models import ApiToken, utcnow
 from app.services import throttle, users
 from app.services.access import Action, Actor, has_access, require
@@ -29,7 +30,7 @@ class TokenInfo:
 
 def _require_person(actor: Actor) -> int:
     if actor.user_id is None or not has_access(actor):
-        raise PermissionDenied('only a person with access to CTP Log has API tokens')
+        raise PermissionDenied(N_('only a person with access to CTP Log has API tokens'))
     return actor.user_id
 
 
@@ -49,13 +50,13 @@ def create_token(session: Session, *, actor: Actor, name: str, password: str, ad
     user_id = _require_person(actor)
     name = name.strip()
     if not 1 <= len(name) <= 80:
-        raise InvalidInput('a token name has 1 to 80 characters', field='name')
+        raise InvalidInput(N_('a token name has 1 to 80 characters'), field='name')
     username = users.get_user_or_raise(session, user_id).username
     throttle.prove_password(session, username=username, password=password, address=address, field='password')
     active = select_rows(session, select(func.count()).select_from(ApiToken).where(
         col(ApiToken.user_id) == user_id, col(ApiToken.revoked_at).is_(None))).one()[0]
     if active >= MAX_ACTIVE_TOKENS:
-        raise InvalidInput(f'at most {MAX_ACTIVE_TOKENS} tokens; revoke one first', field='name')
+        raise InvalidInput(N_('at most {count} tokens; revoke one first'), field='name', count=MAX_ACTIVE_TOKENS)
     secret = auth.new_token()
     row = ApiToken(user_id=user_id, name=name, token_hash=auth.token_digest(secret))
     session.add(row)
@@ -99,7 +100,7 @@ def revoke_user_token(session: Session, *, actor: Actor, user_id: int, token_id:
 def _revoke_one(session: Session, user_id: int, token_id: int) -> None:
     row = session.get(ApiToken, token_id)
     if row is None or row.user_id != user_id or row.revoked_at is not None:
-        raise NotFound(f'token {token_id} not found')
+        raise NotFound(N_('token {id} not found'), id=token_id)
     row.revoked_at = utcnow()
     session.add(row)
     session.commit()

@@ -8,6 +8,7 @@ from app import auth, events
 from app.config import LANGUAGES
 from app.db import rolls_back, select_rows
 from app.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from app.i18n import N_
 from app.models import CTPMachine, Division, Role, User, UserMachine, utcnow
 from app.models.schemas import UserPublic
 from app.services import throttle
@@ -30,7 +31,7 @@ def list_users(session: Session, *, actor: Actor) -> list[UserPublic]:
 def get_user_or_raise(session: Session, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None:
-        raise NotFound(f'user {user_id} not found')
+        raise NotFound(N_('user {id} not found'), id=user_id)
     return user
 
 
@@ -43,7 +44,7 @@ def create_user(session: Session, *, actor: Actor | None, username: str, name: s
         require(actor, Action.ADMINISTER)
     username = username.strip().lower()
     if select_rows(session, select(col(User.id)).where(func.lower(col(User.username)) == username)).first():
-        raise Conflict(f'user name {username!r} is taken')
+        raise Conflict(N_("user name '{name}' is taken"), name=username)
     _check_division(session, division_id)
     wanted = _known_machines(session, machine_ids or [])
     user = User(username=username, name=name.strip() or username, role=role, division_id=division_id,
@@ -61,7 +62,7 @@ def _known_machines(session: Session, machine_ids: list[int]) -> list[int]:
     known = set(select_rows(session, select(col(CTPMachine.id)).where(col(CTPMachine.id).in_(wanted)))
                 .scalars()) if wanted else set()
     if unknown := wanted - known:
-        raise InvalidInput(f'unknown machines: {sorted(unknown)}', field='machine_ids')
+        raise InvalidInput(N_('unknown machines: {ids}'), field='machine_ids', ids=sorted(unknown))
     return sorted(wanted)
 
 
@@ -79,7 +80,7 @@ def update_user(session: Session, *, actor: Actor, user_id: int, changes: dict[s
     if changes.get('username') and str(changes['username']).strip().lower() != user.username:
         username = str(changes['username']).strip().lower()
         if select_rows(session, select(col(User.id)).where(func.lower(col(User.username)) == username)).first():
-            raise Conflict(f'user name {username!r} is taken')
+            raise Conflict(N_("user name '{name}' is taken"), name=username)
         user.username = username
     if 'division_id' in changes:
         _check_division(session, changes['division_id'])
@@ -120,7 +121,7 @@ def change_own_password(session: Session, *, actor: Actor, current: str, new: st
 def set_own_language(session: Session, *, actor: Actor, language: str | None) -> User:
     """Anyone signed in: the language of their own screens (None: the plant default); from their next page load."""
     if actor.user_id is None:
-        raise PermissionDenied('only a person chooses their own language')
+        raise PermissionDenied(N_('only a person chooses their own language'))
     user = get_user_or_raise(session, actor.user_id)
     user.language = check_language(language)
     user.updated_at = utcnow()
@@ -132,7 +133,8 @@ def set_own_language(session: Session, *, actor: Actor, language: str | None) ->
 def check_language(language: str | None) -> str | None:
     """A language the app speaks, or None for the plant default; anything else is refused."""
     if language is not None and language not in LANGUAGES:
-        raise InvalidInput(f'language must be one of {", ".join(LANGUAGES)} or null', field='language')
+        raise InvalidInput(N_('language must be one of {choices} or null'), field='language',
+                           choices=', '.join(LANGUAGES))
     return language
 
 
@@ -142,12 +144,12 @@ def _keep_an_admin(session: Session, changed: User) -> None:
                                                                                col(User.is_active))).one()
     if admins[0] == 0:
         session.rollback()
-        raise Conflict('this would leave no active admin; make someone else admin first')
+        raise Conflict(N_('this would leave no active admin; make someone else admin first'))
 
 
 def _check_division(session: Session, division_id: object) -> None:
     if division_id is not None and session.get(Division, division_id) is None:
-        raise InvalidInput(f'unknown division {division_id}', field='division_id')
+        raise InvalidInput(N_('unknown division {id}'), field='division_id', id=division_id)
 
 
 @rolls_back

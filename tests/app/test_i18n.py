@@ -3,7 +3,7 @@ language; the language resolution rules (display, user, plant default; Accept-La
 import re
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -122,3 +122,19 @@ def test_resolution_display_then_user_then_plant_default(monkeypatch: pytest.Mon
     assert i18n.resolve(None, 'en') == 'en'  # the user's choice beats the plant default
     assert i18n.resolve('en', 'de') == 'en'  # the display's choice comes first
     assert i18n.resolve('fr') == 'de'  # a language the app does not speak: the plant default
+
+
+@pytest.mark.parametrize(('language', 'typed'), [
+    ('en', '03 Nov 2026'), ('en', '3 november 2026'), ('en', '2026-11-03'),
+    ('de', '03.11.2026'), ('de', '3.11.2026'), ('de', '3. Nov. 2026'), ('de', '3. November 2026'),
+])
+def test_a_typed_date_is_read_as_the_screen_writes_it(language: str, typed: str) -> None:
+    with i18n.language(language):
+        assert i18n.parse_date_text(typed) == date(2026, 11, 3)
+        assert i18n.parse_date_text(i18n.date_text(date(2026, 11, 3))) == date(2026, 11, 3)
+
+
+@pytest.mark.parametrize('typed', ['31.02.2026', '3 Smarch 2026', 'tomorrow', '03.11.26'])
+def test_a_date_that_is_not_one_is_refused(typed: str) -> None:
+    with i18n.language('de'), pytest.raises(ValueError):
+        i18n.parse_date_text(typed)

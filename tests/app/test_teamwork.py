@@ -10,7 +10,7 @@ from sqlmodel import Session
 from app.errors import Conflict, InvalidInput, PermissionDenied
 from app.models import CTPNotification, CTPProblemLog, ProblemAudit, Role, utcnow
 from app.models.schemas import CommentCreate
-from app.services import comments, machines, problem_logs, problem_queries
+from app.services import comments, machines, notifications, problem_logs, problem_queries
 from app.services.access import Ability, problem_abilities
 from tests.factories import actor, change, complete, make_machine, make_user, report
 
@@ -38,7 +38,7 @@ def test_the_night_shift_takes_comments_and_completes_what_the_day_shift_reporte
     change(session, night, log_id, vendor_called_at=utcnow(), vendor_ticket='K-77')
     complete(session, night, log_id, solution='New pick-up belt')
     told = session.exec(select(CTPNotification.message).where(CTPNotification.user_id == day.id)).scalars().all()
-    assert told[-1] == 'PlateRite: problem resolved · machine RUNNING'  # the state now, not when reported
+    assert notifications.message_text(told[-1]) == 'PlateRite: problem resolved · machine RUNNING'  # the state now
     change(session, night, log_id, status='in_progress', reason='jams again')
     detail = problem_queries.get_problem(session, actor=actor(day), log_id=log_id)
     assert detail.status == 'in_progress' and detail.acknowledged_by == night.id
@@ -88,7 +88,7 @@ def test_hand_over_to_a_colleague_assigned_to_the_machine(session: Session, shif
     assert (str(day.id), 'hand_over', 'owner', 'Tech2') in trail(session, log_id)
     told = session.exec(select(CTPNotification).where(CTPNotification.user_id == night.id,
                                                       CTPNotification.log_id == log_id)).scalars().all()
-    assert [n.message for n in told][-1] == f'PlateRite: Tech1 handed you problem #{log_id}'
+    assert notifications.message_text([n.message for n in told][-1]) == f'PlateRite: Tech1 handed you problem #{log_id}'
     [tile] = [m for m in machines.list_machines(session, actor=actor(manager)) if m.id == platerite.id]
     assert tile.open_problem.acknowledged_by_name == 'Tech2'  # type: ignore[union-attr]  # the wall's "who has it"
 

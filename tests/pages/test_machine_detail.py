@@ -116,7 +116,7 @@ async def test_range_switches_to_seven_days_and_to_a_custom_range(user: User) ->
     plant_day = (utcnow() - timedelta(days=20)).astimezone(get_settings().zone).date()  # the range is in plant days
     day = plant_day.isoformat().replace('-', '/')
     user.find(marker='custom-range').elements.pop().value = {'from': day, 'to': day}  # type: ignore[attr-defined]
-    await user.should_see('n = 1 stops', retries=WAIT)
+    await user.should_see('n = 1 stop', retries=WAIT)
 
 
 async def test_cause_filter_narrows_the_history(user: User) -> None:

@@ -86,6 +86,6 @@ async def test_a_user_ends_all_their_tokens_beside_the_password(user: User) -> N
         session.commit()
     await sign_in(user, 'tech1', PASSWORD, '/login?redirect_to=/profile')
     user.find('End all my API tokens').click()
-    await user.should_see('2 API token(s) ended', retries=60)
+    await user.should_see('2 API tokens ended', retries=60)
     with session_scope() as session:
         assert all(row.revoked_at is not None for row in session.exec(select(ApiToken)).all())

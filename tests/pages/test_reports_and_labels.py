@@ -131,7 +131,7 @@ async def test_machine_page_offers_its_exports_and_monthly_report(user: User) ->
     links = {link.text: link.props['href'] for link in user.find(ui.link).elements}
     today = utcnow().astimezone(get_settings().zone).date()
     assert links['Excel'] == (f'/api/exports/problem-logs.xlsx?machine_id={magnus.id}'
-                              f'&from={today - timedelta(days=29)}&to={today}')
+                              f'&from={today - timedelta(days=29)}&to={today}&lang=en')  # in the screen's language
     assert links['Monthly report'] == f'/reports/monthly/{magnus.id}?month={today:%Y-%m}'
     response = await user.http_client.get(links['CSV'])
     assert response.status_code == 200 and response.headers['content-type'].startswith('text/csv')

@@ -89,7 +89,8 @@ async def test_ranges_change_the_numbers(user: User) -> None:
     first, last = preset_range('Last month', utcnow().astimezone(get_settings().zone).date())
     await user.should_see(f'{first:%d %b %Y} – {last:%d %b %Y}', retries=30)
     fields = {e.label: e.value for e in user.find(ui.input).elements if e.label in ('From', 'To')}
-    assert fields == {'From': str(first), 'To': str(last)}  # the preset fills the date fields
+    assert fields == {'From': f'{first:%d %b %Y}', 'To': f'{last:%d %b %Y}'}  # the preset fills the date fields,
+    # written as the rest of the screen writes dates
     assert 'unelevated' in user.find(marker='preset-Last month').elements.pop().props  # and stays highlighted
     assert 'outline' in user.find(marker='preset-Last 30 days').elements.pop().props
     table = max(user.find(ui.table).elements, key=lambda e: e.id)

@@ -14,6 +14,7 @@ from app.api.errors import validation_fields
 from app.api.limits import JSON_BODY_LIMIT
 from app.db import read_session, session_scope
 from app.errors import InvalidInput, PayloadTooLarge
+from app.i18n import N_
 from app.models.schemas import MAX_ID
 from app.services.access import Actor
 
@@ -61,7 +62,7 @@ def content_length(request: Request) -> int:
     try:
         return int(request.headers.get('content-length', '0'))
     except ValueError as error:
-        raise InvalidInput('Content-Length must be a number', field='content-length') from error
+        raise InvalidInput(N_('Content-Length must be a number'), field='content-length') from error
 
 
 async def json_body(request: Request) -> None:

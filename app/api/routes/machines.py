@@ -9,6 +9,7 @@ from app.api.deps import CurrentActor, CurrentCaller
 from app.api.routes import PathId, in_read_session, in_session, json_body, read_as
 from app.config import get_settings
 from app.errors import InvalidInput
+from app.i18n import N_
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate
 from app.models.types import utcnow
 from app.services import calendar, machines, stats
@@ -83,7 +84,7 @@ async def read_machine_stats(machine_id: PathId, actor: CurrentActor,
     last = _local_date(date_to, 'to') or today
     first = _local_date(date_from, 'from') or date.fromordinal(last.toordinal() - 29)
     if first > last:
-        raise InvalidInput('"from" must not be after "to"', field='from')
+        raise InvalidInput(N_('"from" must not be after "to"'), field='from')
 
     def work(session: object) -> StatsOut:
         machines.get_machine(session, actor=actor, machine_id=machine_id)  # type: ignore[arg-type]

@@ -2,11 +2,14 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Query
+from sqlmodel import Session
 
+from app import i18n
 from app.api.deps import CurrentActor, CurrentCaller
 from app.api.routes import PathId, in_session, read_as
 from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import notifications
+from app.services.access import Actor
 
 router = APIRouter(prefix='/api/ctp-notifications', tags=['notifications'])
 
@@ -16,8 +19,10 @@ async def read_notifications(caller: CurrentCaller, all: bool = False,  # noqa: 
                              limit: Annotated[int, Query(ge=1, le=200)] = 50,
                              offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0) -> NotificationPage:
     """The caller's unread notifications (`?all=true` for all), newest first."""
-    return await read_as(caller, lambda s, actor: notifications.list_notifications(
-        s, actor=actor, include_read=all, limit=limit, offset=offset))
+    def read(session: Session, actor: Actor) -> NotificationPage:
+        with i18n.language(i18n.resolve(actor.language)):  # each text in the caller's language
+            return notifications.list_notifications(session, actor=actor, include_read=all, limit=limit, offset=offset)
+    return await read_as(caller, read)
 
 
 @router.put('/read-all', response_model=dict[str, int])
@@ -29,4 +34,7 @@ async def mark_all_notifications_read(actor: CurrentActor) -> dict[str, int]:
 @router.put('/{notification_id}/read', response_model=NotificationPublic)
 async def mark_notification_read(notification_id: PathId, actor: CurrentActor) -> NotificationPublic:
     """Mark one of the caller's notifications read."""
-    return await in_session(lambda s: notifications.mark_read(s, actor=actor, notification_id=notification_id))
+    def mark(session: Session) -> NotificationPublic:
+        with i18n.language(i18n.resolve(actor.language)):
+            return notifications.mark_read(session, actor=actor, notification_id=notification_id)
+    return await in_session(mark)

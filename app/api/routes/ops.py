@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from app import ops
 from app.config import get_settings
 from app.errors import NotAuthenticated, PermissionDenied
+from app.i18n import N_
 
 router = APIRouter(include_in_schema=False)
 HEALTH_TIMEOUT_SECONDS = 0.5  # the answer, good or bad, leaves within a second (margin for a loaded host)
@@ -44,9 +45,9 @@ async def metrics(request: Request) -> Response:
     if token is not None:
         given = request.headers.get('authorization', '').removeprefix('Bearer ').strip()
         if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
-            raise NotAuthenticated('metrics need the bearer token (CTP_METRICS_TOKEN)')
+            raise NotAuthenticated(N_('metrics need the bearer token (CTP_METRICS_TOKEN)'))
     elif not _allowed(request.client.host if request.client else None, settings.metrics_allow):
-        raise PermissionDenied('metrics are served only to the addresses of CTP_METRICS_ALLOW or with the token')
+        raise PermissionDenied(N_('metrics are served only to the addresses of CTP_METRICS_ALLOW or with the token'))
     return Response(await run_in_threadpool(ops.metrics_text), media_type=CONTENT_TYPE_LATEST,
                     headers={'Cache-Control': 'no-store'})
 

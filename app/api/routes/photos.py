@@ -10,6 +10,7 @@ from app.api.deps import CurrentActor, CurrentViewer
 from app.api.routes import PathId, in_read_session, in_session, report_form
 from app.config import get_settings
 from app.errors import NotFound, PayloadTooLarge
+from app.i18n import N_
 from app.models import PhotoKind
 from app.models.schemas import PhotoPublic
 from app.services import photos, problem_queries
@@ -37,7 +38,7 @@ async def _serve(photo_id: int, actor: Actor, *, thumb: bool) -> Response:
     store = photo_store.get_store()
     path = store.local_path(served.name)
     if path is None or not path.is_file():
-        raise NotFound(f'photo {photo_id} not found')
+        raise NotFound(N_('photo {id} not found'), id=photo_id)
     headers = {'X-Content-Type-Options': 'nosniff', 'Cache-Control': NO_STORE,
                'Content-Security-Policy': "default-src 'none'; sandbox",
                'Content-Disposition': f'inline; filename="{served.filename}"', 'ETag': f'"{served.etag}"'}

@@ -13,6 +13,7 @@ from app.api.limits import JSON_BODY_LIMIT
 from app.api.routes import content_length, validate
 from app.config import get_settings
 from app.errors import InvalidInput, PayloadTooLarge
+from app.i18n import N_
 from app.models.schemas import ProblemLogCreate
 from app.services import photos, problem_logs
 from app.services.access import Actor
@@ -43,7 +44,7 @@ async def read(request: Request) -> tuple[ProblemLogCreate, list[Upload]]:
     """The problem's fields and the photos of a multipart body; 400 on bad fields, 413 on oversize photos."""
     settings = get_settings()
     if content_length(request) > settings.max_photo_bytes * settings.max_photos_per_problem + JSON_BODY_LIMIT:
-        raise PayloadTooLarge('the upload is too large')
+        raise PayloadTooLarge(N_('the upload is too large'))
     # one file more than allowed reaches our count check (429); more parts than that are refused by the parser (400)
     form = await request.form(max_files=settings.max_photos_per_problem + 1, max_fields=40)
     fields: dict[str, str] = {}
@@ -65,12 +66,12 @@ async def read(request: Request) -> tuple[ProblemLogCreate, list[Upload]]:
 
 async def _photo(value: UploadFile | str, limit: int) -> Upload:
     if not isinstance(value, UploadFile):
-        raise InvalidInput('photo must be a file part', field=PHOTO_FIELD)
+        raise InvalidInput(N_('photo must be a file part'), field=PHOTO_FIELD)
     data = await value.read(limit + 1)
     if len(data) > limit:
         raise PayloadTooLarge(f'a photo may have at most {limit // (1024 * 1024)} MB')
     if not data:
-        raise InvalidInput('the photo is empty', field=PHOTO_FIELD)
+        raise InvalidInput(N_('the photo is empty'), field=PHOTO_FIELD)
     return data, value.filename
 
 
