@@ -22,11 +22,14 @@ _stop_waking: Callable[[], None] | None = None
 
 async def start() -> None:
     global _task, _stop_waking
+    if _stop_waking is not None:  # a sender whose loop ended without stop(): its waker goes
+        _stop_waking()
     loop = asyncio.get_running_loop()
     wake = asyncio.Event()
 
     def waker() -> None:
-        loop.call_soon_threadsafe(wake.set)
+        if not loop.is_closed():  # the loop may end without stop() (a killed server, a test's app)
+            loop.call_soon_threadsafe(wake.set)
 
     _stop_waking = alert_outbox.on_wake(waker)
     _task = asyncio.create_task(_loop(wake), name='ctp-alert-sender')

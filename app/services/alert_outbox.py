@@ -139,8 +139,7 @@ def retry(session: Session, outbox_id: int) -> bool:
                              .execution_options(synchronize_session=False))
     session.commit()
     if result.rowcount:  # type: ignore[attr-defined]
-        for waker in list(_wakers):
-            waker()
+        _wake_senders()
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -163,8 +162,16 @@ def wake_after_commit(session: Session) -> None:
 @event.listens_for(OrmSession, 'after_commit')
 def _after_commit(session: OrmSession) -> None:
     if session.info.pop('ctp_alerts_wake', False):
-        for waker in list(_wakers):
+        _wake_senders()
+
+
+def _wake_senders() -> None:
+    """A sender that cannot be woken polls anyway: waking is never allowed to fail the change that was committed."""
+    for waker in list(_wakers):
+        try:
             waker()
+        except RuntimeError as error:  # its event loop closed between the check and the call
+            logger.warning('an alert sender could not be woken: %s', error)
 
 
 @event.listens_for(OrmSession, 'after_rollback')

@@ -24,7 +24,7 @@ async def test_a_read_answers_while_a_writer_holds_the_lock(api_app: FastAPI, se
     writer.execute('BEGIN IMMEDIATE')  # a long write transaction elsewhere
     try:
         async with httpx.AsyncClient(transport=httpx.ASGITransport(api_app), base_url='http://test') as client:
-            response = await asyncio.wait_for(client.get(fill(row.path, ids), params=row.query,
+            response = await asyncio.wait_for(client.get(fill(row.path, ids), params=fill(row.query, ids),
                                                          headers=credentials('admin', ids)), timeout=5)
         assert response.status_code == 200, response.text
     finally:

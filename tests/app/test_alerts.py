@@ -1,4 +1,5 @@
 """Outbound alerts against real receivers on 127.0.0.1: an SMTP server (aiosmtpd) and a webhook receiver (issue 23)."""
+import asyncio
 import hashlib
 import hmac
 from collections.abc import Iterator
@@ -192,3 +193,19 @@ def test_acknowledging_tells_the_reporter_by_their_subscription(session: Session
     assert outbox(session) == []  # not told about their own report
     change(session, admin, log_id, status='in_progress')
     assert [(row.destination, row.log_id) for row in outbox(session)] == [('tech@x.example', log_id)]
+
+
+def test_a_sender_whose_event_loop_has_ended_never_breaks_a_commit(session: Session, plant) -> None:  # type: ignore[no-untyped-def]
+    """A server (or a test's app) that ended without stopping its sender leaves its waker behind: the next change
+    that adds alerts must still commit, and its alerts wait in the outbox for a sender that is running."""
+    magnus, tech, _ = plant
+
+    async def start_and_leave() -> None:
+        await alert_worker.start()
+
+    asyncio.run(start_and_leave())  # the loop closes with the sender's waker still registered
+    try:
+        report(session, tech, magnus)
+        assert [row.status for row in outbox(session)] == ['pending', 'pending']
+    finally:
+        asyncio.run(alert_worker.stop())
