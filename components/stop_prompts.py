@@ -10,11 +10,12 @@ from datetime import datetime
 from nicegui import ui
 
 from app import events
+from app.db import read_session
 from app.errors import DomainError
 from app.i18n import _, duration_text, time_text
 from app.services.access import SignedIn, acting_as
 from app.services.jmf import stops
-from app.services.jmf.prompts import Prompt, stop_prompts
+from app.services.jmf.prompts import Prompt, reporting_machine_ids, stop_prompts
 from components.coalesce import Coalesced
 from components.design import TOUCH, TOUCH_LINK, error_text
 from components.session import signed_in
@@ -94,9 +95,17 @@ async def live_stop_prompts(*, list_link: bool = False) -> StopPrompts:
 
     prompts = StopPrompts(answer, list_link=list_link)
     await load()
+    # Only a machine that reports itself can open or answer such a stop: other machines' changes cost this screen no
+    # read (every screen would otherwise read its prompts on every change). A link made later counts after a reload.
+    reporting = await io(_reporting)
     update = Coalesced(load, 'stop-prompts-update')
-    events.machine_changed.subscribe(lambda _machine_id: update.request())
+    events.machine_changed.subscribe(lambda machine_id: update.request() if machine_id in reporting else None)
     return prompts
+
+
+def _reporting() -> set[int]:
+    with read_session() as session:
+        return reporting_machine_ids(session)
 
 
 def _read(who: SignedIn | None) -> list[Prompt]:

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlmodel import Session, col
 
 from app.db import pk, select_rows
-from app.models import Category, CTPProblemLog, utcnow
+from app.models import Category, CTPProblemLog, DeviceLink, utcnow
 from app.services import taxonomy
 from app.services.access import Actor, may_explain_stops
 from app.services.jmf import stops
@@ -39,6 +39,12 @@ class Prompt:
     details: str
     choices: list[Choice]
     may_answer: bool
+
+
+def reporting_machine_ids(session: Session) -> set[int]:
+    """Machines with a live device link: only their changes can open or answer a machine's own stop."""
+    query = select(col(DeviceLink.machine_id)).where(col(DeviceLink.revoked_at).is_(None))
+    return set(select_rows(session, query).scalars())
 
 
 def stop_prompts(session: Session, *, actor: Actor, limit: int = 50) -> list[Prompt]:
