@@ -3,7 +3,7 @@ import asyncio
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
-from nicegui import background_tasks, ui
+from nicegui import background_tasks, core, ui
 
 from components.language import enter
 from components.worker import io
@@ -26,7 +26,11 @@ class Coalesced:
         self.runs = 0  # how often the job ran, for tests
 
     def request(self) -> None:
+        """Run the update soon. Not while the server stops: a change whose event arrives after the shutdown
+        cancelled the tasks would leave one behind that never runs and outlives its event loop."""
         self.pending = True
+        if core.app.is_stopping or core.app.is_stopped:
+            return
         if not self.running and not self.client.is_deleted:
             self.running = True
             background_tasks.create(self._run(), name=self.name)

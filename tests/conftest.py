@@ -1,5 +1,6 @@
 """Fixtures: a fresh database per test (SQLite file, or PostgreSQL when CTP_TEST_DATABASE_URL is set)."""
 import gc
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -7,6 +8,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from nicegui import background_tasks
 from nicegui.testing import User
 from sqlmodel import Session
 
@@ -98,7 +100,17 @@ def user(user: User) -> User:
     """NiceGUI's simulated user, whose HTTP client writes to the API like our own pages' scripts would: with
     `X-CTP-Request: 1` (SECURITY.md C1; tests of a missing header build their own request)."""
     user.http_client.headers['X-CTP-Request'] = '1'
+    forget_tasks_of_ended_loops()
     return user
+
+
+def forget_tasks_of_ended_loops() -> None:
+    """Each test's app runs on its own event loop, but NiceGUI keeps its tasks in one process-wide set. A task left
+    there by an earlier test's loop can neither be cancelled nor awaited by this test's shutdown, which then fails
+    (or retries forever); forget it, and say so."""
+    for task in [t for t in background_tasks.running_tasks if t.get_loop().is_closed()]:
+        logging.getLogger(__name__).warning('forgetting task %r of an ended test loop', task.get_name())
+        background_tasks.running_tasks.discard(task)
 
 
 @pytest.fixture

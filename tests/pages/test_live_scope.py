@@ -20,9 +20,10 @@ from tests.pages.test_display import LIVE, pair
 SETTLE = 1.0  # seconds for an event's (unwanted) reload to have run, were it requested
 
 
-def coalesced(name: str) -> Coalesced:
-    """The page's one live-update runner of that name."""
-    found = [o for o in gc.get_objects() if isinstance(o, Coalesced) and o.name == name and not o.client.is_deleted]
+def coalesced(name: str, user: User | None = None) -> Coalesced:
+    """The page's one live-update runner of that name (of `user`'s page if given)."""
+    found = [o for o in gc.get_objects() if isinstance(o, Coalesced) and o.name == name and not o.client.is_deleted
+             and (user is None or o.client is user.client)]
     assert len(found) == 1, found
     return found[0]
 
@@ -78,3 +79,22 @@ async def test_a_wall_display_is_not_woken_by_a_machine_outside_its_scope(user: 
     report_on(magnus, 'Magnus plate jam')
     await user.should_see('DOWN', retries=LIVE)
     assert reload.runs > before
+
+
+async def test_a_change_arriving_while_the_app_stops_starts_no_screen_update(user: User, monkeypatch) -> None:
+    """A change committed while the server shuts down (its event reaches the loop after the tasks were cancelled)
+    must not leave a screen update behind: a task created then never runs, outlives its event loop, and the next
+    start's shutdown could not cancel it."""
+    from nicegui import background_tasks, core
+    from nicegui.app.app import State
+
+    magnus, _ = plant()
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.should_see('Magnus', retries=WAIT)
+    update = coalesced('overview-update', user)
+    await asyncio.sleep(SETTLE)  # the page's own first loads have ended
+    monkeypatch.setattr(core.app, '_state', State.STOPPING)
+    before = set(background_tasks.running_tasks)
+    update.request()
+    assert set(background_tasks.running_tasks) == before
+    assert not update.running
