@@ -4,8 +4,12 @@
 moment, with the clock ticking from there (time-machine moves `datetime.now`, `date.today` and `time.time`; the event
 loop's monotonic clock and the file system's clock are left alone). `pytest -m dates --clock=all` runs every test
 marked `dates` once at each of the awkward MOMENTS below (one test id per moment); CI does, so a test that only passes
-on some days cannot land. Mark a module or test `dates` when its outcome depends on the date or the time of day.
+on some days cannot land. `--clock=spread` runs each test marked `dates` once, at one of the MOMENTS chosen by its id
+(stable from run to run), and the others unpinned: the PostgreSQL run does, so its dates tests never meet today's date
+and between them still meet every moment. Mark a module or test `dates` when its outcome depends on the date or the
+time of day.
 """
+import zlib
 import os
 from collections.abc import Iterator
 from datetime import datetime
@@ -25,6 +29,7 @@ MOMENTS: dict[str, str] = {
 
 
 ALL = 'all'
+SPREAD = 'spread'
 
 
 def pinned_moment(value: str) -> datetime:
@@ -46,7 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line('markers', 'dates: the outcome depends on the date; run at every pinned moment in CI')
     value = config.getoption('--clock')
-    if value and value != ALL:
+    if value and value not in (ALL, SPREAD):
         pinned_moment(value)  # refuse a bad value before any test runs
 
 
@@ -66,6 +71,8 @@ def pytest_report_header(config: pytest.Config) -> str | None:
     value = config.getoption('--clock')
     if value == ALL:
         return f'clock: tests marked dates run at each of {", ".join(MOMENTS)}'
+    if value == SPREAD:
+        return f'clock: each test marked dates runs at one of {", ".join(MOMENTS)}, chosen by its id'
     return f'clock pinned at {pinned_moment(value).isoformat()} ({value})' if value else None
 
 
@@ -76,9 +83,16 @@ def pinned_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
     if value == ALL:
         callspec = getattr(request.node, 'callspec', None)
         value = callspec.params.get('clock_moment') if callspec else None
+    elif value == SPREAD:
+        value = spread_moment(request.node.nodeid) if request.node.get_closest_marker('dates') else None
     if not value:
         yield None
         return
     moment = pinned_moment(value)
     with time_machine.travel(moment, tick=True):
         yield moment
+
+
+def spread_moment(nodeid: str) -> str:
+    """The moment a `dates` test runs at under --clock=spread: the same for the same test id in every run."""
+    return list(MOMENTS)[zlib.crc32(nodeid.encode()) % len(MOMENTS)]

@@ -28,7 +28,7 @@ from tests.factories import make_user, report
 # Examples per operation and mode for the admin, who reaches every handler's input checks; the CTP user and the
 # manager add their scope and refusals (fewer), the refused-everywhere roles only their 401/403 (fewest).
 # CTP_FUZZ_EXAMPLES raises the count for a deeper run (e.g. 100 before a release).
-EXAMPLES = int(os.environ.get('CTP_FUZZ_EXAMPLES', '12'))
+EXAMPLES = int(os.environ.get('CTP_FUZZ_EXAMPLES', '8'))
 ROLE_EXAMPLES = {'tech': max(1, EXAMPLES // 2), 'manager': max(1, EXAMPLES // 2),
                  'no-role': max(1, EXAMPLES // 4), 'anonymous': max(1, EXAMPLES // 4)}
 KNOWN_IDS = {'log_id': 1, 'machine_id': 1, 'notification_id': 1}

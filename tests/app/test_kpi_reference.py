@@ -6,7 +6,7 @@ workflow faults) around both DST changes, on a 24/7 and a shift calendar. After 
 accept or refuse it as the rules say, the daily roll-up must equal the live computation, and both must equal the
 reference. One database for the whole run, cleared between cases; the clock is pinned.
 
-300 derandomized cases by default (the same ones every run; the PostgreSQL run of scripts/test-all takes 40);
+100 derandomized cases by default (the same ones every run; the PostgreSQL run of scripts/test-all takes 40);
 KPI_REFERENCE_EXAMPLES=1000 for a deeper run.
 """
 import os
@@ -244,7 +244,7 @@ def _compare(world: World, now: datetime, windows: list[tuple[datetime, datetime
                     assert causes == want['causes'], f'{what} Pareto, machine {machine_id}, {start} - {end}'
 
 
-@settings(max_examples=int(os.environ.get('KPI_REFERENCE_EXAMPLES', '300')), deadline=None, derandomize=True,
+@settings(max_examples=int(os.environ.get('KPI_REFERENCE_EXAMPLES', '100')), deadline=None, derandomize=True,
           database=None, report_multiple_bugs=False, phases=(Phase.explicit, Phase.generate),  # no slow shrinking
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.data_too_large])
