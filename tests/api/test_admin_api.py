@@ -101,7 +101,8 @@ async def test_categories_are_named_per_language_through_the_api(admin: httpx.As
 
 
 @pytest.mark.parametrize('names', [{'fr': 'Refroidissement'}, {'de': 'x' * 121}, {'de': ':onCellClicked'},
-                                   {'de': 'x' * 201}, {'de': 5}, ['de']])
+                                   {'de': 'x' * 201}, {'de': 5}, ['de'],
+                                   {'de': 'Kühl\x00ung'}, {'de': 'Kühl\x1bung'}])
 async def test_bad_names_per_language_are_refused_with_words(admin: httpx.AsyncClient, names: object) -> None:
     created = await admin.post('/api/categories', json={'name': 'Cooling', 'names': names})
     assert created.status_code == 400

@@ -14,9 +14,10 @@ from app.services.access import Action, require
 router = APIRouter(prefix='/api/categories', tags=['categories'])
 
 CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+PRINTABLE = r'^[^\x00-\x1f\x7f]*$'  # a name has no control characters (StrictModel checks only top-level text)
 # The name per language as the admin screen sets it: {"de": "Plattenstau"}; the service checks languages and lengths
 LanguageNames = Annotated[dict[Annotated[str, StringConstraints(max_length=16)],
-                               Annotated[str, StringConstraints(max_length=200)]],
+                               Annotated[str, StringConstraints(max_length=200, pattern=PRINTABLE)]],
                           Field(max_length=8, description=(
                               'the name per language ({"de": "Plattenstau"}; en, de); screens in that language show '
                               'it, others show `name`. On update only the languages given change; "" removes one'))]
