@@ -184,7 +184,8 @@ class ProblemLogDetail(ProblemLogPublic):
     audit: list[AuditEntryPublic] = []
     abilities: dict[str, str | None] = Field(default_factory=dict, description=(
         'What the caller may do next on this problem, as on its page: action (take, hand_over, comment, add_photos, '
-        'vendor, complete, reopen, edit, cancel, undo, delete) -> null when allowed, or the reason why not. Actions '
+        'vendor, complete, reopen, edit, cancel, undo, delete) -> null when allowed, or the reason why not (in the '
+        "caller's language, like error messages; the action names stay as they are). Actions "
         "that do not fit the problem's state are left out; a role that only reads gets {}."))
 
 

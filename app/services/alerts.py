@@ -31,6 +31,11 @@ TITLES = {
     'vendor_not_arrived': N_('Vendor for {machine} not arrived after {duration}'),
 }
 EVENT_KINDS = tuple(TITLES)
+# Kinds one hears of with "every kind" (no own choice in a subscription): maintenance falling due
+OTHER_TITLES = {
+    'maintenance_due': N_('Maintenance due on {machine}'),
+    'maintenance_overdue': N_('Maintenance overdue on {machine}'),
+}
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ class Event:
 
 
 def enqueue_for(session: Session, *, user_ids: set[int], machine_id: int, log_id: int | None, kind: str,
-                key: str | None = None) -> int:
+                key: str | None = None, what: str | None = None) -> int:
     """Add one outbox row per matching subscription of these people (the caller commits). `key` makes the rows'
     idempotency keys (one per subscription); without it each call is a new event."""
     if not user_ids:
@@ -57,7 +62,7 @@ def enqueue_for(session: Session, *, user_ids: set[int], machine_id: int, log_id
     if not subscriptions:
         return 0
     now = utcnow()
-    event = describe(session, machine_id=machine_id, log_id=log_id, kind=kind)
+    event = describe(session, machine_id=machine_id, log_id=log_id, kind=kind, what=what)
     base = key or uuid.uuid4().hex
     languages = {row[0]: row[1] for row in select_rows(session, select(pk(User.id), col(User.language)).where(
         pk(User.id).in_(sorted(user_ids))))}
@@ -107,10 +112,11 @@ def _destination(session: Session, subscription: AlertSubscription) -> str | Non
     return channel.name if channel is not None else None
 
 
-def describe(session: Session, *, machine_id: int, log_id: int | None, kind: str) -> Event:
+def describe(session: Session, *, machine_id: int, log_id: int | None, kind: str, what: str | None = None) -> Event:
+    """The event of an alert; `what` names it when it is about no problem (a maintenance task's title)."""
     machine = session.get(CTPMachine, machine_id)
     log = session.get(CTPProblemLog, log_id) if log_id else None
-    what = ''
+    what = what or ''
     if log is not None:
         what = taxonomy.category_info(session, log.category_id).label if log.category_id else ''
         what = f'{what}: {log.problem_description}' if what else log.problem_description
@@ -129,7 +135,7 @@ def render(event: Event, language: str) -> dict[str, object]:
     """The alert in `language`, as plain (unescaped) fields; the channel formats escape them."""
     with i18n.language(language):
         minutes = (utcnow() - event.since).total_seconds() / 60 if event.since else 0.0
-        title = _(TITLES.get(event.kind, TITLES['problem_created'])).format(
+        title = _(TITLES.get(event.kind) or OTHER_TITLES.get(event.kind) or TITLES['problem_created']).format(
             machine=event.machine, duration=i18n.duration_text(max(minutes, 0)))
         facts = [(_('Machine'), event.machine), (_('What'), event.what or _('Problem'))]
         if event.since is not None:

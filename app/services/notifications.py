@@ -38,15 +38,18 @@ def admins(session: Session) -> set[int]:
 
 
 def notify(session: Session, *, user_ids: set[int], machine_id: int, log_id: int | None,
-           kind: NotificationType, message: str, alert_key: str | None = None, outbound: bool = True) -> set[int]:
+           kind: NotificationType, message: str, alert_key: str | None = None, outbound: bool = True,
+           what: str | None = None) -> set[int]:
     """Add one notification per recipient (the caller commits and publishes), and, in the same transaction, the
-    outbound alerts of their subscriptions (issue 23; `alert_key` makes a repeatable event's idempotency keys)."""
+    outbound alerts of their subscriptions (issue 23; `alert_key` makes a repeatable event's idempotency keys;
+    `what` names what the alert is about when it is no problem, e.g. a maintenance task)."""
     now = utcnow()
     for user_id in sorted(user_ids):
         session.add(CTPNotification(user_id=user_id, machine_id=machine_id, log_id=log_id,
                                     notification_type=kind, message=message, created_at=now))
     if outbound:
-        alerts.enqueue_for(session, user_ids=user_ids, machine_id=machine_id, log_id=log_id, kind=kind, key=alert_key)
+        alerts.enqueue_for(session, user_ids=user_ids, machine_id=machine_id, log_id=log_id, kind=kind, key=alert_key,
+                           what=what)
     return user_ids
 
 

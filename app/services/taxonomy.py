@@ -120,7 +120,9 @@ def list_tree(session: Session, *, include_inactive: bool = False) -> list[tuple
 
 @rolls_back
 def create_category(session: Session, *, actor: Actor, name: str, parent_id: int | None = None,
-                    machine_fault: bool = True, is_planned_default: bool = False) -> Category:
+                    machine_fault: bool = True, is_planned_default: bool = False,
+                    names: dict[str, str] | None = None) -> Category:
+    """Add a subsystem (no parent) or a symptom, with its names in other languages (`names`: {"de": ...})."""
     require(actor, Action.ADMINISTER)
     name = name.strip()
     if not name or len(name) > 120 or name.startswith(':'):
@@ -133,7 +135,7 @@ def create_category(session: Session, *, actor: Actor, name: str, parent_id: int
                                        func.lower(Category.name) == name.lower())
     if select_rows(session, duplicate).first():
         raise Conflict(f'category {name!r} exists already')
-    category = Category(name=name, parent_id=parent_id,
+    category = Category(name=name, parent_id=parent_id, names=_merged_names(None, names or {}),
                         machine_fault=parent.machine_fault if parent else machine_fault,
                         is_planned_default=parent.is_planned_default if parent else is_planned_default, sort=999)
     session.add(category)
@@ -170,7 +172,10 @@ def _merged_names(current: dict[str, str] | None, changes: dict[str, str]) -> di
     merged = dict(current or {})
     for language, text in changes.items():
         text = text.strip()
-        if language not in LANGUAGES or len(text) > 120 or text.startswith(':'):
+        if language not in LANGUAGES:
+            raise InvalidInput(N_('names are given per language: {known}, not {language}'), field='names',
+                               known=', '.join(LANGUAGES), language=language[:16])
+        if len(text) > 120 or text.startswith(':'):
             raise InvalidInput(N_('a category name has 1 to 120 characters and does not start with ":"'),
                                field='names')
         if text:

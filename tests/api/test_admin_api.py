@@ -82,3 +82,42 @@ async def test_bad_operating_hours_are_400_and_change_nothing(admin: httpx.Async
     with session_scope() as session:
         assert len(session.exec(select(OperatingWindow)).all()) == 1
         assert session.exec(select(PlantClosure)).first() is None
+
+
+async def test_categories_are_named_per_language_through_the_api(admin: httpx.AsyncClient) -> None:
+    created = await admin.post('/api/categories', json={'name': 'Cooling', 'names': {'de': ' Kühlung '}})
+    assert created.status_code == 201 and created.json()['names'] == {'de': 'Kühlung'}
+    cooling = created.json()['id']
+    symptom = await admin.post('/api/categories', json={'name': 'Chiller alarm', 'parent_id': cooling})
+    assert symptom.json()['names'] == {}
+    renamed = await admin.put(f'/api/categories/{symptom.json()["id"]}', json={'names': {'de': 'Kühleralarm'}})
+    assert renamed.status_code == 200 and renamed.json() == {**symptom.json(), 'names': {'de': 'Kühleralarm'}}
+    tree = {s['name']: s for s in (await admin.get('/api/categories')).json()}
+    assert tree['Cooling']['names'] == {'de': 'Kühlung'}
+    assert tree['Cooling']['symptoms'][0]['names'] == {'de': 'Kühleralarm'}
+    assert tree['Plate loading / autoloader']['names'] == {'de': 'Plattenzufuhr / Autoloader'}  # the shipped ones
+    removed = await admin.put(f'/api/categories/{cooling}', json={'names': {'de': ''}})
+    assert removed.json()['names'] == {} and removed.json()['name'] == 'Cooling'
+
+
+@pytest.mark.parametrize('names', [{'fr': 'Refroidissement'}, {'de': 'x' * 121}, {'de': ':onCellClicked'},
+                                   {'de': 'x' * 201}, {'de': 5}, ['de'],
+                                   {'de': 'Kühl\x00ung'}, {'de': 'Kühl\x1bung'}])
+async def test_bad_names_per_language_are_refused_with_words(admin: httpx.AsyncClient, names: object) -> None:
+    created = await admin.post('/api/categories', json={'name': 'Cooling', 'names': names})
+    assert created.status_code == 400
+    assert all(field.startswith('names') for field in created.json()['error']['fields'])
+    jam = next(s for s in (await admin.get('/api/categories')).json() if s['name'] == 'Plate loading / autoloader')
+    updated = await admin.put(f'/api/categories/{jam["id"]}', json={'names': names})
+    assert updated.status_code == 400
+    assert [s['names'] for s in (await admin.get('/api/categories')).json() if s['id'] == jam['id']] == [jam['names']]
+    assert 'Cooling' not in [s['name'] for s in (await admin.get('/api/categories')).json()]
+
+
+async def test_an_unknown_language_is_refused_in_the_callers_language(admin: httpx.AsyncClient) -> None:
+    body = {'name': 'Cooling', 'names': {'fr': 'Refroidissement'}}
+    english = (await admin.post('/api/categories', json=body)).json()['error']
+    german = (await admin.post('/api/categories', json=body, headers={'Accept-Language': 'de'})).json()['error']
+    assert english == {'code': 'invalid_input', 'message': 'names are given per language: en, de, not fr',
+                       'fields': {'names': 'names are given per language: en, de, not fr'}}
+    assert german['message'] == 'Namen werden je Sprache angegeben: en, de, nicht fr'

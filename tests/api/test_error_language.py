@@ -47,3 +47,26 @@ async def test_notifications_read_in_the_readers_language_old_rows_as_they_were(
     await client.put('/api/auth/me/language', json={'language': 'de'})
     german = [item['message'] for item in (await client.get('/api/ctp-notifications')).json()['items']]
     assert sorted(german) == ['An old English sentence', 'Kodak Magnus Q800: Störung gemeldet · Maschine STÖRUNG']
+
+
+async def test_why_not_follows_the_callers_language_and_abilities_keep_their_names(
+        client: httpx.AsyncClient, plant: Plant) -> None:
+    with session_scope() as session:
+        log_id = report(session, plant.admin, plant.press1, description='Jam')
+    english = await client.get(f'/api/ctp-problem-logs/{log_id}', headers=token_for(plant.tech))
+    german = await client.get(f'/api/ctp-problem-logs/{log_id}',
+                              headers={**token_for(plant.tech), 'Accept-Language': 'de-DE,de;q=0.9'})
+    assert english.json()['abilities']['edit'] == 'only the reporter or an admin can edit the report'
+    assert german.json()['abilities']['edit'] == 'nur der Melder oder ein Administrator kann die Meldung bearbeiten'
+    assert german.json()['abilities'].keys() == english.json()['abilities'].keys() >= {'take', 'edit', 'cancel'}
+    assert german.json()['abilities']['take'] is None
+    with session_scope() as session:
+        tech = session.get(UserRow, plant.tech.id)
+        assert tech is not None
+        tech.language = 'de'  # the user's own choice beats Accept-Language, also on a change's answer
+        session.add(tech)
+        session.commit()
+    taken = await client.put(f'/api/ctp-problem-logs/{log_id}', json={'status': 'in_progress'},
+                             headers={**token_for(plant.tech), 'Accept-Language': 'en'})
+    assert taken.status_code == 200
+    assert taken.json()['abilities']['cancel'] == 'nur der Melder oder ein Administrator kann diese Störung stornieren'

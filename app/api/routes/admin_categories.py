@@ -2,7 +2,7 @@
 from typing import Annotated
 
 from fastapi import APIRouter, Response
-from pydantic import BaseModel, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_read_session, in_session
@@ -14,6 +14,13 @@ from app.services.access import Action, require
 router = APIRouter(prefix='/api/categories', tags=['categories'])
 
 CategoryName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+PRINTABLE = r'^[^\x00-\x1f\x7f]*$'  # a name has no control characters (StrictModel checks only top-level text)
+# The name per language as the admin screen sets it: {"de": "Plattenstau"}; the service checks languages and lengths
+LanguageNames = Annotated[dict[Annotated[str, StringConstraints(max_length=16)],
+                               Annotated[str, StringConstraints(max_length=200, pattern=PRINTABLE)]],
+                          Field(max_length=8, description=(
+                              'the name per language ({"de": "Plattenstau"}; en, de); screens in that language show '
+                              'it, others show `name`. On update only the languages given change; "" removes one'))]
 
 
 class CategoryOut(BaseModel):
@@ -23,6 +30,7 @@ class CategoryOut(BaseModel):
     machine_fault: bool
     is_planned_default: bool
     active: bool
+    names: dict[str, str] = Field(default_factory=dict, description='the name per language, where an admin gave one')
 
 
 class SubsystemOut(CategoryOut):
@@ -34,16 +42,18 @@ class CategoryCreate(StrictModel):
     parent_id: Id | None = None
     machine_fault: bool = True
     is_planned_default: bool = False
+    names: LanguageNames | None = None
 
 
 class CategoryUpdate(StrictModel):
     name: CategoryName | None = None
     active: bool | None = None
+    names: LanguageNames | None = None
 
 
 def _out(row: Category) -> CategoryOut:
     return CategoryOut(id=row.id, parent_id=row.parent_id, name=row.name, machine_fault=row.machine_fault,
-                       is_planned_default=row.is_planned_default, active=row.active)
+                       is_planned_default=row.is_planned_default, active=row.active, names=dict(row.names or {}))
 
 
 @router.get('', response_model=list[SubsystemOut])
@@ -59,13 +69,13 @@ async def read_categories(actor: CurrentActor, include_inactive: bool = False) -
 
 @router.post('', response_model=CategoryOut, status_code=201)
 async def create_category(body: CategoryCreate, actor: CurrentActor) -> CategoryOut:
-    """Admin: add a subsystem (no parent_id) or a symptom of a subsystem."""
+    """Admin: add a subsystem (no parent_id) or a symptom of a subsystem, with its names per language."""
     return _out(await in_session(lambda s: taxonomy.create_category(s, actor=actor, **body.model_dump())))
 
 
 @router.put('/{category_id}', response_model=CategoryOut)
 async def update_category(category_id: PathId, body: CategoryUpdate, actor: CurrentActor) -> CategoryOut:
-    """Admin: rename (problems keep the category) or (de)activate."""
+    """Admin: rename (problems keep the category), name it per language or (de)activate it."""
     return _out(await in_session(lambda s: taxonomy.update_category(
         s, actor=actor, category_id=category_id, **body.model_dump(exclude_none=True))))
 

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from sqlmodel import Session
 from starlette.exceptions import HTTPException
 
+from app import i18n
 from app.api.deps import CurrentActor, CurrentCaller
+from app.api.errors import caller_language
 from app.api.routes import (
     PathId,
     SearchText,
@@ -72,7 +74,8 @@ async def read_problem_logs(
 @router.get('/{log_id}', response_model=ProblemLogDetail)
 async def read_problem_log(log_id: PathId, caller: CurrentCaller) -> ProblemLogDetail:
     """One problem with its photos and audit trail."""
-    return await read_as(caller, lambda s, actor: problem_queries.get_problem(s, actor=actor, log_id=log_id))
+    detail = await read_as(caller, lambda s, actor: problem_queries.get_problem(s, actor=actor, log_id=log_id))
+    return in_callers_words(caller.request, detail)
 
 
 @router.post('', response_model=ProblemLogDetail, status_code=201, openapi_extra=report_form.OPENAPI,
@@ -105,18 +108,19 @@ async def create_problem_log(
     created, detail = await in_session(work)
     if not created:
         response.status_code = 200
-    return detail
+    return in_callers_words(request, detail)
 
 
 @router.put('/{log_id}', response_model=ProblemLogDetail, dependencies=[Depends(json_body)])
-async def update_problem_log(log_id: PathId, body: ProblemLogUpdate, actor: CurrentActor) -> ProblemLogDetail:
+async def update_problem_log(log_id: PathId, body: ProblemLogUpdate, actor: CurrentActor,
+                             request: Request) -> ProblemLogDetail:
     """Edit a problem or change its status: "in_progress" acknowledges, "completed" completes (needs solution and
     resolved_by; end_time defaults to now), "in_progress" from completed reopens and "cancelled" cancels (both
     need `reason`). A stale `version` is 409; without `version` the change applies to the current state."""
     def work(session: Session) -> ProblemLogDetail:
         problem_logs.update_problem(session, actor=actor, log_id=log_id, changes=body)
         return problem_queries.get_problem(session, actor=actor, log_id=log_id)
-    return await in_session(work)
+    return in_callers_words(request, await in_session(work))
 
 
 @router.delete('/{log_id}', status_code=204, response_class=Response)
@@ -127,13 +131,21 @@ async def delete_problem_log(log_id: PathId, actor: CurrentActor) -> Response:
 
 
 @router.post('/{log_id}/undo', response_model=ProblemLogDetail)
-async def undo_problem_log(log_id: PathId, actor: CurrentActor) -> ProblemLogDetail:
+async def undo_problem_log(log_id: PathId, actor: CurrentActor, request: Request) -> ProblemLogDetail:
     """The reporter takes a report back in its first 2 minutes: cancelled as reported by mistake, out of every KPI;
     the audit trail stays. Later, or for anyone else, 409/403: cancel with a reason instead."""
     def work(session: Session) -> ProblemLogDetail:
         problem_logs.undo_report(session, actor=actor, log_id=log_id)
         return problem_queries.get_problem(session, actor=actor, log_id=log_id)
-    return await in_session(work)
+    return in_callers_words(request, await in_session(work))
+
+
+def in_callers_words(request: Request, detail: ProblemLogDetail) -> ProblemLogDetail:
+    """The reasons why not (marked English texts from access.py) in the caller's language, as the API's error
+    messages are; the abilities' names stay as they are."""
+    with i18n.language(caller_language(request)):
+        detail.abilities = {name: i18n._(reason) if reason else None for name, reason in detail.abilities.items()}
+    return detail
 
 
 @router.get('/{log_id}/comments', response_model=list[CommentPublic])

@@ -8,13 +8,15 @@ from sqlmodel import Session, col
 from app import events
 from app.config import get_settings
 from app.db import select_rows
+from app.i18n import N_
 from app.models import CTPMachine, MaintenanceOrder, MaintenanceTask, NotificationType, utcnow
 from app.services import notifications
 from app.services.maintenance import orders, work
 from app.services.maintenance.recurrence import next_calendar_due
 
-MESSAGES = {NotificationType.MAINTENANCE_DUE: '{machine}: maintenance due · {title}',
-            NotificationType.MAINTENANCE_OVERDUE: '{machine}: maintenance overdue · {title}'}
+MESSAGES = {  # stored as template and parameters (notifications.stored): each reader sees them in their language
+    NotificationType.MAINTENANCE_DUE: N_('{machine}: maintenance due · {title}'),
+    NotificationType.MAINTENANCE_OVERDUE: N_('{machine}: maintenance overdue · {title}')}
 
 
 def run(session: Session, now: datetime | None = None) -> set[int]:
@@ -69,7 +71,7 @@ def _notify(session: Session, task: MaintenanceTask, order: MaintenanceOrder, no
     session.add(order)
     changed.add(order.machine_id)
     machine = session.get(CTPMachine, order.machine_id)
-    message = MESSAGES[kind].format(machine=machine.name if machine else '?', title=task.title)
+    message = notifications.stored(MESSAGES[kind], machine=machine.name if machine else '?', title=task.title)
     users = notifications.recipients_in_scope(session, order.machine_id)
     return notifications.notify(session, user_ids=users, machine_id=order.machine_id, log_id=None, kind=kind,
-                                message=message)
+                                message=message, what=task.title)
