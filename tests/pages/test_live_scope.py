@@ -51,7 +51,7 @@ async def test_an_overview_is_not_woken_by_a_machine_outside_its_scope(user: Use
     magnus, avalon = plant()
     await sign_in(user, 'tech1', PASSWORD)
     await user.should_see('Magnus', retries=WAIT)
-    update = coalesced('overview-update')
+    update = coalesced('overview-update', user)
     before = update.runs
     log_id = report_on(avalon, 'Avalon banding')
     with session_scope() as session:
@@ -71,7 +71,7 @@ async def test_a_wall_display_is_not_woken_by_a_machine_outside_its_scope(user: 
     await pair(user, code)
     await user.open('/display')
     await user.should_see('Magnus', retries=LIVE)
-    reload = coalesced('wall-reload')
+    reload = coalesced('wall-reload', user)
     before = reload.runs
     report_on(avalon, 'Avalon banding')
     await asyncio.sleep(SETTLE)
@@ -81,7 +81,7 @@ async def test_a_wall_display_is_not_woken_by_a_machine_outside_its_scope(user: 
     assert reload.runs > before
 
 
-async def test_a_change_arriving_while_the_app_stops_starts_no_screen_update(user: User, monkeypatch) -> None:
+async def test_a_change_arriving_while_the_app_stops_starts_no_screen_update(user: User) -> None:
     """A change committed while the server shuts down (its event reaches the loop after the tasks were cancelled)
     must not leave a screen update behind: a task created then never runs, outlives its event loop, and the next
     start's shutdown could not cancel it."""
@@ -93,8 +93,11 @@ async def test_a_change_arriving_while_the_app_stops_starts_no_screen_update(use
     await user.should_see('Magnus', retries=WAIT)
     update = coalesced('overview-update', user)
     await asyncio.sleep(SETTLE)  # the page's own first loads have ended
-    monkeypatch.setattr(core.app, '_state', State.STOPPING)
     before = set(background_tasks.running_tasks)
-    update.request()
+    core.app._state = State.STOPPING  # not monkeypatch: its undo would run after the app's own stop, and restart it
+    try:
+        update.request()
+    finally:
+        core.app._state = State.STARTED
     assert set(background_tasks.running_tasks) == before
     assert not update.running
