@@ -193,6 +193,18 @@ def _check_dialog(page: Any, button: str, where: str) -> list[str]:
 
 
 def _check(page: Any, url: str, where: str) -> list[str]:
+    """The screen's problems. A screen that reloads itself while being read (NiceGUI reloads a page whose socket
+    comes back to a server that dropped it, which a loaded machine can cause) is read once more, and it is logged."""
+    try:
+        return _check_once(page, url, where)
+    except Exception as error:  # playwright's Error, imported lazily like the rest of playwright here
+        if 'Execution context was destroyed' not in str(error):
+            raise
+        logger.warning('%s reloaded while it was checked; checking it again', where)
+        return _check_once(page, url, where)
+
+
+def _check_once(page: Any, url: str, where: str) -> list[str]:
     started = time.monotonic()
     page.goto(url)
     page.wait_for_function('window.did_handshake === true')  # NiceGUI's socket is up: the page is live
