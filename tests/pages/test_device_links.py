@@ -9,6 +9,7 @@ from sqlalchemy import select
 from app.db import session_scope
 from app.errors import NotAuthenticated
 from app.models import DeviceLink, Role
+from app.models import User as UserRow
 from app.services.jmf import links
 from tests.factories import PASSWORD, actor, make_machine, make_user
 from tests.pages.signin import WAIT, sign_in
@@ -60,16 +61,23 @@ async def test_the_admin_links_a_device_and_sees_its_secret_once(user: User) -> 
     assert secret not in str([getattr(e, 'value', '') for e in user.find(ui.input).elements])
 
 
-async def test_a_wrong_address_is_refused_in_words_and_nothing_is_stored(user: User) -> None:
+async def test_wrong_input_is_refused_in_the_admins_words_and_nothing_is_stored(user: User) -> None:
     machine_id, _ = _machine_and_admin()
+    with session_scope() as session:  # the admin reads German
+        boss = session.execute(select(UserRow).where(UserRow.username == 'boss')).scalars().one()
+        boss.language = 'de'
+        session.commit()
     await sign_in(user, 'boss', PASSWORD, then='/admin/machines')
     user.find(marker=f'link-device-{machine_id}').click()
-    user.find(marker='link-sender').type('MAGNUS-Q800-01')
+    user.find(marker='link-sender').type('MAGNUS Q800')
+    user.find(marker='link-save').click()
+    await user.should_see('Die Absender-ID hat 1 bis 120 Zeichen ohne Leerzeichen', retries=WAIT)
+    user.find(marker='link-sender').clear().type('MAGNUS-Q800-01')
     user.find(marker='link-addresses').type('press-hall')
     user.find(marker='link-save').click()
-    await user.should_see('"press-hall" is not an IP address or network (such as 10.0.5.20 or 10.0.5.0/24)',
+    await user.should_see('„press-hall“ ist keine IP-Adresse und kein Netz (etwa 10.0.5.20 oder 10.0.5.0/24)',
                           retries=WAIT)
-    await user.should_not_see('Copy it now: it is shown only this once.')
+    await user.should_not_see(marker='link-secret')
     with session_scope() as session:
         assert session.execute(select(DeviceLink)).scalars().all() == []
 
