@@ -16,6 +16,7 @@ from components.design import TOUCH, local_text
 from components.dialog import named_dialog
 
 Refresh = Callable[[], object]
+LINE = 'w-full items-center gap-x-4 gap-y-0 border-t border-slate-300 dark:border-slate-600 pt-1'
 
 
 def machine_links(machine_id: int, found: list[links.LinkInfo], subscriptions: list[subscriber.SubscriptionInfo],
@@ -37,7 +38,7 @@ def _link_line(link: links.LinkInfo, subscription: subscriber.SubscriptionInfo |
     how = (_('subscribed at {url}').format(url=subscription.url) if subscription is not None
            else _('URL token or HTTP Basic (user {sender})').format(sender=link.sender_id))
     error = (subscription.last_error if subscription else None) or link.last_error
-    with ui.row().classes('w-full items-center gap-x-4 gap-y-0 border-t pt-1').mark(f'device-link-{link.id}'):
+    with ui.row().classes(LINE).mark(f'device-link-{link.id}'):
         ui.label(sender).classes('font-mono font-bold')
         ui.label(how)
         ui.label(_('from {addresses}').format(addresses=', '.join(link.allowed_addresses))
