@@ -16,7 +16,7 @@ from app.i18n import _, duration_text, time_text
 from app.services.access import SignedIn, acting_as
 from app.services.jmf import stops
 from app.services.jmf.prompts import Prompt, reporting_machine_ids, stop_prompts
-from components.coalesce import Coalesced
+from components.coalesce import Coalesced, SharedLoad
 from components.design import TOUCH, TOUCH_LINK, error_text
 from components.session import signed_in
 from components.worker import io
@@ -93,19 +93,32 @@ async def live_stop_prompts(*, list_link: bool = False) -> StopPrompts:
         if not prompts.box.is_deleted:
             prompts.show(found)
 
+    reporting: set[int] = set()
+
+    async def on_machine(machine_id: int) -> None:
+        nonlocal reporting
+        if machine_id not in reporting:  # linked since? (screens asking at once share one read)
+            reporting = await REPORTING.get(0)
+        if machine_id in reporting:
+            update.request()
+
     prompts = StopPrompts(answer, list_link=list_link)
     await load()
-    # Only a machine that reports itself can open or answer such a stop: other machines' changes cost this screen no
-    # read (every screen would otherwise read its prompts on every change). A link made later counts after a reload.
-    reporting = await io(_reporting)
+    # Only a machine that reports itself can open or answer such a stop: the prompts are read for its changes only
+    # (every screen would otherwise read its prompts on every change); another machine's change costs the process
+    # one shared read of the linked machines, so a device linked while the tablets are open asks them too.
+    reporting = await REPORTING.get(0)
     update = Coalesced(load, 'stop-prompts-update')
-    events.machine_changed.subscribe(lambda machine_id: update.request() if machine_id in reporting else None)
+    events.machine_changed.subscribe(on_machine)
     return prompts
 
 
-def _reporting() -> set[int]:
+def _reporting(_: int) -> set[int]:
     with read_session() as session:
         return reporting_machine_ids(session)
+
+
+REPORTING: SharedLoad[int, set[int]] = SharedLoad(_reporting)
 
 
 def _read(who: SignedIn | None) -> list[Prompt]:

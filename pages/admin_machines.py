@@ -1,14 +1,19 @@
-"""/admin/machines: add machines, edit name, nickname and description, retire or bring back (admins only)."""
+"""/admin/machines: add machines, edit name, nickname and description, retire or bring back, link the devices that
+report a machine's state over JMF (admins only)."""
+from fastapi import Request
 from nicegui import ui
 
+from app.config import get_settings
 from app.db import read_session
 from app.errors import InvalidInput
 from app.i18n import _
 from app.models.schemas import MachineCreate, MachinePublic, MachineUpdate
-from app.services import machines
+from app.services import labels, machines
 from app.services.access import Actor, SignedIn, acting_as
+from app.services.jmf import links, subscriber
 from components.admin import act, admin_nav
 from components.device_health import device_health
+from components.device_links import machine_links
 from components.dialog import named_dialog
 from components.layout import frame
 from components.page import page
@@ -17,14 +22,17 @@ from components.worker import io
 
 
 @page('/admin/machines')
-async def admin_machines_page() -> None:
+async def admin_machines_page(request: Request) -> None:
     actor = await require_page_admin(_('Machines'))
     if actor is None:
         return
 
+    base_url = labels.public_base_url(get_settings().public_origins, str(request.base_url))
+
     @ui.refreshable
     async def machine_list() -> None:
-        for row in await io(_load, actor):
+        rows, found, subscriptions = await io(_load, actor)
+        for row in rows:
             with ui.card().classes('w-full').mark(f'machine-{row.id}'):
                 with ui.row().classes('items-center gap-4'):
                     ui.label(row.name).classes('font-bold')
@@ -36,6 +44,8 @@ async def admin_machines_page() -> None:
                     retired = row.retired_at is not None
                     ui.button(_('Bring back') if retired else _('Retire'),
                               on_click=lambda r=row, flag=not retired: retire(r, flag)).props('flat')
+                if not retired:
+                    machine_links(row.id, found, subscriptions, base_url, machine_list.refresh)  # issue 21
 
     async def retire(row: MachinePublic, flag: bool) -> None:
         done = (_('{machine} retired') if flag else _('{machine} back in service')).format(machine=row.name)
@@ -88,9 +98,10 @@ def _edit_dialog(row: MachinePublic, refresh: object) -> None:
     dialog.open()
 
 
-def _load(actor: Actor) -> list[MachinePublic]:
+def _load(actor: Actor) -> tuple[list[MachinePublic], list[links.LinkInfo], list[subscriber.SubscriptionInfo]]:
     with read_session() as session:
-        return machines.list_machines(session, actor=actor, include_retired=True)
+        return (machines.list_machines(session, actor=actor, include_retired=True),
+                links.list_links(session, actor=actor), subscriber.list_subscriptions(session, actor=actor))
 
 
 def _create(who: SignedIn | None, fields: dict[str, object]) -> int:

@@ -100,6 +100,7 @@ MATRIX: list[Row] = [
     Row('GET', '/api/device-links', admin_only(200)),
     Row('POST', '/api/device-links', admin_only(201), {'machine_id': '{machine}', 'sender_id': 'Magnus-Q800-1'}),
     Row('DELETE', '/api/device-links/{missing}', admin_only(404)),
+    Row('POST', '/api/device-links/{missing}/secret', admin_only(404)),  # rotate the secret (admin screen too)
     Row('GET', '/api/machine-stops', every(200)),
     Row('PUT', '/api/machine-stops/{missing}/reason', every(404, manager=403), {'note': 'plate jam'}),
     Row('GET', '/api/ctp-machines/{machine}/meters', every(200, ctp_other=404)),

@@ -95,3 +95,22 @@ def test_only_admins_manage_links(session: Session) -> None:
         links.create_link(session, actor=actor(tech), machine_id=machine.id, sender_id='S')  # type: ignore[arg-type]
     with pytest.raises(PermissionDenied):
         links.list_links(session, actor=actor(tech))
+
+
+async def test_a_new_secret_replaces_the_old_one_at_once(admin_client: httpx.AsyncClient, session: Session) -> None:
+    machine = make_machine(session)
+    admin = make_user(session, 'admin2', Role.ADMIN)
+    info, old = links.create_link(session, actor=actor(admin), machine_id=machine.id, sender_id='S')  # type: ignore[arg-type]
+    session.rollback()
+    rotated = await admin_client.post(f'/api/device-links/{info.id}/secret')
+    assert rotated.status_code == 200, rotated.text
+    new = rotated.json()['secret']
+    assert new != old and rotated.json()['url_path'] == f'/api/jmf/{new}' and rotated.json()['link']['id'] == info.id
+    session.expire_all()
+    assert links.authenticate(session, secret=new, address='10.0.0.1').id == info.id
+    with pytest.raises(NotAuthenticated):
+        links.authenticate(session, secret=old, address='10.0.0.1')
+    session.rollback()
+    await admin_client.delete(f'/api/device-links/{info.id}')
+    gone = await admin_client.post(f'/api/device-links/{info.id}/secret')
+    assert gone.status_code == 404 and gone.json()['error']['message'] == 'this device link no longer exists'

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlmodel import Session
 
 from app import events
+from app.db import read_session
 from app.errors import Conflict, NotFound, PermissionDenied
 from app.models import CTPMachine, CTPProblemLog, JmfSignal, MachineStop, Role
 from app.services import downtime
@@ -183,3 +184,19 @@ def test_a_machine_reported_problem_is_the_teams_to_edit(session: Session, plant
     with pytest.raises(PermissionDenied):
         problem_logs.update_problem(session, actor=actor(manager), log_id=log.id,  # type: ignore[arg-type]
                                     changes=ProblemLogUpdate(problem_description='not theirs'))
+
+
+def test_screens_told_of_a_machine_stop_find_it(session: Session, plant: tuple[CTPMachine, int]) -> None:
+    """The receiver ingests in a worker thread and screens re-read at once: the last news of the machine comes
+    after its stop is committed, or the tablets never ask why (the problem's own news goes out before)."""
+    machine, link_id = plant
+    seen: list[int] = []
+
+    def reread(name: str, machine_id: int) -> None:
+        if name == 'machine_changed' and machine_id == machine.id:
+            with read_session() as fresh:
+                seen.append(len(fresh.exec(select(MachineStop)).scalars().all()))
+
+    events.add_forwarder(reread)  # tests/conftest.py clears the forwarders after each test
+    signal(session, link_id, 'Down', at(0), 'BreakDown')
+    assert seen and seen[-1] == 1

@@ -120,3 +120,22 @@ async def test_the_machine_page_shows_its_own_counters(user: User) -> None:
     await sign_in(user, 'tech1', PASSWORD, then=f'/machines/{machine.id}')
     await user.should_see('Counters reported by the machine', retries=WAIT)
     await user.should_see(marker='meter-total_production', content='1,250 Plate')
+
+
+async def test_a_machine_linked_while_the_tablet_is_open_asks_why_without_a_reload(user: User) -> None:
+    with session_scope() as session:
+        machine = make_machine(session, 'Magnus')
+        seeded_category(session, 'Plate loading / autoloader', 'Plate jam')
+        make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+        boss = make_user(session, 'boss', Role.ADMIN)
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
+    with session_scope() as session:  # the admin links the device now (Admin → Machines), the tablet stays open
+        link, _ = links.create_link(session, actor=actor(boss), machine_id=machine.id, sender_id='MAGNUS')  # type: ignore[arg-type]
+    now = utcnow()
+    report = DeviceReport(device_id='', status='Stopped', status_details=('PaperJam',), device_condition='',
+                          sent_at=now, production_counter=None, total_counter=None, hour_counter=None, counter_unit='')
+    with session_scope() as session:
+        ingest.ingest(session, link_id=link.id, message=Message('jmf', 'MAGNUS', ('S',), (report,), 0), received_at=now)
+    clock = now.astimezone(get_settings().zone).strftime('%H:%M')
+    await user.should_see(f'Magnus stopped at {clock}: why?', retries=WAIT)

@@ -47,6 +47,13 @@ async def revoke_device_link(link_id: PathId, actor: CurrentActor) -> Response:
     return Response(status_code=204)
 
 
+@router.post('/api/device-links/{link_id}/secret', response_model=DeviceLinkCreated)
+async def rotate_device_link_secret(link_id: PathId, actor: CurrentActor) -> DeviceLinkCreated:
+    """Admin: a new secret for the link (the old one stops working at once); the secret is in this answer only."""
+    info, secret = await in_session(lambda s: links.rotate_link(s, actor=actor, link_id=link_id))
+    return DeviceLinkCreated(link=info, secret=secret, url_path=f'/api/jmf/{secret}')
+
+
 class SubscriptionIn(StrictModel):
     machine_id: Id
     url: str = Field(min_length=8, max_length=500, description="the device's or workflow server's JMF URL; its host "

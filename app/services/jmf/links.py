@@ -15,12 +15,15 @@ from sqlmodel import Session, col
 from app import auth
 from app.db import rolls_back, select_rows
 from app.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
+from app.i18n import N_
 from app.models import CTPMachine, DeviceLink, utcnow
 from app.services.access import Action, Actor, require
 
 IDENTIFIER = re.compile(r'^[^\x00-\x20\x7f]{1,120}$')  # JMF IDs: printable, no spaces
 MAX_ADDRESSES = 20
 TOKEN_PREFIX = 'jmf'
+TOO_LONG = {'sender_id': N_('the sender ID has 1 to 120 characters without spaces'),
+            'device_id': N_('the device ID has at most 120 characters without spaces')}
 
 
 class LinkInfo(BaseModel):
@@ -53,12 +56,13 @@ def create_link(session: Session, *, actor: Actor, machine_id: int, sender_id: s
     require(actor, Action.ADMINISTER)
     machine = session.get(CTPMachine, machine_id)
     if machine is None or machine.retired_at is not None:
-        raise InvalidInput(f'no active machine {machine_id}', field='machine_id')
+        raise InvalidInput(N_('choose a machine in service'), field='machine_id')
     sender_id, device_id = _identifier(sender_id, 'sender_id'), device_id.strip()
     if device_id:
         device_id = _identifier(device_id, 'device_id')
     if _active(session, sender_id, device_id) is not None:
-        raise Conflict(f'{sender_id}/{device_id or "*"} is already linked; revoke that link first')
+        raise Conflict(N_('{sender} is already linked to a machine; remove that link first'),
+                       sender=f'{sender_id}/{device_id}' if device_id else sender_id)
     secret = auth.new_token(TOKEN_PREFIX)
     row = DeviceLink(machine_id=machine_id, sender_id=sender_id, device_id=device_id,
                      secret_hash=auth.token_digest(secret), created_by=actor.user_id,
@@ -72,12 +76,22 @@ def create_link(session: Session, *, actor: Actor, machine_id: int, sender_id: s
 def revoke_link(session: Session, *, actor: Actor, link_id: int) -> None:
     """Admin: the link's secret stops working at once; its signals stay until the retention purges them."""
     require(actor, Action.ADMINISTER)
-    row = session.get(DeviceLink, link_id)
-    if row is None or row.revoked_at is not None:
-        raise NotFound(f'device link {link_id} not found')
+    row = _active_row(session, link_id)
     row.revoked_at = utcnow()
     session.add(row)
     session.commit()
+
+
+@rolls_back
+def rotate_link(session: Session, *, actor: Actor, link_id: int) -> tuple[LinkInfo, str]:
+    """Admin: a new secret for the link; the old one stops working at once. Returns (info, secret), shown once."""
+    require(actor, Action.ADMINISTER)
+    row = _active_row(session, link_id)
+    secret = auth.new_token(TOKEN_PREFIX)
+    row.secret_hash, row.last_error = auth.token_digest(secret), None
+    session.add(row)
+    session.commit()
+    return _info(session, row), secret
 
 
 def authenticate(session: Session, *, secret: str, address: str | None, username: str | None = None) -> DeviceLink:
@@ -105,21 +119,29 @@ def address_allowed(allow_list: str, address: str | None) -> bool:
 
 def parse_addresses(items: list[str]) -> list[str]:
     if len(items) > MAX_ADDRESSES:
-        raise InvalidInput(f'at most {MAX_ADDRESSES} addresses', field='allowed_addresses')
+        raise InvalidInput(N_('at most {count} addresses'), field='allowed_addresses', count=MAX_ADDRESSES)
     networks = []
     for item in items:
         try:
             networks.append(str(ipaddress.ip_network(item.strip(), strict=False)))
         except ValueError as error:
-            raise InvalidInput(f'{item!r} is not an IP address or network', field='allowed_addresses') from error
+            raise InvalidInput(N_('"{item}" is not an IP address or network (such as 10.0.5.20 or 10.0.5.0/24)'),
+                               field='allowed_addresses', item=item.strip()) from error
     return networks
 
 
 def _identifier(value: str, name: str) -> str:
     value = value.strip()
     if not IDENTIFIER.match(value):
-        raise InvalidInput(f'{name} has 1 to 120 printable characters without spaces', field=name)
+        raise InvalidInput(TOO_LONG[name], field=name)
     return value
+
+
+def _active_row(session: Session, link_id: int) -> DeviceLink:
+    row = session.get(DeviceLink, link_id)
+    if row is None or row.revoked_at is not None:
+        raise NotFound(N_('this device link no longer exists'))
+    return row
 
 
 def _active(session: Session, sender_id: str, device_id: str) -> DeviceLink | None:

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
+from app import events
 from app.config import get_settings
 from app.db import rolls_back, select_rows
 from app.errors import Conflict, NotFound
@@ -61,6 +62,10 @@ def _open(session: Session, signal: Signal) -> None:
                             device_status=signal.status, status_details=' '.join(signal.details)[:200],
                             device_condition=signal.condition,
                             suggested_category_id=suggested_category(session, signal.details)))
+    # The problem's news went out with its own commit, before this stop existed; screens that re-read then (the
+    # tablets' "why?") found nothing. The stop is committed now and its machine announced again.
+    session.commit()
+    events.publish(events.machine_changed, signal.machine_id)
 
 
 def _end(session: Session, stop: MachineStop, at: datetime) -> None:
