@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     sqlite_cache_mb: int = Field(default=32, ge=1, le=4096)  # page cache per connection, filled only as pages are read
     gc_tuning: bool = True  # freeze the start-up objects out of the collector's scans (app.ops.tune_garbage_collector)
     ws_compression: bool = False  # per-message deflate of the live-update websocket (costs CPU per screen; for WANs)
+    # a wall board cut off longer than this is dropped by the server and reloads itself once the server answers
+    wall_reconnect_seconds: float = Field(default=60.0, ge=1.0, le=3600.0)
     cheap_password_hashes: bool = False  # test suites only (refused unless CTP_ENV=test): Argon2 at its minimum cost
     # Machines reporting over CIP4 JMF/XJMF (app/services/jmf)
     jmf_max_bytes: int = Field(default=256 * 1024, ge=1024)  # one JMF/XJMF message; more is refused before parsing

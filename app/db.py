@@ -7,7 +7,7 @@ from typing import Any, ParamSpec, TypeVar, TypeVarTuple, cast
 
 from sqlalchemy import Engine, Result, Select, create_engine, event
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm import Mapped
 from sqlalchemy.pool import QueuePool
 from sqlmodel import Session, col
@@ -23,6 +23,8 @@ Ts = TypeVarTuple('Ts')
 
 # The WAL-reset corruption race is fixed from these SQLite versions on (3.51.3, or the backports).
 WAL_SAFE_SQLITE = ((3, 51, 3), (3, 50, 7), (3, 44, 6))
+# What a read raises while the database is away (restarting, unreachable); a screen that waits catches these
+DATABASE_AWAY: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
 
 _engine: Engine | None = None
 _read_engine: Engine | None = None

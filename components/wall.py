@@ -1,4 +1,5 @@
 """The andon wall board: large tiles, live, readable at 5 m, with no interaction (DOMAIN.md §8)."""
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -6,7 +7,7 @@ from nicegui import ui
 
 from app import i18n
 from app.config import get_settings
-from app.db import read_session, session_scope
+from app.db import DATABASE_AWAY, read_session, session_scope
 from app.i18n import _
 from app.models import MachineStatus, utcnow
 from app.models.schemas import MachinePublic
@@ -18,6 +19,7 @@ from components.design import duration_text, status_look
 from components.language import speaking
 from components.worker import io
 
+logger = logging.getLogger(__name__)
 ROTATE_SECONDS = 10
 RESYNC_TICKS = 6  # full re-read every 60 s; pushes are immediate anyway
 FOOTER_ITEMS = 4
@@ -72,7 +74,10 @@ class WallBoard:
             self.sections = (ui.element('div').classes('ctp-section ctp-section-big'),
                              ui.element('div').classes('ctp-section ctp-section-small'))
         self.footer = Footer()
-        await self.reload()
+        try:
+            await self.reload()
+        except DATABASE_AWAY:  # the database restarts: the minute's re-read (or the bus's resync) fills the board
+            logger.warning('wall board: first read failed, the board fills on its next read')
         self._timer = ui.timer(ROTATE_SECONDS, self._tick)
         self.updates = Coalesced(self.reload, 'wall-reload')
 

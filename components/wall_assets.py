@@ -5,6 +5,7 @@ import json
 from nicegui import ui
 
 from app import i18n
+from app.config import get_settings
 from app.i18n import _
 
 WALL_CSS = '''
@@ -66,13 +67,28 @@ body.ctp-stale .ctp-tile { filter: grayscale(1) brightness(.6); }
 # Counters tick in the browser from the server's down_at; the board is stale when the socket is down for 5 s (a
 # shorter blip, or a socket still connecting after the page loads, is not) or no server update arrived for 60 s;
 # a chime sounds when the server says a tile turned red.
+# Self-healing (nobody touches a wall screen): NiceGUI reloads the page itself when its socket reconnects to a server
+# that no longer knows it (restarted, or it dropped the board after CTP_WALL_RECONNECT_SECONDS). A board cut off for
+# longer than that window also asks /healthz every few seconds and reloads as soon as the server answers, so it never
+# reloads into an error page and never waits on the socket's back-off alone.
 WALL_SCRIPT = '''
 <div id="ctp-stale">{stale_before}<span id="ctp-stale-since"></span>{stale_after}</div>
 <script>
 (function () {
   const WORDS = {words};  // the board's language: duration units ('{0} h') and the locale of its clock
   const LOST_GRACE = 5;  // seconds without the server's socket before the board says it is stale
-  let staleSince = null, lostAt = null;
+  const RELOAD_AFTER = {reload_after};  // seconds without the socket after which the server has dropped this board
+  const PROBE_EVERY = 5;  // seconds between two questions to the server while it does not answer
+  let staleSince = null, lostAt = null, probing = false;
+  async function reloadWhenServerAnswers() {
+    if (probing) return;
+    probing = true;
+    try {
+      const answer = await fetch((window.path_prefix || '') + '/healthz', {cache: 'no-store'});
+      if (answer.ok) { window.location.reload(); return; }
+    } catch (e) { /* not reachable yet */ }
+    setTimeout(() => { probing = false; }, PROBE_EVERY * 1000);
+  }
   function plantTime(date) {  // the plant's zone (data-zone of the clock), never the browser's
     const clock = document.querySelector('[data-zone]');
     const zone = clock ? clock.dataset.zone : undefined;
@@ -94,6 +110,7 @@ WALL_SCRIPT = '''
     const updated = grid ? Number(grid.dataset.updated) : now;
     const connected = window.socket ? window.socket.connected : true;
     if (connected) lostAt = null; else if (lostAt === null) lostAt = now;
+    if (!connected && now - lostAt >= RELOAD_AFTER) reloadWhenServerAnswers();
     // a socket still connecting after the page loads, or a blip shorter than LOST_GRACE, is not stale
     const stale = (!connected && now - lostAt >= LOST_GRACE) || now - updated > 60;
     if (stale && staleSince === null) {
@@ -136,4 +153,4 @@ def wall_script() -> str:
     words = {'units': units, 'locale': 'en-GB' if i18n.locale_tag() == 'en' else i18n.locale_tag()}
     script_json = json.dumps(words).replace('<', '\\u003c')  # never ends the script element
     return (WALL_SCRIPT.replace('{stale_before}', html.escape(before)).replace('{stale_after}', html.escape(after))
-            .replace('{words}', script_json))
+            .replace('{words}', script_json).replace('{reload_after}', f'{get_settings().wall_reconnect_seconds:g}'))

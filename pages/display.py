@@ -1,4 +1,5 @@
 """/display: the wall-mounted status board of the plate room, for a paired display or a signed-in person."""
+import logging
 from datetime import datetime
 
 from nicegui import ui
@@ -6,7 +7,7 @@ from starlette.requests import Request
 
 from app import events
 from app.config import get_settings
-from app.db import read_session, session_scope
+from app.db import DATABASE_AWAY, read_session, session_scope
 from app.i18n import _
 from app.services import board_cache, displays
 from app.services.access import Actor, actor_for_user, has_access
@@ -16,12 +17,22 @@ from components.wall import WallBoard, plant_clock
 from components.wall_assets import add_wall_assets
 from components.worker import io
 
+logger = logging.getLogger(__name__)
+RETRY_SECONDS = 10  # a screen opened while the database is away loads again this often
 
-@page('/display')
+
+# a board cut off longer than this is dropped; its page reloads itself when it reconnects (components/wall_assets.py)
+@page('/display', reconnect_timeout=get_settings().wall_reconnect_seconds)
 async def display_page(request: Request, chime: bool = False, per_page: int = 0) -> None:
     token = request.cookies.get(displays.DISPLAY_COOKIE)
     user_id, since = request.state.user_id, request.state.session_since  # the live session (components/session.py)
-    actor = await io(_resolve, token, user_id, since)
+    try:
+        actor = await io(_resolve, token, user_id, since)
+        scope = await io(_scope, actor) if actor is not None else None  # read before the board is built
+    except DATABASE_AWAY:  # the database restarts: a wall screen waits and tries again, it never shows an error
+        logger.warning('wall display: database not reachable, the screen tries again in %d s', RETRY_SECONDS)
+        _waiting_for_database()
+        return
     if actor is not None:
         speak_for(actor)  # the display's own language, else the person's, else the plant default
     ui.page_title(_('CTP wall display'))
@@ -30,7 +41,6 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
     if actor is None:
         _not_paired(known_before=bool(token))
         return
-    scope = await io(_scope, actor)  # read before the board: nothing awaited between it and the subscriptions
     client, page = ui.context.client, ui.element('div').classes('ctp-stage')
     with page:
         with ui.element('div').classes('ctp-wall-header'):
@@ -80,6 +90,17 @@ def _resolve(token: str | None, user_id: object, since: datetime | None) -> Acto
 def _scope(actor: Actor) -> board_cache.Scope:
     with read_session() as session:
         return board_cache.scope_of(session, actor)
+
+
+def _waiting_for_database() -> None:
+    """A wall screen opened while the database is away (restarting): it says so and loads again by itself."""
+    ui.dark_mode(True)
+    with ui.column().classes('absolute-center items-center gap-4 text-center'):
+        ui.icon('hourglass_empty').classes('text-8xl text-grey-6')
+        ui.label(_('The board is starting again')).classes('text-4xl font-bold').mark('waiting')
+        ui.label(_('The data is not reachable right now; this screen tries again by itself.')) \
+            .classes('text-xl text-grey-4')
+    ui.timer(RETRY_SECONDS, ui.navigate.reload, once=True)
 
 
 def _not_paired(*, known_before: bool = False) -> None:

@@ -2,6 +2,7 @@
 import io
 import json
 import logging
+import sys
 import time
 from collections.abc import AsyncIterator
 
@@ -137,3 +138,17 @@ async def test_metrics_are_closed_to_other_hosts_unless_allowed(ctp_env: str, mo
     monkeypatch.setenv('CTP_METRICS_ALLOW', '["10.20.30.0/24"]')  # the Prometheus server's network
     get_settings.cache_clear()
     assert await status_from('10.20.30.40') == 200 and await status_from('10.20.31.1') == 403
+
+
+def test_logs_go_to_stderr_only_so_the_journal_rotates_them() -> None:
+    """Weeks of request lines cannot fill the disk: the app opens no log file of its own (docs/DEPLOYMENT.md)."""
+    root = logging.getLogger()
+    before = list(root.handlers)
+    try:
+        ops.configure_logging(as_json=True)
+        ours = [h for h in root.handlers if h.get_name() == 'ctp']
+        assert len(ours) == 1 and not isinstance(ours[0], logging.FileHandler)
+        assert isinstance(ours[0], logging.StreamHandler) and ours[0].stream is sys.stderr
+    finally:
+        for handler in [h for h in root.handlers if h not in before]:
+            root.removeHandler(handler)

@@ -30,13 +30,16 @@ def require_chromium() -> None:
 
 
 @contextmanager
-def running_server(data_dir: Path, port: int, *, demo: bool = False, language: str = 'en') -> Iterator[str]:
-    """`python main.py` on the port with its own data folder (and plant language); yields the base URL."""
+def running_server(data_dir: Path, port: int, *, demo: bool = False, language: str = 'en',
+                   extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """`python main.py` on the port with its own data folder (and plant language, and any further CTP_ settings);
+    yields the base URL."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(('CTP_', 'PYTEST_', 'NICEGUI_'))}
     env.update(CTP_PORT=str(port), CTP_DATA_DIR=str(data_dir), CTP_DEMO='1' if demo else '0',
                CTP_ADMIN_PASSWORD=ADMIN_PASSWORD, CTP_ENV='development', CTP_STORAGE_SECRET='b' * 48,
                CTP_TIMEZONE='Europe/Berlin', CTP_LANGUAGE=language)
-    log = (data_dir.parent / f'server-{port}.log').open('w')
+    env.update(extra_env or {})
+    log = (data_dir.parent / f'server-{port}.log').open('a')  # a server restarted on the port adds to its log
     process = subprocess.Popen([sys.executable, 'main.py'], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f'http://127.0.0.1:{port}'
     try:
