@@ -9,8 +9,8 @@ on some days cannot land. `--clock=spread` runs each test marked `dates` once, a
 and between them still meet every moment. Mark a module or test `dates` when its outcome depends on the date or the
 time of day.
 """
-import zlib
 import os
+import zlib
 from collections.abc import Iterator
 from datetime import datetime
 
