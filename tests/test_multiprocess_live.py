@@ -43,8 +43,15 @@ class AppProcess:
 
 
 def free_ports(count: int) -> list[int]:
-    """Free ports, preferring CTP_TEST_PORTS ('8340-8349') so parallel sessions on one host do not collide."""
+    """Free ports from CTP_TEST_PORTS ('8340-8349'), so parallel sessions on one host do not collide; each
+    pytest-xdist worker takes its own share of the range (two workers probing at once saw the same port free, and
+    one worker's probe then found the other's app)."""
     low, high = (int(p) for p in os.environ.get('CTP_TEST_PORTS', '8340-8349').split('-'))
+    workers = int(os.environ.get('PYTEST_XDIST_WORKER_COUNT', '1'))
+    worker = int(os.environ.get('PYTEST_XDIST_WORKER', 'gw0').removeprefix('gw') or 0)
+    share = (high - low + 1) // workers
+    if share >= count:
+        low, high = low + worker * share, low + (worker + 1) * share - 1
     found = []
     for port in range(low, high + 1):
         with socket.socket() as probe:
