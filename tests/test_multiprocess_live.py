@@ -95,8 +95,11 @@ def stop_app(app: AppProcess) -> None:
 
 
 def listener_pids(url: str, app: AppProcess) -> list[int]:
+    """The app's listening connections: its last statement is the LISTEN, or the ping the listener sends after
+    IDLE_CHECK_SECONDS without a notification (on a loaded machine the wait for the second app can take that long)."""
     rows = pg_execute(url, "SELECT pid FROM pg_stat_activity WHERE application_name LIKE :name "
-                           "AND query ILIKE 'LISTEN%'", name=f'ctp-bus-listen:{app.process.pid}-%')
+                           "AND (query ILIKE 'LISTEN%' OR query = 'SELECT 1')",
+                      name=f'ctp-bus-listen:{app.process.pid}-%')
     return [int(row[0]) for row in rows]  # type: ignore[call-overload]
 
 

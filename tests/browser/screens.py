@@ -15,10 +15,19 @@ ADMIN_PAGES = {'admin-users': '/admin/users', 'admin-machines': '/admin/machines
 DEMO_PASSWORDS = {'admin': ADMIN_PASSWORD, 'manager': 'manager-demo', 'tech1': 'tech1-demo', 'tech2': 'tech2-demo'}
 
 
-def sign_in(page: Any, base: str, username: str = 'admin') -> None:
-    """Through the sign-in form, as a person would; lands on the overview."""
+def sign_in(page: Any, base: str, username: str = 'admin', password: str | None = None) -> None:
+    """Through the sign-in form, as a person would (the demo plant's password unless given); lands on the overview."""
     page.goto(f'{base}/login')
     page.get_by_label('User name').fill(username)
-    page.get_by_label('Password').fill(DEMO_PASSWORDS[username])
+    page.get_by_label('Password').fill(password or DEMO_PASSWORDS[username])
     page.get_by_role('button', name='Sign in').click()
     page.wait_for_url(f'{base}/')
+
+
+def signed_in_page(browser: Any, base: str, username: str, password: str, viewport: dict[str, int],
+                   timeout_ms: int) -> Any:
+    """A new touch screen of that size, signed in through the form, on the overview."""
+    page = browser.new_context(viewport=viewport, has_touch=True).new_page()
+    page.set_default_timeout(timeout_ms)
+    sign_in(page, base, username, password)
+    return page

@@ -25,6 +25,7 @@ from app.db import build_engine
 from app.models import Role
 from app.services.jmf import links
 from bench.jmf_sim import JMF
+from tests.browser.screens import signed_in_page
 from tests.browser.server import (
     ADMIN_PASSWORD,
     DESKTOP,
@@ -67,17 +68,6 @@ def plant(tmp_path: Path) -> Iterator[Plant]:
         yield Plant(base, machine.id, secret)  # type: ignore[arg-type]
 
 
-def _signed_in(browser: Any, base: str, username: str, password: str, viewport: dict[str, int]) -> Any:
-    page = browser.new_context(viewport=viewport, has_touch=True).new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(f'{base}/login')
-    page.get_by_label('User name').fill(username)
-    page.get_by_label('Password').fill(password)
-    page.get_by_role('button', name='Sign in').click()
-    page.wait_for_url(f'{base}/')
-    return page
-
-
 def _post_recorded(plant: Plant, name: str, at: datetime) -> float:
     """Post a recorded message with its times set to `at`, as the simulator posts a JMF device's signals; returns
     when the receiver answered (monotonic)."""
@@ -114,8 +104,8 @@ def _statistics(plant: Plant, start: datetime, end: datetime) -> tuple[dict[str,
 
 def test_the_machine_says_it_stopped_the_tablet_asks_why_and_running_ends_the_downtime(
         plant: Plant, browser: Any) -> None:
-    watcher = _signed_in(browser, plant.base, 'admin', ADMIN_PASSWORD, DESKTOP)
-    tablet = _signed_in(browser, plant.base, 'tech1', PASSWORD, TABLET)
+    watcher = signed_in_page(browser, plant.base, 'admin', ADMIN_PASSWORD, DESKTOP, WAIT_MS)
+    tablet = signed_in_page(browser, plant.base, 'tech1', PASSWORD, TABLET, WAIT_MS)
     _card(watcher, 'green-9').wait_for(timeout=60_000)  # the first page after a server start can be slow
     running_at = datetime.now(UTC).replace(microsecond=0)
     stopped_at = running_at - DOWN_FOR

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from app.db import build_engine
 from app.models import Role
+from tests.browser.screens import signed_in_page
 from tests.browser.server import (
     TABLET,
     database_url,
@@ -43,14 +44,7 @@ def plant(tmp_path: Path) -> Iterator[str]:
 
 
 def _signed_in(browser: Any, base: str, username: str) -> Any:
-    page = browser.new_context(viewport=TABLET, has_touch=True).new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(f'{base}/login')
-    page.get_by_label('User name').fill(username)
-    page.get_by_label('Password').fill(PASSWORD)
-    page.get_by_role('button', name='Sign in').click()
-    page.wait_for_url(f'{base}/')
-    return page
+    return signed_in_page(browser, base, username, PASSWORD, TABLET, WAIT_MS)
 
 
 def _shot(page: Any, name: str, tmp_path: Path) -> None:

@@ -18,6 +18,16 @@ from tests.factories import PASSWORD, actor, make_machine, make_user, seeded_cat
 from tests.pages.signin import WAIT, sign_in
 
 
+def paper_jam_now(link_id: int) -> str:
+    """The linked device says it stopped with a PaperJam, now; returns the plant time the tablets name (HH:MM)."""
+    now = utcnow()
+    report = DeviceReport(device_id='', status='Stopped', status_details=('PaperJam',), device_condition='',
+                          sent_at=now, production_counter=None, total_counter=None, hour_counter=None, counter_unit='')
+    with session_scope() as session:
+        ingest.ingest(session, link_id=link_id, message=Message('jmf', 'MAGNUS', ('S',), (report,), 0), received_at=now)
+    return now.astimezone(get_settings().zone).strftime('%H:%M')
+
+
 async def test_a_paper_jam_asks_the_tablet_why_and_one_tap_answers(user: User) -> None:
     with session_scope() as session:
         machine = make_machine(session, 'Magnus')
@@ -27,12 +37,7 @@ async def test_a_paper_jam_asks_the_tablet_why_and_one_tap_answers(user: User) -
         link, _ = links.create_link(session, actor=actor(boss), machine_id=machine.id, sender_id='MAGNUS')  # type: ignore[arg-type]
     await sign_in(user, 'tech1', PASSWORD)
     await user.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
-    now = utcnow()
-    report = DeviceReport(device_id='', status='Stopped', status_details=('PaperJam',), device_condition='',
-                          sent_at=now, production_counter=None, total_counter=None, hour_counter=None, counter_unit='')
-    with session_scope() as session:
-        ingest.ingest(session, link_id=link.id, message=Message('jmf', 'MAGNUS', ('S',), (report,), 0), received_at=now)
-    clock = now.astimezone(get_settings().zone).strftime('%H:%M')
+    clock = paper_jam_now(link.id)
     await user.should_see(f'Magnus stopped at {clock}: why?', retries=WAIT)
     user.find(marker='stop-reason-suggested').click()
     await user.should_not_see(f'Magnus stopped at {clock}: why?', retries=WAIT)
@@ -132,10 +137,5 @@ async def test_a_machine_linked_while_the_tablet_is_open_asks_why_without_a_relo
     await user.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
     with session_scope() as session:  # the admin links the device now (Admin → Machines), the tablet stays open
         link, _ = links.create_link(session, actor=actor(boss), machine_id=machine.id, sender_id='MAGNUS')  # type: ignore[arg-type]
-    now = utcnow()
-    report = DeviceReport(device_id='', status='Stopped', status_details=('PaperJam',), device_condition='',
-                          sent_at=now, production_counter=None, total_counter=None, hour_counter=None, counter_unit='')
-    with session_scope() as session:
-        ingest.ingest(session, link_id=link.id, message=Message('jmf', 'MAGNUS', ('S',), (report,), 0), received_at=now)
-    clock = now.astimezone(get_settings().zone).strftime('%H:%M')
+    clock = paper_jam_now(link.id)
     await user.should_see(f'Magnus stopped at {clock}: why?', retries=WAIT)
