@@ -3,11 +3,11 @@
 `pytest --clock=month-start` (or any ISO date-time with an offset, or `CTP_TEST_CLOCK=...`) starts every test at that
 moment, with the clock ticking from there (time-machine moves `datetime.now`, `date.today` and `time.time`; the event
 loop's monotonic clock and the file system's clock are left alone). `pytest -m dates --clock=all` runs every test
-marked `dates` once at each of the awkward MOMENTS below (one test id per moment); CI does, so a test that only passes
-on some days cannot land. `--clock=spread` runs each test marked `dates` once, at one of the MOMENTS chosen by its id
-(stable from run to run), and the others unpinned: the PostgreSQL run does, so its dates tests never meet today's date
-and between them still meet every moment. Mark a module or test `dates` when its outcome depends on the date or the
-time of day.
+marked `dates` once at each of the awkward MOMENTS below (one test id per moment; a screen's test at one of them, see
+ONCE_UNDER_ALL); CI does, so a test that only passes on some days cannot land. `--clock=spread` runs each test marked
+`dates` once, at one of the MOMENTS chosen by its id (stable from run to run), and the others unpinned: the PostgreSQL
+run does, so its dates tests never meet today's date and between them still meet every moment.
+Mark a module or test `dates` when its outcome depends on the date or the time of day.
 """
 import os
 import zlib
@@ -55,9 +55,21 @@ def pytest_configure(config: pytest.Config) -> None:
         pinned_moment(value)  # refuse a bad value before any test runs
 
 
+# Screens show what the services compute: under --clock=all a screen test marked `dates` runs once, at its
+# --clock=spread moment (so the screens between them still meet every moment); the services and the REST API, where
+# the date arithmetic lives, run at every moment.
+ONCE_UNDER_ALL = ('tests/pages/',)
+
+
+def every_moment(item: pytest.Item) -> bool:
+    """Whether --clock=all runs this test at each of the MOMENTS."""
+    return bool(item.get_closest_marker('dates')) and not item.nodeid.startswith(ONCE_UNDER_ALL)
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """--clock=all: each test marked `dates` runs once per moment; unmarked tests run once, unpinned."""
-    if metafunc.config.getoption('--clock') == ALL and metafunc.definition.get_closest_marker('dates'):
+    """--clock=all: each test marked `dates` runs once per moment (a screen's once, see ONCE_UNDER_ALL); unmarked
+    tests run once, unpinned."""
+    if metafunc.config.getoption('--clock') == ALL and every_moment(metafunc.definition):
         metafunc.fixturenames.append('clock_moment')
         metafunc.parametrize('clock_moment', list(MOMENTS), indirect=True)
 
@@ -80,10 +92,9 @@ def pytest_report_header(config: pytest.Config) -> str | None:
 def pinned_clock(request: pytest.FixtureRequest) -> Iterator[datetime | None]:
     """With --clock, the test starts at that moment and the clock ticks on from there."""
     value = request.config.getoption('--clock')
-    if value == ALL:
-        callspec = getattr(request.node, 'callspec', None)
-        value = callspec.params.get('clock_moment') if callspec else None
-    elif value == SPREAD:
+    if value == ALL and every_moment(request.node):
+        value = request.node.callspec.params['clock_moment']
+    elif value in (ALL, SPREAD):
         value = spread_moment(request.node.nodeid) if request.node.get_closest_marker('dates') else None
     if not value:
         yield None
