@@ -1,8 +1,8 @@
 """One validated settings object, read from the environment (prefix CTP_) and an optional .env file."""
 import ipaddress
 import secrets
+import threading
 from enum import StrEnum
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal, get_args
 from urllib.parse import urlsplit
@@ -228,7 +228,31 @@ def _host_of_origin(origin: str) -> str | None:
     return f'[{parts.hostname}]' if ':' in parts.hostname else parts.hostname
 
 
-@lru_cache
-def get_settings() -> Settings:
-    """The settings, read once per process (tests clear the cache)."""
-    return Settings()
+class _SettingsOnce:
+    """The settings, read once per process; `cache_clear()` (tests) makes the next call read them again. A read that
+    began before a clear never becomes the cached value (functools.lru_cache would store it: a job thread of a
+    stopping app, still reading, left the previous test's database URL for the next test)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._settings: Settings | None = None
+        self._generation = 0
+
+    def __call__(self) -> Settings:
+        settings = self._settings
+        if settings is not None:
+            return settings
+        generation = self._generation
+        settings = Settings()
+        with self._lock:
+            if generation == self._generation:
+                self._settings = settings
+        return settings
+
+    def cache_clear(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._settings = None
+
+
+get_settings = _SettingsOnce()
