@@ -1,8 +1,8 @@
 """Crafted paths and query strings on every page route, for every kind of caller: never a 5xx, never exception
-text on the page (issue 18). Bounded: a fixed list of hostile values, well under a minute."""
+text on the page (issue 18), and none hangs. Bounded: a fixed list of hostile values."""
+import asyncio
 import inspect
 import re
-import time
 
 import httpx
 import pytest
@@ -18,6 +18,7 @@ HOSTILE_QUERY = ['99999999999999999999', '-1', '1e308', 'inf', 'NaN', '0001-01',
                  'javascript:alert(1)', 'x' * 3000]
 LEAKS = re.compile(r'Traceback|Error: |OverflowError|sqlite|sqlalchemy|File &quot;|File "')
 ROLES = ['admin', 'tech', 'manager', 'no-role', 'anonymous']
+HANG_SECONDS = 30
 
 
 def page_urls() -> list[str]:
@@ -55,11 +56,12 @@ async def test_no_crafted_page_url_is_a_server_error(client: httpx.AsyncClient, 
     await _sign_in(client, role, plant)
     urls = page_urls()
     assert len(urls) > 100 and any('/machines/' in url for url in urls)
-    began, failures = time.perf_counter(), []
+    failures = []
     for url in urls:
-        response = await client.get(url)
+        # a hang guard, not a speed target: a page answers in well under a second, even on a loaded machine
+        response = await asyncio.wait_for(client.get(url), HANG_SECONDS)
         if response.status_code >= 500 or LEAKS.search(response.text):
             failures.append(f'{response.status_code} {url[:80]}')
     assert failures == []
     assert role == 'anonymous' or (await client.get('/api/auth/me')).status_code != 401, 'signed out by a page'
-    assert time.perf_counter() - began < 60
+
