@@ -194,14 +194,19 @@ def _check_dialog(page: Any, button: str, where: str) -> list[str]:
 
 def _check(page: Any, url: str, where: str) -> list[str]:
     """The screen's problems. A screen that reloads itself while being read (NiceGUI reloads a page whose socket
-    comes back to a server that dropped it, which a loaded machine can cause) is read once more, and it is logged."""
-    try:
-        return _check_once(page, url, where)
-    except Exception as error:  # playwright's Error, imported lazily like the rest of playwright here
-        if 'Execution context was destroyed' not in str(error):
-            raise
-        logger.warning('%s reloaded while it was checked; checking it again', where)
-        return _check_once(page, url, where)
+    comes back to a server that dropped it, which a loaded machine can cause: the read's context is destroyed, or the
+    navigation to it aborted) is read again, up to twice, and it is logged."""
+    for attempt in range(3):
+        try:
+            return _check_once(page, url, where)
+        except Exception as error:  # playwright's Error, imported lazily like the rest of playwright here
+            if attempt == 2 or not any(sign in str(error) for sign in RELOADED):
+                raise
+            logger.warning('%s reloaded while it was checked; checking it again', where)
+    raise AssertionError('unreachable')
+
+
+RELOADED = ('Execution context was destroyed', 'net::ERR_ABORTED')
 
 
 def _check_once(page: Any, url: str, where: str) -> list[str]:
