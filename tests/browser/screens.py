@@ -1,7 +1,9 @@
 """The screens the browser tests walk on the demo plant, signing in to them, and the words they show in each
 language the plant speaks."""
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 from app import i18n
@@ -21,6 +23,7 @@ ADMIN_PAGES = {'admin-users': '/admin/users', 'admin-machines': '/admin/machines
 DEMO_PASSWORDS = {'admin': ADMIN_PASSWORD, 'manager': 'manager-demo', 'tech1': 'tech1-demo', 'tech2': 'tech2-demo'}
 LANGUAGES = ('en', 'de')  # every user story runs in each (the `words` fixture, tests/browser/conftest.py)
 BROWSER_LOCALES = {'en': 'en-GB', 'de': 'de-DE'}  # the browser's Accept-Language; the page's <html lang>
+SHOTS = os.environ.get('CTP_SCREENSHOT_DIR')  # read at import: the test fixtures clear CTP_* variables
 
 
 @dataclass(frozen=True)
@@ -91,3 +94,11 @@ def signed_in_page(browser: Any, base: str, username: str, password: str, viewpo
     page.set_default_timeout(timeout_ms)
     sign_in(page, base, username, password, words)
     return page
+
+
+def shot(page: Any, name: str, words: Words, *, full_page: bool = True) -> None:
+    """With CTP_SCREENSHOT_DIR set, the screen as `name`.png there (`name`-de.png in German), to be looked at."""
+    if SHOTS:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        suffix = '' if words.code == 'en' else f'-{words.code}'
+        page.screenshot(path=str(Path(SHOTS) / f'{name}{suffix}.png'), full_page=full_page)

@@ -28,7 +28,7 @@ from app.db import build_engine
 from app.models import Role
 from app.services.jmf import links
 from bench.jmf_sim import JMF
-from tests.browser.screens import LANGUAGES, Words, signed_in_page
+from tests.browser.screens import LANGUAGES, Words, shot, signed_in_page
 from tests.browser.server import (
     ADMIN_PASSWORD,
     DESKTOP,
@@ -133,12 +133,14 @@ def test_the_machine_says_it_stopped_the_tablet_asks_why_and_running_ends_the_do
     question = words('{machine} stopped at {time}: why?', machine=plant.name, time=f'{stopped_at.astimezone(zone):%H:%M}')
     tablet.get_by_text(question).wait_for()
     tablet.get_by_text(words('The machine reported: {details}', details='Stopped PaperJam')).wait_for()
+    shot(tablet, 'story-stop-prompt', words)
     problem = tablet.get_by_role('link', name=words('Other reason…')).get_attribute('href')
     jam = words.category('Plate jam')
     tablet.get_by_role('button', name=jam).tap()  # pre-chosen from PaperJam: one tap
     tablet.get_by_text(words('Reason saved')).wait_for()
     tablet.get_by_text(question).wait_for(state='hidden')
     _card(watcher, plant, 'red-8').get_by_text(jam).wait_for()  # the reason reached the other screen too
+    shot(watcher, 'story-stopped-overview', words)
 
     _post_recorded(plant, 'jmf13_signal_status_running.jmf', running_at)
     _card(watcher, plant, 'green-9').wait_for()

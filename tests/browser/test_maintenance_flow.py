@@ -14,7 +14,7 @@ from app.db import build_engine
 from app.models import MaintenanceOrder, Role, User, utcnow
 from app.models.maintenance_schemas import StepIn, TaskIn
 from app.services.maintenance import plans
-from tests.browser.screens import Words, signed_in_page
+from tests.browser.screens import Words, shot, signed_in_page
 from tests.browser.server import TABLET, database_url, free_port, require_chromium, running_server
 from tests.browser.test_accessibility import _check
 from tests.factories import PASSWORD, actor, make_machine, make_user, seeded_category
@@ -67,8 +67,10 @@ def test_bath_change_on_a_tablet_with_an_out_of_limits_reading(plant: tuple[str,
     page.get_by_role('checkbox', name='Drain the old developer').click()
     page.get_by_label('Developer conductivity (mS/cm)').fill('95')
     page.keyboard.press('Tab')
-    problem = 'Developer conductivity: 95 mS/cm (limits 70–90 mS/cm)'  # stored text: the plant's log language
+    limits = words('limits {low}–{high} {unit}', low=70, high=90, unit='mS/cm')  # as the technician would type
+    problem = f'Developer conductivity: 95 mS/cm ({limits})'
     page.get_by_text(words('Outside its limits: {reading}', reading=problem)).wait_for(timeout=WAIT)
+    shot(page, 'story-maintenance-task', words)
     page.get_by_role('button', name=words('Open a problem')).click()
     page.wait_for_url(f'{base}/machines/*/report?*')
     assert page.get_by_label(words('What happened?')).input_value(timeout=WAIT) == problem

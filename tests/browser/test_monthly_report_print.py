@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.screens import Words, sign_in
+from tests.browser.screens import Words, shot, sign_in
 from tests.browser.server import ADMIN_PASSWORD, free_port, require_chromium, running_server
 
 pytestmark = pytest.mark.browser
@@ -38,6 +38,7 @@ def test_a_busy_month_prints_on_one_a4_page(bad_month: BadMonth, browser: Any, w
     heading = words('Longest problems ({shown} of {total}; times in {zone})')
     page.get_by_text(re.compile('^' + re.escape(heading.partition('{shown}')[0]))).first.wait_for()
     text = page.inner_text('body')
+    shot(page, 'story-monthly-report', words)
     pdf = page.pdf(format='A4', print_background=True)
     assert heading.partition('{total}')[0].format(shown=10) in text  # 'Longest problems (10 of' / 'Längste … (10 von'
     pages = len(re.findall(rb'/Type\s*/Page[^s]', pdf))

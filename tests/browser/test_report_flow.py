@@ -14,7 +14,7 @@ from sqlmodel import Session
 
 from app.db import build_engine
 from app.models import Role
-from tests.browser.screens import Words, signed_in_page
+from tests.browser.screens import Words, shot, signed_in_page
 from tests.browser.server import (
     ADMIN_PASSWORD,
     PHONE,
@@ -94,6 +94,7 @@ def test_report_on_a_tablet_turns_another_screen_red_then_green(plant: str, serv
     photo.write_bytes(tiny_jpeg((640, 480)))
     tablet.locator('input[type=file]').set_input_files(str(photo))
     tablet.get_by_text(words.plural('{count} photo attached', '{count} photos attached', 1)).wait_for()
+    shot(tablet, 'story-report-form', words)
     tapped = time.monotonic()
     tablet.get_by_role('button', name=words('Machine DOWN')).tap()                  # tap 3
     seen, seen_wall = _seen_at(watcher, 'Kodak Magnus Q800', 'bg-red-8')
@@ -101,6 +102,7 @@ def test_report_on_a_tablet_turns_another_screen_red_then_green(plant: str, serv
     red_after = (seen_wall - _saved_at(server_data, 'created_at')).total_seconds()
     logger.info('other screen red %.3f s after the save (%.3f s after the tap)', red_after, seen - tapped)
     shown = _card(watcher, 'Kodak Magnus Q800').inner_text()  # the card's text is redrawn with its colour
+    shot(watcher, 'story-overview-red', words)
     assert words('DOWN') in shown and laser in shown and words('Who: {name}', name=words('UNASSIGNED')) in shown
 
     tablet.get_by_role('button', name=words('Complete')).tap()

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from app import i18n
-from tests.browser.screens import LANGUAGES, Words
+from tests.browser.screens import LANGUAGES, Words, shot
 from tests.browser.server import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, free_port, require_chromium, running_server
 
 pytestmark = pytest.mark.browser
@@ -74,6 +74,7 @@ def test_paired_wall_displays_show_live_tiles_and_a_stale_banner_in_their_langua
                 assert 'code=' not in page.url
             for code, page in pages.items():
                 _shows_live_tiles(page, said[code])
+                shot(page, 'story-wall', said[code], full_page=False)
             if os.environ.get('SCREENSHOT_DIR'):
                 pages['en'].screenshot(path=os.path.join(os.environ['SCREENSHOT_DIR'], 'wall-display.png'))
         for code, page in pages.items():
