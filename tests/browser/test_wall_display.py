@@ -15,6 +15,16 @@ from tests.browser.server import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, free_p
 
 pytestmark = pytest.mark.browser
 BOARDS = {'en': 'Plate room wall', 'de': 'Wand Plattenraum'}
+# what a board reads from 5 m must not be cut: a badge's words ('Maintenance o…'), a footer whose title shows and
+# whose first item went to the hidden line (it read as if there were none)
+CUT = '''() => [
+  ...[...document.querySelectorAll('.ctp-badge')].filter(e => e.scrollWidth > e.clientWidth + 1)
+     .map(e => 'cut: ' + e.textContent),
+  ...[...document.querySelectorAll('.ctp-footer-title')].map(t => [t, t.nextElementSibling, t.closest('.ctp-footer-list')])
+     .filter(([t, item, list]) => !item || item.offsetTop !== t.offsetTop
+             || item.getBoundingClientRect().right > Math.min(list.getBoundingClientRect().right,
+                                                              document.documentElement.clientWidth) + 1)
+     .map(([t]) => 'footer without its first item: ' + t.textContent)]'''
 
 
 def _pairing_url(base: str, name: str, language: str) -> str:
@@ -46,6 +56,7 @@ def _shows_live_tiles(page: Any, words: Words) -> None:
     assert not page.locator('#ctp-stale').is_visible()
     assert page.locator('[data-zone]').inner_text() in _plant_times()
     assert page.get_by_text('Europe/Berlin', exact=True).is_visible()
+    assert page.evaluate(CUT) == []
 
 
 def _says_stale(page: Any, words: Words) -> None:
