@@ -14,6 +14,10 @@ from tests.browser.server import ADMIN_PASSWORD, free_port, require_chromium, ru
 
 pytestmark = pytest.mark.browser
 MACHINE_ID = 1
+# a problem's downtime on two lines ('2 Std. 21' / 'Min.'): German durations run longer than the column
+WRAPPED = '''() => [...document.querySelectorAll('.ctp-report-row > :last-child')]
+  .filter(e => e.getBoundingClientRect().height > 1.5 * parseFloat(getComputedStyle(e).lineHeight))
+  .map(e => e.textContent)'''
 
 
 @dataclass
@@ -38,6 +42,7 @@ def test_a_busy_month_prints_on_one_a4_page(bad_month: BadMonth, browser: Any, w
     heading = words('Longest problems ({shown} of {total}; times in {zone})')
     page.get_by_text(re.compile('^' + re.escape(heading.partition('{shown}')[0]))).first.wait_for()
     text = page.inner_text('body')
+    assert page.evaluate(WRAPPED) == []
     shot(page, 'story-monthly-report', words)
     pdf = page.pdf(format='A4', print_background=True)
     assert heading.partition('{total}')[0].format(shown=10) in text  # 'Longest problems (10 of' / 'Längste … (10 von'
