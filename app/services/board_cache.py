@@ -91,7 +91,7 @@ def _machine_in(row: MachinePublic, labels: dict[int, tuple[str, str]]) -> Machi
     problem = row.open_problem
     if problem is None or problem.category_id not in labels:
         return row
-    renamed = problem.model_copy(update={'category': labels[problem.category_id][0]})  # type: ignore[index]
+    renamed = problem.model_copy(update={'category': labels[problem.category_id][0]})
     return row.model_copy(update={'open_problem': renamed})
 
 

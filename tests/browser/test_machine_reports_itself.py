@@ -130,7 +130,8 @@ def test_the_machine_says_it_stopped_the_tablet_asks_why_and_running_ends_the_do
     assert words('DOWN') in _card(watcher, plant, 'red-8').inner_text()
 
     zone = ZoneInfo('Europe/Berlin')  # the plant's time zone (tests/browser/server.py)
-    question = words('{machine} stopped at {time}: why?', machine=plant.name, time=f'{stopped_at.astimezone(zone):%H:%M}')
+    stopped_clock = f'{stopped_at.astimezone(zone):%H:%M}'
+    question = words('{machine} stopped at {time}: why?', machine=plant.name, time=stopped_clock)
     tablet.get_by_text(question).wait_for()
     tablet.get_by_text(words('The machine reported: {details}', details='Stopped PaperJam')).wait_for()
     shot(tablet, 'story-stop-prompt', words)

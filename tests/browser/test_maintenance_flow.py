@@ -3,7 +3,6 @@ opens the problem form pre-filled; the screens are axe-clean with 48 px targets.
 server: each language works its own machine's order."""
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest

@@ -20,7 +20,8 @@ BOARDS = {'en': 'Plate room wall', 'de': 'Wand Plattenraum'}
 CUT = '''() => [
   ...[...document.querySelectorAll('.ctp-badge')].filter(e => e.scrollWidth > e.clientWidth + 1)
      .map(e => 'cut: ' + e.textContent),
-  ...[...document.querySelectorAll('.ctp-footer-title')].map(t => [t, t.nextElementSibling, t.closest('.ctp-footer-list')])
+  ...[...document.querySelectorAll('.ctp-footer-title')]
+     .map(t => [t, t.nextElementSibling, t.closest('.ctp-footer-list')])
      .filter(([t, item, list]) => !item || item.offsetTop !== t.offsetTop
              || item.getBoundingClientRect().right > Math.min(list.getBoundingClientRect().right,
                                                               document.documentElement.clientWidth) + 1)
@@ -42,6 +43,11 @@ def _plant_times(minutes: int = 1) -> list[str]:
     """HH:MM in the plant's zone for now and the last few minutes (the clock may just have turned)."""
     now = datetime.now(ZoneInfo('Europe/Berlin'))
     return [f'{now - timedelta(minutes=m):%H:%M}' for m in range(minutes + 1)]
+
+
+def _keep_error(errors: list[str], message: Any) -> None:
+    if message.type == 'error':
+        errors.append(message.text)
 
 
 def _minute_unit(words: Words) -> str:
@@ -69,7 +75,8 @@ def _says_stale(page: Any, words: Words) -> None:
 def test_paired_wall_displays_show_live_tiles_and_a_stale_banner_in_their_language(tmp_path: Path) -> None:
     require_chromium()
     from playwright.sync_api import sync_playwright
-    data, port, errors = tmp_path / 'data', free_port(), []
+    data, port = tmp_path / 'data', free_port()
+    errors: list[str] = []
     said = {code: Words(code) for code in LANGUAGES}
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -77,7 +84,7 @@ def test_paired_wall_displays_show_live_tiles_and_a_stale_banner_in_their_langua
         pages = {code: browser.new_context(viewport={'width': 1920, 'height': 1080},
                                            timezone_id='Pacific/Auckland').new_page() for code in LANGUAGES}
         for page in pages.values():
-            page.on('console', lambda m: errors.append(m.text) if m.type == 'error' else None)
+            page.on('console', lambda m: _keep_error(errors, m))
         with running_server(data, port, demo=True) as base:
             for code, page in pages.items():
                 page.goto(_pairing_url(base, BOARDS[code], code))
