@@ -4,6 +4,7 @@ from datetime import datetime
 
 from app.i18n import N_, _
 from app.models.schemas import AuditEntryPublic
+from app.services.problem_logs import UNDO_REASON
 from components.design import FIELD_WORDS, PROBLEM_LOOK, RESOLVED_BY_WORDS, TECHNICIAN_WORDS, local_text
 
 ACTION_WORDS = {'create': N_('Reported'), 'update': N_('Changed'), 'acknowledge': N_('Took it'),
@@ -11,7 +12,8 @@ ACTION_WORDS = {'create': N_('Reported'), 'update': N_('Changed'), 'acknowledge'
                 'delete': N_('Deleted'), 'photo_added': N_('Added a photo'), 'photo_removed': N_('Removed a photo'),
                 'hand_over': N_('Handed over'), 'comment': N_('Commented'), 'undo': N_('Undid the report')}
 VALUE_WORDS = {**RESOLVED_BY_WORDS, **{key: word for key, (_colour, word) in PROBLEM_LOOK.items()},
-               **TECHNICIAN_WORDS, 'True': N_('Yes'), 'False': N_('No')}  # untranslated
+               **TECHNICIAN_WORDS, 'True': N_('Yes'), 'False': N_('No'),
+               UNDO_REASON: UNDO_REASON}  # untranslated
 TIME_FIELDS = frozenset({'start_time', 'end_time', 'vendor_called_at', 'vendor_arrived_at'})
 
 

@@ -192,9 +192,12 @@ class Footer:
             titled = ((self.today, _('Down today'), texts[0]), (self.causes, _('Top causes this week'), texts[1]))
             for row, title, lines in titled:
                 row.clear()
+                first, *rest = lines or [_('none')]
                 with row:
-                    ui.label(title).classes('ctp-footer-title')
-                    for line in lines or [_('none')]:
+                    with ui.element('span').classes('ctp-footer-lead'):  # the title never shows alone
+                        ui.label(title).classes('ctp-footer-title')
+                        ui.label(first)
+                    for line in rest:
                         ui.label(line)  # items that do not fit wrap onto a hidden line: whole, never cut
         self.page.set_text(_('page {number}/{count}').format(number=page_index + 1, count=page_count))
         self.page.set_visibility(page_count > 1)
@@ -210,7 +213,8 @@ def plant_clock() -> None:
 
 
 MAINTENANCE_BADGE = ('margin-left: auto; font-size: calc(var(--u) * 1.1 * var(--s)); flex: 0 1 auto; min-width: 0; '
-                     'overflow: hidden; text-overflow: ellipsis')  # shrinks before the status word does
+                     'white-space: normal; line-height: 1.1; text-align: center')  # wraps (two small lines in the
+# head row's height) before the status word shrinks: 'Maintenance / overdue', never 'Maintenance o…'
 
 
 def tile_body(machine: MachinePublic, *, flashing: bool) -> None:

@@ -55,7 +55,8 @@ body { background: #0b0d10; color: #e8e8e8; overflow: hidden; }
   gap: calc(var(--u) * 2); font-size: calc(var(--u) * 1.5); line-height: 1.15; color: #c8c8c8; white-space: nowrap;
   overflow: hidden; }
 .ctp-footer-list { display: flex; flex-wrap: wrap; column-gap: calc(var(--u) * 1); height: 1.15em; overflow: hidden;
-  flex: 1 1 0; min-width: 0; }
+  flex: 1 1 auto; min-width: min-content; }  /* never narrower than its title with its first item (German runs long) */
+.ctp-footer-lead { display: flex; column-gap: calc(var(--u) * 1); }
 .ctp-footer-fixed { flex: none; }
 .ctp-footer-title { color: #fff; font-weight: 700; }
 #ctp-stale { display: none; position: fixed; top: 0; left: 0; right: 0; z-index: 9999; padding: calc(var(--u) * 0.6);

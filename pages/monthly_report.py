@@ -145,4 +145,4 @@ def _problems(data: Monthly) -> None:
             ui.label(local_text(problem.start_time)).classes('w-24 shrink-0')
             ui.label(problem.category or '—').classes('w-72 shrink-0 ctp-report-text')
             ui.label(problem.solution or problem.problem_description).classes('grow ctp-report-text')
-            ui.label(duration_text(problem.downtime_minutes)).classes('w-20 text-right shrink-0')
+            ui.label(duration_text(problem.downtime_minutes)).classes('min-w-20 text-right shrink-0 whitespace-nowrap')

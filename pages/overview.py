@@ -9,7 +9,7 @@ import asyncio
 
 from nicegui import ui
 
-from app import events
+from app import events, i18n
 from app.db import read_session
 from app.i18n import N_, _, ngettext
 from app.models.schemas import MachinePublic, ProblemLogPublic
@@ -29,9 +29,10 @@ FILTERS = {'all': N_('All'), 'down': N_('Down'), 'maintenance': N_('Maintenance'
            'operational': N_('Running')}  # translated where shown
 TICK_SECONDS = 20
 # every screen of this process reads the board cache through these: one worker-thread hop per change, not one
-# per screen; each screen keeps the rows of its own scope
-BOARD_READ: SharedLoad[None, list[MachinePublic]] = SharedLoad(lambda _: board_cache.board_rows(None))
-RECENT_READ: SharedLoad[board_cache.Scope, list[ProblemLogPublic]] = SharedLoad(board_cache.recent_problems)
+# per screen and language; each screen keeps the rows of its own scope, its categories named in its language
+BOARD_READ: SharedLoad[str, list[MachinePublic]] = SharedLoad(lambda language: board_cache.board_rows(None, language))
+RECENT_READ: SharedLoad[tuple[board_cache.Scope, str], list[ProblemLogPublic]] = SharedLoad(
+    lambda key: board_cache.recent_problems(*key))
 
 
 class Board:
@@ -87,6 +88,7 @@ async def overview_page() -> None:
     if actor is None:
         return
     scope = await io(_scope, actor)
+    language = i18n.current_language()  # the page's, kept for its live updates
     ui.add_head_html(CARD_CSS)
 
     page = ui.context.client
@@ -103,15 +105,15 @@ async def overview_page() -> None:
             recent.show(problems)
 
     async def load_board() -> None:
-        show(rows=await BOARD_READ.get(None))
+        show(rows=await BOARD_READ.get(language))
 
     async def load_recent() -> None:
-        show(problems=await RECENT_READ.get(scope))
+        show(problems=await RECENT_READ.get((scope, language)))
 
     async def refresh() -> None:
         """Both parts in one pass after the reads: the screen gets one message per change, not one per part."""
         # both reads at once; gathering futures (not coroutines) makes no task per screen
-        rows, problems = await asyncio.gather(BOARD_READ.ask(None), RECENT_READ.ask(scope))
+        rows, problems = await asyncio.gather(BOARD_READ.ask(language), RECENT_READ.ask((scope, language)))
         show(rows, problems)
 
     def on_machine(machine_id: int) -> None:

@@ -16,7 +16,7 @@ from app.services.teamwork import WorkView
 from components.comment_thread import CommentBox, comment_list
 from components.confirm_dialog import ask_reason, confirm
 from components.design import TECHNICIAN_WORDS, TOUCH_LINK, duration_text, error_text, local_text, resolved_by_text
-from components.history import history_text
+from components.history import history_text, value_text
 from components.layout import frame
 from components.notice import refusal_for
 from components.page import page
@@ -230,7 +230,7 @@ def _facts(detail: ProblemLogDetail, owner: str | None) -> None:
             ('Vendor arrived', local_text(detail.vendor_arrived_at)), ('Vendor ticket', detail.vendor_ticket or '—'),
             ('Plates lost', str(detail.plates_lost))]
     if detail.cancel_reason:
-        rows.append(('Cancel reason', detail.cancel_reason))
+        rows.append(('Cancel reason', value_text('reason', detail.cancel_reason)))
     with ui.element('div').classes('w-full grid grid-cols-1 sm:grid-cols-2 lg:grid-cols-3 gap-x-6 gap-y-1'):
         for key, value in rows:
             with ui.row().classes('gap-2 no-wrap'):

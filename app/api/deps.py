@@ -9,7 +9,8 @@ from sqlalchemy import select, update
 from sqlmodel import Session, col
 from starlette.concurrency import run_in_threadpool
 
-from app import auth
+from app import auth, i18n
+from app.api.errors import caller_language
 from app.db import read_session, select_rows, session_scope
 from app.errors import NotAuthenticated, PermissionDenied
 from app.i18n import N_
@@ -70,6 +71,7 @@ def resolve_viewer(request: Request, session: Session) -> Actor:
     if actor is None:
         raise NotAuthenticated(SIGN_IN_FIRST)
     request.state.language = actor.language  # the language of this caller's error messages (api/errors.py)
+    speak_callers_language(request)
     if not has_access(actor):
         raise PermissionDenied(N_('your account has no access to CTP Log'))
     return actor
@@ -83,11 +85,19 @@ def resolve_actor(request: Request, session: Session) -> Actor:
     return actor
 
 
+def speak_callers_language(request: Request) -> None:
+    """The rest of this request (and the worker threads it starts) in the caller's language: the words a service
+    puts in an answer, such as a problem's category name, read as the caller reads the error messages."""
+    i18n.use_language(caller_language(request))
+
+
 async def _in_own_hop(resolve: Callable[[Request, Session], Actor], request: Request) -> Actor:
     def run() -> Actor:
         with read_session() as session:  # a read: on SQLite it must not take the write lock on every API call
             return resolve(request, session)
-    return await run_in_threadpool(run)
+    actor = await run_in_threadpool(run)
+    speak_callers_language(request)  # the thread's own context ended with it: again in the endpoint's
+    return actor
 
 
 async def current_viewer(request: Request) -> Actor:

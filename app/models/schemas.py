@@ -60,6 +60,7 @@ class OpenProblemSummary(BaseModel):
     acknowledged_by_name: str | None
     vendor_called_at: datetime | None
     vendor_arrived_at: datetime | None
+    category_id: int | None = None
 
 
 class MachinePublic(BaseModel):

@@ -2,7 +2,9 @@
 
 Machine rows are cached per machine id and the recent problems per scope. `machine_changed` and
 `problem_log_changed` mark entries stale; the first screen that asks afterwards reads them back, every
-other screen gets the cached copy. Screens filter the rows by their own scope (computed once per page).
+other screen gets the cached copy. Screens filter the rows by their own scope (computed once per page). The rows
+name categories in the plant's language; a screen in another language asks with its own and gets them renamed
+(one small read of those categories' names per ask).
 """
 import threading
 from dataclasses import dataclass, field
@@ -46,27 +48,51 @@ def scope_of(session: Session, actor: Actor) -> Scope:
     return None if ids is None else frozenset(ids)
 
 
-def board_rows(scope: Scope) -> list[MachinePublic]:
-    """Non-retired machines in the scope, red first (blocking: call through run.io_bound)."""
+def board_rows(scope: Scope, language: str | None = None) -> list[MachinePublic]:
+    """Non-retired machines in the scope, red first, categories named in `language` (default: the plant's)
+    (blocking: call through run.io_bound)."""
     with _lock:
         _ensure_wired()
         if _needs_reload():
             _reload()
         rows = [row for mid, row in _state.rows.items() if scope is None or mid in scope]
-    return machines.sort_for_board([row for row in rows if row.retired_at is None])
+    rows = [row for row in rows if row.retired_at is None]
+    labels = _labels_in(language, {row.open_problem.category_id for row in rows if row.open_problem})
+    return machines.sort_for_board([_machine_in(row, labels) for row in rows] if labels else rows)
 
 
-def recent_problems(scope: Scope) -> list[ProblemLogPublic]:
-    """The newest problems in the scope, one read per scope and change."""
+def recent_problems(scope: Scope, language: str | None = None) -> list[ProblemLogPublic]:
+    """The newest problems in the scope, one read per scope and change; categories named in `language`."""
     with _lock:
         _ensure_wired()
-        if scope in _state.recent:
-            return list(_state.recent[scope])
-        generation = _state.recent_generation
-        rows = _read_recent(scope)
-        if generation == _state.recent_generation:
-            _state.recent[scope] = rows
+        rows = _state.recent.get(scope)
+        if rows is None:
+            generation = _state.recent_generation
+            rows = _read_recent(scope)
+            if generation == _state.recent_generation:
+                _state.recent[scope] = rows
+    labels = _labels_in(language, {row.category_id for row in rows})
+    if not labels:
         return list(rows)
+    return [row.model_copy(update=dict(zip(('category', 'subsystem'), labels[row.category_id], strict=True)))
+            if row.category_id in labels else row for row in rows]
+
+
+def _labels_in(language: str | None, ids: set[int | None]) -> dict[int, tuple[str, str]]:
+    """{category id: (label, subsystem)} in `language`; empty when that is the rows' own (the plant's)."""
+    wanted = {cid for cid in ids if cid is not None}
+    if not wanted or language is None or i18n.resolve(language) == i18n.resolve():
+        return {}
+    with read_session() as session, i18n.language(language):
+        return problem_queries.category_labels(session, wanted)
+
+
+def _machine_in(row: MachinePublic, labels: dict[int, tuple[str, str]]) -> MachinePublic:
+    problem = row.open_problem
+    if problem is None or problem.category_id not in labels:
+        return row
+    renamed = problem.model_copy(update={'category': labels[problem.category_id][0]})
+    return row.model_copy(update={'open_problem': renamed})
 
 
 def read_count() -> int:

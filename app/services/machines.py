@@ -81,7 +81,8 @@ def _machine_public(session: Session, machine: CTPMachine, open_logs: list[CTPPr
             status=headline.status, is_stopping=headline.is_stopping, is_planned=headline.is_planned,
             start_time=headline.start_time, acknowledged_at=headline.acknowledged_at,
             acknowledged_by_name=acknowledger.name if acknowledger else None,
-            vendor_called_at=headline.vendor_called_at, vendor_arrived_at=headline.vendor_arrived_at)
+            vendor_called_at=headline.vendor_called_at, vendor_arrived_at=headline.vendor_arrived_at,
+            category_id=headline.category_id)
     current = (now - down_since).total_seconds() if down_since else 0.0
     return MachinePublic(
         **machine.model_dump(), open_problem_count=len(open_logs), down_since=down_since,

@@ -54,7 +54,7 @@ from app.services.photos import (
 )
 from app.services.time_bounds import CLOCK_SKEW, check_client_times
 
-UNDO_REASON = 'reported by mistake (undone by the reporter)'
+UNDO_REASON = N_('reported by mistake (undone by the reporter)')  # stored as is; screens say it in theirs
 EDITABLE_FIELDS = ('problem_description', 'category_id', 'is_stopping', 'is_planned', 'start_time', 'end_time',
                    'solution', 'resolved_by', 'technician_type', 'technician_name', 'vendor_called_at',
                    'vendor_arrived_at', 'vendor_ticket', 'plates_lost')

@@ -217,7 +217,7 @@ def public_items(session: Session, rows: list[dict[str, Any]]) -> list[ProblemLo
 
 def _label_in_language(session: Session, rows: list[dict[str, Any]]) -> None:
     """The list query's category labels in the current language (a category's own name in another)."""
-    labels = _labels(session, {row['category_id'] for row in rows if row.get('category_id') is not None})
+    labels = category_labels(session, {row['category_id'] for row in rows if row.get('category_id') is not None})
     for row in rows:
         if row.get('category_id') in labels:
             row['category'], row['subsystem'] = labels[row['category_id']]
@@ -226,7 +226,7 @@ def _label_in_language(session: Session, rows: list[dict[str, Any]]) -> None:
 def _name(session: Session, rows: list[dict[str, Any]]) -> None:
     machines = dict(select_rows(session, select(col(CTPMachine.id), col(CTPMachine.name)).where(
         col(CTPMachine.id).in_({row['machine_id'] for row in rows}))).all())
-    labels = _labels(session, {row['category_id'] for row in rows if row['category_id'] is not None})
+    labels = category_labels(session, {row['category_id'] for row in rows if row['category_id'] is not None})
     names = _user_names(session, {row['created_by'] for row in rows})
     for row in rows:
         label, subsystem = labels.get(row['category_id'], (None, None))
@@ -255,8 +255,8 @@ def _public(row: dict[str, Any], photos: list[PhotoPublic], session: Session, no
     return ProblemLogPublic.model_validate(row)
 
 
-def _labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
-    """{category id: (label, subsystem)} for the given categories only."""
+def category_labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str]]:
+    """{category id: (label, subsystem)} for the given categories only, in the current language."""
     if not ids:
         return {}
     rows = select_rows(session, select(pk(Category.id), col(Category.parent_id), col(Category.name),

@@ -234,7 +234,7 @@ async def test_a_burst_of_changes_does_not_queue_one_update_per_change(user: Use
     await user.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
     loads = []
     real = board_cache.board_rows
-    monkeypatch.setattr(board_cache, 'board_rows', lambda scope: loads.append(scope) or real(scope))
+    monkeypatch.setattr(board_cache, 'board_rows', lambda *read: loads.append(read) or real(*read))
     for _ in range(30):
         events.machine_changed.emit(machine.id)
     await asyncio.sleep(0.5)
@@ -252,7 +252,7 @@ async def test_screens_share_one_read_of_the_board_per_change(
         await screen.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
     reads: list[object] = []
     real = board_cache.board_rows
-    monkeypatch.setattr(board_cache, 'board_rows', lambda scope: reads.append(scope) or real(scope))
+    monkeypatch.setattr(board_cache, 'board_rows', lambda *read: reads.append(read) or real(*read))
     with session_scope() as session:
         report(session, tech, machine)
     for screen in screens:
@@ -299,10 +299,10 @@ async def test_a_page_closed_during_a_board_read_is_left_alone(user: User, monke
     await user.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
     gate, started, real = threading.Event(), threading.Event(), board_cache.board_rows
 
-    def slow(scope: Any) -> Any:
+    def slow(*read: Any) -> Any:
         started.set()
         gate.wait(10)
-        return real(scope)
+        return real(*read)
     monkeypatch.setattr(board_cache, 'board_rows', slow)
     with session_scope() as session:
         report(session, tech, machine)

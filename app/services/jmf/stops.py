@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app import events
+from app import events, i18n
 from app.config import get_settings
 from app.db import rolls_back, select_rows
 from app.errors import Conflict, NotFound
@@ -53,10 +53,11 @@ def apply(session: Session, signal: Signal) -> None:
 def _open(session: Session, signal: Signal) -> None:
     words = ' '.join((signal.status, *signal.details))
     condition = f', DeviceCondition {signal.condition}' if signal.condition else ''
+    with i18n.language(get_settings().language):  # stored text: the plant's own language, as its people write
+        description = i18n._('Unexplained stop reported by the machine: {details}. Why did it stop?').format(
+            details=f'{words}{condition}')
     body = ProblemLogCreate(machine_id=signal.machine_id, is_stopping=True, is_planned=False,
-                            start_time=min(signal.at, utcnow()),
-                            problem_description=f'Unexplained stop reported by the machine: {words}{condition}. '
-                                                'Why did it stop?')
+                            start_time=min(signal.at, utcnow()), problem_description=description)
     log = problem_logs.report_problem(session, actor=MACHINE, problem_in=body).log
     session.add(MachineStop(machine_id=signal.machine_id, log_id=log.id, started_at=signal.at,
                             device_status=signal.status, status_details=' '.join(signal.details)[:200],
@@ -81,10 +82,12 @@ def _end(session: Session, stop: MachineStop, at: datetime) -> None:
         problem_logs.delete_problem(session, actor=MACHINE, log_id=log.id)  # type: ignore[arg-type]
         notifications.publish_for(bells)
         return
-    clock = stop.ended_at.astimezone(get_settings().zone).strftime('%H:%M:%S')
+    with i18n.language(get_settings().language):  # stored text, as the stop's description
+        solution = i18n._('Running again at {time} (reported by the machine).').format(
+            time=i18n.time_text(stop.ended_at, seconds=True))
     problem_logs.update_problem(session, actor=MACHINE, log_id=log.id, changes=ProblemLogUpdate(  # type: ignore[arg-type]
         status=ProblemStatus.COMPLETED, end_time=min(stop.ended_at, utcnow()), resolved_by='operator',
-        solution=log.solution or f'Running again at {clock} (reported by the machine).'))
+        solution=log.solution or solution))
 
 
 def suggested_category(session: Session, details: tuple[str, ...]) -> int | None:

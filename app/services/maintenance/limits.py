@@ -1,6 +1,8 @@
 """Readings against their limits, and the problem text an out-of-limits reading pre-fills."""
 from typing import Protocol
 
+from app.i18n import _, decimal_text
+
 
 class Limited(Protocol):
     label: str
@@ -17,9 +19,17 @@ def out_of_limits(step: Limited, value: float | None) -> bool:
 
 
 def problem_text(step: Limited, value: float | None) -> str | None:
-    """A problem description pre-filled from an out-of-limits reading (stored data: the plant's log language)."""
+    """A problem description pre-filled from an out-of-limits reading, in the current language (the technician's,
+    who reports it as if typed): 'Developer conductivity: 95.5 mS/cm (limits 70–90 mS/cm)' /
+    '…: 95,5 mS/cm (Grenzwerte 70–90 mS/cm)'."""
     if value is None or not out_of_limits(step, value):
         return None
-    low = '' if step.min_value is None else f'{step.min_value:g}'
-    high = '' if step.max_value is None else f'{step.max_value:g}'
-    return f'{step.label}: {value:g} {step.unit} (limits {low}–{high} {step.unit})'
+    low = '' if step.min_value is None else _number(step.min_value)
+    high = '' if step.max_value is None else _number(step.max_value)
+    limits = _('limits {low}–{high} {unit}').format(low=low, high=high, unit=step.unit or '')
+    return f'{step.label}: {_number(value)} {step.unit} ({limits})'
+
+
+def _number(value: float) -> str:
+    """As many decimals as the value has (95.5, 70), with the language's separators."""
+    return decimal_text(value, digits=len(f'{value:g}'.partition('.')[2]))
