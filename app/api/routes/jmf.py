@@ -4,6 +4,7 @@
 secret). Bodies are `application/vnd.cip4-jmf+xml` or `application/vnd.cip4-xjmf+xml` (plain XML types too), capped
 in bytes while they stream in, then parsed without DTDs or entities within depth and element caps.
 """
+import asyncio
 import base64
 import binascii
 import logging
@@ -15,8 +16,8 @@ from starlette.responses import Response
 from app.config import get_settings
 from app.db import read_session, session_scope
 from app.errors import DomainError, NotAuthenticated, PermissionDenied
-from app.models import utcnow
-from app.services.jmf import ingest, links
+from app.models import DeviceLink, utcnow
+from app.services.jmf import ingest, links, writer
 from app.services.jmf.messages import (
     GENERAL_ERROR,
     INVALID_PARAMETERS,
@@ -67,21 +68,14 @@ async def _receive(request: Request, secret: str, *, username: str | None) -> Re
     limits = Limits(settings.jmf_max_bytes, settings.jmf_max_depth, settings.jmf_max_elements)
     try:
         body = await _read_capped(request, limits.max_bytes)
+        received_at = utcnow()
         address = request.client.host if request.client else None
-        return await run_in_threadpool(_handle, body, limits, protocol, secret, username, address)
+        link, message = await run_in_threadpool(_accept, body, limits, secret, username, address)
+        # the ingest writer stores it with the messages arriving meanwhile; the answer waits for its commit
+        result = await asyncio.wrap_future(writer.submit(link_id=link.id, machine_id=link.machine_id,  # type: ignore[arg-type]
+                                                         message=message, received_at=received_at))
     except XmlRefused as error:
         return _refusal(protocol, error.http_status, error.message, error.return_code)
-
-
-def _handle(body: bytes, limits: Limits, protocol: str, secret: str, username: str | None,
-            address: str | None) -> Response:
-    received_at = utcnow()
-    try:
-        with read_session() as session:  # a read: on SQLite it does not take the write lock
-            link_id = links.authenticate(session, secret=secret, address=address, username=username).id
-        message = _read(body, limits, link_id)
-        with session_scope() as session:
-            result = ingest.ingest(session, link_id=link_id, message=message, received_at=received_at)  # type: ignore[arg-type]
     except NotAuthenticated as error:
         return _refusal(protocol, 401, error.message, GENERAL_ERROR, REALM)
     except PermissionDenied as error:
@@ -91,6 +85,14 @@ def _handle(body: bytes, limits: Limits, protocol: str, secret: str, username: s
     note = f'{result.other_devices} DeviceInfo of other devices ignored' if result.other_devices else ''
     data, media = answer(message.protocol, message.message_ids, OK, note)
     return Response(data, 200, media_type=media)
+
+
+def _accept(body: bytes, limits: Limits, secret: str, username: str | None,
+            address: str | None) -> tuple[DeviceLink, Message]:
+    """The link of the secret and its parsed message (a read: on SQLite it does not take the write lock)."""
+    with read_session() as session:
+        link = links.authenticate(session, secret=secret, address=address, username=username)
+    return link, _read(body, limits, link.id)
 
 
 def _read(body: bytes, limits: Limits, link_id: int | None) -> Message:

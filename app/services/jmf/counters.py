@@ -23,12 +23,14 @@ def increase(previous: float | None, value: float) -> float:
     return value - previous if value >= previous else value
 
 
-def record(session: Session, machine_id: int, at: datetime, report: DeviceReport) -> int:
-    """Store the counters of an in-order report that changed; returns how many readings were added."""
+def record(session: Session, machine_id: int, at: datetime, report: DeviceReport,
+           previous: dict[str, float] | None = None) -> int:
+    """Store the counters of an in-order report that changed; returns how many readings were added. `previous`:
+    the machine's latest values when the caller already has them (kept up to date here)."""
     values = {meter: getattr(report, attribute) for meter, attribute in METERS.items()}
     if all(value is None for value in values.values()):
         return 0
-    previous = _latest_values(session, machine_id)
+    previous = latest_values(session, machine_id) if previous is None else previous
     added = 0
     for meter, value in values.items():
         if value is None or previous.get(meter) == value:
@@ -36,11 +38,12 @@ def record(session: Session, machine_id: int, at: datetime, report: DeviceReport
         unit = 'h' if meter == 'hours' else report.counter_unit
         session.add(MeterReading(machine_id=machine_id, meter=meter, at=at, value=value,
                                  delta=increase(previous.get(meter), value), unit=unit))
+        previous[meter] = value
         added += 1
     return added
 
 
-def _latest_values(session: Session, machine_id: int) -> dict[str, float]:
+def latest_values(session: Session, machine_id: int) -> dict[str, float]:
     """Each meter's latest value in one query (readings are stored in time order, so the highest id is latest)."""
     newest = select(func.max(col(MeterReading.id))).where(col(MeterReading.machine_id) == machine_id) \
         .group_by(MeterReading.meter)
