@@ -57,19 +57,23 @@ def test_a_batch_is_one_transaction_and_a_failing_message_rolls_back_only_itself
     event.listen(get_engine(), 'commit', commits.append)
     jobs = [job(magnus, m1, 'MAGNUS', 'Running', 0), job(avalon, m2, 'SOMEONE-ELSE', 'Running', 0),
             job(supra, m3, 'SUPRA', 'Running', 0), job(supra, m3, 'SUPRA', 'Down', 1, 'BreakDown'),
-            job(magnus, m1, 'MAGNUS', 'Down', 1, 'PaperJam'), job(avalon, m2, 'AVALON', 'Idle', 1)]
+            job(magnus, m1, 'MAGNUS', 'Down', 1, 'PaperJam'), job(avalon, m2, 'AVALON', 'Idle', 1),
+            job(supra, m3, 'SUPRA', 'Idle', 2)]
     writer.store_batch(jobs)
     assert len(commits) == 1
-    assert [j.outcome.result().stored for j in jobs if j.outcome.exception() is None] == [1, 1, 1, 1]
+    assert [j.outcome.result().stored for j in jobs if j.outcome.exception() is None] == [1, 1, 1, 1, 1]
     assert isinstance(jobs[1].outcome.exception(), PermissionDenied)  # another sender than the link's: 403
     assert isinstance(jobs[3].outcome.exception(), Conflict)  # a retired machine takes no problem: its signal goes
-    assert (signals(m1), signals(m2), signals(m3)) == (['Running', 'Down'], ['Idle'], ['Running'])
+    assert (signals(m1), signals(m2), signals(m3)) == (['Running', 'Down'], ['Idle'], ['Running', 'Idle'])
     with read_session() as fresh:
         stops = fresh.exec(select(MachineStop.machine_id)).scalars().all()
+        hours = fresh.exec(select(MeterReading.value, MeterReading.delta).where(MeterReading.machine_id == m3)
+                           .order_by(MeterReading.at)).all()
         last = {row.id: row.last_signal_at for row in fresh.exec(select(DeviceLink)).scalars()}
     assert stops == [m1]
+    assert [tuple(row) for row in hours] == [(0, 0), (2, 2)]  # the undone reading (1) neither stored nor counted
     assert last == {magnus: T0 + timedelta(minutes=1), avalon: T0 + timedelta(minutes=1),
-                    supra: T0}  # the stored message of SUPRA counts, its rolled-back one not
+                    supra: T0 + timedelta(minutes=2)}
 
 
 @time_machine.travel(T0 + timedelta(minutes=10), tick=False)

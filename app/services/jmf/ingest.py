@@ -3,16 +3,17 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
 from app import events
 from app.config import get_settings
-from app.db import rolls_back, select_rows
-from app.errors import PermissionDenied
-from app.models import CTPMachine, DeviceLink, JmfSignal, utcnow
+from app.db import select_rows
+from app.errors import NotAuthenticated, PermissionDenied
+from app.models import DeviceLink, JmfSignal, utcnow
 from app.services.jmf import counters, stops
-from app.services.jmf.ledger import classify, effective_time
+from app.services.jmf.batch import Batch, lock_machines
+from app.services.jmf.ledger import State, classify, effective_time
 from app.services.jmf.messages import DeviceReport, Message
 
 logger = logging.getLogger(__name__)
@@ -28,73 +29,41 @@ class IngestResult:
     stop_changed: set[int] = field(default_factory=set)  # machines whose stop opened or ended
 
 
-@dataclass
-class Known:
-    """What one transaction already read or wrote of each machine, so its next signals do not read it again. Valid
-    while that transaction is the machine's only writer (SQLite's write lock; on PostgreSQL `lock_machines`);
-    `forget` a machine when a message about it is rolled back."""
-
-    latest: dict[int, datetime | None] = field(default_factory=dict)  # newest stored signal time
-    has_stop: dict[int, bool] = field(default_factory=dict)           # an open machine stop
-    counters: dict[int, dict[str, float]] = field(default_factory=dict)
-    links: dict[int, tuple[str, str, int]] = field(default_factory=dict)  # link id: (sender, device, machine)
-
-    def forget(self, machine_id: int, link_id: int) -> None:
-        self.latest.pop(machine_id, None)
-        self.has_stop.pop(machine_id, None)
-        self.counters.pop(machine_id, None)
-        self.links.pop(link_id, None)
-
-
-def lock_machines(session: Session, machine_ids: set[int]) -> None:
-    """One ingest writer per machine at a time across app processes (PostgreSQL): the open-stop check, the latest
-    signal and the counters are read once per transaction. Sorted, so two writers never deadlock; FOR NO KEY UPDATE
-    as the roll-up takes it (app/services/rollup.py). SQLite's BEGIN IMMEDIATE already made this the only writer."""
-    if machine_ids and session.get_bind().dialect.name != 'sqlite':
-        session.execute(select(col(CTPMachine.id)).where(col(CTPMachine.id).in_(machine_ids))
-                        .order_by(col(CTPMachine.id)).with_for_update(key_share=True))
-
-
 def ingest(session: Session, *, link_id: int, message: Message, received_at: datetime) -> IngestResult:
     """One message in its own transaction; its news goes out after the commit (the receiver batches: writer.py)."""
-    with events.held() as news:
-        link = session.get(DeviceLink, link_id)
-        lock_machines(session, {link.machine_id} if link is not None else set())
-        result = store(session, link_id=link_id, message=message, received_at=received_at)
-        touch_links(session, {link_id: received_at})
-        session.commit()
+    batch = Batch(session=session)
+    try:
+        with events.held() as news:
+            link = session.get(DeviceLink, link_id)
+            lock_machines(session.connection(), {link.machine_id} if link is not None else set())
+            result = store(batch, link_id=link_id, message=message, received_at=received_at)
+            batch.write()
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
     announce(news, [result])
     return result
 
 
-@rolls_back
-def store(session: Session, *, link_id: int, message: Message, received_at: datetime,
-          known: Known | None = None) -> IngestResult:
-    """Every report of the link's device is stored, or none (the caller commits and then calls `announce`)."""
-    known = known or Known()
-    if link_id not in known.links:
-        link = session.get(DeviceLink, link_id)
-        assert link is not None
-        known.links[link_id] = (link.sender_id, link.device_id, link.machine_id)
-    sender_id, device_id, machine_id = known.links[link_id]
-    if message.sender_id != sender_id:
-        raise PermissionDenied(f'this link is for sender {sender_id!r}, the message is from '
+def store(batch: Batch, *, link_id: int, message: Message, received_at: datetime) -> IngestResult:
+    """Every report of the link's device: its rows join the batch's and its stop opens or ends, or none of it
+    (the caller undoes the message on an error, writes the batch, commits and then calls `announce`)."""
+    batch.read({link_id})
+    link = batch.links.get(link_id)
+    if link is None:
+        raise NotAuthenticated('unknown or revoked device link')
+    if message.sender_id != link.sender_id:
+        raise PermissionDenied(f'this link is for sender {link.sender_id!r}, the message is from '
                                f'{message.sender_id[:120]!r}')
     result = IngestResult()
     for report in message.reports:
-        if device_id and report.device_id and report.device_id != device_id:
+        if link.device_id and report.device_id and report.device_id != link.device_id:
             result.other_devices += 1
             continue
-        _store(session, link_id, machine_id, message.protocol, report, received_at, result, known)
-    session.flush()
+        _store(batch, link_id, link.machine_id, message.protocol, report, received_at, result)
+    batch.received[link_id] = max(received_at, batch.received.get(link_id, received_at))
     return result
-
-
-def touch_links(session: Session, received: dict[int, datetime]) -> None:
-    """The links' last signal (their health): one write per link, not per message."""
-    for link_id, at in received.items():
-        session.execute(update(DeviceLink).where(col(DeviceLink.id) == link_id)
-                        .values(last_signal_at=at, last_error=None))
 
 
 def announce(news: list[events.Change], results: list[IngestResult]) -> None:
@@ -103,37 +72,36 @@ def announce(news: list[events.Change], results: list[IngestResult]) -> None:
     events.publish_all(events.unique([*news, *((events.machine_changed, m) for m in machines)]))
 
 
-def _store(session: Session, link_id: int, machine_id: int, protocol: str, report: DeviceReport,
-           received_at: datetime, result: IngestResult, known: Known) -> None:
+def _store(batch: Batch, link_id: int, machine_id: int, protocol: str, report: DeviceReport,
+           received_at: datetime, result: IngestResult) -> None:
     tolerance = timedelta(seconds=get_settings().jmf_clock_skew_seconds)
     at = effective_time(report.sent_at, received_at, tolerance)
     details = ' '.join(report.status_details)[:200]
-    if machine_id not in known.latest:
-        known.latest[machine_id] = select_rows(session, select(func.max(col(JmfSignal.at)))
-                                               .where(col(JmfSignal.machine_id) == machine_id)).one()[0]
-    latest = known.latest[machine_id]
-    if latest is not None and at <= latest and _seen(session, machine_id, at, report.status, details):
-        result.duplicates += 1  # only a signal not newer than every stored one can repeat one
+    machine = batch.machines[machine_id]
+    key = (machine_id, at, report.status, details)
+    if machine.latest is not None and at <= machine.latest and (  # only a signal not newer than all can repeat one
+            key in batch.pending or _seen(batch.db(), machine_id, at, report.status, details)):
+        result.duplicates += 1
         return
     state = classify(report.status, report.status_details, report.device_condition)
-    session.add(JmfSignal(link_id=link_id, machine_id=machine_id, at=at, sent_at=report.sent_at,
-                          received_at=received_at, protocol=protocol, device_status=report.status, state=state,
-                          status_details=details, device_condition=report.device_condition,
-                          production_counter=report.production_counter, total_counter=report.total_counter,
-                          hour_counter=report.hour_counter))
+    batch.pending.add(key)
+    batch.signals.append({'link_id': link_id, 'machine_id': machine_id, 'at': at, 'sent_at': report.sent_at,
+                          'received_at': received_at, 'protocol': protocol, 'device_status': report.status,
+                          'state': state, 'status_details': details, 'device_condition': report.device_condition,
+                          'production_counter': report.production_counter, 'total_counter': report.total_counter,
+                          'hour_counter': report.hour_counter})
     result.stored += 1
     result.machine_ids.add(machine_id)
-    if latest is not None and at < latest:
+    if machine.latest is not None and at < machine.latest:
         result.late += 1
         return
-    known.latest[machine_id] = at
-    if report.production_counter is not None or report.total_counter is not None or report.hour_counter is not None:
-        if machine_id not in known.counters:
-            known.counters[machine_id] = counters.latest_values(session, machine_id)
-        counters.record(session, machine_id, at, report, known.counters[machine_id])
+    machine.latest = at
+    batch.readings.extend(counters.readings(machine.counters, machine_id, at, report))
+    if not (state not in (State.DOWN, State.NO_DATA) if machine.has_stop else state == State.DOWN):
+        return  # nothing to open or end: no session needed
     signal = stops.Signal(machine_id=machine_id, at=at, state=state, status=report.status,
                           details=report.status_details, condition=report.device_condition)
-    known.has_stop[machine_id], changed = stops.apply(session, signal, known.has_stop.get(machine_id))
+    machine.has_stop, changed = stops.apply(batch.db(), signal, machine.has_stop)
     if changed:
         result.stop_changed.add(machine_id)
 

@@ -2,13 +2,14 @@
 
 Every app process has one ingest writer, a thread that drains a queue of parsed messages: one transaction per batch
 (on SQLite one write lock and one sync to disk for many messages, instead of one each). Each message is its own
-SAVEPOINT: one that fails rolls back only itself and its request gets its JMF error; the others are committed
-together, and every request answers after its message's outcome is known and committed (the ReturnCode stays
-true per message). The services' commits inside a message release savepoints of the batch (SQLAlchemy's
-"join_transaction_mode=create_savepoint"), and their news is held until the batch is committed.
+unit: one that fails is undone alone (its rows dropped, its SAVEPOINT rolled back) and its request gets its JMF
+error; the others are committed together, and every request answers after its message's outcome is known and
+committed (the ReturnCode stays true per message). A batch reads its machines' state once and inserts its rows
+at once (batch.py); the problem-log services' commits inside a message release savepoints of the batch
+(SQLAlchemy's "join_transaction_mode=create_savepoint"), and their news is held until the batch is committed.
 
 Several processes: on SQLite the batch's BEGIN IMMEDIATE makes it the only writer; on PostgreSQL the batch locks
-its machines' rows first (ingest.lock_machines, in id order), so one machine's signals are never applied by two
+its machines' rows first (batch.lock_machines, in id order), so one machine's signals are never applied by two
 writers at once (one open stop per machine).
 """
 import logging
@@ -18,12 +19,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Connection
-from sqlmodel import Session
-
 from app import events
 from app.db import get_engine
 from app.services.jmf import ingest
+from app.services.jmf.batch import Batch, lock_machines
 from app.services.jmf.messages import Message
 
 logger = logging.getLogger(__name__)
@@ -86,23 +85,16 @@ def submit(*, link_id: int, machine_id: int, message: Message, received_at: date
 
 
 def store_batch(jobs: list[Job]) -> None:
-    """The jobs in one transaction, each in its own savepoint; outcomes are set after the commit."""
-    outcomes: list[ingest.IngestResult | Exception] = []
+    """The jobs in one transaction, each message on its own (a failing one is undone alone); outcomes are set
+    after the commit."""
     news: list[events.Change] = []
-    known = ingest.Known()
-    with get_engine().connect() as conn:
-        with conn.begin():
-            with _session(conn) as session:
-                ingest.lock_machines(session, {job.machine_id for job in jobs})
-                session.commit()
-            outcomes = [_one(conn, job, known, news) for job in jobs]
-            received: dict[int, datetime] = {}
-            for job, outcome in zip(jobs, outcomes, strict=True):
-                if not isinstance(outcome, Exception):
-                    received[job.link_id] = max(job.received_at, received.get(job.link_id, job.received_at))
-            with _session(conn) as session:
-                ingest.touch_links(session, received)
-                session.commit()
+    with get_engine().connect() as connection:
+        with connection.begin():
+            lock_machines(connection, {job.machine_id for job in jobs})
+            batch = Batch(connection)
+            batch.read({job.link_id for job in jobs})
+            outcomes = [_one(batch, job, news) for job in jobs]
+            batch.write()
     ingest.announce(news, [outcome for outcome in outcomes if not isinstance(outcome, Exception)])
     for job, outcome in zip(jobs, outcomes, strict=True):
         if isinstance(outcome, Exception):
@@ -111,22 +103,14 @@ def store_batch(jobs: list[Job]) -> None:
             job.outcome.set_result(outcome)
 
 
-def _one(conn: Connection, job: Job, known: ingest.Known, news: list[events.Change]) -> ingest.IngestResult | Exception:
-    savepoint = conn.begin_nested()
+def _one(batch: Batch, job: Job, news: list[events.Change]) -> ingest.IngestResult | Exception:
+    batch.begin_message(job.link_id)
     try:
-        with events.held() as held, _session(conn) as session:
-            result = ingest.store(session, link_id=job.link_id, message=job.message, received_at=job.received_at,
-                                  known=known)
-            session.commit()
-    except Exception as error:  # this message only: its savepoint goes, the batch goes on
-        savepoint.rollback()
-        known.forget(job.machine_id, job.link_id)
+        with events.held() as held:
+            result = ingest.store(batch, link_id=job.link_id, message=job.message, received_at=job.received_at)
+            batch.end_message()
+    except Exception as error:  # this message only: its savepoint and rows go, the batch goes on
+        batch.undo(job.link_id)
         return error
-    savepoint.commit()
     news.extend(held)
     return result
-
-
-def _session(conn: Connection) -> Session:
-    """A session inside the batch's transaction: its commit releases a savepoint, its rollback returns to it."""
-    return Session(bind=conn, join_transaction_mode='create_savepoint', expire_on_commit=False)
