@@ -11,6 +11,7 @@
 """
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -24,12 +25,24 @@ from bench.common import Server, machine_line, p50_p95, sign_in  # noqa: E402
 from bench.jmf_sim import Linked, link_devices, play, request_for  # noqa: E402
 
 
-async def throughput(client: httpx.AsyncClient, url: str, devices: list[Linked], ticks: int) -> tuple[float, int]:
-    began = time.perf_counter()
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far, from /proc (Linux)."""
+    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+async def throughput(client: httpx.AsyncClient, url: str, devices: list[Linked], ticks: int,
+                     server_pid: int) -> tuple[float, int]:
+    """All devices at once; besides the rate, the CPU time the server and this client spent per signal (on a
+    shared machine the rate follows the CPU share the processes get, the CPU per signal much less)."""
+    began, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(server_pid), time.process_time()
     stats = await play(client, url, devices, rate=0, ticks=ticks, time_scale=60)
     elapsed = time.perf_counter() - began
+    server_ms = (cpu_seconds(server_pid) - server_cpu) * 1000 / max(stats.sent, 1)
+    client_ms = (time.process_time() - client_cpu) * 1000 / max(stats.sent, 1)
     print(f'throughput: {stats.ok}/{stats.sent} accepted in {elapsed:.1f} s = {stats.ok / elapsed:.0f} signals/s; '  # noqa: T201
-          f'POST p50/p95 {p50_p95(stats.latencies)[0] * 1000:.0f}/{p50_p95(stats.latencies)[1] * 1000:.0f} ms')
+          f'POST p50/p95 {p50_p95(stats.latencies)[0] * 1000:.0f}/{p50_p95(stats.latencies)[1] * 1000:.0f} ms; '
+          f'CPU per signal: server {server_ms:.1f} ms, this client {client_ms:.1f} ms')
     return stats.ok / elapsed, stats.failed
 
 
@@ -74,7 +87,8 @@ async def run(args: argparse.Namespace) -> None:
                                                                              'X-CTP-Request': '1'}) as client:
                 (await sign_in(client, server.url)).raise_for_status()
                 devices = await link_devices(client, server.url, args.devices, seed=21)
-                await throughput(client, server.url, devices, args.ticks)
+                assert server.process is not None
+                await throughput(client, server.url, devices, args.ticks, server.process.pid)
                 await red_latency(client, server.url, devices, args.samples, args.load_seconds)
             db = Path(folder) / 'ctp-log.sqlite3'
             print(f'database after the run: {db.stat().st_size / 1e6:.1f} MB')  # noqa: T201
