@@ -23,7 +23,7 @@ def job(link_id: int, machine_id: int, sender: str, status: str, minute: float, 
     when = T0 + timedelta(minutes=minute)
     info = DeviceReport(device_id='', status=status, status_details=details, device_condition='', sent_at=when,
                         production_counter=None, total_counter=None, hour_counter=minute, counter_unit='')
-    return writer.Job(link_id, machine_id, Message('jmf', sender, ('M',), (info,), 0), when)
+    return writer.Job(when, link_id=link_id, machine_id=machine_id, message=Message('jmf', sender, ('M',), (info,), 0))
 
 
 @pytest.fixture
@@ -97,10 +97,8 @@ def test_screens_hear_of_a_batch_after_its_commit_and_find_its_stops(plant: list
 @time_machine.travel(T0 + timedelta(minutes=10), tick=False)
 def test_requests_wait_for_their_own_outcome_from_the_writer(plant: list[tuple[int, int]]) -> None:
     (magnus, m1), _, _ = plant
-    ok = writer.submit(link_id=magnus, machine_id=m1, message=job(magnus, m1, 'MAGNUS', 'Running', 0).message,
-                       received_at=T0)
-    refused = writer.submit(link_id=magnus, machine_id=m1, message=job(magnus, m1, 'AVALON', 'Idle', 1).message,
-                            received_at=T0)
+    ok = writer.submit(job(magnus, m1, 'MAGNUS', 'Running', 0)).outcome
+    refused = writer.submit(job(magnus, m1, 'AVALON', 'Idle', 1)).outcome
     assert ok.result(timeout=30).stored == 1
     assert isinstance(refused.exception(timeout=30), PermissionDenied)
     assert signals(m1) == ['Running']

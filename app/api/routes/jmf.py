@@ -10,25 +10,21 @@ import binascii
 import logging
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app.config import get_settings
-from app.db import read_session, session_scope
 from app.errors import DomainError, NotAuthenticated, PermissionDenied
-from app.models import DeviceLink, utcnow
-from app.services.jmf import ingest, links, writer
+from app.models import utcnow
+from app.services.jmf import writer
 from app.services.jmf.messages import (
     GENERAL_ERROR,
     INVALID_PARAMETERS,
     JMF_MEDIA_TYPE,
     OK,
     XJMF_MEDIA_TYPE,
-    Message,
     answer,
-    read_message,
 )
-from app.services.jmf.safe_xml import Limits, XmlRefused, parse
+from app.services.jmf.safe_xml import Limits, XmlRefused
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=['jmf'])
@@ -68,12 +64,11 @@ async def _receive(request: Request, secret: str, *, username: str | None) -> Re
     limits = Limits(settings.jmf_max_bytes, settings.jmf_max_depth, settings.jmf_max_elements)
     try:
         body = await _read_capped(request, limits.max_bytes)
-        received_at = utcnow()
-        address = request.client.host if request.client else None
-        link, message = await run_in_threadpool(_accept, body, limits, secret, username, address)
-        # the ingest writer stores it with the messages arriving meanwhile; the answer waits for its commit
-        result = await asyncio.wrap_future(writer.submit(link_id=link.id, machine_id=link.machine_id,  # type: ignore[arg-type]
-                                                         message=message, received_at=received_at))
+        post = writer.Post(secret, username, request.client.host if request.client else None, body, limits)
+        # the ingest writer finds the link, reads the message and stores it with the messages arriving meanwhile;
+        # the answer waits for that commit
+        job = writer.submit(writer.Job(received_at=utcnow(), post=post))
+        result = await asyncio.wrap_future(job.outcome)
     except XmlRefused as error:
         return _refusal(protocol, error.http_status, error.message, error.return_code)
     except NotAuthenticated as error:
@@ -82,26 +77,10 @@ async def _receive(request: Request, secret: str, *, username: str | None) -> Re
         return _refusal(protocol, 403, error.message, INVALID_PARAMETERS)
     except DomainError as error:
         return _refusal(protocol, 400, error.message, INVALID_PARAMETERS)
+    assert job.message is not None
     note = f'{result.other_devices} DeviceInfo of other devices ignored' if result.other_devices else ''
-    data, media = answer(message.protocol, message.message_ids, OK, note)
+    data, media = answer(job.message.protocol, job.message.message_ids, OK, note)
     return Response(data, 200, media_type=media)
-
-
-def _accept(body: bytes, limits: Limits, secret: str, username: str | None,
-            address: str | None) -> tuple[DeviceLink, Message]:
-    """The link of the secret and its parsed message (a read: on SQLite it does not take the write lock)."""
-    with read_session() as session:
-        link = links.authenticate(session, secret=secret, address=address, username=username)
-    return link, _read(body, limits, link.id)
-
-
-def _read(body: bytes, limits: Limits, link_id: int | None) -> Message:
-    try:
-        return read_message(parse(body, limits))
-    except XmlRefused as error:
-        with session_scope() as session:
-            ingest.record_error(session, link_id, error.message)  # type: ignore[arg-type]
-        raise
 
 
 async def _read_capped(request: Request, cap: int) -> bytes:

@@ -47,6 +47,7 @@ class Batch:
     readings: list[dict[str, Any]] = field(default_factory=list)
     pending: set[tuple[int, datetime, str, str]] = field(default_factory=set)  # (machine, at, status, details)
     received: dict[int, datetime] = field(default_factory=dict)  # link: its latest stored message
+    errors: dict[int, str] = field(default_factory=dict)  # link: why its last message could not be read
     _message: tuple[Session, NestedTransaction] | None = None
     _undo: tuple[int, int, LinkState | None, MachineState | None, datetime | None] = (0, 0, None, None, None)
 
@@ -110,7 +111,7 @@ class Batch:
             self.received[link_id] = received
 
     def write(self) -> None:
-        """The batch's signals, its readings and its links' last signal: one statement each."""
+        """The batch's signals, its readings, its links' last signal and last error: one statement each."""
         connection = self._connection()
         if self.signals:
             connection.execute(insert(JmfSignal), self.signals)
@@ -120,7 +121,11 @@ class Batch:
             connection.execute(update(DeviceLink).where(col(DeviceLink.id) == bindparam('link'))
                                .values(last_signal_at=bindparam('at'), last_error=None),
                                [{'link': link_id, 'at': at} for link_id, at in self.received.items()])
-        self.signals, self.readings, self.pending, self.received = [], [], set(), {}
+        if self.errors:
+            connection.execute(update(DeviceLink).where(col(DeviceLink.id) == bindparam('link'))
+                               .values(last_error=bindparam('error')),
+                               [{'link': link_id, 'error': error} for link_id, error in self.errors.items()])
+        self.signals, self.readings, self.pending, self.received, self.errors = [], [], set(), {}, {}
 
 
     def _connection(self) -> Connection:

@@ -63,6 +63,7 @@ def store(batch: Batch, *, link_id: int, message: Message, received_at: datetime
             continue
         _store(batch, link_id, link.machine_id, message.protocol, report, received_at, result)
     batch.received[link_id] = max(received_at, batch.received.get(link_id, received_at))
+    batch.errors.pop(link_id, None)
     return result
 
 
@@ -111,15 +112,6 @@ def _seen(session: Session, machine_id: int, at: datetime, status: str, details:
     return select_rows(session, select(col(JmfSignal.id)).where(
         col(JmfSignal.machine_id) == machine_id, col(JmfSignal.at) == at, col(JmfSignal.device_status) == status,
         col(JmfSignal.status_details) == details).limit(1)).first() is not None
-
-
-def record_error(session: Session, link_id: int, message: str) -> None:
-    """Keep the last refusal on the link, for the admins' health view."""
-    link = session.get(DeviceLink, link_id)
-    if link is not None:
-        link.last_error = message[:200]
-        session.add(link)
-        session.commit()
 
 
 def purge_signals(session: Session, now: datetime | None = None) -> int:
