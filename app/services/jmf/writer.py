@@ -17,6 +17,7 @@ writers at once (one open stop per machine).
 import logging
 import queue
 import threading
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,6 +34,7 @@ from app.services.jmf.safe_xml import Limits, XmlRefused, parse
 
 logger = logging.getLogger(__name__)
 MAX_BATCH = 250  # messages per transaction
+LINGER_SECONDS = 0.003  # a batch collects what arrives this long after its first message, then what is queued
 
 
 @dataclass(frozen=True)
@@ -80,9 +82,11 @@ class Writer:
     def _run(self) -> None:
         while True:
             batch = [self._queue.get()]
+            deadline = time.monotonic() + LINGER_SECONDS
             while len(batch) < MAX_BATCH:
+                wait = deadline - time.monotonic()
                 try:
-                    batch.append(self._queue.get_nowait())
+                    batch.append(self._queue.get(timeout=wait) if wait > 0 else self._queue.get_nowait())
                 except queue.Empty:
                     break
             try:
