@@ -1,7 +1,9 @@
 """Domain events: ids only, emitted after a commit. The only module of app/ that imports NiceGUI."""
 import asyncio
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 from nicegui import Event
 
@@ -31,6 +33,8 @@ Change = tuple[Event[int], int]  # an event and its id
 _loop: asyncio.AbstractEventLoop | None = None
 # Forwarders send local events to other processes (PostgreSQL NOTIFY); they get (name, id).
 _forwarders: list[Callable[[str, int], None]] = []
+# Events a caller holds back in this thread until its own, outer commit (see `held`).
+_held = threading.local()
 
 
 def bind_loop(loop: asyncio.AbstractEventLoop) -> None:
@@ -55,12 +59,41 @@ def publish(event: Event[int], value: int) -> None:
 def publish_all(items: list[Change]) -> None:
     """The events of one commit, emitted together: from a worker thread they reach the loop in one callback, so a
     screen reacting to several of them (the overview to a problem and its machine) updates once, not once per event
-    that happened to arrive first."""
+    that happened to arrive first. Inside `held` they are collected instead."""
+    collecting: list[Change] | None = getattr(_held, 'items', None)
+    if collecting is not None:
+        collecting.extend(items)
+        return
     emit_all_local(items)
     for event, value in items:
         name = NAMES_BY_EVENT[id(event)]
         for forward in list(_forwarders):
             forward(name, value)
+
+
+@contextmanager
+def held() -> Iterator[list[Change]]:
+    """Collect what services publish in this thread instead of emitting it: their commits are savepoints of an
+    outer transaction (the JMF receiver's group commit), and screens that re-read before it commits find nothing.
+    The caller publishes the collected events after that commit, or drops them when its work was rolled back."""
+    outer: list[Change] | None = getattr(_held, 'items', None)
+    items: list[Change] = []
+    _held.items = items
+    try:
+        yield items
+    finally:
+        _held.items = outer
+
+
+def unique(items: list[Change]) -> list[Change]:
+    """The events in order, each once."""
+    seen: set[tuple[int, int]] = set()
+    result = []
+    for event, value in items:
+        if (id(event), value) not in seen:
+            seen.add((id(event), value))
+            result.append((event, value))
+    return result
 
 
 def emit_local(event: Event[int], value: int) -> None:

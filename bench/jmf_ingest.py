@@ -6,11 +6,14 @@
    `--ticks` signals each, all at once, as fast as the server answers (one simulated minute per signal, so jams,
    breakdowns and repairs happen along the way). Figure: accepted signals per second.
 2. Signal-to-red under load: while every device posts 200/devices signals a second (200 signals/s in all), one
-   device at a time reports a breakdown; the time from sending it until GET /api/ctp-machines/{id} says "down"
-   (the problem, its events and the machine status are committed before the receiver answers). Then it runs again.
+   device at a time reports a breakdown; the time from sending it until GET /api/ctp-machines/{id} says "down",
+   polled every 25 ms (each poll costs the server about as much as a signal), and the time until the receiver
+   answered the POST (it answers after the batch holding the problem and the machine's status is committed). The
+   background rate printed is what the server accepted, not what was asked. Then the device runs again.
 """
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -19,17 +22,31 @@ from pathlib import Path
 
 import httpx
 
+POLL_SECONDS = 0.025
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import Server, machine_line, p50_p95, sign_in  # noqa: E402
 from bench.jmf_sim import Linked, link_devices, play, request_for  # noqa: E402
 
 
-async def throughput(client: httpx.AsyncClient, url: str, devices: list[Linked], ticks: int) -> tuple[float, int]:
-    began = time.perf_counter()
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far, from /proc (Linux)."""
+    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+
+
+async def throughput(client: httpx.AsyncClient, url: str, devices: list[Linked], ticks: int,
+                     server_pid: int) -> tuple[float, int]:
+    """All devices at once; besides the rate, the CPU time the server and this client spent per signal (on a
+    shared machine the rate follows the CPU share the processes get, the CPU per signal much less)."""
+    began, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(server_pid), time.process_time()
     stats = await play(client, url, devices, rate=0, ticks=ticks, time_scale=60)
     elapsed = time.perf_counter() - began
+    server_ms = (cpu_seconds(server_pid) - server_cpu) * 1000 / max(stats.sent, 1)
+    client_ms = (time.process_time() - client_cpu) * 1000 / max(stats.sent, 1)
     print(f'throughput: {stats.ok}/{stats.sent} accepted in {elapsed:.1f} s = {stats.ok / elapsed:.0f} signals/s; '  # noqa: T201
-          f'POST p50/p95 {p50_p95(stats.latencies)[0] * 1000:.0f}/{p50_p95(stats.latencies)[1] * 1000:.0f} ms')
+          f'POST p50/p95 {p50_p95(stats.latencies)[0] * 1000:.0f}/{p50_p95(stats.latencies)[1] * 1000:.0f} ms; '
+          f'CPU per signal: server {server_ms:.1f} ms, this client {client_ms:.1f} ms')
     return stats.ok / elapsed, stats.failed
 
 
@@ -37,24 +54,30 @@ async def red_latency(client: httpx.AsyncClient, url: str, devices: list[Linked]
                       seconds: float) -> list[float]:
     background, probes = devices[:-1], devices[-1]
     rate = 200 / len(devices)
+    load_began = time.perf_counter()
     load = asyncio.create_task(play(client, url, background, rate=rate, ticks=int(seconds * rate), time_scale=1))
     machine_id = await _machine_of(client, url, probes.device.sender_id)
-    latencies = []
+    latencies, answers = [], []
     for _ in range(samples):
         for episode in ('breakdown', 'run'):
             probes.device.episode, probes.device.left, probes.device.script = episode, 3600, []
             target, body, headers = request_for(probes, url, datetime.now(UTC))
             began = time.perf_counter()
             (await client.post(target, content=body, headers=headers)).raise_for_status()
-            if episode == 'breakdown':
+            if episode == 'breakdown':  # answered after the commit: the problem and the machine's status are stored
+                answers.append(time.perf_counter() - began)
                 while (await client.get(f'{url}/api/ctp-machines/{machine_id}')).json()['status'] != 'down':
-                    await asyncio.sleep(0.005)
+                    await asyncio.sleep(POLL_SECONDS)  # each GET costs the server about as much as a signal
                 latencies.append(time.perf_counter() - began)
             await asyncio.sleep(seconds / samples / 2)
     stats = await load
+    took = time.perf_counter() - load_began
     p50, p95 = p50_p95(latencies)
-    print(f'signal-to-red under {stats.sent / seconds:.0f} signals/s background: p50 {p50 * 1000:.0f} ms, '  # noqa: T201
-          f'p95 {p95 * 1000:.0f} ms (n = {len(latencies)}); background accepted {stats.ok}/{stats.sent}')
+    print(f'signal-to-red under background load ({stats.ok}/{stats.sent} accepted in {took:.1f} s = '  # noqa: T201
+          f'{stats.ok / took:.0f} signals/s, {stats.sent / seconds:.0f}/s asked): p50 {p50 * 1000:.0f} ms, '
+          f'p95 {p95 * 1000:.0f} ms (n = {len(latencies)}; polled every {POLL_SECONDS * 1000:.0f} ms); the '
+          f'breakdown POST answered (committed) p50/p95 {p50_p95(answers)[0] * 1000:.0f}/'
+          f'{p50_p95(answers)[1] * 1000:.0f} ms')
     return latencies
 
 
@@ -74,7 +97,8 @@ async def run(args: argparse.Namespace) -> None:
                                                                              'X-CTP-Request': '1'}) as client:
                 (await sign_in(client, server.url)).raise_for_status()
                 devices = await link_devices(client, server.url, args.devices, seed=21)
-                await throughput(client, server.url, devices, args.ticks)
+                assert server.process is not None
+                await throughput(client, server.url, devices, args.ticks, server.process.pid)
                 await red_latency(client, server.url, devices, args.samples, args.load_seconds)
             db = Path(folder) / 'ctp-log.sqlite3'
             print(f'database after the run: {db.stat().st_size / 1e6:.1f} MB')  # noqa: T201

@@ -1,6 +1,7 @@
 """Admin → Machines: a machine's device links (issue 21). The admin lists the links of the machine (sender, how it
 signs in, allowed addresses, last signal, last error), links a device and copies its secret and receiver address
-(shown this once), gives a link a new secret, and removes a link after confirming. The services decide
+(shown this once), gives a link a new secret, and removes a link after confirming; subscriptions have their own
+line and button (components/device_subscriptions.py). The services decide
 (app/services/jmf/links.py, subscriber.py): the same calls as the REST API's /api/device-links."""
 import re
 from collections.abc import Callable
@@ -13,6 +14,7 @@ from app.services.jmf import links, subscriber
 from components.admin import act
 from components.confirm_dialog import confirm
 from components.design import TOUCH, local_text
+from components.device_subscriptions import subscribe_button, subscription_line
 from components.dialog import named_dialog
 
 Refresh = Callable[[], object]
@@ -26,18 +28,22 @@ def machine_links(machine_id: int, found: list[links.LinkInfo], subscriptions: l
     mine = [link for link in found if link.machine_id == machine_id and link.revoked_at is None]
     with ui.column().classes('w-full gap-1').mark(f'device-links-{machine_id}'):
         for link in mine:
-            _link_line(link, by_link.get(link.id), base_url, refresh)
-        ui.button(_('Link a device (JMF)'), icon='settings_input_antenna',
-                  on_click=lambda: _add_dialog(machine_id, base_url, refresh)).props('flat no-caps').classes(TOUCH) \
-            .mark(f'link-device-{machine_id}')
+            if (subscription := by_link.get(link.id)) is not None:
+                subscription_line(link, subscription, base_url, refresh)
+            else:
+                _link_line(link, base_url, refresh)
+        with ui.row().classes('gap-2'):
+            ui.button(_('Link a device (JMF)'), icon='settings_input_antenna',
+                      on_click=lambda: _add_dialog(machine_id, base_url, refresh)).props('flat no-caps') \
+                .classes(TOUCH).mark(f'link-device-{machine_id}')
+            subscribe_button(machine_id, base_url, refresh)
 
 
-def _link_line(link: links.LinkInfo, subscription: subscriber.SubscriptionInfo | None, base_url: str,
-               refresh: Refresh) -> None:
+def _link_line(link: links.LinkInfo, base_url: str, refresh: Refresh) -> None:
+    """A link the device posts to itself (a subscription's link: components/device_subscriptions.py)."""
     sender = f'{link.sender_id} / {link.device_id}' if link.device_id else link.sender_id
-    how = (_('subscribed at {url}').format(url=subscription.url) if subscription is not None
-           else _('URL token or HTTP Basic (user {sender})').format(sender=link.sender_id))
-    error = (subscription.last_error if subscription else None) or link.last_error
+    how = _('URL token or HTTP Basic (user {sender})').format(sender=link.sender_id)
+    error = link.last_error
     with ui.row().classes(LINE).mark(f'device-link-{link.id}'):
         ui.label(sender).classes('font-mono font-bold')
         ui.label(how)
@@ -48,10 +54,9 @@ def _link_line(link: links.LinkInfo, subscription: subscriber.SubscriptionInfo |
         if error:
             ui.label(_('last error: {error}').format(error=error)).classes('text-red-8')
         ui.space()
-        if subscription is None:  # a subscription renews its own secret
-            ui.button(_('New secret'), on_click=lambda: _rotate(link, base_url, refresh)).props('flat no-caps') \
-                .classes(TOUCH).mark('rotate-link')
-        ui.button(_('Remove'), on_click=lambda: _remove(link, subscription, refresh)).props('flat no-caps') \
+        ui.button(_('New secret'), on_click=lambda: _rotate(link, base_url, refresh)).props('flat no-caps') \
+            .classes(TOUCH).mark('rotate-link')
+        ui.button(_('Remove'), on_click=lambda: _remove(link, refresh)).props('flat no-caps') \
             .classes(TOUCH + ' text-red-8').mark('remove-link')
 
 
@@ -122,13 +127,13 @@ async def _rotate(link: links.LinkInfo, base_url: str, refresh: Refresh) -> None
         _show_secret(made[0], made[1], base_url)
 
 
-async def _remove(link: links.LinkInfo, subscription: subscriber.SubscriptionInfo | None, refresh: Refresh) -> None:
+async def _remove(link: links.LinkInfo, refresh: Refresh) -> None:
     if not await confirm(_('Remove the link of {sender}?').format(sender=link.sender_id), action=_('Remove'),
                          detail=_('The machine stops reporting itself: its secret stops working at once. The '
                                   'signals it sent stay.')):
         return
     done = _('Link of {sender} removed').format(sender=link.sender_id)
-    if await act(_revoke, link.id, subscription.id if subscription else None, done=done) is not None:
+    if await act(_revoke, link.id, done=done) is not None:
         refresh()
 
 
@@ -144,10 +149,7 @@ def _rotate_secret(who: SignedIn | None, link_id: int) -> tuple[links.LinkInfo, 
         return links.rotate_link(session, actor=actor, link_id=link_id)
 
 
-def _revoke(who: SignedIn | None, link_id: int, subscription_id: int | None) -> bool:
+def _revoke(who: SignedIn | None, link_id: int) -> bool:
     with acting_as(who) as (session, actor):
-        if subscription_id is not None:  # stop renewing it too
-            subscriber.delete_subscription(session, actor=actor, subscription_id=subscription_id)
-        else:
-            links.revoke_link(session, actor=actor, link_id=link_id)
+        links.revoke_link(session, actor=actor, link_id=link_id)
     return True

@@ -4,30 +4,27 @@
 secret). Bodies are `application/vnd.cip4-jmf+xml` or `application/vnd.cip4-xjmf+xml` (plain XML types too), capped
 in bytes while they stream in, then parsed without DTDs or entities within depth and element caps.
 """
+import asyncio
 import base64
 import binascii
 import logging
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from app.config import get_settings
-from app.db import read_session, session_scope
 from app.errors import DomainError, NotAuthenticated, PermissionDenied
 from app.models import utcnow
-from app.services.jmf import ingest, links
+from app.services.jmf import writer
 from app.services.jmf.messages import (
     GENERAL_ERROR,
     INVALID_PARAMETERS,
     JMF_MEDIA_TYPE,
     OK,
     XJMF_MEDIA_TYPE,
-    Message,
     answer,
-    read_message,
 )
-from app.services.jmf.safe_xml import Limits, XmlRefused, parse
+from app.services.jmf.safe_xml import Limits, XmlRefused
 
 logger = logging.getLogger(__name__)
 router = APIRouter(tags=['jmf'])
@@ -67,39 +64,23 @@ async def _receive(request: Request, secret: str, *, username: str | None) -> Re
     limits = Limits(settings.jmf_max_bytes, settings.jmf_max_depth, settings.jmf_max_elements)
     try:
         body = await _read_capped(request, limits.max_bytes)
-        address = request.client.host if request.client else None
-        return await run_in_threadpool(_handle, body, limits, protocol, secret, username, address)
+        post = writer.Post(secret, username, request.client.host if request.client else None, body, limits)
+        # the ingest writer finds the link, reads the message and stores it with the messages arriving meanwhile;
+        # the answer waits for that commit
+        job = writer.submit(writer.Job(received_at=utcnow(), post=post))
+        result = await asyncio.wrap_future(job.outcome)
     except XmlRefused as error:
         return _refusal(protocol, error.http_status, error.message, error.return_code)
-
-
-def _handle(body: bytes, limits: Limits, protocol: str, secret: str, username: str | None,
-            address: str | None) -> Response:
-    received_at = utcnow()
-    try:
-        with read_session() as session:  # a read: on SQLite it does not take the write lock
-            link_id = links.authenticate(session, secret=secret, address=address, username=username).id
-        message = _read(body, limits, link_id)
-        with session_scope() as session:
-            result = ingest.ingest(session, link_id=link_id, message=message, received_at=received_at)  # type: ignore[arg-type]
     except NotAuthenticated as error:
         return _refusal(protocol, 401, error.message, GENERAL_ERROR, REALM)
     except PermissionDenied as error:
         return _refusal(protocol, 403, error.message, INVALID_PARAMETERS)
     except DomainError as error:
         return _refusal(protocol, 400, error.message, INVALID_PARAMETERS)
+    assert job.message is not None
     note = f'{result.other_devices} DeviceInfo of other devices ignored' if result.other_devices else ''
-    data, media = answer(message.protocol, message.message_ids, OK, note)
+    data, media = answer(job.message.protocol, job.message.message_ids, OK, note)
     return Response(data, 200, media_type=media)
-
-
-def _read(body: bytes, limits: Limits, link_id: int | None) -> Message:
-    try:
-        return read_message(parse(body, limits))
-    except XmlRefused as error:
-        with session_scope() as session:
-            ingest.record_error(session, link_id, error.message)  # type: ignore[arg-type]
-        raise
 
 
 async def _read_capped(request: Request, cap: int) -> bytes:

@@ -5,6 +5,7 @@ down was reset (a new job, a replaced controller): the increase is then counted 
 """
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlmodel import Session, col
@@ -23,30 +24,19 @@ def increase(previous: float | None, value: float) -> float:
     return value - previous if value >= previous else value
 
 
-def record(session: Session, machine_id: int, at: datetime, report: DeviceReport) -> int:
-    """Store the counters of an in-order report that changed; returns how many readings were added."""
-    values = {meter: getattr(report, attribute) for meter, attribute in METERS.items()}
-    if all(value is None for value in values.values()):
-        return 0
-    previous = _latest_values(session, machine_id)
-    added = 0
-    for meter, value in values.items():
+def readings(previous: dict[str, float], machine_id: int, at: datetime, report: DeviceReport) -> list[dict[str, Any]]:
+    """The meter readings (rows) of an in-order report's counters that changed since `previous`, the machine's
+    latest values, which are brought up to date."""
+    rows = []
+    for meter, attribute in METERS.items():
+        value = getattr(report, attribute)
         if value is None or previous.get(meter) == value:
             continue
-        unit = 'h' if meter == 'hours' else report.counter_unit
-        session.add(MeterReading(machine_id=machine_id, meter=meter, at=at, value=value,
-                                 delta=increase(previous.get(meter), value), unit=unit))
-        added += 1
-    return added
-
-
-def _latest_values(session: Session, machine_id: int) -> dict[str, float]:
-    """Each meter's latest value in one query (readings are stored in time order, so the highest id is latest)."""
-    newest = select(func.max(col(MeterReading.id))).where(col(MeterReading.machine_id) == machine_id) \
-        .group_by(MeterReading.meter)
-    rows = select_rows(session, select(col(MeterReading.meter), col(MeterReading.value)).where(col(MeterReading.id)
-                                                                                               .in_(newest))).all()
-    return dict(rows)
+        rows.append({'machine_id': machine_id, 'meter': meter, 'at': at, 'value': value,
+                     'delta': increase(previous.get(meter), value),
+                     'unit': 'h' if meter == 'hours' else report.counter_unit})
+        previous[meter] = value
+    return rows
 
 
 @dataclass(frozen=True)

@@ -3,15 +3,17 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, select
 from sqlmodel import Session, col
 
+from app import events
 from app.config import get_settings
-from app.db import rolls_back, select_rows
-from app.errors import PermissionDenied
+from app.db import select_rows
+from app.errors import NotAuthenticated, PermissionDenied
 from app.models import DeviceLink, JmfSignal, utcnow
 from app.services.jmf import counters, stops
-from app.services.jmf.ledger import classify, effective_time
+from app.services.jmf.batch import Batch, lock_machines
+from app.services.jmf.ledger import State, classify, effective_time
 from app.services.jmf.messages import DeviceReport, Message
 
 logger = logging.getLogger(__name__)
@@ -23,14 +25,34 @@ class IngestResult:
     duplicates: int = 0
     other_devices: int = 0
     late: int = 0              # older than the machine's latest signal: kept for the ledger, no stop rules
-    machine_ids: set[int] = field(default_factory=set)
+    machine_ids: set[int] = field(default_factory=set)   # machines with a stored signal
+    stop_changed: set[int] = field(default_factory=set)  # machines whose stop opened or ended
 
 
-@rolls_back
 def ingest(session: Session, *, link_id: int, message: Message, received_at: datetime) -> IngestResult:
-    """One transaction per message: every report of the link's device is stored, or none."""
-    link = session.get(DeviceLink, link_id)
-    assert link is not None
+    """One message in its own transaction; its news goes out after the commit (the receiver batches: writer.py)."""
+    batch = Batch(session=session)
+    try:
+        with events.held() as news:
+            link = session.get(DeviceLink, link_id)
+            lock_machines(session.connection(), {link.machine_id} if link is not None else set())
+            result = store(batch, link_id=link_id, message=message, received_at=received_at)
+            batch.write()
+            session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    announce(news, [result])
+    return result
+
+
+def store(batch: Batch, *, link_id: int, message: Message, received_at: datetime) -> IngestResult:
+    """Every report of the link's device: its rows join the batch's and its stop opens or ends, or none of it
+    (the caller undoes the message on an error, writes the batch, commits and then calls `announce`)."""
+    batch.read({link_id})
+    link = batch.links.get(link_id)
+    if link is None:
+        raise NotAuthenticated('unknown or revoked device link')
     if message.sender_id != link.sender_id:
         raise PermissionDenied(f'this link is for sender {link.sender_id!r}, the message is from '
                                f'{message.sender_id[:120]!r}')
@@ -39,37 +61,50 @@ def ingest(session: Session, *, link_id: int, message: Message, received_at: dat
         if link.device_id and report.device_id and report.device_id != link.device_id:
             result.other_devices += 1
             continue
-        _store(session, link, message.protocol, report, received_at, result)
-    link.last_signal_at, link.last_error = received_at, None
-    session.add(link)
-    session.commit()
+        _store(batch, link_id, link.machine_id, message.protocol, report, received_at, result)
+    batch.received[link_id] = max(received_at, batch.received.get(link_id, received_at))
+    batch.errors.pop(link_id, None)
     return result
 
 
-def _store(session: Session, link: DeviceLink, protocol: str, report: DeviceReport, received_at: datetime,
-           result: IngestResult) -> None:
+def announce(news: list[events.Change], results: list[IngestResult]) -> None:
+    """After the commit: what the services published, and the machines whose stop opened or ended."""
+    machines = sorted({machine_id for result in results for machine_id in result.stop_changed})
+    events.publish_all(events.unique([*news, *((events.machine_changed, m) for m in machines)]))
+
+
+def _store(batch: Batch, link_id: int, machine_id: int, protocol: str, report: DeviceReport,
+           received_at: datetime, result: IngestResult) -> None:
     tolerance = timedelta(seconds=get_settings().jmf_clock_skew_seconds)
     at = effective_time(report.sent_at, received_at, tolerance)
     details = ' '.join(report.status_details)[:200]
-    if _seen(session, link.machine_id, at, report.status, details):
+    machine = batch.machines[machine_id]
+    key = (machine_id, at, report.status, details)
+    if machine.latest is not None and at <= machine.latest and (  # only a signal not newer than all can repeat one
+            key in batch.pending or _seen(batch.db(), machine_id, at, report.status, details)):
         result.duplicates += 1
         return
-    latest = select_rows(session, select(func.max(col(JmfSignal.at)))
-                         .where(col(JmfSignal.machine_id) == link.machine_id)).one()[0]
     state = classify(report.status, report.status_details, report.device_condition)
-    session.add(JmfSignal(link_id=link.id, machine_id=link.machine_id, at=at, sent_at=report.sent_at,  # type: ignore[arg-type]
-                          received_at=received_at, protocol=protocol, device_status=report.status, state=state,
-                          status_details=details, device_condition=report.device_condition,
-                          production_counter=report.production_counter, total_counter=report.total_counter,
-                          hour_counter=report.hour_counter))
+    batch.pending.add(key)
+    batch.signals.append({'link_id': link_id, 'machine_id': machine_id, 'at': at, 'sent_at': report.sent_at,
+                          'received_at': received_at, 'protocol': protocol, 'device_status': report.status,
+                          'state': state, 'status_details': details, 'device_condition': report.device_condition,
+                          'production_counter': report.production_counter, 'total_counter': report.total_counter,
+                          'hour_counter': report.hour_counter})
     result.stored += 1
-    result.machine_ids.add(link.machine_id)
-    if latest is not None and at < latest:
+    result.machine_ids.add(machine_id)
+    if machine.latest is not None and at < machine.latest:
         result.late += 1
         return
-    counters.record(session, link.machine_id, at, report)
-    stops.apply(session, stops.Signal(machine_id=link.machine_id, at=at, state=state, status=report.status,
-                                      details=report.status_details, condition=report.device_condition))
+    machine.latest = at
+    batch.readings.extend(counters.readings(machine.counters, machine_id, at, report))
+    if not (state not in (State.DOWN, State.NO_DATA) if machine.has_stop else state == State.DOWN):
+        return  # nothing to open or end: no session needed
+    signal = stops.Signal(machine_id=machine_id, at=at, state=state, status=report.status,
+                          details=report.status_details, condition=report.device_condition)
+    machine.has_stop, changed = stops.apply(batch.db(), signal, machine.has_stop)
+    if changed:
+        result.stop_changed.add(machine_id)
 
 
 def _seen(session: Session, machine_id: int, at: datetime, status: str, details: str) -> bool:
@@ -77,15 +112,6 @@ def _seen(session: Session, machine_id: int, at: datetime, status: str, details:
     return select_rows(session, select(col(JmfSignal.id)).where(
         col(JmfSignal.machine_id) == machine_id, col(JmfSignal.at) == at, col(JmfSignal.device_status) == status,
         col(JmfSignal.status_details) == details).limit(1)).first() is not None
-
-
-def record_error(session: Session, link_id: int, message: str) -> None:
-    """Keep the last refusal on the link, for the admins' health view."""
-    link = session.get(DeviceLink, link_id)
-    if link is not None:
-        link.last_error = message[:200]
-        session.add(link)
-        session.commit()
 
 
 def purge_signals(session: Session, now: datetime | None = None) -> int:

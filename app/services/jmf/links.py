@@ -9,7 +9,7 @@ import re
 from datetime import datetime
 
 from pydantic import BaseModel
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlmodel import Session, col
 
 from app import auth
@@ -99,11 +99,27 @@ def authenticate(session: Session, *, secret: str, address: str | None, username
     row = select_rows(session, select(DeviceLink).where(
         col(DeviceLink.secret_hash) == auth.token_digest(secret),
         col(DeviceLink.revoked_at).is_(None))).scalars().first() if secret else None
+    check_sender(row, address, username)
+    assert row is not None
+    return row
+
+
+def active_by_secret(connection: Connection, secrets: set[str]) -> dict[str, DeviceLink]:
+    """The active links of these secrets, in one query (the receiver's batch): secret -> link."""
+    digests = {auth.token_digest(secret): secret for secret in secrets if secret}
+    if not digests:
+        return {}
+    rows = connection.execute(select(DeviceLink.__table__).where(  # type: ignore[attr-defined]  # SQLModel tables
+        col(DeviceLink.secret_hash).in_(digests), col(DeviceLink.revoked_at).is_(None)))
+    return {digests[row.secret_hash]: DeviceLink(**row._mapping) for row in rows}
+
+
+def check_sender(row: DeviceLink | None, address: str | None, username: str | None) -> None:
+    """401 for no link (or, with HTTP Basic, another SenderID than the link's); 403 from an address not allowed."""
     if row is None or (username is not None and username != row.sender_id):
         raise NotAuthenticated('unknown or revoked device link')
     if not address_allowed(row.allowed_addresses, address):
         raise PermissionDenied(f'device link {row.id} does not accept messages from {address}')
-    return row
 
 
 def address_allowed(allow_list: str, address: str | None) -> bool:

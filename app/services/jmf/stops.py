@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlmodel import Session, col
 
-from app import events, i18n
+from app import i18n
 from app.config import get_settings
 from app.db import rolls_back, select_rows
 from app.errors import Conflict, NotFound
@@ -41,13 +41,21 @@ class Signal:
     condition: str
 
 
-def apply(session: Session, signal: Signal) -> None:
-    """Open or end the machine's stop for an in-order signal (out-of-order signals only feed the ledger)."""
+def apply(session: Session, signal: Signal, has_stop: bool | None = None) -> tuple[bool, bool]:
+    """Open or end the machine's stop for an in-order signal (out-of-order signals only feed the ledger).
+    `has_stop`: whether the machine has an open stop, when the caller knows (None: read it). Returns (whether it
+    has one now, whether it opened or ended)."""
+    ending = signal.state not in (State.DOWN, State.NO_DATA)
+    if has_stop is False and signal.state != State.DOWN or has_stop is True and not ending:
+        return has_stop, False  # nothing to open or end: no need to read the stop
     stop = open_stop(session, signal.machine_id)
     if signal.state == State.DOWN and stop is None:
         _open(session, signal)
-    elif stop is not None and signal.state not in (State.DOWN, State.NO_DATA):
+        return True, True
+    if stop is not None and ending:
         _end(session, stop, signal.at)
+        return False, True
+    return stop is not None, False
 
 
 def _open(session: Session, signal: Signal) -> None:
@@ -63,10 +71,8 @@ def _open(session: Session, signal: Signal) -> None:
                             device_status=signal.status, status_details=' '.join(signal.details)[:200],
                             device_condition=signal.condition,
                             suggested_category_id=suggested_category(session, signal.details)))
-    # The problem's news went out with its own commit, before this stop existed; screens that re-read then (the
-    # tablets' "why?") found nothing. The stop is committed now and its machine announced again.
-    session.commit()
-    events.publish(events.machine_changed, signal.machine_id)
+    # The problem's news is held until the stop is committed with it (ingest.announce): screens that re-read at
+    # once (the tablets' "why?") find the stop.
 
 
 def _end(session: Session, stop: MachineStop, at: datetime) -> None:

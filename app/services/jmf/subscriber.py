@@ -25,6 +25,7 @@ from app import auth
 from app.config import get_settings
 from app.db import pk, read_session, rolls_back, select_rows, session_scope
 from app.errors import InvalidInput, NotFound
+from app.i18n import N_
 from app.models import CTPMachine, DeviceLink, JmfSubscription, utcnow
 from app.services import labels
 from app.services.access import Action, Actor, require
@@ -66,12 +67,17 @@ def check_url(url: str) -> str:
     """An http(s) URL without credentials whose host (or host:port) is on CTP_JMF_SUBSCRIBE_ALLOWED_HOSTS."""
     parts = urlsplit(url.strip())
     host = (parts.hostname or '').lower()
-    if parts.scheme not in ('http', 'https') or not host or parts.username or parts.password:
-        raise InvalidInput('the device URL must be http(s) without credentials', field='url')
-    port = parts.port or (443 if parts.scheme == 'https' else 80)
+    try:
+        port = parts.port or (443 if parts.scheme == 'https' else 80)
+    except ValueError:
+        port = 0
+    if parts.scheme not in ('http', 'https') or not host or parts.username or parts.password or not port:
+        raise InvalidInput(N_('enter the device\'s JMF address starting with http:// or https://, without a user '
+                              'name or password (such as http://10.0.5.20:8080/jmf)'), field='url')
     allowed = {entry.strip().lower() for entry in get_settings().jmf_subscribe_allowed_hosts}
     if host not in allowed and f'{host}:{port}' not in allowed:
-        raise InvalidInput(f'{host} is not on CTP_JMF_SUBSCRIBE_ALLOWED_HOSTS', field='url')
+        raise InvalidInput(N_('CTP Log may not contact {host}: the server\'s administrator adds it to '
+                              'CTP_JMF_SUBSCRIBE_ALLOWED_HOSTS first'), field='url', host=host)
     return url.strip()
 
 
@@ -100,13 +106,29 @@ def delete_subscription(session: Session, *, actor: Actor, subscription_id: int)
     require(actor, Action.ADMINISTER)
     row = session.get(JmfSubscription, subscription_id)
     if row is None:
-        raise NotFound(f'subscription {subscription_id} not found')
+        raise NotFound(N_('this subscription no longer exists'))
     link_id = row.link_id
     session.delete(row)
     session.commit()
     link = session.get(DeviceLink, link_id)
     if link is not None and link.revoked_at is None:
         links.revoke_link(session, actor=actor, link_id=link_id)
+
+
+def renew_now(*, actor: Actor, subscription_id: int, base_url: str) -> SubscriptionInfo:
+    """Admin: subscribe again at once (not waiting for the periodic renewal); the answer shows in its health.
+    Runs off the event loop (it waits for the device); the database is not held meanwhile."""
+    require(actor, Action.ADMINISTER)
+    with read_session() as session:
+        if session.get(JmfSubscription, subscription_id) is None:
+            raise NotFound(N_('this subscription no longer exists'))
+    with httpx.Client() as client:
+        subscribe_now(subscription_id, base_url, client)
+    with read_session() as session:
+        row = session.get(JmfSubscription, subscription_id)
+        if row is None:
+            raise NotFound(N_('this subscription no longer exists'))
+        return _info(session, row)
 
 
 def query_message(callback_url: str, *, query_id: str, now: datetime) -> bytes:
