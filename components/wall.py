@@ -78,7 +78,7 @@ class WallBoard:
         self.footer = Footer()
         try:
             await self.reload()
-        except DATABASE_AWAY:  # the database restarts: the minute's re-read (or the bus's resync) fills the board
+        except DATABASE_AWAY:  # the database restarts: the next re-read (or the bus's resync) fills the board
             logger.warning('wall board: first read failed, the board fills on its next read')
         self._timer = ui.timer(ROTATE_SECONDS, self._tick)
         self.updates = Coalesced(self.reload, 'wall-reload')
@@ -200,7 +200,7 @@ class Footer:
 
 def _fill(row: ui.element, title: str, lines: list[str]) -> None:
     """The row's title and lines; the labels are kept and their texts set when only the figures moved (a down
-    machine's minutes of today), so a minute's read never rebuilds the footer."""
+    machine's minutes of today), so a re-read never rebuilds the footer."""
     labels = [child for child in row.default_slot.children if isinstance(child, ui.label)]
     if len(labels) != len(lines) + 1:
         row.clear()
