@@ -7,6 +7,10 @@ longer; the screen should wait for it, not fail.
 Every page starts in the browser's language (Accept-Language, else the plant default), so a page nobody is signed
 in to speaks the visitor's language; `require_page_actor` (components/session.py) then switches to the user's or
 display's own choice before anything is shown.
+
+Every page also clears the browser's User Timing entries now and then: NiceGUI's in-browser Tailwind compiler marks
+and measures each style build (one follows every DOM change it sees) and never clears them, and the browser keeps
+them all, so a screen left open for weeks grew by ~1 kB per update (docs/BENCHMARKS.md, Soak).
 """
 import functools
 import inspect
@@ -18,6 +22,19 @@ from nicegui import ui
 from components.language import speak_browser_language
 
 BUILD_SECONDS = 30.0  # how long a page may take to build before NiceGUI gives up on it
+# Clears only between two builds: a build whose "(start)" mark has no "(end)" yet still needs its marks.
+FORGET_STYLE_TIMINGS = '''<script>
+setInterval(function () {
+  const open = {};
+  for (const mark of performance.getEntriesByType('mark')) {
+    const step = /^(.*) \\((start|end)\\)$/.exec(mark.name);
+    if (step) open[step[1]] = (open[step[1]] || 0) + (step[2] === 'start' ? 1 : -1);
+  }
+  if (Object.values(open).some(count => count > 0)) return;
+  performance.clearMarks();
+  performance.clearMeasures();
+}, 5000);
+</script>'''
 
 
 def page(path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -29,15 +46,19 @@ def page(path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..
 
 def in_language(func: Callable[..., Any]) -> Callable[..., Any]:
     """The page function, run after the page's first language is set (in the task that builds the page)."""
+    def begin() -> None:
+        speak_browser_language()
+        ui.add_head_html(FORGET_STYLE_TIMINGS)
+
     if inspect.iscoroutinefunction(func):
         @functools.wraps(func)
         async def build_async(*args: Any, **kwargs: Any) -> Any:
-            speak_browser_language()
+            begin()
             return await func(*args, **kwargs)
         return build_async
 
     @functools.wraps(func)
     def build(*args: Any, **kwargs: Any) -> Any:
-        speak_browser_language()
+        begin()
         return func(*args, **kwargs)
     return build

@@ -21,7 +21,7 @@ from components.worker import io
 
 logger = logging.getLogger(__name__)
 ROTATE_SECONDS = 10
-RESYNC_TICKS = 6  # full re-read every 60 s; pushes are immediate anyway
+RESYNC_TICKS = 3  # full re-read every 30 s (pushes are immediate anyway); a board 60 s without one is stale
 FOOTER_ITEMS = 4
 TILE_BG = {'down': '#b71c1c', 'maintenance': '#0d47a1', 'degraded': '#a86b00', 'operational': '#1b5e20'}
 
@@ -56,7 +56,9 @@ class WallBoard:
     """A live board for one actor (a display device or a signed-in person).
 
     Tiles are built once per machine and kept: a change rebuilds only the tile whose machine (or flashing) changed,
-    rotation shows/hides and reorders the kept tiles, and the footer's texts are set in place.
+    rotation shows/hides and reorders the kept tiles, and the footer's texts are set in place. An idle board costs
+    the screen nothing between reads: the counters and the clock tick in the browser, the drift against burn-in is
+    a CSS animation, and a rotation tick with one page changes nothing (docs/BENCHMARKS.md, Soak).
     """
 
     def __init__(self, actor: Actor, *, per_page: int | None = None, chime: bool = False) -> None:
@@ -76,7 +78,7 @@ class WallBoard:
         self.footer = Footer()
         try:
             await self.reload()
-        except DATABASE_AWAY:  # the database restarts: the minute's re-read (or the bus's resync) fills the board
+        except DATABASE_AWAY:  # the database restarts: the next re-read (or the bus's resync) fills the board
             logger.warning('wall board: first read failed, the board fills on its next read')
         self._timer = ui.timer(ROTATE_SECONDS, self._tick)
         self.updates = Coalesced(self.reload, 'wall-reload')
@@ -97,6 +99,7 @@ class WallBoard:
             ui.run_javascript('window.ctpChime && window.ctpChime()')
         self._red = red
         self.render()
+        self.grid.props(f'data-updated={int(data.at.timestamp())}')  # the browser's staleness check (wall_assets.py)
 
     async def _tick(self) -> None:
         if not self.active:
@@ -126,10 +129,7 @@ class WallBoard:
         on_page = {m.id for m in page}
         for machine_id, tile_ in self.tiles.items():
             tile_.element.set_visibility(machine_id in on_page)
-        shift = self.ticks % 3  # a few pixels of drift against burn-in
-        self.grid.style(replace=f'transform: translate({shift}px, {2 - shift}px)')
-        self.grid.props(f'data-updated={int(utcnow().timestamp())} data-pages={len(pages)} '
-                        f'data-machines={len(self.data.machines)} data-down={len(self._red)}')
+        self.grid.props(f'data-pages={len(pages)} data-machines={len(self.data.machines)} data-down={len(self._red)}')
         self.footer.show(self.data, len(pages), self.page_index % len(pages))
 
     def _place(self, section: ui.element, group: list[MachinePublic], shape: wall_layout.Section | None) -> None:
@@ -164,8 +164,9 @@ class Tile:
         if look != self.look:
             self.look = look
             self.element.classes(replace=look[0]).style(replace=look[1])
-        if (machine, flashing) != self.shown:
-            self.shown = (machine, flashing)
+        shown = (_without_clock(machine), flashing)
+        if shown != self.shown:  # not when only the clock moved: the counter ticks in the browser
+            self.shown = shown
             self.element.clear()
             with self.element:
                 tile_body(machine, flashing=flashing)
@@ -191,17 +192,32 @@ class Footer:
             self.texts = texts
             titled = ((self.today, _('Down today'), texts[0]), (self.causes, _('Top causes this week'), texts[1]))
             for row, title, lines in titled:
-                row.clear()
-                first, *rest = lines or [_('none')]
-                with row:
-                    with ui.element('span').classes('ctp-footer-lead'):  # the title never shows alone
-                        ui.label(title).classes('ctp-footer-title')
-                        ui.label(first)
-                    for line in rest:
-                        ui.label(line)  # items that do not fit wrap onto a hidden line: whole, never cut
+                _fill(row, title, lines or [_('none')])
         self.page.set_text(_('page {number}/{count}').format(number=page_index + 1, count=page_count))
         self.page.set_visibility(page_count > 1)
         self.updated.set_text(_('updated {time}').format(time=i18n.time_text(data.at, seconds=True)))
+
+
+def _fill(row: ui.element, title: str, lines: list[str]) -> None:
+    """The row's title and lines; the title shares an unbreakable lead with the first line, so it never shows alone.
+    The labels are kept and their texts set when only the figures moved (a down machine's minutes of today), so a
+    re-read never rebuilds the footer."""
+    first, *rest = lines
+    children = list(row.default_slot.children)
+    leads = [child for child in children if not isinstance(child, ui.label)]
+    labels = [child for child in children if isinstance(child, ui.label)]
+    if len(leads) != 1 or len(labels) != len(rest):
+        row.clear()
+        with row:
+            with ui.element('span').classes('ctp-footer-lead'):
+                ui.label(title).classes('ctp-footer-title')
+                ui.label(first)
+            for line in rest:
+                ui.label(line)  # items that do not fit wrap onto a hidden line: whole, never cut
+        return
+    kept = [*leads[0].default_slot.children, *labels]
+    for label, text in zip(kept, [title, first, *rest], strict=True):
+        label.set_text(text)  # type: ignore[attr-defined]  # the lead holds two labels, built just above
 
 
 def plant_clock() -> None:
@@ -244,6 +260,11 @@ def tile_body(machine: MachinePublic, *, flashing: bool) -> None:
             called = i18n.time_text(problem.vendor_called_at)
             ui.label(_('Vendor called {time}').format(time=called)).classes('ctp-badge')
     ui.label(problem.category or problem.problem_description[:80]).classes('ctp-tile-cause')
+
+
+def _without_clock(machine: MachinePublic) -> MachinePublic:
+    """The machine without the figures that grow with the clock alone, which the tile never needs redrawn for."""
+    return machine.model_copy(update={'current_downtime_minutes': 0, 'today_downtime_minutes': 0})
 
 
 def _unacknowledged_too_long(machine: MachinePublic) -> bool:

@@ -23,7 +23,10 @@ body { background: #0b0d10; color: #e8e8e8; overflow: hidden; }
 .ctp-clock { font-size: calc(var(--u) * 2.2); font-weight: 800; font-variant-numeric: tabular-nums; }
 .ctp-zone { font-size: calc(var(--u) * 1.5); color: #c8c8c8; }
 .ctp-wall-grid { height: calc(var(--u) * 48.4); flex: none; display: flex; flex-direction: column;
-  gap: calc(var(--u) * 0.8); }
+  gap: calc(var(--u) * 0.8); animation: ctp-drift 30s step-end infinite; }
+/* a few pixels of drift against burn-in, a step every 10 s, drawn by the browser: no server update for it */
+@keyframes ctp-drift { 0% { transform: translate(0, 2px); } 33.333% { transform: translate(1px, 1px); }
+  66.667% { transform: translate(2px, 0); } }
 .ctp-section { display: grid; gap: calc(var(--u) * 0.8); flex: none; --s: 1; --pad: 0.5; }
 .ctp-section-small { --pad: 0.4; }
 .ctp-tile { border-radius: calc(var(--u) * 0.8); box-sizing: border-box; color: #fff;

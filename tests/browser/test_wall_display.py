@@ -67,6 +67,8 @@ def _shows_live_tiles(page: Any, words: Words) -> None:
 
 def _says_stale(page: Any, words: Words) -> None:
     page.locator('#ctp-stale').wait_for(state='visible', timeout=30_000)  # 5 s of grace after the socket drops
+    # the style compiler's timing marks of every update are cleared (components/page.py), not kept for weeks
+    assert page.evaluate("performance.getEntriesByName('Build #1 (full) (start)').length") == 0
     banner = page.locator('#ctp-stale').inner_text()
     since = words('DATA STALE since {time} — reconnecting').partition('{time}')[0]
     assert any(f'{since}{t} (Europe/Berlin)' in banner for t in _plant_times(minutes=2)), banner
