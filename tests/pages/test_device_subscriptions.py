@@ -9,9 +9,8 @@ from sqlalchemy import select
 
 from app.config import get_settings
 from app.db import session_scope
-from app.models import DeviceLink, JmfSubscription, Role
+from app.models import DeviceLink, JmfSubscription, Role, utcnow
 from app.models import User as UserRow
-from app.models import utcnow
 from tests.factories import PASSWORD, make_machine, make_user
 from tests.pages.signin import WAIT, sign_in
 

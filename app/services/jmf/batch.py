@@ -4,7 +4,7 @@ A batch reads, in one statement, every link of its messages with its machine's n
 machine has an open stop and its counters' latest values; the messages then decide from that (ingest.store) and
 their signals and meter readings are inserted together at the end. Only the rare message that opens or ends a
 stop needs an ORM session (the problem-log services): in the receiver's batch it gets its own, inside a
-SAVEPOINT of the batch (`message_session`), so a message that fails rolls back only itself (`undo`).
+SAVEPOINT of the batch (`db`), so a message that fails rolls back only itself (`undo`).
 
 The state is valid while this transaction is the machines' only ingest writer: SQLite's write lock, and on
 PostgreSQL the machines' row locks (`lock_machines`). Machine stops, signals and readings are written by ingest only.
