@@ -57,12 +57,16 @@ def test_bath_change_on_a_tablet_with_an_out_of_limits_reading(plant: tuple[str,
     base, orders = plant
     machine, order_id = MACHINES[words.code], orders[words.code]
     page = signed_in_page(browser, base, 'tech1', PASSWORD, TABLET, 30_000, words)
-    assert _check(page, f'{base}/maintenance', 'maintenance @ tablet') == []
+    axe = words.code == 'en'  # the screens' accessibility once (the German pass reads their words)
+    if axe:
+        assert _check(page, f'{base}/maintenance', 'maintenance @ tablet') == []  # it opens the screen
+    else:
+        page.goto(f'{base}/maintenance')
     page.get_by_text(f'{machine}: Developer bath change').click()
     page.wait_for_url(f'{base}/maintenance/{order_id}')
     page.get_by_role('button', name=words('Start (stops the machine)')).click()
     page.get_by_text(words('Planned stop of this task')).wait_for(timeout=WAIT)
-    assert _check(page, f'{base}/maintenance/{order_id}', 'maintenance task @ tablet') == []
+    assert not axe or _check(page, f'{base}/maintenance/{order_id}', 'maintenance task @ tablet') == []
     page.get_by_role('checkbox', name='Drain the old developer').click()
     page.get_by_label('Developer conductivity (mS/cm)').fill('95')
     page.keyboard.press('Tab')
