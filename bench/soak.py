@@ -15,7 +15,8 @@ descriptors, threads and NiceGUI clients (/metrics), and per page, after a force
 HeapProfiler.collectGarbage), the JS heap (Runtime.getHeapUsage), DOM nodes and JS event listeners
 (Memory.getDOMCounters). It prints a row per sample, then per phase the least-squares slope per hour of every
 figure with its fit (R^2), leaving out the first `--warmup` minutes of the changes phase; with --tracemalloc also
-the top growers of the Python heap since the first snapshot.
+the top growers of the Python heap since the first snapshot. With `--heap-snapshots DIR` it also writes a CDP heap
+snapshot of every page at the start and at the end of the idle phase (open them in DevTools, Memory, "Comparison").
 """
 import argparse
 import json
@@ -74,6 +75,21 @@ def page_figures(screen: Screen) -> tuple[float, int, int]:
     heap = screen.cdp.send('Runtime.getHeapUsage')['usedSize'] / 2**20
     counters = screen.cdp.send('Memory.getDOMCounters')
     return heap, counters['nodes'], counters['jsEventListeners']
+
+
+def heap_snapshot(screen: Screen, path: Path) -> None:
+    """A CDP heap snapshot of the page after two forced collections, written to `path`."""
+    chunks: list[str] = []
+
+    def collect(event: dict[str, str]) -> None:
+        chunks.append(event['chunk'])
+
+    screen.cdp.on('HeapProfiler.addHeapSnapshotChunk', collect)
+    for _ in range(2):
+        screen.cdp.send('HeapProfiler.collectGarbage')
+    screen.cdp.send('HeapProfiler.takeHeapSnapshot', {'reportProgress': False})
+    screen.cdp.remove_listener('HeapProfiler.addHeapSnapshotChunk', collect)
+    path.write_text(''.join(chunks))
 
 
 def last_heap_line(path: Path) -> dict[str, Any] | None:
@@ -206,6 +222,10 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                     for _ in range(2):
                         changes.next()  # two machines down for the idle phase: their counters tick
                         changes.step = 0
+                    if args.heap_snapshots:
+                        args.heap_snapshots.mkdir(parents=True, exist_ok=True)
+                        for screen in screens:
+                            heap_snapshot(screen, args.heap_snapshots / f'{screen.name}-idle-start.heapsnapshot')
                 end, next_sample = time.monotonic() + minutes * 60, time.monotonic()
                 while time.monotonic() < end:
                     if time.monotonic() >= next_sample:
@@ -217,6 +237,9 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
                     time.sleep(max(0.0, min(args.every if phase == 'changes' else 1.0, end - time.monotonic())))
                 samples.append(take_sample(phase, started, server, http, screens, heap_out))
                 print_row(samples[-1])
+            if args.heap_snapshots:
+                for screen in screens:
+                    heap_snapshot(screen, args.heap_snapshots / f'{screen.name}-idle-end.heapsnapshot')
             browser.close()
     finally:
         server.stop()
@@ -248,6 +271,7 @@ def main() -> None:
     parser.add_argument('--sample', type=float, default=60.0, help='seconds between two samples')
     parser.add_argument('--warmup', type=float, default=5.0, help='minutes of the changes phase left out of the fit')
     parser.add_argument('--tracemalloc', action='store_true', help='trace the Python heap (slower, more memory)')
+    parser.add_argument('--heap-snapshots', type=Path, help='write CDP heap snapshots of the idle phase here')
     parser.add_argument('--port', type=int, default=8765)
     parser.add_argument('--json', type=Path, help='write every sample and fit here')
     args = parser.parse_args()

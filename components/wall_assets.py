@@ -126,6 +126,12 @@ WALL_SCRIPT = '''
     document.body.classList.toggle('ctp-stale', stale);
   }
   setInterval(tick, 1000);
+  // NiceGUI's Vue app keeps a null entry among its refs for every element it ever removed (a rebuilt tile leaves
+  // about seven): a board that runs for weeks lets them go (docs/BENCHMARKS.md, Soak).
+  setInterval(function forgetRemovedElements() {
+    const refs = typeof mounted_app !== 'undefined' && mounted_app ? mounted_app.$.refs : null;
+    for (const key of Object.keys(refs || {})) if (refs[key] === null) delete refs[key];
+  }, 5000);
   window.ctpChime = function () {
     try {
       const ctx = new (window.AudioContext || window.webkitAudioContext)();

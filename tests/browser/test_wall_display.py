@@ -39,6 +39,15 @@ def _pairing_url(base: str, name: str, language: str) -> str:
         return base + created.json()['pairing_path']
 
 
+def _report_on_an_idle_machine(base: str, description: str) -> None:
+    """A stopping problem on a machine without one: its tile is rebuilt red on the board."""
+    with httpx.Client(base_url=base, headers={'X-CTP-Request': '1', 'Origin': base}) as client:
+        assert client.post('/api/auth/login', json={'username': 'admin', 'password': ADMIN_PASSWORD}).status_code == 200
+        idle = next(m['id'] for m in client.get('/api/ctp-machines').json() if m['open_problem_count'] == 0)
+        created = client.post('/api/ctp-problem-logs', json={'machine_id': idle, 'problem_description': description})
+        assert created.status_code == 201, created.text
+
+
 def _plant_times(minutes: int = 1) -> list[str]:
     """HH:MM in the plant's zone for now and the last few minutes (the clock may just have turned)."""
     now = datetime.now(ZoneInfo('Europe/Berlin'))
@@ -69,6 +78,8 @@ def _says_stale(page: Any, words: Words) -> None:
     page.locator('#ctp-stale').wait_for(state='visible', timeout=30_000)  # 5 s of grace after the socket drops
     # the style compiler's timing marks of every update are cleared (components/page.py), not kept for weeks
     assert page.evaluate("performance.getEntriesByName('Build #1 (full) (start)').length") == 0
+    # and the elements the rebuilt tile replaced are let go (components/wall_assets.py)
+    assert page.evaluate('Object.values(mounted_app.$.refs).filter(ref => ref === null).length') == 0
     banner = page.locator('#ctp-stale').inner_text()
     since = words('DATA STALE since {time} — reconnecting').partition('{time}')[0]
     assert any(f'{since}{t} (Europe/Berlin)' in banner for t in _plant_times(minutes=2)), banner
@@ -94,6 +105,9 @@ def test_paired_wall_displays_show_live_tiles_and_a_stale_banner_in_their_langua
                 assert 'code=' not in page.url
             for code, page in pages.items():
                 _shows_live_tiles(page, said[code])
+            _report_on_an_idle_machine(base, 'Drum will not turn')  # its tile is rebuilt red on both boards
+            for page in pages.values():
+                page.get_by_text('Drum will not turn').wait_for(timeout=10_000)
                 shot(page, 'story-wall', said[code], full_page=False)
             if os.environ.get('SCREENSHOT_DIR'):
                 pages['en'].screenshot(path=os.path.join(os.environ['SCREENSHOT_DIR'], 'wall-display.png'))
