@@ -80,6 +80,7 @@ def test_bath_change_on_a_tablet_with_an_out_of_limits_reading(plant: tuple[str,
     page.goto(f'{base}/maintenance/{order_id}')
     page.get_by_label(words('Note')).fill('New developer, conductivity to be checked again tomorrow')
     page.get_by_role('button', name=words('Done')).click()
-    page.get_by_text(words('Done'), exact=True).first.wait_for(timeout=WAIT)
+    # the toast, not the button's own word: leaving before the task is saved would leave the machine stopped
+    page.locator('.q-notification', has_text=words('Done')).wait_for(timeout=WAIT)
     page.goto(f'{base}/')
     page.locator('.q-card', has_text=machine).get_by_text(words('RUNNING')).wait_for(timeout=WAIT)
