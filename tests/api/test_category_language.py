@@ -4,9 +4,8 @@ category's id stays as it is."""
 import httpx
 
 from app.db import session_scope
-from app.models import User as UserRow
 from tests.api.conftest import Plant, token_for
-from tests.factories import report, seeded_category
+from tests.factories import change_behind_the_pages, report, seeded_category
 
 ENGLISH = 'Plate loading / autoloader – Plate jam'
 GERMAN = 'Plattenzufuhr / Autoloader – Plattenstau'
@@ -44,10 +43,5 @@ async def test_the_category_follows_accept_language(client: httpx.AsyncClient, p
 
 async def test_the_users_own_language_beats_accept_language(client: httpx.AsyncClient, plant: Plant) -> None:
     log_id = _jam(plant)
-    with session_scope() as session:
-        tech = session.get(UserRow, plant.tech.id)
-        assert tech is not None
-        tech.language = 'de'
-        session.add(tech)
-        session.commit()
+    change_behind_the_pages(plant.tech.id, language='de')
     assert await _read(client, plant, log_id, {**token_for(plant.tech), 'Accept-Language': 'en'}) == [GERMAN] * 3

@@ -4,9 +4,8 @@ import httpx
 
 from app.db import session_scope
 from app.models import CTPNotification
-from app.models import User as UserRow
 from tests.api.conftest import Plant, login, token_for
-from tests.factories import report
+from tests.factories import change_behind_the_pages, report
 
 
 async def test_the_same_refusal_in_english_and_in_german(client: httpx.AsyncClient, plant: Plant) -> None:
@@ -19,12 +18,7 @@ async def test_the_same_refusal_in_english_and_in_german(client: httpx.AsyncClie
 
 async def test_a_users_own_language_beats_accept_language_and_fields_keep_their_names(
         client: httpx.AsyncClient, plant: Plant) -> None:
-    with session_scope() as session:
-        tech = session.get(UserRow, plant.tech.id)
-        assert tech is not None
-        tech.language = 'de'
-        session.add(tech)
-        session.commit()
+    change_behind_the_pages(plant.tech.id, language='de')
     await login(client, 'tech1')
     body = {'machine_id': plant.press1.id, 'problem_description': 'Jam', 'start_time': '2099-01-01T00:00:00Z'}
     refused = await client.post('/api/ctp-problem-logs', json=body, headers={'Accept-Language': 'en'})
@@ -60,12 +54,8 @@ async def test_why_not_follows_the_callers_language_and_abilities_keep_their_nam
     assert german.json()['abilities']['edit'] == 'nur der Melder oder ein Administrator kann die Meldung bearbeiten'
     assert german.json()['abilities'].keys() == english.json()['abilities'].keys() >= {'take', 'edit', 'cancel'}
     assert german.json()['abilities']['take'] is None
-    with session_scope() as session:
-        tech = session.get(UserRow, plant.tech.id)
-        assert tech is not None
-        tech.language = 'de'  # the user's own choice beats Accept-Language, also on a change's answer
-        session.add(tech)
-        session.commit()
+    # the user's own choice beats Accept-Language, also on a change's answer
+    change_behind_the_pages(plant.tech.id, language='de')
     taken = await client.put(f'/api/ctp-problem-logs/{log_id}', json={'status': 'in_progress'},
                              headers={**token_for(plant.tech), 'Accept-Language': 'en'})
     assert taken.status_code == 200
