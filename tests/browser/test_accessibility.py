@@ -124,10 +124,12 @@ def _rows_open_their_problem(page: Any, demo: str) -> list[str]:
     page.locator('.q-table tbody tr').first.click()
     page.wait_for_url(f'{demo}/problem-logs/*')
     page.goto(f'{demo}/machines/1')
-    link = page.locator('.q-table tbody tr a').first
-    target = f'{demo}{link.get_attribute("href")}'
-    link.focus()
-    page.keyboard.press('Enter')
+    page.wait_for_function('window.did_handshake === true')  # the table is drawn by Vue; focus only what stays
+    href = page.locator('.q-table tbody tr a').first.get_attribute('href')
+    # focus that one link, then Enter, as a keyboard user does after Tab (found by its address: a live update
+    # may redraw or reorder the rows in between)
+    page.locator(f'.q-table tbody tr a[href="{href}"]').press('Enter')
+    target = f'{demo}{href}'
     page.wait_for_url(target)
     opened = page.locator('h1, .text-2xl').first.text_content(timeout=10_000) or ''
     return [] if page.url == target else [f'Enter on a history row opened {page.url} ({opened}), not {target}']
