@@ -51,7 +51,7 @@ async def test_healthz_is_503_when_the_database_is_unreachable(client: httpx.Asy
 
 
 async def test_healthz_answers_503_at_once_when_the_database_hangs(client: httpx.AsyncClient,
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
     released = threading.Event()  # the database answers only after the health check has answered
     monkeypatch.setattr(ops, 'check_database', lambda: released.wait(60) or True)
     try:
