@@ -110,6 +110,7 @@ MATRIX: list[Row] = [
     Row('POST', '/api/jmf-subscriptions', admin_only(400),
         {'machine_id': '{machine}', 'url': 'http://not-allowed.example/jmf', 'sender_id': 'PRINERGY'}),
     Row('DELETE', '/api/jmf-subscriptions/{missing}', admin_only(404)),
+    Row('POST', '/api/jmf-subscriptions/{missing}/renewal', admin_only(404)),  # "Renew now"
     Row('GET', '/api/ctp-machines/{machine}/signals', admin_only(200)),
     Row('GET', '/photos/{photo}', every(200, ctp_other=404, display=200)),
     Row('GET', '/photos/{photo}/thumb', every(200, ctp_other=404, display=200)),

@@ -20,6 +20,7 @@ from app.errors import InvalidInput
 from app.models import JmfSignal, JmfSubscription, Role, utcnow
 from app.services.access import Actor
 from app.services.jmf import subscriber
+from tests.api.conftest import token_for
 from tests.factories import actor, make_machine, make_user
 
 NS = '{http://www.CIP4.org/JDFSchema_1_1}'
@@ -143,3 +144,22 @@ def test_a_refusal_or_a_dead_device_shows_in_the_health(device: tuple[Device, st
                                        sender_id='OTHER')
     with pytest.raises(InvalidInput):
         subscriber.check_url('ftp://127.0.0.1/jmf')
+
+
+async def test_renew_now_over_rest_asks_the_device_at_once_and_answers_its_health(
+        device: tuple[Device, str], app_client: httpx.AsyncClient) -> None:
+    state, url = device
+    _, subscription_id = setup('Magnus', url, 'PRINERGY')
+    with session_scope() as session:
+        headers = token_for(make_user(session, 'night-admin', Role.ADMIN))
+    renewal = f'/api/jmf-subscriptions/{subscription_id}/renewal'
+    answer = await app_client.post(renewal, headers=headers)
+    assert answer.status_code == 200, answer.text
+    assert len(state.requests) == 1 and state.subscription_url().startswith('http://ctp.test/api/jmf/')
+    assert (answer.json()['healthy'], answer.json()['last_error']) == (True, None)
+    state.answer = REFUSED
+    refused = await app_client.post(renewal, headers=headers)
+    assert refused.status_code == 200  # the request was carried out; the device said no, and the health says why
+    assert (refused.json()['healthy'], refused.json()['last_error']) == (False, 'ReturnCode 5: Subscriptions disabled')
+    gone = await app_client.post('/api/jmf-subscriptions/999999/renewal', headers=headers)
+    assert gone.status_code == 404 and len(state.requests) == 2

@@ -1,10 +1,13 @@
 """Admin: device links of machines that report over JMF/XJMF (the secret is shown once, on creation)."""
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from app.api.deps import CurrentActor
 from app.api.routes import PathId, in_read_session, in_session, json_body
+from app.config import get_settings
 from app.models.schemas import Id, StrictModel
+from app.services import labels
 from app.services.jmf import links, subscriber
 
 router = APIRouter(tags=['device links'])
@@ -82,3 +85,13 @@ async def delete_jmf_subscription(subscription_id: PathId, actor: CurrentActor) 
     """Admin: stop renewing the subscription and revoke its link."""
     await in_session(lambda s: subscriber.delete_subscription(s, actor=actor, subscription_id=subscription_id))
     return Response(status_code=204)
+
+
+@router.post('/api/jmf-subscriptions/{subscription_id}/renewal', response_model=subscriber.SubscriptionInfo)
+async def renew_jmf_subscription(subscription_id: PathId, actor: CurrentActor,
+                                 request: Request) -> subscriber.SubscriptionInfo:
+    """Admin: subscribe again now, not waiting for the periodic renewal (as "Renew now" on the admin screen). The
+    device's answer, or why it did not subscribe, is in the returned health (`healthy`, `last_error`)."""
+    base_url = labels.public_base_url(get_settings().public_origins, str(request.base_url))
+    return await run_in_threadpool(lambda: subscriber.renew_now(actor=actor, subscription_id=subscription_id,
+                                                                base_url=base_url))
