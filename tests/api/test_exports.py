@@ -14,7 +14,7 @@ from app.db import session_scope
 from app.models import CTPMachine, Role
 from tests.factories import PASSWORD, complete, make_machine, make_user, report
 
-pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
+# `dates` (tests/clock.py) marks the tests whose windows or figures follow the clock; the rest read fixed March data
 
 BERLIN = ZoneInfo('Europe/Berlin')
 
@@ -76,6 +76,7 @@ async def test_xlsx_keeps_formula_like_text_as_text_without_an_apostrophe(user: 
     assert cell.quotePrefix  # Excel shows it as text and keeps it text when the cell is edited
 
 
+@pytest.mark.dates  # tests/clock.py: CI runs it at every pinned moment
 async def test_stats_export_matches_the_kpis(user: User) -> None:
     seed()
     await login(user, 'maria')
@@ -106,6 +107,7 @@ def test_control_characters_never_break_a_spreadsheet() -> None:
     assert book.active['A2'].value == 'Magnus'
 
 
+@pytest.mark.dates  # tests/clock.py: CI runs it at every pinned moment
 async def test_exports_use_the_screens_words_and_units_and_name_machine_and_range(user: User) -> None:
     seed()
     await login(user, 'maria')
@@ -126,6 +128,7 @@ async def test_exports_use_the_screens_words_and_units_and_name_machine_and_rang
     assert 90 < share < 100  # 45 min down in a day: a percentage as on screen, not a fraction
 
 
+@pytest.mark.dates  # tests/clock.py: CI runs it at every pinned moment
 async def test_a_machine_outside_the_scope_is_not_named_in_a_file(user: User) -> None:
     seed()
     await login(user, 'tech1')

@@ -9,11 +9,12 @@ from app.db import session_scope
 from tests.api.conftest import Plant, login, login_admin
 from tests.factories import complete, report
 
-pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
+# `dates` (tests/clock.py) marks the tests whose figures follow the clock (the stats test sets its own)
 
 URL = '/api/ctp-machines'
 
 
+@pytest.mark.dates  # tests/clock.py: CI runs it at every pinned moment
 async def test_list_shows_machines_in_scope_with_status(client: httpx.AsyncClient, plant: Plant) -> None:
     with session_scope() as session:
         report(session, plant.tech, plant.press1, description='Jam')

@@ -1,12 +1,9 @@
 """/api/ctp-notifications: unread list, all (paginated), mark one read, mark all read."""
 import httpx
-import pytest
 
 from app.db import session_scope
 from tests.api.conftest import Plant, login, token_for
 from tests.factories import report
-
-pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
 
 URL = '/api/ctp-notifications'
 

@@ -12,8 +12,6 @@ from app.config import get_settings
 from tests.conftest import ADMIN_PASSWORD, api_login
 from tests.pages.signin import WAIT, sign_in
 
-pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
-
 START = datetime(2026, 11, 25, 6, 0, tzinfo=UTC)
 
 
@@ -32,6 +30,7 @@ async def test_defaults_are_a_shift_idle_and_a_week_absolute() -> None:
     assert (settings.session_idle_hours, settings.session_absolute_hours) == (12, 168)
 
 
+@pytest.mark.dates  # tests/clock.py: CI runs it at every pinned moment
 async def test_idle_past_the_limit_needs_a_new_sign_in(api_client: httpx.AsyncClient,
                                                        clock: time_machine.TimeMachineFixture) -> None:
     assert (await api_login(api_client, 'admin', ADMIN_PASSWORD)).status_code == 200
@@ -44,6 +43,7 @@ async def test_idle_past_the_limit_needs_a_new_sign_in(api_client: httpx.AsyncCl
     assert await me(api_client) == 401  # signed out for good, not just this once
 
 
+@pytest.mark.dates  # tests/clock.py: CI runs it at every pinned moment
 async def test_the_absolute_limit_holds_even_for_an_active_session(api_client: httpx.AsyncClient,
                                                                     clock: time_machine.TimeMachineFixture,
                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
@@ -59,6 +59,7 @@ async def test_the_absolute_limit_holds_even_for_an_active_session(api_client: h
     assert await me(api_client) == 200
 
 
+@pytest.mark.dates  # tests/clock.py: CI runs it at every pinned moment
 async def test_an_expired_page_session_is_sent_to_login(user: User, clock: time_machine.TimeMachineFixture) -> None:
     await sign_in(user, 'admin', ADMIN_PASSWORD, then='/')
     clock.shift(timedelta(hours=12, minutes=1))

@@ -16,7 +16,6 @@ from app.services import notifications
 from app.services.maintenance import alerts, plans
 from tests.factories import actor, make_machine, make_user
 
-pytestmark = pytest.mark.dates
 T0 = datetime(2027, 1, 4, 5, 0, tzinfo=UTC)  # Monday 06:00 in Berlin: the weekly task falls due
 
 

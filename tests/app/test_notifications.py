@@ -10,8 +10,6 @@ from app.models import Role, utcnow
 from app.services import notifications, users
 from tests.factories import actor, complete, make_machine, make_user, report
 
-pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
-
 
 @pytest.fixture
 def plant(session: Session):  # type: ignore[no-untyped-def]
@@ -56,6 +54,7 @@ def test_unassigned_users_stop_seeing_a_machines_notifications(session: Session,
     assert notifications.list_notifications(session, actor=actor(tech1), include_read=True).total == 0
 
 
+@pytest.mark.dates  # tests/clock.py: CI runs it at every pinned moment
 def test_notifications_older_than_seven_days_count_as_read_before_and_after_the_job(session: Session, plant) -> None:  # type: ignore[no-untyped-def]
     magnus, _, tech1, tech2, _ = plant
     created = utcnow() - timedelta(days=8)
