@@ -20,6 +20,7 @@ snapshot of every page at the start and at the end of the idle phase (open them 
 """
 import argparse
 import json
+import math
 import shutil
 import tempfile
 import time
@@ -252,6 +253,9 @@ def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
 def print_fits(result: dict[str, Any]) -> None:
     print(f'\n{result["changes"]} changes ({result["change_errors"]} refused)')
     for phase, fits in result['slopes_per_hour'].items():
+        if all(math.isnan(per_hour) for per_hour, _ in fits.values()):
+            print(f'\n{phase}: too few samples after the warm-up for a slope (a phase of 0 minutes?)')
+            continue
         print(f'\nslopes per hour, {phase} (after warm-up):')
         for key, (per_hour, r2) in fits.items():
             print(f'  {key:28} {per_hour:+10.3f} /h   R^2 {r2:.2f}')
