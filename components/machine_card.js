@@ -28,9 +28,17 @@ export default {
     this.onCard = (message) => {
       if (message && message.id === this.card.id) this.live = message.card;
     };
-    if (window.socket) window.socket.on("ctp_card", this.onCard);
+    // the page's first cards mount before NiceGUI's app creates window.socket
+    const attach = () => {
+      if (this.detached) return;
+      if (window.socket) window.socket.on("ctp_card", this.onCard);
+      else this.retry = setTimeout(attach, 20);
+    };
+    attach();
   },
   unmounted() {
+    this.detached = true;
+    clearTimeout(this.retry);
     if (window.socket) window.socket.off("ctp_card", this.onCard);
   },
   methods: {
