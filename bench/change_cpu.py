@@ -1,11 +1,11 @@
 """Server CPU per change and change-to-message latency with N lightweight screens (no browser).
 
-Run by hand: `python -m bench.change_cpu --sizes 0 1 10 50 --changes 20`. Starts the app (`main.py`, demo plant,
+Run by hand: `python -m bench.change_cpu --sizes 0 1 10 50 --changes 20` (screens per process: `--sizes 200 500`). Starts the app (`main.py`, demo plant,
 SQLite), signs in as the admin and connects N overview screens as python-socketio clients (bench/memory.py's
 `Screen`: the server builds and keeps each page as for a tab). Per change it POSTs a stopping problem carrying a
 fresh token on an idle machine, then completes it (two changes per cycle), and reads the server's CPU time from
 /proc before and after the cycles; each screen notes when the first socket message carrying the token arrived.
-The fixed cost of a change is the CPU per change at N = 0 (no screen: the request, the save, roll-up,
+Memory per screen: the server's RSS 3 s after the screens opened less its RSS before. The fixed cost of a change is the CPU per change at N = 0 (no screen: the request, the save, roll-up,
 notifications, audit, events) and the intercept of CPU against N; the slope is the cost per screen.
 `--profile FILE` runs the server under cProfile (bench/profiled_server.py); read with `python -m pstats FILE`.
 """
@@ -75,9 +75,11 @@ async def run(server: Server, sizes: list[int], changes: int, path: str) -> list
         (await sign_in(http, server.url)).raise_for_status()
         machine_id = await idle_machine(http)
         for n in sizes:
+            idle_rss = server.rss_mb()
             screens = await open_screens(http, server.url, path, n) if n else []
             watcher = Watcher(screens) if screens else None
-            await asyncio.sleep(1.0)
+            await asyncio.sleep(3.0)
+            rss = server.rss_mb()
             await cycle(http, machine_id, watcher, n)  # warm-up
             cycles = max(1, changes // 2)
             latencies: list[float] = []
@@ -87,7 +89,10 @@ async def run(server: Server, sizes: list[int], changes: int, path: str) -> list
             cpu = cpu_seconds(server.process.pid) - before
             # the 0.3 s pauses are idle: the server's timers cost little; not subtracted
             row: dict[str, object] = {'screens': n, 'changes': cycles * 2,
-                                      'server_cpu_ms_per_change': round(cpu * 1000 / (cycles * 2), 1)}
+                                      'server_cpu_ms_per_change': round(cpu * 1000 / (cycles * 2), 1),
+                                      'rss_mb': round(rss, 1)}
+            if n:  # the server's memory per open screen (RSS with them less RSS before they opened)
+                row['rss_per_screen_kb'] = round((rss - idle_rss) * 1024 / n)
             if latencies:
                 p50, p95 = p50_p95(latencies)
                 row.update(message_p50_ms=round(p50, 1), message_p95_ms=round(p95, 1),

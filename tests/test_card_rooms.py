@@ -31,6 +31,18 @@ def recorder(tab: socketio.AsyncClient) -> list[dict]:
     return cards
 
 
+def card_updates(tab: socketio.AsyncClient) -> list[dict]:
+    """The `card` props in the page's own update messages (a card sent to this screen alone)."""
+    found: list[dict] = []
+
+    @tab.on('update')
+    async def on_update(message: dict) -> None:
+        for element in message.values():  # {element id: element, ..., '_id': message id}
+            if isinstance(element, dict) and 'card' in (element.get('props') or {}):
+                found.append(element['props']['card'])
+    return found
+
+
 async def report(admin: httpx.AsyncClient, machine_id: int, text: str) -> int:
     response = await admin.post('/api/ctp-problem-logs', json={'machine_id': machine_id, 'problem_description': text,
                                                                'is_stopping': True})
@@ -49,7 +61,7 @@ async def test_a_screen_receives_room_cards_only_for_machines_it_may_see(server:
         await signed_in(tablet, TECH['username'], TECH['password'])
         tech_tab = await connect_tab(tablet, server, '/', {'Origin': server})
         admin_tab = await connect_tab(admin, server, '/', {'Origin': server})
-        tech_cards, admin_cards = recorder(tech_tab), recorder(admin_tab)
+        tech_cards, admin_cards, own = recorder(tech_tab), recorder(admin_tab), card_updates(tech_tab)
         await asyncio.sleep(1.0)  # both screens joined their rooms at the handshake
 
         await report(admin, avalon, 'Avalon banding')
@@ -59,6 +71,8 @@ async def test_a_screen_receives_room_cards_only_for_machines_it_may_see(server:
         assert await wait_for(lambda: any('Magnus drum' in str(c) for c in admin_cards), 10)
         assert {c['id'] for c in tech_cards} == {magnus}  # never a card of a machine outside its scope
         assert len([c for c in tech_cards if 'Magnus drum' in str(c)]) == 1  # one message for the change
+        await asyncio.sleep(0.5)
+        assert not [c for c in own if 'Magnus drum' in str(c)]  # and not sent again as this screen's own update
 
         # an access change moves the screen out of the room: Magnus is no longer its machine
         moved = await admin.put(f'/api/users/{tech}/machines', json={'machine_ids': [avalon]})
