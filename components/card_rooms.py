@@ -105,6 +105,9 @@ def _ensure_wired() -> None:
         _pending.clear()
         _running.clear()  # a publication cancelled before it started (tests stop the loop) never ran its finally
         events.machine_changed.subscribe(_on_machine, unsubscribe_on_delete=False)
+        for callback in events.machine_changed.callbacks:  # process-wide: not run inside the first screen's slot
+            if callback.func is _on_machine:
+                callback.slot = None
 
 
 def _languages_following(machine_id: int) -> set[str]:
