@@ -1,15 +1,18 @@
 """A real server and python-socketio overview tabs: a changed card reaches a screen once, through the room of its
 machine (components/card_rooms.py), and only screens that may see the machine are in that room (issue 24)."""
+import ast
 import asyncio
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
 import socketio
 
 from tests.browser.server import ADMIN_PASSWORD, free_port, running_server
-from tests.test_live_socket_security import connect_tab, signed_in, wait_for
+from tests.test_live_socket_security import QUERY, connect_tab, signed_in, wait_for
 
 pytestmark = pytest.mark.slow
 TECH = {'username': 'tech1', 'name': 'Tech One', 'role': 'ctp_user', 'password': 'tablet-pass-2026'}
@@ -88,3 +91,43 @@ async def test_a_screen_receives_room_cards_only_for_machines_it_may_see(server:
         assert {c['id'] for c in tech_cards} == {avalon}
         await tech_tab.disconnect()
         await admin_tab.disconnect()
+
+
+async def tab_query(http: httpx.AsyncClient, path: str) -> dict[str, str]:
+    """The socket query of a freshly built page, as NiceGUI's JS sends it (one tab id for the page's lifetime)."""
+    match = QUERY.search((await http.get(path)).text)
+    assert match
+    query = {**ast.literal_eval(match.group(1)), 'document_id': str(uuid.uuid4()), 'tab_id': str(uuid.uuid4()),
+             'old_tab_id': ''}
+    return {k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()}
+
+
+async def open_socket(http: httpx.AsyncClient, base: str, query: dict[str, str]) -> socketio.AsyncClient:
+    tab = socketio.AsyncClient(reconnection=False)
+    cookie = '; '.join(f'{c.name}={c.value}' for c in http.cookies.jar)
+    await tab.connect(f'{base}?{urlencode(query)}', socketio_path='/_nicegui_ws/socket.io', transports=['websocket'],
+                      headers={'Cookie': cookie, 'Origin': base}, wait_timeout=10)
+    return tab
+
+
+async def test_a_screen_that_reconnects_gets_the_cards_it_missed(server: str) -> None:
+    """Room messages are not replayed: the screen's new socket joins the rooms again and its cards are sent anew."""
+    headers = {'X-CTP-Request': '1', 'Origin': server}
+    async with httpx.AsyncClient(base_url=server, headers=headers, timeout=30) as admin:
+        await signed_in(admin, 'admin', ADMIN_PASSWORD)
+        magnus = (await admin.post('/api/ctp-machines', json={'name': 'Magnus'})).json()['id']
+        other = await connect_tab(admin, server, '/', {'Origin': server})  # keeps the room's messages going
+        query = await tab_query(admin, '/')
+        tab = await open_socket(admin, server, query)
+        await asyncio.sleep(1.0)
+        await tab.disconnect()  # a Wi-Fi drop, shorter than the page's reconnect timeout
+        await report(admin, magnus, 'Magnus during the drop')
+        await asyncio.sleep(1.0)
+        again = await open_socket(admin, server, {**query, 'document_id': query['document_id']})
+        cards, own = recorder(again), card_updates(again)
+        assert await wait_for(lambda: any('Magnus during the drop' in str(c) for c in own), 10)
+        await asyncio.sleep(0.5)
+        await report(admin, magnus, 'Magnus after the drop')  # the new socket is in the room again
+        assert await wait_for(lambda: any(c['id'] == magnus for c in cards), 10)
+        await again.disconnect()
+        await other.disconnect()
