@@ -72,9 +72,6 @@ class CardRooms:
         for sid in sockets(self.client):
             _move(sid, [room(m, self.language) for m in leaving], [room(m, self.language) for m in joining])
 
-    def members(self, machine_id: int) -> bool:
-        return machine_id in self.machines
-
     def _connected(self) -> None:
         for sid in sockets(self.client):  # a new socket (a reconnect) joins the rooms again
             _move(sid, [], [room(m, self.language) for m in self.machines])
