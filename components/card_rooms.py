@@ -35,7 +35,7 @@ _builder: list[Builder] = []
 _published: dict[tuple[int, str], tuple[MachinePublic, dict[str, Any]]] = {}
 _languages: set[str] = set()  # the languages of the screens that joined rooms
 _pending: dict[str, set[int]] = {}  # language: machines changed since its last publication
-_running: set[str] = set()
+_running: dict[str, 'asyncio.Task[None]'] = {}  # language: its publication in progress
 
 
 def room(machine_id: int, language: str) -> str:
@@ -47,6 +47,15 @@ def published(row: MachinePublic, language: str) -> dict[str, Any] | None:
     and the publication share one read per change), else None: the screen then sends its card itself."""
     found = _published.get((row.id, language))
     return found[1] if found is not None and found[0] is row else None
+
+
+async def settled(language: str) -> None:
+    """Wait for the publication in progress in that language, if any: a screen applies a change after its room
+    message went out, so it keeps the published card instead of sending it again (a screen woken by the change's
+    problem event reads before the publication does)."""
+    task = _running.get(language)
+    if task is not None and not task.done() and task is not asyncio.current_task():
+        await asyncio.wait([task])
 
 
 def sockets(client: Client) -> list[str]:
@@ -122,9 +131,9 @@ def _on_machine(machine_id: int) -> None:
         return
     for language in _languages_following(machine_id):
         _pending.setdefault(language, set()).add(machine_id)
-        if language not in _running:
-            _running.add(language)
-            background_tasks.create(_publish(language), name='card-rooms')
+        running = _running.get(language)
+        if running is None or running.done():
+            _running[language] = background_tasks.create(_publish(language), name='card-rooms')
 
 
 async def _publish(language: str) -> None:
@@ -143,4 +152,5 @@ async def _publish(language: str) -> None:
     except Exception:  # a failed read: the screens' own update still applies the change through their props
         logger.exception('publishing cards in %s failed', language)
     finally:
-        _running.discard(language)
+        if _running.get(language) is asyncio.current_task():
+            del _running[language]

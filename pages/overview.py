@@ -123,6 +123,7 @@ async def overview_page() -> None:
         """Both parts in one pass after the reads: the screen gets one message per change, not one per part."""
         # both reads at once; gathering futures (not coroutines) makes no task per screen
         rows, problems = await asyncio.gather(BOARD_READ.ask(language), RECENT_READ.ask((scope, language)))
+        await card_rooms.settled(language)  # the changed cards went out to their rooms: kept, not sent again
         show(rows, problems)
 
     def on_machine(machine_id: int) -> None:

@@ -64,7 +64,8 @@ async def test_a_screen_receives_room_cards_only_for_machines_it_may_see(server:
         await signed_in(tablet, TECH['username'], TECH['password'])
         tech_tab = await connect_tab(tablet, server, '/', {'Origin': server})
         admin_tab = await connect_tab(admin, server, '/', {'Origin': server})
-        tech_cards, admin_cards, own = recorder(tech_tab), recorder(admin_tab), card_updates(tech_tab)
+        tech_cards, admin_cards = recorder(tech_tab), recorder(admin_tab)
+        own, admin_own = card_updates(tech_tab), card_updates(admin_tab)
         await asyncio.sleep(1.0)  # both screens joined their rooms at the handshake
 
         await report(admin, avalon, 'Avalon banding')
@@ -76,6 +77,7 @@ async def test_a_screen_receives_room_cards_only_for_machines_it_may_see(server:
         assert len([c for c in tech_cards if 'Magnus drum' in str(c)]) == 1  # one message for the change
         await asyncio.sleep(0.5)
         assert not [c for c in own if 'Magnus drum' in str(c)]  # and not sent again as this screen's own update
+        assert not [c for c in admin_own if 'Magnus drum' in str(c)]  # also where the problem event woke it first
 
         # an access change moves the screen out of the room: Magnus is no longer its machine
         moved = await admin.put(f'/api/users/{tech}/machines', json={'machine_ids': [avalon]})
