@@ -1,18 +1,45 @@
 // One machine card of the overview, drawn from one `card` prop (see machine_card.py).
 // NiceGUI re-renders every element of a page on every update message; `v-memo` keeps this card's inner tree
-// as it was unless its own `card` changed, so an update of one card costs the other cards nothing.
+// as it was unless the shown card changed, so an update of one card costs the other cards nothing.
+// A change's card also arrives once for every screen through the machine's socket.io room ("ctp_card", see
+// components/card_rooms.py): the card shows the newer (by `seq`) of that and its prop.
 export default {
   template: `
-    <div class="q-card nicegui-card">
-      <a v-memo="[card]" :href="prefixed(card.href)" class="ctp-card-link">
-        <div class="ctp-icon ctp-status text-2xl font-black tracking-wide" :data-icon="card.icon">{{ card.word }}</div>
-        <div class="text-lg font-bold leading-tight">{{ card.name }}</div>
-        <div v-for="line in card.lines" :key="line[0]" :class="line[2]">{{ line[1] }}</div>
+    <div class="q-card nicegui-card" :class="shown.cls">
+      <a v-memo="[shown]" :href="prefixed(shown.href)" class="ctp-card-link">
+        <div class="ctp-icon ctp-status text-2xl font-black tracking-wide" :data-icon="shown.icon">{{ shown.word }}</div>
+        <div class="text-lg font-bold leading-tight">{{ shown.name }}</div>
+        <div v-for="line in shown.lines" :key="line[0]" :class="line[2]">{{ line[1] }}</div>
       </a>
       <slot></slot>
     </div>`,
   props: {
     card: Object,
+  },
+  data() {
+    return { live: null };
+  },
+  computed: {
+    shown() {
+      return this.live && this.live.seq > this.card.seq ? this.live : this.card;
+    },
+  },
+  mounted() {
+    this.onCard = (message) => {
+      if (message && message.id === this.card.id) this.live = message.card;
+    };
+    // the page's first cards mount before NiceGUI's app creates window.socket
+    const attach = () => {
+      if (this.detached) return;
+      if (window.socket) window.socket.on("ctp_card", this.onCard);
+      else this.retry = setTimeout(attach, 20);
+    };
+    attach();
+  },
+  unmounted() {
+    this.detached = true;
+    clearTimeout(this.retry);
+    if (window.socket) window.socket.off("ctp_card", this.onCard);
   },
   methods: {
     prefixed(path) {

@@ -5,15 +5,23 @@ machine sets that prop and the colour classes (one element update per screen), a
 card (NiceGUI re-renders a page's whole tree on every update; the component's `v-memo` skips cards whose prop did
 not change). A card of NiceGUI labels and a Quasar button cost every screen ~7 ms per update message, redrawn
 whole; see docs/BENCHMARKS.md, fan-out.
+
+A change's card is built once per language for every screen (components/card_rooms.py emits it to the machine's
+room); a screen whose sockets are in that room keeps the payload on its card without sending it again. `seq` orders
+payloads: the component shows the newer of its prop and the room's card.
 """
+import itertools
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from nicegui import ui
 
+from app import i18n
 from app.i18n import _, ngettext
 from app.models import utcnow
 from app.models.schemas import MachinePublic
+from components import card_rooms
 from components.design import BIG_BUTTON, duration_text, status_look
 
 # The status icon is drawn like the frame's icons (components/layout.py ICON_CSS), larger.
@@ -25,6 +33,8 @@ CARD_CSS = '''<style>
   min-height: 48px; padding: 8px 16px; color: inherit; text-decoration: none; }
 .ctp-recent-row:hover, .ctp-recent-row:focus-visible { background: rgba(0, 0, 0, .06); }
 </style>'''
+CARD_CLASSES = 'w-full gap-1 p-4'  # the colour comes with the card's payload (`cls`)
+_seq = itertools.count(1)
 REPORT_BUTTON = (f'ctp-icon justify-center w-full mt-2 rounded bg-white text-black uppercase font-medium '
                  f'tracking-wide no-underline {BIG_BUTTON}')
 
@@ -45,23 +55,25 @@ class MachineCard(ui.element, component='machine_card.js'):
         super().__init__()
         self.machine = machine
         self.mark(f'machine-{machine.id}')
+        self.classes(CARD_CLASSES)
         if may_report:
             with self:
                 ui.link(_('Report problem'), f'/machines/{machine.id}/report').props('data-icon=report') \
                     .classes(replace=REPORT_BUTTON).mark(f'report-{machine.id}')
         self.show(machine)
 
-    def show(self, machine: MachinePublic, now: datetime | None = None) -> None:
-        """Show this row of the machine: the screen gets an update only when what it shows differs."""
+    def show(self, machine: MachinePublic, now: datetime | None = None, sent: dict[str, Any] | None = None) -> None:
+        """Show this row of the machine: the screen gets an update only when what it shows differs. `sent`: the
+        row's payload as its room already delivered it to this screen, kept without another message."""
         self.machine = machine
-        colour, icon, word = status_look(machine.status)
-        text = 'text-black' if colour.startswith('amber') else 'text-white'  # white on amber is hard to read
-        classes = f'w-full bg-{colour} {text} gap-1 p-4'
-        card = {'href': f'/machines/{machine.id}', 'icon': icon, 'word': word, 'name': machine.name,
-                'lines': [[line.key, line.text, line.classes] for line in lines_of(machine, now or utcnow())]}
-        if card != self.props.get('card') or self.classes != classes.split():
-            self.classes(replace=classes)
-            self.props['card'] = card  # one update of this element carries both
+        card = sent or payload(machine, now)
+        if _content(card) == _content(self.props.get('card')):
+            return
+        if sent is not None:
+            with self.props.suspend_updates():  # the room message was the update
+                self.props['card'] = card
+        else:
+            self.props['card'] = card
 
     def tick(self, now: datetime | None = None) -> None:
         """The clock moved: a down machine's counters change (the page's single timer calls this)."""
@@ -76,6 +88,27 @@ class MachineCard(ui.element, component='machine_card.js'):
     def _displayed_contents(self, *, only_visible: bool) -> list:
         """The card's texts, for NiceGUI's element filter (`user.should_see`) as for a reader of the screen."""
         return self.texts()
+
+
+def payload(machine: MachinePublic, now: datetime | None = None) -> dict[str, Any]:
+    """What a card draws, in the current language."""
+    colour, icon, word = status_look(machine.status)
+    text = 'text-black' if colour.startswith('amber') else 'text-white'  # white on amber is hard to read
+    return {'seq': next(_seq), 'id': machine.id, 'cls': f'bg-{colour} {text}', 'href': f'/machines/{machine.id}',
+            'icon': icon, 'word': word, 'name': machine.name,
+            'lines': [[line.key, line.text, line.classes] for line in lines_of(machine, now or utcnow())]}
+
+
+def _in_language(machine: MachinePublic, language: str) -> dict[str, Any]:
+    with i18n.language(language):
+        return payload(machine)
+
+
+card_rooms.register_builder(_in_language)
+
+
+def _content(card: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if card is None else {k: v for k, v in card.items() if k != 'seq'}
 
 
 def lines_of(machine: MachinePublic, now: datetime) -> list[Line]:

@@ -3,7 +3,9 @@
 Every screen keeps its cards and rows and updates them in place: a change of one machine updates that machine's
 card (and moves it when the red-first order changes), a new problem is inserted at the top of the recent list.
 The board cache makes the database read once per change for all screens, and the screens share one read of the
-cache (one worker-thread hop per change); bursts of changes are coalesced.
+cache (one worker-thread hop per change); bursts of changes are coalesced. A changed card is built once per
+language and reaches every screen that may see it in one socket.io room message (components/card_rooms.py); a
+screen is in the rooms of exactly the cards it shows.
 """
 import asyncio
 
@@ -15,6 +17,8 @@ from app.i18n import N_, _, ngettext
 from app.models.schemas import MachinePublic, ProblemLogPublic
 from app.services import board_cache
 from app.services.access import ROLE_ACTIONS, Action, Actor
+from components import card_rooms
+from components.card_rooms import BOARD_READ
 from components.coalesce import Coalesced, SharedLoad
 from components.design import CARD_GRID
 from components.layout import frame
@@ -28,9 +32,8 @@ from components.worker import io
 FILTERS = {'all': N_('All'), 'down': N_('Down'), 'maintenance': N_('Maintenance'), 'degraded': N_('Degraded'),
            'operational': N_('Running')}  # translated where shown
 TICK_SECONDS = 20
-# every screen of this process reads the board cache through these: one worker-thread hop per change, not one
-# per screen and language; each screen keeps the rows of its own scope, its categories named in its language
-BOARD_READ: SharedLoad[str, list[MachinePublic]] = SharedLoad(lambda language: board_cache.board_rows(None, language))
+# every screen of this process reads the board cache through these (BOARD_READ: components/card_rooms.py): one
+# worker-thread hop per change, not one per screen; each screen keeps the rows of its own scope, in its language
 RECENT_READ: SharedLoad[tuple[board_cache.Scope, str], list[ProblemLogPublic]] = SharedLoad(
     lambda key: board_cache.recent_problems(*key))
 
@@ -38,8 +41,8 @@ RECENT_READ: SharedLoad[tuple[board_cache.Scope, str], list[ProblemLogPublic]] =
 class Board:
     """The machine cards of one screen, keyed by machine id, in the board's red-first order."""
 
-    def __init__(self, *, may_report: bool) -> None:
-        self.may_report = may_report
+    def __init__(self, *, may_report: bool, rooms: card_rooms.CardRooms) -> None:
+        self.may_report, self.rooms = may_report, rooms
         self.cards: dict[int, MachineCard] = {}
         self.status_filter = 'all'
         self.summary = ui.label().classes('text-sm text-gray-500').mark('board-summary')
@@ -57,9 +60,10 @@ class Board:
                 with self.grid:
                     card = self.cards[row.id] = MachineCard(row, may_report=self.may_report)
             elif card.machine != row:
-                card.show(row)
+                card.show(row, sent=card_rooms.published(row, self.rooms.language))
             if self.grid.default_slot.children[index] is not card:
                 card.move(target_index=index)
+        self.rooms.follow(set(self.cards))
         down = sum(1 for row in rows if row.status == 'down')
         self.summary.set_text(ngettext('{count} machine', '{count} machines', len(rows)).format(count=len(rows))
                               + ' · ' + _('{count} down').format(count=down) if rows else '')
@@ -80,6 +84,11 @@ class Board:
     def tick(self) -> None:
         for card in self.cards.values():
             card.tick()
+
+    def resend(self) -> None:
+        """A (re)connected socket may have missed room messages: send every card's newest state once."""
+        for card in self.cards.values():
+            card.update()
 
 
 @page('/')
@@ -114,6 +123,7 @@ async def overview_page() -> None:
         """Both parts in one pass after the reads: the screen gets one message per change, not one per part."""
         # both reads at once; gathering futures (not coroutines) makes no task per screen
         rows, problems = await asyncio.gather(BOARD_READ.ask(language), RECENT_READ.ask((scope, language)))
+        await card_rooms.settled(language)  # the changed cards went out to their rooms: kept, not sent again
         show(rows, problems)
 
     def on_machine(machine_id: int) -> None:
@@ -143,7 +153,8 @@ async def overview_page() -> None:
             ui.toggle(filters, value='all', on_change=lambda e: board.filter(e.value)) \
                 .props('no-caps unelevated toggle-color=primary').classes('flex-wrap').mark('status-filter')
         await live_stop_prompts(list_link=True)  # "Magnus stopped at 10:42: why?" (issue 21)
-        board = Board(may_report=Action.REPORT in ROLE_ACTIONS[actor.role])
+        rooms = card_rooms.CardRooms(page, language, on_reconnect=lambda: board.resend())
+        board = Board(may_report=Action.REPORT in ROLE_ACTIONS[actor.role], rooms=rooms)
         await load_board()
         ui.label(_('Recent problems')).classes('text-xl font-bold mt-4')
         recent = RecentList()

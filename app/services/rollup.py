@@ -16,6 +16,7 @@ app.services.rollup_cli). What each day holds is computed by app/services/rollup
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     delete,
@@ -68,19 +69,32 @@ def refresh_problem(session: Session, log: CTPProblemLog, before: Span | None = 
 
 
 def refresh(session: Session, machine_id: int, lo: datetime, hi: datetime, now: datetime | None = None) -> None:
-    """Rewrite the days of [lo, hi] widened to the stop episodes that touch it (their starts carry their length)."""
+    """Rewrite the days of [lo, hi] widened to the stop episodes that touch it (their starts carry their length).
+
+    The segments and failures are read once for the whole days of [lo, hi] and handed to the days' computation;
+    read again only when an episode or a failure reaches outside those days (a longer window)."""
     now = now or utcnow()
+    zone = get_settings().zone
     _lock(session, machine_id)
-    segments = rollup_days.machine_segments(session, machine_id, lo - CHAIN_MARGIN, hi + CHAIN_MARGIN, now)
+    start, end = _days_window(lo, hi, zone)
+    segments = rollup_days.machine_segments(session, machine_id, start - CHAIN_MARGIN, end + CHAIN_MARGIN, now)
     for first, last in rollup_days.merged_episodes(segments):
         if first.s <= ts(hi) and last >= ts(lo):
             lo = min(lo, datetime.fromtimestamp(first.s, lo.tzinfo))
             hi = max(hi, datetime.fromtimestamp(last, hi.tzinfo))
-    reached = failures.fetch(session, [machine_id], lo, hi, now)[machine_id]  # a reopen's failure went down earlier
+    window = _days_window(lo, hi, zone)
+    reached = failures.fetch(session, [machine_id], *window, now)[machine_id]  # a reopen's failure went down earlier
     if reached:
         lo = min(lo, datetime.fromtimestamp(failures.link(reached)[0].start, lo.tzinfo))
-    zone = get_settings().zone
-    _write_days(session, machine_id, lo.astimezone(zone).date(), hi.astimezone(zone).date(), now)
+    same = window == (start, end) == _days_window(lo, hi, zone)
+    _write_days(session, machine_id, lo.astimezone(zone).date(), hi.astimezone(zone).date(), now,
+                known=rollup_days.Known(segments, reached) if same else None)
+
+
+def _days_window(lo: datetime, hi: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    """The local midnights starting the day of `lo` and ending the day of `hi` (what `_write_days` computes)."""
+    return (_midnight(lo.astimezone(zone).date(), zone),
+            _midnight(hi.astimezone(zone).date() + timedelta(days=1), zone))
 
 
 def rebuild(session: Session, machine_ids: Iterable[int] | None = None) -> int:
@@ -135,9 +149,10 @@ def _extent(session: Session, machine_id: int, now: datetime) -> tuple[datetime 
 
 
 def _write_days(session: Session, machine_id: int, first: date, last: date, now: datetime,
-                all_ops: list[tuple[float, float]] | None = None) -> int:
+                all_ops: list[tuple[float, float]] | None = None, known: rollup_days.Known | None = None) -> int:
     """Recompute and store the days first..last (plant-local, inclusive) of one machine; returns the rows written.
-    `all_ops`: the operating intervals (epoch seconds) of a longer range, computed once for many machines."""
+    `all_ops`: the operating intervals (epoch seconds) of a longer range, computed once for many machines; `known`:
+    the segments and failures of exactly these days, read by the caller."""
     zone = get_settings().zone
     dates = [first + timedelta(days=n) for n in range((last - first).days + 2)]
     bounds = [ts(_midnight(d, zone)) for d in dates]
@@ -147,7 +162,7 @@ def _write_days(session: Session, machine_id: int, first: date, last: date, now:
     else:
         a, b = ts(start), ts(end)
         ops = [(max(x, a), min(y, b)) for x, y in all_ops if x < b and y > a]
-    days = rollup_days.compute(session, machine_id, bounds, start, end, now, ops)
+    days = rollup_days.compute(session, machine_id, bounds, start, end, now, ops, known)
     session.execute(delete(DailyRollup).where(col(DailyRollup.machine_id) == machine_id, col(DailyRollup.day) >= first,
                                               col(DailyRollup.day) <= last))
     session.execute(delete(DailyCauseRollup).where(col(DailyCauseRollup.machine_id) == machine_id,

@@ -16,14 +16,26 @@ from app.services import failures
 from app.services.failures import CHAIN_MARGIN, ts
 
 
+@dataclass(frozen=True)
+class Known:
+    """What a caller already read for exactly [start, end] at `now`: the machine's segments (`machine_segments`
+    from start - CHAIN_MARGIN to end + CHAIN_MARGIN) and the failure segments reaching it (`failures.fetch`)."""
+
+    segments: list['_Seg']
+    reached: list[failures.Segment]
+
+
 def compute(session: Session, machine_id: int, bounds: list[float], start: datetime, end: datetime, now: datetime,
-            ops: list[tuple[float, float]]) -> list['Day']:
+            ops: list[tuple[float, float]], known: Known | None = None) -> list['Day']:
     """The days between consecutive `bounds` (epoch seconds of local midnights, [start, end]) of one machine;
-    `ops`: the operating intervals inside them (epoch seconds)."""
+    `ops`: the operating intervals inside them (epoch seconds); `known`: the reads a caller made already."""
     days = [Day() for _ in bounds[:-1]]
-    segments = machine_segments(session, machine_id, start - CHAIN_MARGIN, end + CHAIN_MARGIN, now)
+    if known is None:
+        known = Known(machine_segments(session, machine_id, start - CHAIN_MARGIN, end + CHAIN_MARGIN, now),
+                      failures.fetch(session, [machine_id], start, end, now)[machine_id])
+    segments = known.segments
     _fill_unions(days, bounds, segments, ops)
-    _fill_failures(days, bounds, failures.link(failures.fetch(session, [machine_id], start, end, now)[machine_id]))
+    _fill_failures(days, bounds, failures.link(known.reached))
     _fill_causes(days, bounds, [s for s in segments if not s.planned])
     _fill_problems(session, days, bounds, machine_id, start, end)
     return days

@@ -6,14 +6,14 @@ This module is the entry point and keeps every public name: the figures live in 
 machine lives in kpi_sql, the live sums in kpi_live, the trend in kpi_trend.
 """
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlmodel import Session, col
 
 from app import i18n
 from app.db import pk, select_rows
-from app.models import CTPMachine, utcnow
+from app.models import Category, CTPMachine, CTPProblemLog, DowntimeSegment, utcnow
 from app.services import calendar, failures, kpi_live, kpi_sql, rollup_read, taxonomy
 from app.services.access import Action, Actor, machine_scope, require
 from app.services.kpi_figures import CauseRow, MachineStats, headline_is_24_7, plant_totals
@@ -83,12 +83,39 @@ def _compute(session: Session, ids: list[int], start: datetime, end: datetime, n
 
 def downtime_seconds_by_machine(session: Session, ids: list[int], start: datetime, end: datetime,
                                 now: datetime) -> dict[int, float]:
-    """All stop time (planned and unplanned, merged) inside [start, end) per machine: the board's 'today'."""
+    """All stop time (planned and unplanned, merged) inside [start, end) per machine: the board's 'today'.
+
+    The segments of a day are few: they are merged here rather than by the window-function query the KPIs use
+    (whose construction alone cost the board's read of a changed machine ~4 ms per change); same rows, same
+    millisecond rounding, same merge (a segment starting at or before the running end joins the episode)."""
     if not ids:
         return {}
-    every = kpi_sql.episodes(kpi_sql.segments(ids, start, end, now, planned=None, margin=timedelta(0)))
-    inside, _ = kpi_sql.sum_by_machine(session, every, failures.ts(start), failures.ts(end), [])
-    return inside
+    seg = DowntimeSegment
+    query = (select(col(seg.machine_id), col(seg.down_at), col(seg.up_at))
+             .join(CTPProblemLog, col(CTPProblemLog.id) == col(seg.log_id))
+             .outerjoin(Category, col(Category.id) == col(CTPProblemLog.category_id))
+             .where(col(seg.machine_id).in_(ids), *failures.counted(), col(seg.down_at) < end,
+                    kpi_sql.ends_after(start, inclusive=True)))
+    spans: dict[int, list[tuple[float, float]]] = {}
+    for mid, down, up in select_rows(session, query):
+        spans.setdefault(mid, []).append((failures.ts(down), failures.ts(up or now)))
+    ws, we = failures.ts(start), failures.ts(end)
+    return {mid: _merged_inside(sorted(rows), ws, we) for mid, rows in spans.items()}
+
+
+def _merged_inside(spans: list[tuple[float, float]], ws: float, we: float) -> float:
+    """Seconds of the union of sorted spans inside [ws, we)."""
+    total, s0, e0 = 0.0, None, float('-inf')
+    for s, e in spans:
+        if s0 is not None and s <= e0:
+            e0 = max(e0, e)
+            continue
+        if s0 is not None:
+            total += max(0.0, min(e0, we) - max(s0, ws))
+        s0, e0 = s, e
+    if s0 is not None:
+        total += max(0.0, min(e0, we) - max(s0, ws))
+    return total
 
 
 def board_causes(session: Session, *, actor: Actor, start: datetime, end: datetime,
