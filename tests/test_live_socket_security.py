@@ -76,7 +76,7 @@ async def test_live_sockets_check_the_origin_and_close_when_the_user_is_deactiva
 
         changed = await admin.put(f'/api/users/{created.json()["id"]}', json={'is_active': False})
         assert changed.status_code == 200
-        assert await wait_for(lambda: not tab.connected, 5), 'the deactivated user\'s socket is still open'
+        assert await wait_for(lambda: not tab.connected, 30), 'the deactivated user\'s socket is still open'
         assert (await tablet.get('/api/auth/me')).status_code == 401
         await tab.disconnect()
 

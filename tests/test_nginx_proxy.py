@@ -238,7 +238,7 @@ async def test_a_page_socket_through_nginx_gets_a_change_made_through_the_other_
                                                    json={'machine_id': 1, 'problem_description': 'Plate jam'})
                 assert reported.status_code == 201, reported.text
                 assert served_by(two_apps, reported.headers['x-request-id']) == [two_apps[1].port]
-            assert await wait_for(lambda: any('DOWN' in u for u in updates), 5), 'no live update through nginx'
+            assert await wait_for(lambda: any('DOWN' in u for u in updates), 30), 'no live update through nginx'
         finally:
             await tab.disconnect()
 

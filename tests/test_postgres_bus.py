@@ -41,7 +41,7 @@ async def wait_for(condition: object, timeout: float = 5.0) -> None:
 
 async def started(url: str, origin: str, **kwargs: object) -> bus.Bus:
     instance = bus.Bus(url, origin=origin, **kwargs)  # type: ignore[arg-type]
-    await asyncio.wait_for(instance.connected.wait(), 5)
+    await asyncio.wait_for(instance.connected.wait(), 30)
     return instance
 
 
@@ -78,7 +78,7 @@ async def test_published_events_are_sent_with_this_origin(pg_url: str) -> None:
             await conn.execute(f'LISTEN {bus.CHANNEL}')
             events.add_forwarder(sender.forward)
             await asyncio.to_thread(events.publish, events.problem_log_changed, 12)  # from a worker thread
-            notice = await asyncio.wait_for(anext(conn.notifies()), 5)
+            notice = await asyncio.wait_for(anext(conn.notifies()), 30)
         assert bus.decode(notice.payload) == ('problem_log_changed', 12, 'sender')
     finally:
         await sender.close()

@@ -131,7 +131,7 @@ def _rows_open_their_problem(page: Any, demo: str) -> list[str]:
     page.locator(f'.q-table tbody tr a[href="{href}"]').press('Enter')
     target = f'{demo}{href}'
     page.wait_for_url(target)
-    opened = page.locator('h1, .text-2xl').first.text_content(timeout=10_000) or ''
+    opened = page.locator('h1, .text-2xl').first.text_content(timeout=30_000) or ''
     return [] if page.url == target else [f'Enter on a history row opened {page.url} ({opened}), not {target}']
 
 

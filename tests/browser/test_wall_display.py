@@ -65,7 +65,7 @@ def _minute_unit(words: Words) -> str:
 
 
 def _shows_live_tiles(page: Any, words: Words) -> None:
-    page.get_by_text(words('DOWN'), exact=True).first.wait_for(timeout=10_000)
+    page.get_by_text(words('DOWN'), exact=True).first.wait_for(timeout=30_000)
     assert page.evaluate('document.documentElement.lang') == words.locale
     assert page.locator('[data-since]').first.inner_text().endswith(_minute_unit(words))
     assert not page.locator('#ctp-stale').is_visible()
@@ -107,7 +107,7 @@ def test_paired_wall_displays_show_live_tiles_and_a_stale_banner_in_their_langua
                 _shows_live_tiles(page, said[code])
             _report_on_an_idle_machine(base, 'Drum will not turn')  # its tile is rebuilt red on both boards
             for page in pages.values():
-                page.get_by_text('Drum will not turn').wait_for(timeout=10_000)
+                page.get_by_text('Drum will not turn').wait_for(timeout=30_000)
                 shot(page, 'story-wall', said[code], full_page=False)
             if os.environ.get('SCREENSHOT_DIR'):
                 pages['en'].screenshot(path=os.path.join(os.environ['SCREENSHOT_DIR'], 'wall-display.png'))
@@ -116,6 +116,6 @@ def test_paired_wall_displays_show_live_tiles_and_a_stale_banner_in_their_langua
         with running_server(data, port, demo=True):
             for code, page in pages.items():
                 page.locator('#ctp-stale').wait_for(state='hidden', timeout=30_000)
-                page.get_by_text(said[code]('DOWN'), exact=True).first.wait_for(timeout=10_000)
+                page.get_by_text(said[code]('DOWN'), exact=True).first.wait_for(timeout=30_000)
         browser.close()
     assert [e for e in errors if 'WebSocket' not in e and 'ERR_CONNECTION_REFUSED' not in e] == []

@@ -55,7 +55,7 @@ def test_wall_board_recovers_from_a_long_network_loss_and_a_server_restart(tmp_p
                 assert created.status_code == 201, created.text
             page.goto(base + created.json()['pairing_path'])
             page.wait_for_url(base + '/display')
-            page.get_by_text('Platesetter B', exact=True).wait_for(timeout=10_000)
+            page.get_by_text('Platesetter B', exact=True).wait_for(timeout=30_000)
 
             # the network is gone longer than the window, and the socket does not come back by itself (a stalled
             # back-off, a proxy that kept it half-open): the page asks the server and reloads when it answers
@@ -65,15 +65,15 @@ def test_wall_board_recovers_from_a_long_network_loss_and_a_server_restart(tmp_p
             time.sleep(WINDOW + 2)
             _report(base, 'Platesetter A', 'Laser power drops while the screen was offline')
             context.set_offline(False)
-            page.wait_for_function('() => window.ctpSameDocument === undefined', timeout=15_000)
-            page.get_by_text('Laser power drops while the screen was offline').wait_for(timeout=10_000)
+            page.wait_for_function('() => window.ctpSameDocument === undefined', timeout=30_000)
+            page.get_by_text('Laser power drops while the screen was offline').wait_for(timeout=30_000)
 
         # the server stops under the open board and starts again on the same port, with the same data
         _mark_page(page)
-        page.wait_for_function('() => !window.socket.connected', timeout=10_000)
+        page.wait_for_function('() => !window.socket.connected', timeout=30_000)
         with running_server(data, port, extra_env=settings) as base:
-            page.wait_for_function('() => window.ctpSameDocument === undefined', timeout=20_000)  # reloaded itself
-            page.get_by_text('Laser power drops while the screen was offline').wait_for(timeout=10_000)
+            page.wait_for_function('() => window.ctpSameDocument === undefined', timeout=30_000)  # reloaded itself
+            page.get_by_text('Laser power drops while the screen was offline').wait_for(timeout=30_000)
             _report(base, 'Platesetter B', 'Punch misaligned after the restart')
-            page.get_by_text('Punch misaligned after the restart').wait_for(timeout=10_000)  # live again
+            page.get_by_text('Punch misaligned after the restart').wait_for(timeout=30_000)  # live again
         browser.close()
