@@ -8,7 +8,8 @@ from nicegui.testing import User
 from app.db import session_scope
 from app.models import Role
 from app.services import display_claims, displays
-from tests.factories import actor, make_machine, make_user
+from tests.factories import PASSWORD, actor, make_machine, make_user
+from tests.pages import signin
 from tests.pages.test_display import LIVE, pair, register
 
 pytestmark = pytest.mark.dates
@@ -56,3 +57,20 @@ async def test_a_revoked_board_shows_a_code_and_comes_back_when_it_is_entered(us
         display_claims.claim(session, actor=admin, display_id=display_id, code=code)
     await user.should_see('Magnus', retries=LIVE * 10)
     await user.should_not_see('This screen is not paired')
+
+
+async def test_the_admin_pairs_a_screen_by_its_code_on_the_displays_screen(user: User) -> None:
+    display_claims.forget_failures()
+    display_id, _ = register()  # the admin 'boss'
+    with session_scope() as session:
+        code, secret = display_claims.start_claim(session)
+    await signin.sign_in(user, 'boss', PASSWORD, then='/admin/displays')
+    await user.should_see(marker=f'claim-{display_id}', retries=LIVE)
+    user.find(marker=f'claim-code-{display_id}').type('WXYZ WXYZ')
+    user.find(marker=f'claim-{display_id}').click()
+    await user.should_see('no screen shows this code', retries=LIVE)
+    user.find(marker=f'claim-code-{display_id}').clear().type(code.lower())
+    user.find(marker=f'claim-{display_id}').click()
+    await user.should_see(f'The screen showing {code} is now Plate room wall', retries=LIVE)
+    with session_scope() as session:
+        assert display_claims.collect(session, secret) is not None
