@@ -1,5 +1,6 @@
 """/display: the wall-mounted status board of the plate room, for a paired display or a signed-in person."""
 import logging
+import time
 from datetime import datetime
 
 from nicegui import ui
@@ -9,7 +10,7 @@ from app import events
 from app.config import get_settings
 from app.db import DATABASE_AWAY, read_session, session_scope
 from app.i18n import _
-from app.services import board_cache, displays
+from app.services import board_cache, display_claims, displays
 from app.services.access import Actor, actor_for_user, has_access
 from components.language import speak_for, speaking
 from components.page import page
@@ -19,6 +20,8 @@ from components.worker import io
 
 logger = logging.getLogger(__name__)
 RETRY_SECONDS = 10  # a screen opened while the database is away loads again this often
+POLL_SECONDS = 3  # an unpaired screen asks this often whether an admin entered its code
+CODE_SHOWN_SECONDS = display_claims.CLAIM_TTL.total_seconds() - 60  # a new code a minute before the old expires
 
 
 # a board cut off longer than this is dropped; its page reloads itself when it reconnects (components/wall_assets.py)
@@ -113,3 +116,43 @@ def _not_paired(*, known_before: bool = False) -> None:
                 .classes('text-xl text-grey-4')
         ui.label(_('An admin registers it under Admin → Displays and opens the pairing link here once.')) \
             .classes('text-xl text-grey-4')
+        ScreenCode()
+
+
+class ScreenCode:
+    """The code an admin types under Admin → Displays; the screen then pairs itself (issue 26).
+
+    The secret stays in this page's server-side state; the page asks every POLL_SECONDS whether it was claimed,
+    and then opens the one-time pairing link, whose route sets the device cookie and shows the board.
+    """
+
+    def __init__(self) -> None:
+        self.secret: str | None = None
+        self.started = 0.0
+        with ui.column().classes('items-center gap-2 q-mt-lg'):
+            ui.label(_('Or an admin enters this code for a display under Admin → Displays:')) \
+                .classes('text-2xl text-grey-3')
+            self.code = ui.label('····-····').classes('font-mono font-bold text-white') \
+                .style('font-size: 12vmin; letter-spacing: 0.1em').mark('screen-code')
+        ui.timer(POLL_SECONDS, self.poll, immediate=True)
+
+    async def poll(self) -> None:
+        try:
+            if self.secret is None or time.monotonic() - self.started > CODE_SHOWN_SECONDS:
+                self.started = time.monotonic()
+                code, self.secret = await io(_start_claim)
+                self.code.set_text(code)
+            elif pair_code := await io(_collect, self.secret):
+                ui.navigate.to(f'/display/pair?code={pair_code}')
+        except DATABASE_AWAY:
+            logger.warning('wall display: database not reachable, the screen code waits')
+
+
+def _start_claim() -> tuple[str, str]:
+    with session_scope() as session:
+        return display_claims.start_claim(session)
+
+
+def _collect(secret: str) -> str | None:
+    with session_scope() as session:
+        return display_claims.collect(session, secret)

@@ -8,10 +8,10 @@ from app.config import get_settings
 from app.db import read_session
 from app.errors import DomainError
 from app.i18n import _
-from app.services import displays, labels, machines
+from app.services import display_claims, displays, labels, machines
 from app.services.access import Actor, SignedIn, acting_as
 from components.admin import admin_nav
-from components.design import local_text
+from components.design import TOUCH, local_text
 from components.dialog import named_dialog
 from components.language import language_choices
 from components.layout import frame
@@ -34,7 +34,7 @@ async def displays_admin_page(request: Request) -> None:
     async def listing() -> None:
         rows = await io(_list, actor)
         for info in rows:
-            _row(info, machine_names, on_revoke=revoke, on_renew=renew, on_language=set_language)
+            _row(info, machine_names, on_revoke=revoke, on_renew=renew, on_language=set_language, on_claim=claim)
         if not rows:
             ui.label(_('No displays yet.'))
 
@@ -57,6 +57,13 @@ async def displays_admin_page(request: Request) -> None:
     async def set_language(display_id: int, code: str) -> None:
         if await _attempt(_set_language, signed_in(), display_id, code or None) is not _REFUSED:
             ui.notify(_('Language changed: the board reloads in it'))
+
+    async def claim(display_id: int, code: str) -> None:
+        info = await _attempt(_claim, signed_in(), display_id, code)
+        if isinstance(info, displays.DisplayInfo):
+            ui.notify(_('The screen showing {code} is now {name}: it shows the board in a few seconds').format(
+                code=display_claims.shown(display_claims.normalised(code)), name=info.name), type='positive')
+            listing.refresh()
 
     async def renew(display_id: int, display_name: str) -> None:
         code = await _attempt(_call, displays.new_pairing_code, signed_in(), display_id)
@@ -109,8 +116,14 @@ def _set_language(who: SignedIn | None, display_id: int, language: str | None) -
         return displays.set_language(session, actor=actor, display_id=display_id, language=language)
 
 
+def _claim(who: SignedIn | None, display_id: int, code: str) -> displays.DisplayInfo:
+    with acting_as(who) as (session, actor):
+        return display_claims.claim(session, actor=actor, display_id=display_id, code=code)
+
+
 def _row(info: displays.DisplayInfo, names: dict[int, str], *, on_revoke: Callable[[int], Awaitable[None]],
-         on_renew: Callable[[int, str], Awaitable[None]], on_language: Callable[[int, str], Awaitable[None]]) -> None:
+         on_renew: Callable[[int, str], Awaitable[None]], on_language: Callable[[int, str], Awaitable[None]],
+         on_claim: Callable[[int, str], Awaitable[None]]) -> None:
     scope = _('all machines') if info.machine_ids is None else ', '.join(names.get(i, '?') for i in info.machine_ids)
     state = _('paired') if info.paired else (_('waiting for pairing') if info.pairing_pending else _('revoked'))
     contact = _('never') if info.last_seen_at is None \
@@ -130,6 +143,12 @@ def _row(info: displays.DisplayInfo, names: dict[int, str], *, on_revoke: Callab
             ui.space()
             ui.button(_('New pairing link'), on_click=lambda: on_renew(info.id, info.name)).props('outline')
             ui.button(_('Revoke'), color='negative', on_click=lambda: _confirm_revoke(info, on_revoke))
+        with ui.row().classes('items-center gap-4'):
+            code = ui.input(_('Code shown on the screen'), placeholder=_('e.g. ABCD-EFGH')).classes('w-56') \
+                .props('autocapitalize=characters autocomplete=off').mark(f'claim-code-{info.id}')
+            ui.button(_('Pair a screen by its code'), icon='cast_connected',
+                      on_click=lambda: on_claim(info.id, code.value or '')).classes(TOUCH).props('outline') \
+                .mark(f'claim-{info.id}')
 
 
 def _confirm_revoke(info: displays.DisplayInfo, on_revoke: Callable[[int], Awaitable[None]]) -> None:

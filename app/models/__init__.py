@@ -28,6 +28,7 @@ from app.models.tables import (
     CTPProblemLog,
     DailyCauseRollup,
     DailyRollup,
+    DisplayClaim,
     DisplayDevice,
     DisplayMachine,
     Division,
@@ -46,7 +47,7 @@ from app.models.types import UTCDateTime, utcnow
 __all__ = [
     'OPEN_STATUSES', 'AuditAction', 'MachineStatus', 'NotificationType', 'PhotoKind', 'ProblemStatus', 'ResolvedBy',
     'Role', 'TechnicianType', 'ApiToken', 'Category', 'CTPMachine', 'CTPNotification', 'CTPProblemLog',
-    'DailyCauseRollup', 'DailyRollup', 'DisplayDevice', 'DisplayMachine', 'Division', 'DowntimeSegment',
+    'DailyCauseRollup', 'DailyRollup', 'DisplayClaim', 'DisplayDevice', 'DisplayMachine', 'Division', 'DowntimeSegment',
     'LoginFailure', 'OperatingWindow',
     'PlantClosure', 'ProblemAudit', 'ProblemComment', 'ProblemPhoto', 'User', 'UserMachine', 'UTCDateTime', 'utcnow',
     'DeviceLink', 'JmfSignal', 'JmfSubscription', 'MachineStop', 'MeterReading',

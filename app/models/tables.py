@@ -249,6 +249,17 @@ class DisplayDevice(SQLModel, table=True):
     language: str | None = Field(default=None, max_length=8)  # None: the plant default (CTP_LANGUAGE)
 
 
+class DisplayClaim(SQLModel, table=True):
+    """An unpaired wall screen shows a short code; an admin types it for a display (app/services/display_claims.py)."""
+    __tablename__ = 'display_claims'
+    id: int | None = Field(default=None, primary_key=True)
+    code_hash: str = Field(max_length=64, unique=True)
+    secret_hash: str = Field(max_length=64, unique=True)
+    display_id: int | None = Field(default=None, foreign_key='display_devices.id', ondelete='CASCADE')
+    created_at: datetime = Field(default_factory=_created, sa_type=UTCDateTime)
+    expires_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
 class DisplayMachine(SQLModel, table=True):
     __tablename__ = 'display_machines'
     display_id: int = Field(foreign_key='display_devices.id', primary_key=True, ondelete='CASCADE')

@@ -94,6 +94,7 @@ MATRIX: list[Row] = [
     Row('GET', '/api/displays', admin_only(200)),
     Row('POST', '/api/displays', admin_only(201), {'name': 'Wall B'}),
     Row('POST', '/api/displays/{display}/pairing', admin_only(200)),
+    Row('POST', '/api/displays/{display}/claim', admin_only(400), {'code': 'WXYZ-WXYZ'}),  # no screen shows it
     Row('PUT', '/api/displays/{display}', admin_only(200), {'machine_ids': None}),
     Row('PUT', '/api/displays/{display}/language', admin_only(200), {'language': 'de'}),
     Row('DELETE', '/api/displays/{display}', admin_only(204)),

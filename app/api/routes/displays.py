@@ -10,7 +10,7 @@ from app.api.routes import PathId, in_read_session, in_session
 from app.config import get_settings
 from app.errors import NotFound
 from app.models.schemas import Id, LanguageIn, StrictModel
-from app.services import displays
+from app.services import display_claims, displays
 
 router = APIRouter(tags=['displays'])
 # Static text only (no request data in it): what a wall screen shows for a used, replaced or revoked pairing link.
@@ -30,6 +30,10 @@ class DisplayIn(StrictModel):
 
 class ScopeIn(StrictModel):
     machine_ids: list[Id] | None = Field(default=None, max_length=500)
+
+
+class ClaimIn(StrictModel):
+    code: str = Field(min_length=1, max_length=20)
 
 
 class DisplayOut(BaseModel):
@@ -93,6 +97,13 @@ async def renew_pairing(display_id: PathId, actor: CurrentActor) -> PairingOut:
         info = next(i for i in displays.list_displays(session, actor=actor) if i.id == display_id)  # type: ignore[arg-type]
         return PairingOut(display=_out(info), pairing_path=pairing_path(code))
     return await in_session(work)
+
+
+@router.post('/api/displays/{display_id}/claim', response_model=DisplayOut)
+async def claim_screen(display_id: PathId, body: ClaimIn, actor: CurrentActor) -> DisplayOut:
+    """Admin: the unpaired screen showing this code (e.g. ABCD-EFGH) becomes this display by itself."""
+    return _out(await in_session(lambda s: display_claims.claim(
+        s, actor=actor, display_id=display_id, code=body.code)))
 
 
 @router.put('/api/displays/{display_id}', response_model=DisplayOut)
