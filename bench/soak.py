@@ -201,6 +201,7 @@ def slopes(samples: list[Sample], names: list[str], warmup: float) -> dict[str, 
 def run(args: argparse.Namespace, folder: Path) -> dict[str, Any]:
     heap_out = folder / 'heap.jsonl'
     env = {'CTP_SOAK_HEAP_OUT': str(heap_out), 'CTP_SOAK_HEAP_SECONDS': str(args.sample)} if args.tracemalloc else {}
+    env.update(setting.split('=', 1) for setting in args.setting)  # e.g. CTP_SQLITE_CACHE_MB=2
     server = Server(folder / 'data', args.port, script='bench/soak_server.py' if args.tracemalloc else 'main.py',
                     extra_env=env)
     samples: list[Sample] = []
@@ -277,6 +278,8 @@ def main() -> None:
     parser.add_argument('--tracemalloc', action='store_true', help='trace the Python heap (slower, more memory)')
     parser.add_argument('--heap-snapshots', type=Path, help='write CDP heap snapshots of the idle phase here')
     parser.add_argument('--port', type=int, default=8765)
+    parser.add_argument('--setting', action='append', default=[], metavar='CTP_NAME=VALUE',
+                        help="an app setting for the server (the bench's own environment's CTP_ ones are not passed)")
     parser.add_argument('--json', type=Path, help='write every sample and fit here')
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix='ctp-soak-'))
