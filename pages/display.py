@@ -154,5 +154,8 @@ def _start_claim() -> tuple[str, str]:
 
 
 def _collect(secret: str) -> str | None:
+    with read_session() as session:  # the poll reads; only a claimed screen takes the write lock
+        if not display_claims.claimed(session, secret):
+            return None
     with session_scope() as session:
         return display_claims.collect(session, secret)

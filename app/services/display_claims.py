@@ -75,12 +75,21 @@ def claim(session: Session, *, actor: Actor, display_id: int, code: str) -> Disp
     return _info(session, display)
 
 
+def claimed(session: Session, secret: str) -> bool:
+    """Whether an admin has claimed the screen holding this secret (a read: the screen asks every few seconds)."""
+    return _claimed(session, secret) is not None
+
+
+def _claimed(session: Session, secret: str) -> DisplayClaim | None:
+    return select_rows(session, select(DisplayClaim).where(
+        col(DisplayClaim.secret_hash) == auth.token_digest(secret),
+        col(DisplayClaim.display_id).is_not(None))).scalars().first()
+
+
 @rolls_back
 def collect(session: Session, secret: str) -> str | None:
     """The screen asks with its secret: once claimed, its one-time pairing code (the claim is gone), else None."""
-    found = select_rows(session, select(DisplayClaim).where(
-        col(DisplayClaim.secret_hash) == auth.token_digest(secret),
-        col(DisplayClaim.display_id).is_not(None))).scalars().first()
+    found = _claimed(session, secret)
     if found is None:
         return None
     session.delete(found)
