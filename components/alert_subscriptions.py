@@ -1,7 +1,7 @@
 """The Profile page's "My alerts" card (issue 23): a person's own alert subscriptions, added and removed."""
 from dataclasses import dataclass
 
-from nicegui import run, ui
+from nicegui import ui
 from pydantic import ValidationError
 
 from app.db import read_session
@@ -11,6 +11,7 @@ from app.services import alert_settings, machines
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.alert_settings import ChannelPublic, SubscriptionIn, SubscriptionPublic
 from components.admin import act
+from components.worker import io
 
 KINDS = {'problem_created': N_('Problem reported'), 'problem_acknowledged': N_('Problem acknowledged'),
          'vendor_called': N_('Vendor called'), 'problem_resolved': N_('Problem resolved'),
@@ -29,8 +30,8 @@ async def alert_subscriptions_card(actor: Actor) -> None:
     """Nothing for people whose role cannot have alerts."""
     @ui.refreshable
     async def card() -> None:
-        mine = await run.io_bound(_load, actor)
-        if mine is None:
+        mine = await io(_load, actor)
+        if mine is None:  # a role without alerts
             return
         with ui.card().classes('w-full max-w-2xl').mark('my-alerts'):
             ui.label(_('My alerts')).classes('text-lg')
