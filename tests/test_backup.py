@@ -22,7 +22,9 @@ PHOTOS = {'ab/1234.jpg': b'\xff\xd8jpeg-bytes' * 100, 'thumbs/ab/1234.jpg': b'\x
 
 def table_counts(url: str) -> dict[str, int]:
     engine = build_engine(url)
-    with engine.connect() as conn:
+    # a read: SQLite's DEFERRED begin never queues for the write lock (IMMEDIATE, the app's default for a session,
+    # waited up to 30 s behind four busy writers on a loaded machine and failed)
+    with engine.execution_options(sqlite_begin='DEFERRED').connect() as conn:
         counts = {name: conn.execute(select(func.count()).select_from(table)).scalar_one()
                   for name, table in SQLModel.metadata.tables.items()}
     engine.dispose()

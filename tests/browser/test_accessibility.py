@@ -177,7 +177,7 @@ def _check_dialog(page: Any, button: str, where: str) -> list[str]:
     page.get_by_role('button', name=button, exact=True).first.click()
     dialog = page.locator('.q-dialog')
     dialog.wait_for()
-    page.wait_for_timeout(800)  # the dialog's opening transition (its backdrop fades in)
+    _settle(page)  # the dialog's opening transition (its backdrop fades in)
     # axe-core composites Quasar's dialog backdrop (fixed, z-index -1 inside the dialog's stacking context, so it
     # paints behind the card) over the card's own background and fails every button on it (dequelabs/axe-core#3464):
     # the backdrop is hidden while axe reads the dialog, whose card is opaque.
@@ -209,13 +209,22 @@ def _check(page: Any, url: str, where: str) -> list[str]:
 
 
 RELOADED = ('Execution context was destroyed', 'net::ERR_ABORTED')
+# every finite animation and transition of the page has ended (a spinner's or the wall's drift never ends): axe reads
+# the colours as a person sees them once the screen is still; a toast caught half faded in measured 1.02:1
+SETTLED = ("() => document.getAnimations().every(a => a.playState !== 'running'"
+           " || a.effect?.getComputedTiming().iterations === Infinity)")
+
+
+def _settle(page: Any) -> None:
+    page.wait_for_function(SETTLED, timeout=30_000, polling=100)
 
 
 def _check_once(page: Any, url: str, where: str) -> list[str]:
     started = time.monotonic()
     page.goto(url)
     page.wait_for_function('window.did_handshake === true')  # NiceGUI's socket is up: the page is live
-    page.wait_for_timeout(150)  # what a page sends once connected arrives; transitions settle
+    page.wait_for_timeout(150)  # what a page sends once connected arrives
+    _settle(page)
     loaded = time.monotonic()
     if SHOTS:
         page.wait_for_timeout(600)  # charts animate in
@@ -243,7 +252,7 @@ def _check_menu(page: Any, button: str, where: str) -> list[str]:
     page.get_by_role('button', name=button).click()
     menu = page.locator('.q-menu')
     menu.wait_for()
-    page.wait_for_timeout(300)  # the menu's opening transition
+    _settle(page)  # the menu's opening transition
     problems = _axe_problems(page, where, '.q-menu')
     problems += [f'{where}: target under {MIN_TARGET}x{MIN_TARGET} px: {small}'
                  for small in page.evaluate(TARGETS, [MIN_TARGET, list(TARGET_EXCEPTIONS), '.q-menu'])]
