@@ -13,6 +13,7 @@ from sqlmodel import Session, col
 
 from app.db import select_rows
 from app.models import Category, CTPProblemLog, DowntimeSegment, ProblemStatus
+from app.sqlfuncs import in_ids
 
 CHAIN_MARGIN = timedelta(days=31)  # segments this far outside a range may still chain into an episode reaching it
 MAX_ROUNDS = 8  # closure rounds: each follows reopens far away and what overlaps them
@@ -100,7 +101,7 @@ def fetch(session: Session, ids: list[int], start: datetime, end: datetime,
         logs = {g.log_id for _, g in new} - seen_logs
         seen_logs |= logs
         far = [g for _, g in new if g.s > hi]  # a reopen long after: what overlaps it may chain on
-        parts: list[ColumnElement[bool]] = [col(seg.log_id).in_(logs)] if logs else []
+        parts: list[ColumnElement[bool]] = [in_ids(session, col(seg.log_id), logs)] if logs else []
         if far:
             a, b = min(g.s for g in far), max(g.e for g in far)
             parts.append((func.coalesce(col(seg.up_at), now) >= _at(a, start)) & (col(seg.down_at) <= _at(b, start)))
