@@ -50,7 +50,7 @@ def scope_of(session: Session, actor: Actor) -> Scope:
 
 def board_rows(scope: Scope, language: str | None = None) -> list[MachinePublic]:
     """Non-retired machines in the scope, red first, categories named in `language` (default: the plant's)
-    (blocking: call through run.io_bound)."""
+    (blocking: call it off the event loop)."""
     with _lock:
         _ensure_wired()
         if _needs_reload():
