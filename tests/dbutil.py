@@ -2,12 +2,16 @@
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlmodel import Session
 
+from app.db import get_engine
 from app.migrate import upgrade_to_head
 from app.services import taxonomy
 
@@ -104,3 +108,18 @@ def _pg_bin() -> str:
 
 
 PG_BIN = _pg_bin()
+
+
+@contextmanager
+def statements_sent() -> Iterator[list[tuple[str, Any]]]:
+    """The SQL statements (with their parameters) the app's engine sends inside the block, in order."""
+    sent: list[tuple[str, Any]] = []
+
+    def note(_conn: object, _cursor: object, statement: str, params: Any, *_rest: object) -> None:
+        sent.append((statement, params))
+
+    event.listen(get_engine(), 'before_cursor_execute', note)
+    try:
+        yield sent
+    finally:
+        event.remove(get_engine(), 'before_cursor_execute', note)

@@ -5,12 +5,13 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 import time_machine
-from sqlalchemy import event, func
+from sqlalchemy import func
 from sqlmodel import select
 
 from app.config import get_settings
-from app.db import get_engine, session_scope
+from app.db import session_scope
 from app.models import DailyRollup
+from tests import dbutil
 from tests.api.conftest import Plant, login, login_admin
 
 URL = '/api/ctp-problem-logs'
@@ -70,16 +71,8 @@ async def test_admins_enter_old_history_and_one_write_stays_short(client: httpx.
     holds the database while it runs; a count of statements, unlike a stopwatch, does not depend on the machine's
     load: the earlier 5-second bound failed at 6.3 s with the two cores overloaded)."""
     await login_admin(client)
-    statements: list[str] = []
-
-    def count(_connection: object, _cursor: object, statement: str, *_: object) -> None:
-        statements.append(statement)
-
-    event.listen(get_engine(), 'before_cursor_execute', count)
-    try:
+    with dbutil.statements_sent() as statements:
         response = await client.post(URL, json=_report(plant, '2000-01-02T08:00:00Z'))
-    finally:
-        event.remove(get_engine(), 'before_cursor_execute', count)
     assert response.status_code == 201, response.text
     with session_scope() as session:
         assert session.exec(select(func.count()).select_from(DailyRollup)).one() > 9_000  # the 26 years are there

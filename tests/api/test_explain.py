@@ -1,15 +1,12 @@
 """The indexes serve the real queries: EXPLAIN QUERY PLAN of the list, filter, search and stats queries (SQLite)."""
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlmodel import Session
 
-from app.db import get_engine
 from app.services import problem_queries, stats
 from app.services.problem_queries import ProblemFilter
 from tests import dbutil
@@ -20,26 +17,14 @@ BIG_TABLES = ('ctp_problem_logs', 'downtime_segments', 'problem_audit', 'ctp_not
 FULL_SCAN = re.compile(r'^SCAN (' + '|'.join(BIG_TABLES) + r')\b(?! USING (COVERING )?INDEX)')
 
 
-@contextmanager
-def captured() -> Iterator[list[tuple[str, Any]]]:
-    statements: list[tuple[str, Any]] = []
-
-    def capture(_conn: object, _cursor: object, statement: str, params: Any, _ctx: object, _many: bool) -> None:
-        if statement.lstrip().upper().startswith(('SELECT', 'WITH')):
-            statements.append((statement, params))
-    event.listen(get_engine(), 'before_cursor_execute', capture)
-    try:
-        yield statements
-    finally:
-        event.remove(get_engine(), 'before_cursor_execute', capture)
-
-
 def plans(session: Session, work: Callable[[], object]) -> list[tuple[str, list[str]]]:
     """Run `work`, then EXPLAIN each SELECT it issued: [(sql, [plan lines])]."""
-    with captured() as statements:
+    with dbutil.statements_sent() as statements:
         work()
     out = []
     for sql, params in statements:
+        if not sql.lstrip().upper().startswith(('SELECT', 'WITH')):
+            continue
         rows = session.connection().exec_driver_sql('EXPLAIN QUERY PLAN ' + sql, params).all()
         out.append((sql, [row[3] for row in rows]))
     return out
