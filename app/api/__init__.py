@@ -1,7 +1,7 @@
 """The REST adapter (the only FastAPI importer): routers on the design's fixed paths and the error contract."""
 from fastapi import FastAPI
 
-from app.api import csrf, errors, ids, openapi
+from app.api import csrf, device_lane, errors, ids, openapi
 from app.api.hosts import TrustedHosts
 from app.api.limits import BodyLimit
 from app.api.request_id import RequestIdMiddleware
@@ -32,7 +32,8 @@ ROUTERS = (auth, machines, problem_logs, notifications, users, admin_categories,
 
 def install(app: FastAPI) -> None:
     """Include every router, register the error handlers, the CSRF check of cookie-authenticated writes, the
-    photo body limit and request ids (when enabled also the OpenAPI docs)."""
+    photo body limit and request ids (when enabled also the OpenAPI docs), and the devices' own lane to the JMF
+    receiver."""
     ids.register()  # before any route (pages included) declares `{name:id}`
     errors.install(app)
     app.add_middleware(csrf.CSRFMiddleware)
@@ -46,6 +47,7 @@ def install(app: FastAPI) -> None:
     app.router.lifespan_context = lifespan
     if get_settings().api_docs:
         openapi.install(app)
+    device_lane.install(app)
 
 
 def install_host_check(app: FastAPI) -> None:

@@ -1,0 +1,77 @@
+"""The devices' lane (app/api/device_lane.py): JMF/XJMF posts to the full app skip the screens' middleware (no
+session cookie, no CSRF or page-route work) yet keep the host check, the error contract, request ids and metrics."""
+import httpx
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from app.api.device_lane import LANE_PATH
+from app.db import session_scope
+from app.models import JmfSignal
+from tests.api.test_jmf_receiver import FIXTURES, JMF, link
+
+RUNNING = (FIXTURES / 'jmf13_signal_status_running.jmf').read_bytes()
+
+
+def signals() -> int:
+    with session_scope() as session:
+        return int(session.exec(select(func.count()).select_from(JmfSignal)).scalar_one())
+
+
+async def test_a_device_post_gets_no_session_cookie_but_a_request_id(client: httpx.AsyncClient,
+                                                                    session: Session) -> None:
+    """Inside the main stack NiceGUI's storage middleware gave every device answer a session cookie."""
+    secret = link(session, 'MAGNUS-Q800-01')
+    response = await client.post(f'/api/jmf/{secret}', content=RUNNING, headers={'Content-Type': JMF})
+    assert response.status_code == 200, response.text
+    assert 'set-cookie' not in response.headers and 'Cookie' not in response.headers.get('vary', '')
+    assert len(response.headers['x-request-id']) >= 8
+    assert signals() == 1
+
+
+async def test_the_host_check_guards_the_lane(client: httpx.AsyncClient, session: Session) -> None:
+    secret = link(session, 'MAGNUS-Q800-01')
+    response = await client.post(f'/api/jmf/{secret}', content=RUNNING,
+                                 headers={'Content-Type': JMF, 'Host': 'evil.example'})
+    assert response.status_code == 400
+    assert response.json()['error']['code'] == 'invalid_input' and response.json()['request_id']
+    assert signals() == 0
+
+
+async def test_the_lane_answers_in_the_error_contract(client: httpx.AsyncClient) -> None:
+    response = await client.get('/api/jmf')
+    assert response.status_code == 405
+    assert response.json()['error']['message'] and response.json()['request_id'] == response.headers['x-request-id']
+
+
+async def counted(client: httpx.AsyncClient) -> tuple[float, str]:
+    """The metrics' count of answered receiver posts (process-wide, so tests compare before and after)."""
+    metrics = (await client.get('/metrics')).text
+    return sum(s.value for family in text_string_to_metric_families(metrics) for s in family.samples
+               if s.name == 'ctp_http_requests_total' and s.labels.get('route') == '/api/jmf/{secret}'
+               and s.labels.get('status') == '200'), metrics
+
+
+async def test_the_lane_counts_its_requests_by_route_template(client: httpx.AsyncClient, session: Session) -> None:
+    secret = link(session, 'MAGNUS-Q800-01')
+    before, _ = await counted(client)
+    for _ in range(2):
+        assert (await client.post(f'/api/jmf/{secret}', content=RUNNING, headers={'Content-Type': JMF})) \
+            .status_code == 200
+    after, metrics = await counted(client)
+    assert after == before + 2 and secret not in metrics
+
+
+async def test_the_device_links_routes_stay_in_the_main_app(client: httpx.AsyncClient) -> None:
+    """`/api/jmf-subscriptions` is an admin's, signed in through the session: not the lane's."""
+    response = await client.get('/api/jmf-subscriptions')
+    assert response.status_code == 401 and response.json()['error']['code'] == 'not_authenticated'
+
+
+@pytest.mark.parametrize(('path', 'taken'), [
+    ('/api/jmf', True), ('/api/jmf/', True), ('/api/jmf/jmf_secret-Token_1', True),
+    ('/api/jmf-subscriptions', False), ('/api/jmf-subscriptions/1/renewal', False), ('/api/jmf/a/b', False),
+    ('/api/jmfx', False), ('/api/device-links', False), ('/', False)])
+def test_only_the_receivers_paths_take_the_lane(path: str, taken: bool) -> None:
+    assert bool(LANE_PATH.fullmatch(path)) is taken
