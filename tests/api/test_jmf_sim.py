@@ -16,7 +16,7 @@ from app import api
 from app.db import session_scope
 from app.models import CTPProblemLog, JmfSignal, MachineStop, MeterReading, Role
 from app.services.jmf import links
-from bench.jmf_sim import Linked, Platesetter, play
+from bench.jmf_sim import Linked, Platesetter, httpx_poster, play
 from tests.factories import actor, make_machine, make_user
 
 
@@ -57,7 +57,7 @@ async def test_simulated_platesetters_report_over_http(served: str, session: Ses
         linked.device.episode, linked.device.left = 'run', 3000
     session.rollback()
     async with httpx.AsyncClient(timeout=20) as client:
-        stats = await play(client, served, devices, rate=0, ticks=40, time_scale=600)
+        stats = await play(httpx_poster(client), served, devices, rate=0, ticks=40, time_scale=600)
     assert (stats.sent, stats.ok, stats.failed) == (80, 80, 0)
     with session_scope() as check:
         assert check.exec(select(func.count()).select_from(JmfSignal)).one()[0] == 80
