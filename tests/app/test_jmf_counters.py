@@ -79,3 +79,47 @@ def test_signals_older_than_the_retention_are_purged(session: Session, linked: t
     assert ingest.purge_signals(session, now=at(0) + timedelta(days=40)) == 1
     assert session.exec(select(func.count()).select_from(JmfSignal)).one()[0] == 1
     assert session.exec(select(func.count()).select_from(MeterReading)).one()[0] == 2  # readings outlive signals
+
+
+
+def reading_rows(session: Session) -> list[tuple[str, datetime, float, float]]:
+    return [(r.meter, r.at, r.value, r.delta) for r in session.exec(
+        select(MeterReading).order_by(MeterReading.meter, MeterReading.at)).scalars()]
+
+
+def day_increases(session: Session, machine_id: int, days: tuple[int, ...]) -> dict[int, dict[str, float]]:
+    midnight = T0.replace(hour=0)
+    return {day: {m.meter: m.increase for m in counters.meters(session, machine_id, midnight + timedelta(days=day),
+                                                               midnight + timedelta(days=day + 1))} for day in days}
+
+
+def test_readings_older_than_the_retention_become_one_per_meter_and_day(session: Session, linked: tuple[int, int],
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Storage per device stays bounded: a UTC day past the retention keeps its last reading of each meter, carrying
+    the day's increase, so increases over whole days and the latest values are what they were."""
+    from app.config import get_settings
+    monkeypatch.setenv('CTP_JMF_SIGNAL_RETENTION_DAYS', '30')
+    get_settings.cache_clear()
+    machine_id, link_id = linked
+    plates = 0
+    for day, minutes in ((0, range(0, 600, 60)), (1, range(0, 300, 30)), (35, range(0, 120, 20))):
+        for minute in minutes:
+            plates += 7
+            post(session, link_id, at(minute) + timedelta(days=day), plates=plates, hours=1000 + plates // 20)
+    days = day_increases(session, machine_id, (0, 1, 35))
+    latest = [(m.meter, m.value) for m in counters.meters(session, machine_id, T0, T0 + timedelta(days=40))]
+    recent = [row for row in reading_rows(session) if row[1] >= T0 + timedelta(days=35)]
+    assert len(reading_rows(session)) - len(recent) > 20
+    ingest.purge_signals(session, now=T0 + timedelta(days=36), reading_days=2)  # the periodic pass: days 4 and 5
+    assert len(reading_rows(session)) - len(recent) > 20
+
+    ingest.purge_signals(session, now=T0 + timedelta(days=36))  # a process's first pass: every day past it
+    rows = reading_rows(session)
+    assert sorted((meter, when.date()) for meter, when, _, _ in rows if when < T0 + timedelta(days=5)) == [
+        ('hours', T0.date()), ('hours', T0.date() + timedelta(days=1)),
+        ('production', T0.date()), ('production', T0.date() + timedelta(days=1))]
+    assert day_increases(session, machine_id, (0, 1, 35)) == days
+    assert [(m.meter, m.value) for m in counters.meters(session, machine_id, T0, T0 + timedelta(days=40))] == latest
+    assert [row for row in rows if row[1] >= T0 + timedelta(days=35)] == recent
+    ingest.purge_signals(session, now=T0 + timedelta(days=36))
+    assert reading_rows(session) == rows  # a second pass changes nothing

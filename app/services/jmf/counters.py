@@ -1,13 +1,15 @@
 """Counters as meter readings per machine: ProductionCounter, TotalProductionCounter and HourCounter.
 
 A reading is stored when a counter changes, with its increase since the previous reading. A counter that goes
-down was reset (a new job, a replaced controller): the increase is then counted from zero.
+down was reset (a new job, a replaced controller): the increase is then counted from zero. Past the signals'
+retention a UTC day keeps one reading per meter (its last, carrying the day's increase): storage per device stays
+bounded, while increases over whole days (maintenance by plates imaged) and the latest values stay exact.
 """
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, delete, func, select, update
 from sqlmodel import Session, col
 
 from app.db import select_rows
@@ -64,3 +66,31 @@ def meters(session: Session, machine_id: int, start: datetime, end: datetime) ->
         result.append(MeterSummary(meter=meter, unit=last.unit, value=last.value, increase=float(total),
                                    readings=int(count)))
     return result
+
+
+def compact_readings(session: Session, before: datetime, days: int | None = None) -> int:
+    """Each whole UTC day before `before` (the last `days` of them, or all since the oldest reading) keeps one
+    reading per machine and meter; returns how many rows went. One day at a time, in SQL: no day's rows are read
+    into memory."""
+    end = before.replace(hour=0, minute=0, second=0, microsecond=0)
+    oldest = select_rows(session, select(func.min(col(MeterReading.at))).where(col(MeterReading.at) < end)).scalar()
+    gone = 0
+    day = oldest.replace(hour=0, minute=0, second=0, microsecond=0) if oldest is not None else end
+    if days is not None:
+        day = max(day, end - timedelta(days=days))
+    while day < end:
+        gone += _compact_day(session, day, day + timedelta(days=1))
+        day += timedelta(days=1)
+    session.commit()
+    return gone
+
+
+def _compact_day(session: Session, start: datetime, end: datetime) -> int:
+    table, other = MeterReading.__table__, MeterReading.__table__.alias('other')  # type: ignore[attr-defined]
+    same = and_(other.c.machine_id == table.c.machine_id, other.c.meter == table.c.meter, other.c.at >= start,
+                other.c.at < end)
+    last = select(other.c.id).where(same).order_by(other.c.at.desc(), other.c.id.desc()).limit(1).scalar_subquery()
+    in_day = and_(table.c.at >= start, table.c.at < end)
+    session.execute(update(table).where(in_day, table.c.id == last)
+                    .values(delta=select(func.sum(other.c.delta)).where(same).scalar_subquery()))
+    return int(session.execute(delete(table).where(in_day, table.c.id != last)).rowcount)  # type: ignore[attr-defined]
