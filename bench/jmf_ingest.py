@@ -5,7 +5,7 @@
 1. Throughput: `--devices` simulated platesetters (half JMF with the URL token, half XJMF with HTTP Basic) post
    `--ticks` signals each, all at once, as fast as the server answers (one simulated minute per signal, so jams,
    breakdowns and repairs happen along the way). Figure: accepted signals per second.
-2. Signal-to-red under load: while every device posts 200/devices signals a second (200 signals/s in all), one
+2. Signal-to-red under load: while the other devices post `--background-rate` signals a second in all (200), one
    device at a time reports a breakdown; the time from sending it until GET /api/ctp-machines/{id} says "down",
    polled every 25 ms (each poll costs the server about as much as a signal), and the time until the receiver
    answered the POST (it answers after the batch holding the problem and the machine's status is committed). The
@@ -13,7 +13,10 @@
 """
 import argparse
 import asyncio
+import contextlib
 import os
+import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -27,7 +30,7 @@ POLL_SECONDS = 0.025
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import Server, machine_line, p50_p95, sign_in  # noqa: E402
-from bench.jmf_sim import Linked, Poster, aiohttp_poster, httpx_poster, link_devices, play, request_for  # noqa: E402
+from bench.jmf_sim import Linked, Poster, Stats, aiohttp_poster, httpx_poster, link_devices, play, request_for  # noqa: E402
 
 
 def cpu_seconds(pid: int) -> float:
@@ -37,7 +40,7 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def throughput(post: Poster, url: str, devices: list[Linked], ticks: int,
-                     server_pid: int) -> tuple[float, int]:
+                     server_pid: int) -> int:
     """All devices at once; besides the rate, the CPU time the server and this client spent per signal (on a
     shared machine the rate follows the CPU share the processes get, the CPU per signal much less)."""
     began, server_cpu, client_cpu = time.perf_counter(), cpu_seconds(server_pid), time.process_time()
@@ -48,15 +51,20 @@ async def throughput(post: Poster, url: str, devices: list[Linked], ticks: int,
     print(f'throughput: {stats.ok}/{stats.sent} accepted in {elapsed:.1f} s = {stats.ok / elapsed:.0f} signals/s; '  # noqa: T201
           f'POST p50/p95 {p50_p95(stats.latencies)[0] * 1000:.0f}/{p50_p95(stats.latencies)[1] * 1000:.0f} ms; '
           f'CPU per signal: server {server_ms:.1f} ms, this client {client_ms:.1f} ms')
-    return stats.ok / elapsed, stats.failed
+    return stats.ok
 
 
 async def red_latency(client: httpx.AsyncClient, post: Poster, url: str, devices: list[Linked], samples: int,
-                      seconds: float) -> list[float]:
+                      seconds: float, background_rate: float) -> int:
     background, probes = devices[:-1], devices[-1]
-    rate = 200 / len(devices)
+    rate = background_rate / len(background)
     load_began = time.perf_counter()
-    load = asyncio.create_task(play(post, url, background, rate=rate, ticks=int(seconds * rate), time_scale=1))
+
+    async def background_load() -> tuple[Stats, float]:
+        stats = await play(post, url, background, rate=rate, ticks=int(seconds * rate), time_scale=1)
+        return stats, time.perf_counter() - load_began
+
+    load = asyncio.create_task(background_load())
     machine_id = await _machine_of(client, url, probes.device.sender_id)
     latencies, answers = [], []
     for _ in range(samples):
@@ -71,15 +79,43 @@ async def red_latency(client: httpx.AsyncClient, post: Poster, url: str, devices
                     await asyncio.sleep(POLL_SECONDS)  # each GET costs the server about as much as a signal
                 latencies.append(time.perf_counter() - began)
             await asyncio.sleep(seconds / samples / 2)
-    stats = await load
-    took = time.perf_counter() - load_began
+    stats, took = await load
     p50, p95 = p50_p95(latencies)
     print(f'signal-to-red under background load ({stats.ok}/{stats.sent} accepted in {took:.1f} s = '  # noqa: T201
           f'{stats.ok / took:.0f} signals/s, {stats.sent / seconds:.0f}/s asked): p50 {p50 * 1000:.0f} ms, '
           f'p95 {p95 * 1000:.0f} ms (n = {len(latencies)}; polled every {POLL_SECONDS * 1000:.0f} ms); the '
           f'breakdown POST answered (committed) p50/p95 {p50_p95(answers)[0] * 1000:.0f}/'
           f'{p50_p95(answers)[1] * 1000:.0f} ms')
-    return latencies
+    return stats.ok + 2 * samples
+
+
+def storage(db: Path, copy: Path, accepted: int, retention_days: int = 90) -> None:
+    """Rows stored for the accepted signals and the bytes they take (the vacuumed database with and without them;
+    SQLite's dbstat is not compiled in), per device-day at a signal a minute, and the bound the retention sets:
+    raw signals for `retention_days`, readings beyond it one per meter and day (app/services/jmf/counters.py)."""
+    def vacuumed_size(statement: str = '') -> int:
+        with contextlib.closing(sqlite3.connect(copy)) as connection:
+            with connection:
+                if statement:
+                    connection.execute(statement)
+            connection.execute('VACUUM')
+        return copy.stat().st_size
+
+    shutil.copyfile(db, copy)
+    with contextlib.closing(sqlite3.connect(copy)) as connection:
+        signals, readings = (connection.execute(f'SELECT count(*) FROM {table}').fetchone()[0]  # noqa: S608
+                             for table in ('jmf_signals', 'meter_readings'))
+    full = vacuumed_size()
+    without_signals = vacuumed_size('DELETE FROM jmf_signals')
+    without_readings = vacuumed_size('DELETE FROM meter_readings')
+    per_signal, per_reading = (full - without_signals) / max(signals, 1), \
+        (without_signals - without_readings) / max(readings, 1)
+    day_mb = 24 * 60 * (per_signal + per_reading * readings / max(signals, 1)) / 1e6
+    bound_mb = retention_days * day_mb
+    print(f'stored: {signals} signals of {accepted} accepted (a repeat, same second and state, is answered but not '  # noqa: T201
+          f'stored), {readings} meter readings; {per_signal:.0f} bytes per signal, {per_reading:.0f} per reading = '
+          f'{day_mb:.2f} MB per device-day at a signal a minute; the retention bounds it at {bound_mb:.0f} MB per '
+          f'device ({retention_days} days), plus {3 * per_reading / 1e3:.2f} kB a day for the readings kept past it')
 
 
 async def _machine_of(client: httpx.AsyncClient, url: str, sender: str) -> int:
@@ -102,12 +138,12 @@ async def run(args: argparse.Namespace) -> None:
                 connector = aiohttp.TCPConnector(limit=args.devices + 5)
                 async with aiohttp.ClientSession(connector=connector) as devices_http:
                     post = aiohttp_poster(devices_http) if args.client == 'aiohttp' else httpx_poster(client)
-                    await throughput(post, server.url, devices, args.ticks, server.process.pid)
-                    await red_latency(client, post, server.url, devices, args.samples, args.load_seconds)
-            db = Path(folder) / 'ctp-log.sqlite3'
-            print(f'database after the run: {db.stat().st_size / 1e6:.1f} MB')  # noqa: T201
+                    sent = await throughput(post, server.url, devices, args.ticks, server.process.pid)
+                    sent += await red_latency(client, post, server.url, devices, args.samples, args.load_seconds,
+                                              args.background_rate)
         finally:
             server.stop()
+        storage(Path(folder) / 'ctp-log.sqlite3', Path(folder) / 'copy.sqlite3', sent)
     print(machine_line())  # noqa: T201
 
 
@@ -118,6 +154,8 @@ def main() -> None:
     parser.add_argument('--samples', type=int, default=30)
     parser.add_argument('--load-seconds', type=float, default=30)
     parser.add_argument('--port', type=int, default=8791)
+    parser.add_argument('--background-rate', type=float, default=200, help='signals/s asked of the other devices '
+                                                                           'while the breakdowns are timed')
     parser.add_argument('--client', choices=('aiohttp', 'httpx'), default='aiohttp',
                         help="the devices' HTTP client (httpx spends several times aiohttp's CPU per request)")
     asyncio.run(run(parser.parse_args()))
