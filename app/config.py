@@ -77,7 +77,7 @@ class Settings(BaseSettings):
     jmf_max_bytes: int = Field(default=256 * 1024, ge=1024)  # one JMF/XJMF message; more is refused before parsing
     jmf_max_depth: int = Field(default=24, ge=4, le=200)  # element nesting
     jmf_max_elements: int = Field(default=2000, ge=10)  # elements in one message
-    jmf_signal_retention_days: int = Field(default=90, ge=1)  # raw status signals are purged after this
+    jmf_signal_retention_days: int = Field(default=90, ge=1)  # raw signals purged after it, readings one a day
     jmf_silence_minutes: float = Field(default=5, gt=0)  # a device silent this long shows as "no data", never "down"
     jmf_micro_stop_seconds: int = Field(default=60, ge=0)  # failure stops ending sooner count as micro-stops
     jmf_clock_skew_seconds: int = Field(default=300, ge=0)  # a device clock further off: the receipt time is used
