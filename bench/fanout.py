@@ -12,19 +12,23 @@ each sample.
 """
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import shutil
 import tempfile
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import httpx
 from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
 from bench.common import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, Server, machine_line, p50_p95, sign_in
+from bench.jmf_sim import Linked, aiohttp_poster, link_devices, play
 
 OBSERVE = '''() => {
   window.__token = null; window.__seen = null; window.__arrived = null;
@@ -139,7 +143,8 @@ async def idle_machine(client: httpx.AsyncClient) -> int:
     assert response.status_code == 200, response.text
     machines = response.json()
     machines = machines['items'] if isinstance(machines, dict) else machines
-    return next(m['id'] for m in machines if m['open_problem_count'] == 0 and m['retired_at'] is None)
+    return next(m['id'] for m in machines if m['open_problem_count'] == 0 and m['retired_at'] is None
+                and not m['name'].startswith('Simulated platesetter'))  # one whose device could stop it meanwhile
 
 
 def cpu_seconds(pid: int) -> float:
@@ -152,32 +157,60 @@ SERVER_CPU: dict[str, float] = {}  # CPU seconds of the server during the sample
 
 
 async def measure(browser: Browser, base: str, path: str, n: int, samples: int, app: bool,
-                  pid: int) -> list[Sample]:
+                  pid: int, signals: 'Signals | None' = None) -> list[Sample]:
     pages = await open_pages(browser, base, path, n, app)
     latencies: list[Sample] = []
-    cpu_before = cpu_seconds(pid)
-    async with httpx.AsyncClient(base_url=base, headers={'Origin': base, 'X-CTP-Request': '1'}, timeout=30) as client:
+    async with httpx.AsyncClient(base_url=base, headers={'Origin': base, 'X-CTP-Request': '1'}, timeout=30) as client, \
+            aiohttp.ClientSession() as devices_http:
         if app:
             (await sign_in(client, base)).raise_for_status()
             machine_id = await idle_machine(client)
+        load = asyncio.create_task(signals.play(devices_http, base)) if app and signals else None
+        cpu_before = cpu_seconds(pid)
         for _ in range(samples + 1):
             batch = await (app_sample(client, pages, machine_id) if app else floor_sample(client, pages))
             latencies += batch if _ else []  # the first sample warms up
             await asyncio.sleep(0.3)
-    SERVER_CPU['last'] = cpu_seconds(pid) - cpu_before
+        SERVER_CPU['last'] = cpu_seconds(pid) - cpu_before
+        if load is not None:
+            load.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await load
     await pages[0].context.close()
     return latencies
 
 
+@dataclass
+class Signals:
+    """Simulated platesetters linked to the app (bench/jmf_sim.py), posting `rate` status signals a second in all
+    while the app's samples are taken (none at rate 0: the same plant, for the comparison)."""
+
+    devices: list[Linked]
+    rate: float
+
+    @classmethod
+    async def link(cls, base: str, count: int, rate: float) -> 'Signals':
+        async with httpx.AsyncClient(headers={'Origin': base, 'X-CTP-Request': '1'}, timeout=60) as client:
+            (await sign_in(client, base)).raise_for_status()
+            return cls(await link_devices(client, base, count, seed=24), rate)
+
+    async def play(self, session: aiohttp.ClientSession, base: str) -> None:
+        if self.rate > 0:
+            await play(aiohttp_poster(session), base, self.devices, rate=self.rate / len(self.devices),
+                       ticks=10**9, time_scale=1)
+
+
 async def run(args: argparse.Namespace, app_server: Server, floor_server: Server) -> list[dict[str, object]]:
     rows = []
+    signals = await Signals.link(app_server.url, args.devices, args.signals) if args.devices else None
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         for n in args.sizes:
             for name, server, path, app in (('floor', floor_server, '/', False), ('app', app_server, args.path, True)):
                 RELOADS[0] = 0
                 assert server.process is not None
-                latencies = await measure(browser, server.url, path, n, args.samples, app, server.process.pid)
+                latencies = await measure(browser, server.url, path, n, args.samples, app, server.process.pid,
+                                          signals)
                 p50, p95 = p50_p95([a for a, _, _ in latencies])
                 s50, s95 = p50_p95([s for _, s, _ in latencies])
                 rendering = [r for _, _, r in latencies if r is not None]
@@ -201,6 +234,10 @@ def main() -> None:
     parser.add_argument('--samples', type=int, default=20)
     parser.add_argument('--path', default='/', help='the app page to watch: / (overview) or /display')
     parser.add_argument('--port', type=int, default=8360)
+    parser.add_argument('--devices', type=int, default=0, help='simulated platesetters linked over JMF (their '
+                        'machines join the plant on the overview)')
+    parser.add_argument('--signals', type=float, default=0, help='status signals a second the devices post in all '
+                        'while the app is measured (0: linked but silent, the plant to compare with)')
     parser.add_argument('--profile', type=Path, help='run the app under cProfile (event-loop thread) and write the '
                         'stats to this file (read them with python -m pstats); figures are then slower')
     args = parser.parse_args()

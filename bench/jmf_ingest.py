@@ -125,8 +125,8 @@ async def _machine_of(client: httpx.AsyncClient, url: str, sender: str) -> int:
 
 async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix='jmf-bench-') as folder:
-        server = Server(Path(folder), args.port, demo=False, extra_env={'CTP_JMF_MICRO_STOP_SECONDS': '0',
-                                                                        'CTP_LOG_JSON': '0'})
+        server = Server(Path(folder), args.port, demo=False, database_url=args.database_url,
+                        extra_env={'CTP_JMF_MICRO_STOP_SECONDS': '0', 'CTP_LOG_JSON': '0'})
         server.start()
         try:
             limits = httpx.Limits(max_connections=args.devices + 5)
@@ -143,7 +143,8 @@ async def run(args: argparse.Namespace) -> None:
                                               args.background_rate)
         finally:
             server.stop()
-        storage(Path(folder) / 'ctp-log.sqlite3', Path(folder) / 'copy.sqlite3', sent)
+        if not args.database_url:  # the storage figures read the SQLite file
+            storage(Path(folder) / 'ctp-log.sqlite3', Path(folder) / 'copy.sqlite3', sent)
     print(machine_line())  # noqa: T201
 
 
@@ -154,6 +155,7 @@ def main() -> None:
     parser.add_argument('--samples', type=int, default=30)
     parser.add_argument('--load-seconds', type=float, default=30)
     parser.add_argument('--port', type=int, default=8791)
+    parser.add_argument('--database-url', help='an empty PostgreSQL database (default: SQLite in the temporary folder)')
     parser.add_argument('--background-rate', type=float, default=200, help='signals/s asked of the other devices '
                                                                            'while the breakdowns are timed')
     parser.add_argument('--client', choices=('aiohttp', 'httpx'), default='aiohttp',
