@@ -74,7 +74,9 @@ def device(monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Device, str]]:
 
 
 @pytest.fixture
-async def app_client() -> AsyncIterator[httpx.AsyncClient]:
+async def app_client(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[httpx.AsyncClient]:
+    monkeypatch.setenv('CTP_ALLOWED_HOSTS', '["ctp.test"]')  # the address CTP Log gives devices: the receiver checks it
+    get_settings.cache_clear()
     app = FastAPI()
     api.install(app)
     async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url='http://ctp.test') as client:
