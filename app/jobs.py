@@ -3,6 +3,7 @@ the server's event loop."""
 import asyncio
 import contextlib
 import logging
+from datetime import datetime
 
 from app import alert_worker, bus, events
 from app.db import get_engine, session_scope
@@ -14,13 +15,13 @@ from app.services.maintenance import alerts as maintenance_alerts
 logger = logging.getLogger(__name__)
 INTERVAL_SECONDS = 60.0
 _task: asyncio.Task[None] | None = None
-_readings_compacted = False  # this process compacted every meter-reading day past the retention once
+_readings_compacted_until: datetime | None = None  # meter readings of days before it: one per meter and day
 
 
 async def start() -> None:
     """Bind the event loop for thread-safe events, sweep orphan photo files, start the periodic loop."""
-    global _task, _readings_compacted
-    _readings_compacted = False
+    global _task, _readings_compacted_until
+    _readings_compacted_until = None
     events.bind_loop(asyncio.get_running_loop())
     await asyncio.to_thread(photo_sweep.sweep_now)  # files of uploads a crash left without a row (SECURITY.md U7)
     _task = asyncio.create_task(_loop(), name='ctp-periodic-jobs')
@@ -51,12 +52,12 @@ async def _loop() -> None:
 
 
 def run_once() -> None:
-    global _readings_compacted
+    global _readings_compacted_until
     with session_scope() as session:
         notifications.auto_read_job(session)
         escalation.escalate(session)  # the plant's escalation rules (Admin → Alerts): in-app and outbound alerts
-        # raw JMF signals past CTP_JMF_SIGNAL_RETENTION_DAYS; meter readings past it kept one per meter and day (every
-        # such day on the process's first pass, then the two newest: a day crosses the retention once)
-        jmf_ingest.purge_signals(session, reading_days=2 if _readings_compacted else None)
-        _readings_compacted = True
+        jmf_ingest.purge_signals(session)  # raw JMF signals past CTP_JMF_SIGNAL_RETENTION_DAYS
+        # meter readings past it, one per meter and day: every such day on the process's first pass, then each day
+        # once, when it crosses the retention
+        _readings_compacted_until = jmf_ingest.compact_old_readings(session, since=_readings_compacted_until)
         maintenance_alerts.run(session)  # maintenance due / overdue / missed

@@ -110,10 +110,11 @@ def test_readings_older_than_the_retention_become_one_per_meter_and_day(session:
     latest = [(m.meter, m.value) for m in counters.meters(session, machine_id, T0, T0 + timedelta(days=40))]
     recent = [row for row in reading_rows(session) if row[1] >= T0 + timedelta(days=35)]
     assert len(reading_rows(session)) - len(recent) > 20
-    ingest.purge_signals(session, now=T0 + timedelta(days=36), reading_days=2)  # the periodic pass: days 4 and 5
-    assert len(reading_rows(session)) - len(recent) > 20
+    day_4 = T0.replace(hour=0) + timedelta(days=4)
+    assert ingest.compact_old_readings(session, now=T0 + timedelta(days=36), since=day_4) == day_4 + timedelta(days=2)
+    assert len(reading_rows(session)) - len(recent) > 20  # days 4 and 5 only: the earlier days are left alone
 
-    ingest.purge_signals(session, now=T0 + timedelta(days=36))  # a process's first pass: every day past it
+    until = ingest.compact_old_readings(session, now=T0 + timedelta(days=36))  # a process's first pass: all days
     rows = reading_rows(session)
     assert sorted((meter, when.date()) for meter, when, _, _ in rows if when < T0 + timedelta(days=5)) == [
         ('hours', T0.date()), ('hours', T0.date() + timedelta(days=1)),
@@ -121,5 +122,20 @@ def test_readings_older_than_the_retention_become_one_per_meter_and_day(session:
     assert day_increases(session, machine_id, (0, 1, 35)) == days
     assert [(m.meter, m.value) for m in counters.meters(session, machine_id, T0, T0 + timedelta(days=40))] == latest
     assert [row for row in rows if row[1] >= T0 + timedelta(days=35)] == recent
-    ingest.purge_signals(session, now=T0 + timedelta(days=36))
+    assert until == day_4 + timedelta(days=2)
+    ingest.compact_old_readings(session, now=T0 + timedelta(days=36))
     assert reading_rows(session) == rows  # a second pass changes nothing
+
+
+def test_the_periodic_job_compacts_old_readings_once_a_day(session: Session, linked: tuple[int, int],
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    from app import jobs
+    monkeypatch.setattr(jobs, '_readings_compacted_until', None)  # a fresh process; restored after the test
+    _, link_id = linked
+    for minute in range(0, 300, 30):
+        post(session, link_id, at(minute), plates=minute + 1)
+    with time_machine.travel(T0 + timedelta(days=100), tick=False):  # past the 90-day default retention
+        jobs.run_once()
+        session.expire_all()
+        assert [(meter, delta) for meter, _, _, delta in reading_rows(session)] == [('production', 270)]
+        assert jobs._readings_compacted_until == (T0 + timedelta(days=10)).replace(hour=0)  # noqa: SLF001

@@ -6,14 +6,14 @@ retention a UTC day keeps one reading per meter (its last, carrying the day's in
 bounded, while increases over whole days (maintenance by plates imaged) and the latest values stay exact.
 """
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
 from sqlmodel import Session, col
 
-from app.db import select_rows
-from app.models import MeterReading
+from app.db import pk, select_rows
+from app.models import CTPMachine, MeterReading
 from app.services.jmf.messages import DeviceReport
 
 METERS = {'production': 'production_counter', 'total_production': 'total_counter', 'hours': 'hour_counter'}
@@ -68,29 +68,38 @@ def meters(session: Session, machine_id: int, start: datetime, end: datetime) ->
     return result
 
 
-def compact_readings(session: Session, before: datetime, days: int | None = None) -> int:
-    """Each whole UTC day before `before` (the last `days` of them, or all since the oldest reading) keeps one
-    reading per machine and meter; returns how many rows went. One day at a time, in SQL: no day's rows are read
-    into memory."""
-    end = before.replace(hour=0, minute=0, second=0, microsecond=0)
-    oldest = select_rows(session, select(func.min(col(MeterReading.at))).where(col(MeterReading.at) < end)).scalar()
-    gone = 0
-    day = oldest.replace(hour=0, minute=0, second=0, microsecond=0) if oldest is not None else end
-    if days is not None:
-        day = max(day, end - timedelta(days=days))
+def compact_readings(session: Session, before: datetime, since: datetime | None = None) -> datetime:
+    """Each whole UTC day before `before`, from `since` (or the oldest reading), keeps one reading per machine and
+    meter. One day and one machine's meter at a time, through the (machine, meter, at) index, a commit per day: no
+    day's rows are read into memory and other writers wait at most a day's statements. Returns the midnight it
+    compacted up to, the `since` of the next call."""
+    end = before.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    if since is not None and since >= end:
+        return since  # the periodic call within a day: nothing to read
+    pairs = [(machine_id, meter) for machine_id in select_rows(session, select(pk(CTPMachine.id))).scalars()
+             for meter in METERS]
+    day = since if since is not None else min(
+        (at for at in (_oldest(session, machine_id, meter) for machine_id, meter in pairs) if at is not None),
+        default=end).astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     while day < end:
-        gone += _compact_day(session, day, day + timedelta(days=1))
+        for machine_id, meter in pairs:
+            _compact(session, machine_id, meter, day, day + timedelta(days=1))
+        session.commit()
         day += timedelta(days=1)
-    session.commit()
-    return gone
+    return max(day, end)
 
 
-def _compact_day(session: Session, start: datetime, end: datetime) -> int:
+def _oldest(session: Session, machine_id: int, meter: str) -> datetime | None:
+    return select_rows(session, select(func.min(col(MeterReading.at))).where(
+        col(MeterReading.machine_id) == machine_id, col(MeterReading.meter) == meter)).scalar()
+
+
+def _compact(session: Session, machine_id: int, meter: str, start: datetime, end: datetime) -> None:
+    """The day's last reading of the meter carries the day's increase; the others go."""
     table, other = MeterReading.__table__, MeterReading.__table__.alias('other')  # type: ignore[attr-defined]
-    same = and_(other.c.machine_id == table.c.machine_id, other.c.meter == table.c.meter, other.c.at >= start,
-                other.c.at < end)
-    last = select(other.c.id).where(same).order_by(other.c.at.desc(), other.c.id.desc()).limit(1).scalar_subquery()
-    in_day = and_(table.c.at >= start, table.c.at < end)
-    session.execute(update(table).where(in_day, table.c.id == last)
-                    .values(delta=select(func.sum(other.c.delta)).where(same).scalar_subquery()))
-    return int(session.execute(delete(table).where(in_day, table.c.id != last)).rowcount)  # type: ignore[attr-defined]
+    day = and_(other.c.machine_id == machine_id, other.c.meter == meter, other.c.at >= start, other.c.at < end)
+    last = select(other.c.id).where(day).order_by(other.c.at.desc(), other.c.id.desc()).limit(1).scalar_subquery()
+    mine = and_(table.c.machine_id == machine_id, table.c.meter == meter, table.c.at >= start, table.c.at < end)
+    session.execute(update(table).where(mine, table.c.id == last)
+                    .values(delta=select(func.sum(other.c.delta)).where(day).scalar_subquery()))
+    session.execute(delete(table).where(mine, table.c.id != last))

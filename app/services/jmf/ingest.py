@@ -114,13 +114,18 @@ def _seen(session: Session, machine_id: int, at: datetime, status: str, details:
         col(JmfSignal.status_details) == details).limit(1)).first() is not None
 
 
-def purge_signals(session: Session, now: datetime | None = None, *, reading_days: int | None = None) -> int:
-    """Delete raw signals older than the retention and compact the meter readings older than it to one per meter
-    and day (only the last `reading_days` days before it, when given); returns how many signals went."""
+def purge_signals(session: Session, now: datetime | None = None) -> int:
+    """Delete raw signals older than the retention; returns how many went."""
     cutoff = (now or utcnow()) - timedelta(days=get_settings().jmf_signal_retention_days)
     gone = session.execute(delete(JmfSignal).where(col(JmfSignal.received_at) < cutoff)).rowcount  # type: ignore[attr-defined]
     session.commit()
-    counters.compact_readings(session, cutoff, reading_days)
     if gone:
         logger.info('purged %d JMF signals received before %s', gone, cutoff.isoformat())
     return int(gone or 0)
+
+
+def compact_old_readings(session: Session, now: datetime | None = None, since: datetime | None = None) -> datetime:
+    """Meter readings older than the signals' retention: one per machine, meter and UTC day, from `since` (the
+    previous call's answer) or from the oldest. Returns the midnight compacted up to."""
+    cutoff = (now or utcnow()) - timedelta(days=get_settings().jmf_signal_retention_days)
+    return counters.compact_readings(session, cutoff, since)
