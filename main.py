@@ -4,13 +4,14 @@ from nicegui import Client, ui
 from nicegui import app as nicegui_app
 from nicegui.storage import Storage
 
-from app import api, bootstrap, demo_simulator, jobs, ops
+from app import api, bootstrap, demo_simulator, jobs, memory, ops
 from app.config import get_settings
 from components import error_page, session
 from components.design import BRAND_COLOURS
 
 settings = get_settings()
 ops.configure_logging(as_json=settings.log_json)
+memory.limit_malloc_arenas(settings.malloc_arenas)  # before threads start: a few arenas for all (app/memory.py)
 ops.keep_files_private(settings.data_dir)
 Storage.path = settings.resolved_session_dir  # NiceGUI's per-user storage: with the data, private
 ops.count_clients_with(lambda: sum(1 for c in Client.instances.values() if c.has_socket_connection))

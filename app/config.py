@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     sqlite_single_connection: bool = False  # one pooled connection (the only way WAL is allowed on an affected SQLite)
     sqlite_cache_mb: int = Field(default=32, ge=1, le=4096)  # page cache per connection, filled only as pages are read
     gc_tuning: bool = True  # freeze the start-up objects out of the collector's scans (app.ops.tune_garbage_collector)
+    malloc_arenas: int = Field(default=2, ge=0)  # glibc malloc arenas shared by all threads; 0: glibc's default
     ws_compression: bool = False  # per-message deflate of the live-update websocket (costs CPU per screen; for WANs)
     # a wall board cut off longer than this is dropped by the server and reloads itself once the server answers
     wall_reconnect_seconds: float = Field(default=60.0, ge=1.0, le=3600.0)
