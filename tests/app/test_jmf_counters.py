@@ -81,7 +81,6 @@ def test_signals_older_than_the_retention_are_purged(session: Session, linked: t
     assert session.exec(select(func.count()).select_from(MeterReading)).one()[0] == 2  # readings outlive signals
 
 
-
 def reading_rows(session: Session) -> list[tuple[str, datetime, float, float]]:
     return [(r.meter, r.at, r.value, r.delta) for r in session.exec(
         select(MeterReading).order_by(MeterReading.meter, MeterReading.at)).scalars()]
@@ -127,8 +126,8 @@ def test_readings_older_than_the_retention_become_one_per_meter_and_day(session:
     assert reading_rows(session) == rows  # a second pass changes nothing
 
 
-def test_the_periodic_job_compacts_old_readings_once_a_day(session: Session, linked: tuple[int, int],
-                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_periodic_job_compacts_old_readings_and_keeps_where_it_got_to(session: Session, linked: tuple[int, int],
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from app import jobs
     monkeypatch.setattr(jobs, '_readings_compacted_until', None)  # a fresh process; restored after the test
     _, link_id = linked
