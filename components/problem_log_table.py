@@ -48,6 +48,7 @@ class ProblemLogTable:
         self.actor = actor
         self.machine_id = machine_id
         self.page = 1
+        self._reads = 0  # reads begun: each answer knows whether a newer one is on its way
         self.machine = self.mine = self.period = None
         with ui.row().classes('w-full gap-2 items-center'):
             self.search = ui.input(_('Search description or solution'), value=search, on_change=self._filter_changed) \
@@ -85,8 +86,13 @@ class ProblemLogTable:
                 .props('max-pages=5').classes(f'ctp-pages {TOUCH}')
 
     async def reload(self) -> None:
-        """Read the current page again (after a filter change or a live update)."""
+        """Read the current page again (after a filter change or a live update). Only the newest read is shown: an
+        older one answering later (a busy server, two quick filter changes) would put back the filters before."""
+        self._reads += 1
+        mine = self._reads
         result = await io(self._read)
+        if mine != self._reads:
+            return
         self.table.rows = [_row(item) for item in result.items]
         self.count.text = ngettext('{count} problem', '{count} problems', result.total).format(count=result.total)
         self.pages.max = max(1, -(-result.total // PAGE_SIZE))

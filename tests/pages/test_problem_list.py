@@ -1,10 +1,15 @@
 """/problems: every problem in scope, found by a word of its description, filtered, paged on the server."""
+import asyncio
+import threading
 from datetime import timedelta
 
+import pytest
 from nicegui.testing import User
 
 from app.db import session_scope
 from app.models import Role, utcnow
+from app.models.schemas import ProblemLogPage
+from components.problem_log_table import ProblemLogTable
 from tests.factories import PASSWORD, make_machine, make_user, report
 from tests.pages.signin import WAIT, sign_in
 
@@ -54,3 +59,28 @@ async def test_filters_and_server_side_pages(user: User) -> None:
     assert {row['status'] for row in _rows(user)} == {'Open'}
     user.find(marker='period-select').elements.pop().value = 1  # type: ignore[attr-defined]
     await user.should_see(marker='problem-count', content='23 problems', retries=WAIT)  # not the one 3 days ago
+
+
+async def test_a_slow_older_read_never_overwrites_the_newer_filters_answer(user: User,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two filter changes in quick succession on a busy server: the first read answering last must not win."""
+    _plant()
+    await sign_in(user, 'tech1', PASSWORD, then='/problems')
+    await user.should_see(marker='problem-count', content='24 problems', retries=WAIT)
+    newer_done, read = threading.Event(), ProblemLogTable._read  # noqa: SLF001
+
+    def slow_first(self: ProblemLogTable) -> ProblemLogPage:
+        page = read(self)
+        if self.period is not None and not self.period.value:  # the first change's read: answers last
+            newer_done.wait(10)
+        else:
+            newer_done.set()
+        return page
+
+    monkeypatch.setattr(ProblemLogTable, '_read', slow_first)
+    user.find(marker='status-select').elements.pop().value = 'open'  # type: ignore[attr-defined]
+    await asyncio.sleep(0.3)  # its read has begun, with every period
+    user.find(marker='period-select').elements.pop().value = 1  # type: ignore[attr-defined]
+    await user.should_see(marker='problem-count', content='23 problems', retries=WAIT)
+    await asyncio.sleep(0.5)  # the older read has answered by now
+    await user.should_see(marker='problem-count', content='23 problems')
