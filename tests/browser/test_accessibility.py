@@ -137,13 +137,20 @@ def _rows_open_their_problem(page: Any, demo: str) -> list[str]:
 
 def _kpi_rows_drill_down_by_keyboard(page: Any, demo: str) -> list[str]:
     """Statistics: a machine's name in the figures table is a button; Enter on it opens the drill-down."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # lazily, as playwright is here
     page.goto(f'{demo}/statistics')
     page.wait_for_function('window.did_handshake === true')
-    button = page.locator('.q-table tbody tr').first.get_by_role('button')
-    name = (button.text_content() or '').strip()
-    button.focus()
-    page.keyboard.press('Enter')
-    page.locator('.q-dialog').wait_for()
+    for attempt in range(3):  # the figures may be drawn again (a live update) between the focus and the key
+        button = page.locator('.q-table tbody tr').first.get_by_role('button')
+        name = (button.text_content() or '').strip()
+        button.focus()
+        page.keyboard.press('Enter')
+        try:
+            page.locator('.q-dialog').wait_for(timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
     title = page.locator('.q-dialog .text-lg').first.text_content() or ''
     page.keyboard.press('Escape')
     page.locator('.q-dialog').wait_for(state='detached')
