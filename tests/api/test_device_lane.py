@@ -2,7 +2,6 @@
 session cookie, no CSRF or page-route work) yet keep the host check, the error contract, request ids and metrics."""
 import httpx
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select
 from sqlmodel import Session
 
@@ -10,6 +9,7 @@ from app.api.device_lane import LANE_PATH
 from app.db import session_scope
 from app.models import JmfSignal
 from tests.api.test_jmf_receiver import FIXTURES, JMF, link
+from tests.api.test_ops import sample
 
 RUNNING = (FIXTURES / 'jmf13_signal_status_running.jmf').read_bytes()
 
@@ -45,22 +45,15 @@ async def test_the_lane_answers_in_the_error_contract(client: httpx.AsyncClient)
     assert response.json()['error']['message'] and response.json()['request_id'] == response.headers['x-request-id']
 
 
-async def counted(client: httpx.AsyncClient) -> tuple[float, str]:
-    """The metrics' count of answered receiver posts (process-wide, so tests compare before and after)."""
-    metrics = (await client.get('/metrics')).text
-    return sum(s.value for family in text_string_to_metric_families(metrics) for s in family.samples
-               if s.name == 'ctp_http_requests_total' and s.labels.get('route') == '/api/jmf/{secret}'
-               and s.labels.get('status') == '200'), metrics
-
-
 async def test_the_lane_counts_its_requests_by_route_template(client: httpx.AsyncClient, session: Session) -> None:
     secret = link(session, 'MAGNUS-Q800-01')
-    before, _ = await counted(client)
+    labels = {'route': '/api/jmf/{secret}', 'method': 'POST', 'status': '200'}
+    before = await sample(client, 'ctp_http_requests_total', **labels) or 0.0
     for _ in range(2):
         assert (await client.post(f'/api/jmf/{secret}', content=RUNNING, headers={'Content-Type': JMF})) \
             .status_code == 200
-    after, metrics = await counted(client)
-    assert after == before + 2 and secret not in metrics
+    assert await sample(client, 'ctp_http_requests_total', **labels) == before + 2
+    assert secret not in (await client.get('/metrics')).text
 
 
 async def test_the_device_links_routes_stay_in_the_main_app(client: httpx.AsyncClient) -> None:
