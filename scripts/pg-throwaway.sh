@@ -1,4 +1,5 @@
-# Sourced: start a throwaway PostgreSQL cluster (as the postgres user when run as root) in a temp folder
+# Sourced: start a throwaway PostgreSQL cluster (as the postgres user when run as root) in a temp folder ($TMPDIR,
+# else /tmp; scripts/test-all points TMPDIR at a tmpfs: see there)
 # and export CTP_TEST_DATABASE_URL; pg_throwaway_stop stops it and removes the folder.
 # The port is CTP_PG_PORT, or the first free one in 55400-55499. Returns non-zero (never exits) on failure.
 PG_BIN="$1"
@@ -17,7 +18,7 @@ _pg_free_port() {
   return 1
 }
 _pg_start() {
-  PG_DIR=$(mktemp -d /tmp/ctp-pg-XXXXXX) || return 1
+  PG_DIR=$(mktemp -d "${TMPDIR:-/tmp}/ctp-pg-XXXXXX") || return 1
   PG_PORT=${CTP_PG_PORT:-$(_pg_free_port)} || { echo "no free port for PostgreSQL in 55400-55499"; return 1; }
   if [ "$(id -u)" = 0 ]; then
     id postgres >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent postgres
