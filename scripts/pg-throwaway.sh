@@ -27,7 +27,7 @@ _pg_start() {
   _pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -A trust --no-instructions -E UTF8 >"$PG_DIR/initdb.log" 2>&1 \
     || { cat "$PG_DIR/initdb.log"; return 1; }
   _pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" start >/dev/null \
+    -o "-p $PG_PORT -k $PG_DIR -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300 -c max_wal_size=512MB" start >/dev/null \
     || { cat "$PG_DIR/server.log"; return 1; }
   export CTP_TEST_DATABASE_URL="postgresql+psycopg://postgres@127.0.0.1:$PG_PORT/postgres"
   export CTP_TEST_PG_BIN="$PG_BIN" CTP_TEST_PG_DATA="$PG_DIR/data"
