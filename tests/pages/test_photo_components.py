@@ -61,7 +61,7 @@ async def test_camera_photo_is_attached_saved_and_shown_as_lazy_thumbnail(user: 
     assert upload.props['accept'] == 'image/*' and upload.props['capture'] == 'environment'
     assert upload.props['auto-upload'] is True
     await upload.handle_uploads([ui.upload.SmallFileUpload('C:..\\IMG_1.jpg', 'image/jpeg', camera_jpeg())])
-    await user.should_see('1 photo attached', retries=50)  # the upload is processed off the loop
+    await user.should_see('1 photo attached', retries=WAIT)  # the upload is processed off the loop
     assert len(files()) == 2
     user.find('Save').click()
     await user.should_see(marker='photo-1', retries=WAIT)
@@ -111,7 +111,7 @@ async def test_more_than_the_allowed_photos_are_refused(user: User) -> None:
 async def test_photos_never_saved_are_discarded_when_the_uploader_goes(user: User) -> None:
     await report_page(user)
     await uploader_of(user).handle_uploads([ui.upload.SmallFileUpload('p.jpg', 'image/jpeg', camera_jpeg())])
-    await user.should_see('1 photo attached', retries=50)  # the upload is processed off the loop
+    await user.should_see('1 photo attached', retries=WAIT)  # the upload is processed off the loop
     user.find('Leave').click()
     await user.should_not_see('1 photo attached')
     assert files() == []
@@ -122,7 +122,7 @@ async def test_the_upload_route_is_capped_on_the_server(user: User, monkeypatch:
     url = uploader_of(user).props['url']
     ok = await user.http_client.post(url, files=[('file', ('p.jpg', camera_jpeg(), 'image/jpeg'))])
     assert ok.status_code == 200
-    await user.should_see('1 photo attached', retries=50)  # the upload is processed off the loop
+    await user.should_see('1 photo attached', retries=WAIT)  # the upload is processed off the loop
     monkeypatch.setenv('CTP_MAX_PHOTO_BYTES', '4096')
     get_settings.cache_clear()
 
