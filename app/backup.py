@@ -21,14 +21,13 @@ from pathlib import Path
 from typing import Any
 
 from alembic.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import URL, make_url
 
 from app import ops
 from app.config import Settings, get_settings
 from app.db import build_engine, sqlite_module
-from app.migrate import alembic_config, upgrade_to_head
+from app.migrate import upgrade_to_head
 
 logger = logging.getLogger(__name__)
 MANIFEST, PHOTOS, SQLITE_FILE, PG_FILE = 'manifest.json', 'photos', 'database.sqlite3', 'database.dump'
@@ -220,10 +219,6 @@ def _restore_photos(source: Path, destination: Path, hashes: dict[str, str]) -> 
         shutil.copy2(source / relative, target)
         if sha256(target) != digest:
             raise BackupError(f'photo {relative} changed while restoring')
-
-
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config('')).get_current_head()
 
 
 def main(argv: list[str] | None = None) -> int:

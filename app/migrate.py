@@ -1,8 +1,11 @@
 """Alembic, driven from code: upgrade to head at start (the app never calls create_all)."""
+import functools
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -17,8 +20,28 @@ def alembic_config(url: str) -> Config:
     return config
 
 
+@functools.cache
+def head_revision() -> str | None:
+    """The newest migration's revision (the scripts do not change while the process runs)."""
+    return ScriptDirectory.from_config(alembic_config('')).get_current_head()
+
+
+def is_at_head(url: str) -> bool:
+    """Whether the database already carries the newest migration: one read, without Alembic's environment."""
+    from app.db import build_engine
+    engine = build_engine(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision() == head_revision()
+    finally:
+        engine.dispose()
+
+
 def upgrade_to_head(url: str) -> None:
-    """Migrate; on PostgreSQL under an advisory lock, so instances starting together migrate one at a time."""
+    """Migrate; on PostgreSQL under an advisory lock, so instances starting together migrate one at a time. A
+    database already at head is left as it is after one read (every start of an up-to-date installation)."""
+    if is_at_head(url):
+        return
     if make_url(url).get_backend_name() != 'postgresql':
         command.upgrade(alembic_config(url), 'head')
         return

@@ -13,6 +13,7 @@ from sqlmodel import SQLModel
 from app import backup, bootstrap
 from app.config import get_settings
 from app.db import build_engine, dispose_engine, session_scope
+from app.migrate import head_revision
 from app.models import Role
 from tests import dbutil
 from tests.factories import make_machine, make_user, report
@@ -79,7 +80,7 @@ def test_a_backup_restores_to_an_identical_plant(plant: str, tmp_path: Path, mon
         assert hashlib.sha256((settings.photo_dir / name).read_bytes()).hexdigest() == hashlib.sha256(data).hexdigest()
     engine = build_engine(target)
     with engine.connect() as conn:
-        assert MigrationContext.configure(conn).get_current_revision() == backup.head_revision()
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
         if engine.dialect.name == 'sqlite':
             assert conn.execute(text('PRAGMA integrity_check')).scalar() == 'ok'
     engine.dispose()
@@ -168,4 +169,4 @@ def test_a_backup_is_taken_while_a_writer_holds_the_write_lock(plant: str, tmp_p
     finally:
         writer.execute('ROLLBACK')
         writer.close()
-    assert backup.verify(tmp_path / 'backup')['revision'] == backup.head_revision()
+    assert backup.verify(tmp_path / 'backup')['revision'] == head_revision()

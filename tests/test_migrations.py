@@ -1,6 +1,7 @@
 """Migrations: upgrade on an empty database, no pending autogenerate diff, and a working downgrade."""
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -41,4 +42,18 @@ def test_downgrade_to_base_and_up_again(tmp_path: Path) -> None:
         assert set(inspect(conn).get_table_names()) <= {'alembic_version'}
     engine.dispose()
     command.upgrade(config, 'head')
+    dbutil.drop_database(url)
+
+
+def test_a_start_on_a_database_at_head_reads_its_revision_and_runs_no_migration(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = _empty_url(tmp_path)
+    upgrade_to_head(url)
+    upgrades: list[str] = []
+    monkeypatch.setattr(command, 'upgrade', lambda config, revision: upgrades.append(revision))
+    upgrade_to_head(url)  # the next start
+    assert upgrades == []
+    command.downgrade(alembic_config(url), '-1')  # an installation one migration behind is migrated
+    upgrade_to_head(url)
+    assert upgrades == ['head']
     dbutil.drop_database(url)
