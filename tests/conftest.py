@@ -18,10 +18,13 @@ from app.config import get_settings
 from app.db import dispose_engine, init_engine, session_scope
 from app.services import throttle
 from tests import dbutil
+from tests.route_contexts import reuse_route_contexts
 
 pytest_plugins = ['tests.clock']
 
 ADMIN_PASSWORD = 'admin-pass-123'
+
+reuse_route_contexts()  # main.py's routers, included again per test, are worked out once (tests/route_contexts.py)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
