@@ -11,9 +11,7 @@ import io
 import json
 import os
 import re
-import shutil
 import ssl
-import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,14 +23,12 @@ from PIL import Image
 
 from tests.browser.server import free_port
 from tests.conftest import ADMIN_PASSWORD
+from tests.nginx_site import NGINX, check_config, nginx_conf, self_signed, start_nginx, wait_healthy, write_site
 from tests.test_live_socket_security import connect_tab, wait_for
 from tests.test_multiprocess_live import AppProcess, stop_app, two_apps  # noqa: F401 (the fixture)
 
 pytestmark = [pytest.mark.postgres_only, pytest.mark.slow]
-ROOT = Path(__file__).resolve().parents[1]
-CONF = ROOT / 'deploy' / 'nginx' / 'ctp-log.conf'
 REQUIRE_NGINX = os.environ.get('CTP_REQUIRE_NGINX') == '1'  # read once: ctp_env clears CTP_* per test
-NGINX = os.environ.get('CTP_NGINX') or shutil.which('nginx') or '/usr/sbin/nginx'
 
 
 @dataclass
@@ -50,34 +46,6 @@ def require_nginx() -> None:
     if REQUIRE_NGINX:
         pytest.fail(f'CTP_REQUIRE_NGINX=1 but {reason}')
     pytest.skip(reason)
-
-
-def self_signed(tmp: Path) -> tuple[Path, Path]:
-    cert, key = tmp / 'cert.pem', tmp / 'key.pem'
-    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
-                    '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', str(key), '-out', str(cert)],
-                   check=True, capture_output=True)
-    return cert, key
-
-
-def render(text: str, replacements: dict[str, str]) -> str:
-    """The shipped config with only the plant-specific values replaced (each must occur, or the file changed)."""
-    for old, new in replacements.items():
-        assert old in text, f'{old!r} is no longer in {CONF.name}: update the test'
-        text = text.replace(old, new)
-    return text
-
-
-def nginx_conf(tmp: Path, site: Path) -> Path:
-    """A minimal nginx.conf around the site file: temp paths and an access log with nginx's request id."""
-    temp_paths = '\n'.join(f'    {name}_temp_path {tmp / name};' for name in
-                           ('client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi'))
-    user = 'user root;\n' if os.geteuid() == 0 else ''  # as root, workers would be `nobody`, locked out of tmp
-    conf = tmp / 'nginx.conf'
-    conf.write_text(f'{user}worker_processes 1;\nevents {{ worker_connections 256; }}\nhttp {{\n'
-                    f"    log_format ctp '$request_id $status $upstream_addr \"$request\"';\n"
-                    f'    access_log {tmp / "access.log"} ctp;\n{temp_paths}\n    include {site};\n}}\n')
-    return conf
 
 
 @pytest.fixture
@@ -98,30 +66,14 @@ def proxy(behind_nginx: int, two_apps: tuple[AppProcess, AppProcess], tmp_path: 
     tmp.mkdir()
     cert, key = self_signed(tmp)
     plain = free_port()
-    site = tmp / 'ctp-log.conf'
-    site.write_text(render(CONF.read_text(), {
-        '10.0.0.11:8080': f'127.0.0.1:{a.port}', '10.0.0.12:8080': f'127.0.0.1:{b.port}',
-        'listen 443 ssl': f'listen 127.0.0.1:{behind_nginx} ssl', 'listen 80;': f'listen 127.0.0.1:{plain};',
-        '/etc/ssl/ctp/fullchain.pem': str(cert), '/etc/ssl/ctp/privkey.pem': str(key)}))
-    conf = nginx_conf(tmp, site)
-    check = subprocess.run([NGINX, '-t', '-p', str(tmp), '-c', str(conf), '-g', f'error_log {tmp / "error.log"};'],
-                           capture_output=True, text=True)
+    conf = nginx_conf(tmp, write_site(tmp, (a.port, b.port), behind_nginx, plain, cert, key))
+    check = check_config(tmp, conf)
     assert check.returncode == 0, check.stderr
-    process = subprocess.Popen([NGINX, '-p', str(tmp), '-c', str(conf), '-g',
-                                f'daemon off; pid {tmp / "nginx.pid"}; error_log {tmp / "error.log"};'],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = start_nginx(tmp, conf)
     tls = ssl.create_default_context(cafile=str(cert))
     base = f'https://127.0.0.1:{behind_nginx}'
     try:
-        deadline = time.monotonic() + 15
-        while True:
-            assert process.poll() is None, process.stderr.read().decode() if process.stderr else 'nginx exited'
-            try:
-                if httpx.get(f'{base}/healthz', verify=tls, timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert time.monotonic() < deadline, 'nginx did not start'
-                time.sleep(0.1)
+        wait_healthy(process, base, tls)
         yield Proxy(base, plain, tls, tmp / 'access.log')
     finally:
         process.terminate()

@@ -1,7 +1,6 @@
 """deploy/nginx/ctp-log.conf, run for real with no app server up: a wall screen gets a page that tries again by
 itself, never nginx's dead 502 page; everything else still gets the plain 502. (No app, no PostgreSQL: fast.)"""
 import ssl
-import subprocess
 import time
 from pathlib import Path
 
@@ -9,7 +8,8 @@ import httpx
 import pytest
 
 from tests.browser.server import free_port
-from tests.test_nginx_proxy import CONF, NGINX, nginx_conf, render, require_nginx, self_signed
+from tests.nginx_site import nginx_conf, self_signed, start_nginx, write_site
+from tests.test_nginx_proxy import require_nginx
 
 
 @pytest.mark.slow
@@ -18,15 +18,9 @@ def test_a_wall_screen_behind_nginx_waits_on_a_page_that_reloads_itself_while_no
     tmp, port, plain = tmp_path / 'nginx', free_port(), free_port()
     tmp.mkdir()
     cert, key = self_signed(tmp)
-    site = tmp / 'ctp-log.conf'
-    site.write_text(render(CONF.read_text(), {  # both app servers down: nothing listens on their ports
-        '10.0.0.11:8080': f'127.0.0.1:{free_port()}', '10.0.0.12:8080': f'127.0.0.1:{free_port()}',
-        'listen 443 ssl': f'listen 127.0.0.1:{port} ssl', 'listen 80;': f'listen 127.0.0.1:{plain};',
-        '/etc/ssl/ctp/fullchain.pem': str(cert), '/etc/ssl/ctp/privkey.pem': str(key)}))
-    conf = nginx_conf(tmp, site)
-    process = subprocess.Popen([NGINX, '-p', str(tmp), '-c', str(conf), '-g',
-                                f'daemon off; pid {tmp / "nginx.pid"}; error_log {tmp / "error.log"};'],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    down = (free_port(), free_port())  # both app servers down: nothing listens on their ports
+    conf = nginx_conf(tmp, write_site(tmp, down, port, plain, cert, key))
+    process = start_nginx(tmp, conf)
     base = f'https://127.0.0.1:{port}'
     try:
         with httpx.Client(base_url=base, verify=ssl.create_default_context(cafile=str(cert)), timeout=5) as client:
