@@ -60,12 +60,7 @@ async def connected_clients(http: httpx.AsyncClient) -> int:
 async def open_screens(http: httpx.AsyncClient, base: str, path: str, count: int, ssl_verify: bool = True,
                        origin: str | None = None) -> list[Screen]:
     screens = [Screen(ssl_verify, origin) for _ in range(count)]
-    # the first page alone: once a session has had no page for 10 s, NiceGUI unloads its user storage, and requests
-    # of the session that arrive together while it is read back race (nicegui/storage.py: the later ones see it still
-    # empty, signed out; here a 307 to /login)
-    if screens:
-        await screens[0].open(http, base, path)
-    for start in range(1, count, 10):
+    for start in range(0, count, 10):  # ten at once (a session's storage read back: components/user_storage.py)
         await asyncio.gather(*(s.open(http, base, path) for s in screens[start:start + 10]))
     return screens
 

@@ -20,6 +20,7 @@ from app.services.access import (
     actor_for_user,
     has_access,
 )
+from components import user_storage
 from components.language import speak_for
 from components.notice import NOT_ALLOWED, refusal
 from components.session_cookie import (
@@ -50,6 +51,7 @@ FLUSH_CHECKS, FLUSH_WAIT = 25, 0.02
 
 
 def install(app: FastAPI) -> None:
+    user_storage.install()  # a session's storage is read back whole before a request uses it
     app.add_middleware(SessionMiddleware)
     app.add_api_route('/login/complete', complete_login, methods=['GET'], include_in_schema=False)
     app.add_api_route('/sign-out', sign_out_post, methods=['POST'], include_in_schema=False)

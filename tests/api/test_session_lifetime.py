@@ -1,11 +1,14 @@
 """Idle and absolute session lifetimes (SECURITY.md A7): past either, the API answers 401 and pages send to /login.
 
 Time is moved with time-machine (the server-side stamps and the cookie's signature both read the wall clock)."""
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 import time_machine
+from nicegui.app.app import prune_user_storage
+from nicegui.persistence import FilePersistentDict
 from nicegui.testing import User
 
 from app.config import get_settings
@@ -73,3 +76,21 @@ def test_idle_cannot_outlast_the_absolute_limit(monkeypatch: pytest.MonkeyPatch)
     get_settings.cache_clear()
     with pytest.raises(ValueError, match='CTP_SESSION_IDLE_HOURS'):
         get_settings()
+
+
+async def test_requests_arriving_together_after_the_session_was_unloaded_all_stay_signed_in(
+        api_client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch) -> None:
+    """NiceGUI unloads a session's server-side storage once no page of it has been open for a while, and reads it
+    back on its next request; requests arriving together meanwhile (tabs restored, a script's parallel calls) must
+    all see the signed-in session, not the empty one still being read (a 401, a page's 307 to /login)."""
+    assert (await api_login(api_client, 'admin', ADMIN_PASSWORD)).status_code == 200
+    await asyncio.sleep(0.2)  # the storage's file is written in the background
+    await prune_user_storage(force=True)  # what NiceGUI does 10 s after the session's last page closed
+    read_back = FilePersistentDict.initialize
+
+    async def slow_disk(storage: FilePersistentDict) -> None:
+        await asyncio.sleep(0.05)
+        await read_back(storage)
+    monkeypatch.setattr(FilePersistentDict, 'initialize', slow_disk)
+    answers = await asyncio.gather(*(me(api_client) for _ in range(6)))
+    assert answers == [200] * 6
