@@ -52,15 +52,8 @@ class NotificationBell:
         self.button.on('click', js_handler=ASK_PERMISSION_JS)
         ui.add_body_html(BROWSER_NOTIFY_JS)
         self.badge.set_visibility(False)
-        with named_dialog(_('Notifications')).props('position=right full-height') as self.dialog, \
-                ui.card().classes('w-[360px] max-w-[95vw] h-full gap-2'):
-            with ui.row().classes('w-full items-center'):
-                ui.label(_('Notifications')).classes('text-lg font-bold')
-                ui.space()
-                close = ui.button(icon='close', on_click=self.dialog.close).props('flat round').classes(TOUCH)
-                close.props['aria-label'] = _('Close')
-            self.items = ui.column().classes('w-full gap-1')
-            ui.link(_('All notifications'), '/notifications').classes(f'mt-2 {TOUCH_LINK}')
+        self.host = ui.context.slot.parent  # the panel is built here when first opened (elements cost every screen)
+        self.panel: tuple[ui.dialog, ui.column] | None = None
         self.refresh = Coalesced(self._refresh, 'bell-update')
         events.notifications_changed.subscribe(self._on_change)
 
@@ -77,14 +70,30 @@ class NotificationBell:
         except DomainError as error:
             ui.notify(str(error), type='negative')
             return
-        self.items.clear()
-        with self.items:
+        dialog, items = self._panel()
+        items.clear()
+        with items:
             if not page.items:
                 ui.label(_('Nothing new.')).classes('text-gray-500')
             for item in page.items:
                 _notification_row(item)
         self._show_count(0)
-        self.dialog.open()
+        dialog.open()
+
+    def _panel(self) -> tuple[ui.dialog, ui.column]:
+        """The side panel (a dialog), built on the first open: most screens never open it."""
+        if self.panel is None:
+            with self.host, named_dialog(_('Notifications')).props('position=right full-height') as dialog, \
+                    ui.card().classes('w-[360px] max-w-[95vw] h-full gap-2'):
+                with ui.row().classes('w-full items-center'):
+                    ui.label(_('Notifications')).classes('text-lg font-bold')
+                    ui.space()
+                    close = ui.button(icon='close', on_click=dialog.close).props('flat round').classes(TOUCH)
+                    close.props['aria-label'] = _('Close')
+                items = ui.column().classes('w-full gap-1')
+                ui.link(_('All notifications'), '/notifications').classes(f'mt-2 {TOUCH_LINK}')
+            self.panel = (dialog, items)
+        return self.panel
 
     def _on_change(self, user_id: int) -> None:
         if user_id == self.actor.user_id:

@@ -119,3 +119,17 @@ async def test_screens_of_one_user_share_one_read_of_the_bell_per_change(
     for screen in screens:
         await screen.should_see(marker='unread', content='1', retries=WAIT)
     assert len(reads) == 1  # not one per screen
+
+
+async def test_the_narrow_screens_menu_links_the_same_pages_as_the_wide_header(user: User) -> None:
+    with session_scope() as session:
+        make_user(session, 'tech1', Role.CTP_USER)
+    await sign_in(user, 'tech1', PASSWORD)
+    from nicegui import ui
+    menu = user.find(marker='nav-menu').elements.pop()
+    in_menu = [link.props['href'] for link in menu.descendants() if isinstance(link, ui.link)]
+    in_header = [link.props['href'] for link in sorted(user.find(ui.link).elements, key=lambda e: e.id)
+                 if 'ctp-nav' in link.classes]
+    assert in_menu == in_header
+    assert '/' in in_menu and '/admin' not in in_menu
+    assert all(link.props['role'] == 'menuitem' for link in menu.descendants() if isinstance(link, ui.link))
