@@ -11,10 +11,12 @@ export default {
         <div class="text-lg font-bold leading-tight">{{ shown.name }}</div>
         <div v-for="line in shown.lines" :key="line[0]" :class="line[2]">{{ line[1] }}</div>
       </a>
+      <a v-if="report" :href="prefixed(report.href)" :class="report.cls" data-icon="report">{{ report.label }}</a>
       <slot></slot>
     </div>`,
   props: {
     card: Object,
+    report: Object,
   },
   data() {
     return { live: null };

@@ -49,17 +49,17 @@ class Line:
 
 
 class MachineCard(ui.element, component='machine_card.js'):
-    """The card of one machine on one screen; `show` applies a newer row of the same machine."""
+    """The card of one machine on one screen; `show` applies a newer row of the same machine. With `may_report` the
+    card ends in its "Report problem" link (the `report` prop)."""
 
     def __init__(self, machine: MachinePublic, *, may_report: bool) -> None:
         super().__init__()
         self.machine = machine
         self.mark(f'machine-{machine.id}')
         self.classes(CARD_CLASSES)
-        if may_report:
-            with self:
-                ui.link(_('Report problem'), f'/machines/{machine.id}/report').props('data-icon=report') \
-                    .classes(replace=REPORT_BUTTON).mark(f'report-{machine.id}')
+        if may_report:  # drawn by the component under the card: no element of its own (they cost every screen)
+            self.props['report'] = {'label': _('Report problem'), 'cls': REPORT_BUTTON,
+                                    'href': f'/machines/{machine.id}/report'}
         self.show(machine)
 
     def show(self, machine: MachinePublic, now: datetime | None = None, sent: dict[str, Any] | None = None) -> None:
@@ -86,8 +86,10 @@ class MachineCard(ui.element, component='machine_card.js'):
         return [card['word'], card['name'], *(text for _, text, _ in card['lines'])]
 
     def _displayed_contents(self, *, only_visible: bool) -> list:
-        """The card's texts, for NiceGUI's element filter (`user.should_see`) as for a reader of the screen."""
-        return self.texts()
+        """The card's texts and its report link's, for NiceGUI's element filter (`user.should_see`) as for a reader
+        of the screen."""
+        report = self.props.get('report')
+        return self.texts() + ([report['label']] if report else [])
 
 
 def payload(machine: MachinePublic, now: datetime | None = None) -> dict[str, Any]:

@@ -95,7 +95,18 @@ async def test_manager_sees_cards_without_report_buttons(user: User) -> None:
         make_user(session, 'boss', Role.MANAGER)
     await sign_in(user, 'boss', PASSWORD)
     await user.should_see('Kodak Magnus Q800')
-    await user.should_not_see(marker=f'report-{machine.id}')
+    await user.should_not_see('Report problem')
+    assert 'report' not in _one(user, f'machine-{machine.id}').props
+
+
+async def test_a_technicians_card_ends_in_its_report_link(user: User) -> None:
+    with session_scope() as session:
+        machine = make_machine(session, 'Kodak Magnus Q800')
+        make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.should_see(marker=f'machine-{machine.id}', content='Report problem')
+    report_link = _one(user, f'machine-{machine.id}').props['report']
+    assert report_link['href'] == f'/machines/{machine.id}/report'
 
 
 async def test_recent_problem_opens_its_page(user: User) -> None:
