@@ -29,7 +29,8 @@ def _problems() -> list[CTPProblemLog]:
 async def test_machine_down_in_three_taps_from_the_card(user: User) -> None:
     machine_id, subsystem_id = _setup()
     await sign_in(user, 'tech1', PASSWORD)
-    user.find(marker=f'report-{machine_id}').click()                 # tap 1: the card's Report button
+    [card] = user.find(marker=f'machine-{machine_id}').elements
+    await user.open(card.props['report']['href'])                     # tap 1: the card's Report link
     await user.should_see(marker=f'subsystem-{subsystem_id}', retries=WAIT)
     user.find(marker=f'subsystem-{subsystem_id}').click()            # tap 2: the subsystem
     user.find(marker='submit-down').click()                           # tap 3: Machine DOWN
