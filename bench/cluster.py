@@ -8,8 +8,6 @@ file written as tests/test_nginx_proxy.py writes it (tests/nginx_site.py). `a` a
 sticky `ctp_node` cookie that pins a client to that process. `stop()` ends everything and is safe to call twice.
 """
 import json
-import os
-import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -17,6 +15,8 @@ from pathlib import Path
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
+from app.backup import BackupError, pg_tool
+from app.config import get_settings
 from bench.common import ROOT, Server
 from tests.nginx_site import check_config, nginx_conf, self_signed, start_nginx, wait_healthy, write_site
 
@@ -27,17 +27,12 @@ HOLD = ('source scripts/pg-throwaway.sh "$1" || exit 1; trap pg_throwaway_stop E
 
 
 def pg_bin() -> Path:
-    """PostgreSQL's server binaries, found as scripts/test-all finds them: CTP_PG_BIN, pg_ctl's folder on the PATH,
-    else the newest /usr/lib/postgresql/*/bin."""
-    if os.environ.get('CTP_PG_BIN'):
-        return Path(os.environ['CTP_PG_BIN'])
-    on_path = shutil.which('pg_ctl')
-    if on_path and (Path(on_path).parent / 'initdb').exists():
-        return Path(on_path).parent
-    installed = [p for p in Path('/usr/lib/postgresql').glob('*/bin') if (p / 'initdb').exists()]
-    if not installed:
-        raise RuntimeError('no PostgreSQL server binaries (initdb) found: set CTP_PG_BIN, or pass --database-url')
-    return max(installed, key=lambda p: tuple(int(part) for part in p.parent.name.split('.') if part.isdigit()))
+    """PostgreSQL's server binaries: the folder of `initdb` as the backup finds its tools (CTP_PG_BIN, the PATH,
+    else the newest /usr/lib/postgresql/*/bin)."""
+    try:
+        return Path(pg_tool(get_settings(), 'initdb')).resolve().parent  # a symlink on the PATH: its real folder
+    except BackupError as error:
+        raise RuntimeError(f'{error}, or pass --database-url') from None
 
 
 class Postgres:
