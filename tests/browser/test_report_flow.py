@@ -137,6 +137,12 @@ def test_typed_text_survives_a_reload_and_a_double_tap_makes_one_problem(plant: 
     assert errors == []
 
 
+# the report page keeps its action bar's height in --ctp-action-bar (a ResizeObserver; pages/problem_report.py)
+BAR_MEASURED = ("() => { const bar = document.querySelector('.ctp-action-bar'); return bar && "
+                "getComputedStyle(document.body).getPropertyValue('--ctp-action-bar').trim() === "
+                "`${Math.ceil(bar.getBoundingClientRect().height)}px`; }")
+
+
 def _settled_box(page: Any, element: Any) -> dict[str, float]:
     """The element's box once it stopped moving (a toast slides in)."""
     box = element.bounding_box()
@@ -157,6 +163,7 @@ def test_toasts_stay_clear_of_the_report_buttons(plant: str, browser: Any, words
     tablet.get_by_role('button', name=words('Machine DOWN')).wait_for()
     for size in (TABLET, {'width': 1024, 'height': 768}, PHONE):
         tablet.set_viewport_size(size)
+        tablet.wait_for_function(BAR_MEASURED)  # the page has moved its toasts above the bar's new height
         tablet.evaluate("Quasar.Notify.create({message: 'A message long enough to span a phone screen', "
                         "group: false, timeout: 0})")
         toast = tablet.locator('.q-notification').last
