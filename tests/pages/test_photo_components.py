@@ -77,7 +77,8 @@ async def test_a_fake_photo_is_refused_with_a_message_and_nothing_kept(user: Use
     await report_page(user)
     html = b'<html><script>alert(1)</script></html>'
     await uploader_of(user).handle_uploads([ui.upload.SmallFileUpload('evil.jpg', 'image/jpeg', html)])
-    await user.should_see(marker='photo-refused', content='evil.jpg was not added: this file is not a photo')
+    await user.should_see(marker='photo-refused', content='evil.jpg was not added: this file is not a photo',
+                          retries=WAIT)  # the upload is processed off the loop
     await user.should_see('No photos attached')
     assert files() == []
 
@@ -93,7 +94,7 @@ async def test_an_oversized_photo_is_told_on_the_photo_with_the_limit(user: User
     await user.should_see('No photos attached')
     big = ui.upload.SmallFileUpload('big.jpg', 'image/jpeg', camera_jpeg() + b'\0' * limit)
     await uploader_of(user).handle_uploads([big])
-    await user.should_see(marker='photo-refused', content='big.jpg was not added: ')
+    await user.should_see(marker='photo-refused', content='big.jpg was not added: ', retries=WAIT)
     assert files() == []
 
 
@@ -102,8 +103,8 @@ async def test_more_than_the_allowed_photos_are_refused(user: User) -> None:
     upload = uploader_of(user)
     for index in range(3):
         await upload.handle_uploads([ui.upload.SmallFileUpload(f'p{index}.jpg', 'image/jpeg', camera_jpeg())])
-        await user.should_see(f'{min(index + 1, 2)} photo')
-    await user.should_see(marker='photo-refused', content='at most 2 photos can be added here')
+        await user.should_see(f'{min(index + 1, 2)} photo', retries=WAIT)
+    await user.should_see(marker='photo-refused', content='at most 2 photos can be added here', retries=WAIT)
     await user.should_see('2 photos attached')
     assert len(files()) == 4
 
@@ -144,7 +145,8 @@ async def test_below_the_free_disk_floor_the_uploader_says_so_and_keeps_nothing(
     monkeypatch.setenv('CTP_MIN_FREE_DISK_MB', str(10 ** 12))
     get_settings.cache_clear()
     await uploader_of(user).handle_uploads([ui.upload.SmallFileUpload('p.jpg', 'image/jpeg', camera_jpeg())])
-    await user.should_see(marker='photo-refused', content='p.jpg was not added: the server is short of disk space')
+    await user.should_see(marker='photo-refused', content='p.jpg was not added: the server is short of disk space',
+                          retries=WAIT)  # the upload is processed off the loop
     await user.should_see('No photos attached')
     assert files() == []
 
