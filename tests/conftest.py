@@ -11,7 +11,6 @@ import pytest
 from nicegui import background_tasks
 from nicegui.testing import User
 from sqlmodel import Session
-from sqlmodel.main import default_registry
 
 from app import events
 from app.config import get_settings
@@ -19,12 +18,14 @@ from app.db import dispose_engine, init_engine, session_scope
 from app.services import throttle
 from tests import dbutil
 from tests.route_contexts import reuse_route_contexts
+from tests.statement_cache import share_compiled_statements
 
 pytest_plugins = ['tests.clock']
 
 ADMIN_PASSWORD = 'admin-pass-123'
 
 reuse_route_contexts()  # main.py's routers, included again per test, are worked out once (tests/route_contexts.py)
+share_compiled_statements()  # each test's engine finds the SQL the worker's earlier tests compiled
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -85,18 +86,9 @@ def ctp_env(tmp_path: Path, template_db: str, monkeypatch: pytest.MonkeyPatch,
     events.clear_subscriptions()
     events.clear_forwarders()
     dispose_engine()
-    forget_statements_of_ended_engines()
     dbutil.drop_database(url)
     get_settings.cache_clear()
     shutil.rmtree(tmp_path / 'data', ignore_errors=True)
-
-
-def forget_statements_of_ended_engines() -> None:
-    """The ORM keeps each table's compiled INSERT/UPDATE statements per mapper (process-wide, 100 each), keyed by the
-    engine's dialect: each test's engine added its own until the caches were full (~1,200 objects a test, all
-    scanned by every full garbage collection after)."""
-    for mapper in default_registry.mappers:
-        mapper._compiled_cache.clear()  # private, but a plain LRU dict the ORM refills on its next flush
 
 
 @pytest.fixture
