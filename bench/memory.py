@@ -43,12 +43,27 @@ class Screen:
         query.update(document_id=str(uuid.uuid4()), tab_id=str(uuid.uuid4()), old_tab_id='')
         query = {k: str(v).lower() if isinstance(v, bool) else v for k, v in query.items()}
         cookie = '; '.join(f'{c.name}={c.value}' for c in http.cookies.jar)
-        await self.sio.connect(f'{base}?{urlencode(query)}', socketio_path='/_nicegui_ws/socket.io',
-                               transports=['websocket'],
-                               headers={'Cookie': cookie, **({'Origin': self.origin} if self.origin else {})})
+        headers = {'Cookie': cookie, **({'Origin': self.origin} if self.origin else {})}
+        try:
+            await self.sio.connect(f'{base}?{urlencode(query)}', socketio_path='/_nicegui_ws/socket.io',
+                                   transports=['websocket'], headers=headers)
+        except socketio.exceptions.ConnectionError as error:  # say what the server answers that handshake
+            raise socketio.exceptions.ConnectionError(
+                f'{error}; {await _handshake_answer(http, query, headers)}') from error
 
     async def close(self) -> None:
         await self.sio.disconnect()
+
+
+async def _handshake_answer(http: httpx.AsyncClient, query: dict[str, str], headers: dict[str, str]) -> str:
+    """The same handshake again over HTTP long polling: its status and first bytes (a proxy's or the app's refusal
+    reads there; the websocket client only says that its connection failed)."""
+    try:
+        probe = await http.get('/_nicegui_ws/socket.io/', params={**query, 'EIO': '4', 'transport': 'polling'},
+                               headers=headers)
+    except httpx.HTTPError as error:
+        return f'the polling handshake failed too: {error!r}'
+    return f'the polling handshake answered {probe.status_code}: {probe.text[:300]!r}'
 
 
 async def connected_clients(http: httpx.AsyncClient) -> int:
