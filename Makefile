@@ -28,11 +28,6 @@ run: $(RUN_STAMP)
 test: $(DEV_STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" scripts/test-all
 
-# mypy's cache lives outside the checkout (MYPY_CACHE_DIR, default ~/.cache/ctp-log/mypy), shared by every checkout
-# and clean clone on the machine as pip's is: a cold check is 34 s of CPU, a warm one 1-2 s (mypy re-checks any
-# module whose source or dependencies changed)
-export MYPY_CACHE_DIR ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ctp-log/mypy
-
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check app pages components tests main.py
 	$(BIN)/mypy app pages components main.py

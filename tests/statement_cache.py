@@ -35,7 +35,7 @@ def share_compiled_statements() -> None:
 
 
 def _identity(dialect: DefaultDialect) -> tuple[Any, ...]:
-    return type(dialect), getattr(dialect, 'dbapi', None), dialect.paramstyle
+    return type(dialect), dialect.dbapi, dialect.paramstyle
 
 
 def _dialect_hash(self: DefaultDialect) -> int:
