@@ -4,22 +4,28 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+UV := $(BIN)/uv
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
+# uv installs into the venv (pip only fetches uv itself): resolving, unpacking and compiling the packages took pip
+# 31-38 s on one core here, uv 10 s on both, with the same bytecode written (--compile-bytecode, as pip does)
+UV_INSTALL = $(UV) pip install --quiet --python $(BIN)/python --compile-bytecode
 
 .PHONY: run test lint clean translations
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(RUN_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e .
+$(UV): | $(BIN)/python
+	$(BIN)/python -m pip install --quiet 'uv>=0.9,<1'
+
+$(RUN_STAMP): pyproject.toml | $(UV)
+	$(UV_INSTALL) -e .
 	touch $(RUN_STAMP)
 
-# one pip run for both (a first `make test` resolves and builds the package once, not twice: 41 -> 34 s here)
-$(DEV_STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+# one install for both (the package is resolved and built once, not twice)
+$(DEV_STAMP): pyproject.toml | $(UV)
+	$(UV_INSTALL) -e '.[dev]'
 	touch $(RUN_STAMP) $(DEV_STAMP)
 
 run: $(RUN_STAMP)
