@@ -6,8 +6,7 @@ from nicegui.storage import Storage
 
 from app import api, bootstrap, demo_simulator, jobs, memory, ops
 from app.config import get_settings
-from components import error_page, session
-from components.design import BRAND_COLOURS
+from components import design, error_page, session
 
 settings = get_settings()
 ops.configure_logging(as_json=settings.log_json)
@@ -19,7 +18,7 @@ bootstrap.prepare(settings)
 api.install(nicegui_app)
 session.install(nicegui_app)
 error_page.install(nicegui_app)
-nicegui_app.colors(**BRAND_COLOURS)  # before any page: every screen, dialog and toast
+design.install(nicegui_app)  # before any page: colours, the loading bar
 api.install_host_check(nicegui_app)  # last, so outermost: a foreign Host name is refused before any other work
 nicegui_app.on_startup(jobs.start)
 if settings.gc_tuning:

@@ -3,6 +3,8 @@ import re
 from datetime import datetime
 from typing import Any
 
+from nicegui import App
+
 from app import i18n
 from app.i18n import N_, _
 from app.models import MachineStatus
@@ -45,6 +47,14 @@ TOUCH_CSS = '''<style>
   .body--dark .text-amber-900 { color: #fcd34d !important; }
 }
 </style>'''
+
+
+def install(app: App) -> None:
+    """Every screen's look, before any page: the brand colours (screens, dialogs, toasts), and Quasar's loading bar
+    (2 px along the top while a request of the page runs, a photo's upload) hidden from screen readers: it is
+    decoration beside the uploader's own progress, and a progress bar without a name is a serious axe violation."""
+    app.colors(**BRAND_COLOURS)
+    app.config.quasar_config['loadingBar']['aria-hidden'] = 'true'  # Quasar passes it on to the bar's element
 
 
 def status_look(status: str) -> tuple[str, str, str]:

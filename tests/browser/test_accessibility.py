@@ -108,6 +108,7 @@ def test_every_screen_is_accessible_and_big_enough_to_touch(browser: Any, demo: 
     if walk == 'desktop':
         problems += _rows_open_their_problem(page, demo)
         problems += _kpi_rows_drill_down_by_keyboard(page, demo)
+        problems += _loading_bar_while_a_request_runs(page)
     if walk == 'wall':
         for wall, viewport in WALL_SIZES.items():
             page.set_viewport_size(viewport)
@@ -155,6 +156,16 @@ def _kpi_rows_drill_down_by_keyboard(page: Any, demo: str) -> list[str]:
     page.keyboard.press('Escape')
     page.locator('.q-dialog').wait_for(state='detached')
     return [] if title.startswith(name) else [f'Enter on "{name}" opened a drill-down titled "{title}"']
+
+
+def _loading_bar_while_a_request_runs(page: Any) -> list[str]:
+    """Quasar's bar along the top of every screen, shown while a request of the page runs (a photo's upload):
+    axe finds nothing on it either (the walks never catch it running)."""
+    page.evaluate('Quasar.LoadingBar.start()')
+    page.wait_for_function("document.querySelector('.q-loading-bar').style.opacity !== '0'")
+    problems = _axe_problems(page, 'loading bar @ desktop', '.q-loading-bar')
+    page.evaluate('Quasar.LoadingBar.stop()')
+    return problems
 
 
 def _switch_to_dark(page: Any) -> None:
