@@ -9,14 +9,16 @@ import cProfile
 import os
 import runpy
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 if __name__ in {'__main__', '__mp_main__'}:
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     import starlette.concurrency
     from nicegui import app
 
-    async def inline(func, *args, **kwargs):  # type: ignore[no-untyped-def]
+    async def inline(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
     starlette.concurrency.run_in_threadpool = inline  # before main.py imports the routes
