@@ -8,7 +8,7 @@ UV := $(BIN)/uv
 RUN_STAMP := $(VENV)/.installed-run
 DEV_STAMP := $(VENV)/.installed-dev
 # uv installs into the venv (pip only fetches uv itself): resolving, unpacking and compiling the packages took pip
-# 31-38 s on one core here, uv 10 s on both, with the same bytecode written (--compile-bytecode, as pip does)
+# 31-38 s on one core here, uv 10-15 s on both, with the same bytecode written (--compile-bytecode, as pip does)
 UV_INSTALL = $(UV) pip install --quiet --python $(BIN)/python --compile-bytecode
 
 .PHONY: run test lint clean translations

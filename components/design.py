@@ -54,7 +54,7 @@ def install(app: App) -> None:
     (2 px along the top while a request of the page runs, a photo's upload) hidden from screen readers: it is
     decoration beside the uploader's own progress, and a progress bar without a name is a serious axe violation."""
     app.colors(**BRAND_COLOURS)
-    app.config.quasar_config['loadingBar']['aria-hidden'] = 'true'  # Quasar passes it on to the bar's element
+    app.config.quasar_config.setdefault('loadingBar', {})['aria-hidden'] = 'true'  # passed on to the bar's element
 
 
 def status_look(status: str) -> tuple[str, str, str]:
