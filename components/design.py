@@ -19,6 +19,8 @@ STATUS_LOOK: dict[str, tuple[str, str, str]] = {  # status -> (Quasar colour, Ma
 # Every colour with white text on it, and white on every background, reaches WCAG AA contrast (4.5:1): the status
 # colours above, and Quasar's brand colours here (NiceGUI's default primary #5898d4 gives white text only 3:1).
 BRAND_COLOURS = {'primary': '#1565c0', 'positive': '#2e7d32', 'negative': '#c10015', 'info': '#0277bd'}
+# The screen's title as a screen reader lists it: one level-1 heading per screen (its sections level 2)
+TITLE, SECTION = 'role=heading aria-level=1', 'role=heading aria-level=2'
 TOUCH = 'min-h-[48px] min-w-[48px]'  # a gloved finger's target, in CSS px (WCAG 2.5.5)
 TOUCH_LINK = f'inline-flex items-center justify-center {TOUCH}'  # a link is inline: min sizes need a box
 # For every screen in the frame: Quasar draws a button 36 px high, a sortable table header 28 px; each is a target

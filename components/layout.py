@@ -9,7 +9,7 @@ from app.config import get_settings
 from app.i18n import N_, _
 from app.models import Role
 from app.services.access import ROLE_ACTIONS, Action, Actor
-from components.design import TOUCH, TOUCH_CSS
+from components.design import TITLE, TOUCH, TOUCH_CSS
 from components.notification_bell import NotificationBell
 from components.session import page_storage, sign_out_form
 
@@ -70,7 +70,8 @@ def frame(title: str, actor: Actor) -> Iterator[None]:
         # one line 48 px high: a touch target whose name can still end in an ellipsis
         ui.link(plant, '/').classes('text-white text-lg sm:text-xl font-bold no-underline truncate block '
                                     'leading-[48px] min-w-[48px]')
-        ui.label(title).classes('text-slate-300 text-base max-lg:hidden ml-2')
+        # the screen's title: shown from the large size on, read by screen readers at every size
+        ui.label(title).classes('text-slate-300 text-base max-lg:sr-only ml-2').props(TITLE)
         ui.space()
         with ui.row().classes(f'gap-1 max-{wide}:hidden items-center no-wrap'):
             for label, path, icon in items:  # links, not buttons: they navigate (and cost a page less per update)

@@ -3,7 +3,7 @@ from nicegui import ui
 
 from app.errors import DomainError, NotFound, PermissionDenied
 from app.i18n import N_, _
-from components.design import TOUCH, error_text
+from components.design import SECTION, TOUCH, error_text
 
 NOT_FOUND, NOT_ALLOWED = N_('Not found'), N_('Not allowed')  # translated where shown
 CANNOT_SHOW = N_('Cannot show this page')
@@ -19,7 +19,7 @@ def refusal(title: str, message: str) -> None:
     """
     with ui.column().classes('w-full items-center text-center gap-3 mt-16').mark('refusal'):
         ui.icon(_ICONS.get(title, 'info')).classes('text-6xl text-grey-7')
-        ui.label(_(title)).classes('text-2xl font-bold').props('role=heading aria-level=1')
+        ui.label(_(title)).classes('text-2xl font-bold').props(SECTION)  # under the frame's title
         ui.label(message).classes('text-lg')
         if hint := _HINTS.get(title):
             ui.label(_(hint)).classes('text-grey-8')

@@ -12,6 +12,7 @@ from app.db import DATABASE_AWAY, read_session, session_scope
 from app.i18n import _
 from app.services import board_cache, display_claims, displays
 from app.services.access import Actor, actor_for_user, has_access
+from components.design import TITLE
 from components.language import speak_for, speaking
 from components.page import page
 from components.wall import WallBoard, plant_clock
@@ -47,7 +48,7 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
     client, page = ui.context.client, ui.element('div').classes('ctp-stage')
     with page:
         with ui.element('div').classes('ctp-wall-header'):
-            ui.label(get_settings().plant_name).classes('ctp-plant')
+            ui.label(get_settings().plant_name).classes('ctp-plant').props(TITLE)  # the board's title
             ui.label(actor.name).classes('ctp-screen-name')
             plant_clock()
         board = WallBoard(actor, per_page=max(1, min(per_page, 48)) if per_page else None, chime=chime)
@@ -100,7 +101,7 @@ def _waiting_for_database() -> None:
     ui.dark_mode(True)
     with ui.column().classes('absolute-center items-center gap-4 text-center'):
         ui.icon('hourglass_empty').classes('text-8xl text-grey-6')
-        ui.label(_('The board is starting again')).classes('text-4xl font-bold').mark('waiting')
+        ui.label(_('The board is starting again')).classes('text-4xl font-bold').props(TITLE).mark('waiting')
         ui.label(_('The data is not reachable right now; this screen tries again by itself.')) \
             .classes('text-xl text-grey-4')
     ui.timer(RETRY_SECONDS, ui.navigate.reload, once=True)
@@ -110,7 +111,7 @@ def _not_paired(*, known_before: bool = False) -> None:
     """A friendly page for a screen with no pairing, or whose pairing was revoked or replaced."""
     with ui.column().classes('absolute-center items-center gap-4 text-center'):
         ui.icon('tv_off').classes('text-8xl text-grey-6')
-        ui.label(_('This screen is not paired')).classes('text-4xl font-bold').mark('not-paired')
+        ui.label(_('This screen is not paired')).classes('text-4xl font-bold').props(TITLE).mark('not-paired')
         if known_before:
             ui.label(_('It was paired once, but that display was revoked or paired on another screen.')) \
                 .classes('text-xl text-grey-4')

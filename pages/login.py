@@ -7,6 +7,7 @@ from app.db import session_scope
 from app.errors import NotAuthenticated, TooManyRequests
 from app.i18n import _
 from app.services import throttle
+from components.design import TITLE
 from components.page import page
 from components.session import client_address, prepare_login, safe_redirect, sign_out_form
 from components.worker import io
@@ -36,7 +37,7 @@ def login_page(redirect_to: str = '/') -> None:
 
     ui.page_title(_('Sign in') + ' · CTP Log')
     with ui.card().classes('absolute-center w-80'):
-        ui.label('CTP Log').classes('text-2xl font-bold')  # the product's name: the same in every language
+        ui.label('CTP Log').classes('text-2xl font-bold').props(TITLE)  # the product's name, in every language
         username = ui.input(_('User name')).props('autofocus autocomplete=username').classes('w-full')
         password = ui.input(_('Password'), password=True).props('autocomplete=current-password').classes('w-full')
         password.on('keydown.enter', try_login)

@@ -1,6 +1,7 @@
 """Every main screen in real Chromium at tablet, phone, desktop and wall size, light and dark, as the admin and as a
 technician, dialogs open: axe-core finds no serious or critical violation, every visible control is a target of at
-least 48x48 CSS px (gloved hands on the plate-room tablets), and no page logs a JavaScript error.
+least 48x48 CSS px (gloved hands on the plate-room tablets), each screen has one level-1 heading (its title, the
+first stop of a screen reader's heading list), and no page logs a JavaScript error.
 
 One demo server for the module, one tab per walk that goes through the screens. The exceptions to the target size
 are listed in TARGET_EXCEPTIONS, each with its reason. CTP_SCREENSHOT_DIR=docs/screenshots refreshes the README's
@@ -226,6 +227,10 @@ def _check(page: Any, url: str, where: str) -> list[str]:
     raise AssertionError('unreachable')
 
 
+# the level-1 headings a screen reader lists (visually hidden ones included: they have a box of 1 px)
+LEVEL_ONE = ("[...document.querySelectorAll('h1, [role=heading][aria-level=\"1\"]')]"
+             ".filter(el => el.getClientRects().length && !el.closest('[aria-hidden=\"true\"]'))"
+             ".map(el => el.textContent.trim())")
 RELOADED = ('Execution context was destroyed', 'net::ERR_ABORTED')
 # every finite animation and transition of the page has ended (a spinner's or the wall's drift never ends): axe reads
 # the colours as a person sees them once the screen is still; a toast caught half faded in measured 1.02:1
@@ -252,6 +257,9 @@ def _check_once(page: Any, url: str, where: str) -> list[str]:
     width = page.evaluate('[document.documentElement.scrollWidth, innerWidth]')
     if width[0] > width[1] + 1:  # bigger targets must not push the page wider than the screen
         problems.append(f'{where}: the page is {width[0]} px wide on a screen of {width[1]} px')
+    titles = page.evaluate(LEVEL_ONE)
+    if len(titles) != 1:  # a screen reader's "next heading" finds the screen's title, and only one
+        problems.append(f'{where}: {len(titles)} level-1 headings {titles}, not the screen\'s title alone')
     cut = page.evaluate("[...document.querySelectorAll('.q-header a, .q-header button')]"
                         ".filter(el => el.getClientRects().length && el.getBoundingClientRect().right > innerWidth + 1)"
                         ".map(el => (el.getAttribute('aria-label') || el.textContent).trim())")
