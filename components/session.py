@@ -151,6 +151,6 @@ async def require_page_admin(title: str = 'Administration') -> Actor | None:
         return None
     if Action.ADMINISTER not in ROLE_ACTIONS[actor.role] or actor.is_display:
         ui.page_title(f'{title} · CTP Log')
-        refusal(NOT_ALLOWED, _('This page is for administrators only.'))
+        refusal(NOT_ALLOWED, _('This page is for administrators only.'), alone=True)
         return None
     return actor

@@ -29,6 +29,9 @@ async def test_admin_pages_refuse_other_roles(user: User, role: Role) -> None:
         await user.open(path)
         await user.should_see('Not allowed')
         await user.should_see('This page is for administrators only.')
+        headings = sorted(str(label.props.get('aria-level')) for label in user.find(ui.label).elements
+                          if label.props.get('role') == 'heading')
+        assert headings == ['1'], headings  # the refusal, alone on the screen, is its title
         await user.should_not_see('Add user')
         await user.should_not_see('Register display')
 

@@ -95,6 +95,10 @@ async def test_machine_outside_the_scope_is_not_found(user: User) -> None:
     await user.should_see('Not found', retries=WAIT)  # the same page as every other route's "not found"
     await user.should_see(f'Machine {other.id} not found')
     await user.should_see('Back to the overview')
+    headings = {str(label.text): label.props.get('aria-level') for label in user.find(ui.label).elements
+                if label.props.get('role') == 'heading'}
+    assert sorted(headings.values()) == ['1', '2'], headings  # the screen's title, the refusal a section under it
+    assert headings['Not found'] == '2', headings
     await user.should_not_see('Agfa Avalon N8-90')
     await user.should_not_see('Problem history')  # no empty, working-looking table under the message
 
