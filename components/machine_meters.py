@@ -6,6 +6,7 @@ from app.db import read_session
 from app.i18n import N_, _, decimal_text
 from app.services.access import Actor
 from app.services.jmf import counters, reads
+from components.design import SECTION
 from components.worker import io
 
 NAMES = {'production': N_('Plates imaged (current job)'), 'total_production': N_('Plates imaged (total)'),
@@ -16,7 +17,7 @@ async def machine_meters(actor: Actor, machine_id: int) -> None:
     found = [m for m in await io(_read, actor, machine_id) if m.value is not None]
     if not found:
         return
-    ui.label(_('Counters reported by the machine')).classes('text-xl font-bold mt-2')
+    ui.label(_('Counters reported by the machine')).classes('text-xl font-bold mt-2').props(SECTION)
     with ui.element('div').classes('w-full grid grid-cols-2 md:grid-cols-3 gap-2').mark('machine-meters'):
         for meter in found:
             digits = 1 if meter.meter == 'hours' else 0

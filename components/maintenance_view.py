@@ -12,7 +12,7 @@ from app.models.maintenance_schemas import FigurePublic, OrderPublic, StepPublic
 from app.services import calendar
 from app.services.access import ROLE_ACTIONS, Action, Actor
 from app.services.maintenance import figures, orders, plans
-from components.design import TOUCH, duration_text, minutes_text, percent_text
+from components.design import SECTION, TOUCH, duration_text, minutes_text, percent_text
 from components.maintenance_editor import plan_tools, task_buttons
 from components.worker import io
 
@@ -93,7 +93,7 @@ async def _section(actor: Actor, machine_id: int, changed: Callable[[], Awaitabl
         return
     admin = Action.ADMINISTER in ROLE_ACTIONS[actor.role] and not actor.is_display
     with ui.column().classes('w-full gap-2').mark('maintenance-section'):
-        ui.label(_('Maintenance plan')).classes('text-xl font-bold mt-2')
+        ui.label(_('Maintenance plan')).classes('text-xl font-bold mt-2').props(SECTION)
         if not tasks:
             ui.label(_('No maintenance plan yet.')).classes('text-gray-500')
         for task in tasks:

@@ -14,7 +14,7 @@ from app.services import users
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.alert_settings import ChannelIn, ChannelPublic, OutboxPage, RuleIn, RulePublic, ShiftIO
 from components.admin import act, admin_nav
-from components.design import TOUCH
+from components.design import SECTION, TOUCH
 from components.layout import frame
 from components.page import page
 from components.session import require_page_admin
@@ -58,7 +58,7 @@ async def admin_alerts_page() -> None:
 
 def _channels(snap: Snapshot, refresh: object) -> None:
     with ui.card().classes('w-full max-w-3xl').mark('alert-channels'):
-        ui.label(_('Channels')).classes('text-lg')
+        ui.label(_('Channels')).classes('text-lg').props(SECTION)
         ui.label(_('Webhook, Teams and Slack addresses must be on CTP_ALERT_ALLOWED_HOSTS. A saved secret is '
                    'never shown again.'))
         for channel in snap.channels:
@@ -89,7 +89,7 @@ def _channels(snap: Snapshot, refresh: object) -> None:
 
 def _rules(snap: Snapshot, refresh: object) -> None:
     with ui.card().classes('w-full max-w-3xl').mark('escalation-rules'):
-        ui.label(_('Escalation rules')).classes('text-lg')
+        ui.label(_('Escalation rules')).classes('text-lg').props(SECTION)
         for rule in snap.rules:
             with ui.row().classes('items-center gap-2').mark(f'rule-{rule.id}'):
                 ui.label(_(RULE_KINDS[rule.kind]))
@@ -108,7 +108,7 @@ def _rules(snap: Snapshot, refresh: object) -> None:
 def _roster(snap: Snapshot, refresh: object) -> None:
     shifts = list(snap.roster)
     with ui.card().classes('w-full max-w-3xl').mark('roster'):
-        ui.label(_('Shift roster')).classes('text-lg')
+        ui.label(_('Shift roster')).classes('text-lg').props(SECTION)
         ui.label(_('Who leads which shift (plant time); a shift ending before it starts runs past midnight. '
                    'Without a lead on shift, the managers are told.'))
         for index, shift in enumerate(shifts):
@@ -138,7 +138,7 @@ def _roster(snap: Snapshot, refresh: object) -> None:
 
 def _outbox(snap: Snapshot, refresh: object) -> None:
     with ui.card().classes('w-full max-w-3xl').mark('dead-letters'):
-        ui.label(_('Dead letters')).classes('text-lg')
+        ui.label(_('Dead letters')).classes('text-lg').props(SECTION)
         if not snap.dead.items:
             ui.label(_('None: every alert was delivered or is still being tried.'))
         for item in snap.dead.items:
@@ -151,7 +151,7 @@ def _outbox(snap: Snapshot, refresh: object) -> None:
                         refresh()  # type: ignore[operator]
                 ui.button(_('Retry'), on_click=retry).props('flat')
     with ui.card().classes('w-full max-w-3xl').mark('outbox'):
-        ui.label(_('Recent alerts')).classes('text-lg')
+        ui.label(_('Recent alerts')).classes('text-lg').props(SECTION)
         for item in snap.recent.items:
             ui.label(f'{date_time_text(item.created_at)} {item.status} ({item.attempts}) {item.channel_kind} → '
                      f'{item.destination}')

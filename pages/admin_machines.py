@@ -12,6 +12,7 @@ from app.services import labels, machines
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.jmf import links, subscriber
 from components.admin import act, admin_nav
+from components.design import SECTION
 from components.device_health import device_health
 from components.device_links import machine_links
 from components.dialog import named_dialog
@@ -61,7 +62,7 @@ async def admin_machines_page(request: Request) -> None:
 
 def _new_machine_form(refresh: object) -> None:
     with ui.card().classes('w-full'):
-        ui.label(_('Add a machine')).classes('text-lg')
+        ui.label(_('Add a machine')).classes('text-lg').props(SECTION)
         with ui.row().classes('items-end'):
             name = ui.input(_('Machine name')).props('maxlength=120')
             nickname = ui.input(_('Nickname')).props('maxlength=60')

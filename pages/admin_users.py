@@ -13,7 +13,7 @@ from app.services import machines, tokens, users
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.tokens import TokenInfo
 from components.admin import act, admin_nav
-from components.design import TOUCH
+from components.design import SECTION, TOUCH
 from components.dialog import named_dialog
 from components.layout import frame
 from components.page import page
@@ -56,7 +56,7 @@ async def admin_users_page() -> None:
 def _new_user_form(refresh: object) -> ui.select:
     """The add form; returns its machine select, whose options the user list fills."""
     with ui.card().classes('w-full'):
-        ui.label(_('Add a user')).classes('text-lg')
+        ui.label(_('Add a user')).classes('text-lg').props(SECTION)
         with ui.row().classes('items-end'):
             username = ui.input(_('New user name')).props('maxlength=64')
             name = ui.input(_('Full name')).props('maxlength=120')

@@ -11,7 +11,7 @@ from app.i18n import _
 from app.services import display_claims, displays, labels, machines
 from app.services.access import Actor, SignedIn, acting_as
 from components.admin import admin_nav
-from components.design import TOUCH, local_text
+from components.design import SECTION, TOUCH, local_text
 from components.dialog import named_dialog
 from components.language import language_choices
 from components.layout import frame
@@ -74,7 +74,7 @@ async def displays_admin_page(request: Request) -> None:
     with frame(_('Wall displays'), actor):
         admin_nav('/admin/displays')
         with ui.card().classes('w-full'):
-            ui.label(_('Register a display')).classes('text-lg font-bold')
+            ui.label(_('Register a display')).classes('text-lg font-bold').props(SECTION)
             with ui.row().classes('items-end gap-4 w-full'):
                 name = ui.input(_('Name'), placeholder=_('Plate room wall')).classes('w-64')
                 scope = ui.select(machine_names, multiple=True, label=_('Machines (empty = all)')).classes('w-96')

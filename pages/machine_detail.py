@@ -15,7 +15,7 @@ from app.services import calendar, machines, stats, taxonomy
 from app.services.access import ROLE_ACTIONS, Action, Actor
 from app.services.stats import MachineStats, headline_is_24_7
 from components.date_range import range_text
-from components.design import BIG_BUTTON, TOUCH_LINK, duration_text, minutes_text, percent_text
+from components.design import BIG_BUTTON, SECTION, TOUCH_LINK, duration_text, minutes_text, percent_text
 from components.downtime_chart import downtime_chart, pareto_chart
 from components.layout import frame
 from components.machine_meters import machine_meters
@@ -100,7 +100,7 @@ async def machine_detail_page(machine_id: int) -> None:
     with frame(_('Machine'), actor):
         top, history = ui.column().classes('w-full gap-4'), ui.column().classes('w-full gap-2')
         with history:
-            ui.label(_('Problem history')).classes('text-xl font-bold mt-2')
+            ui.label(_('Problem history')).classes('text-xl font-bold mt-2').props(SECTION)
             table = ProblemLogTable(actor, machine_id, await io(_subsystems))
         with top:
             await summary()  # hides the history when the machine is not found

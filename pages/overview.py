@@ -20,7 +20,7 @@ from app.services.access import ROLE_ACTIONS, Action, Actor
 from components import card_rooms
 from components.card_rooms import BOARD_READ
 from components.coalesce import Coalesced, SharedLoad
-from components.design import CARD_GRID
+from components.design import CARD_GRID, SECTION
 from components.layout import frame
 from components.machine_card import CARD_CSS, MachineCard
 from components.page import page
@@ -156,7 +156,7 @@ async def overview_page() -> None:
         rooms = card_rooms.CardRooms(page, language, on_reconnect=lambda: board.resend())
         board = Board(may_report=Action.REPORT in ROLE_ACTIONS[actor.role], rooms=rooms)
         await load_board()
-        ui.label(_('Recent problems')).classes('text-xl font-bold mt-4')
+        ui.label(_('Recent problems')).classes('text-xl font-bold mt-4').props(SECTION)
         recent = RecentList()
         await load_recent()
     update = Coalesced(refresh, 'overview-update')

@@ -13,6 +13,7 @@ from app.services import tokens, users
 from app.services.access import Actor, SignedIn, acting_as
 from app.services.tokens import TokenInfo
 from components.alert_subscriptions import alert_subscriptions_card
+from components.design import SECTION
 from components.language import language_choices
 from components.layout import ROLE_WORDS, frame
 from components.page import page
@@ -42,14 +43,14 @@ def _language_card(actor: Actor) -> None:
             ui.navigate.reload()
 
     with ui.card().classes('w-full max-w-md'):
-        ui.label(_('Language')).classes('text-lg')
+        ui.label(_('Language')).classes('text-lg').props(SECTION)
         ui.select(language_choices(), value=actor.language or '', label=_('Language of your screens'),
                   on_change=lambda e: choose(e.value)).classes('w-full').mark('language')
 
 
 def _password_card() -> None:
     with ui.card().classes('w-full max-w-md'):
-        ui.label(_('Change your password')).classes('text-lg')
+        ui.label(_('Change your password')).classes('text-lg').props(SECTION)
         current = ui.input(_('Current password'), password=True).classes('w-full')
         new = ui.input(_('New password'), password=True).props(f'hint="{_("at least 8 characters")}"').classes('w-full')
 
@@ -100,7 +101,7 @@ async def _tokens_card(actor: Actor) -> None:
             token_list.refresh()
 
     with ui.card().classes('w-full max-w-2xl'):
-        ui.label(_('Personal API tokens')).classes('text-lg')
+        ui.label(_('Personal API tokens')).classes('text-lg').props(SECTION)
         ui.label(_('Scripts send a token as "Authorization: Bearer <token>"; it carries your rights, no more.'))
         with ui.row().classes('items-center'):
             name = ui.input(_('Token name')).props('maxlength=80')

@@ -30,6 +30,16 @@ async def test_admin_signs_in_and_sees_every_machine(user: User) -> None:
     await user.should_see('Agfa Avalon N8-90')
 
 
+async def test_the_overview_reads_as_a_title_and_its_sections(user: User) -> None:
+    """A screen reader's heading list: the screen's title (level 1), then its sections (level 2)."""
+    await sign_in(user, 'admin', ADMIN_PASSWORD)
+    await user.should_see('Recent problems', retries=WAIT)
+    headings = [(label.props.get('aria-level'), str(label.text)) for label in user.find(ui.label).elements
+                if label.props.get('role') == 'heading']
+    assert sorted(level for level, _ in headings) == ['1', '2'], headings
+    assert ('2', 'Recent problems') in headings, headings
+
+
 async def test_wrong_password_is_refused(user: User) -> None:
     await user.open('/login')
     user.find('User name').type('admin')
