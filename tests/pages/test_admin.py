@@ -13,6 +13,7 @@ from app.models import Category, CTPMachine, OperatingWindow, PlantClosure, Role
 from app.models import User as UserRow
 from tests.conftest import ADMIN_PASSWORD, api_login
 from tests.factories import PASSWORD, change_behind_the_pages, make_machine, make_user
+from tests.pages.headings import headings
 from tests.pages.signin import WAIT, sign_in
 
 ADMIN_PAGES = ['/admin', '/admin/users', '/admin/machines', '/admin/taxonomy', '/admin/calendar', '/admin/displays']
@@ -29,9 +30,8 @@ async def test_admin_pages_refuse_other_roles(user: User, role: Role) -> None:
         await user.open(path)
         await user.should_see('Not allowed')
         await user.should_see('This page is for administrators only.')
-        headings = sorted(str(label.props.get('aria-level')) for label in user.find(ui.label).elements
-                          if label.props.get('role') == 'heading')
-        assert headings == ['1'], headings  # the refusal, alone on the screen, is its title
+        levels = sorted(level for level, _ in headings(user))
+        assert levels == ['1'], levels  # the refusal, alone on the screen, is its title
         await user.should_not_see('Add user')
         await user.should_not_see('Register display')
 

@@ -13,6 +13,7 @@ from app.models import CTPMachine, Role, utcnow
 from app.models import User as UserRow
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PASSWORD, complete, make_machine, make_user, report, seeded_category
+from tests.pages.headings import headings
 from tests.pages.signin import WAIT, sign_in
 
 pytestmark = pytest.mark.dates  # tests/clock.py: CI runs these at every pinned moment
@@ -95,10 +96,9 @@ async def test_machine_outside_the_scope_is_not_found(user: User) -> None:
     await user.should_see('Not found', retries=WAIT)  # the same page as every other route's "not found"
     await user.should_see(f'Machine {other.id} not found')
     await user.should_see('Back to the overview')
-    headings = {str(label.text): label.props.get('aria-level') for label in user.find(ui.label).elements
-                if label.props.get('role') == 'heading'}
-    assert sorted(headings.values()) == ['1', '2'], headings  # the screen's title, the refusal a section under it
-    assert headings['Not found'] == '2', headings
+    levels = {text: level for level, text in headings(user)}
+    assert sorted(levels.values()) == ['1', '2'], levels  # the screen's title, the refusal a section under it
+    assert levels['Not found'] == '2', levels
     await user.should_not_see('Agfa Avalon N8-90')
     await user.should_not_see('Problem history')  # no empty, working-looking table under the message
 

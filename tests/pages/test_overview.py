@@ -13,6 +13,7 @@ from components.machine_card import MachineCard
 from components.recent_list import RecentRow
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PASSWORD, complete, make_machine, make_user, report
+from tests.pages.headings import headings
 from tests.pages.signin import WAIT, screens_signed_in, sign_in
 
 
@@ -34,10 +35,9 @@ async def test_the_overview_reads_as_a_title_and_its_sections(user: User) -> Non
     """A screen reader's heading list: the screen's title (level 1), then its sections (level 2)."""
     await sign_in(user, 'admin', ADMIN_PASSWORD)
     await user.should_see('Recent problems', retries=WAIT)
-    headings = [(label.props.get('aria-level'), str(label.text)) for label in user.find(ui.label).elements
-                if label.props.get('role') == 'heading']
-    assert sorted(level for level, _ in headings) == ['1', '2'], headings
-    assert ('2', 'Recent problems') in headings, headings
+    listed = headings(user)
+    assert sorted(level for level, _ in listed) == ['1', '2'], listed
+    assert ('2', 'Recent problems') in listed, listed
 
 
 async def test_wrong_password_is_refused(user: User) -> None:
