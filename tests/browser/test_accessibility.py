@@ -3,7 +3,8 @@ technician, dialogs open: axe-core finds no serious or critical violation, every
 least 48x48 CSS px (gloved hands on the plate-room tablets), each screen has one level-1 heading (its title, the
 first stop of a screen reader's heading list), and no page logs a JavaScript error.
 
-One demo server for the module, one tab per walk that goes through the screens. The exceptions to the target size
+One demo server for the module, one tab per walk that goes through the screens; a walk of several sizes loads a
+screen once and checks it at each size, the window resized in between. The exceptions to the target size
 are listed in TARGET_EXCEPTIONS, each with its reason. CTP_SCREENSHOT_DIR=docs/screenshots refreshes the README's
 pictures of the screens (`<screen>-<walk>.png`).
 """
@@ -71,51 +72,56 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-# Who walks, at which size, in which theme: the admin opens every screen (light at every size; dark at phone size,
+# Who walks, in which theme, and at which sizes: the admin opens every screen (light at every size; dark at phone size,
 # whose narrow layout shows every element the wider ones do), the technician the screens of the shift with the
-# problem page's dialogs open (light at tablet size, dark at phone size).
-WALKS = {'tablet': ('tablet', 'admin', False), 'phone': ('phone', 'admin', False),
-         'desktop': ('desktop', 'admin', False), 'wall': ('wall', 'admin', False),
-         'phone-dark': ('phone', 'admin', True),
-         'tablet-technician': ('tablet', 'tech1', False), 'phone-technician-dark': ('phone', 'tech1', True)}
+# problem page's dialogs open (light at tablet size, dark at phone size). A walk of several sizes loads each screen
+# once and checks it at each size in turn, the window resized in between, as a tablet turned or a window dragged
+# does: the layout follows the width (CSS, Quasar's layout and screen sizes), not the load. Touch sizes share a
+# browser with touch; the desktop has a mouse.
+WALKS = {'touch': (('tablet', 'phone', 'wall'), 'admin', False), 'desktop': (('desktop',), 'admin', False),
+         'phone-dark': (('phone',), 'admin', True),
+         'tablet-technician': (('tablet',), 'tech1', False), 'phone-technician-dark': (('phone',), 'tech1', True)}
 # The dialogs of a problem the technician reported and works (the demo's open problem on machine 1): button -> dialog
 PROBLEM_DIALOGS = ('Complete', 'Vendor', 'Edit', 'Hand over')
 ADMIN_DIALOGS = {'/admin/users': 'Edit'}  # screen -> the first button of that name opens its dialog
+DIALOG_SIZES = ('tablet', 'phone')  # where the admin's dialogs are checked (the narrowest cards)
+View = tuple[str, str, dict[str, int]]  # size, its name in the findings ("overview @ <name>"), viewport
 
 
 @pytest.mark.parametrize('walk', list(WALKS))
 def test_every_screen_is_accessible_and_big_enough_to_touch(browser: Any, demo: str, walk: str) -> None:
-    size, who, dark = WALKS[walk]
+    sizes, who, dark = WALKS[walk]
+    views = [(size, size if len(sizes) > 1 else walk, SIZES[size]) for size in sizes]
     started, problems = time.monotonic(), []
-    page = browser.new_context(viewport=SIZES[size], has_touch=size != 'desktop').new_page()
+    page = browser.new_context(viewport=SIZES[sizes[0]], has_touch='desktop' not in sizes).new_page()
     errors: list[str] = []
     page.on('console', lambda message: errors.append(message.text) if message.type == 'error' else None)
     page.on('pageerror', lambda error: errors.append(str(error)))
     if not dark and who == 'admin':
-        problems += _check(page, f'{demo}/login', f'sign-in @ {walk}')
+        problems += _check(page, f'{demo}/login', 'sign-in', views)
     sign_in(page, demo, who)
     if dark:
         _switch_to_dark(page)
     screens = SCREENS if who == 'admin' else {**PAGES, **PROFILE_PAGES}
-    for name, path in screens.items():
-        problems += _check(page, demo + path, f'{name} @ {walk}')
-        if who == 'admin' and path in ADMIN_DIALOGS and size in ('tablet', 'phone'):
-            problems += _check_dialog(page, ADMIN_DIALOGS[path], f'{name} dialog @ {walk}')
+    for n, (name, path) in enumerate(screens.items()):  # every other screen in reverse: one resize fewer each
+        dialog = ADMIN_DIALOGS.get(path) if who == 'admin' else None
+        problems += _check(page, demo + path, name, views if n % 2 == 0 else views[::-1], dialog)
     if who != 'admin':
-        problems += _check_problem_dialogs(page, demo, walk)
-    if size == 'phone' and not dark:  # the header's menus, open (the same at every size; the phone shows both)
+        problems += _check_problem_dialogs(page, demo, views)
+    if 'phone' in sizes and not dark:  # the header's menus, open (the same at every size; the phone shows both)
+        _resize(page, SIZES['phone'])
         for menu in ('Menu', 'Account of '):
-            problems += _check_menu(page, menu, f'{menu.strip()} menu @ {walk}')
+            problems += _check_menu(page, menu, f'{menu.strip()} menu @ phone')
     if walk == 'desktop':
         problems += _rows_open_their_problem(page, demo)
         problems += _kpi_rows_drill_down_by_keyboard(page, demo)
         problems += _loading_bar_while_a_request_runs(page)
-    if walk == 'wall':
-        for wall, viewport in WALL_SIZES.items():
-            page.set_viewport_size(viewport)
-            problems += _check(page, f'{demo}/display', f'wall-display @ {wall}')
+    if 'wall' in sizes:
+        problems += _check(page, f'{demo}/display', 'wall-display',
+                           [(size, size, viewport) for size, viewport in WALL_SIZES.items()])
     page.context.close()
-    logger.info('%s: %d screens checked in %.1f s', walk, len(screens) + 1, time.monotonic() - started)
+    logger.info('%s: %d screens checked at %d sizes in %.1f s', walk, len(screens) + 1, len(sizes),
+                time.monotonic() - started)
     assert not problems, '\n'.join(problems)
     assert errors == [], f'JavaScript errors in the {walk} walk: {errors}'
 
@@ -178,11 +184,13 @@ def _switch_to_dark(page: Any) -> None:
     page.wait_for_function("window.did_handshake === true && document.body.classList.contains('body--dark')")
 
 
-def _check_problem_dialogs(page: Any, demo: str, walk: str) -> list[str]:
-    """Open each dialog of the technician's open problem on machine 1 (its own report, so Edit is offered)."""
+def _check_problem_dialogs(page: Any, demo: str, views: list[View]) -> list[str]:
+    """Open each dialog of the technician's open problem on machine 1 (its own report, so Edit is offered), at the
+    walk's last size."""
     listing = page.request.get(f'{demo}/api/ctp-problem-logs?machine_id=1&status=open&status=in_progress').json()
     problem = listing['items'][0]['id']
-    problems = _check(page, f'{demo}/problem-logs/{problem}', f'open problem @ {walk}')
+    problems = _check(page, f'{demo}/problem-logs/{problem}', 'open problem', views)
+    walk = views[-1][1]
     if page.get_by_role('button', name='Take it').count():  # taken, it offers Hand over too
         page.get_by_role('button', name='Take it').click()
         page.get_by_role('button', name='Hand over').wait_for()
@@ -213,17 +221,17 @@ def _check_dialog(page: Any, button: str, where: str) -> list[str]:
     return problems
 
 
-def _check(page: Any, url: str, where: str) -> list[str]:
-    """The screen's problems. A screen that reloads itself while being read (NiceGUI reloads a page whose socket
-    comes back to a server that dropped it, which a loaded machine can cause: the read's context is destroyed, or the
-    navigation to it aborted) is read again, up to twice, and it is logged."""
+def _check(page: Any, url: str, name: str, views: list[View], dialog: str | None = None) -> list[str]:
+    """The screen's problems at each view (loaded once, at the first). A screen that reloads itself while being read
+    (NiceGUI reloads a page whose socket comes back to a server that dropped it, which a loaded machine can cause: the
+    read's context is destroyed, or the navigation to it aborted) is read again, up to twice, and it is logged."""
     for attempt in range(3):
         try:
-            return _check_once(page, url, where)
+            return _check_once(page, url, name, views, dialog)
         except Exception as error:  # playwright's Error, imported lazily like the rest of playwright here
             if attempt == 2 or not any(sign in str(error) for sign in RELOADED):
                 raise
-            logger.warning('%s reloaded while it was checked; checking it again', where)
+            logger.warning('%s reloaded while it was checked; checking it again', name)
     raise AssertionError('unreachable')
 
 
@@ -242,13 +250,36 @@ def _settle(page: Any) -> None:
     page.wait_for_function(SETTLED, timeout=30_000, polling=100)
 
 
-def _check_once(page: Any, url: str, where: str) -> list[str]:
+def _resize(page: Any, viewport: dict[str, int]) -> None:
+    """The window at this size, once the page has laid itself out again (resize observers run before the next frame
+    is drawn; a drawer's switch between docked and overlay animates)."""
+    if page.viewport_size == viewport:
+        return
+    page.set_viewport_size(viewport)
+    page.evaluate('new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))')
+    _settle(page)
+
+
+def _check_once(page: Any, url: str, name: str, views: list[View], dialog: str | None) -> list[str]:
     started = time.monotonic()
+    _resize(page, views[0][2])
     page.goto(url)
     page.wait_for_function('window.did_handshake === true')  # NiceGUI's socket is up: the page is live
     page.wait_for_timeout(150)  # what a page sends once connected arrives
     _settle(page)
-    loaded = time.monotonic()
+    logger.info('%s: loaded in %.2f s', name, time.monotonic() - started)
+    problems = []
+    for size, label, viewport in views:
+        _resize(page, viewport)
+        problems += _inspect(page, f'{name} @ {label}')
+        if dialog and size in DIALOG_SIZES:
+            problems += _check_dialog(page, dialog, f'{name} dialog @ {label}')
+    return problems
+
+
+def _inspect(page: Any, where: str) -> list[str]:
+    """axe-core, the page's width, its level-1 headings, its header and its targets, as the window is now."""
+    began = time.monotonic()
     if SHOTS:
         page.wait_for_timeout(600)  # charts animate in
         page.screenshot(path=str(Path(SHOTS) / f'{where.replace(" @ ", "-")}.png'), full_page=True)
@@ -266,8 +297,7 @@ def _check_once(page: Any, url: str, where: str) -> list[str]:
     if cut:  # a header too full pushes the bell and the account menu off the screen (it does not scroll)
         problems.append(f'{where}: the header cuts off {cut}')
     smalls = page.evaluate(TARGETS, [MIN_TARGET, list(TARGET_EXCEPTIONS), 'body'])
-    logger.info('%s: load %.2f s, axe %.2f s, targets %.2f s', where, loaded - started, checked - loaded,
-                time.monotonic() - checked)
+    logger.info('%s: axe %.2f s, the rest %.2f s', where, checked - began, time.monotonic() - checked)
     for small in dict.fromkeys(smalls):  # a table repeats its row buttons: each kind once, with its count
         count = smalls.count(small)
         problems.append(f'{where}: target under {MIN_TARGET}x{MIN_TARGET} px: {small}' + (f' (x{count})' * (count > 1)))
@@ -290,7 +320,9 @@ def _check_menu(page: Any, button: str, where: str) -> list[str]:
 def _axe_problems(page: Any, where: str, context: str | None = None) -> list[str]:
     """axe-core's serious and critical violations on the page (or inside `context`), with where and why."""
     problems = []
-    for rule in _axe().run(page, context=context).response['violations']:
+    if not page.evaluate("typeof window.axe === 'object'"):  # once per page load, not per check
+        page.evaluate(_axe_script())
+    for rule in page.evaluate(AXE_RUN, [context, {'resultTypes': ['violations']}])['violations']:
         if rule['impact'] in BLOCKING:
             targets = ', '.join(' '.join(map(str, node['target'])) for node in rule['nodes'][:6])
             why = rule['nodes'][0].get('failureSummary', '').replace('\n', ' ')[:300]
@@ -298,8 +330,11 @@ def _axe_problems(page: Any, where: str, context: str | None = None) -> list[str
     return problems
 
 
+AXE_RUN = '([context, options]) => axe.run(context ?? document, options)'
+
+
 @functools.cache
-def _axe() -> Any:
-    """axe-core's script, read from the package once."""
-    from axe_playwright_python.sync_playwright import Axe
-    return Axe()
+def _axe_script() -> str:
+    """axe-core's script, as the axe-playwright-python package bundles it, read once."""
+    from axe_playwright_python.base import AXE_SCRIPT
+    return AXE_SCRIPT
