@@ -15,11 +15,12 @@ from app.models.maintenance_schemas import StepIn, TaskIn
 from app.services.maintenance import plans
 from tests.browser.screens import Words, shot, signed_in_page
 from tests.browser.server import TABLET, database_url, free_port, require_chromium, running_server
-from tests.browser.test_accessibility import _check
+from tests.browser.test_accessibility import View, _check
 from tests.factories import PASSWORD, actor, make_machine, make_user, seeded_category
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 WAIT = 15_000  # ms
+TABLET_VIEW: View = ('tablet', 'tablet', TABLET)  # the screens checked as the story's tablet shows them
 MACHINES = {'en': 'Processor A', 'de': 'Processor B'}  # each language's pass works its own machine's order
 
 
@@ -59,14 +60,14 @@ def test_bath_change_on_a_tablet_with_an_out_of_limits_reading(plant: tuple[str,
     page = signed_in_page(browser, base, 'tech1', PASSWORD, TABLET, 30_000, words)
     axe = words.code == 'en'  # the screens' accessibility once (the German pass reads their words)
     if axe:
-        assert _check(page, f'{base}/maintenance', 'maintenance @ tablet') == []  # it opens the screen
+        assert _check(page, f'{base}/maintenance', 'maintenance', [TABLET_VIEW]) == []  # it opens the screen
     else:
         page.goto(f'{base}/maintenance')
     page.get_by_text(f'{machine}: Developer bath change').click()
     page.wait_for_url(f'{base}/maintenance/{order_id}')
     page.get_by_role('button', name=words('Start (stops the machine)')).click()
     page.get_by_text(words('Planned stop of this task')).wait_for(timeout=WAIT)
-    assert not axe or _check(page, f'{base}/maintenance/{order_id}', 'maintenance task @ tablet') == []
+    assert not axe or _check(page, f'{base}/maintenance/{order_id}', 'maintenance task', [TABLET_VIEW]) == []
     page.get_by_role('checkbox', name='Drain the old developer').click()
     page.get_by_label('Developer conductivity (mS/cm)').fill('95')
     page.keyboard.press('Tab')
