@@ -70,7 +70,8 @@ def sign_in(page: Any, base: str, username: str = 'admin', password: str | None 
     The form speaks the browser's language (a context with `locale=words.locale`); with `words`, the overview is
     in their language, the person's own choice switched to it first where it differs."""
     said = words or ENGLISH
-    page.goto(f'{base}/login')
+    if page.url != f'{base}/login':  # a walk that has just checked the form signs in on it
+        page.goto(f'{base}/login')
     page.get_by_label(said('User name')).fill(username)
     page.get_by_label(said('Password')).fill(password or DEMO_PASSWORDS[username])
     page.get_by_role('button', name=said('Sign in')).click()
@@ -95,9 +96,9 @@ def speak(page: Any, base: str, words: Words) -> None:
 
 
 def signed_in_page(browser: Any, base: str, username: str, password: str, viewport: dict[str, int],
-                   timeout_ms: int, words: Words = ENGLISH) -> Any:
-    """A new touch screen of that size in `words`' language, on the overview. Signed in through the REST API in the
-    browser's own session (its cookie), so the story's first screen is the overview in its language, loaded once:
+                   timeout_ms: int, words: Words = ENGLISH, at: str = '/') -> Any:
+    """A new touch screen of that size in `words`' language, on the screen at `at` (the overview). Signed in through
+    the REST API in the browser's own session (its cookie), so the story's first screen is loaded once, in its language:
     the form is walked by `sign_in` (the accessibility walks, the German screens, the monthly report) and the
     page tests."""
     page = browser.new_context(viewport=viewport, has_touch=True, locale=words.locale).new_page()
@@ -107,7 +108,7 @@ def signed_in_page(browser: Any, base: str, username: str, password: str, viewpo
     assert answer.ok, answer.text()
     if (answer.json().get('language') or 'en') != words.code:
         speak(page, base, words)
-    page.goto(f'{base}/')
+    page.goto(f'{base}{at}')
     assert page.evaluate('document.documentElement.lang') == words.locale
     return page
 

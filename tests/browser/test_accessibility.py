@@ -227,7 +227,7 @@ def _check(page: Any, url: str, name: str, views: list[View], dialog: str | None
     read's context is destroyed, or the navigation to it aborted) is read again, up to twice, and it is logged."""
     for attempt in range(3):
         try:
-            return _check_once(page, url, name, views, dialog)
+            return _check_once(page, url, name, views, dialog, fresh=attempt > 0)
         except Exception as error:  # playwright's Error, imported lazily like the rest of playwright here
             if attempt == 2 or not any(sign in str(error) for sign in RELOADED):
                 raise
@@ -260,10 +260,12 @@ def _resize(page: Any, viewport: dict[str, int]) -> None:
     _settle(page)
 
 
-def _check_once(page: Any, url: str, name: str, views: list[View], dialog: str | None) -> list[str]:
+def _check_once(page: Any, url: str, name: str, views: list[View], dialog: str | None, fresh: bool) -> list[str]:
+    """Checked at each view; loaded unless the tab shows it already (the overview a sign-in lands on)."""
     started = time.monotonic()
     _resize(page, views[0][2])
-    page.goto(url)
+    if fresh or page.url != url:
+        page.goto(url)
     page.wait_for_function('window.did_handshake === true')  # NiceGUI's socket is up: the page is live
     page.wait_for_timeout(150)  # what a page sends once connected arrives
     _settle(page)

@@ -44,8 +44,8 @@ def plant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield base
 
 
-def _signed_in(browser: Any, base: str, username: str, words: Words) -> Any:
-    return signed_in_page(browser, base, username, PASSWORD, TABLET, WAIT_MS, words)
+def _signed_in(browser: Any, base: str, username: str, words: Words, at: str = '/') -> Any:
+    return signed_in_page(browser, base, username, PASSWORD, TABLET, WAIT_MS, words, at)
 
 
 def _shot(page: Any, name: str, tmp_path: Path, words: Words) -> None:
@@ -75,8 +75,7 @@ def test_the_day_shift_reports_and_the_night_shift_takes_comments_adds_a_photo_a
     day = _signed_in(browser, plant, 'tech1', words)
     problem = _report(day, plant, _said(words, 'Plates jam in the autoloader', 'Platten stauen sich im Autoloader'),
                       words)
-    night = _signed_in(browser, plant, 'tech2', words)
-    night.goto(problem)
+    night = _signed_in(browser, plant, 'tech2', words, at=problem.removeprefix(plant))
     night.get_by_text(_sentence(words('only the reporter or an admin can edit the report'))).wait_for()
     night.get_by_role('button', name=words('Take it')).tap()
     night.get_by_text(words('It is yours now')).wait_for()
