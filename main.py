@@ -27,7 +27,9 @@ nicegui_app.on_shutdown(jobs.stop)
 nicegui_app.on_startup(demo_simulator.start)  # CTP_DEMO_SIMULATOR=1: simulated platesetters (issue 21)
 nicegui_app.on_shutdown(demo_simulator.stop)
 
-import pages  # noqa: E402,F401  (registers every @ui.page)
+import pages  # noqa: E402  (declares every screen)
+
+pages.install()
 
 if __name__ in {'__main__', '__mp_main__'}:
     ui.run(host=settings.host, port=settings.port, title=settings.plant_name, reload=False, show=False,

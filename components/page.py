@@ -37,11 +37,25 @@ setInterval(function () {
 </script>'''
 
 
+# path -> (ui.page's arguments, the page function): every screen, declared as its module is imported
+_declared: dict[str, tuple[dict[str, Any], Callable[..., Any]]] = {}
+
+
 def page(path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """`ui.page(path, ...)` with `response_timeout=BUILD_SECONDS` unless the page sets its own, building the page
-    in the visitor's language."""
+    """Declare the screen at `path`: `ui.page(path, ...)` once `install` runs, with `response_timeout=BUILD_SECONDS`
+    unless the page sets its own, building the page in the visitor's language."""
     kwargs.setdefault('response_timeout', BUILD_SECONDS)
-    return lambda func: ui.page(path, **kwargs)(in_language(func))
+
+    def declare(func: Callable[..., Any]) -> Callable[..., Any]:
+        _declared[path] = (kwargs, func)
+        return func
+    return declare
+
+
+def install() -> None:
+    """Serve every declared screen on NiceGUI's app (main.py, once per app), in the order they were declared."""
+    for path, (kwargs, func) in _declared.items():
+        ui.page(path, **kwargs)(in_language(func))
 
 
 def in_language(func: Callable[..., Any]) -> Callable[..., Any]:

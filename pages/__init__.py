@@ -1,4 +1,5 @@
-"""Every page module; importing this package registers all routes."""
+"""Every page module: importing this package declares every screen, `install()` serves them (main.py)."""
+from components import page
 from pages import (  # noqa: F401
     admin_alerts,
     admin_calendar,
@@ -22,3 +23,8 @@ from pages import (  # noqa: F401
     profile,
     statistics,
 )
+
+
+def install() -> None:
+    """Serve every screen on NiceGUI's app: once per app (main.py; a test's app runs main.py again)."""
+    page.install()

@@ -16,8 +16,7 @@ from app import events
 from app.config import get_settings
 from app.db import dispose_engine, init_engine, session_scope
 from app.services import throttle
-from tests import dbutil
-from tests.nicegui_gc import collect_once_per_app
+from tests import dbutil, nicegui_reset
 from tests.route_contexts import reuse_route_contexts
 from tests.statement_cache import share_compiled_statements
 
@@ -27,7 +26,7 @@ ADMIN_PASSWORD = 'admin-pass-123'
 
 reuse_route_contexts()  # main.py's routers, included again per test, are worked out once (tests/route_contexts.py)
 share_compiled_statements()  # each test's engine finds the SQL the worker's earlier tests compiled
-collect_once_per_app()  # NiceGUI's reset collects as an app ends, not again as the next starts (tests/nicegui_gc.py)
+nicegui_reset.install()  # one collection per app test, the page modules kept (tests/nicegui_reset.py)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
