@@ -1,5 +1,9 @@
 """`page`: NiceGUI's `ui.page` with the app's defaults, used by every screen instead of `ui.page` itself.
 
+A screen's module declares it with `@page(path)`; `install()` serves every declared screen on NiceGUI's app
+(main.py, through `pages.install()`), so importing a page module registers nothing by itself and the same modules
+serve every app of a process (each test's app runs main.py again).
+
 NiceGUI shows a terminal error page when a page function needs more than `response_timeout` (3 s by default) to
 build. On a plant's small server under load (a month-end export, a burst of machine signals) a board read can take
 longer; the screen should wait for it, not fail.
