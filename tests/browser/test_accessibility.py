@@ -131,14 +131,22 @@ def _rows_open_their_problem(page: Any, demo: str) -> list[str]:
     page.goto(f'{demo}/machines/1')
     page.locator('.q-table tbody tr').first.click()
     page.wait_for_url(f'{demo}/problem-logs/*')
-    page.goto(f'{demo}/machines/1')
-    page.wait_for_function('window.did_handshake === true')  # the table is drawn by Vue; focus only what stays
-    href = page.locator('.q-table tbody tr a').first.get_attribute('href')
-    # focus that one link, then Enter, as a keyboard user does after Tab (found by its address: a live update
-    # may redraw or reorder the rows in between)
-    page.locator(f'.q-table tbody tr a[href="{href}"]').press('Enter')
-    target = f'{demo}{href}'
-    page.wait_for_url(target)
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # lazily, as playwright is here
+    for attempt in range(3):  # the walks share one server: another walk's change redraws the history now and then
+        page.goto(f'{demo}/machines/1')
+        page.wait_for_function('window.did_handshake === true')  # the table is drawn by Vue; focus only what stays
+        href = page.locator('.q-table tbody tr a').first.get_attribute('href')
+        # focus that one link, then Enter, as a keyboard user does after Tab (found by its address: a live update
+        # may redraw or reorder the rows in between; a redraw between the focus and the key loses the focus)
+        page.locator(f'.q-table tbody tr a[href="{href}"]').press('Enter')
+        target = f'{demo}{href}'
+        try:
+            page.wait_for_url(target, timeout=10_000)
+            break
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            logger.warning('Enter on a history row opened nothing (attempt %d); the row was drawn again?', attempt + 1)
     opened = page.locator('h1, .text-2xl').first.text_content(timeout=30_000) or ''
     return [] if page.url == target else [f'Enter on a history row opened {page.url} ({opened}), not {target}']
 
