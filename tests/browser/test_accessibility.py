@@ -12,7 +12,7 @@ import functools
 import logging
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -131,46 +131,56 @@ def _rows_open_their_problem(page: Any, demo: str) -> list[str]:
     page.goto(f'{demo}/machines/1')
     page.locator('.q-table tbody tr').first.click()
     page.wait_for_url(f'{demo}/problem-logs/*')
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # lazily, as playwright is here
-    for attempt in range(3):  # the walks share one server: another walk's change redraws the history now and then
+    target = ''
+
+    def press() -> None:
+        nonlocal target
         page.goto(f'{demo}/machines/1')
         page.wait_for_function('window.did_handshake === true')  # the table is drawn by Vue; focus only what stays
         href = page.locator('.q-table tbody tr a').first.get_attribute('href')
-        # focus that one link, then Enter, as a keyboard user does after Tab (found by its address: a live update
-        # may redraw or reorder the rows in between; a redraw between the focus and the key loses the focus)
-        page.locator(f'.q-table tbody tr a[href="{href}"]').press('Enter')
         target = f'{demo}{href}'
-        try:
-            page.wait_for_url(target, timeout=10_000)
-            break
-        except PlaywrightTimeoutError:
-            if attempt == 2:
-                raise
-            logger.warning('Enter on a history row opened nothing (attempt %d); the row was drawn again?', attempt + 1)
+        # focus that one link, then Enter, as a keyboard user does after Tab (found by its address: a live update
+        # may redraw or reorder the rows in between)
+        page.locator(f'.q-table tbody tr a[href="{href}"]').press('Enter')
+
+    _until_it_opens(press, lambda: page.wait_for_url(target, timeout=10_000), 'Enter on a history row')
     opened = page.locator('h1, .text-2xl').first.text_content(timeout=30_000) or ''
     return [] if page.url == target else [f'Enter on a history row opened {page.url} ({opened}), not {target}']
 
 
 def _kpi_rows_drill_down_by_keyboard(page: Any, demo: str) -> list[str]:
     """Statistics: a machine's name in the figures table is a button; Enter on it opens the drill-down."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # lazily, as playwright is here
     page.goto(f'{demo}/statistics')
     page.wait_for_function('window.did_handshake === true')
-    for attempt in range(3):  # the figures may be drawn again (a live update) between the focus and the key
+    name = ''
+
+    def press() -> None:
+        nonlocal name
         button = page.locator('.q-table tbody tr').first.get_by_role('button')
         name = (button.text_content() or '').strip()
         button.focus()
         page.keyboard.press('Enter')
-        try:
-            page.locator('.q-dialog').wait_for(timeout=10_000)
-            break
-        except PlaywrightTimeoutError:
-            if attempt == 2:
-                raise
+
+    _until_it_opens(press, lambda: page.locator('.q-dialog').wait_for(timeout=10_000), 'Enter on a figures row')
     title = page.locator('.q-dialog .text-lg').first.text_content() or ''
     page.keyboard.press('Escape')
     page.locator('.q-dialog').wait_for(state='detached')
     return [] if title.startswith(name) else [f'Enter on "{name}" opened a drill-down titled "{title}"']
+
+
+def _until_it_opens(press: Callable[[], None], opened: Callable[[], object], what: str) -> None:
+    """A key press and what it opens, up to three times: the walks share one server, and another walk's change that
+    redraws the focused element between the focus and the key loses the focus (the key then opens nothing)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # lazily, as playwright is here
+    for attempt in range(3):
+        press()
+        try:
+            opened()
+            return
+        except PlaywrightTimeoutError:
+            if attempt == 2:
+                raise
+            logger.warning('%s opened nothing (attempt %d): drawn again in between?', what, attempt + 1)
 
 
 def _loading_bar_while_a_request_runs(page: Any) -> list[str]:
