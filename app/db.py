@@ -1,7 +1,7 @@
 """Engine and sessions. SQLite: a fixed SQLite build (pysqlite3), WAL only where safe, BEGIN IMMEDIATE for writes."""
 import functools
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, ParamSpec, TypeVar, TypeVarTuple, cast
 
@@ -20,6 +20,7 @@ P = ParamSpec('P')
 R = TypeVar('R')
 T = TypeVar('T')
 Ts = TypeVarTuple('Ts')
+S = TypeVar('S')  # a statement, or a tuple of them
 
 # The WAL-reset corruption race is fixed from these SQLite versions on (3.51.3, or the backports).
 WAL_SAFE_SQLITE = ((3, 51, 3), (3, 50, 7), (3, 44, 6))
@@ -169,10 +170,20 @@ def rolls_back(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
-def select_rows(session: Session, statement: Select[*Ts]) -> Result[*Ts]:
+def select_rows(session: Session, statement: Select[*Ts], params: Mapping[str, Any] | None = None) -> Result[*Ts]:
     """`session.execute` of a SQLAlchemy select, its column types kept (SQLModel's `exec` types only its own
-    select, and its `execute` forgets the types); the rows are SQLAlchemy's, exactly as `exec` returns them."""
-    return cast(Result[*Ts], session.execute(statement))
+    select, and its `execute` forgets the types); the rows are SQLAlchemy's, exactly as `exec` returns them.
+    `params`: the values of a `prepared` statement's bindparams."""
+    return cast(Result[*Ts], session.execute(statement, params))
+
+
+def prepared(build: Callable[P, S]) -> Callable[P, S]:
+    """A statement built once per process (per distinct arguments, e.g. the dialect's name) and reused, its varying
+    values `bindparam`s given at execution (`select_rows(session, statement, params)`). A change's ~35 statements
+    were each built again per call; building one (SQLAlchemy's coercions and cache key) cost 2-4 times what SQLite
+    took to run it (docs/BENCHMARKS.md, "Server CPU per change"). SQLAlchemy statements are immutable, so one
+    object serves every thread."""
+    return cast(Callable[P, S], functools.cache(build))
 
 
 def loose_rows(session: Session, statement: Select[*tuple[Any, ...]]) -> Iterable[tuple[Any, ...]]:

@@ -67,3 +67,16 @@ def in_ids(session: Session, column: ColumnElement[int] | Mapped[int], ids: Iter
     if session.get_bind().dialect.name == 'postgresql':
         return column == any_(bindparam(None, values, type_=ARRAY(Integer)))
     return column.in_(select(func.json_each(json.dumps(values)).table_valued('value').c.value))
+
+
+def in_ids_param(dialect: str, column: ColumnElement[int] | Mapped[int], name: str) -> ColumnElement[bool]:
+    """`in_ids` for a `prepared` statement: the ids are the bindparam `name`, given as `ids_value(dialect, ids)`."""
+    if dialect == 'postgresql':
+        return column == any_(bindparam(name, type_=ARRAY(Integer)))
+    return column.in_(select(func.json_each(bindparam(name)).table_valued('value').c.value))
+
+
+def ids_value(dialect: str, ids: Iterable[int]) -> object:
+    """The value of an `in_ids_param` parameter."""
+    values = sorted(set(ids))
+    return values if dialect == 'postgresql' else json.dumps(values)

@@ -2,11 +2,11 @@
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import select_rows
+from app.db import prepared, select_rows
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.models import OperatingWindow, PlantClosure
@@ -33,13 +33,23 @@ def local_range_bounds(first: date, last: date, zone: ZoneInfo | None = None) ->
 
 
 def weekly_windows(session: Session) -> list[tuple[int, int, int]]:
-    rows = select_rows(session, select(OperatingWindow).order_by(col(OperatingWindow.weekday),
-                                                                 col(OperatingWindow.start_minute)))
-    return [(row.weekday, row.start_minute, row.end_minute) for row in rows.scalars()]
+    return [(weekday, first, last) for weekday, first, last in select_rows(session, _windows_query())]
+
+
+@prepared
+def _windows_query() -> Select[int, int, int]:
+    window = OperatingWindow
+    return (select(col(window.weekday), col(window.start_minute), col(window.end_minute))
+            .order_by(col(window.weekday), col(window.start_minute)))
 
 
 def closures(session: Session) -> set[date]:
-    return set(select_rows(session, select(col(PlantClosure.day))).scalars())
+    return set(select_rows(session, _closures_query()).scalars())
+
+
+@prepared
+def _closures_query() -> Select[date]:
+    return select(col(PlantClosure.day))
 
 
 def closed_days(session: Session) -> list[tuple[date, str | None]]:

@@ -8,12 +8,16 @@ import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, false, func, or_, select, true
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select, true
 from sqlmodel import Session, col
 
-from app.db import select_rows
+from app.db import prepared, select_rows
 from app.models import Category, CTPProblemLog, DowntimeSegment, ProblemStatus
-from app.sqlfuncs import in_ids
+from app.models.types import UTCDateTime
+from app.sqlfuncs import ids_value, in_ids, in_ids_param
 
 CHAIN_MARGIN = timedelta(days=31)  # segments this far outside a range may still chain into an episode reaching it
 MAX_ROUNDS = 8  # closure rounds: each follows reopens far away and what overlaps them
@@ -91,38 +95,61 @@ def fetch(session: Session, ids: list[int], start: datetime, end: datetime,
     of their problems, and what overlaps those far away, until nothing new turns up."""
     found: dict[int, set[Segment]] = {mid: set() for mid in ids}
     seg = DowntimeSegment
+    dialect = session.get_bind().dialect.name
     hi = ts(end + CHAIN_MARGIN)
-    near = (col(seg.down_at) < end + CHAIN_MARGIN) & (func.coalesce(col(seg.up_at), now) >= start)
-    condition: ColumnElement[bool] | None = near
+    params: dict[str, Any] = {'ids': ids, 'now': now, 'start': start, 'end': end + CHAIN_MARGIN}
+    query: Select[int, int, datetime, datetime | None] | None = _near()
     seen_logs: set[int] = set()
     for _ in range(MAX_ROUNDS):
-        if condition is None or not (new := _select(session, ids, now, condition, found)):
+        if query is None or not (new := _select(session, query, params, now, found)):
             break
         logs = {g.log_id for _, g in new} - seen_logs
         seen_logs |= logs
         far = [g for _, g in new if g.s > hi]  # a reopen long after: what overlaps it may chain on
-        parts: list[ColumnElement[bool]] = [in_ids(session, col(seg.log_id), logs)] if logs else []
-        if far:
+        params['logs'] = ids_value(dialect, logs)
+        query = _by_logs(dialect) if logs and not far else None
+        if far:  # rare: built for its moments
             a, b = min(g.s for g in far), max(g.e for g in far)
+            parts: list[ColumnElement[bool]] = [in_ids(session, col(seg.log_id), logs)] if logs else []
             parts.append((func.coalesce(col(seg.up_at), now) >= _at(a, start)) & (col(seg.down_at) <= _at(b, start)))
             hi = max(hi, b)
-        condition = or_(*parts) if parts else None
+            query = _segments(or_(*parts))
     return {mid: sorted(rows, key=lambda g: (g.s, g.e, g.log_id)) for mid, rows in found.items()}
+
+
+def _segments(condition: ColumnElement[bool]) -> Select[int, int, datetime, datetime | None]:
+    """The counted unplanned segments of the machines :ids that meet `condition`."""
+    seg = DowntimeSegment
+    return (select(col(seg.machine_id), col(seg.log_id), col(seg.down_at), col(seg.up_at))
+            .join(CTPProblemLog, col(CTPProblemLog.id) == col(seg.log_id))
+            .outerjoin(Category, col(Category.id) == col(CTPProblemLog.category_id))
+            .where(col(seg.machine_id).in_(bindparam('ids', expanding=True)), col(seg.is_planned) == false(),
+                   *counted(), condition))
+
+
+@prepared
+def _near() -> Select[int, int, datetime, datetime | None]:
+    """Segments near the range: down before :end (its end plus the chain margin), up (or :now) from :start on."""
+    seg = DowntimeSegment
+    return _segments((col(seg.down_at) < bindparam('end', type_=UTCDateTime()))
+                     & (func.coalesce(col(seg.up_at), bindparam('now', type_=UTCDateTime()))
+                        >= bindparam('start', type_=UTCDateTime())))
+
+
+@prepared
+def _by_logs(dialect: str) -> Select[int, int, datetime, datetime | None]:
+    """Every segment of the problems :logs."""
+    return _segments(in_ids_param(dialect, col(DowntimeSegment.log_id), 'logs'))
 
 
 def _at(seconds: float, like: datetime) -> datetime:
     return datetime.fromtimestamp(seconds, like.tzinfo)
 
 
-def _select(session: Session, ids: list[int], now: datetime, condition: ColumnElement[bool],
-            found: dict[int, set[Segment]]) -> list[tuple[int, Segment]]:
-    seg = DowntimeSegment
-    query = (select(col(seg.machine_id), col(seg.log_id), col(seg.down_at), col(seg.up_at))
-             .join(CTPProblemLog, col(CTPProblemLog.id) == col(seg.log_id))
-             .outerjoin(Category, col(Category.id) == col(CTPProblemLog.category_id))
-             .where(col(seg.machine_id).in_(ids), col(seg.is_planned) == false(), *counted(), condition))
+def _select(session: Session, query: Select[int, int, datetime, datetime | None], params: Mapping[str, Any],
+            now: datetime, found: dict[int, set[Segment]]) -> list[tuple[int, Segment]]:
     new = []
-    for mid, log_id, down, up_at in select_rows(session, query):
+    for mid, log_id, down, up_at in select_rows(session, query, params):
         segment = Segment(log_id, ts(down), ts(up_at or now), up_at is None)
         if segment not in found[mid]:
             found[mid].add(segment)

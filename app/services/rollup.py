@@ -19,6 +19,10 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
+    Delete,
+    Insert,
+    Select,
+    bindparam,
     delete,
     func,
     insert,
@@ -27,7 +31,7 @@ from sqlalchemy import (
 from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import pk, select_rows
+from app.db import pk, prepared, select_rows
 from app.models import (
     CTPMachine,
     CTPProblemLog,
@@ -52,10 +56,15 @@ def span_of(session: Session, log: CTPProblemLog, now: datetime | None = None) -
     """The instants a problem's figures reach: its start and end and its segments (a running one up to now)."""
     now = now or utcnow()
     moments = [log.start_time, log.end_time or log.start_time]
-    for down, up in select_rows(session, select(col(DowntimeSegment.down_at), col(DowntimeSegment.up_at))
-                                    .where(col(DowntimeSegment.log_id) == log.id)):
+    for down, up in select_rows(session, _segment_times(), {'log_id': log.id}):
         moments += [down, up or now]
     return min(moments), max(moments)
+
+
+@prepared
+def _segment_times() -> Select[datetime, datetime | None]:
+    return (select(col(DowntimeSegment.down_at), col(DowntimeSegment.up_at))
+            .where(col(DowntimeSegment.log_id) == bindparam('log_id')))
 
 
 def refresh_problem(session: Session, log: CTPProblemLog, before: Span | None = None) -> None:
@@ -129,7 +138,13 @@ def _lock(session: Session, *machine_ids: int) -> None:
     FOR NO KEY UPDATE: the problem row inserted before holds KEY SHARE on the machine (its foreign key), which FOR
     UPDATE would wait for: two reports on one machine deadlocked. SQLite takes its write lock up front."""
     if machine_ids:
-        session.execute(select(col(CTPMachine.id)).where(col(CTPMachine.id).in_(machine_ids)).with_for_update(key_share=True))
+        session.execute(_lock_rows(), {'ids': list(machine_ids)})
+
+
+@prepared
+def _lock_rows() -> Select[int]:
+    return (select(pk(CTPMachine.id)).where(col(CTPMachine.id).in_(bindparam('ids', expanding=True)))
+            .with_for_update(key_share=True))
 
 
 def _extent(session: Session, machine_id: int, now: datetime) -> tuple[datetime | None, datetime | None]:
@@ -163,20 +178,31 @@ def _write_days(session: Session, machine_id: int, first: date, last: date, now:
         a, b = ts(start), ts(end)
         ops = [(max(x, a), min(y, b)) for x, y in all_ops if x < b and y > a]
     days = rollup_days.compute(session, machine_id, bounds, start, end, now, ops, known)
-    session.execute(delete(DailyRollup).where(col(DailyRollup.machine_id) == machine_id, col(DailyRollup.day) >= first,
-                                              col(DailyRollup.day) <= last))
-    session.execute(delete(DailyCauseRollup).where(col(DailyCauseRollup.machine_id) == machine_id,
-                                                   col(DailyCauseRollup.day) >= first,
-                                                   col(DailyCauseRollup.day) <= last))
+    for statement in _clear_days():
+        session.execute(statement, {'machine_id': machine_id, 'first': first, 'last': last})
     rows = [{'machine_id': machine_id, 'day': d, 'is_open': day.is_open,
              **{k: int(day.values.get(k, 0)) if k in INTEGERS else day.values.get(k, 0.0) for k in SUMMED}}
             for d, day in zip(dates, days, strict=False) if day.values or day.is_open]
     causes = [{'machine_id': machine_id, 'day': d, 'subsystem_id': key, 'seconds': secs, 'problems': int(n)}
               for d, day in zip(dates, days, strict=False) for key, (secs, n) in day.causes.items()]
     connection = session.connection()  # Core executemany: the ORM's bulk insert runs a statement per row here
+    day_rows, cause_rows = _insert_days()
     if rows:
-        # SQLModel gives table models their __table__ when the class is built; its types do not declare it
-        connection.execute(insert(DailyRollup.__table__), rows)  # type: ignore[attr-defined]
+        connection.execute(day_rows, rows)
     if causes:
-        connection.execute(insert(DailyCauseRollup.__table__), causes)  # type: ignore[attr-defined]
+        connection.execute(cause_rows, causes)
     return len(rows)
+
+
+@prepared
+def _clear_days() -> tuple[Delete, Delete]:
+    """The stored days of one machine from :first to :last (inclusive), both tables."""
+    return tuple(delete(table).where(col(table.machine_id) == bindparam('machine_id'),  # type: ignore[return-value]
+                                     col(table.day) >= bindparam('first'), col(table.day) <= bindparam('last'))
+                 for table in (DailyRollup, DailyCauseRollup))
+
+
+@prepared
+def _insert_days() -> tuple[Insert, Insert]:
+    # SQLModel gives table models their __table__ when the class is built; its types do not declare it
+    return insert(DailyRollup.__table__), insert(DailyCauseRollup.__table__)  # type: ignore[attr-defined]

@@ -7,11 +7,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, or_, select, true
+from sqlalchemy import ColumnElement, Select, bindparam, func, or_, select, true
 from sqlmodel import Session, col
 
-from app.db import select_rows
+from app.db import prepared, select_rows
 from app.models import Category, CTPProblemLog, DowntimeSegment, ProblemStatus
+from app.models.types import UTCDateTime
 from app.services import failures
 from app.services.failures import CHAIN_MARGIN, ts
 
@@ -63,15 +64,22 @@ def _subsystem_id() -> ColumnElement[int | None]:
 
 
 def machine_segments(session: Session, machine_id: int, lo: datetime, hi: datetime, now: datetime) -> list[_Seg]:
-    seg = DowntimeSegment
-    query = (select(col(seg.down_at), col(seg.up_at), col(seg.is_planned), _subsystem_id(), col(seg.log_id))
-             .join(CTPProblemLog, col(CTPProblemLog.id) == col(seg.log_id))
-             .outerjoin(Category, col(Category.id) == col(CTPProblemLog.category_id))
-             .where(col(seg.machine_id) == machine_id, *failures.counted(), col(seg.down_at) < hi,
-                    or_(col(seg.up_at).is_(None), col(seg.up_at) > lo)))
+    params = {'machine_id': machine_id, 'lo': lo, 'hi': hi}
     rows = [_Seg(ts(down), ts(up or now), bool(planned), category, up is None, log_id)
-            for down, up, planned, category, log_id in select_rows(session, query)]
+            for down, up, planned, category, log_id in select_rows(session, _segments_query(), params)]
     return sorted(rows, key=lambda r: (r.s, r.e, r.log_id))
+
+
+@prepared
+def _segments_query() -> Select[datetime, datetime | None, bool, int | None, int]:
+    """The counted segments of :machine_id that overlap (:lo, :hi)."""
+    seg = DowntimeSegment
+    return (select(col(seg.down_at), col(seg.up_at), col(seg.is_planned), _subsystem_id(), col(seg.log_id))
+            .join(CTPProblemLog, col(CTPProblemLog.id) == col(seg.log_id))
+            .outerjoin(Category, col(Category.id) == col(CTPProblemLog.category_id))
+            .where(col(seg.machine_id) == bindparam('machine_id'), *failures.counted(),
+                   col(seg.down_at) < bindparam('hi', type_=UTCDateTime()),
+                   or_(col(seg.up_at).is_(None), col(seg.up_at) > bindparam('lo', type_=UTCDateTime()))))
 
 
 def merged_episodes(segments: list[_Seg]) -> list[tuple[_Seg, float]]:
@@ -154,14 +162,9 @@ def _fill_causes(days: list[Day], bounds: list[float], unplanned: list[_Seg]) ->
 
 def _fill_problems(session: Session, days: list[Day], bounds: list[float], machine_id: int, start: datetime,
                    end: datetime) -> None:
-    log = CTPProblemLog
-    query = (select(col(log.start_time), col(log.created_at), col(log.acknowledged_at), col(log.vendor_called_at),
-                    col(log.vendor_arrived_at),
-                    col(log.is_planned), col(log.plates_lost), _subsystem_id())
-             .outerjoin(Category, col(Category.id) == log.category_id)
-             .where(col(log.machine_id) == machine_id, *_live_logs(), col(log.start_time) >= start,
-                    col(log.start_time) < end))
-    for started, created, acked, called, arrived, planned, plates, subsystem in select_rows(session, query):
+    params = {'machine_id': machine_id, 'start': start, 'end': end}
+    for started, created, acked, called, arrived, planned, plates, subsystem in select_rows(session, _problems_query(),
+                                                                                            params):
         i = bisect_right(bounds, ts(started)) - 1
         if not 0 <= i < len(days):
             continue
@@ -177,3 +180,16 @@ def _fill_problems(session: Session, days: list[Day], bounds: list[float], machi
             day.values['vendor_s'] += (arrived - called).total_seconds()
         if not planned:
             day.causes.setdefault(subsystem, [0.0, 0])[1] += 1
+
+
+@prepared
+def _problems_query() -> Select[datetime, datetime, datetime | None, datetime | None, datetime | None, bool, int,
+                                     int | None]:
+    """The counted problems of :machine_id that start in [:start, :end)."""
+    log = CTPProblemLog
+    return (select(col(log.start_time), col(log.created_at), col(log.acknowledged_at), col(log.vendor_called_at),
+                   col(log.vendor_arrived_at), col(log.is_planned), col(log.plates_lost), _subsystem_id())
+            .outerjoin(Category, col(Category.id) == log.category_id)
+            .where(col(log.machine_id) == bindparam('machine_id'), *_live_logs(),
+                   col(log.start_time) >= bindparam('start', type_=UTCDateTime()),
+                   col(log.start_time) < bindparam('end', type_=UTCDateTime())))
