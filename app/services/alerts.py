@@ -10,12 +10,12 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlmodel import Session, col
 
 from app import i18n
 from app.config import get_settings
-from app.db import pk, select_rows
+from app.db import pk, prepared, select_rows
 from app.i18n import N_, _
 from app.models import AlertChannel, AlertOutbox, AlertSubscription, CTPMachine, CTPProblemLog, User, utcnow
 from app.services import alert_outbox, labels, taxonomy
@@ -57,8 +57,7 @@ def enqueue_for(session: Session, *, user_ids: set[int], machine_id: int, log_id
     idempotency keys (one per subscription); without it each call is a new event."""
     if not user_ids:
         return 0
-    subscriptions = list(select_rows(session, select(AlertSubscription).where(
-        col(AlertSubscription.user_id).in_(sorted(user_ids)), col(AlertSubscription.enabled))).scalars())
+    subscriptions = list(select_rows(session, _subscriptions(), {'ids': sorted(user_ids)}).scalars())
     if not subscriptions:
         return 0
     now = utcnow()
@@ -80,6 +79,14 @@ def enqueue_for(session: Session, *, user_ids: set[int], machine_id: int, log_id
     if added:
         alert_outbox.wake_after_commit(session)
     return added
+
+
+@prepared
+def _subscriptions() -> Select[AlertSubscription]:
+    """The enabled subscriptions of the people :ids."""
+    subscription = AlertSubscription
+    return select(subscription).where(col(subscription.user_id).in_(bindparam('ids', expanding=True)),
+                                      col(subscription.enabled))
 
 
 def wants(subscription: AlertSubscription, *, machine_id: int, kind: str, now: datetime) -> bool:

@@ -2,19 +2,24 @@
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, bindparam, delete, func, select
 from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import select_rows
+from app.db import prepared, select_rows
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.models import OPEN_STATUSES, CTPMachine, CTPProblemLog, DowntimeSegment, MachineStatus, utcnow
 
 
 def segments_of(session: Session, log_id: int) -> list[DowntimeSegment]:
-    query = select(DowntimeSegment).where(col(DowntimeSegment.log_id) == log_id).order_by(col(DowntimeSegment.down_at))
-    return list(select_rows(session, query).scalars())
+    return list(select_rows(session, _segments_query(), {'log_id': log_id}).scalars())
+
+
+@prepared
+def _segments_query() -> Select[DowntimeSegment]:
+    return (select(DowntimeSegment).where(col(DowntimeSegment.log_id) == bindparam('log_id'))
+            .order_by(col(DowntimeSegment.down_at)))
 
 
 def open_segment(session: Session, log: CTPProblemLog, down_at: datetime) -> None:
@@ -102,11 +107,8 @@ def derive_status(session: Session, machine: CTPMachine) -> MachineStatus:
     """The status rule of DOMAIN.md §3, first match wins."""
     if machine.retired_at is not None:
         return MachineStatus.RETIRED
-    query = (select(col(CTPProblemLog.is_stopping), col(CTPProblemLog.is_planned), func.count())
-             .where(col(CTPProblemLog.machine_id) == machine.id, col(CTPProblemLog.status).in_(OPEN_STATUSES),
-                    col(CTPProblemLog.deleted_at).is_(None))
-             .group_by(col(CTPProblemLog.is_stopping), col(CTPProblemLog.is_planned)))
-    kinds = {(bool(stopping), bool(planned)) for stopping, planned, _ in select_rows(session, query)}
+    kinds = {(bool(stopping), bool(planned))
+             for stopping, planned, _ in select_rows(session, _open_kinds(), {'machine_id': machine.id})}
     if (True, False) in kinds:
         return MachineStatus.DOWN
     if (True, True) in kinds:
@@ -114,6 +116,16 @@ def derive_status(session: Session, machine: CTPMachine) -> MachineStatus:
     if kinds:
         return MachineStatus.DEGRADED
     return MachineStatus.OPERATIONAL
+
+
+@prepared
+def _open_kinds() -> Select[bool, bool, int]:
+    """The kinds (stopping, planned) of :machine_id's open problems."""
+    log = CTPProblemLog
+    return (select(col(log.is_stopping), col(log.is_planned), func.count())
+            .where(col(log.machine_id) == bindparam('machine_id'), col(log.status).in_(OPEN_STATUSES),
+                   col(log.deleted_at).is_(None))
+            .group_by(col(log.is_stopping), col(log.is_planned)))
 
 
 def refresh_machine_status(session: Session, machine_id: int) -> bool:

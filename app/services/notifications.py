@@ -6,12 +6,12 @@ is read, in the reader's language (`message_text`); rows from before keep their 
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, func, select, update
 from sqlmodel import Session, col
 
 from app import events
 from app.config import get_settings
-from app.db import pk, rolls_back, select_rows
+from app.db import pk, prepared, rolls_back, select_rows
 from app.errors import NotFound
 from app.i18n import N_, _, render
 from app.models import AlertOutbox, CTPNotification, NotificationType, Role, User, UserMachine, utcnow
@@ -26,10 +26,16 @@ def _auto_read_cutoff(now: datetime) -> datetime:
 
 def recipients_in_scope(session: Session, machine_id: int) -> set[int]:
     """Active admins and managers, plus CTP users assigned to the machine."""
+    return set(select_rows(session, _recipients(), {'machine_id': machine_id}).scalars())
+
+
+@prepared
+def _recipients() -> Select[int]:
     staff = select(pk(User.id)).where(col(User.is_active), col(User.role).in_((Role.ADMIN, Role.MANAGER)))
     assigned = (select(pk(User.id)).join(UserMachine, col(UserMachine.user_id) == col(User.id))
-                .where(col(User.is_active), col(User.role) == Role.CTP_USER, col(UserMachine.machine_id) == machine_id))
-    return set(select_rows(session, staff).scalars()) | set(select_rows(session, assigned).scalars())
+                .where(col(User.is_active), col(User.role) == Role.CTP_USER,
+                       col(UserMachine.machine_id) == bindparam('machine_id')))
+    return select(staff.union(assigned).subquery().c[0])
 
 
 def admins(session: Session) -> set[int]:

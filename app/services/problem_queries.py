@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, Select, and_, case, column, func, or_, select, text
+from sqlalchemy import ColumnElement, Integer, Select, and_, bindparam, case, column, func, or_, select, text
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, col
 
 from app.config import get_settings
-from app.db import pk, select_rows
+from app.db import pk, prepared, select_rows
 from app.errors import InvalidInput
 from app.i18n import N_
 from app.models import Category, CTPMachine, CTPProblemLog, ProblemAudit, ProblemPhoto, User, utcnow
@@ -61,14 +61,19 @@ def photo_url(photo_id: int, *, thumb: bool = False) -> str:
 def get_problem(session: Session, *, actor: Actor, log_id: int) -> ProblemLogDetail:
     """One problem in scope, with photos and its audit trail (404 outside the scope)."""
     log = require_log_visible(session, actor, log_id)
-    public = to_public(session, [log])[0]
-    trail = list(select_rows(session, select(ProblemAudit).where(col(ProblemAudit.log_id) == log_id)
-                              .order_by(col(ProblemAudit.at), col(ProblemAudit.id))).scalars())
-    names = _user_names(session, {row.actor_id for row in trail})
+    trail = list(select_rows(session, _trail(), {'log_id': log_id}).scalars())
+    names = _user_names(session, {row.actor_id for row in trail} | {log.created_by})  # reporter and trail at once
+    public = public_items(session, [log.model_dump(exclude=set(HIDDEN))], names)[0]
     entries = [AuditEntryPublic(at=row.at, actor_name=names.get(row.actor_id or -1), action=row.action,
                                 field=row.field, old=row.old, new=row.new) for row in trail]
     abilities = {ability.value: reason for ability, reason in problem_abilities(actor, log, now=utcnow()).items()}
     return ProblemLogDetail(**public.model_dump(), audit=entries, abilities=abilities)
+
+
+@prepared
+def _trail() -> Select[ProblemAudit]:
+    return (select(ProblemAudit).where(col(ProblemAudit.log_id) == bindparam('log_id'))
+            .order_by(col(ProblemAudit.at), col(ProblemAudit.id)))
 
 
 def list_problems(session: Session, *, actor: Actor, filters: ProblemFilter) -> ProblemLogPage:
@@ -202,12 +207,14 @@ def to_public(session: Session, logs: list[CTPProblemLog]) -> list[ProblemLogPub
     return public_items(session, [log.model_dump(exclude=set(HIDDEN)) for log in logs])
 
 
-def public_items(session: Session, rows: list[dict[str, Any]]) -> list[ProblemLogPublic]:
-    """Public models from problem rows (column dicts, named by the list query's joins or looked up here)."""
+def public_items(session: Session, rows: list[dict[str, Any]],
+                 names: dict[int, str] | None = None) -> list[ProblemLogPublic]:
+    """Public models from problem rows (column dicts, named by the list query's joins or looked up here; `names`:
+    the reporters' names, when the caller read them already)."""
     if not rows:
         return []
     if 'machine_name' not in rows[0]:
-        _name(session, rows)
+        _name(session, rows, names)
     else:
         _label_in_language(session, rows)
     photos = _photos(session, [row['id'] for row in rows])
@@ -223,15 +230,20 @@ def _label_in_language(session: Session, rows: list[dict[str, Any]]) -> None:
             row['category'], row['subsystem'] = labels[row['category_id']]
 
 
-def _name(session: Session, rows: list[dict[str, Any]]) -> None:
-    machines = dict(select_rows(session, select(col(CTPMachine.id), col(CTPMachine.name)).where(
-        col(CTPMachine.id).in_({row['machine_id'] for row in rows}))).all())
+def _name(session: Session, rows: list[dict[str, Any]], names: dict[int, str] | None) -> None:
+    machines = dict(select_rows(session, _machine_names(), {'ids': sorted({row['machine_id'] for row in rows})}).all())
     labels = category_labels(session, {row['category_id'] for row in rows if row['category_id'] is not None})
-    names = _user_names(session, {row['created_by'] for row in rows})
+    if names is None:
+        names = _user_names(session, {row['created_by'] for row in rows})
     for row in rows:
         label, subsystem = labels.get(row['category_id'], (None, None))
         row.update(machine_name=machines.get(row['machine_id'], '?'), category=label, subsystem=subsystem,
                    created_by_name=names.get(row['created_by']))
+
+
+@prepared
+def _machine_names() -> Select[int, str]:
+    return select(pk(CTPMachine.id), col(CTPMachine.name)).where(col(CTPMachine.id).in_(bindparam('ids', expanding=True)))
 
 
 @functools.cache
@@ -259,13 +271,11 @@ def category_labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str
     """{category id: (label, subsystem)} for the given categories only, in the current language."""
     if not ids:
         return {}
-    rows = select_rows(session, select(pk(Category.id), col(Category.parent_id), col(Category.name),
-                                       col(Category.names)).where(col(Category.id).in_(ids))).all()
+    rows = select_rows(session, _categories(), {'ids': sorted(ids)}).all()
     found = [(cid, parent, taxonomy.localized(str(name), names or None)) for cid, parent, name, names in rows]
     parents = {parent for _, parent, _ in found if parent is not None}
-    subsystems = {cid: taxonomy.localized(str(name), names or None) for cid, name, names in select_rows(
-        session, select(pk(Category.id), col(Category.name), col(Category.names)).where(
-            col(Category.id).in_(parents))).all()} if parents else {}
+    subsystems = {cid: taxonomy.localized(str(name), names or None) for cid, _, name, names in select_rows(
+        session, _categories(), {'ids': sorted(parents)}).all()} if parents else {}
     out: dict[int, tuple[str, str]] = {}
     for cid, parent, name in found:
         subsystem = subsystems.get(parent, name) if parent is not None else name
@@ -273,13 +283,25 @@ def category_labels(session: Session, ids: set[int]) -> dict[int, tuple[str, str
     return out
 
 
+@prepared
+def _categories() -> Select[int, int | None, str, Any]:
+    return (select(pk(Category.id), col(Category.parent_id), col(Category.name), col(Category.names))
+            .where(col(Category.id).in_(bindparam('ids', expanding=True))))
+
+
+@prepared
+def _photos_query() -> Select[int, int, str, str | None, int, int, datetime]:
+    photo = ProblemPhoto
+    return (select(col(photo.log_id), pk(photo.id), col(photo.kind), col(photo.original_name), col(photo.width),
+                   col(photo.height), col(photo.created_at))
+            .where(col(photo.log_id).in_(bindparam('ids', expanding=True)))
+            .order_by(col(photo.created_at), col(photo.id)))
+
+
 def _photos(session: Session, log_ids: list[int]) -> dict[int, list[PhotoPublic]]:
     photos: dict[int, list[PhotoPublic]] = {}
-    query = (select(col(ProblemPhoto.log_id), pk(ProblemPhoto.id), col(ProblemPhoto.kind),
-                    col(ProblemPhoto.original_name), col(ProblemPhoto.width), col(ProblemPhoto.height),
-                    col(ProblemPhoto.created_at))
-             .where(col(ProblemPhoto.log_id).in_(log_ids)).order_by(col(ProblemPhoto.created_at), col(ProblemPhoto.id)))
-    for log_id, photo_id, kind, original_name, width, height, created_at in session.connection().execute(query):
+    for log_id, photo_id, kind, original_name, width, height, created_at in session.connection().execute(
+            _photos_query(), {'ids': log_ids}):
         photos.setdefault(log_id, []).append(PhotoPublic(
             id=photo_id, kind=kind, url=photo_url(photo_id), thumb_url=photo_url(photo_id, thumb=True),
             original_name=original_name, width=width, height=height, created_at=created_at))
@@ -290,4 +312,9 @@ def _user_names(session: Session, ids: set[int | None]) -> dict[int, str]:
     wanted = {uid for uid in ids if uid is not None}
     if not wanted:
         return {}
-    return dict(select_rows(session, select(col(User.id), col(User.name)).where(col(User.id).in_(wanted))).all())  # type: ignore[arg-type]
+    return dict(select_rows(session, _names_query(), {'ids': sorted(wanted)}).all())
+
+
+@prepared
+def _names_query() -> Select[int, str]:
+    return select(pk(User.id), col(User.name)).where(col(User.id).in_(bindparam('ids', expanding=True)))
