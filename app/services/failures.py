@@ -5,10 +5,9 @@ in between; the episode's length is the union of its segments and it counts wher
 segments (false alarms) are no part of any episode. Used by the statistics (live pieces) and the daily roll-up.
 """
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-
-from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, bindparam, false, func, or_, select, true

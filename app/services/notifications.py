@@ -6,7 +6,7 @@ is read, in the reader's language (`message_text`); rows from before keep their 
 import json
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, Select, and_, bindparam, delete, func, select, update
+from sqlalchemy import ColumnElement, Insert, Select, and_, bindparam, delete, func, insert, select, update
 from sqlmodel import Session, col
 
 from app import events
@@ -50,13 +50,19 @@ def notify(session: Session, *, user_ids: set[int], machine_id: int, log_id: int
     outbound alerts of their subscriptions (issue 23; `alert_key` makes a repeatable event's idempotency keys;
     `what` names what the alert is about when it is no problem, e.g. a maintenance task)."""
     now = utcnow()
-    for user_id in sorted(user_ids):
-        session.add(CTPNotification(user_id=user_id, machine_id=machine_id, log_id=log_id,
-                                    notification_type=kind, message=message, created_at=now))
+    if user_ids:  # one INSERT of plain rows: building a model object per recipient cost more than storing it
+        session.execute(_insert_rows(), [
+            {'user_id': user_id, 'machine_id': machine_id, 'log_id': log_id, 'notification_type': str(kind),
+             'message': message, 'is_read': False, 'created_at': now, 'read_at': None} for user_id in sorted(user_ids)])
     if outbound:
         alerts.enqueue_for(session, user_ids=user_ids, machine_id=machine_id, log_id=log_id, kind=kind, key=alert_key,
                            what=what)
     return user_ids
+
+
+@prepared
+def _insert_rows() -> Insert:
+    return insert(CTPNotification)
 
 
 def publish_for(user_ids: set[int]) -> None:

@@ -243,7 +243,8 @@ def _name(session: Session, rows: list[dict[str, Any]], names: dict[int, str] | 
 
 @prepared
 def _machine_names() -> Select[int, str]:
-    return select(pk(CTPMachine.id), col(CTPMachine.name)).where(col(CTPMachine.id).in_(bindparam('ids', expanding=True)))
+    machine = CTPMachine
+    return select(pk(machine.id), col(machine.name)).where(col(machine.id).in_(bindparam('ids', expanding=True)))
 
 
 @functools.cache

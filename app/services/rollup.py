@@ -41,7 +41,7 @@ from app.models import (
     utcnow,
 )
 from app.services import calendar, failures, rollup_days
-from app.services.failures import CHAIN_MARGIN, ts
+from app.services.failures import ts
 from app.services.rollup_read import SUMMED
 from app.services.rollup_read import midnight as _midnight
 
@@ -86,7 +86,7 @@ def refresh(session: Session, machine_id: int, lo: datetime, hi: datetime, now: 
     zone = get_settings().zone
     _lock(session, machine_id)
     start, end = _days_window(lo, hi, zone)
-    segments = rollup_days.machine_segments(session, machine_id, start - CHAIN_MARGIN, end + CHAIN_MARGIN, now)
+    segments = rollup_days.chained_segments(session, machine_id, start, end, now)
     for first, last in rollup_days.merged_episodes(segments):
         if first.s <= ts(hi) and last >= ts(lo):
             lo = min(lo, datetime.fromtimestamp(first.s, lo.tzinfo))

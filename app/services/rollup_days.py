@@ -19,8 +19,8 @@ from app.services.failures import CHAIN_MARGIN, ts
 
 @dataclass(frozen=True)
 class Known:
-    """What a caller already read for exactly [start, end] at `now`: the machine's segments (`machine_segments`
-    from start - CHAIN_MARGIN to end + CHAIN_MARGIN) and the failure segments reaching it (`failures.fetch`)."""
+    """What a caller already read for exactly [start, end] at `now`: the machine's segments of the islands that
+    reach it (`chained_segments`) and the failure segments reaching it (`failures.fetch`)."""
 
     segments: list['_Seg']
     reached: list[failures.Segment]
@@ -68,6 +68,36 @@ def machine_segments(session: Session, machine_id: int, lo: datetime, hi: dateti
     rows = [_Seg(ts(down), ts(up or now), bool(planned), category, up is None, log_id)
             for down, up, planned, category, log_id in select_rows(session, _segments_query(), params)]
     return sorted(rows, key=lambda r: (r.s, r.e, r.log_id))
+
+
+def chained_segments(session: Session, machine_id: int, start: datetime, end: datetime, now: datetime) -> list[_Seg]:
+    """The segments of the islands (segments chained by overlapping or touching) that reach [start, end], within
+    CHAIN_MARGIN of it: for the days of [start, end) they give what the whole margin's segments give, since an
+    island that does not reach them adds nothing to them. Read outwards from the range until no segment crosses
+    its edges: a change's day and a neighbour, not the hundreds of segments of two months."""
+    floor, ceiling = start - CHAIN_MARGIN, end + CHAIN_MARGIN
+    lo, hi = start, end
+    while True:
+        params = {'machine_id': machine_id, 'lo': lo, 'hi': hi}
+        rows = [_Seg(ts(down), ts(up or now), bool(planned), category, up is None, log_id)
+                for down, up, planned, category, log_id in select_rows(session, _touching_query(), params)]
+        wider_lo = max(floor, min([lo, *(datetime.fromtimestamp(r.s, lo.tzinfo) for r in rows)]))
+        wider_hi = min(ceiling, max([hi, *(datetime.fromtimestamp(r.e, hi.tzinfo) for r in rows)]))
+        if (wider_lo, wider_hi) == (lo, hi):
+            return sorted(rows, key=lambda r: (r.s, r.e, r.log_id))
+        lo, hi = wider_lo, wider_hi
+
+
+@prepared
+def _touching_query() -> Select[datetime, datetime | None, bool, int | None, int]:
+    """The counted segments of :machine_id that overlap or touch [:lo, :hi]."""
+    seg = DowntimeSegment
+    return (select(col(seg.down_at), col(seg.up_at), col(seg.is_planned), _subsystem_id(), col(seg.log_id))
+            .join(CTPProblemLog, col(CTPProblemLog.id) == col(seg.log_id))
+            .outerjoin(Category, col(Category.id) == col(CTPProblemLog.category_id))
+            .where(col(seg.machine_id) == bindparam('machine_id'), *failures.counted(),
+                   col(seg.down_at) <= bindparam('hi', type_=UTCDateTime()),
+                   or_(col(seg.up_at).is_(None), col(seg.up_at) >= bindparam('lo', type_=UTCDateTime()))))
 
 
 @prepared
