@@ -22,6 +22,7 @@ from app.api.routes import (
     read_as,
     read_json_model,
     report_form,
+    write_as,
 )
 from app.models import ProblemStatus, TechnicianType
 from app.models.schemas import (
@@ -34,6 +35,7 @@ from app.models.schemas import (
     ProblemLogUpdate,
 )
 from app.services import comments, photos, problem_logs, problem_queries
+from app.services.access import Actor
 from app.services.problem_queries import ProblemFilter
 
 router = APIRouter(prefix='/api/ctp-problem-logs', tags=['problem logs'])
@@ -82,7 +84,7 @@ async def read_problem_log(log_id: PathId, caller: CurrentCaller) -> ProblemLogD
              responses={200: {'model': ProblemLogDetail, 'description': 'replayed Idempotency-Key: the first result'},
                         **report_form.PHOTO_QUOTA_RESPONSES})
 async def create_problem_log(
-        request: Request, actor: CurrentActor, response: Response,
+        request: Request, caller: CurrentCaller, response: Response,
         idempotency_key: Annotated[str | None, Header(min_length=8, max_length=64, pattern=IDEMPOTENCY_KEY)] = None,
 ) -> ProblemLogDetail:
     """Report a problem: JSON, or multipart/form-data with the same fields and `photo` parts.
@@ -90,7 +92,9 @@ async def create_problem_log(
     Only machine_id and problem_description are required. Retrying with the same `Idempotency-Key` returns the
     first result (200) instead of a duplicate; the same key with a different body is 409."""
     kind = media_type(request)
-    if kind == 'multipart/form-data':
+    actor: Actor | None = None  # a JSON report reads the caller's rights in its own transaction
+    if kind == 'multipart/form-data':  # the caller first: a form is read (its photos too) only for a signed-in person
+        actor = await read_as(caller, lambda session, who: who)
         problem_in, uploads = await report_form.read(request)
     elif kind == 'application/json' or kind.endswith('+json'):
         problem_in, uploads = await read_json_model(request, ProblemLogCreate), []
@@ -98,29 +102,29 @@ async def create_problem_log(
         raise HTTPException(415, 'send application/json or multipart/form-data')
     if idempotency_key and not problem_in.client_key:
         problem_in = problem_in.model_copy(update={'client_key': idempotency_key})
-    if uploads:   # a used-up quota is answered before any photo is processed
+    if uploads and actor is not None:   # a used-up quota is answered before any photo is processed
         await in_read_session(lambda s: photos.check_can_report(s, actor=actor, count=len(uploads)))
     prepared = await report_form.prepare_photos(uploads)
 
-    def work(session: Session) -> tuple[bool, ProblemLogDetail]:
-        outcome = report_form.report(session, actor=actor, problem_in=problem_in, prepared=prepared)
-        return outcome.created, problem_queries.get_problem(session, actor=actor, log_id=outcome.log.id)  # type: ignore[arg-type]
-    created, detail = await in_session(work)
+    def work(session: Session, who: Actor) -> tuple[bool, ProblemLogDetail]:
+        outcome = report_form.report(session, actor=who, problem_in=problem_in, prepared=prepared)
+        return outcome.created, problem_queries.get_problem(session, actor=who, log_id=outcome.log.id)  # type: ignore[arg-type]
+    created, detail = await (write_as(caller, work) if actor is None else in_session(lambda s: work(s, actor)))
     if not created:
         response.status_code = 200
     return in_callers_words(request, detail)
 
 
 @router.put('/{log_id}', response_model=ProblemLogDetail, dependencies=[Depends(json_body)])
-async def update_problem_log(log_id: PathId, body: ProblemLogUpdate, actor: CurrentActor,
+async def update_problem_log(log_id: PathId, body: ProblemLogUpdate, caller: CurrentCaller,
                              request: Request) -> ProblemLogDetail:
     """Edit a problem or change its status: "in_progress" acknowledges, "completed" completes (needs solution and
     resolved_by; end_time defaults to now), "in_progress" from completed reopens and "cancelled" cancels (both
     need `reason`). A stale `version` is 409; without `version` the change applies to the current state."""
-    def work(session: Session) -> ProblemLogDetail:
+    def work(session: Session, actor: Actor) -> ProblemLogDetail:
         problem_logs.update_problem(session, actor=actor, log_id=log_id, changes=body)
         return problem_queries.get_problem(session, actor=actor, log_id=log_id)
-    return in_callers_words(request, await in_session(work))
+    return in_callers_words(request, await write_as(caller, work))
 
 
 @router.delete('/{log_id}', status_code=204, response_class=Response)
