@@ -6,7 +6,7 @@ from nicegui.storage import Storage
 
 from app import api, bootstrap, demo_simulator, jobs, memory, ops
 from app.config import get_settings
-from components import design, error_page, session
+from components import design, error_page, plain_middleware, session
 
 settings = get_settings()
 ops.configure_logging(as_json=settings.log_json)
@@ -20,6 +20,7 @@ session.install(nicegui_app)
 error_page.install(nicegui_app)
 design.install(nicegui_app)  # before any page: colours, the loading bar
 api.install_host_check(nicegui_app)  # last, so outermost: a foreign Host name is refused before any other work
+plain_middleware.install()  # NiceGUI's two header middlewares as plain ASGI, added by ui.run
 nicegui_app.on_startup(jobs.start)
 if settings.gc_tuning:
     nicegui_app.on_startup(ops.tune_garbage_collector)  # last: after the start-up work

@@ -7,8 +7,10 @@ nginx: `python -m bench.change_cpu --cluster --sizes 500 --changes 4 --cycles 10
 Starts the app (`main.py`, demo plant), signs in as the admin and connects N overview screens as python-socketio
 clients (bench/memory.py's `Screen`: the page's HTML fetched, then its socket held open; the server builds and keeps
 each page as for a tab). Per change it POSTs a stopping problem carrying a fresh token on an idle machine, then
-completes it (two changes per cycle), and reads the server's CPU time from /proc before and after the cycles; each
-screen notes when the first socket message carrying the token arrived (latency: ms after the POST's 201).
+completes it (two changes per cycle), and reads the server's CPU time (its threads' nanosecond counters,
+bench/common.py) around every cycle: `server_cpu_ms_per_change` is the mean over the cycles, `..._p50` the median of
+the cycles (half a cycle each; a cycle's 0.3 s pause for the screens' messages included); each screen notes when the
+first socket message carrying the token arrived (latency: ms after the POST's 201).
 Memory per screen: the server's RSS 3 s after the screens opened less its RSS before; `clients_seen` is the
 server's own count of live sockets (/metrics). The fixed cost of a change is the CPU per change at N = 0 (no
 screen: the request, the save, roll-up, notifications, audit, events) and the intercept of CPU against N; the slope
@@ -35,6 +37,7 @@ import contextlib
 import json
 import shutil
 import signal
+import statistics
 import tempfile
 import time
 import uuid
@@ -46,8 +49,8 @@ from typing import Any, NoReturn
 import httpx
 
 from bench.cluster import Cluster
-from bench.common import Server, machine_line, p50_p95, sign_in
-from bench.fanout import cpu_seconds, idle_machine
+from bench.common import Server, cpu_seconds, machine_line, p50_p95, sign_in
+from bench.fanout import idle_machine
 from bench.memory import Screen, after_leaving, connected_clients, open_screens, slope
 
 SETTLE = 3.0  # s the servers get after screens opened (and, plus 4 s, after they left) before their RSS is read
@@ -150,18 +153,24 @@ async def measure(nodes: list[Node], machine_id: int, n: int, changes: int, path
     cycles = max(1, changes // 2)
     arrived: list[tuple[int, float]] = []
     before = [cpu_seconds(node.pid) for node in nodes]
+    per_cycle: list[list[float]] = [[] for _ in nodes]  # each process's CPU seconds in each cycle
     for _ in range(cycles):
+        start = [cpu_seconds(node.pid) for node in nodes]
         arrived += (await cycle(nodes[0].http, machine_id, watcher, n)).items()
+        for spent, node, began in zip(per_cycle, nodes, start, strict=True):
+            spent.append(cpu_seconds(node.pid) - began)
     cpu = [cpu_seconds(node.pid) - b for node, b in zip(nodes, before, strict=True)]
     # the 0.3 s pauses are idle: the servers' timers cost little; not subtracted
     row: dict[str, object] = {'screens': n, 'changes': cycles * 2}
     row.update(latency_figures('', [t for _, t in arrived], n * cycles))
-    for node, count, idle_mb, rss_mb, clients, seconds in zip(nodes, counts, idle, rss, seen, cpu, strict=True):
+    for node, count, idle_mb, rss_mb, clients, seconds, spent in zip(nodes, counts, idle, rss, seen, cpu, per_cycle,
+                                                                     strict=True):
         prefix = f'{node.name}_' if len(nodes) > 1 else ''
         if len(nodes) > 1:
             row[f'{prefix}screens'] = count
             row.update(latency_figures(prefix, [t for i, t in arrived if owners[i] == node.name], count * cycles))
         row[f'{prefix}server_cpu_ms_per_change'] = round(seconds * 1000 / (cycles * 2), 1)
+        row[f'{prefix}server_cpu_ms_per_change_p50'] = round(statistics.median(spent) * 1000 / 2, 1)
         row[f'{prefix}rss_mb'] = round(rss_mb, 1)
         if count:  # the server's memory per open screen (RSS with them less RSS before they opened)
             row[f'{prefix}rss_per_screen_kb'] = round((rss_mb - idle_mb) * 1024 / count)

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import shutil
 import tempfile
 import time
@@ -28,7 +27,7 @@ import httpx
 from playwright.async_api import Browser, Page, async_playwright
 from playwright.async_api import Error as PlaywrightError
 
-from bench.common import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, Server, machine_line, p50_p95, sign_in
+from bench.common import ADMIN_PASSWORD, CHROMIUM, CHROMIUM_ARGS, Server, cpu_seconds, machine_line, p50_p95, sign_in
 from bench.jmf_sim import Linked, aiohttp_poster, link_devices, play
 
 OBSERVE = '''() => {
@@ -146,12 +145,6 @@ async def idle_machine(client: httpx.AsyncClient) -> int:
     machines = machines['items'] if isinstance(machines, dict) else machines
     return next(m['id'] for m in machines if m['open_problem_count'] == 0 and m['retired_at'] is None
                 and not m['name'].startswith('Simulated platesetter'))  # one whose device could stop it meanwhile
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process so far (from /proc)."""
-    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 SERVER_CPU: dict[str, float] = {}  # CPU seconds of the server during the samples (page opening excluded)

@@ -14,7 +14,6 @@
 import argparse
 import asyncio
 import contextlib
-import os
 import shutil
 import sqlite3
 import sys
@@ -29,14 +28,8 @@ import httpx
 POLL_SECONDS = 0.025
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.common import Server, machine_line, p50_p95, sign_in  # noqa: E402
+from bench.common import Server, cpu_seconds, machine_line, p50_p95, sign_in  # noqa: E402
 from bench.jmf_sim import Linked, Poster, Stats, aiohttp_poster, httpx_poster, link_devices, play, request_for  # noqa: E402
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process (all its threads) so far, from /proc (Linux)."""
-    fields = Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
 
 
 async def throughput(post: Poster, url: str, devices: list[Linked], ticks: int,
