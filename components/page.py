@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any
 
 from nicegui import ui
+from starlette.responses import RedirectResponse
 
 from components.language import speak_browser_language
 
@@ -39,6 +40,15 @@ setInterval(function () {
   performance.clearMeasures();
 }, 5000);
 </script>'''
+
+
+class LeavePage(Exception):  # noqa: N818 - it is an answer, not an error
+    """Raised while a page builds: the browser is sent to `target` by an HTTP redirect (303), before anything of
+    the page reaches it."""
+
+    def __init__(self, target: str) -> None:
+        super().__init__(target)
+        self.target = target
 
 
 # path -> (ui.page's arguments, the page function): every screen, declared as its module is imported
@@ -72,7 +82,10 @@ def in_language(func: Callable[..., Any]) -> Callable[..., Any]:
         @functools.wraps(func)
         async def build_async(*args: Any, **kwargs: Any) -> Any:
             begin()
-            return await func(*args, **kwargs)
+            try:
+                return await func(*args, **kwargs)
+            except LeavePage as leave:
+                return RedirectResponse(leave.target, status_code=303)
         return build_async
 
     @functools.wraps(func)

@@ -23,6 +23,7 @@ from app.services.access import (
 from components import user_storage
 from components.language import speak_for
 from components.notice import NOT_ALLOWED, refusal
+from components.page import LeavePage
 from components.session_cookie import (
     LiveSession,
     SessionMiddleware,
@@ -72,20 +73,19 @@ async def current_actor() -> Actor | None:
     return await io(_load_actor, live_session(storage), storage.get('display_id'))
 
 
-async def require_page_actor() -> Actor | None:
-    """The actor if it may use CTP Log; otherwise navigate away and return None.
+async def require_page_actor() -> Actor:
+    """The actor if it may use CTP Log; otherwise the page answers with a redirect (LeavePage: to the sign-in for
+    an ended session, to the plain page for a user without access) instead of being built and then navigating.
 
     The page also starts watching the user's access: when an admin changes it, the open page follows at once.
     """
     actor = await current_actor()
     if actor is None:
         sign_out()
-        ui.navigate.to('/login')
-        return None
+        raise LeavePage('/login')
     speak_for(actor)
     if not has_access(actor):
-        ui.navigate.to('/no-access')
-        return None
+        raise LeavePage('/no-access')
     watch_access(actor)
     return actor
 
@@ -147,8 +147,6 @@ async def drop_client(client: Client) -> None:
 async def require_page_admin(title: str = 'Administration') -> Actor | None:
     """An admin page's actor; others see a plain refusal (and navigation for signed-out users)."""
     actor = await require_page_actor()
-    if actor is None:
-        return None
     if Action.ADMINISTER not in ROLE_ACTIONS[actor.role] or actor.is_display:
         ui.page_title(f'{title} · CTP Log')
         refusal(NOT_ALLOWED, _('This page is for administrators only.'), alone=True)

@@ -23,8 +23,6 @@ PRINT_CSS = '''
 @page('/labels')
 async def labels_page(request: Request) -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
     configured = bool(get_settings().public_origins)
     base = labels.public_base_url(get_settings().public_origins, str(request.base_url))
     warning = labels.address_warning(base, configured=configured)

@@ -47,8 +47,6 @@ class Report:
 @page('/machines/{machine_id:id}')
 async def machine_detail_page(machine_id: int) -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
     today = utcnow().astimezone(get_settings().zone).date()
     window = Window(30, today - timedelta(days=29), today)
 

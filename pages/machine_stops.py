@@ -12,8 +12,6 @@ from components.stop_prompts import live_stop_prompts
 @page('/machine-stops')
 async def machine_stops_page() -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
     with frame(_('Stops waiting for a reason'), actor):
         ui.label(_('Stops waiting for a reason')).classes('text-2xl font-bold')
         ui.label(_('Stops the machines reported themselves that nobody has explained yet, newest first.')) \

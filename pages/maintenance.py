@@ -27,8 +27,6 @@ from components.worker import io
 @page('/maintenance')
 async def maintenance_page() -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
 
     @ui.refreshable
     async def due() -> None:
@@ -81,8 +79,6 @@ def _stop_feed(who: SignedIn | None) -> None:
 @page('/maintenance/{order_id:id}', reconnect_timeout=120)
 async def maintenance_order_page(order_id: int) -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
 
     async def act(call: Callable[[SignedIn | None], object], success: str | None = None) -> None:
         try:

@@ -48,8 +48,6 @@ class Monthly:
 @page('/reports/monthly/{machine_id:id}')
 async def monthly_report_page(machine_id: int, month: str = '') -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
     first = _month_start(month)
     last = first.replace(day=month_calendar.monthrange(first.year, first.month)[1])
     try:

@@ -18,8 +18,6 @@ from components.worker import io
 @page('/notifications')
 async def notifications_page() -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
 
     @ui.refreshable
     async def inbox() -> None:

@@ -94,8 +94,6 @@ class Board:
 @page('/')
 async def overview_page() -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
     scope = await io(_scope, actor)
     language = i18n.current_language()  # the page's, kept for its live updates
     ui.add_head_html(CARD_CSS)

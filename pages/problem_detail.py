@@ -38,8 +38,6 @@ FACT_WORDS = {  # the facts' keys (also their test markers) and their words, tra
 @page('/problem-logs/{log_id:id}', reconnect_timeout=120)  # the complete dialog is a form
 async def problem_detail_page(log_id: int) -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
     host = ui.element('div')  # dialogs and messages live here, outside the part a live refresh rebuilds
 
     async def run(work: Callable[[], Awaitable[object]], done: str) -> bool:

@@ -17,8 +17,6 @@ from components.worker import io
 @page('/problems')
 async def problem_list_page(q: str = '') -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
     in_scope, subsystems = await io(_choices, actor)
     with frame(_('Problems'), actor):
         ui.label(_('Problems')).classes('text-2xl font-bold')

@@ -37,8 +37,6 @@ Tree = list[tuple[int, str, list[tuple[int, str]]]]
 @page('/machines/{machine_id:id}/report', reconnect_timeout=120)
 async def problem_report_page(machine_id: int, description: str = '') -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
     if Action.REPORT not in ROLE_ACTIONS[actor.role]:
         with frame(_('Report problem'), actor):
             refusal(NOT_ALLOWED, _('Your role can look at machines but not report problems.'))

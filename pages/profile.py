@@ -26,8 +26,6 @@ T = TypeVar('T')
 @page('/profile')
 async def profile_page() -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
     with frame(_('Profile'), actor):
         ui.label(f'{actor.name} ({_(ROLE_WORDS.get(actor.role, actor.role.value))})').classes('text-xl')
         _language_card(actor)

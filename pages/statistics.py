@@ -40,8 +40,6 @@ class Report:
 @page('/statistics')
 async def statistics_page(preset: str = 'Last 30 days') -> None:
     actor = await require_page_actor()
-    if actor is None:
-        return
     if Action.READ_STATS not in ROLE_ACTIONS[actor.role]:
         with frame(_('Statistics'), actor):
             refusal(NOT_ALLOWED, _('Your role cannot read statistics.'))

@@ -2,6 +2,7 @@
 import asyncio
 import time
 
+import httpx
 import pytest
 from nicegui.testing import User
 
@@ -11,7 +12,7 @@ from app.models import Role
 from app.services import throttle, users
 from app.services.access import Actor
 from components.session import safe_redirect
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, api_login
 from tests.factories import PASSWORD, make_machine, make_user
 from tests.pages.signin import sign_in_with_form as sign_in  # the real form, every time
 
@@ -124,3 +125,14 @@ async def test_the_sign_in_button_shows_it_is_working_and_comes_back_after_a_ref
     assert not button.enabled and 'loading' in button.props  # before the (slow) password check ends
     await user.should_see('Wrong user name or password', retries=150)
     assert button.enabled and 'loading' not in button.props
+
+
+async def test_a_page_answers_a_user_without_access_with_a_redirect_not_a_page(api_client: httpx.AsyncClient) -> None:
+    """The plain page is reached by an HTTP redirect (303) before anything of the screen is built or sent."""
+    with session_scope() as session:
+        make_user(session, 'visitor', Role.NONE)
+    assert (await api_login(api_client, 'visitor', PASSWORD)).status_code == 200
+    for path in ('/', '/problems', '/statistics', '/admin/users'):
+        response = await api_client.get(path, follow_redirects=False)
+        assert (response.status_code, response.headers.get('location')) == (303, '/no-access'), path
+        assert 'CTP Log' not in response.text
