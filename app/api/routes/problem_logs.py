@@ -74,7 +74,7 @@ async def read_problem_logs(
 
 
 @router.get('/{log_id}', response_model=ProblemLogDetail)
-async def read_problem_log(log_id: PathId, caller: CurrentCaller) -> ProblemLogDetail:
+async def read_problem_log(log_id: PathId, caller: CurrentCaller) -> Response:
     """One problem with its photos and audit trail."""
     detail = await read_as(caller, lambda s, actor: problem_queries.get_problem(s, actor=actor, log_id=log_id))
     return in_callers_words(caller.request, detail)
@@ -84,9 +84,9 @@ async def read_problem_log(log_id: PathId, caller: CurrentCaller) -> ProblemLogD
              responses={200: {'model': ProblemLogDetail, 'description': 'replayed Idempotency-Key: the first result'},
                         **report_form.PHOTO_QUOTA_RESPONSES})
 async def create_problem_log(
-        request: Request, caller: CurrentCaller, response: Response,
+        request: Request, caller: CurrentCaller,
         idempotency_key: Annotated[str | None, Header(min_length=8, max_length=64, pattern=IDEMPOTENCY_KEY)] = None,
-) -> ProblemLogDetail:
+) -> Response:
     """Report a problem: JSON, or multipart/form-data with the same fields and `photo` parts.
 
     Only machine_id and problem_description are required. Retrying with the same `Idempotency-Key` returns the
@@ -110,14 +110,12 @@ async def create_problem_log(
         outcome = report_form.report(session, actor=who, problem_in=problem_in, prepared=prepared)
         return outcome.created, problem_queries.get_problem(session, actor=who, log_id=outcome.log.id)  # type: ignore[arg-type]
     created, detail = await (write_as(caller, work) if actor is None else in_session(lambda s: work(s, actor)))
-    if not created:
-        response.status_code = 200
-    return in_callers_words(request, detail)
+    return in_callers_words(request, detail, 201 if created else 200)
 
 
 @router.put('/{log_id}', response_model=ProblemLogDetail, dependencies=[Depends(json_body)])
 async def update_problem_log(log_id: PathId, body: ProblemLogUpdate, caller: CurrentCaller,
-                             request: Request) -> ProblemLogDetail:
+                             request: Request) -> Response:
     """Edit a problem or change its status: "in_progress" acknowledges, "completed" completes (needs solution and
     resolved_by; end_time defaults to now), "in_progress" from completed reopens and "cancelled" cancels (both
     need `reason`). A stale `version` is 409; without `version` the change applies to the current state."""
@@ -135,7 +133,7 @@ async def delete_problem_log(log_id: PathId, actor: CurrentActor) -> Response:
 
 
 @router.post('/{log_id}/undo', response_model=ProblemLogDetail)
-async def undo_problem_log(log_id: PathId, actor: CurrentActor, request: Request) -> ProblemLogDetail:
+async def undo_problem_log(log_id: PathId, actor: CurrentActor, request: Request) -> Response:
     """The reporter takes a report back in its first 2 minutes: cancelled as reported by mistake, out of every KPI;
     the audit trail stays. Later, or for anyone else, 409/403: cancel with a reason instead."""
     def work(session: Session) -> ProblemLogDetail:
@@ -144,12 +142,13 @@ async def undo_problem_log(log_id: PathId, actor: CurrentActor, request: Request
     return in_callers_words(request, await in_session(work))
 
 
-def in_callers_words(request: Request, detail: ProblemLogDetail) -> ProblemLogDetail:
-    """The reasons why not (marked English texts from access.py) in the caller's language, as the API's error
-    messages are; the abilities' names stay as they are."""
+def in_callers_words(request: Request, detail: ProblemLogDetail, status_code: int = 200) -> Response:
+    """The answer: the reasons why not (marked English texts from access.py) in the caller's language, as the API's
+    error messages are (the abilities' names stay as they are), serialised once (the service built and validated
+    the model; FastAPI's response_model would validate it again)."""
     with i18n.language(caller_language(request)):
         detail.abilities = {name: i18n._(reason) if reason else None for name, reason in detail.abilities.items()}
-    return detail
+    return json_response(detail, status_code)
 
 
 @router.get('/{log_id}/comments', response_model=list[CommentPublic])
