@@ -63,10 +63,12 @@ def _subsystem_id() -> ColumnElement[int | None]:
     return func.coalesce(col(Category.parent_id), col(Category.id))
 
 
-def machine_segments(session: Session, machine_id: int, lo: datetime, hi: datetime, now: datetime) -> list[_Seg]:
+def machine_segments(session: Session, machine_id: int, lo: datetime, hi: datetime, now: datetime,
+                     *, touching: bool = False) -> list[_Seg]:
+    """The counted segments of the machine that overlap (lo, hi), or also `touching` its edges, in start order."""
     params = {'machine_id': machine_id, 'lo': lo, 'hi': hi}
     rows = [_Seg(ts(down), ts(up or now), bool(planned), category, up is None, log_id)
-            for down, up, planned, category, log_id in select_rows(session, _segments_query(), params)]
+            for down, up, planned, category, log_id in select_rows(session, _segments_query(touching), params)]
     return sorted(rows, key=lambda r: (r.s, r.e, r.log_id))
 
 
@@ -78,38 +80,25 @@ def chained_segments(session: Session, machine_id: int, start: datetime, end: da
     floor, ceiling = start - CHAIN_MARGIN, end + CHAIN_MARGIN
     lo, hi = start, end
     while True:
-        params = {'machine_id': machine_id, 'lo': lo, 'hi': hi}
-        rows = [_Seg(ts(down), ts(up or now), bool(planned), category, up is None, log_id)
-                for down, up, planned, category, log_id in select_rows(session, _touching_query(), params)]
+        rows = machine_segments(session, machine_id, lo, hi, now, touching=True)
         wider_lo = max(floor, min([lo, *(datetime.fromtimestamp(r.s, lo.tzinfo) for r in rows)]))
         wider_hi = min(ceiling, max([hi, *(datetime.fromtimestamp(r.e, hi.tzinfo) for r in rows)]))
         if (wider_lo, wider_hi) == (lo, hi):
-            return sorted(rows, key=lambda r: (r.s, r.e, r.log_id))
+            return rows
         lo, hi = wider_lo, wider_hi
 
 
 @prepared
-def _touching_query() -> Select[datetime, datetime | None, bool, int | None, int]:
-    """The counted segments of :machine_id that overlap or touch [:lo, :hi]."""
+def _segments_query(touching: bool) -> Select[datetime, datetime | None, bool, int | None, int]:
+    """The counted segments of :machine_id that overlap (:lo, :hi), or also touch its edges."""
     seg = DowntimeSegment
-    return (select(col(seg.down_at), col(seg.up_at), col(seg.is_planned), _subsystem_id(), col(seg.log_id))
+    lo, hi = bindparam('lo', type_=UTCDateTime()), bindparam('hi', type_=UTCDateTime())
+    down, up = col(seg.down_at), col(seg.up_at)
+    return (select(down, up, col(seg.is_planned), _subsystem_id(), col(seg.log_id))
             .join(CTPProblemLog, col(CTPProblemLog.id) == col(seg.log_id))
             .outerjoin(Category, col(Category.id) == col(CTPProblemLog.category_id))
             .where(col(seg.machine_id) == bindparam('machine_id'), *failures.counted(),
-                   col(seg.down_at) <= bindparam('hi', type_=UTCDateTime()),
-                   or_(col(seg.up_at).is_(None), col(seg.up_at) >= bindparam('lo', type_=UTCDateTime()))))
-
-
-@prepared
-def _segments_query() -> Select[datetime, datetime | None, bool, int | None, int]:
-    """The counted segments of :machine_id that overlap (:lo, :hi)."""
-    seg = DowntimeSegment
-    return (select(col(seg.down_at), col(seg.up_at), col(seg.is_planned), _subsystem_id(), col(seg.log_id))
-            .join(CTPProblemLog, col(CTPProblemLog.id) == col(seg.log_id))
-            .outerjoin(Category, col(Category.id) == col(CTPProblemLog.category_id))
-            .where(col(seg.machine_id) == bindparam('machine_id'), *failures.counted(),
-                   col(seg.down_at) < bindparam('hi', type_=UTCDateTime()),
-                   or_(col(seg.up_at).is_(None), col(seg.up_at) > bindparam('lo', type_=UTCDateTime()))))
+                   down <= hi if touching else down < hi, or_(up.is_(None), up >= lo if touching else up > lo)))
 
 
 def merged_episodes(segments: list[_Seg]) -> list[tuple[_Seg, float]]:
