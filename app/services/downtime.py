@@ -16,6 +16,17 @@ def segments_of(session: Session, log_id: int) -> list[DowntimeSegment]:
     return list(select_rows(session, _segments_query(), {'log_id': log_id}).scalars())
 
 
+def segment_times(session: Session, log_id: int) -> list[tuple[datetime, datetime | None]]:
+    """(down, up) of each of the problem's segments (up None while it runs): plain rows, no model objects."""
+    return [(down, up) for down, up in select_rows(session, _times_query(), {'log_id': log_id})]
+
+
+@prepared
+def _times_query() -> Select[datetime, datetime | None]:
+    return (select(col(DowntimeSegment.down_at), col(DowntimeSegment.up_at))
+            .where(col(DowntimeSegment.log_id) == bindparam('log_id')))
+
+
 @prepared
 def _segments_query() -> Select[DowntimeSegment]:
     return (select(DowntimeSegment).where(col(DowntimeSegment.log_id) == bindparam('log_id'))
@@ -88,8 +99,8 @@ def downtime_seconds(session: Session, log_id: int, now: datetime | None = None)
     if log is None or not log.is_stopping:
         return 0.0
     total = 0.0
-    for segment in segments_of(session, log_id):
-        total += max(0.0, ((segment.up_at or now) - segment.down_at).total_seconds())
+    for down, up in segment_times(session, log_id):
+        total += max(0.0, ((up or now) - down).total_seconds())
     return total
 
 

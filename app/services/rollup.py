@@ -40,7 +40,7 @@ from app.models import (
     DowntimeSegment,
     utcnow,
 )
-from app.services import calendar, failures, rollup_days
+from app.services import calendar, downtime, failures, rollup_days
 from app.services.failures import ts
 from app.services.rollup_read import SUMMED
 from app.services.rollup_read import midnight as _midnight
@@ -56,15 +56,9 @@ def span_of(session: Session, log: CTPProblemLog, now: datetime | None = None) -
     """The instants a problem's figures reach: its start and end and its segments (a running one up to now)."""
     now = now or utcnow()
     moments = [log.start_time, log.end_time or log.start_time]
-    for down, up in select_rows(session, _segment_times(), {'log_id': log.id}):
+    for down, up in downtime.segment_times(session, log.id):  # type: ignore[arg-type]  # a stored problem
         moments += [down, up or now]
     return min(moments), max(moments)
-
-
-@prepared
-def _segment_times() -> Select[datetime, datetime | None]:
-    return (select(col(DowntimeSegment.down_at), col(DowntimeSegment.up_at))
-            .where(col(DowntimeSegment.log_id) == bindparam('log_id')))
 
 
 def refresh_problem(session: Session, log: CTPProblemLog, before: Span | None = None) -> None:
