@@ -99,11 +99,13 @@ def fetch(session: Session, ids: list[int], start: datetime, end: datetime,
     params: dict[str, Any] = {'ids': ids, 'now': now, 'start': start, 'end': end + CHAIN_MARGIN}
     query: Select[int, int, datetime, datetime | None] | None = _near()
     seen_logs: set[int] = set()
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS):
         if query is None or not (new := _select(session, query, params, now, found)):
             break
         logs = {g.log_id for _, g in new} - seen_logs
         seen_logs |= logs
+        if round_ == 0:
+            logs = set()  # the first statement read every segment of its problems already
         far = [g for _, g in new if g.s > hi]  # a reopen long after: what overlaps it may chain on
         params['logs'] = ids_value(dialect, logs)
         query = _by_logs(dialect) if logs and not far else None
@@ -128,11 +130,14 @@ def _segments(condition: ColumnElement[bool]) -> Select[int, int, datetime, date
 
 @prepared
 def _near() -> Select[int, int, datetime, datetime | None]:
-    """Segments near the range: down before :end (its end plus the chain margin), up (or :now) from :start on."""
+    """Segments near the range (down before :end, its end plus the chain margin; up, or :now, from :start on) and
+    every segment of their problems, in one statement."""
     seg = DowntimeSegment
-    return _segments((col(seg.down_at) < bindparam('end', type_=UTCDateTime()))
-                     & (func.coalesce(col(seg.up_at), bindparam('now', type_=UTCDateTime()))
-                        >= bindparam('start', type_=UTCDateTime())))
+    near = ((col(seg.down_at) < bindparam('end', type_=UTCDateTime()))
+            & (func.coalesce(col(seg.up_at), bindparam('now', type_=UTCDateTime()))
+               >= bindparam('start', type_=UTCDateTime())))
+    their_problems = _segments(near).with_only_columns(col(seg.log_id)).correlate(None)
+    return _segments(near | col(seg.log_id).in_(their_problems))
 
 
 @prepared
