@@ -38,13 +38,6 @@ def open_segment(session: Session, log: CTPProblemLog, down_at: datetime) -> Non
                                 down_at=down_at, is_planned=log.is_planned))
 
 
-def close_running_segment(session: Session, log: CTPProblemLog, up_at: datetime) -> None:
-    for segment in segments_of(session, log.id):  # type: ignore[arg-type]
-        if segment.up_at is None:
-            segment.up_at = up_at  # an end before the segment's start is refused by fit_segments
-            session.add(segment)
-
-
 def void_segments(session: Session, log_id: int) -> None:
     session.execute(delete(DowntimeSegment).where(col(DowntimeSegment.log_id) == log_id))
 

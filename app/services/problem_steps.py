@@ -56,8 +56,7 @@ def _complete(session: Session, actor: Actor, log: CTPProblemLog, changes: Probl
         log.end_time = now
     if log.acknowledged_at is None:  # recorded now, never the back-dated end (DOMAIN.md §4)
         log.acknowledged_at, log.acknowledged_by = max(now, log.created_at), actor.user_id
-    downtime.close_running_segment(session, log, log.end_time)  # type: ignore[arg-type]
-    return NotificationType.PROBLEM_RESOLVED
+    return NotificationType.PROBLEM_RESOLVED  # the running segment ends at end_time: downtime.rebuild_segments
 
 
 def _reopen(session: Session, actor: Actor, log: CTPProblemLog, changes: ProblemLogUpdate,
