@@ -145,7 +145,7 @@ async def drop_client(client: Client) -> None:
 
 
 async def require_page_admin(title: str = 'Administration') -> Actor | None:
-    """An admin page's actor; others see a plain refusal (and navigation for signed-out users)."""
+    """An admin page's actor; others see a plain refusal (signed-out users and users without access are redirected)."""
     actor = await require_page_actor()
     if Action.ADMINISTER not in ROLE_ACTIONS[actor.role] or actor.is_display:
         ui.page_title(f'{title} · CTP Log')
