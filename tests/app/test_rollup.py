@@ -8,7 +8,7 @@ from sqlalchemy import text
 from sqlmodel import Session
 
 from app.models import Category, CTPProblemLog, DowntimeSegment, Role
-from app.services import calendar, calendar_admin, problem_logs, rollup, stats, taxonomy
+from app.services import calendar, calendar_admin, problem_logs, rollup, rollup_days, stats, taxonomy
 from tests.app.test_kpis import at, kpis, stop
 from tests.factories import actor, change, make_machine, make_user, report
 
@@ -99,6 +99,38 @@ def test_a_change_late_in_an_episode_updates_the_day_the_episode_started(session
     row = kpis(session, admin, machine, date(2026, 3, 9), date(2026, 3, 9))
     assert (row.episodes, row.mttr_minutes) == (1, pytest.approx(7 * 60, abs=0.01))
     assert row.unplanned_downtime_minutes == pytest.approx(120, abs=0.01)
+
+
+def test_a_change_reads_the_whole_island_that_reaches_its_days_and_stores_what_a_rebuild_stores(
+        session: Session) -> None:
+    """A change's roll-up reads only the segments of the islands that reach its days (rollup_days.chained_segments,
+    outwards from them; a segment that touches another's end chains): the days it stores are those a rebuild from
+    every segment stores."""
+    machine, admin = make_machine(session), make_user(session, 'boss', Role.ADMIN)
+    stop(session, admin, machine, at(1, 8), at(1, 9))  # an island of its own, days before
+    stop(session, admin, machine, at(5, 22), at(7, 2))
+    stop(session, admin, machine, at(7, 2), at(7, 4))  # touches the one before: the same island
+    late = stop(session, admin, machine, at(7, 3), at(8, 1))
+    with time_machine.travel(at(12, 8), tick=False):
+        change(session, admin, late, end_time=at(8, 6))
+        start, end = calendar.local_range_bounds(date(2026, 3, 8), date(2026, 3, 8))
+        island = rollup_days.chained_segments(session, machine.id, start, end, at(12, 8))  # type: ignore[arg-type]
+        stored = _stored_days(session, machine.id)  # type: ignore[arg-type]
+        rollup.rebuild(session, [machine.id])  # type: ignore[list-item]
+    assert [(s.s, s.e) for s in island] == [(at(5, 22).timestamp(), at(7, 2).timestamp()),
+                                            (at(7, 2).timestamp(), at(7, 4).timestamp()),
+                                            (at(7, 3).timestamp(), at(8, 6).timestamp())]
+    assert stored == _stored_days(session, machine.id)  # type: ignore[arg-type]
+    assert {str(day)[:10] for day, *_ in stored[0]} >= {'2026-03-05', '2026-03-07', '2026-03-08'}  # the island's days
+
+
+def _stored_days(session: Session, machine_id: int) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    days = session.execute(text('SELECT day, is_open, unplanned_s, unplanned_op_s, stopped_s, stopped_op_s, episodes, '
+                                'episode_s, problems FROM daily_rollups WHERE machine_id = :m ORDER BY day'),
+                           {'m': machine_id}).all()
+    causes = session.execute(text('SELECT day, subsystem_id, seconds, problems FROM daily_cause_rollups '
+                                  'WHERE machine_id = :m ORDER BY day, subsystem_id'), {'m': machine_id}).all()
+    return [tuple(row) for row in days], [tuple(row) for row in causes]
 
 
 def test_concurrent_writes_on_one_machine_all_succeed_and_roll_up(session: Session) -> None:
