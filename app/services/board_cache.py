@@ -17,7 +17,7 @@ from app import events, i18n
 from app.db import get_engine, read_session, select_rows
 from app.models import CTPMachine, CTPProblemLog, utcnow
 from app.models.schemas import MachinePublic, ProblemLogPublic
-from app.services import machines, problem_queries
+from app.services import machines, problem_public
 from app.services.access import Action, Actor, require, visible_machine_ids
 
 Scope = frozenset[int] | None  # None: every machine
@@ -84,7 +84,7 @@ def _labels_in(language: str | None, ids: set[int | None]) -> dict[int, tuple[st
     if not wanted or language is None or i18n.resolve(language) == i18n.resolve():
         return {}
     with read_session() as session, i18n.language(language):
-        return problem_queries.category_labels(session, wanted)
+        return problem_public.category_labels(session, wanted)
 
 
 def _machine_in(row: MachinePublic, labels: dict[int, tuple[str, str]]) -> MachinePublic:
@@ -153,6 +153,6 @@ def _read_recent(scope: Scope) -> list[ProblemLogPublic]:
         if scope is not None:
             query = query.where(CTPProblemLog.machine_id.in_(scope))  # type: ignore[attr-defined]
         query = query.order_by(col(CTPProblemLog.start_time).desc(), col(CTPProblemLog.id).desc()).limit(RECENT_LIMIT)
-        rows = problem_queries.to_public(session, list(select_rows(session, query).scalars()))
+        rows = problem_public.to_public(session, list(select_rows(session, query).scalars()))
     _state.reads += 1
     return rows

@@ -13,7 +13,7 @@ from app.errors import NotFound, PayloadTooLarge
 from app.i18n import N_
 from app.models import PhotoKind
 from app.models.schemas import PhotoPublic
-from app.services import photos, problem_queries
+from app.services import photos, problem_public
 from app.services.access import Actor
 from app.services.photos import PreparedPhoto
 
@@ -54,8 +54,8 @@ async def add_photos(log_id: PathId, actor: CurrentActor, photo: list[UploadFile
     prepared = await prepare_uploads(photo)
     rows = await in_session(lambda s: photos.attach_photos(s, actor=actor, log_id=log_id, prepared=prepared,
                                                            kind=kind))
-    return [PhotoPublic(id=row.id, kind=row.kind, url=problem_queries.photo_url(row.id),  # type: ignore[arg-type]
-                        thumb_url=problem_queries.photo_url(row.id, thumb=True),  # type: ignore[arg-type]
+    return [PhotoPublic(id=row.id, kind=row.kind, url=problem_public.photo_url(row.id),  # type: ignore[arg-type]
+                        thumb_url=problem_public.photo_url(row.id, thumb=True),  # type: ignore[arg-type]
                         original_name=row.original_name, width=row.width, height=row.height,
                         created_at=row.created_at) for row in rows]
 
