@@ -4,7 +4,7 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Integer, any_, bindparam, func, select
+from sqlalchemy import BindParameter, ColumnElement, Float, Integer, String, any_, bindparam, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Mapped, Session
@@ -63,20 +63,26 @@ def in_ids(session: Session, column: ColumnElement[int] | Mapped[int], ids: Iter
     for `= ANY`. SQLAlchemy's `in_` writes one placeholder per id, so a list that grows with the data (a day's
     problems) made a new statement for every length, and every pooled connection compiled and cached each one: the
     server's memory grew with every change (docs/BENCHMARKS.md, "Soak")."""
-    values = sorted(set(ids))
-    if session.get_bind().dialect.name == 'postgresql':
-        return column == any_(bindparam(None, values, type_=ARRAY(Integer)))
-    return column.in_(select(func.json_each(json.dumps(values)).table_valued('value').c.value))
+    dialect = session.get_bind().dialect.name
+    return _in(dialect, column, bindparam(None, ids_value(dialect, ids), type_=_ids_type(dialect)))
 
 
 def in_ids_param(dialect: str, column: ColumnElement[int] | Mapped[int], name: str) -> ColumnElement[bool]:
     """`in_ids` for a `prepared` statement: the ids are the bindparam `name`, given as `ids_value(dialect, ids)`."""
-    if dialect == 'postgresql':
-        return column == any_(bindparam(name, type_=ARRAY(Integer)))
-    return column.in_(select(func.json_each(bindparam(name)).table_valued('value').c.value))
+    return _in(dialect, column, bindparam(name, type_=_ids_type(dialect)))
 
 
 def ids_value(dialect: str, ids: Iterable[int]) -> object:
     """The value of an `in_ids_param` parameter."""
     values = sorted(set(ids))
     return values if dialect == 'postgresql' else json.dumps(values)
+
+
+def _ids_type(dialect: str) -> ARRAY[int] | String:
+    return ARRAY(Integer) if dialect == 'postgresql' else String()
+
+
+def _in(dialect: str, column: ColumnElement[int] | Mapped[int], ids: BindParameter[Any]) -> ColumnElement[bool]:
+    if dialect == 'postgresql':
+        return column == any_(ids)
+    return column.in_(select(func.json_each(ids).table_valued('value').c.value))
