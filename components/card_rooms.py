@@ -79,15 +79,15 @@ class CardRooms:
         leaving, joining = self.machines - wanted, wanted - self.machines
         self.machines = wanted
         for sid in sockets(self.client):
-            _move(sid, [room(m, self.language) for m in leaving], [room(m, self.language) for m in joining])
+            move_socket(sid, [room(m, self.language) for m in leaving], [room(m, self.language) for m in joining])
 
     def _connected(self) -> None:
         for sid in sockets(self.client):  # a new socket (a reconnect) joins the rooms again
-            _move(sid, [], [room(m, self.language) for m in self.machines])
+            move_socket(sid, [], [room(m, self.language) for m in self.machines])
         self.on_reconnect()
 
 
-def _move(sid: str, leaving: list[str], joining: list[str]) -> None:
+def move_socket(sid: str, leaving: list[str], joining: list[str]) -> None:
     if sid.startswith('test-'):  # the simulated screens of page tests have no socket.io session
         return
     manager = core.sio.manager

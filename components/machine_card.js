@@ -2,10 +2,14 @@
 // NiceGUI re-renders every element of a page on every update message; `v-memo` keeps this card's inner tree
 // as it was unless the shown card changed, so an update of one card costs the other cards nothing.
 // A change's card also arrives once for every screen through the machine's socket.io room ("ctp_card", see
-// components/card_rooms.py): the card shows the newer (by `seq`) of that and its prop.
+// components/card_rooms.py): the card shows the newer (by `seq`) of that and its prop. Its place on the board and
+// whether the status filter shows it come from the newest view of the screen's scope (board_live.js), which the
+// scope's room updates once for all its screens.
+import { live, shows } from "board_live";
+
 export default {
   template: `
-    <div class="q-card nicegui-card" :class="shown.cls">
+    <div v-show="visible" class="q-card nicegui-card" :class="shown.cls" :style="place">
       <a v-memo="[shown]" :href="prefixed(shown.href)" class="ctp-card-link">
         <div class="ctp-icon ctp-status text-2xl font-black tracking-wide" :data-icon="shown.icon">{{ shown.word }}</div>
         <div class="text-lg font-bold leading-tight">{{ shown.name }}</div>
@@ -24,6 +28,13 @@ export default {
   computed: {
     shown() {
       return this.live && this.live.seq > this.card.seq ? this.live : this.card;
+    },
+    place() {
+      const index = live.view ? live.view.order.indexOf(this.card.id) : -1;
+      return index < 0 ? null : { order: index };
+    },
+    visible() {
+      return shows(this.card.id, this.shown.status);
     },
   },
   mounted() {

@@ -48,7 +48,7 @@ class Line:
     classes: str
 
 
-class MachineCard(ui.element, component='machine_card.js'):
+class MachineCard(ui.element, component='machine_card.js', dependencies=['board_live.js']):
     """The card of one machine on one screen; `show` applies a newer row of the same machine. With `may_report` the
     card ends in its "Report problem" link (the `report` prop)."""
 
@@ -75,6 +75,10 @@ class MachineCard(ui.element, component='machine_card.js'):
         else:
             self.props['card'] = card
 
+    def _handle_visibility_change(self, visible: str) -> None:
+        """The status filter is applied on the client, from the newest board of the screen's scope
+        (board_note.js): `visible` is the server's reckoning of it, for the page's readers."""
+
     def tick(self, now: datetime | None = None) -> None:
         """The clock moved: a down machine's counters change (the page's single timer calls this)."""
         if self.machine.down_since is not None:
@@ -96,7 +100,8 @@ def payload(machine: MachinePublic, now: datetime | None = None) -> dict[str, An
     """What a card draws, in the current language."""
     colour, icon, word = status_look(machine.status)
     text = 'text-black' if colour.startswith('amber') else 'text-white'  # white on amber is hard to read
-    return {'seq': next(_seq), 'id': machine.id, 'cls': f'bg-{colour} {text}', 'href': f'/machines/{machine.id}',
+    return {'seq': next(_seq), 'id': machine.id, 'status': machine.status, 'cls': f'bg-{colour} {text}',
+            'href': f'/machines/{machine.id}',
             'icon': icon, 'word': word, 'name': machine.name,
             'lines': [[line.key, line.text, line.classes] for line in lines_of(machine, now or utcnow())]}
 

@@ -1,70 +1,58 @@
-"""The overview's recent problems: one row per problem, kept and updated in place as problems change.
+"""The overview's recent problems, newest first: one element drawn by our own Vue component (recent_list.js).
 
-A change updates the changed row, or shows the new problem at the top in the row of the one that fell off (no
-element built), rather than rebuilding all rows on every screen. A row is one link element drawn by our own Vue
-component (recent_row.js) from one `row` prop: title | badge, description | when in a two-column grid.
+The rows come with the board's view of the screen's scope (components/scope_rooms.py): after a change the view is
+built once per scope and language and reaches every screen of that scope in one room message, the rows included;
+the element itself is not sent again. Each row is a link to its problem: title | badge, description | when.
 """
+from typing import Any
+
 from nicegui import ui
 
 from app.i18n import _
 from app.models.schemas import ProblemLogPublic
+from components import scope_rooms
 from components.design import duration_text, local_text, problem_look
 
 
-class RecentRow(ui.link, component='recent_row.js'):
-    """One problem of the list: a link to the problem's page."""
+def row_payload(problem: ProblemLogPublic) -> dict[str, Any]:
+    """What a row draws, in the current language."""
+    colour, word = problem_look(problem.status)
+    lost = duration_text(problem.downtime_minutes) if problem.is_stopping else _('running')
+    return {'id': problem.id, 'href': f'/problem-logs/{problem.id}',
+            'row': {'title': f'{problem.machine_name} · {problem.category or _("Uncategorised")}', 'badge': word,
+                    'colour': colour, 'description': problem.problem_description,
+                    'when': f'{local_text(problem.start_time)} · {lost}'}}
 
-    def __init__(self, problem: ProblemLogPublic) -> None:
-        super().__init__(target=f'/problem-logs/{problem.id}')
-        self.classes(remove='nicegui-link')  # the component draws its own look
-        self.show(problem)
 
-    def show(self, problem: ProblemLogPublic) -> None:
-        """Show this problem (a newer row of the same one, or another one: rows are reused)."""
-        self.problem = problem
-        self.mark(f'recent-{problem.id}')
-        colour, word = problem_look(problem.status)
-        lost = duration_text(problem.downtime_minutes) if problem.is_stopping else _('running')
-        self.props['href'] = f'/problem-logs/{problem.id}'
-        self.props['row'] = {'title': f'{problem.machine_name} · {problem.category or _("Uncategorised")}',
-                             'badge': word, 'colour': colour, 'description': problem.problem_description,
-                             'when': f'{local_text(problem.start_time)} · {lost}'}
+scope_rooms.register_row_builder(row_payload)
 
-    def texts(self) -> list[str]:
-        """What the row shows, in reading order."""
-        row = self.props['row']
+
+class RecentList(ui.element, component='recent_list.js', dependencies=['board_live.js']):
+    """The newest problems of the screen's scope; `show` keeps the view's rows (the page's view carries them)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.props['empty'] = _('No problems reported yet.')
+        self.rows: list[dict[str, Any]] = []
+        self.classes('w-full').mark('recent')
+
+    def show(self, view: scope_rooms.View) -> None:
+        self.rows = view.payload['recent']
+
+    def ids(self) -> list[int]:
+        return [row['id'] for row in self.rows]
+
+    def texts(self, log_id: int) -> list[str]:
+        """What the row of that problem shows, in reading order."""
+        [row] = [row['row'] for row in self.rows if row['id'] == log_id]
         return [row['title'], row['badge'], row['description'], row['when']]
 
     def _displayed_contents(self, *, only_visible: bool) -> list:
-        return self.texts()
+        if not self.rows:
+            return [self.props['empty']]
+        return [text for row in self.rows for text in self.texts(row['id'])]
 
 
-class RecentList:
-    """The newest problems, newest first; `show` applies a newer list with as few element changes as it can."""
-
-    def __init__(self) -> None:
-        self.rows: dict[int, RecentRow] = {}
-        self.list = ui.list().props('bordered separator').classes('w-full rounded').mark('recent')
-        self.empty = ui.label(_('No problems reported yet.')).classes('text-gray-500')
-        ui.link(_('See all problems, search and filter'), '/problems') \
-            .classes('inline-flex items-center min-h-[48px] text-base').mark('see-all')
-
-    def show(self, problems: list[ProblemLogPublic]) -> None:
-        wanted = {problem.id for problem in problems}
-        spare = [self.rows.pop(log_id) for log_id in list(self.rows) if log_id not in wanted]
-        for index, problem in enumerate(problems):
-            row = self.rows.get(problem.id)
-            if row is None and spare:  # the row that fell off shows the new problem: no elements built
-                row = self.rows[problem.id] = spare.pop()
-                row.show(problem)
-            elif row is None:
-                with self.list:
-                    row = self.rows[problem.id] = RecentRow(problem)
-            elif row.problem != problem:
-                row.show(problem)
-            if self.list.default_slot.children[index] is not row:
-                row.move(target_index=index)
-        for row in spare:
-            row.delete()
-        self.list.set_visibility(bool(problems))
-        self.empty.set_visibility(not problems)
+def see_all_link() -> None:
+    ui.link(_('See all problems, search and filter'), '/problems') \
+        .classes('inline-flex items-center min-h-[48px] text-base').mark('see-all')

@@ -1,30 +1,29 @@
 """/: the Log CTP Overview: a live card per machine in the user's scope, a status filter, the recent problems.
 
-Every screen keeps its cards and rows and updates them in place: a change of one machine updates that machine's
-card (and moves it when the red-first order changes), a new problem is inserted at the top of the recent list.
-The board cache makes the database read once per change for all screens, and the screens share one read of the
-cache (one worker-thread hop per change); bursts of changes are coalesced. A changed card is built once per
-language and reaches every screen that may see it in one socket.io room message (components/card_rooms.py); a
-screen is in the rooms of exactly the cards it shows.
+Every screen keeps its cards and updates them in place. A changed card is built once per language and reaches every
+screen that may see it in one socket.io room message (components/card_rooms.py); the board's order, statuses,
+summary and recent problems are built once per scope and language and reach the scope's screens in one room
+message too (components/scope_rooms.py). A screen with a live socket keeps what its rooms delivered and brings its
+elements up to date only when it acts on them itself (the clock's tick, the filter, a reconnect); the database is
+read once per change for all screens (the board cache) and bursts of changes are coalesced.
 """
-import asyncio
-
 from nicegui import ui
 
 from app import events, i18n
 from app.db import read_session
-from app.i18n import N_, _, ngettext
-from app.models.schemas import MachinePublic, ProblemLogPublic
+from app.i18n import N_, _
 from app.services import board_cache
 from app.services.access import ROLE_ACTIONS, Action, Actor
-from components import card_rooms
+from components import card_rooms, scope_rooms
+from components.board import Board
 from components.card_rooms import BOARD_READ
-from components.coalesce import Coalesced, SharedLoad
-from components.design import CARD_GRID, SECTION
+from components.coalesce import Coalesced
+from components.design import SECTION
 from components.layout import frame
-from components.machine_card import CARD_CSS, MachineCard
+from components.machine_card import CARD_CSS
 from components.page import page
-from components.recent_list import RecentList
+from components.recent_list import RecentList, see_all_link
+from components.scope_rooms import RECENT_READ
 from components.session import require_page_actor
 from components.stop_prompts import live_stop_prompts
 from components.worker import io
@@ -32,136 +31,99 @@ from components.worker import io
 FILTERS = {'all': N_('All'), 'down': N_('Down'), 'maintenance': N_('Maintenance'), 'degraded': N_('Degraded'),
            'operational': N_('Running')}  # translated where shown
 TICK_SECONDS = 20
-# every screen of this process reads the board cache through these (BOARD_READ: components/card_rooms.py): one
-# worker-thread hop per change, not one per screen; each screen keeps the rows of its own scope, in its language
-RECENT_READ: SharedLoad[tuple[board_cache.Scope, str], list[ProblemLogPublic]] = SharedLoad(
-    lambda key: board_cache.recent_problems(*key))
 
 
-class Board:
-    """The machine cards of one screen, keyed by machine id, in the board's red-first order."""
+class Overview:
+    """One overview screen: a member of its scope's room (scope_rooms.Member)."""
 
-    def __init__(self, *, may_report: bool, rooms: card_rooms.CardRooms) -> None:
-        self.may_report, self.rooms = may_report, rooms
-        self.cards: dict[int, MachineCard] = {}
-        self.status_filter = 'all'
-        self.summary = ui.label().classes('text-sm text-gray-500').mark('board-summary')
-        self.grid = ui.element('div').classes(CARD_GRID).mark('board')
-        self.empty = ui.label().classes('text-gray-500')
+    def __init__(self, actor: Actor, scope: board_cache.Scope, language: str) -> None:
+        self.actor, self.key = actor, (scope, language)
+        self.client = ui.context.client
+        self.latest: scope_rooms.View | None = None  # the newest view the screen took, shown or not yet
+        self.behind = False  # the elements have not caught up with `latest` (its room delivered it)
+        self.update = Coalesced(self.refresh, 'overview-update')
+        self.rooms = card_rooms.CardRooms(self.client, language, on_reconnect=self.reconnected)
+        self.board: Board
+        self.recent: RecentList
 
-    def show(self, rows: list[MachinePublic]) -> None:
-        """Apply the board's rows (already sorted): update changed cards, add/remove/move only what must."""
-        wanted = {row.id for row in rows}
-        for gone in [machine_id for machine_id in self.cards if machine_id not in wanted]:
-            self.cards.pop(gone).delete()
-        for index, row in enumerate(rows):
-            card = self.cards.get(row.id)
-            if card is None:
-                with self.grid:
-                    card = self.cards[row.id] = MachineCard(row, may_report=self.may_report)
-            elif card.machine != row:
-                card.show(row, sent=card_rooms.published(row, self.rooms.language))
-            if self.grid.default_slot.children[index] is not card:
-                card.move(target_index=index)
-        self.rooms.follow(set(self.cards))
-        down = sum(1 for row in rows if row.status == 'down')
-        self.summary.set_text(ngettext('{count} machine', '{count} machines', len(rows)).format(count=len(rows))
-                              + ' · ' + _('{count} down').format(count=down) if rows else '')
-        self.filter(self.status_filter)
+    async def build(self) -> None:
+        """The board, the recent problems, and the view of now."""
+        self.board = Board(may_report=Action.REPORT in ROLE_ACTIONS[self.actor.role], rooms=self.rooms)
+        ui.label(_('Recent problems')).classes('text-xl font-bold mt-4').props(SECTION)
+        self.recent = RecentList()
+        see_all_link()
+        self.show(await self.read())
+        scope_rooms.join(self, self.key)
 
-    def filter(self, status: str) -> None:
-        """Show the cards of one status ('all' for every card); the others are hidden, not rebuilt."""
-        self.status_filter = status
-        shown = 0
-        for card in self.cards.values():
-            visible = status in ('all', card.machine.status)
-            if card.visible != visible:  # setting an unchanged value still runs NiceGUI's binding work
-                card.set_visibility(visible)
-            shown += visible
-        self.empty.set_text(_('No machine with this status.') if self.cards else _('No machines assigned to you yet.'))
-        self.empty.set_visibility(shown == 0)
+    def take(self, view: scope_rooms.View) -> None:
+        """A view of the scope was published: a live screen whose cards stay the same already has it."""
+        self.latest = view
+        if scope_rooms.live(self.client) and self.board.holds(view.rows):
+            self.behind = True
+        else:
+            self.update.request()
+
+    async def read(self) -> scope_rooms.View:
+        """The scope's view read now (shared reads with the other screens)."""
+        rows = await BOARD_READ.get(self.key[1])
+        return scope_rooms.build(self.key, rows, await RECENT_READ.get(self.key))
+
+    async def refresh(self) -> None:
+        view = self.latest if self.latest is not None and self.latest.key == self.key else await self.read()
+        await card_rooms.settled(self.key[1])  # the changed cards went out to their rooms: kept, not sent again
+        self.show(view)
+
+    def show(self, view: scope_rooms.View, *, sent: bool = False) -> None:
+        if self.client.is_deleted:  # the page may have been closed during the read (e.g. its user was deactivated)
+            return
+        self.latest, self.behind = view, False
+        self.board.show(view, sent=sent)
+        self.recent.show(view)
+
+    def catch_up(self) -> None:
+        """Bring the elements up to the view the rooms delivered (before the screen acts on them itself)."""
+        if self.behind and self.latest is not None:
+            self.show(self.latest, sent=True)
 
     def tick(self) -> None:
-        for card in self.cards.values():
-            card.tick()
+        self.catch_up()
+        self.board.tick()
 
-    def resend(self) -> None:
-        """A (re)connected socket may have missed room messages: send every card's newest state once."""
-        for card in self.cards.values():
-            card.update()
+    def filter(self, status: str) -> None:
+        self.catch_up()
+        self.board.filter(status)
+
+    def reconnected(self) -> None:
+        """A (re)connected socket may have missed room messages: join the scope's room, send the newest state."""
+        scope_rooms.join(self, self.key)
+        self.catch_up()
+        self.board.resend()
+
+    async def on_access(self, user_id: int) -> None:
+        if user_id == self.actor.user_id:
+            scope = await io(_scope, self.actor)
+            scope_rooms.leave(self, self.key)
+            self.key, self.latest = (scope, self.key[1]), None
+            scope_rooms.join(self, self.key)
+            self.update.request()
 
 
 @page('/')
 async def overview_page() -> None:
     actor = await require_page_actor()
-    scope = await io(_scope, actor)
-    language = i18n.current_language()  # the page's, kept for its live updates
+    screen = Overview(actor, await io(_scope, actor), i18n.current_language())  # the page's language, kept
     ui.add_head_html(CARD_CSS)
-
-    page = ui.context.client
-    board: Board
-    recent: RecentList
-    update: Coalesced
-
-    def show(rows: list[MachinePublic] | None = None, problems: list[ProblemLogPublic] | None = None) -> None:
-        if page.is_deleted:  # the page may have been closed during the read (e.g. its user was deactivated)
-            return
-        if rows is not None:
-            board.show([row for row in rows if scope is None or row.id in scope])
-        if problems is not None:
-            recent.show(problems)
-
-    async def load_board() -> None:
-        show(rows=await BOARD_READ.get(language))
-
-    async def load_recent() -> None:
-        show(problems=await RECENT_READ.get((scope, language)))
-
-    async def refresh() -> None:
-        """Both parts in one pass after the reads: the screen gets one message per change, not one per part."""
-        # both reads at once; gathering futures (not coroutines) makes no task per screen
-        rows, problems = await asyncio.gather(BOARD_READ.ask(language), RECENT_READ.ask((scope, language)))
-        await card_rooms.settled(language)  # the changed cards went out to their rooms: kept, not sent again
-        show(rows, problems)
-
-    def on_machine(machine_id: int) -> None:
-        BOARD_READ.invalidate()
-        if scope is None or machine_id in scope:
-            update.request()
-
-    def on_problem(log_id: int) -> None:
-        RECENT_READ.invalidate()
-        # a problem shown here changed; a new or edited one in scope comes with machine_changed of its machine
-        if scope is None or log_id in recent.rows:
-            update.request()
-
-    async def on_access(user_id: int) -> None:
-        nonlocal scope
-        if user_id == actor.user_id:
-            scope = await io(_scope, actor)
-            BOARD_READ.invalidate()
-            RECENT_READ.invalidate()
-            update.request()
-
     with frame(_('Overview'), actor):
         with ui.row().classes('w-full items-center gap-2'):
             ui.label(_('Machines')).classes('text-2xl font-bold')
             ui.space()
             filters = {key: _(word) for key, word in FILTERS.items()}
-            ui.toggle(filters, value='all', on_change=lambda e: board.filter(e.value)) \
+            ui.toggle(filters, value='all', on_change=lambda e: screen.filter(e.value)) \
                 .props('no-caps unelevated toggle-color=primary').classes('flex-wrap').mark('status-filter')
         await live_stop_prompts(list_link=True)  # "Magnus stopped at 10:42: why?" (issue 21)
-        rooms = card_rooms.CardRooms(page, language, on_reconnect=lambda: board.resend())
-        board = Board(may_report=Action.REPORT in ROLE_ACTIONS[actor.role], rooms=rooms)
-        await load_board()
-        ui.label(_('Recent problems')).classes('text-xl font-bold mt-4').props(SECTION)
-        recent = RecentList()
-        await load_recent()
-    update = Coalesced(refresh, 'overview-update')
-    events.machine_changed.subscribe(on_machine)
-    events.problem_log_changed.subscribe(on_problem)
-    events.access_changed.subscribe(on_access)
-    ui.timer(TICK_SECONDS, board.tick, immediate=False)
+        await screen.build()
+    events.access_changed.subscribe(screen.on_access)
+    ui.timer(TICK_SECONDS, screen.tick, immediate=False)
 
 
 def _scope(actor: Actor) -> board_cache.Scope:

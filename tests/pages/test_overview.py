@@ -10,7 +10,7 @@ from nicegui.testing import User
 from app.db import session_scope
 from app.models import Role, utcnow
 from components.machine_card import MachineCard
-from components.recent_list import RecentRow
+from components.recent_list import RecentList
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PASSWORD, complete, make_machine, make_user, report
 from tests.pages.headings import headings
@@ -127,7 +127,9 @@ async def test_recent_problem_opens_its_page(user: User) -> None:
     await sign_in(user, 'tech1', PASSWORD)
     await user.should_see(marker='recent')
     await user.should_see('Kodak Magnus Q800 · Uncategorised')
-    user.find(marker='recent-1').click()
+    [row] = _recent(user).rows
+    assert row['href'] == '/problem-logs/1'
+    await user.open(row['href'])
     await user.should_see(marker='problem-status', retries=WAIT)
 
 
@@ -137,9 +139,24 @@ def _one(user: User, marker: str) -> ui.element:
 
 
 def _texts(element: ui.element) -> list[str]:
-    """What a card or a recent row shows (each is one element drawn from its data)."""
-    assert isinstance(element, MachineCard | RecentRow)
+    """What a card shows (one element drawn from its data)."""
+    assert isinstance(element, MachineCard)
     return element.texts()
+
+
+def _recent(user: User) -> RecentList:
+    element = _one(user, 'recent')
+    assert isinstance(element, RecentList)
+    return element
+
+
+async def _until_listed(user: User, log_id: int, listed: bool = True) -> None:
+    """Wait until the recent list shows (or no longer shows) that problem."""
+    for _ in range(WAIT * 10):
+        if (log_id in _recent(user).ids()) == listed:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f'problem {log_id} {"not " if listed else ""}listed: {_recent(user).ids()}')
 
 
 async def _settled_element_ids(user: User) -> set[int]:
@@ -225,24 +242,21 @@ async def test_a_new_problem_tops_the_recent_list_which_keeps_ten(user: User) ->
                             description=f'problem {i}', is_stopping=False)
             complete(session, tech, log_id)
     await sign_in(user, 'tech1', PASSWORD)
-    await user.should_see(marker=f'recent-{first}', retries=WAIT)
-    kept = _one(user, f'recent-{log_id}')
+    await _until_listed(user, first)
+    before = _recent(user).ids()
+    assert before[0] == log_id
     with session_scope() as session:
         newest = report(session, tech, machine, description='Chiller alarm', is_stopping=False)
-    await user.should_see(marker=f'recent-{newest}', retries=WAIT)
-    await user.should_not_see(marker=f'recent-{first}', retries=WAIT)  # the 11th fell off
-    rows = _one(user, 'recent').default_slot.children
-    assert len(rows) == 10
-    assert f'recent-{newest}' in rows[0]._markers  # noqa: SLF001
-    assert _one(user, f'recent-{log_id}') is kept  # the others stay, one place lower
-    assert rows[1] is kept
+    await _until_listed(user, newest)
+    assert _recent(user).ids() == [newest, *before[:9]]  # the others one place lower, the 11th fell off
+    assert first not in _recent(user).ids()
     with session_scope() as session:
         complete(session, tech, newest)
-    for _ in range(WAIT):
-        if 'Completed' in _texts(_one(user, f'recent-{newest}')):
+    for _ in range(WAIT * 10):
+        if 'Completed' in _recent(user).texts(newest):
             break
         await asyncio.sleep(0.1)
-    assert _texts(_one(user, f'recent-{newest}'))[:2] == ['Kodak Magnus Q800 · Uncategorised', 'Completed']
+    assert _recent(user).texts(newest)[:2] == ['Kodak Magnus Q800 · Uncategorised', 'Completed']
 
 
 async def test_a_burst_of_changes_does_not_queue_one_update_per_change(user: User, monkeypatch: Any) -> None:
@@ -296,7 +310,7 @@ async def test_problems_coming_and_going_build_no_new_elements_once_warm(user: U
         with session_scope() as session:
             log_id = report(session, tech, machine, description=word)
         await user.should_see(marker=f'machine-{machine.id}', content='DOWN', retries=WAIT)
-        await user.should_see(marker=f'recent-{log_id}', retries=WAIT)
+        await _until_listed(user, log_id)
         assert word in _texts(_one(user, f'machine-{machine.id}'))
         seen.append(await _settled_element_ids(user))
         with session_scope() as session:

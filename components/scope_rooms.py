@@ -1,0 +1,187 @@
+"""One message per scope, language and change for every overview screen that sees that board (issue 24).
+
+Screens of the same scope (every machine, or one set of assigned machines) and language show the same board: its
+red-first order, each machine's status (the status filter), the summary line and the recent problems. After a
+change that view is read and built once and emitted once to the socket.io room `ctp-scope:<language>:<scope>`;
+the page's components (board_note.js keeps the newest view by `seq`; machine_card.js and recent_list.js read it)
+draw it. A screen with a live socket in the room only keeps the view (`Member.take`): its elements catch up when
+it acts on them itself (the clock's tick, the filter, a reconnect), so a change costs it no work and no message of
+its own. A screen without a live socket (not connected yet, or NiceGUI's simulated user) and a change of the
+board's machines (one added or retired) update the screen's elements as before (`Member.take` decides).
+"""
+import asyncio
+import hashlib
+import itertools
+import logging
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from nicegui import Client, background_tasks, core
+
+from app import events, i18n
+from app.i18n import _, ngettext
+from app.models.schemas import MachinePublic, ProblemLogPublic
+from app.services import board_cache
+from app.services.board_cache import Scope
+from components import card_rooms
+from components.card_rooms import BOARD_READ
+from components.coalesce import SharedLoad
+
+logger = logging.getLogger(__name__)
+
+EVENT = 'ctp_scope'
+# every screen of this process reads the recent problems through this: one worker-thread hop per scope and language
+RECENT_READ: SharedLoad[tuple[Scope, str], list[ProblemLogPublic]] = SharedLoad(
+    lambda key: board_cache.recent_problems(*key))
+Key = tuple[Scope, str]  # (scope, language)
+_seq = itertools.count(1)
+# builds a recent row's payload (components/recent_list.py registers it; avoids an import cycle)
+RowBuilder = Callable[[ProblemLogPublic], dict[str, Any]]
+_row_builder: list[RowBuilder] = []
+
+
+@dataclass(frozen=True)
+class View:
+    """What every screen of one scope and language shows of the board, and the payload its components draw."""
+
+    key: Key
+    rows: list[MachinePublic]  # the scope's machines, red first
+    problems: list[ProblemLogPublic]  # the newest problems, newest first
+    payload: dict[str, Any]  # seq, order, status, summary, recent
+    published: bool = False  # emitted to the scope's room
+
+
+class Member(Protocol):
+    """An overview screen: `take` gets each view published for its scope and language."""
+
+    client: Client
+
+    def take(self, view: View) -> None: ...
+
+
+_members: dict[Key, 'weakref.WeakSet[Member]'] = {}
+_last: dict[Key, View] = {}
+_pending: set[Key] = set()
+_running: list['asyncio.Task[None]'] = []
+
+
+def room(key: Key) -> str:
+    scope, language = key
+    name = 'all' if scope is None else hashlib.sha1(','.join(map(str, sorted(scope))).encode()).hexdigest()[:16]
+    return f'ctp-scope:{language}:{name}'
+
+
+def build(key: Key, rows: list[MachinePublic], problems: list[ProblemLogPublic], *, published: bool = False) -> View:
+    """The view of these rows (all machines; the scope's are kept) and problems, its texts in the key's language."""
+    scope, language = key
+    rows = [row for row in rows if scope is None or row.id in scope]
+    with i18n.language(language):
+        down = sum(1 for row in rows if row.status == 'down')
+        summary = (ngettext('{count} machine', '{count} machines', len(rows)).format(count=len(rows))
+                   + ' · ' + _('{count} down').format(count=down)) if rows else ''
+        recent = [_row_builder[0](problem) for problem in problems] if _row_builder else []
+    payload = {'seq': next(_seq), 'order': [row.id for row in rows],
+               'status': {str(row.id): row.status for row in rows}, 'summary': summary, 'recent': recent}
+    return View(key, rows, problems, payload, published)
+
+
+def register_row_builder(builder: RowBuilder) -> None:
+    _row_builder[:] = [builder]
+
+
+def live(client: Client) -> bool:
+    """Whether the client has a socket that receives room messages (the simulated user's have none)."""
+    return any(not sid.startswith('test-') for sid in card_rooms.sockets(client))
+
+
+def join(member: Member, key: Key) -> None:
+    """The member gets the views of this scope and language, and its client's sockets their room's messages."""
+    _ensure_wired()
+    _members.setdefault(key, weakref.WeakSet()).add(member)
+    for sid in card_rooms.sockets(member.client):
+        card_rooms.move_socket(sid, [], [room(key)])
+
+
+def leave(member: Member, key: Key) -> None:
+    members = _members.get(key)
+    if members is not None:
+        members.discard(member)
+    for sid in card_rooms.sockets(member.client):
+        card_rooms.move_socket(sid, [room(key)], [])
+
+
+def _ensure_wired() -> None:
+    """Subscribe once per process (again after tests cleared the subscriptions)."""
+    if not any(c.func is _on_machine for c in events.machine_changed.callbacks):
+        _members.clear()
+        _last.clear()
+        _pending.clear()
+        _running.clear()
+        events.machine_changed.subscribe(_on_machine, unsubscribe_on_delete=False)
+        events.problem_log_changed.subscribe(_on_problem, unsubscribe_on_delete=False)
+        for event in (events.machine_changed, events.problem_log_changed):
+            for callback in event.callbacks:  # process-wide: not run inside the first screen's slot
+                if callback.func in (_on_machine, _on_problem):
+                    callback.slot = None
+
+
+def _on_machine(machine_id: int) -> None:
+    BOARD_READ.invalidate()
+    RECENT_READ.invalidate()
+    _request(key for key in _members if key[0] is None or machine_id in key[0])
+
+
+def _on_problem(log_id: int) -> None:
+    """A problem shown in a recent list changed; a new or edited one comes with machine_changed of its machine."""
+    RECENT_READ.invalidate()
+    _request(key for key, view in _last.items() if any(problem.id == log_id for problem in view.problems))
+
+
+def _request(keys: Iterable[Key]) -> None:
+    if core.app.is_stopping or core.app.is_stopped:
+        return
+    _pending.update(key for key in keys if _open(key))
+    if _pending and not (_running and not _running[0].done()):
+        _running[:] = [background_tasks.create(_publish(), name='scope-rooms')]
+
+
+def _open(key: Key) -> bool:
+    """Whether a screen of this scope and language is open (the closed ones are forgotten here)."""
+    members = _members.get(key)
+    for member in [m for m in members or () if m.client.is_deleted]:
+        members.discard(member)  # type: ignore[union-attr]
+    if not members:
+        _members.pop(key, None)
+        _last.pop(key, None)
+        return False
+    return True
+
+
+async def _publish() -> None:
+    """Publish every pending scope's view; changes that arrive meanwhile make one more round."""
+    while _pending:
+        keys = list(_pending)
+        _pending.clear()
+        try:
+            await _publish_round(keys)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # a failed read: the next change publishes again; screens keep their last view
+            logger.exception('publishing the boards of %d scopes failed', len(keys))
+
+
+async def _publish_round(keys: list[Key]) -> None:
+    languages = {language for _, language in keys}
+    boards = {language: BOARD_READ.ask(language) for language in languages}  # asked together: shared reads
+    recents = {key: RECENT_READ.ask(key) for key in keys}
+    for key in keys:
+        rows, problems = await boards[key[1]], await recents[key]
+        await card_rooms.settled(key[1])  # the changed cards first: a screen sees its card, then the board move
+        view = _last[key] = build(key, rows, problems, published=True)
+        await core.sio.emit(EVENT, view.payload, room=room(key))
+        for member in list(_members.get(key, ())):
+            if not member.client.is_deleted:
+                member.take(view)
+
