@@ -4,10 +4,11 @@ The reasons come from the services (app/services/jmf/prompts.py): the one the ma
 pre-chosen (filled, with a check), one tap saves it. "Other reason" opens the stop's problem to choose freely.
 Who may answer is the services' say (`may_answer`); others see the list read-only.
 """
+import weakref
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 
-from nicegui import ui
+from nicegui import background_tasks, core, ui
 
 from app import events
 from app.db import read_session
@@ -93,24 +94,60 @@ async def live_stop_prompts(*, list_link: bool = False) -> StopPrompts:
         if not prompts.box.is_deleted:
             prompts.show(found)
 
-    reporting: set[int] = set()
-
-    async def on_machine(machine_id: int) -> None:
-        nonlocal reporting
-        if machine_id not in reporting:  # linked since? (screens asking at once share one read)
-            reporting = await REPORTING.get(0)
-        if machine_id in reporting:
+    def on_machine(machine_id: int) -> None:
+        if machine_id in _tracker.ids:
             update.request()
 
     prompts = StopPrompts(answer, list_link=list_link)
     await load()
-    # Only a machine that reports itself can open or answer such a stop: the prompts are read for its changes only
-    # (every screen would otherwise read its prompts on every change); another machine's change costs the process
-    # one shared read of the linked machines, so a device linked while the tablets are open asks them too.
-    reporting = await REPORTING.get(0)
+    _tracker.ids = await REPORTING.get(0)
     update = Coalesced(load, 'stop-prompts-update')
+    _tracker.follow(update)
     events.machine_changed.subscribe(on_machine)
     return prompts
+
+
+class _Reporting:
+    """The machines that report themselves, for every screen of the process. Only such a machine can open or answer
+    a stop, so the prompts are read for its changes only (every screen would otherwise read its prompts on every
+    change). A change of another machine costs the process one read of the linked machines (a device linked while
+    the tablets are open), not a task per open screen; the screens it concerns then read their prompts."""
+
+    def __init__(self) -> None:
+        self.ids: set[int] = set()
+        self.asked: set[int] = set()  # machines changed since the last read that were not linked then
+        self.screens: weakref.WeakSet[Coalesced] = weakref.WeakSet()
+        self.reading = False
+
+    def follow(self, update: Coalesced) -> None:
+        self.screens.add(update)
+        if not any(c.func is self.changed for c in events.machine_changed.callbacks):  # once per process
+            events.machine_changed.subscribe(self.changed, unsubscribe_on_delete=False)
+            for callback in events.machine_changed.callbacks:  # process-wide: not inside the first screen's slot
+                if callback.func is self.changed:
+                    callback.slot = None
+
+    def changed(self, machine_id: int) -> None:
+        if machine_id in self.ids or core.app.is_stopping or core.app.is_stopped:
+            return
+        self.asked.add(machine_id)
+        if not self.reading:
+            self.reading = True
+            background_tasks.create(self._read(), name='reporting-machines')
+
+    async def _read(self) -> None:
+        try:
+            while self.asked:
+                asked, self.asked = self.asked, set()
+                self.ids = await REPORTING.get(0)
+                if asked & self.ids:
+                    for update in list(self.screens):
+                        update.request()
+        finally:
+            self.reading = False
+
+
+_tracker = _Reporting()
 
 
 def _reporting(_: int) -> set[int]:
