@@ -178,6 +178,7 @@ def duration_units(code: str | None = None) -> dict[str, str]:
             for unit in ('duration-day', 'duration-hour', 'duration-minute')}
 
 
+@lru_cache(maxsize=4096)  # every card and recent row says its durations again on each change and tick
 def _unit(value: int, unit: str, code: str) -> str:
     return _unit_pattern(unit, code).replace('{0}', format_decimal(value, '#,##0', locale=code))
 
