@@ -1,10 +1,9 @@
 // One machine card of the overview, drawn from one `card` prop (see machine_card.py).
 // NiceGUI re-renders every element of a page on every update message; `v-memo` keeps this card's inner tree
 // as it was unless the shown card changed, so an update of one card costs the other cards nothing.
-// A change's card also arrives once for every screen through the machine's socket.io room ("ctp_card", see
-// components/card_rooms.py): the card shows the newer (by `seq`) of that and its prop. Its place on the board and
-// whether the status filter shows it come from the newest view of the screen's scope (board_live.js), which the
-// scope's room updates once for all its screens.
+// A change's card also arrives once for every screen of a scope in its board message (`cards` of the newest view of
+// the screen's scope, board_live.js; components/scope_rooms.py): the card shows the newest (by `seq`) of those and
+// its prop. Its place on the board and whether the status filter shows it come from that view too.
 import { live, shows } from "board_live";
 
 export default {
@@ -23,7 +22,7 @@ export default {
     report: Object,
   },
   data() {
-    return { live: null };
+    return { live: null, board: live };
   },
   computed: {
     shown() {
@@ -37,22 +36,15 @@ export default {
       return shows(this.card.id, this.shown.status);
     },
   },
-  mounted() {
-    this.onCard = (message) => {
-      if (message && message.id === this.card.id) this.live = message.card;
-    };
-    // the page's first cards mount before NiceGUI's app creates window.socket
-    const attach = () => {
-      if (this.detached) return;
-      if (window.socket) window.socket.on("ctp_card", this.onCard);
-      else this.retry = setTimeout(attach, 20);
-    };
-    attach();
-  },
-  unmounted() {
-    this.detached = true;
-    clearTimeout(this.retry);
-    if (window.socket) window.socket.off("ctp_card", this.onCard);
+  watch: {
+    // a board message carries the cards that changed since the one before: each card keeps the newest it was sent
+    "board.view": {
+      handler(view) {
+        const sent = view && view.cards[this.card.id];
+        if (sent && (!this.live || sent.seq > this.live.seq)) this.live = sent;
+      },
+      immediate: true,
+    },
   },
   methods: {
     prefixed(path) {

@@ -100,9 +100,9 @@ async def live_stop_prompts(*, list_link: bool = False) -> StopPrompts:
 
     prompts = StopPrompts(answer, list_link=list_link)
     await load()
-    _tracker.ids = await REPORTING.get(0)
     update = Coalesced(load, 'stop-prompts-update')
     _tracker.follow(update)
+    _tracker.ids = await REPORTING.get(0)
     events.machine_changed.subscribe(on_machine)
     return prompts
 
@@ -120,12 +120,13 @@ class _Reporting:
         self.reading = False
 
     def follow(self, update: Coalesced) -> None:
-        self.screens.add(update)
-        if not any(c.func is self.changed for c in events.machine_changed.callbacks):  # once per process
+        if not any(c.func is self.changed for c in events.machine_changed.callbacks):  # once per process (again
+            self.screens, self.asked, self.reading = weakref.WeakSet(), set(), False  # after tests cleared them)
             events.machine_changed.subscribe(self.changed, unsubscribe_on_delete=False)
             for callback in events.machine_changed.callbacks:  # process-wide: not inside the first screen's slot
                 if callback.func is self.changed:
                     callback.slot = None
+        self.screens.add(update)
 
     def changed(self, machine_id: int) -> None:
         if machine_id in self.ids or core.app.is_stopping or core.app.is_stopped:

@@ -1,5 +1,6 @@
-"""A real server and python-socketio overview tabs: a changed card reaches a screen once, through the room of its
-machine (components/card_rooms.py), and only screens that may see the machine are in that room (issue 24)."""
+"""A real server and python-socketio overview tabs: a changed card reaches a screen once, in the board message of its
+scope (components/scope_rooms.py, built once per language: components/shared_cards.py), and only screens that may see
+the machine get it (issue 24)."""
 import ast
 import asyncio
 import uuid
@@ -25,12 +26,12 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 
 def recorder(tab: socketio.AsyncClient) -> list[dict]:
-    """Every room card the tab receives."""
+    """Every card the tab receives in its scope's board messages."""
     cards: list[dict] = []
 
-    @tab.on('ctp_card')
-    async def on_card(message: dict) -> None:
-        cards.append(message)
+    @tab.on('ctp_scope')
+    async def on_board(message: dict) -> None:
+        cards.extend(message['cards'].values())
     return cards
 
 
@@ -66,7 +67,9 @@ async def test_a_screen_receives_room_cards_only_for_machines_it_may_see(server:
         admin_tab = await connect_tab(admin, server, '/', {'Origin': server})
         tech_cards, admin_cards = recorder(tech_tab), recorder(admin_tab)
         own, admin_own = card_updates(tech_tab), card_updates(admin_tab)
-        await asyncio.sleep(1.0)  # both screens joined their rooms at the handshake
+        await asyncio.sleep(1.0)  # both screens joined their rooms at the handshake (and sent their cards again)
+        own.clear()
+        admin_own.clear()
 
         await report(admin, avalon, 'Avalon banding')
         await report(admin, magnus, 'Magnus drum')
@@ -83,14 +86,14 @@ async def test_a_screen_receives_room_cards_only_for_machines_it_may_see(server:
         moved = await admin.put(f'/api/users/{tech}/machines', json={'machine_ids': [avalon]})
         assert moved.status_code == 200, moved.text
         # the screen re-read its scope: its own update brings the Avalon card, drawn in the same step that moved
-        # its socket from Magnus' room to Avalon's
+        # its socket to the room of its new scope
         assert await wait_for(lambda: any(c.get('id') == avalon for c in own), 30)
         tech_cards.clear()
         admin_cards.clear()
         await report(admin, magnus, 'Magnus again')  # the cards now count two open problems
         await report(admin, avalon, 'Avalon again')
         assert await wait_for(lambda: any(c['id'] == avalon for c in tech_cards), 30)
-        assert await wait_for(lambda: {c['id'] for c in admin_cards} == {magnus, avalon}, 30)
+        assert await wait_for(lambda: {c['id'] for c in admin_cards} == {magnus, avalon}, 30), admin_cards
         await asyncio.sleep(0.5)
         assert {c['id'] for c in tech_cards} == {avalon}
         await tech_tab.disconnect()
