@@ -5,7 +5,7 @@ import { listen, live, offer, shows } from "board_live";
 
 export default {
   template: `
-    <div v-if="part === 'summary'" class="text-sm text-gray-500">{{ live.view ? live.view.summary : "" }}</div>
+    <div v-if="part === 'summary'" class="text-sm text-gray-500">{{ live.summary }}</div>
     <div v-else-if="empty" class="text-gray-500">{{ empty }}</div>`,
   props: {
     part: String,
@@ -18,10 +18,9 @@ export default {
   },
   computed: {
     empty() {
-      const view = live.view;
-      if (!view) return "";
-      if (!view.order.length) return this.texts.none;
-      return view.order.some((id) => shows(id)) ? "" : this.texts.filtered;
+      if (!live.seq) return "";
+      if (!live.ids.length) return this.texts.none;
+      return live.ids.some((id) => shows(id)) ? "" : this.texts.filtered;
     },
   },
   watch: {

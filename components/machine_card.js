@@ -1,9 +1,9 @@
 // One machine card of the overview, drawn from one `card` prop (see machine_card.py).
 // NiceGUI re-renders every element of a page on every update message; `v-memo` keeps this card's inner tree
 // as it was unless the shown card changed, so an update of one card costs the other cards nothing.
-// A change's card also arrives once for every screen of a scope in its board message (`cards` of the newest view of
-// the screen's scope, board_live.js; components/scope_rooms.py): the card shows the newest (by `seq`) of those and
-// its prop. Its place on the board and whether the status filter shows it come from that view too.
+// A change's card also arrives once for every screen of a scope in its board message (components/scope_rooms.py),
+// kept by machine in board_live.js: the card shows the newer (by `seq`) of that and its prop. Its place on the board
+// and whether the status filter shows it come from the same message.
 import { live, shows } from "board_live";
 
 export default {
@@ -21,29 +21,17 @@ export default {
     card: Object,
     report: Object,
   },
-  data() {
-    return { live: null, board: live };
-  },
   computed: {
     shown() {
-      return this.live && this.live.seq > this.card.seq ? this.live : this.card;
+      const sent = live.cards[this.card.id];
+      return sent && sent.seq > this.card.seq ? sent : this.card;
     },
     place() {
-      const index = live.view ? live.view.order.indexOf(this.card.id) : -1;
-      return index < 0 ? null : { order: index };
+      const index = live.place[this.card.id];
+      return index === undefined ? null : { order: index };
     },
     visible() {
       return shows(this.card.id, this.shown.status);
-    },
-  },
-  watch: {
-    // a board message carries the cards that changed since the one before: each card keeps the newest it was sent
-    "board.view": {
-      handler(view) {
-        const sent = view && view.cards[this.card.id];
-        if (sent && (!this.live || sent.seq > this.live.seq)) this.live = sent;
-      },
-      immediate: true,
     },
   },
   methods: {

@@ -6,8 +6,8 @@ import { live } from "board_live";
 export default {
   template: `
     <div>
-      <div v-if="rows.length" role="list" class="q-list q-list--bordered q-list--separator w-full rounded">
-        <div v-for="item in rows" :key="item.id" v-memo="[item.row]" role="listitem" class="q-item-type">
+      <div v-if="live.recent.length" role="list" class="q-list q-list--bordered q-list--separator w-full rounded">
+        <div v-for="item in live.recent" :key="item.id" v-memo="[item.row.title, item.row.badge, item.row.colour, item.row.description, item.row.when]" role="listitem" class="q-item-type">
           <a :href="prefixed(item.href)" class="ctp-recent-row">
             <div class="font-bold text-sm break-words">{{ item.row.title }}</div>
             <div :class="'q-badge flex inline items-center no-wrap q-badge--single-line text-sm px-2 py-1 justify-self-end bg-' + item.row.colour">{{ item.row.badge }}</div>
@@ -16,18 +16,13 @@ export default {
           </a>
         </div>
       </div>
-      <div v-else-if="live.view" class="text-gray-500">{{ empty }}</div>
+      <div v-else-if="live.seq" class="text-gray-500">{{ empty }}</div>
     </div>`,
   props: {
     empty: String,
   },
   data() {
     return { live };
-  },
-  computed: {
-    rows() {
-      return live.view ? live.view.recent : [];
-    },
   },
   methods: {
     prefixed(path) {
