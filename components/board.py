@@ -9,7 +9,7 @@ from nicegui import ui
 
 from app.i18n import _
 from app.models.schemas import MachinePublic
-from components import scope_rooms, shared_cards
+from components import card_rooms, scope_rooms
 from components.design import CARD_GRID
 from components.machine_card import MachineCard
 
@@ -30,8 +30,8 @@ class BoardNote(ui.element, component='board_note.js', dependencies=['board_live
 class Board:
     """The machine cards of one screen, keyed by machine id, in the board's red-first order."""
 
-    def __init__(self, *, may_report: bool, language: str) -> None:
-        self.may_report, self.language = may_report, language
+    def __init__(self, *, may_report: bool, rooms: card_rooms.CardRooms) -> None:
+        self.may_report, self.rooms = may_report, rooms
         self.cards: dict[int, MachineCard] = {}
         self.status_filter = 'all'
         self.summary = BoardNote('summary').mark('board-summary')
@@ -57,9 +57,10 @@ class Board:
                 with self.grid:
                     card = self.cards[row.id] = MachineCard(row, may_report=self.may_report)
             elif card.machine != row:
-                card.show(row, sent=shared_cards.published(row, self.language))
+                card.show(row, sent=card_rooms.published(row, self.rooms.language))
             if self.grid.default_slot.children[index] is not card:
                 card.move(target_index=index)
+        self.rooms.follow(set(self.cards))
         self.summary.text = view.payload['summary']
         if sent:
             with self.summary.props.suspend_updates():

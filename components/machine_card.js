@@ -1,9 +1,9 @@
 // One machine card of the overview, drawn from one `card` prop (see machine_card.py).
 // NiceGUI re-renders every element of a page on every update message; `v-memo` keeps this card's inner tree
 // as it was unless the shown card changed, so an update of one card costs the other cards nothing.
-// A change's card also arrives once for every screen of a scope in its board message (components/scope_rooms.py),
-// kept by machine in board_live.js: the card shows the newer (by `seq`) of that and its prop. Its place on the board
-// and whether the status filter shows it come from the same message.
+// A change's card also arrives once for every screen through the machine's socket.io room ("ctp_card",
+// components/card_rooms.py), kept by machine in board_live.js: the card shows the newer (by `seq`) of that and its
+// prop. Its place on the board and whether the status filter shows it come from its scope's board message.
 import { live, shows } from "board_live";
 
 export default {

@@ -6,9 +6,8 @@ card (NiceGUI re-renders a page's whole tree on every update; the component's `v
 not change). A card of NiceGUI labels and a Quasar button cost every screen ~7 ms per update message, redrawn
 whole; see docs/BENCHMARKS.md, fan-out.
 
-A change's card is built once per language for every screen (components/shared_cards.py) and reaches them in their
-scope's board message (components/scope_rooms.py); a screen whose sockets are in that room keeps the payload on its
-card without sending it again. `seq` orders
+A change's card is built once per language for every screen (components/card_rooms.py emits it to the machine's
+room); a screen whose sockets are in that room keeps the payload on its card without sending it again. `seq` orders
 payloads: the component shows the newer of its prop and the room's card.
 """
 import itertools
@@ -22,7 +21,7 @@ from app import i18n
 from app.i18n import _, ngettext
 from app.models import utcnow
 from app.models.schemas import MachinePublic
-from components import shared_cards
+from components import card_rooms
 from components.design import BIG_BUTTON, duration_text, status_look
 
 # The status icon is drawn like the frame's icons (components/layout.py ICON_CSS), larger.
@@ -112,7 +111,7 @@ def _in_language(machine: MachinePublic, language: str) -> dict[str, Any]:
         return payload(machine)
 
 
-shared_cards.register_builder(_in_language)
+card_rooms.register_builder(_in_language)
 
 
 def _content(card: dict[str, Any] | None) -> dict[str, Any] | None:

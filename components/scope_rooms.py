@@ -1,14 +1,14 @@
 """One message per scope, language and change for every overview screen that sees that board (issue 24).
 
-Screens of the same scope (every machine, or one set of assigned machines) and language show the same board: the cards
-of the machines that changed, its red-first order, each machine's status (the status filter), the summary line and the
-recent problems. After a change that view is read and built once and emitted once to the socket.io room `ctp-
-scope:<language>:<scope>` (a card once per language for all scopes: components/shared_cards.py); the page's components
-(board_live.js keeps the newest view by `seq`; machine_card.js, board_note.js and recent_list.js read it) draw it. A
-screen with a live socket in the room only keeps the view (`Member.take`): its elements catch up when it acts on them
-itself (the clock's tick, the filter, a reconnect), so a change costs it no work and no message of its own. A screen
-without a live socket (not connected yet, or NiceGUI's simulated user) and a change of the board's machines (one added
-or retired) update the screen's elements as before (`Member.take` decides).
+Screens of the same scope (every machine, or one set of assigned machines) and language show the same board: its red-
+first order, each machine's status (the status filter), the summary line and the recent problems. After a change that
+view is read and built once and emitted once to the socket.io room `ctp-scope:<language>:<scope>`; the page's components
+draw it (board_live.js keeps the newest view by `seq`; machine_card.js, board_note.js and recent_list.js read it). A
+changed card goes to the room of its machine first (components/card_rooms.py). A screen with a live socket in the room
+only keeps the view (`Member.take`): its elements catch up when it acts on them itself (the clock's tick, the filter, a
+reconnect), so a change costs it no work and no message of its own. A screen without a live socket (not connected yet,
+or NiceGUI's simulated user) and a change of the board's machines (one added or retired) update the screen's elements as
+before (`Member.take` decides).
 """
 import asyncio
 import hashlib
@@ -26,9 +26,9 @@ from app.i18n import _, ngettext
 from app.models.schemas import MachinePublic, ProblemLogPublic
 from app.services import board_cache
 from app.services.board_cache import Scope
-from components import shared_cards
+from components import card_rooms
+from components.card_rooms import BOARD_READ
 from components.coalesce import SharedLoad
-from components.shared_cards import BOARD_READ
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +50,7 @@ class View:
     key: Key
     rows: list[MachinePublic]  # the scope's machines, red first
     problems: list[ProblemLogPublic]  # the newest problems, newest first
-    payload: dict[str, Any]  # seq, cards (of the machines that changed), order, status, summary, recent
+    payload: dict[str, Any]  # seq, order, status, summary, recent
     published: bool = False  # emitted to the scope's room
 
 
@@ -64,7 +64,7 @@ class Member(Protocol):
 
 _members: dict[Key, 'weakref.WeakSet[Member]'] = {}
 _last: dict[Key, View] = {}
-_pending: dict[Key, set[int]] = {}  # scope and language: the machines changed since its last publication
+_pending: set[Key] = set()
 _running: list['asyncio.Task[None]'] = []
 
 
@@ -74,19 +74,16 @@ def room(key: Key) -> str:
     return f'ctp-scope:{language}:{name}'
 
 
-def build(key: Key, rows: list[MachinePublic], problems: list[ProblemLogPublic], *, published: bool = False,
-          changed: frozenset[int] = frozenset()) -> View:
-    """The view of these rows (all machines; the scope's are kept) and problems, its texts in the key's language;
-    with the cards of the `changed` machines."""
+def build(key: Key, rows: list[MachinePublic], problems: list[ProblemLogPublic], *, published: bool = False) -> View:
+    """The view of these rows (all machines; the scope's are kept) and problems, its texts in the key's language."""
     scope, language = key
     rows = [row for row in rows if scope is None or row.id in scope]
-    cards = {str(row.id): shared_cards.card(row, language) for row in rows if row.id in changed}
     with i18n.language(language):
         down = sum(1 for row in rows if row.status == 'down')
         summary = (ngettext('{count} machine', '{count} machines', len(rows)).format(count=len(rows))
                    + ' · ' + _('{count} down').format(count=down)) if rows else ''
         recent = [_row_builder[0](problem) for problem in problems] if _row_builder else []
-    payload = {'seq': next(_seq), 'cards': cards, 'order': [row.id for row in rows],
+    payload = {'seq': next(_seq), 'order': [row.id for row in rows],
                'status': {str(row.id): row.status for row in rows}, 'summary': summary, 'recent': recent}
     return View(key, rows, problems, payload, published)
 
@@ -97,23 +94,23 @@ def register_row_builder(builder: RowBuilder) -> None:
 
 def live(client: Client) -> bool:
     """Whether the client has a socket that receives room messages (the simulated user's have none)."""
-    return any(not sid.startswith('test-') for sid in shared_cards.sockets(client))
+    return any(not sid.startswith('test-') for sid in card_rooms.sockets(client))
 
 
 def join(member: Member, key: Key) -> None:
     """The member gets the views of this scope and language, and its client's sockets their room's messages."""
     _ensure_wired()
     _members.setdefault(key, weakref.WeakSet()).add(member)
-    for sid in shared_cards.sockets(member.client):
-        shared_cards.move_socket(sid, [], [room(key)])
+    for sid in card_rooms.sockets(member.client):
+        card_rooms.move_socket(sid, [], [room(key)])
 
 
 def leave(member: Member, key: Key) -> None:
     members = _members.get(key)
     if members is not None:
         members.discard(member)
-    for sid in shared_cards.sockets(member.client):
-        shared_cards.move_socket(sid, [room(key)], [])
+    for sid in card_rooms.sockets(member.client):
+        card_rooms.move_socket(sid, [room(key)], [])
 
 
 def _ensure_wired() -> None:
@@ -121,7 +118,6 @@ def _ensure_wired() -> None:
     if not any(c.func is _on_machine for c in events.machine_changed.callbacks):
         _members.clear()
         _last.clear()
-        shared_cards.clear()
         _pending.clear()
         _running.clear()
         events.machine_changed.subscribe(_on_machine, unsubscribe_on_delete=False)
@@ -135,8 +131,7 @@ def _ensure_wired() -> None:
 def _on_machine(machine_id: int) -> None:
     BOARD_READ.invalidate()
     RECENT_READ.invalidate()
-    shared_cards.forget(machine_id)
-    _request((key for key in _members if key[0] is None or machine_id in key[0]), machine_id)
+    _request(key for key in _members if key[0] is None or machine_id in key[0])
 
 
 def _on_problem(log_id: int) -> None:
@@ -145,12 +140,10 @@ def _on_problem(log_id: int) -> None:
     _request(key for key, view in _last.items() if any(problem.id == log_id for problem in view.problems))
 
 
-def _request(keys: Iterable[Key], machine_id: int | None = None) -> None:
+def _request(keys: Iterable[Key]) -> None:
     if core.app.is_stopping or core.app.is_stopped:
         return
-    for key in list(keys):  # read before _open forgets closed scopes
-        if _open(key):
-            _pending.setdefault(key, set()).update(() if machine_id is None else (machine_id,))
+    _pending.update([key for key in list(keys) if _open(key)])  # read before _open forgets closed scopes
     if _pending and not (_running and not _running[0].done()):
         _running[:] = [background_tasks.create(_publish(), name='scope-rooms')]
 
@@ -170,7 +163,7 @@ def _open(key: Key) -> bool:
 async def _publish() -> None:
     """Publish every pending scope's view; changes that arrive meanwhile make one more round."""
     while _pending:
-        keys = dict(_pending)
+        keys = list(_pending)
         _pending.clear()
         try:
             await _publish_round(keys)
@@ -180,13 +173,14 @@ async def _publish() -> None:
             logger.exception('publishing the boards of %d scopes failed', len(keys))
 
 
-async def _publish_round(keys: dict[Key, set[int]]) -> None:
+async def _publish_round(keys: list[Key]) -> None:
     languages = {language for _, language in keys}
     boards = {language: BOARD_READ.ask(language) for language in languages}  # asked together: shared reads
     recents = {key: RECENT_READ.ask(key) for key in keys}
-    for key, changed in keys.items():
+    for key in keys:
         rows, problems = await boards[key[1]], await recents[key]
-        view = _last[key] = build(key, rows, problems, published=True, changed=frozenset(changed))
+        await card_rooms.settled(key[1])  # the changed cards first: a screen sees its card, then the board move
+        view = _last[key] = build(key, rows, problems, published=True)
         await core.sio.emit(EVENT, view.payload, room=room(key))
         for member in list(_members.get(key, ())):
             if not member.client.is_deleted:

@@ -1,11 +1,11 @@
 """/: the Log CTP Overview: a live card per machine in the user's scope, a status filter, the recent problems.
 
-Every screen keeps its cards and updates them in place. After a change the board of a scope (the changed cards, built
-once per language: components/shared_cards.py; the order, statuses, summary and recent problems) is built once per scope
-and language and reaches the scope's screens in one socket.io room message (components/scope_rooms.py). A screen with a
-live socket keeps what its rooms delivered and brings its elements up to date only when it acts on them itself (the
-clock's tick, the filter, a reconnect); the database is read once per change for all screens (the board cache) and
-bursts of changes are coalesced.
+Every screen keeps its cards and updates them in place. A changed card is built once per language and reaches every
+screen that may see it in one socket.io room message (components/card_rooms.py); the board's order, statuses, summary
+and recent problems are built once per scope and language and reach the scope's screens in one room message too
+(components/scope_rooms.py). A screen with a live socket keeps what its rooms delivered and brings its elements up to
+date only when it acts on them itself (the clock's tick, the filter, a reconnect); the database is read once per change
+for all screens (the board cache) and bursts of changes are coalesced.
 """
 from nicegui import ui
 
@@ -14,8 +14,9 @@ from app.db import read_session
 from app.i18n import N_, _
 from app.services import board_cache
 from app.services.access import ROLE_ACTIONS, Action, Actor
-from components import scope_rooms
+from components import card_rooms, scope_rooms
 from components.board import Board
+from components.card_rooms import BOARD_READ
 from components.coalesce import Coalesced
 from components.design import SECTION
 from components.layout import frame
@@ -24,7 +25,6 @@ from components.page import page
 from components.recent_list import RecentList, see_all_link
 from components.scope_rooms import RECENT_READ
 from components.session import require_page_actor
-from components.shared_cards import BOARD_READ
 from components.stop_prompts import live_stop_prompts
 from components.worker import io
 
@@ -42,13 +42,13 @@ class Overview:
         self.latest: scope_rooms.View | None = None  # the newest view the screen took, shown or not yet
         self.behind = False  # the elements have not caught up with `latest` (its room delivered it)
         self.update = Coalesced(self.refresh, 'overview-update')
-        self.client.on_connect(self.reconnected)
+        self.rooms = card_rooms.CardRooms(self.client, language, on_reconnect=self.reconnected)
         self.board: Board
         self.recent: RecentList
 
     async def build(self) -> None:
         """The board, the recent problems, and the view of now."""
-        self.board = Board(may_report=Action.REPORT in ROLE_ACTIONS[self.actor.role], language=self.key[1])
+        self.board = Board(may_report=Action.REPORT in ROLE_ACTIONS[self.actor.role], rooms=self.rooms)
         ui.label(_('Recent problems')).classes('text-xl font-bold mt-4').props(SECTION)
         self.recent = RecentList()
         see_all_link()
@@ -70,6 +70,7 @@ class Overview:
 
     async def refresh(self) -> None:
         view = self.latest if self.latest is not None and self.latest.key == self.key else await self.read()
+        await card_rooms.settled(self.key[1])  # the changed cards went out to their rooms: kept, not sent again
         self.show(view)
 
     def show(self, view: scope_rooms.View, *, sent: bool = False) -> None:

@@ -1,6 +1,5 @@
-"""A real server and python-socketio overview tabs: a changed card reaches a screen once, in the board message of its
-scope (components/scope_rooms.py, built once per language: components/shared_cards.py), and only screens that may see
-the machine get it (issue 24)."""
+"""A real server and python-socketio overview tabs: a changed card reaches a screen once, through the room of its
+machine (components/card_rooms.py), and only screens that may see the machine are in that room (issue 24)."""
 import ast
 import asyncio
 import uuid
@@ -26,12 +25,12 @@ def server(tmp_path: Path) -> Iterator[str]:
 
 
 def recorder(tab: socketio.AsyncClient) -> list[dict]:
-    """Every card the tab receives in its scope's board messages."""
+    """Every room card the tab receives."""
     cards: list[dict] = []
 
-    @tab.on('ctp_scope')
-    async def on_board(message: dict) -> None:
-        cards.extend(message['cards'].values())
+    @tab.on('ctp_card')
+    async def on_card(message: dict) -> None:
+        cards.append(message)
     return cards
 
 
@@ -86,7 +85,7 @@ async def test_a_screen_receives_room_cards_only_for_machines_it_may_see(server:
         moved = await admin.put(f'/api/users/{tech}/machines', json={'machine_ids': [avalon]})
         assert moved.status_code == 200, moved.text
         # the screen re-read its scope: its own update brings the Avalon card, drawn in the same step that moved
-        # its socket to the room of its new scope
+        # its socket from Magnus' room to Avalon's
         assert await wait_for(lambda: any(c.get('id') == avalon for c in own), 30)
         tech_cards.clear()
         admin_cards.clear()
