@@ -349,3 +349,32 @@ async def test_a_page_closed_during_a_board_read_is_left_alone(user: User, monke
     await drop_client(user.client)  # type: ignore[arg-type]
     gate.set()
     await asyncio.sleep(0.5)
+
+
+async def test_a_live_screen_keeps_the_rooms_changes_and_catches_up_before_its_clock_ticks(
+        user: User, monkeypatch: Any) -> None:
+    """A screen whose socket is in its rooms takes a change without touching its elements (the rooms' messages draw
+    it); before the clock's tick updates its cards it brings them up to the newest board, so the tick never draws
+    a card as it was before the change."""
+    from components import scope_rooms
+    with session_scope() as session:
+        machine = make_machine(session, 'Kodak Magnus Q800')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
+    await sign_in(user, 'tech1', PASSWORD)
+    await user.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
+    monkeypatch.setattr(scope_rooms, 'live', lambda client: True)  # as if a browser's socket were in the rooms
+    card = _one(user, f'machine-{machine.id}')
+    with session_scope() as session:
+        report(session, tech, machine, description='Drum will not turn')
+    for _ in range(WAIT * 10):  # until the scope's board with the problem was published
+        if any('Drum will not turn' in str(view.payload['recent']) for view in scope_rooms._last.values()):  # noqa: SLF001
+            break
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.2)
+    assert 'RUNNING' in _texts(card)  # kept as it was: the room's message was this screen's update
+    assert _recent(user).ids() == []
+    [timer] = [element for element in user.client.elements.values() if isinstance(element, ui.timer)]
+    assert timer.callback is not None
+    timer.callback()
+    assert 'DOWN' in _texts(card) and 'Drum will not turn' in _texts(card)
+    assert 'Drum will not turn' in _recent(user).texts(_recent(user).ids()[0])
