@@ -24,26 +24,36 @@ def server(tmp_path: Path) -> Iterator[str]:
         yield base
 
 
+def received(tab: socketio.AsyncClient, event: str) -> list[dict]:
+    """Every message of that event (a room's) the tab receives."""
+    found: list[dict] = []
+
+    @tab.on(event)
+    async def on_message(message: dict) -> None:
+        found.append(message)
+    return found
+
+
 def recorder(tab: socketio.AsyncClient) -> list[dict]:
     """Every room card the tab receives."""
-    cards: list[dict] = []
-
-    @tab.on('ctp_card')
-    async def on_card(message: dict) -> None:
-        cards.append(message)
-    return cards
+    return received(tab, 'ctp_card')
 
 
-def card_updates(tab: socketio.AsyncClient) -> list[dict]:
-    """The `card` props in the page's own update messages (a card sent to this screen alone)."""
+def own_props(tab: socketio.AsyncClient, *names: str) -> list[dict]:
+    """The first of these props of each element in the page's own update messages (sent to this screen alone)."""
     found: list[dict] = []
 
     @tab.on('update')
     async def on_update(message: dict) -> None:
         for element in message.values():  # {element id: element, ..., '_id': message id}
-            if isinstance(element, dict) and 'card' in (element.get('props') or {}):
-                found.append(element['props']['card'])
+            props = (element.get('props') or {}) if isinstance(element, dict) else {}
+            found.extend([props[name] for name in names if name in props][:1])
     return found
+
+
+def card_updates(tab: socketio.AsyncClient) -> list[dict]:
+    """The `card` props in the page's own update messages (a card sent to this screen alone)."""
+    return own_props(tab, 'card')
 
 
 async def report(admin: httpx.AsyncClient, machine_id: int, text: str) -> int:
@@ -53,15 +63,21 @@ async def report(admin: httpx.AsyncClient, machine_id: int, text: str) -> int:
     return response.json()['id']  # type: ignore[no-any-return]
 
 
+async def two_machines_and_a_technician(admin: httpx.AsyncClient, tablet: httpx.AsyncClient) -> tuple[int, int, int]:
+    """Magnus and Avalon; tech1 assigned to Magnus. The admin and the tablet signed in. Their ids."""
+    await signed_in(admin, 'admin', ADMIN_PASSWORD)
+    magnus = (await admin.post('/api/ctp-machines', json={'name': 'Magnus'})).json()['id']
+    avalon = (await admin.post('/api/ctp-machines', json={'name': 'Avalon'})).json()['id']
+    tech = (await admin.post('/api/users', json={**TECH, 'machine_ids': [magnus]})).json()['id']
+    await signed_in(tablet, TECH['username'], TECH['password'])
+    return magnus, avalon, tech
+
+
 async def test_a_screen_receives_room_cards_only_for_machines_it_may_see(server: str) -> None:
     headers = {'X-CTP-Request': '1', 'Origin': server}
     async with httpx.AsyncClient(base_url=server, headers=headers, timeout=30) as admin, \
             httpx.AsyncClient(base_url=server, headers=headers, timeout=30) as tablet:
-        await signed_in(admin, 'admin', ADMIN_PASSWORD)
-        magnus = (await admin.post('/api/ctp-machines', json={'name': 'Magnus'})).json()['id']
-        avalon = (await admin.post('/api/ctp-machines', json={'name': 'Avalon'})).json()['id']
-        tech = (await admin.post('/api/users', json={**TECH, 'machine_ids': [magnus]})).json()['id']
-        await signed_in(tablet, TECH['username'], TECH['password'])
+        magnus, avalon, tech = await two_machines_and_a_technician(admin, tablet)
         tech_tab = await connect_tab(tablet, server, '/', {'Origin': server})
         admin_tab = await connect_tab(admin, server, '/', {'Origin': server})
         tech_cards, admin_cards = recorder(tech_tab), recorder(admin_tab)
@@ -116,8 +132,9 @@ async def open_socket(http: httpx.AsyncClient, base: str, query: dict[str, str])
     return tab
 
 
-async def test_a_screen_that_reconnects_gets_the_cards_it_missed(server: str) -> None:
-    """Room messages are not replayed: the screen's new socket joins the rooms again and its cards are sent anew."""
+async def test_a_screen_that_reconnects_gets_the_cards_and_the_board_it_missed(server: str) -> None:
+    """Room messages are not replayed: the screen's new socket joins the rooms again (its machines' and its scope's)
+    and its cards and board are sent anew."""
     headers = {'X-CTP-Request': '1', 'Origin': server}
     async with httpx.AsyncClient(base_url=server, headers=headers, timeout=30) as admin:
         await signed_in(admin, 'admin', ADMIN_PASSWORD)
@@ -130,10 +147,12 @@ async def test_a_screen_that_reconnects_gets_the_cards_it_missed(server: str) ->
         await report(admin, magnus, 'Magnus during the drop')
         await asyncio.sleep(1.0)
         again = await open_socket(admin, server, {**query, 'document_id': query['document_id']})
-        cards, own = recorder(again), card_updates(again)
-        assert await wait_for(lambda: any('Magnus during the drop' in str(c) for c in own), 30)
+        cards, boards, own = recorder(again), received(again, 'ctp_scope'), own_props(again, 'card', 'view')
+        assert await wait_for(lambda: any('Magnus during the drop' in str(c) for c in own if 'lines' in c), 30)
+        assert await wait_for(lambda: any('Magnus during the drop' in str(b) for b in own if 'recent' in b), 30)
         await asyncio.sleep(0.5)
-        await report(admin, magnus, 'Magnus after the drop')  # the new socket is in the room again
+        await report(admin, magnus, 'Magnus after the drop')  # the new socket is in the rooms again
         assert await wait_for(lambda: any(c['id'] == magnus for c in cards), 30)
+        assert await wait_for(lambda: any('Magnus after the drop' in str(b['recent']) for b in boards), 30)
         await again.disconnect()
         await other.disconnect()
