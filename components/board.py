@@ -2,7 +2,7 @@
 filter and the message when no card is shown.
 
 The screen's elements follow the board's view (components/scope_rooms.py); on the client the newest view of the
-scope (board_note.js) places the cards, applies the filter and writes the notes, so a change that moves no card in
+scope (board_live.js) places the cards, applies the filter and writes the notes, so a change that moves no card in
 or out of the board needs no message of the screen's own.
 """
 from nicegui import ui
@@ -70,7 +70,7 @@ class Board:
         self.filter(self.status_filter)
 
     def filter(self, status: str) -> None:
-        """Show the cards of one status ('all' for every card); the client hides the others (board_note.js)."""
+        """Show the cards of one status ('all' for every card); the client hides the others (board_live.js)."""
         self.status_filter = status
         if self.summary.props.get('filter') != status:
             self.summary.props['filter'] = status

@@ -77,7 +77,7 @@ class MachineCard(ui.element, component='machine_card.js', dependencies=['board_
 
     def _handle_visibility_change(self, visible: str) -> None:
         """The status filter is applied on the client, from the newest board of the screen's scope
-        (board_note.js): `visible` is the server's reckoning of it, for the page's readers."""
+        (board_live.js): `visible` is the server's reckoning of it, for the page's readers."""
 
     def tick(self, now: datetime | None = None) -> None:
         """The clock moved: a down machine's counters change (the page's single timer calls this)."""
