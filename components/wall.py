@@ -11,10 +11,10 @@ from app.db import DATABASE_AWAY, read_session, session_scope
 from app.i18n import _
 from app.models import MachineStatus, utcnow
 from app.models.schemas import MachinePublic
-from app.services import calendar, displays, machines, stats
+from app.services import board_cache, calendar, displays, machines, stats
 from app.services.access import Actor
 from components import wall_layout
-from components.coalesce import Coalesced
+from components.coalesce import Coalesced, SharedLoad
 from components.design import duration_text, status_look
 from components.language import speaking
 from components.worker import io
@@ -41,10 +41,25 @@ def load_board(actor: Actor) -> BoardData:
     with read_session() as session:
         rows = machines.sort_for_board(machines.list_machines(session, actor=actor))
         causes = stats.board_causes(session, actor=actor, start=week_start, end=now)
-    if actor.display_id is not None:  # the heartbeat behind "connected now" in Admin -> Displays
-        with session_scope() as session:
-            displays.touch(session, actor.display_id)
     return BoardData(rows, causes, now)
+
+
+# The boards of one scope and language show the same machines and causes: every wall of the process that asks at
+# about the same time (after a change) shares one read, made as one of them (the services scope it by its actor).
+Key = tuple[board_cache.Scope, str]
+_readers: dict[Key, Actor] = {}
+WALL_READ: SharedLoad[Key, BoardData] = SharedLoad(lambda key: _read_for(key))
+
+
+def _read_for(key: Key) -> BoardData:
+    with i18n.language(key[1]):  # causes and categories in the boards' language
+        return load_board(_readers[key])
+
+
+def _touch(display_id: int) -> None:
+    """The heartbeat behind "connected now" in Admin -> Displays."""
+    with session_scope() as session:
+        displays.touch(session, display_id)
 
 
 def pages_of(tiles: list[MachinePublic], per_page: int | None = None) -> list[list[MachinePublic]]:
@@ -61,8 +76,10 @@ class WallBoard:
     a CSS animation, and a rotation tick with one page changes nothing (docs/BENCHMARKS.md, Soak).
     """
 
-    def __init__(self, actor: Actor, *, per_page: int | None = None, chime: bool = False) -> None:
-        self.actor, self.per_page, self.chime = actor, per_page, chime
+    def __init__(self, actor: Actor, scope: board_cache.Scope, *, per_page: int | None = None,
+                 chime: bool = False) -> None:
+        self.actor, self.scope, self.per_page, self.chime = actor, scope, per_page, chime
+        self.language = i18n.current_language()
         self.page_index, self.ticks = 0, 0
         self.data: BoardData | None = None
         self._red: set[int] = set()
@@ -90,9 +107,13 @@ class WallBoard:
             self._timer.cancel()
 
     async def reload(self) -> None:
-        data = await io(load_board, self.actor)  # in the board's context: causes and categories in its language
+        key = (self.scope, self.language)
+        _readers[key] = self.actor
+        data = await WALL_READ.get(key)  # shared with the other walls of its scope and language
         if data is None or not self.active:  # None: the app is shutting down
             return
+        if self.actor.display_id is not None:
+            await io(_touch, self.actor.display_id)
         self.data = data
         red = {m.id for m in data.machines if m.status == MachineStatus.DOWN}
         if self.chime and red - self._red:

@@ -307,3 +307,26 @@ async def test_a_board_that_takes_seconds_to_read_still_opens(user: User, monkey
     await pair(user, code)
     await user.open('/display')
     await user.should_see('Magnus', retries=LIVE)
+
+
+async def test_walls_of_one_scope_share_one_read_per_change(create_user: Any, monkeypatch: Any) -> None:
+    """Three walls of the whole plant read the board once for a change, not once each (issue 24)."""
+    from components import wall
+    from tests.factories import PASSWORD
+    from tests.pages.signin import screens_signed_in
+    with session_scope() as session:
+        magnus = make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
+        tech = make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
+        make_user(session, 'maria', Role.MANAGER)
+    walls = await screens_signed_in(create_user, 3, 'maria', PASSWORD)
+    for screen in walls:
+        await screen.open('/display')
+        await screen.should_see('RUNNING', retries=LIVE)
+    reads: list[object] = []
+    real = wall.load_board
+    monkeypatch.setattr(wall, 'load_board', lambda board_actor: reads.append(board_actor) or real(board_actor))
+    with session_scope() as session:
+        report(session, tech, magnus, description='Drum will not turn')
+    for screen in walls:
+        await screen.should_see('DOWN', retries=LIVE)
+    assert len(reads) == 1
