@@ -20,7 +20,7 @@ from nicegui import Client, background_tasks, core
 from app import events
 from app.models.schemas import MachinePublic
 from app.services import board_cache
-from components.coalesce import SharedLoad
+from components.coalesce import SharedLoad, subscribe_process_wide
 
 logger = logging.getLogger(__name__)
 
@@ -106,14 +106,10 @@ def register_builder(builder: Builder) -> None:
 
 def _ensure_wired() -> None:
     """Subscribe once per process (again after tests cleared the subscriptions)."""
-    if not any(c.func is _on_machine for c in events.machine_changed.callbacks):
+    if subscribe_process_wide(events.machine_changed, _on_machine):
         _published.clear()
         _pending.clear()
         _running.clear()  # a publication cancelled before it started (tests stop the loop) never ran its finally
-        events.machine_changed.subscribe(_on_machine, unsubscribe_on_delete=False)
-        for callback in events.machine_changed.callbacks:  # process-wide: not run inside the first screen's slot
-            if callback.func is _on_machine:
-                callback.slot = None
 
 
 def _languages_following(machine_id: int) -> set[str]:

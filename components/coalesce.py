@@ -1,9 +1,9 @@
 """Live updates without a queue: a burst of changes makes a screen update at most twice, and screens share reads."""
 import asyncio
 from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from nicegui import background_tasks, core, ui
+from nicegui import Event, background_tasks, core, ui
 
 from components.language import enter
 from components.worker import io
@@ -81,3 +81,15 @@ class SharedLoad(Generic[K, R]):
             del self.running[key]
         if not done.cancelled():
             done.exception()  # retrieved here, so a failed read nobody awaited is not logged as never retrieved
+
+
+def subscribe_process_wide(event: Event[Any], func: Callable[..., Any]) -> bool:
+    """Subscribe `func` once for the whole process: not run inside the slot of the screen that asked first, nor
+    dropped with it. False when it is subscribed already (tests clear the subscriptions: then True again)."""
+    if any(callback.func == func for callback in event.callbacks):  # ==: a bound method is a new object each time
+        return False
+    event.subscribe(func, unsubscribe_on_delete=False)
+    for callback in event.callbacks:
+        if callback.func == func:
+            callback.slot = None
+    return True

@@ -28,7 +28,7 @@ from app.services import board_cache
 from app.services.board_cache import Scope
 from components import card_rooms
 from components.card_rooms import BOARD_READ
-from components.coalesce import SharedLoad
+from components.coalesce import SharedLoad, subscribe_process_wide
 
 logger = logging.getLogger(__name__)
 
@@ -115,17 +115,12 @@ def leave(member: Member, key: Key) -> None:
 
 def _ensure_wired() -> None:
     """Subscribe once per process (again after tests cleared the subscriptions)."""
-    if not any(c.func is _on_machine for c in events.machine_changed.callbacks):
+    if subscribe_process_wide(events.machine_changed, _on_machine):
         _members.clear()
         _last.clear()
         _pending.clear()
         _running.clear()
-        events.machine_changed.subscribe(_on_machine, unsubscribe_on_delete=False)
-        events.problem_log_changed.subscribe(_on_problem, unsubscribe_on_delete=False)
-        for event in (events.machine_changed, events.problem_log_changed):
-            for callback in event.callbacks:  # process-wide: not run inside the first screen's slot
-                if callback.func in (_on_machine, _on_problem):
-                    callback.slot = None
+    subscribe_process_wide(events.problem_log_changed, _on_problem)
 
 
 def _on_machine(machine_id: int) -> None:

@@ -17,7 +17,7 @@ from app.i18n import _, duration_text, time_text
 from app.services.access import SignedIn, acting_as
 from app.services.jmf import stops
 from app.services.jmf.prompts import Prompt, reporting_machine_ids, stop_prompts
-from components.coalesce import Coalesced, SharedLoad
+from components.coalesce import Coalesced, SharedLoad, subscribe_process_wide
 from components.design import TOUCH, TOUCH_LINK, error_text
 from components.session import signed_in
 from components.worker import io
@@ -120,12 +120,8 @@ class _Reporting:
         self.reading = False
 
     def follow(self, update: Coalesced) -> None:
-        if not any(c.func is self.changed for c in events.machine_changed.callbacks):  # once per process (again
-            self.screens, self.asked, self.reading = weakref.WeakSet(), set(), False  # after tests cleared them)
-            events.machine_changed.subscribe(self.changed, unsubscribe_on_delete=False)
-            for callback in events.machine_changed.callbacks:  # process-wide: not inside the first screen's slot
-                if callback.func is self.changed:
-                    callback.slot = None
+        if subscribe_process_wide(events.machine_changed, self.changed):  # again after tests cleared them
+            self.screens, self.asked, self.reading = weakref.WeakSet(), set(), False
         self.screens.add(update)
 
     def changed(self, machine_id: int) -> None:

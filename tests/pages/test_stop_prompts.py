@@ -139,3 +139,20 @@ async def test_a_machine_linked_while_the_tablet_is_open_asks_why_without_a_relo
         link, _ = links.create_link(session, actor=actor(boss), machine_id=machine.id, sender_id='MAGNUS')  # type: ignore[arg-type]
     clock = paper_jam_now(link.id)
     await user.should_see(f'Magnus stopped at {clock}: why?', retries=WAIT)
+
+
+def test_every_open_screen_is_followed_by_one_subscription() -> None:
+    """Each screen that opens the prompts is kept (a machine linked later reaches all of them), and the process
+    listens to machine changes once, however many screens opened."""
+    from app import events
+    from components.stop_prompts import _tracker
+
+    class Screen:
+        def request(self) -> None:
+            pass
+
+    screens = [Screen(), Screen()]
+    for screen in screens:
+        _tracker.follow(screen)  # type: ignore[arg-type]
+    assert set(_tracker.screens) == set(screens)
+    assert sum(c.func == _tracker.changed for c in events.machine_changed.callbacks) == 1
