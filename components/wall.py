@@ -48,12 +48,14 @@ def load_board(actor: Actor) -> BoardData:
 # about the same time (after a change) shares one read, made as one of them (the services scope it by its actor).
 Key = tuple[board_cache.Scope, str]
 _readers: dict[Key, Actor] = {}
-WALL_READ: SharedLoad[Key, BoardData] = SharedLoad(lambda key: _read_for(key))
 
 
 def _read_for(key: Key) -> BoardData:
     with i18n.language(key[1]):  # causes and categories in the boards' language
         return load_board(_readers[key])
+
+
+WALL_READ: SharedLoad[Key, BoardData] = SharedLoad(_read_for)
 
 
 def _touch(display_id: int) -> None:
