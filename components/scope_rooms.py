@@ -10,34 +10,26 @@ reconnect), so a change costs it no work and no message of its own. A screen wit
 or NiceGUI's simulated user) and a change of the board's machines (one added or retired) update the screen's elements as
 before (`Member.take` decides).
 """
-import asyncio
 import hashlib
-import itertools
-import logging
-import weakref
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-from nicegui import Client, background_tasks, core
+from typing import Any
 
 from app import events, i18n
 from app.i18n import _, ngettext
 from app.models.schemas import MachinePublic, ProblemLogPublic
 from app.services import board_cache
 from app.services.board_cache import Scope
-from components import card_rooms
+from components import card_rooms, rooms
 from components.card_rooms import BOARD_READ
 from components.coalesce import SharedLoad, subscribe_process_wide
-
-logger = logging.getLogger(__name__)
+from components.rooms import Member
 
 EVENT = 'ctp_scope'
 # every screen of this process reads the recent problems through this: one worker-thread hop per scope and language
 RECENT_READ: SharedLoad[tuple[Scope, str], list[ProblemLogPublic]] = SharedLoad(
     lambda key: board_cache.recent_problems(*key))
 Key = tuple[Scope, str]  # (scope, language)
-_seq = itertools.count(1)
 # builds a recent row's payload (components/recent_list.py registers it; avoids an import cycle)
 RowBuilder = Callable[[ProblemLogPublic], dict[str, Any]]
 _row_builder: list[RowBuilder] = []
@@ -52,20 +44,6 @@ class View:
     problems: list[ProblemLogPublic]  # the newest problems, newest first
     payload: dict[str, Any]  # seq, order, status, summary, recent
     published: bool = False  # emitted to the scope's room
-
-
-class Member(Protocol):
-    """An overview screen: `take` gets each view published for its scope and language."""
-
-    client: Client
-
-    def take(self, view: View) -> None: ...
-
-
-_members: dict[Key, 'weakref.WeakSet[Member]'] = {}
-_last: dict[Key, View] = {}
-_pending: set[Key] = set()
-_running: list['asyncio.Task[None]'] = []
 
 
 def room(key: Key) -> str:
@@ -83,7 +61,7 @@ def build(key: Key, rows: list[MachinePublic], problems: list[ProblemLogPublic],
         summary = (ngettext('{count} machine', '{count} machines', len(rows)).format(count=len(rows))
                    + ' · ' + _('{count} down').format(count=down)) if rows else ''
         recent = [_row_builder[0](problem) for problem in problems] if _row_builder else []
-    payload = {'seq': next(_seq), 'order': [row.id for row in rows],
+    payload = {'seq': next(rooms.sequence), 'order': [row.id for row in rows],
                'status': {str(row.id): row.status for row in rows}, 'summary': summary, 'recent': recent}
     return View(key, rows, problems, payload, published)
 
@@ -92,92 +70,41 @@ def register_row_builder(builder: RowBuilder) -> None:
     _row_builder[:] = [builder]
 
 
-def live(client: Client) -> bool:
-    """Whether the client has a socket that receives room messages (the simulated user's have none)."""
-    return any(not sid.startswith('test-') for sid in card_rooms.sockets(client))
+async def _read(key: Key) -> View:
+    """The key's view after a change: the board and the recent problems read once for every screen of the key."""
+    boards, recent = BOARD_READ.ask(key[1]), RECENT_READ.ask(key)  # asked together: shared reads
+    rows, problems = await boards, await recent
+    await card_rooms.settled(key[1])  # the changed cards first: a screen sees its card, then the board move
+    return build(key, rows, problems, published=True)
 
 
-def join(member: Member, key: Key) -> None:
+ROOMS: rooms.Rooms[Key, View] = rooms.Rooms(EVENT, room, _read, lambda view: view.payload)
+
+
+def join(member: Member[View], key: Key) -> None:
     """The member gets the views of this scope and language, and its client's sockets their room's messages."""
     _ensure_wired()
-    _members.setdefault(key, weakref.WeakSet()).add(member)
-    for sid in card_rooms.sockets(member.client):
-        card_rooms.move_socket(sid, [], [room(key)])
+    ROOMS.join(member, key)
 
 
-def leave(member: Member, key: Key) -> None:
-    members = _members.get(key)
-    if members is not None:
-        members.discard(member)
-    for sid in card_rooms.sockets(member.client):
-        card_rooms.move_socket(sid, [room(key)], [])
+def leave(member: Member[View], key: Key) -> None:
+    ROOMS.leave(member, key)
 
 
 def _ensure_wired() -> None:
     """Subscribe once per process (again after tests cleared the subscriptions)."""
     if subscribe_process_wide(events.machine_changed, _on_machine):
-        _members.clear()
-        _last.clear()
-        _pending.clear()
-        _running.clear()
+        ROOMS.reset()
     subscribe_process_wide(events.problem_log_changed, _on_problem)
 
 
 def _on_machine(machine_id: int) -> None:
     BOARD_READ.invalidate()
     RECENT_READ.invalidate()
-    _request(key for key in _members if key[0] is None or machine_id in key[0])
+    ROOMS.request(key for key in ROOMS.members if key[0] is None or machine_id in key[0])
 
 
 def _on_problem(log_id: int) -> None:
     """A problem shown in a recent list changed; a new or edited one comes with machine_changed of its machine."""
     RECENT_READ.invalidate()
-    _request(key for key, view in _last.items() if any(problem.id == log_id for problem in view.problems))
-
-
-def _request(keys: Iterable[Key]) -> None:
-    if core.app.is_stopping or core.app.is_stopped:
-        return
-    _pending.update([key for key in list(keys) if _open(key)])  # read before _open forgets closed scopes
-    if _pending and not (_running and not _running[0].done()):
-        _running[:] = [background_tasks.create(_publish(), name='scope-rooms')]
-
-
-def _open(key: Key) -> bool:
-    """Whether a screen of this scope and language is open (the closed ones are forgotten here)."""
-    members = _members.get(key)
-    for member in [m for m in members or () if m.client.is_deleted]:
-        members.discard(member)  # type: ignore[union-attr]
-    if not members:
-        _members.pop(key, None)
-        _last.pop(key, None)
-        return False
-    return True
-
-
-async def _publish() -> None:
-    """Publish every pending scope's view; changes that arrive meanwhile make one more round."""
-    while _pending:
-        keys = list(_pending)
-        _pending.clear()
-        try:
-            await _publish_round(keys)
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # a failed read: the next change publishes again; screens keep their last view
-            logger.exception('publishing the boards of %d scopes failed', len(keys))
-
-
-async def _publish_round(keys: list[Key]) -> None:
-    languages = {language for _, language in keys}
-    boards = {language: BOARD_READ.ask(language) for language in languages}  # asked together: shared reads
-    recents = {key: RECENT_READ.ask(key) for key in keys}
-    for key in keys:
-        rows, problems = await boards[key[1]], await recents[key]
-        await card_rooms.settled(key[1])  # the changed cards first: a screen sees its card, then the board move
-        view = _last[key] = build(key, rows, problems, published=True)
-        await core.sio.emit(EVENT, view.payload, room=room(key))
-        for member in list(_members.get(key, ())):
-            if not member.client.is_deleted:
-                member.take(view)
-
+    ROOMS.request(key for key, view in ROOMS.last.items() if any(problem.id == log_id for problem in view.problems))

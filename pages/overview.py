@@ -14,7 +14,7 @@ from app.db import read_session
 from app.i18n import N_, _
 from app.services import board_cache
 from app.services.access import ROLE_ACTIONS, Action, Actor
-from components import card_rooms, scope_rooms
+from components import card_rooms, rooms, scope_rooms
 from components.board import Board
 from components.card_rooms import BOARD_READ
 from components.coalesce import Coalesced
@@ -34,7 +34,7 @@ TICK_SECONDS = 20
 
 
 class Overview:
-    """One overview screen: a member of its scope's room (scope_rooms.Member)."""
+    """One overview screen: a member of its scope's room (rooms.Member)."""
 
     def __init__(self, actor: Actor, scope: board_cache.Scope, language: str) -> None:
         self.actor, self.key = actor, (scope, language)
@@ -58,7 +58,7 @@ class Overview:
     def take(self, view: scope_rooms.View) -> None:
         """A view of the scope was published: a live screen whose cards stay the same already has it."""
         self.latest = view
-        if scope_rooms.live(self.client) and self.board.holds(view.rows):
+        if rooms.live(self.client) and self.board.holds(view.rows):
             self.behind = True
         else:
             self.update.request()

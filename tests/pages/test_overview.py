@@ -356,18 +356,18 @@ async def test_a_live_screen_keeps_the_rooms_changes_and_catches_up_before_its_c
     """A screen whose socket is in its rooms takes a change without touching its elements (the rooms' messages draw
     it); before the clock's tick updates its cards it brings them up to the newest board, so the tick never draws
     a card as it was before the change."""
-    from components import scope_rooms
+    from components import rooms, scope_rooms
     with session_scope() as session:
         machine = make_machine(session, 'Kodak Magnus Q800')
         tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
     await sign_in(user, 'tech1', PASSWORD)
     await user.should_see(marker=f'machine-{machine.id}', content='RUNNING', retries=WAIT)
-    monkeypatch.setattr(scope_rooms, 'live', lambda client: True)  # as if a browser's socket were in the rooms
+    monkeypatch.setattr(rooms, 'live', lambda client: True)  # as if a browser's socket were in the rooms
     card = _one(user, f'machine-{machine.id}')
     with session_scope() as session:
         report(session, tech, machine, description='Drum will not turn')
     for _ in range(WAIT * 10):  # until the scope's board with the problem was published
-        if any('Drum will not turn' in str(view.payload['recent']) for view in scope_rooms._last.values()):  # noqa: SLF001
+        if any('Drum will not turn' in str(view.payload['recent']) for view in scope_rooms.ROOMS.last.values()):
             break
         await asyncio.sleep(0.1)
     await asyncio.sleep(0.2)
