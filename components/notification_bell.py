@@ -3,14 +3,14 @@ import json
 
 from nicegui import ui
 
-from app import events
-from app.db import read_session
+from app import i18n
 from app.errors import DomainError
-from app.i18n import _, ngettext
+from app.i18n import _
 from app.models.schemas import NotificationPage, NotificationPublic
 from app.services import notifications
 from app.services.access import Actor, SignedIn, acting_as
-from components.coalesce import Coalesced, SharedLoad
+from components import bell_rooms, rooms
+from components.coalesce import Coalesced
 from components.design import TOUCH, TOUCH_LINK, local_text
 from components.dialog import named_dialog
 from components.session import signed_in
@@ -29,39 +29,68 @@ ASK_PERMISSION_JS = "() => window.Notification && Notification.permission === 'd
                     "Notification.requestPermission()"
 
 
-def _latest(actor: Actor) -> NotificationPage:
-    with read_session() as session:
-        return notifications.list_notifications(session, actor=actor, limit=5)
+class BellBadge(ui.element, component='bell_badge.js'):
+    """The unread count on the bell: its `bell` prop, or the newer message of its user's room (bell_badge.js).
+    Hidden while nothing is unread (the component decides in the browser; `visible` says it for page tests)."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.show(0, 0)
 
-# the unread count and newest items of one user: the screens of that user share one read per change (a plant's
-# many screens of the same account, e.g. a shift's shared tablet login, do not each hop to a worker thread)
-LATEST_READ: SharedLoad[Actor, NotificationPage] = SharedLoad(_latest)
+    def show(self, unread: int, newest: int) -> None:
+        """The count, and the newest notification the screen knows of (the browser toasts only what is newer)."""
+        self._props['bell'] = {'seq': next(rooms.sequence), 'unread': unread, 'text': bell_rooms.badge_text(unread),
+                               'newest': newest}
+        self.set_visibility(unread > 0)
+        self.update()
+
+    def _displayed_contents(self, *, only_visible: bool) -> list[object]:
+        return [self._props['bell']['text']]
+
+    def _handle_visibility_change(self, visible: str) -> None:
+        """Not by NiceGUI's class: the component shows the count of the newer of its prop and its room's message."""
 
 
 class NotificationBell:
-    """Unread badge (updated by notifications_changed for its own user), side panel, toasts for new items."""
+    """Unread badge and toasts (through the room of its user: components/bell_rooms.py), side panel."""
 
     def __init__(self, actor: Actor) -> None:
-        self.actor = actor
+        self.actor, self.key = actor, (actor.user_id or 0, i18n.current_language())
+        self.client = ui.context.client
         self.newest_id = 0
+        self.latest: bell_rooms.BellView | None = None  # the newest view the screen took, shown or not yet
+        self.behind = False  # the badge has not caught up with `latest` (its room delivered it)
         with ui.button(icon='notifications', on_click=self.open_panel) \
                 .props('flat round color=white').classes(TOUCH).mark('bell') as self.button:
             self.button.props['aria-label'] = _('Notifications')
-            self.badge = ui.badge('', color='red-8').props('floating').mark('unread')
+            self.badge = BellBadge().mark('unread')
         self.button.on('click', js_handler=ASK_PERMISSION_JS)
         ui.add_body_html(BROWSER_NOTIFY_JS)
-        self.badge.set_visibility(False)
         self.host = ui.context.slot.parent  # the panel is built here when first opened (elements cost every screen)
         self.panel: tuple[ui.dialog, ui.column] | None = None
         self.refresh = Coalesced(self._refresh, 'bell-update')
-        events.notifications_changed.subscribe(self._on_change)
+        self.client.on_connect(self._connected)
 
     async def load(self) -> None:
-        """Read the unread count and newest item; remember the newest so later arrivals can toast."""
-        page = await LATEST_READ.get(self.actor)
-        self._show_count(page.unread)
-        self.newest_id = max([n.id for n in page.items], default=0)
+        """Read the unread count and newest item (later arrivals toast), and follow the user's room."""
+        view = await bell_rooms.read(self.key, self.actor)
+        bell_rooms.join(self, self.key)
+        if not self.client.is_deleted:
+            self.show(view, toast=False)
+
+    def take(self, view: bell_rooms.BellView) -> None:
+        """A bell of this user was published: a live screen's badge drew it (and toasted) from the room."""
+        self.latest = view
+        if rooms.live(self.client):
+            self.behind = True
+        else:
+            self.refresh.request()
+
+    def _connected(self) -> None:
+        """A (re)connected socket joins the room again and gets the newest count it may have missed."""
+        bell_rooms.join(self, self.key)
+        if self.behind and self.latest is not None:
+            self.show(self.latest, toast=False)
 
     async def open_panel(self) -> None:
         """Viewing the panel marks what it shows as read."""
@@ -77,7 +106,7 @@ class NotificationBell:
                 ui.label(_('Nothing new.')).classes('text-gray-500')
             for item in page.items:
                 _notification_row(item)
-        self._show_count(0)
+        self.badge.show(0, self.newest_id)
         dialog.open()
 
     def _panel(self) -> tuple[ui.dialog, ui.column]:
@@ -95,31 +124,25 @@ class NotificationBell:
             self.panel = (dialog, items)
         return self.panel
 
-    def _on_change(self, user_id: int) -> None:
-        if user_id == self.actor.user_id:
-            LATEST_READ.invalidate()
-            self.refresh.request()
-
     async def _refresh(self) -> None:
-        """Show the new count; toast what arrived since this screen last looked (at most three)."""
-        page = await LATEST_READ.get(self.actor)
-        if self.button.client.is_deleted:  # the page closed during the read
-            return
-        self._show_count(page.unread)
+        if self.latest is not None and not self.client.is_deleted:  # the page may have closed meanwhile
+            self.show(self.latest, toast=True)
+
+    def show(self, view: bell_rooms.BellView, *, toast: bool) -> None:
+        """Show the count; toast what arrived since this screen last looked (at most three)."""
+        page = view.page
         fresh = [n for n in page.items if n.id > self.newest_id and not n.is_read]
         self.newest_id = max([self.newest_id, *[n.id for n in page.items]])
+        self.latest, self.behind = view, False
+        self.badge.show(page.unread, self.newest_id)
+        if not (toast and fresh):
+            return
         with self.button:  # runs in a background task: the toast goes to this screen
             for item in reversed(fresh[:3]):
                 ui.notify(item.message, type='warning' if item.notification_type == 'problem_created' else 'info',
                           position='bottom-right', timeout=6000, group=False)  # away from navigation, goes by itself
-            if fresh:
-                text = ngettext('{count} new notification', '{count} new notifications', len(fresh))
-                ui.run_javascript(f'window.ctpBrowserNotify && window.ctpBrowserNotify('
-                                  f'{json.dumps(text.format(count=len(fresh)))})')
-
-    def _show_count(self, count: int) -> None:
-        self.badge.text = str(count) if count < 100 else '99+'
-        self.badge.set_visibility(count > 0)
+            ui.run_javascript(f'window.ctpBrowserNotify && window.ctpBrowserNotify('
+                              f'{json.dumps(view.payload["notices"][min(len(fresh), len(page.items)) - 1])})')
 
 
 def _read_all_and_mark(who: SignedIn | None) -> NotificationPage:
