@@ -8,6 +8,7 @@ simulated user of the page tests, updates its elements itself). Changes that arr
 more round, not one per change; a closed screen is forgotten at the next change of its key.
 """
 import asyncio
+import hashlib
 import itertools
 import logging
 import weakref
@@ -32,6 +33,11 @@ class Member(Protocol[V_contra]):
     client: Client
 
     def take(self, view: V_contra) -> None: ...
+
+
+def scope_name(scope: frozenset[int] | None) -> str:
+    """A room name's part for a scope: 'all', or a short hash of its machines (the same set, the same name)."""
+    return 'all' if scope is None else hashlib.sha1(','.join(map(str, sorted(scope))).encode()).hexdigest()[:16]
 
 
 def live(client: Client) -> bool:

@@ -10,7 +10,6 @@ reconnect), so a change costs it no work and no message of its own. A screen wit
 or NiceGUI's simulated user) and a change of the board's machines (one added or retired) update the screen's elements as
 before (`Member.take` decides).
 """
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -48,8 +47,7 @@ class View:
 
 def room(key: Key) -> str:
     scope, language = key
-    name = 'all' if scope is None else hashlib.sha1(','.join(map(str, sorted(scope))).encode()).hexdigest()[:16]
-    return f'ctp-scope:{language}:{name}'
+    return f'ctp-scope:{language}:{rooms.scope_name(scope)}'
 
 
 def build(key: Key, rows: list[MachinePublic], problems: list[ProblemLogPublic], *, published: bool = False) -> View:

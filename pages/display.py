@@ -15,7 +15,7 @@ from app.services.access import Actor, actor_for_user, has_access
 from components.design import TITLE
 from components.language import speak_for, speaking
 from components.page import page
-from components.wall import WALL_READ, WallBoard, plant_clock
+from components.wall import WallBoard, plant_clock
 from components.wall_assets import add_wall_assets
 from components.worker import io
 
@@ -54,13 +54,7 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
         board = WallBoard(actor, scope, per_page=max(1, min(per_page, 48)) if per_page else None, chime=chime)
         await board.build()
 
-    def on_machine(machine_id: int) -> None:
-        WALL_READ.invalidate()  # no wall joins a read that began before the change
-        if board.active and (scope is None or machine_id in scope):  # never woken by a machine it cannot show
-            board.updates.request()  # a burst of changes reads the board at most twice
-
     async def on_access(changed_id: int) -> None:
-        nonlocal scope
         if changed_id not in (actor.display_id, actor.user_id) or not board.active:
             return
         now = await io(_resolve, token, actor.user_id, since)
@@ -72,10 +66,8 @@ async def display_page(request: Request, chime: bool = False, per_page: int = 0)
         elif now.language != actor.language:  # a new language for this display or person: the board reloads in it
             ui.navigate.reload()
         else:
-            scope = board.scope = await io(_scope, actor)  # rescoped or reassigned
-            board.updates.request()
+            board.rescope(await io(_scope, actor))  # rescoped or reassigned
 
-    events.machine_changed.subscribe(on_machine)
     events.display_changed.subscribe(on_access)
     events.access_changed.subscribe(on_access)
 

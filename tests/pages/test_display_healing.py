@@ -21,25 +21,25 @@ def _database_away(*_args: Any) -> Any:
 
 async def test_a_board_whose_reads_fail_while_the_database_restarts_catches_up_by_itself(
         user: User, monkeypatch: Any) -> None:
-    from components import wall
+    from components import wall, wall_data
     monkeypatch.setattr(wall, 'ROTATE_SECONDS', 0.2)
     monkeypatch.setattr(wall, 'RESYNC_TICKS', 1)  # the minute's re-read, every 0.2 s here
     with session_scope() as session:
         magnus = make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
         tech = make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
-    real_load = wall.load_board
-    monkeypatch.setattr(wall, 'load_board', _database_away)
+    real_load = wall_data.load_board
+    monkeypatch.setattr(wall_data, 'load_board', _database_away)
     _, code = register()
     await pair(user, code)
     await user.open('/display')  # the first read fails: the board opens anyway, empty, and no error page
     await user.should_see('Plate room wall', retries=LIVE)
     await user.should_not_see('Magnus')
-    monkeypatch.setattr(wall, 'load_board', real_load)  # the database is back
+    monkeypatch.setattr(wall_data, 'load_board', real_load)  # the database is back
     await user.should_see('Magnus', retries=LIVE)
-    monkeypatch.setattr(wall, 'load_board', _database_away)  # it goes away again under the open board
+    monkeypatch.setattr(wall_data, 'load_board', _database_away)  # it goes away again under the open board
     with session_scope() as session:
         report(session, tech, magnus, description='Drum will not turn')  # the pushed read fails
-    monkeypatch.setattr(wall, 'load_board', real_load)
+    monkeypatch.setattr(wall_data, 'load_board', real_load)
     await user.should_see('DOWN', retries=LIVE)
 
 

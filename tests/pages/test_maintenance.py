@@ -84,7 +84,7 @@ async def test_badge_on_the_card_and_the_wall_keeps_the_red_tile_text(user: User
     _, code = register()
     await pair(user, code)
     await user.open('/display')
-    await user.should_see(marker=f'maintenance-badge-{machine_id}', retries=LIVE)
+    await user.should_see(marker=f'tile-{machine_id}', content='Maintenance overdue', retries=LIVE)
     await user.should_see('UNASSIGNED')
     await user.should_see('Plate loading / autoloader')  # the red tile's texts are all shown beside the badge
 
