@@ -71,7 +71,7 @@ async def test_a_wall_display_is_not_woken_by_a_machine_outside_its_scope(user: 
     await pair(user, code)
     await user.open('/display')
     await user.should_see('Magnus', retries=LIVE)
-    reload = coalesced('wall-reload', user)
+    reload = coalesced('wall-update', user)
     before = reload.runs
     report_on(avalon, 'Avalon banding')
     await asyncio.sleep(SETTLE)
