@@ -30,7 +30,6 @@ class BellView:
     """What every screen of one user and language shows of the bell, and the payload its badge draws."""
 
     key: Key
-    page: NotificationPage
     payload: dict[str, Any]  # seq, unread, text, items (id, message, type, read), notices (a text per count)
 
 
@@ -61,7 +60,7 @@ def build(key: Key, page: NotificationPage) -> BellView:
               'type': 'warning' if item.notification_type == 'problem_created' else 'info'} for item in page.items]
     payload = {'seq': next(rooms.sequence), 'unread': page.unread, 'text': badge_text(page.unread), 'items': items,
                'notices': notices}
-    return BellView(key, page, payload)
+    return BellView(key, payload)
 
 
 async def read(key: Key, actor: Actor) -> BellView:

@@ -129,20 +129,21 @@ class NotificationBell:
             self.show(self.latest, toast=True)
 
     def show(self, view: bell_rooms.BellView, *, toast: bool) -> None:
-        """Show the count; toast what arrived since this screen last looked (at most three)."""
-        page = view.page
-        fresh = [n for n in page.items if n.id > self.newest_id and not n.is_read]
-        self.newest_id = max([self.newest_id, *[n.id for n in page.items]])
+        """Show the count; toast what arrived since this screen last looked (at most three): the room's payload, as
+        the badge's component does in the browser."""
+        bell = view.payload
+        fresh = [item for item in bell['items'] if item['id'] > self.newest_id and not item['read']]
+        self.newest_id = max([self.newest_id, *[item['id'] for item in bell['items']]])
         self.latest, self.behind = view, False
-        self.badge.show(page.unread, self.newest_id)
+        self.badge.show(bell['unread'], self.newest_id)
         if not (toast and fresh):
             return
         with self.button:  # runs in a background task: the toast goes to this screen
             for item in reversed(fresh[:3]):
-                ui.notify(item.message, type='warning' if item.notification_type == 'problem_created' else 'info',
-                          position='bottom-right', timeout=6000, group=False)  # away from navigation, goes by itself
-            ui.run_javascript(f'window.ctpBrowserNotify && window.ctpBrowserNotify('
-                              f'{json.dumps(view.payload["notices"][min(len(fresh), len(page.items)) - 1])})')
+                ui.notify(item['message'], type=item['type'], position='bottom-right', timeout=6000,
+                          group=False)  # away from navigation, goes by itself
+            notice = bell['notices'][min(len(fresh), len(bell['notices'])) - 1]
+            ui.run_javascript(f'window.ctpBrowserNotify && window.ctpBrowserNotify({json.dumps(notice)})')
 
 
 def _read_all_and_mark(who: SignedIn | None) -> NotificationPage:
