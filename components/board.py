@@ -12,6 +12,7 @@ from app.models.schemas import MachinePublic
 from components import card_rooms, scope_rooms
 from components.design import CARD_GRID
 from components.machine_card import MachineCard
+from components.rooms import set_prop
 
 
 class BoardNote(ui.element, component='board_note.js', dependencies=['board_live.js']):
@@ -62,11 +63,7 @@ class Board:
                 card.move(target_index=index)
         self.rooms.follow(set(self.cards))
         self.summary.text = view.payload['summary']
-        if sent:
-            with self.summary.props.suspend_updates():
-                self.summary.props['view'] = view.payload
-        else:
-            self.summary.props['view'] = view.payload
+        set_prop(self.summary, 'view', view.payload, sent=sent)
         self.filter(self.status_filter)
 
     def filter(self, status: str) -> None:

@@ -23,6 +23,7 @@ from app.models import utcnow
 from app.models.schemas import MachinePublic
 from components import card_rooms
 from components.design import BIG_BUTTON, duration_text, status_look
+from components.rooms import set_prop
 
 # The status icon is drawn like the frame's icons (components/layout.py ICON_CSS), larger.
 CARD_CSS = '''<style>
@@ -69,11 +70,7 @@ class MachineCard(ui.element, component='machine_card.js', dependencies=['board_
         card = sent or payload(machine, now)
         if _content(card) == _content(self.props.get('card')):
             return
-        if sent is not None:
-            with self.props.suspend_updates():  # the room message was the update
-                self.props['card'] = card
-        else:
-            self.props['card'] = card
+        set_prop(self, 'card', card, sent=sent is not None)  # the room's message was the update
 
     def _handle_visibility_change(self, visible: str) -> None:
         """The status filter is applied on the client, from the newest board of the screen's scope

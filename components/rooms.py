@@ -15,7 +15,7 @@ import weakref
 from collections.abc import Awaitable, Callable, Hashable, Iterable
 from typing import Any, Generic, Protocol, TypeVar
 
-from nicegui import Client, background_tasks, core
+from nicegui import Client, background_tasks, core, ui
 
 from components import card_rooms
 
@@ -38,6 +38,16 @@ class Member(Protocol[V_contra]):
 def scope_name(scope: frozenset[int] | None) -> str:
     """A room name's part for a scope: 'all', or a short hash of its machines (the same set, the same name)."""
     return 'all' if scope is None else hashlib.sha1(','.join(map(str, sorted(scope))).encode()).hexdigest()[:16]
+
+
+def set_prop(element: ui.element, name: str, value: object, *, sent: bool) -> None:
+    """Set a prop of an element; `sent`: its room's message delivered the value to the screen already, so the
+    element keeps it without a message of its own (a reload or a reconnect draws the same state)."""
+    if sent:
+        with element.props.suspend_updates():
+            element.props[name] = value
+    else:
+        element.props[name] = value
 
 
 def live(client: Client) -> bool:

@@ -230,11 +230,7 @@ class WallTile(ui.element, component='wall_tile.js', dependencies=['wall_live.js
         ticks in the browser). `sent`: the room's message delivered it to the screen; kept without another."""
         if tile_content(tile) == tile_content(self.props.get('tile')):
             return
-        if sent:
-            with self.props.suspend_updates():
-                self.props['tile'] = tile
-        else:
-            self.props['tile'] = tile
+        rooms.set_prop(self, 'tile', tile, sent=sent)
 
     def texts(self) -> list[str]:
         """What the tile shows, in reading order."""
@@ -256,11 +252,7 @@ class WallFooter(ui.element, component='wall_footer.js', dependencies=['wall_liv
         old = self.props.get('footer')
         if old is not None and {**old, 'seq': None} == {**footer, 'seq': None}:
             return
-        if sent:
-            with self.props.suspend_updates():
-                self.props['footer'] = footer
-        else:
-            self.props['footer'] = footer
+        rooms.set_prop(self, 'footer', footer, sent=sent)
 
     def page(self, text: str) -> None:
         if self.props['page'] != text:

@@ -3,7 +3,6 @@ built once per change and reaches every screen of that user in one room message 
 user's screen receives it, and a live screen gets no update of its own for it (issue 24)."""
 import asyncio
 
-import httpx
 import pytest
 
 from tests.test_card_rooms import (  # noqa: F401 - server: the fixture
@@ -19,10 +18,7 @@ pytestmark = pytest.mark.slow
 
 
 async def test_a_users_screens_share_one_bell_message_and_no_other_user_gets_it(server: str) -> None:  # noqa: F811
-    headers = {'X-CTP-Request': '1', 'Origin': server}
-    async with httpx.AsyncClient(base_url=server, headers=headers, timeout=30) as admin, \
-            httpx.AsyncClient(base_url=server, headers=headers, timeout=30) as tablet:
-        magnus, avalon, _tech = await two_machines_and_a_technician(admin, tablet)
+    async with two_machines_and_a_technician(server) as (admin, tablet, magnus, avalon, _tech):
         tech_tab = await connect_tab(tablet, server, '/', {'Origin': server})
         first = await connect_tab(admin, server, '/', {'Origin': server})
         second = await connect_tab(admin, server, '/problems', {'Origin': server})  # the bell is on every page

@@ -3,7 +3,8 @@ machine (components/card_rooms.py), and only screens that may see the machine ar
 import ast
 import asyncio
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -63,21 +64,23 @@ async def report(admin: httpx.AsyncClient, machine_id: int, text: str) -> int:
     return response.json()['id']  # type: ignore[no-any-return]
 
 
-async def two_machines_and_a_technician(admin: httpx.AsyncClient, tablet: httpx.AsyncClient) -> tuple[int, int, int]:
-    """Magnus and Avalon; tech1 assigned to Magnus. The admin and the tablet signed in. Their ids."""
-    await signed_in(admin, 'admin', ADMIN_PASSWORD)
-    magnus = (await admin.post('/api/ctp-machines', json={'name': 'Magnus'})).json()['id']
-    avalon = (await admin.post('/api/ctp-machines', json={'name': 'Avalon'})).json()['id']
-    tech = (await admin.post('/api/users', json={**TECH, 'machine_ids': [magnus]})).json()['id']
-    await signed_in(tablet, TECH['username'], TECH['password'])
-    return magnus, avalon, tech
-
-
-async def test_a_screen_receives_room_cards_only_for_machines_it_may_see(server: str) -> None:
+@asynccontextmanager
+async def two_machines_and_a_technician(server: str) -> AsyncIterator[tuple[httpx.AsyncClient, httpx.AsyncClient,
+                                                                           int, int, int]]:
+    """The admin and the tablet signed in; Magnus and Avalon, tech1 assigned to Magnus: (admin, tablet, their ids)."""
     headers = {'X-CTP-Request': '1', 'Origin': server}
     async with httpx.AsyncClient(base_url=server, headers=headers, timeout=30) as admin, \
             httpx.AsyncClient(base_url=server, headers=headers, timeout=30) as tablet:
-        magnus, avalon, tech = await two_machines_and_a_technician(admin, tablet)
+        await signed_in(admin, 'admin', ADMIN_PASSWORD)
+        magnus = (await admin.post('/api/ctp-machines', json={'name': 'Magnus'})).json()['id']
+        avalon = (await admin.post('/api/ctp-machines', json={'name': 'Avalon'})).json()['id']
+        tech = (await admin.post('/api/users', json={**TECH, 'machine_ids': [magnus]})).json()['id']
+        await signed_in(tablet, TECH['username'], TECH['password'])
+        yield admin, tablet, magnus, avalon, tech
+
+
+async def test_a_screen_receives_room_cards_only_for_machines_it_may_see(server: str) -> None:
+    async with two_machines_and_a_technician(server) as (admin, tablet, magnus, avalon, tech):
         tech_tab = await connect_tab(tablet, server, '/', {'Origin': server})
         admin_tab = await connect_tab(admin, server, '/', {'Origin': server})
         tech_cards, admin_cards = recorder(tech_tab), recorder(admin_tab)

@@ -5,7 +5,6 @@ message of its own for a change that moves no card in or out (issue 24). A recon
 tests/test_card_rooms.py."""
 import asyncio
 
-import httpx
 import pytest
 import socketio
 
@@ -37,10 +36,7 @@ def recent_texts(board: dict) -> str:
 
 
 async def test_a_scope_gets_one_board_per_change_and_no_other_scope_sees_it(server: str) -> None:  # noqa: F811
-    headers = {'X-CTP-Request': '1', 'Origin': server}
-    async with httpx.AsyncClient(base_url=server, headers=headers, timeout=30) as admin, \
-            httpx.AsyncClient(base_url=server, headers=headers, timeout=30) as tablet:
-        magnus, avalon, tech = await two_machines_and_a_technician(admin, tablet)
+    async with two_machines_and_a_technician(server) as (admin, tablet, magnus, avalon, tech):
         tech_tab = await connect_tab(tablet, server, '/', {'Origin': server})
         first = await connect_tab(admin, server, '/', {'Origin': server})
         second = await connect_tab(admin, server, '/', {'Origin': server})

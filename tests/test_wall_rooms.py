@@ -3,7 +3,6 @@ message (components/wall_rooms.py), a wall never receives the tiles of a machine
 leaves a live wall's layout as it was sends that wall nothing of its own (issue 24)."""
 import asyncio
 
-import httpx
 import pytest
 import socketio
 
@@ -29,10 +28,7 @@ def tile_words(wall: dict, machine_id: int) -> tuple[str, str | None]:
 
 
 async def test_the_walls_of_a_scope_share_one_message_and_no_other_scope_sees_it(server: str) -> None:  # noqa: F811
-    headers = {'X-CTP-Request': '1', 'Origin': server}
-    async with httpx.AsyncClient(base_url=server, headers=headers, timeout=30) as admin, \
-            httpx.AsyncClient(base_url=server, headers=headers, timeout=30) as tablet:
-        magnus, avalon, _tech = await two_machines_and_a_technician(admin, tablet)
+    async with two_machines_and_a_technician(server) as (admin, tablet, magnus, avalon, _tech):
         tech_wall = await connect_tab(tablet, server, '/display', {'Origin': server})
         first = await connect_tab(admin, server, '/display', {'Origin': server})
         second = await connect_tab(admin, server, '/display', {'Origin': server})

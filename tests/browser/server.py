@@ -68,6 +68,23 @@ def _wait_until_up(base: str, process: subprocess.Popen[bytes], timeout: float =
     raise RuntimeError('the server did not start in time')
 
 
+@contextmanager
+def plant_of(data_dir: Path, machines: list[tuple[str, str | None]]) -> Iterator[str]:
+    """A running server (its base URL) with these machines (name, nickname), ids 1, 2, ... in this order."""
+    from sqlmodel import Session
+
+    from app.db import build_engine
+    from tests.factories import make_machine
+    require_chromium()
+    with running_server(data_dir, free_port()) as base:
+        engine = build_engine(database_url(data_dir))
+        with Session(engine, expire_on_commit=False) as session:
+            for name, nickname in machines:
+                make_machine(session, name, nickname=nickname)
+        engine.dispose()
+        yield base
+
+
 def database_url(data_dir: Path) -> str:
     return f'sqlite:///{(data_dir / "ctp-log.sqlite3").resolve()}'
 

@@ -7,12 +7,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session
 
-from app.db import build_engine
 from tests.browser.screens import signed_in_page
-from tests.browser.server import ADMIN_PASSWORD, DESKTOP, database_url, free_port, require_chromium, running_server
-from tests.factories import make_machine
+from tests.browser.server import ADMIN_PASSWORD, DESKTOP, plant_of
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 LIVE = 15_000  # ms: the screen changes without a reload
@@ -25,13 +22,7 @@ SHOWN = """[...document.querySelectorAll('[data-ctp-board] .q-card')]
 
 @pytest.fixture
 def plant(tmp_path: Path) -> Iterator[str]:
-    require_chromium()
-    with running_server(tmp_path / 'data', free_port()) as base:
-        engine = build_engine(database_url(tmp_path / 'data'))
-        with Session(engine, expire_on_commit=False) as session:
-            make_machine(session, 'Agfa Avalon N8-90')
-            make_machine(session, 'Kodak Magnus Q800')
-        engine.dispose()
+    with plant_of(tmp_path / 'data', [('Agfa Avalon N8-90', None), ('Kodak Magnus Q800', None)]) as base:
         yield base
 
 
