@@ -36,4 +36,5 @@ if __name__ in {'__main__', '__mp_main__'}:
     ui.run(host=settings.host, port=settings.port, title=settings.plant_name, reload=False, show=False,
            storage_secret=settings.resolve_storage_secret(), fastapi_docs=False, favicon='🖨', language='en-US',
            session_middleware_kwargs=session.cookie_options(settings),
-           ws_per_message_deflate=settings.ws_compression)
+           ws_per_message_deflate=settings.ws_compression,
+           tailwind=False)  # the app's Tailwind CSS is built ahead of time (components/page.py)

@@ -7,6 +7,8 @@ from nicegui.error import error_content
 from nicegui.page import page
 from starlette.responses import Response
 
+from components.page import link_stylesheet
+
 logger = logging.getLogger(__name__)
 
 
@@ -21,5 +23,6 @@ async def _server_error(request: Request, exception: Exception) -> Response:
     rid = getattr(request.state, 'request_id', None) or '-'
     logger.error('unexpected error on page %s (request %s)', request.url.path, rid, exc_info=exception)
     with Client(page(''), request=request) as client:
+        link_stylesheet()
         error_content(500, f'Something went wrong on our side. If it happens again, quote request {rid}.')
     return client.build_response(request, 500)

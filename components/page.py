@@ -12,34 +12,27 @@ Every page starts in the browser's language (Accept-Language, else the plant def
 in to speaks the visitor's language; `require_page_actor` (components/session.py) then switches to the user's or
 display's own choice before anything is shown.
 
-Every page also clears the browser's User Timing entries now and then: NiceGUI's in-browser Tailwind compiler marks
-and measures each style build (one follows every DOM change it sees) and never clears them, and the browser keeps
-them all, so a screen left open for weeks grew by ~1 kB per update (docs/BENCHMARKS.md, Soak).
+Every page links the app's Tailwind CSS, built ahead of time (scripts/build-css; NiceGUI's in-browser compiler is off,
+main.py): a compiler in each browser scanned the whole page after every change the screen drew, and on every load.
 """
 import functools
+import hashlib
 import inspect
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
-from nicegui import ui
+from nicegui import app, ui
 from starlette.responses import RedirectResponse
 
 from components.language import speak_browser_language
 
 BUILD_SECONDS = 30.0  # how long a page may take to build before NiceGUI gives up on it
-# Clears only between two builds: a build whose "(start)" mark has no "(end)" yet still needs its marks.
-FORGET_STYLE_TIMINGS = '''<script>
-setInterval(function () {
-  const open = {};
-  for (const mark of performance.getEntriesByType('mark')) {
-    const step = /^(.*) \\((start|end)\\)$/.exec(mark.name);
-    if (step) open[step[1]] = (open[step[1]] || 0) + (step[2] === 'start' ? 1 : -1);
-  }
-  if (Object.values(open).some(count => count > 0)) return;
-  performance.clearMarks();
-  performance.clearMeasures();
-}, 5000);
-</script>'''
+STYLESHEET = Path(__file__).parent / 'styles' / 'tailwind.css'
+# named by its content, so a browser may keep it a year and still gets a new build at once
+STYLESHEET_URL = f'/static/tailwind-{hashlib.sha256(STYLESHEET.read_bytes()).hexdigest()[:12]}.css'
+YEAR = 365 * 24 * 3600
 
 
 class LeavePage(Exception):  # noqa: N818 - it is an answer, not an error
@@ -68,15 +61,23 @@ def page(path: str, **kwargs: Any) -> Callable[[Callable[..., Any]], Callable[..
 
 def install() -> None:
     """Serve every declared screen on NiceGUI's app (main.py, once per app), in the order they were declared."""
+    app.add_static_file(local_file=STYLESHEET, url_path=STYLESHEET_URL, max_cache_age=YEAR)
     for path, (kwargs, func) in _declared.items():
         ui.page(path, **kwargs)(in_language(func))
+
+
+def link_stylesheet() -> None:
+    """The page links the app's Tailwind CSS (behind a proxy's path prefix, as NiceGUI's own files)."""
+    request = ui.context.client.request
+    prefix = quote(request.headers.get('X-Forwarded-Prefix', ''), safe='/') if request is not None else ''
+    ui.add_head_html(f'<link rel="stylesheet" href="{prefix}{STYLESHEET_URL}">')
 
 
 def in_language(func: Callable[..., Any]) -> Callable[..., Any]:
     """The page function, run after the page's first language is set (in the task that builds the page)."""
     def begin() -> None:
         speak_browser_language()
-        ui.add_head_html(FORGET_STYLE_TIMINGS)
+        link_stylesheet()
 
     if inspect.iscoroutinefunction(func):
         @functools.wraps(func)

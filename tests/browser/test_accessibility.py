@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nicegui import __version__ as nicegui_version
 
 from tests.browser.screens import ADMIN_PAGES, MANAGER_PAGES, PAGES, PROFILE_PAGES, sign_in
 from tests.browser.server import DESKTOP, PHONE, free_port, require_chromium, running_server
@@ -294,7 +295,44 @@ def _check_once(page: Any, url: str, name: str, views: list[View], dialog: str |
         problems += _inspect(page, f'{name} @ {label}')
         if dialog and size in DIALOG_SIZES:
             problems += _check_dialog(page, dialog, f'{name} dialog @ {label}')
-    return problems
+    return problems + _unstyled(page, name)
+
+
+# NiceGUI's in-browser Tailwind compiler, loaded into the screen as it is now: every class it builds a rule for must
+# have one in the app's own sheet, built ahead (components/styles/tailwind.css; scripts/build-css). The class names
+# are read from both sheets' selectors (the same CSSOM serialises them).
+UNSTYLED = r"""async (src) => {
+  const names = (rules, found) => {
+    for (const rule of rules) {
+      for (const match of (rule.selectorText || '').matchAll(/\.((?:\\.|[\w-])+)/g)) found.add(match[1]);
+      if (rule.cssRules) names(rule.cssRules, found);
+    }
+    return found;
+  };
+  const ours = new Set();
+  for (const sheet of document.styleSheets) {
+    if ((sheet.href || '').includes('/static/tailwind-')) names(sheet.cssRules, ours);
+  }
+  if (!ours.size) return ['(the sheet is not linked)'];
+  const before = new Set(document.querySelectorAll('style'));
+  const script = Object.assign(document.createElement('script'), {src});
+  await new Promise((done, fail) => { script.onload = done; script.onerror = fail; document.head.append(script); });
+  let built = [];
+  for (let i = 0; i < 100 && !built.length; i++) {
+    await new Promise(done => setTimeout(done, 50));
+    built = [...document.querySelectorAll('style')].filter(style => !before.has(style) && style.sheet?.cssRules.length);
+  }
+  if (!built.length) return ['(the in-browser compiler built nothing)'];
+  const theirs = new Set();
+  for (const style of built) names(style.sheet.cssRules, theirs);
+  return [...theirs].filter(name => !ours.has(name)).sort();
+}"""
+
+
+def _unstyled(page: Any, name: str) -> list[str]:
+    """Classes on the screen that NiceGUI's Tailwind would style and the app's prebuilt sheet does not."""
+    missing = page.evaluate(UNSTYLED, f'/_nicegui/{nicegui_version}/static/tailwindcss.min.js')
+    return [f'{name}: no rule in components/styles/tailwind.css for {missing}: run scripts/build-css'] * bool(missing)
 
 
 def _inspect(page: Any, where: str) -> list[str]:
