@@ -22,6 +22,7 @@ from app import api, auth
 from app.models import ApiToken, Category, CTPMachine, CTPNotification, DisplayDevice, DisplayMachine, Role, utcnow
 from app.models import User as UserRow
 from app.services import photos
+from components.page import STYLESHEET_URL
 from tests.factories import actor, make_machine, make_user, report, seeded_category, tiny_jpeg
 
 ROLES = ('admin', 'ctp', 'ctp_other', 'ctp_peer', 'manager', 'none', 'anonymous', 'display')
@@ -187,6 +188,7 @@ PUBLIC_ROUTES = {('POST', '/api/auth/login'), ('POST', '/api/auth/logout'), ('GE
                  ('GET', '/api/docs/assets/{name}')}  # the API's description, no data
 PUBLIC_ROUTES |= {('POST', '/sign-out')}  # the sign-out form, same-origin only (tests/pages/test_sign_out.py)
 PUBLIC_ROUTES |= {('GET', '/api/maintenance/calendar/{token}.ics')}  # its secret (tests/api/test_maintenance.py)
+PUBLIC_ROUTES |= {('GET', STYLESHEET_URL)}  # the screens' CSS, no data (tests/pages/test_styles.py)
 
 # Pages: the anonymous visitor is sent to /login, `none` to /no-access (tests/pages/test_login*.py),
 # admin pages refuse everyone but admins (tests/pages/test_admin*.py).
