@@ -63,23 +63,20 @@ def build(key: Key, page: NotificationPage) -> BellView:
     return BellView(key, payload)
 
 
-async def read(key: Key, actor: Actor) -> BellView:
-    """The bell of the user now (shared with their other screens)."""
-    _readers[key] = actor
-    return build(key, await LATEST_READ.get(key))
-
-
-async def _read(key: Key) -> BellView:
+async def read(key: Key) -> BellView:
+    """The bell of the key's user now (one read shared with their other screens; `join` first)."""
     return build(key, await LATEST_READ.ask(key))
 
 
-ROOMS: rooms.Rooms[Key, BellView] = rooms.Rooms(EVENT, room, _read, lambda view: view.payload)
+ROOMS: rooms.Rooms[Key, BellView] = rooms.Rooms(EVENT, room, read, lambda view: view.payload)
 
 
-def join(member: Member[BellView], key: Key) -> None:
-    """The member gets the bells of its user and language, and its client's sockets their room's messages."""
+def join(member: Member[BellView], key: Key, actor: Actor) -> None:
+    """The member gets the bells of its user and language, and its client's sockets their room's messages; the
+    user's reads are made as `actor`."""
     if subscribe_process_wide(events.notifications_changed, _on_change):
         ROOMS.reset()
+    _readers[key] = actor
     ROOMS.join(member, key)
 
 

@@ -70,13 +70,13 @@ class NotificationBell:
         self.panel: tuple[ui.dialog, ui.column] | None = None
         self.refresh = Coalesced(self._refresh, 'bell-update')
         self.client.on_connect(self._connected)
+        bell_rooms.join(self, self.key, actor)  # from now on: a change while the page loads is taken, not missed
 
     async def load(self) -> None:
-        """Read the unread count and newest item (later arrivals toast), and follow the user's room."""
-        view = await bell_rooms.read(self.key, self.actor)
-        bell_rooms.join(self, self.key)
+        """Read the unread count and newest item (later arrivals toast); a view published meanwhile is newer."""
+        view = await bell_rooms.read(self.key)
         if not self.client.is_deleted:
-            self.show(view, toast=False)
+            self.show(self.latest or view, toast=False)
 
     def take(self, view: bell_rooms.BellView) -> None:
         """A bell of this user was published: a live screen's badge drew it (and toasted) from the room."""
@@ -88,7 +88,7 @@ class NotificationBell:
 
     def _connected(self) -> None:
         """A (re)connected socket joins the room again and gets the newest count it may have missed."""
-        bell_rooms.join(self, self.key)
+        bell_rooms.join(self, self.key, self.actor)
         if self.behind and self.latest is not None:
             self.show(self.latest, toast=False)
 

@@ -76,12 +76,12 @@ class WallBoard:
             self.sections = (ui.element('div').classes('ctp-section ctp-section-big'),
                              ui.element('div').classes('ctp-section ctp-section-small'))
         self.footer = WallFooter()
+        wall_rooms.join(self, self.key, self.actor)  # from now on: a change during the first read is taken
         try:
-            await self.reload()
+            await self.reload()  # (a view published meanwhile is newer: `apply` keeps it)
         except DATABASE_AWAY:  # the database restarts: the next re-read (or the bus's resync) fills the board
             logger.warning('wall board: first read failed, the board fills on its next read')
         self._timer = ui.timer(ROTATE_SECONDS, self._tick)
-        wall_rooms.join(self, self.key, self.actor)
         self.client.on_connect(self._connected)
 
     def stop(self) -> None:

@@ -52,8 +52,9 @@ class Overview:
         ui.label(_('Recent problems')).classes('text-xl font-bold mt-4').props(SECTION)
         self.recent = RecentList()
         see_all_link()
-        self.show(await self.read())
-        scope_rooms.join(self, self.key)
+        scope_rooms.join(self, self.key)  # from now on: a change while the board is read is taken, not missed
+        view = await self.read()
+        self.show(self.latest or view)  # a view published during the read is newer
 
     def take(self, view: scope_rooms.View) -> None:
         """A view of the scope was published: a live screen whose cards stay the same already has it."""

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from app.db import session_scope
 from app.models import CTPNotification, Role
+from app.models import User as UserRow
 from tests.conftest import ADMIN_PASSWORD
 from tests.factories import PASSWORD, change_behind_the_pages, make_machine, make_user, report
 from tests.pages.signin import WAIT, screens_signed_in, sign_in
@@ -133,3 +134,38 @@ async def test_the_narrow_screens_menu_links_the_same_pages_as_the_wide_header(u
     assert in_menu == in_header
     assert '/' in in_menu and '/admin' not in in_menu
     assert all(link.props['role'] == 'menuitem' for link in menu.descendants() if isinstance(link, ui.link))
+
+
+async def test_a_change_while_the_bell_first_reads_is_not_missed(user: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A notification read (or added) while the page's bell reads its first count: the bell follows its user's room
+    before it reads, so it shows the change, not the count read before it."""
+    import asyncio
+    import threading
+
+    from app.services import notifications
+    from components import bell_rooms
+    from tests.factories import actor
+    _two_problems()
+    real, reading, go_on = bell_rooms.LATEST_READ.func, threading.Event(), threading.Event()
+
+    def first_read_waits(key: Any) -> Any:
+        page = real(key)
+        if not reading.is_set():  # the first read has its count (2) and ends after the change
+            reading.set()
+            go_on.wait(10)
+        return page
+
+    monkeypatch.setattr(bell_rooms.LATEST_READ, 'func', first_read_waits)
+    await sign_in(user, 'admin', ADMIN_PASSWORD, then='/profile')
+    for _ in range(WAIT):
+        if reading.is_set():
+            break
+        await asyncio.sleep(0.1)
+    with session_scope() as session:
+        admin = session.get(UserRow, 1)
+        notifications.mark_read(session, actor=actor(admin), notification_id=1)  # type: ignore[arg-type]
+    await asyncio.sleep(0.3)  # the change's event reached the loop while the first read still runs
+    go_on.set()
+    await user.should_see(marker='unread', content='1', retries=WAIT)
+    await asyncio.sleep(0.5)
+    await user.should_see(marker='unread', content='1')  # and the first read's 2 never paints over it
