@@ -335,33 +335,19 @@ async def test_walls_of_one_scope_share_one_read_per_change(create_user: Any, mo
 async def test_a_change_while_the_wall_is_first_read_is_not_missed(user: User, monkeypatch: Any) -> None:
     """A problem reported while a wall's board is read for the first time: the wall follows its room before it reads,
     and a read older than the shown one never paints over it."""
-    import threading
-
     from components.wall_data import WALL_READ
+    from tests.pages.held_read import HeldRead
     with session_scope() as session:
         magnus = make_machine(session, 'Kodak Magnus Q800', nickname='Magnus')
         tech = make_user(session, 'tech1', Role.CTP_USER, [magnus.id])  # type: ignore[list-item]
-    real, reading, go_on = WALL_READ.func, threading.Event(), threading.Event()
-
-    def first_read_waits(key: Any) -> Any:
-        data = real(key)
-        if not reading.is_set():  # the first read has the machine running and ends after the report
-            reading.set()
-            go_on.wait(10)
-        return data
-
-    monkeypatch.setattr(WALL_READ, 'func', first_read_waits)
+    held = HeldRead(WALL_READ, monkeypatch)  # the first read has the machine running and ends after the report
     _, code = register()
     await pair(user, code)
     opening = asyncio.create_task(user.open('/display'))
-    for _ in range(LIVE * 10):
-        if reading.is_set():
-            break
-        await asyncio.sleep(0.1)
+    await held.started(LIVE * 10)
     with session_scope() as session:
         report(session, tech, magnus, description='Drum will not turn')
-    await asyncio.sleep(0.3)  # the change's event reached the loop while the first read still runs
-    go_on.set()
+    await held.release()
     await opening
     await user.should_see(marker=f'tile-{magnus.id}', content='DOWN', retries=LIVE)
     await asyncio.sleep(0.5)

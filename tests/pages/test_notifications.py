@@ -140,32 +140,19 @@ async def test_a_change_while_the_bell_first_reads_is_not_missed(user: User, mon
     """A notification read (or added) while the page's bell reads its first count: the bell follows its user's room
     before it reads, so it shows the change, not the count read before it."""
     import asyncio
-    import threading
 
     from app.services import notifications
     from components import bell_rooms
     from tests.factories import actor
+    from tests.pages.held_read import HeldRead
     _two_problems()
-    real, reading, go_on = bell_rooms.LATEST_READ.func, threading.Event(), threading.Event()
-
-    def first_read_waits(key: Any) -> Any:
-        page = real(key)
-        if not reading.is_set():  # the first read has its count (2) and ends after the change
-            reading.set()
-            go_on.wait(10)
-        return page
-
-    monkeypatch.setattr(bell_rooms.LATEST_READ, 'func', first_read_waits)
+    held = HeldRead(bell_rooms.LATEST_READ, monkeypatch)  # the first read has the count 2 and ends after the change
     await sign_in(user, 'admin', ADMIN_PASSWORD, then='/profile')
-    for _ in range(WAIT):
-        if reading.is_set():
-            break
-        await asyncio.sleep(0.1)
+    await held.started(WAIT)
     with session_scope() as session:
         admin = session.get(UserRow, 1)
         notifications.mark_read(session, actor=actor(admin), notification_id=1)  # type: ignore[arg-type]
-    await asyncio.sleep(0.3)  # the change's event reached the loop while the first read still runs
-    go_on.set()
+    await held.release()
     await user.should_see(marker='unread', content='1', retries=WAIT)
     await asyncio.sleep(0.5)
     await user.should_see(marker='unread', content='1')  # and the first read's 2 never paints over it

@@ -383,31 +383,17 @@ async def test_a_live_screen_keeps_the_rooms_changes_and_catches_up_before_its_c
 async def test_a_change_while_the_board_is_first_read_is_not_missed(user: User, monkeypatch: Any) -> None:
     """A problem reported while a screen's board is read for the first time: the screen follows its scope's room before
     it reads, so it shows the change, not the board as it was read before it."""
-    import threading
-
     from components.card_rooms import BOARD_READ
+    from tests.pages.held_read import HeldRead
     with session_scope() as session:
         machine = make_machine(session, 'Kodak Magnus Q800')
         tech = make_user(session, 'tech1', Role.CTP_USER, [machine.id])  # type: ignore[list-item]
-    real, reading, go_on = BOARD_READ.func, threading.Event(), threading.Event()
-
-    def first_read_waits(language: str) -> Any:
-        rows = real(language)
-        if not reading.is_set():  # the first read has the machine running and ends after the report
-            reading.set()
-            go_on.wait(10)
-        return rows
-
-    monkeypatch.setattr(BOARD_READ, 'func', first_read_waits)
+    held = HeldRead(BOARD_READ, monkeypatch)  # the first read has the machine running and ends after the report
     opening = asyncio.create_task(sign_in(user, 'tech1', PASSWORD))
-    for _ in range(WAIT * 10):
-        if reading.is_set():
-            break
-        await asyncio.sleep(0.1)
+    await held.started(WAIT * 10)
     with session_scope() as session:
         report(session, tech, machine, description='Drum will not turn')
-    await asyncio.sleep(0.3)  # the change's events reached the loop while the first read still runs
-    go_on.set()
+    await held.release()
     await opening
     await user.should_see(marker=f'machine-{machine.id}', content='DOWN', retries=WAIT)
     assert 'Drum will not turn' in _recent(user).texts(_recent(user).ids()[0])
