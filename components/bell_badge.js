@@ -43,7 +43,7 @@ export default {
         Quasar.Notify.create({ message: item.message, type: item.type, position: "bottom-right", timeout: 6000, group: false });
       }
       if (fresh.length && window.ctpBrowserNotify) {
-        window.ctpBrowserNotify(message.notices[Math.min(fresh.length, message.notices.length) - 1]);
+        window.ctpBrowserNotify(message.notices[fresh.length - 1]);
       }
     },
   },

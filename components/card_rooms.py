@@ -21,11 +21,11 @@ from app import events
 from app.models.schemas import MachinePublic
 from app.services import board_cache
 from components.coalesce import SharedLoad, subscribe_process_wide
+from components.rooms import NAMESPACE, move_socket, sockets
 
 logger = logging.getLogger(__name__)
 
 EVENT = 'ctp_card'
-NAMESPACE = '/'
 # every screen of this process reads the board cache through this: one worker-thread hop per change and language
 BOARD_READ: SharedLoad[str, list[MachinePublic]] = SharedLoad(lambda language: board_cache.board_rows(None, language))
 # builds a card's payload for a row in a language (components/machine_card.py registers it; avoids an import cycle)
@@ -58,11 +58,6 @@ async def settled(language: str) -> None:
         await asyncio.wait([task])
 
 
-def sockets(client: Client) -> list[str]:
-    """The client's live socket ids (NiceGUI puts each into the room named after the client at its handshake)."""
-    return list(client._socket_to_document_id)  # noqa: SLF001 - NiceGUI has no public accessor
-
-
 class CardRooms:
     """The rooms of one overview screen: exactly the machines it shows, in its language."""
 
@@ -85,19 +80,6 @@ class CardRooms:
         for sid in sockets(self.client):  # a new socket (a reconnect) joins the rooms again
             move_socket(sid, [], [room(m, self.language) for m in self.machines])
         self.on_reconnect()
-
-
-def move_socket(sid: str, leaving: list[str], joining: list[str]) -> None:
-    if sid.startswith('test-'):  # the simulated screens of page tests have no socket.io session
-        return
-    manager = core.sio.manager
-    for name in leaving:
-        manager.basic_leave_room(sid, NAMESPACE, name)
-    for name in joining:
-        try:
-            manager.basic_enter_room(sid, NAMESPACE, name)
-        except (KeyError, ValueError):  # the socket has just gone: its disconnect removes it everywhere
-            logger.debug('socket %s gone before joining %s', sid, name)
 
 
 def register_builder(builder: Builder) -> None:

@@ -142,7 +142,7 @@ class NotificationBell:
             for item in reversed(fresh[:3]):
                 ui.notify(item['message'], type=item['type'], position='bottom-right', timeout=6000,
                           group=False)  # away from navigation, goes by itself
-            notice = bell['notices'][min(len(fresh), len(bell['notices'])) - 1]
+            notice = bell['notices'][len(fresh) - 1]  # a text per count of the items the payload carries
             ui.run_javascript(f'window.ctpBrowserNotify && window.ctpBrowserNotify({json.dumps(notice)})')
 
 

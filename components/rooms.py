@@ -17,9 +17,8 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from nicegui import Client, background_tasks, core, ui
 
-from components import card_rooms
-
 logger = logging.getLogger(__name__)
+NAMESPACE = '/'
 K = TypeVar('K', bound=Hashable)
 V = TypeVar('V')
 V_contra = TypeVar('V_contra', contravariant=True)
@@ -52,7 +51,25 @@ def set_prop(element: ui.element, name: str, value: object, *, sent: bool) -> No
 
 def live(client: Client) -> bool:
     """Whether the client has a socket that receives room messages (the simulated user's have none)."""
-    return any(not sid.startswith('test-') for sid in card_rooms.sockets(client))
+    return any(not sid.startswith('test-') for sid in sockets(client))
+
+
+def sockets(client: Client) -> list[str]:
+    """The client's live socket ids (NiceGUI puts each into the room named after the client at its handshake)."""
+    return list(client._socket_to_document_id)  # noqa: SLF001 - NiceGUI has no public accessor
+
+
+def move_socket(sid: str, leaving: list[str], joining: list[str]) -> None:
+    if sid.startswith('test-'):  # the simulated screens of page tests have no socket.io session
+        return
+    manager = core.sio.manager
+    for name in leaving:
+        manager.basic_leave_room(sid, NAMESPACE, name)
+    for name in joining:
+        try:
+            manager.basic_enter_room(sid, NAMESPACE, name)
+        except (KeyError, ValueError):  # the socket has just gone: its disconnect removes it everywhere
+            logger.debug('socket %s gone before joining %s', sid, name)
 
 
 class Rooms(Generic[K, V]):
@@ -77,15 +94,15 @@ class Rooms(Generic[K, V]):
     def join(self, member: Member[V], key: K) -> None:
         """The member gets the views of this key, and its client's sockets the key's room messages."""
         self.members.setdefault(key, weakref.WeakSet()).add(member)
-        for sid in card_rooms.sockets(member.client):
-            card_rooms.move_socket(sid, [], [self.name(key)])
+        for sid in sockets(member.client):
+            move_socket(sid, [], [self.name(key)])
 
     def leave(self, member: Member[V], key: K) -> None:
         members = self.members.get(key)
         if members is not None:
             members.discard(member)
-        for sid in card_rooms.sockets(member.client):
-            card_rooms.move_socket(sid, [self.name(key)], [])
+        for sid in sockets(member.client):
+            move_socket(sid, [self.name(key)], [])
 
     def request(self, keys: Iterable[K]) -> None:
         """Publish these keys' views soon (those with an open screen)."""

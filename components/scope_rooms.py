@@ -42,7 +42,6 @@ class View:
     rows: list[MachinePublic]  # the scope's machines, red first
     problems: list[ProblemLogPublic]  # the newest problems, newest first
     payload: dict[str, Any]  # seq, order, status, summary, recent
-    published: bool = False  # emitted to the scope's room
 
 
 def room(key: Key) -> str:
@@ -50,7 +49,7 @@ def room(key: Key) -> str:
     return f'ctp-scope:{language}:{rooms.scope_name(scope)}'
 
 
-def build(key: Key, rows: list[MachinePublic], problems: list[ProblemLogPublic], *, published: bool = False) -> View:
+def build(key: Key, rows: list[MachinePublic], problems: list[ProblemLogPublic]) -> View:
     """The view of these rows (all machines; the scope's are kept) and problems, its texts in the key's language."""
     scope, language = key
     rows = [row for row in rows if scope is None or row.id in scope]
@@ -61,7 +60,7 @@ def build(key: Key, rows: list[MachinePublic], problems: list[ProblemLogPublic],
         recent = [_row_builder[0](problem) for problem in problems] if _row_builder else []
     payload = {'seq': next(rooms.sequence), 'order': [row.id for row in rows],
                'status': {str(row.id): row.status for row in rows}, 'summary': summary, 'recent': recent}
-    return View(key, rows, problems, payload, published)
+    return View(key, rows, problems, payload)
 
 
 def register_row_builder(builder: RowBuilder) -> None:
@@ -73,7 +72,7 @@ async def _read(key: Key) -> View:
     boards, recent = BOARD_READ.ask(key[1]), RECENT_READ.ask(key)  # asked together: shared reads
     rows, problems = await boards, await recent
     await card_rooms.settled(key[1])  # the changed cards first: a screen sees its card, then the board move
-    return build(key, rows, problems, published=True)
+    return build(key, rows, problems)
 
 
 ROOMS: rooms.Rooms[Key, View] = rooms.Rooms(EVENT, room, _read, lambda view: view.payload)

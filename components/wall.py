@@ -101,7 +101,7 @@ class WallBoard:
     def take(self, view: WallView) -> None:
         """A view of the wall's scope was published: a live wall whose layout stays drew it from the room."""
         self.latest = view
-        if rooms.live(self.client) and self._layout(view) == self.placed:
+        if rooms.live(self.client) and self._layout(pages_of(view.data.machines, self.per_page)) == self.placed:
             self.behind = True
         else:
             self.updates.request()
@@ -167,9 +167,9 @@ class WallBoard:
                 self.catch_up()
                 self.render()
 
-    def _layout(self, view: WallView) -> object:
+    @staticmethod
+    def _layout(pages: list[list[MachinePublic]]) -> object:
         """What the wall places: the machines of each page, which are red or big."""
-        pages = pages_of(view.data.machines, self.per_page)
         return [[(m.id, m.status, wall_layout.is_big(m)) for m in page] for page in pages]
 
     def render(self, *, sent: bool = False) -> None:
@@ -181,7 +181,7 @@ class WallBoard:
         for gone in [mid for mid in self.tiles if mid not in machines_by_id]:
             self.tiles.pop(gone).delete()
         pages = pages_of(machines, self.per_page)
-        self.placed = self._layout(self.view)
+        self.placed = self._layout(pages)
         page = pages[self.page_index % len(pages)]
         big = [m for m in page if wall_layout.is_big(m)]
         layout = wall_layout.plan(len(big), len(page) - len(big))
